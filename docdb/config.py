@@ -1,0 +1,23 @@
+"""Every server knob and its default, in one frozen value passed down from the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """What ``docdb-server`` was started with.
+
+    ``file`` None means an in-memory server (tests, embedding): nothing is persisted.
+    ``port`` 0 asks the OS for a free port; the ready line names the one chosen.
+    """
+
+    file: str | None = None
+    bind: str = "127.0.0.1"
+    port: int = 27017
+    log_level: str = "info"
+    sync_interval_ms: int = 100
+    sync_always: bool = False
+    cursor_timeout_s: float = 600.0
+    compressors: tuple[str, ...] = ("zlib",)
