@@ -7,6 +7,7 @@ source does not re-download them; the list is kept in one place (pyproject.toml)
 from __future__ import annotations
 
 import sys
+
 import tomllib
 
 
