@@ -1,0 +1,295 @@
+"""docdb micro-benchmarks: the same PyMongo workload against docdb-server and against a null responder.
+
+    python bench/run.py [--quick] [--json out.json]
+
+Both servers run as subprocesses on free loopback ports. Each workload warms up, then runs for a fixed
+time; we report client-observed ops/s for each target, their ratio, and the server process's CPU time per
+operation (user + system, all threads, from /proc/<pid>/stat). Then docdb-server's start-up time (spawn to
+first accepted TCP connection, empty file) and exit time after SIGTERM. Nothing here asserts on speed.
+See bench/README.md for what each number means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pymongo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from serverproc import READY, ServerProcess  # noqa: E402
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How long each measurement runs; ``--quick`` shrinks everything to stay under 30 s in total."""
+
+    warmup_ops: int
+    seconds: float
+    bulk_docs: int
+    bulk_batch: int = 1000
+    startup_runs: int = 3
+
+
+FULL = Settings(warmup_ops=300, seconds=2.0, bulk_docs=100_000)
+QUICK = Settings(warmup_ops=100, seconds=0.5, bulk_docs=20_000, startup_runs=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One workload against one target: ``ops`` operations (documents, for bulk) in ``seconds``."""
+
+    ops: int
+    seconds: float
+    server_cpu_s: float
+
+    @property
+    def rate(self) -> float:
+        return self.ops / self.seconds
+
+    @property
+    def cpu_us_per_op(self) -> float:
+        return self.server_cpu_s / self.ops * 1e6
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A line of the report table (and of the JSON output)."""
+
+    name: str
+    unit: str
+    docdb_rate: float
+    responder_rate: float
+    ratio: float
+    docdb_cpu_us_per_op: float
+    responder_cpu_us_per_op: float
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a whole process (all its threads), in seconds; 1/CLK_TCK resolution."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime: fields 14 and 15 of stat(5)
+
+
+def timed(pid: int, settings: Settings, op: Callable[[int], object]) -> Sample:
+    """Call ``op(i)`` for a warm-up, then for ``settings.seconds``, checking the clock every 50 calls."""
+    for i in range(settings.warmup_ops):
+        op(i)
+    i = settings.warmup_ops
+    cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+    deadline = t0 + settings.seconds
+    while True:
+        for _ in range(50):
+            op(i)
+            i += 1
+        now = time.perf_counter()
+        if now >= deadline:
+            break
+    return Sample(i - settings.warmup_ops, now - t0, cpu_seconds(pid) - cpu0)
+
+
+def run_workloads(uri: str, pid: int, settings: Settings) -> dict[str, Sample]:
+    """The PyMongo workload against one target, on a fresh database ``bench``."""
+    client: pymongo.MongoClient = pymongo.MongoClient(uri, serverSelectionTimeoutMS=10_000)
+    try:
+        client.drop_database("bench")
+        db = client.bench
+        coll = db.items
+        samples: dict[str, Sample] = {}
+        samples["ping"] = timed(pid, settings, lambda i: client.admin.command("ping"))
+        samples["insert_one"] = timed(
+            pid, settings, lambda i: coll.insert_one({"_id": i, "n": 0, "s": "x" * 16})
+        )
+        inserted = samples["insert_one"].ops + settings.warmup_ops
+        samples["find_one by _id"] = timed(pid, settings, lambda i: coll.find_one({"_id": i % inserted}))
+        samples["update_one $inc"] = timed(
+            pid, settings, lambda i: coll.update_one({"_id": i % inserted}, {"$inc": {"n": 1}})
+        )
+        samples[f"insert_many ({settings.bulk_batch}/batch)"] = bulk_insert(db.bulk, pid, settings)
+        client.drop_database("bench")
+        return samples
+    finally:
+        client.close()
+
+
+def bulk_insert(coll: pymongo.collection.Collection, pid: int, settings: Settings) -> Sample:
+    """Insert ``bulk_docs`` small documents with insert_many in batches built beforehand (docs/s)."""
+    size = settings.bulk_batch
+    warmup = [{"_id": -1 - i, "i": i} for i in range(size)]
+    coll.insert_many(warmup, ordered=True)
+    batches = [
+        [{"_id": start + i, "i": start + i, "s": "abcdefgh"} for i in range(size)]
+        for start in range(0, settings.bulk_docs, size)
+    ]
+    cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+    for batch in batches:
+        coll.insert_many(batch, ordered=True)
+    elapsed = time.perf_counter() - t0
+    return Sample(settings.bulk_docs, elapsed, cpu_seconds(pid) - cpu0)
+
+
+def start_responder() -> tuple[subprocess.Popen[str], int]:
+    """Start bench/null_responder.py on a free port and wait for its ready line."""
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "null_responder.py"), "--port", "0"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
+    assert proc.stderr is not None
+    output = []
+    for line in proc.stderr:
+        output.append(line)
+        match = READY.search(line)
+        if match:
+            return proc, int(match.group(2))
+    proc.wait(5)
+    raise RuntimeError(f"null responder exited {proc.returncode}: {''.join(output)}")
+
+
+def stop(proc: subprocess.Popen[str]) -> int:
+    """SIGTERM and wait (SIGKILL after 10 s)."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait(5)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def startup_and_exit(runs: int) -> dict[str, float | int]:
+    """Median seconds from spawn to first accepted connection (empty file), and from SIGTERM to exit."""
+    starts, exits, codes = [], [], []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory(prefix="docdb-bench-") as tmp:
+            port = free_port()
+            args = [sys.executable, "-m", "docdb", "--file", f"{tmp}/db.mdb", "--port", str(port)]
+            t0 = time.perf_counter()
+            proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.perf_counter() - t0 > 30:
+                        proc.kill()
+                        raise RuntimeError(f"docdb-server did not start (exit {proc.poll()})") from None
+                    time.sleep(0.002)
+            starts.append(time.perf_counter() - t0)
+            t1 = time.perf_counter()
+            codes.append(stop(proc))  # type: ignore[arg-type]
+            exits.append(time.perf_counter() - t1)
+    return {
+        "startup_s": statistics.median(starts),
+        "exit_after_sigterm_s": statistics.median(exits),
+        "exit_codes": codes,
+        "runs": runs,
+    }
+
+
+def compare(docdb: dict[str, Sample], responder: dict[str, Sample]) -> list[Row]:
+    rows = []
+    for name, sample in docdb.items():
+        ceiling = responder[name]
+        unit = "docs/s" if name.startswith("insert_many") else "ops/s"
+        rows.append(
+            Row(
+                name,
+                unit,
+                sample.rate,
+                ceiling.rate,
+                sample.rate / ceiling.rate,
+                sample.cpu_us_per_op,
+                ceiling.cpu_us_per_op,
+            )
+        )
+    return rows
+
+
+def format_table(rows: list[Row], lifecycle: dict[str, float | int]) -> str:
+    header = ("workload", "unit", "docdb", "responder", "ratio", "docdb cpu µs", "resp cpu µs")
+    lines = [
+        f"{header[0]:<24} {header[1]:<7} {header[2]:>10} {header[3]:>10} {header[4]:>6} "
+        f"{header[5]:>12} {header[6]:>11}"
+    ]
+    for r in rows:
+        lines.append(
+            f"{r.name:<24} {r.unit:<7} {r.docdb_rate:>10,.0f} {r.responder_rate:>10,.0f} {r.ratio:>6.2f} "
+            f"{r.docdb_cpu_us_per_op:>12.1f} {r.responder_cpu_us_per_op:>11.1f}"
+        )
+    lines.append("")
+    lines.append(
+        f"docdb-server start-up to first accepted connection (empty file): "
+        f"{lifecycle['startup_s'] * 1000:.0f} ms; exit after SIGTERM: "
+        f"{lifecycle['exit_after_sigterm_s'] * 1000:.0f} ms (exit codes {lifecycle['exit_codes']}, "
+        f"median of {lifecycle['runs']})"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="docdb vs null-responder micro-benchmarks (PyMongo)")
+    parser.add_argument("--quick", action="store_true", help="short runs, under 30 s in total")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    args = parser.parse_args(argv)
+    settings = QUICK if args.quick else FULL
+
+    responder, responder_port = start_responder()
+    try:
+        ceiling = run_workloads(
+            f"mongodb://127.0.0.1:{responder_port}/?directConnection=true", responder.pid, settings
+        )
+    finally:
+        stop(responder)
+    with (
+        tempfile.TemporaryDirectory(prefix="docdb-bench-") as tmp,
+        ServerProcess(f"{tmp}/db.mdb", env=ENV) as srv,
+    ):
+        assert srv.proc is not None
+        measured = run_workloads(srv.uri, srv.proc.pid, settings)
+    lifecycle = startup_and_exit(settings.startup_runs)
+
+    rows = compare(measured, ceiling)
+    print(format_table(rows, lifecycle))
+    if args.json:
+        report = {
+            "settings": asdict(settings),
+            "machine": {
+                "python": platform.python_version(),
+                "pymongo": pymongo.version,
+                "cpus": os.cpu_count(),
+            },
+            "workloads": [asdict(r) for r in rows],
+            "lifecycle": lifecycle,
+        }
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
