@@ -1,0 +1,245 @@
+"""Append records to the ``.mdb`` file, and make them durable in groups.
+
+Invariants:
+- ``append`` returns only after the whole record is in the OS (``os.pwrite``), so an acknowledged write
+  survives ``kill -9``. The file is always a valid log: a failed append is cut back off before
+  StorageError is raised, and a crash mid-append leaves a torn tail that recovery removes.
+- ``durable_lsn`` only grows, and only after an ``os.fsync`` that started once the bytes up to it had
+  been written. Waiters (``wait_durable``) are resolved by whichever fsync covers them first, so
+  concurrent ``j: true`` writes share fsyncs (group commit).
+- A background thread fsyncs at most ``sync_interval_ms`` after the first unsynced byte, and at once
+  when someone waits. ``sync_always=True`` makes ``append`` itself fsync: simplest and safest, but every
+  write then blocks the event loop for a full fsync.
+- An fsync error is not retried (after a failed fsync the kernel may already have dropped the dirty
+  pages): the writer becomes failed, waiters and later appends get StorageError.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from concurrent.futures import Future, InvalidStateError
+
+from docdb.engine.log.record import HEADER_SIZE, decode_file_header, encode_file_header, encode_record
+from docdb.errors import StorageError
+
+
+class LogWriter:
+    """The one appender of a log file. ``append`` is called from the event loop thread only."""
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        valid_end: int | None = None,
+        sync_interval_ms: int = 100,
+        sync_always: bool = False,
+    ) -> None:
+        self.path = path
+        self._interval = sync_interval_ms / 1000.0
+        self._sync_always = sync_always
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        try:
+            self._end = self._open_end(valid_end)
+        except BaseException:
+            os.close(self._fd)
+            raise
+        self._cond = threading.Condition()
+        self._written = self._end  # guarded by _cond: bytes handed to the OS
+        self._durable = self._end  # guarded by _cond: bytes covered by a completed fsync
+        self._waiters: list[tuple[int, Future[None]]] = []
+        self._failure: StorageError | None = None
+        self._closing = False
+        self._closed = False
+        self._dirty_tail = False  # a failed append could not be cut off; retry before the next one
+        self.bytes_appended = 0
+        self.records_appended = 0
+        self.fsyncs = 0
+        self._thread = threading.Thread(target=self._run, name="docdb-log-sync", daemon=True)
+        self._thread.start()
+
+    def _open_end(self, valid_end: int | None) -> int:
+        """Prepare the file for appending; returns the offset the next record goes to."""
+        size = os.fstat(self._fd).st_size
+        if size == 0 or (valid_end is not None and valid_end < HEADER_SIZE):
+            os.ftruncate(self._fd, 0)
+            _write_all(self._fd, encode_file_header(), 0)
+            os.fsync(self._fd)
+            _fsync_directory(self.path)
+            return HEADER_SIZE
+        decode_file_header(os.pread(self._fd, HEADER_SIZE, 0))
+        if valid_end is None:
+            return size
+        if valid_end > size:
+            raise StorageError(f"{self.path} is {size} bytes, shorter than its recovered end {valid_end}")
+        if valid_end < size:
+            os.ftruncate(self._fd, valid_end)
+            os.fsync(self._fd)
+        return valid_end
+
+    @property
+    def size(self) -> int:
+        """Bytes in the file, header included: the LSN the next record starts at."""
+        return self._end
+
+    @property
+    def durable_lsn(self) -> int:
+        """Every byte before this offset has been fsynced."""
+        with self._cond:
+            return self._durable
+
+    def append(self, rtype: int, payload: bytes) -> int:
+        """Write one record to the OS; returns its LSN (the file offset just after it).
+
+        Raises StorageError (nothing written) on an OS error such as ENOSPC, or once the writer is closed
+        or failed.
+        """
+        self._check_usable()
+        record = encode_record(rtype, payload)
+        start = self._end
+        try:
+            if self._dirty_tail:
+                os.ftruncate(self._fd, start)
+                self._dirty_tail = False
+            _write_all(self._fd, record, start)
+        except OSError as exc:
+            self._cut_back(start)
+            raise StorageError(f"cannot append to {self.path}: {exc.strerror or exc}") from exc
+        end = self._end = start + len(record)
+        self.bytes_appended += len(record)
+        self.records_appended += 1
+        if self._sync_always:
+            self._fsync_covering(end)
+        else:
+            with self._cond:
+                was_clean = self._written == self._durable
+                self._written = end
+                if was_clean:
+                    self._cond.notify()
+        return end
+
+    def wait_durable(self, lsn: int) -> Future[None]:
+        """A future resolved once an fsync covering ``lsn`` completes (set from the sync thread).
+
+        It fails with StorageError if the fsync fails or the writer closes first without covering ``lsn``.
+        """
+        future: Future[None] = Future()
+        with self._cond:
+            if lsn <= self._durable:
+                future.set_result(None)
+            elif self._failure is not None:
+                future.set_exception(self._failure)
+            elif self._closing:
+                future.set_exception(StorageError(f"{self.path} is closed"))
+            else:
+                self._waiters.append((lsn, future))
+                self._cond.notify()
+        return future
+
+    def sync(self) -> None:
+        """fsync now, blocking the caller (the ``fsync`` command, shutdown)."""
+        self._check_usable()
+        self._fsync_covering(self._end)
+
+    def close(self) -> None:
+        """Final fsync, stop the sync thread, close the file. Idempotent."""
+        if self._closed:
+            return
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+        self._thread.join()
+        self._closed = True
+        os.close(self._fd)
+
+    def _check_usable(self) -> None:
+        if self._closing:
+            raise StorageError(f"{self.path} is closed")
+        if self._failure is not None:
+            raise self._failure
+
+    def _cut_back(self, start: int) -> None:
+        """Remove a partly written record so the file stays a valid log."""
+        try:
+            os.ftruncate(self._fd, start)
+        except OSError:
+            self._dirty_tail = True
+
+    def _fsync_covering(self, target: int) -> None:
+        """fsync (bytes up to ``target`` were written before it starts), then publish and resolve."""
+        error: OSError | None = None
+        try:
+            os.fsync(self._fd)
+        except OSError as exc:
+            error = exc
+        with self._cond:
+            self.fsyncs += 1
+            if error is None:
+                self._durable = max(self._durable, target)
+                self._written = max(self._written, target)
+                done = [w for w in self._waiters if w[0] <= self._durable]
+                self._waiters = [w for w in self._waiters if w[0] > self._durable]
+                failure = None
+            else:
+                failure = self._failure = StorageError(f"fsync of {self.path} failed: {error.strerror}")
+                done, self._waiters = self._waiters, []
+        for _, future in done:
+            _settle(future, failure)
+
+    def _run(self) -> None:
+        """The sync thread: fsync when someone waits, or ``interval`` after the first unsynced byte."""
+        while self._failure is None:
+            with self._cond:
+                deadline: float | None = None
+                while not (self._waiters or self._closing):
+                    if self._written > self._durable:
+                        now = time.monotonic()
+                        if deadline is None:
+                            deadline = now + self._interval
+                        if now >= deadline:
+                            break
+                        self._cond.wait(deadline - now)
+                    else:
+                        deadline = None
+                        self._cond.wait()
+                closing = self._closing
+                target = self._written
+            self._fsync_covering(target)
+            if closing:
+                break
+        with self._cond:
+            leftover, self._waiters = self._waiters, []
+        for _, future in leftover:
+            _settle(future, self._failure or StorageError(f"{self.path} closed before the write was durable"))
+
+
+def _write_all(fd: int, data: bytes, offset: int) -> None:
+    """pwrite until every byte is written (a regular file may take a write in pieces)."""
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        if written == 0:
+            raise OSError(0, "write returned 0 bytes")
+        view = view[written:]
+        offset += written
+
+
+def _fsync_directory(path: str) -> None:
+    """Make a newly created file's directory entry durable."""
+    fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _settle(future: Future[None], failure: BaseException | None) -> None:
+    """Resolve a waiter; one cancelled meanwhile (its asyncio side gave up) is simply skipped."""
+    try:
+        if failure is None:
+            future.set_result(None)
+        else:
+            future.set_exception(failure)
+    except InvalidStateError:
+        pass
