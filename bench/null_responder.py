@@ -103,6 +103,8 @@ class ResponderProtocol(asyncio.Protocol):
         if isinstance(message, OpQuery):  # drivers send only their first hello this way
             return encode_op_reply([hello_reply(self.connection_id)], 0, request_id)
         assert isinstance(message, OpMsg)
+        if message.more_to_come:  # the client reads no reply (e.g. unacknowledged writes)
+            return b""
         reply = command_reply(message.body, message.sequences, self.connection_id)
         return encode_op_msg(reply, 0, request_id)
 
