@@ -21,6 +21,8 @@ import sys
 from pathlib import Path
 from typing import Any, cast
 
+from bson.int64 import Int64
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from docdb.bson_codec import encode_document  # noqa: E402
@@ -67,8 +69,8 @@ def command_reply(body: dict[str, Any], sequences: dict[str, list[Any]], connect
     if name == "update":
         return UPDATED
     if name == "find":
-        namespace = f"{body.get('$db', 'test')}.{body[name]}"
-        return {"cursor": {"firstBatch": [CANNED_DOCUMENT], "id": 0, "ns": namespace}, "ok": 1.0}
+        namespace = f"{body.get('$db', 'test')}.{body[name]}"  # the Node driver insists on an Int64 id
+        return {"cursor": {"firstBatch": [CANNED_DOCUMENT], "id": Int64(0), "ns": namespace}, "ok": 1.0}
     return OK
 
 
