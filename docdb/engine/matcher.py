@@ -1,0 +1,69 @@
+"""The filter matcher's public API: ``compile_filter`` and ``filter_equality_fields``.
+
+The implementation lives in ``docdb.engine.query`` (split by operator family); this module is the
+stable entry point the collection code calls.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from bson.regex import Regex
+
+from docdb.engine.query.compile import compile_document, is_expression_document
+
+__all__ = ["compile_filter", "filter_equality_fields"]
+
+
+def compile_filter(spec: dict | None) -> Callable[[dict], bool]:
+    """Compile a MongoDB filter once; the returned predicate never raises.
+
+    Raises MongoError (BadValue, FailedToParse, NotImplemented, …) for a filter mongod would reject.
+
+    >>> match = compile_filter({"a": 5, "b": {"$gt": 3}})
+    >>> match({"a": [1, 5], "b": 4.5}), match({"a": 5, "b": "9"})
+    (True, False)
+    """
+    if spec is None:
+        return lambda doc: True
+    return compile_document(spec, top=True)
+
+
+def filter_equality_fields(spec: dict) -> dict[str, Any]:
+    """The equality constraints at the top of a filter (through $and, one-branch $or, $eq, one-item $in).
+
+    Used to seed upserts and to find the ``_id`` fast path. Regexes and other operators are skipped.
+
+    >>> filter_equality_fields({"a": 1, "b.c": {"$eq": 2}, "$and": [{"d": 3}], "e": {"$gt": 1}})
+    {'a': 1, 'b.c': 2, 'd': 3}
+    """
+    fields: dict[str, Any] = {}
+    _collect(spec, fields)
+    return fields
+
+
+def _collect(spec: dict, fields: dict[str, Any]) -> None:
+    for name, value in spec.items():
+        if name == "$and" and isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    _collect(item, fields)
+        elif name == "$or" and isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict):
+            _collect(value[0], fields)
+        elif name.startswith("$"):
+            continue
+        elif is_expression_document(value, False):
+            _collect_operators(name, value, fields)
+        elif not isinstance(value, (Regex, re.Pattern)):
+            fields.setdefault(name, value)
+
+
+def _collect_operators(name: str, ops: dict, fields: dict[str, Any]) -> None:
+    if "$eq" in ops and not isinstance(ops["$eq"], (Regex, re.Pattern)):
+        fields.setdefault(name, ops["$eq"])
+    elif "$in" in ops and isinstance(ops["$in"], list) and len(ops["$in"]) == 1:
+        only = ops["$in"][0]
+        if not isinstance(only, (Regex, re.Pattern)):
+            fields.setdefault(name, only)
