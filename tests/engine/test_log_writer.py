@@ -1,0 +1,297 @@
+"""LogWriter: appends reach the OS before returning, fsyncs are shared, failures leave a valid file."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import threading
+
+import pytest
+
+from docdb.bson_codec import encode_document
+from docdb.engine.log.record import HEADER_SIZE, RecordType, encode_file_header, encode_record
+from docdb.engine.log.recovery import read_log
+from docdb.engine.log.writer import LogWriter
+from docdb.errors import StorageError
+
+WAIT = 10  # seconds: a bound so a bug hangs no test, never a timing assertion
+
+
+def _payload(i: int) -> bytes:
+    return encode_document({"ops": [{"ns": "db.c", "put": {"_id": i, "v": "x" * (i % 7)}}]})
+
+
+def _records(path) -> list:
+    reader = read_log(str(path))
+    records = list(reader)
+    assert reader.torn_bytes == 0
+    return records
+
+
+@pytest.fixture
+def writer_factory(tmp_path):
+    writers: list[LogWriter] = []
+
+    def make(name: str = "w.mdb", **kwargs) -> LogWriter:
+        writer = LogWriter(str(tmp_path / name), **kwargs)
+        writers.append(writer)
+        return writer
+
+    yield make
+    for writer in writers:
+        writer.close()
+
+
+@pytest.fixture
+def fsync_calls(monkeypatch):
+    """Count fsyncs (the writer's thread and the caller's) while still really syncing."""
+    calls: list[int] = []
+    real = os.fsync
+
+    def counting(fd: int) -> None:
+        calls.append(fd)
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", counting)
+    return calls
+
+
+def test_new_file_gets_a_header(tmp_path, writer_factory):
+    writer = writer_factory()
+    assert writer.size == HEADER_SIZE
+    assert (tmp_path / "w.mdb").read_bytes() == encode_file_header()
+
+
+def test_append_returns_the_offset_after_the_record(tmp_path, writer_factory):
+    writer = writer_factory()
+    expected = HEADER_SIZE
+    for i in range(5):
+        expected += len(encode_record(RecordType.WRITE_BATCH, _payload(i)))
+        assert writer.append(RecordType.WRITE_BATCH, _payload(i)) == expected
+    assert writer.size == expected == os.path.getsize(tmp_path / "w.mdb")
+    assert (writer.records_appended, writer.bytes_appended) == (5, expected - HEADER_SIZE)
+    assert _records(tmp_path / "w.mdb") == [(RecordType.WRITE_BATCH, _payload(i)) for i in range(5)]
+
+
+def test_appended_record_is_readable_before_any_fsync(tmp_path, writer_factory, fsync_calls):
+    writer = writer_factory(sync_interval_ms=600_000)
+    fsync_calls.clear()  # creating the file fsynced it and its directory
+    writer.append(RecordType.DROP_DATABASE, encode_document({"db": "x"}))
+    assert _records(tmp_path / "w.mdb") == [(RecordType.DROP_DATABASE, encode_document({"db": "x"}))]
+    assert fsync_calls == []
+
+
+def test_reopen_without_valid_end_appends_at_the_end(tmp_path, writer_factory):
+    first = writer_factory()
+    first.append(1, _payload(1))
+    first.close()
+    second = writer_factory()
+    second.append(1, _payload(2))
+    second.close()
+    assert _records(tmp_path / "w.mdb") == [(1, _payload(1)), (1, _payload(2))]
+
+
+def test_reopen_truncates_to_valid_end(tmp_path, writer_factory):
+    path = tmp_path / "w.mdb"
+    first = writer_factory()
+    keep = first.append(1, _payload(1))
+    first.close()
+    with open(path, "ab") as f:
+        f.write(b"torn garbage")
+    second = writer_factory(valid_end=keep)
+    assert os.path.getsize(path) == keep == second.size
+    second.append(1, _payload(2))
+    second.close()
+    assert _records(path) == [(1, _payload(1)), (1, _payload(2))]
+
+
+def test_valid_end_past_the_file_is_refused(tmp_path, writer_factory):
+    writer_factory().close()
+    with pytest.raises(StorageError) as exc:
+        writer_factory(valid_end=HEADER_SIZE + 10)
+    assert str(exc.value).endswith(
+        f"is {HEADER_SIZE} bytes, shorter than its recovered end {HEADER_SIZE + 10}"
+    )
+
+
+def test_existing_file_with_a_bad_header_is_refused(tmp_path, writer_factory):
+    (tmp_path / "w.mdb").write_bytes(b"x" * 100)
+    with pytest.raises(StorageError):
+        writer_factory()
+    assert (tmp_path / "w.mdb").read_bytes() == b"x" * 100
+
+
+def test_wait_durable_resolves(writer_factory):
+    writer = writer_factory(sync_interval_ms=600_000)
+    lsn = writer.append(1, _payload(1))
+    assert writer.durable_lsn < lsn
+    assert writer.wait_durable(lsn).result(WAIT) is None
+    assert writer.durable_lsn >= lsn
+
+
+def test_wait_durable_for_an_already_durable_lsn_needs_no_fsync(writer_factory, fsync_calls):
+    writer = writer_factory()
+    fsync_calls.clear()  # creating the file fsynced it and its directory
+    future = writer.wait_durable(writer.size)
+    assert future.done() and future.result() is None
+    assert fsync_calls == []
+
+
+def test_wait_durable_from_asyncio(writer_factory):
+    writer = writer_factory(sync_interval_ms=600_000)
+
+    async def write_j_true() -> int:
+        lsn = writer.append(1, _payload(1))
+        await asyncio.wrap_future(writer.wait_durable(lsn))
+        return lsn
+
+    lsn = asyncio.run(write_j_true())
+    assert writer.durable_lsn >= lsn
+
+
+def test_concurrent_waiters_share_fsyncs(monkeypatch, writer_factory):
+    writer = writer_factory(sync_interval_ms=600_000)
+    calls: list[int] = []
+    entered, release = threading.Event(), threading.Event()
+    real = os.fsync
+
+    def gated(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 1:
+            entered.set()
+            release.wait(WAIT)
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", gated)
+    first = writer.wait_durable(writer.append(1, _payload(0)))
+    assert entered.wait(WAIT)  # the sync thread is inside the fsync covering record 0 only
+    later = [writer.wait_durable(writer.append(1, _payload(i))) for i in range(1, 10)]
+    assert not any(f.done() for f in later)
+    release.set()
+    for future in [first, *later]:
+        assert future.result(WAIT) is None
+    assert len(calls) == 2  # one for the first waiter, one shared by the nine that queued meanwhile
+    assert writer.fsyncs == 2
+    assert writer.durable_lsn == writer.size
+
+
+def test_background_fsync_without_waiters(monkeypatch, writer_factory):
+    synced = threading.Event()
+    real = os.fsync
+
+    def noticing(fd: int) -> None:
+        real(fd)
+        synced.set()
+
+    writer = writer_factory(sync_interval_ms=5)
+    monkeypatch.setattr(os, "fsync", noticing)
+    lsn = writer.append(1, _payload(1))
+    assert synced.wait(WAIT)
+    assert writer.wait_durable(lsn).result(WAIT) is None
+
+
+def test_sync_always_fsyncs_inside_append(writer_factory, fsync_calls):
+    writer = writer_factory(sync_always=True)
+    fsync_calls.clear()  # creating the file fsynced it and its directory
+    for i in range(3):
+        lsn = writer.append(1, _payload(i))
+        assert writer.durable_lsn == lsn
+        assert len(fsync_calls) == i + 1
+    assert writer.wait_durable(lsn).done()
+
+
+def test_sync_is_immediate(writer_factory, fsync_calls):
+    writer = writer_factory(sync_interval_ms=600_000)
+    fsync_calls.clear()  # creating the file fsynced it and its directory
+    lsn = writer.append(1, _payload(1))
+    writer.sync()
+    assert writer.durable_lsn == lsn
+    assert len(fsync_calls) == 1
+
+
+def test_close_is_final_and_idempotent(tmp_path, writer_factory, fsync_calls):
+    writer = writer_factory(sync_interval_ms=600_000)
+    fsync_calls.clear()  # creating the file fsynced it and its directory
+    lsn = writer.append(1, _payload(1))
+    writer.close()
+    writer.close()
+    assert len(fsync_calls) == 1
+    assert writer.durable_lsn == lsn
+    assert writer.wait_durable(lsn).result() is None
+    with pytest.raises(StorageError):
+        writer.wait_durable(lsn + 1).result()
+    with pytest.raises(StorageError):
+        writer.append(1, _payload(2))
+    with pytest.raises(StorageError):
+        writer.sync()
+    assert _records(tmp_path / "w.mdb") == [(1, _payload(1))]
+
+
+def test_disk_full_midway_leaves_a_valid_file(tmp_path, monkeypatch, writer_factory):
+    path = tmp_path / "w.mdb"
+    writer = writer_factory()
+    writer.append(1, _payload(1))
+    real = os.pwrite
+    calls = []
+
+    def half_then_enospc(fd: int, data, offset: int) -> int:
+        calls.append(len(data))
+        if len(calls) == 1:
+            return real(fd, bytes(data)[: len(data) // 2], offset)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "pwrite", half_then_enospc)
+    before = writer.size
+    with pytest.raises(StorageError) as exc:
+        writer.append(1, _payload(2))
+    assert str(exc.value) == f"cannot append to {path}: No space left on device"
+    assert len(calls) == 2
+    assert writer.size == before == os.path.getsize(path)
+    assert _records(path) == [(1, _payload(1))]
+
+    monkeypatch.setattr(os, "pwrite", real)
+    writer.append(1, _payload(3))
+    assert _records(path) == [(1, _payload(1)), (1, _payload(3))]
+
+
+def test_failed_cut_back_is_retried_before_the_next_append(tmp_path, monkeypatch, writer_factory):
+    path = tmp_path / "w.mdb"
+    writer = writer_factory()
+    real_pwrite, real_ftruncate = os.pwrite, os.ftruncate
+
+    def partial(fd: int, data, offset: int) -> int:
+        real_pwrite(fd, bytes(data)[:-3], offset)
+        raise OSError(errno.EIO, "Input/output error")
+
+    def refuse(fd: int, length: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "pwrite", partial)
+    monkeypatch.setattr(os, "ftruncate", refuse)
+    with pytest.raises(StorageError):
+        writer.append(1, _payload(100))
+    assert os.path.getsize(path) > writer.size  # the partial record is still there
+
+    monkeypatch.setattr(os, "pwrite", real_pwrite)
+    monkeypatch.setattr(os, "ftruncate", real_ftruncate)
+    lsn = writer.append(1, encode_document({}))
+    assert os.path.getsize(path) == lsn
+    assert _records(path) == [(1, encode_document({}))]
+
+
+def test_fsync_failure_fails_waiters_and_later_appends(monkeypatch, writer_factory):
+    writer = writer_factory(sync_interval_ms=600_000)
+
+    def broken(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", broken)
+    future = writer.wait_durable(writer.append(1, _payload(1)))
+    with pytest.raises(StorageError) as exc:
+        future.result(WAIT)
+    assert str(exc.value) == f"fsync of {writer.path} failed: Input/output error"
+    with pytest.raises(StorageError):
+        writer.append(1, _payload(2))
+    with pytest.raises(StorageError):
+        writer.wait_durable(writer.size + 1).result(WAIT)
