@@ -26,7 +26,7 @@ from docdb.protocol.op_msg import (
     decode_op_msg,
     encode_op_msg,
 )
-from docdb.protocol.op_query import OpQuery, decode_op_query, encode_op_reply
+from docdb.protocol.op_query import OpQuery, decode_op_query, encode_op_query, encode_op_reply
 
 __all__ = [
     "CHECKSUM_PRESENT",
@@ -54,5 +54,6 @@ __all__ = [
     "decompress_frame",
     "encode_header",
     "encode_op_msg",
+    "encode_op_query",
     "encode_op_reply",
 ]

@@ -19,7 +19,7 @@ import bson
 
 from docdb.bson_codec import CODEC_OPTIONS
 from docdb.errors import ProtocolError
-from docdb.protocol.header import HEADER_SIZE, MAX_COMMAND_SIZE, OpCode
+from docdb.protocol.header import HEADER, HEADER_SIZE, MAX_COMMAND_SIZE, OpCode
 
 # OP_REPLY responseFlags bits.
 CURSOR_NOT_FOUND = 1 << 0
@@ -84,6 +84,21 @@ def _decode_document(frame: bytes, view: memoryview, pos: int, end: int, what: s
         return bson.decode(view[pos : pos + size], CODEC_OPTIONS), pos + size
     except Exception as exc:  # the C decoder raises InvalidBSON, but also ValueError & co. on odd input
         raise ProtocolError(f"invalid BSON in OP_QUERY {what}: {exc}") from exc
+
+
+def encode_op_query(query: OpQuery, request_id: int, response_to: int = 0) -> bytes:
+    """A whole OP_QUERY frame (what legacy clients send; used by tests and tools)."""
+    parts = [
+        b"",
+        _INT32.pack(query.flags),
+        query.full_collection_name.encode() + b"\x00",
+        _SKIP_RETURN.pack(query.number_to_skip, query.number_to_return),
+        bson.encode(query.query, False, CODEC_OPTIONS),
+    ]
+    if query.return_fields is not None:
+        parts.append(bson.encode(query.return_fields, False, CODEC_OPTIONS))
+    parts[0] = HEADER.pack(HEADER_SIZE + sum(map(len, parts)), request_id, response_to, OpCode.OP_QUERY)
+    return b"".join(parts)
 
 
 def encode_op_reply(
