@@ -134,7 +134,8 @@ def decode_record(buf: memoryview, offset: int) -> tuple[int, memoryview, int]:
         raise BadRecord(f"truncated record: length {length} but only {end - start} bytes follow")
     if crc32c(buf[offset + 8 : stop], crc32c(buf[offset : offset + 4])) != stored_crc:
         raise BadRecord("checksum mismatch")
-    if not looks_like_bson(buf, start, length):
+    # looks_like_bson(), inlined: this is the per-record hot path of recovery.
+    if length < MIN_PAYLOAD_SIZE or _INT32.unpack_from(buf, start)[0] != length or buf[stop - 1] != 0:
         raise BadRecord("payload is not one BSON document")
     return rtype, buf[start:stop], stop
 
