@@ -295,3 +295,29 @@ def test_fsync_failure_fails_waiters_and_later_appends(monkeypatch, writer_facto
         writer.append(1, _payload(2))
     with pytest.raises(StorageError):
         writer.wait_durable(writer.size + 1).result(WAIT)
+
+
+def test_failed_sync_raises_and_stops_the_background_thread(monkeypatch, writer_factory):
+    writer = writer_factory(sync_interval_ms=600_000)
+    lsn = writer.append(1, _payload(1))
+
+    def broken(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", broken)
+    with pytest.raises(StorageError):
+        writer.sync()
+    monkeypatch.undo()
+    writer.close()
+    assert writer.durable_lsn < lsn  # a later successful fsync must not pretend the data is safe
+
+
+def test_sync_always_append_reports_a_failed_fsync(monkeypatch, writer_factory):
+    writer = writer_factory(sync_always=True)
+
+    def broken(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", broken)
+    with pytest.raises(StorageError):
+        writer.append(1, _payload(1))

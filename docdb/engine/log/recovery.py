@@ -39,7 +39,8 @@ class LogReader:
     """One pass over a log file; iterate it for ``(rtype, payload)`` pairs.
 
     ``header`` is None for a missing, empty or torn-at-creation file (no records). ``valid_end`` and
-    ``torn_bytes`` are None until an iteration has run to the end. Iterating again re-reads the file.
+    ``torn_bytes`` are None until an iteration has run to the end; ``records`` counts what was yielded.
+    Iterating again re-reads the file.
     """
 
     def __init__(self, path: str) -> None:

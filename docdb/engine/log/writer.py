@@ -110,7 +110,9 @@ class LogWriter:
         self.bytes_appended += len(record)
         self.records_appended += 1
         if self._sync_always:
-            self._fsync_covering(end)
+            failure = self._fsync_covering(end)
+            if failure is not None:
+                raise failure
         else:
             with self._cond:
                 was_clean = self._written == self._durable
@@ -138,9 +140,11 @@ class LogWriter:
         return future
 
     def sync(self) -> None:
-        """fsync now, blocking the caller (the ``fsync`` command, shutdown)."""
+        """fsync now, blocking the caller (the ``fsync`` command, shutdown); StorageError if it fails."""
         self._check_usable()
-        self._fsync_covering(self._end)
+        failure = self._fsync_covering(self._end)
+        if failure is not None:
+            raise failure
 
     def close(self) -> None:
         """Final fsync, stop the sync thread, close the file. Idempotent."""
@@ -166,8 +170,11 @@ class LogWriter:
         except OSError:
             self._dirty_tail = True
 
-    def _fsync_covering(self, target: int) -> None:
-        """fsync (bytes up to ``target`` were written before it starts), then publish and resolve."""
+    def _fsync_covering(self, target: int) -> StorageError | None:
+        """fsync (bytes up to ``target`` were written before it starts), then publish and resolve.
+
+        Returns the failure (also stored on the writer) if the fsync failed.
+        """
         error: OSError | None = None
         try:
             os.fsync(self._fd)
@@ -186,6 +193,7 @@ class LogWriter:
                 done, self._waiters = self._waiters, []
         for _, future in done:
             _settle(future, failure)
+        return failure
 
     def _run(self) -> None:
         """The sync thread: fsync when someone waits, or ``interval`` after the first unsynced byte."""
@@ -203,6 +211,8 @@ class LogWriter:
                     else:
                         deadline = None
                         self._cond.wait()
+                if self._failure is not None:  # an fsync in sync() or append() failed meanwhile
+                    break
                 closing = self._closing
                 target = self._written
             self._fsync_covering(target)
