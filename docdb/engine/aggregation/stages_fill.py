@@ -1,0 +1,1 @@
+"""$densify and $fill."""
