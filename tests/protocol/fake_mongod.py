@@ -4,7 +4,7 @@ Built on docdb.protocol itself (FrameBuffer, decode_request, encode_op_msg/encod
 compress_frame), so talking to a real ``pymongo.MongoClient`` through it is also an end-to-end check of
 that API. Run as a script to regenerate the golden frames in ``frames/``::
 
-    PYTHONPATH=. python tests/protocol/fake_mongod.py
+    python -m tests.protocol.fake_mongod
 """
 
 from __future__ import annotations
