@@ -73,6 +73,7 @@ class ErrorCode(IntEnum):
     ConversionFailure = 241
     CannotCreateCollection = 242
     NoSuchTransaction = 251
+    NoQueryExecutionPlans = 291
     APIStrictError = 323
     BSONObjectTooLarge = 10334
     DuplicateKey = 11000
