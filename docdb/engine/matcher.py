@@ -14,7 +14,7 @@ from bson.regex import Regex
 
 from docdb.engine.query.compile import compile_document, is_expression_document
 
-__all__ = ["compile_filter", "filter_equality_fields"]
+__all__ = ["compile_filter", "equality_pairs", "filter_equality_fields"]
 
 
 def compile_filter(spec: dict | None) -> Callable[[dict], bool]:
@@ -40,11 +40,19 @@ def filter_equality_fields(spec: dict) -> dict[str, Any]:
     {'a': 1, 'b.c': 2, 'd': 3}
     """
     fields: dict[str, Any] = {}
+    for path, value in equality_pairs(spec):
+        fields.setdefault(path, value)
+    return fields
+
+
+def equality_pairs(spec: dict) -> list[tuple[str, Any]]:
+    """Like ``filter_equality_fields`` but keeps repeats (``{a: 1, $and: [{a: 1}]}`` names ``a`` twice)."""
+    fields: list[tuple[str, Any]] = []
     _collect(spec, fields)
     return fields
 
 
-def _collect(spec: dict, fields: dict[str, Any]) -> None:
+def _collect(spec: dict, fields: list[tuple[str, Any]]) -> None:
     for name, value in spec.items():
         if name == "$and" and isinstance(value, list):
             for item in value:
@@ -57,13 +65,13 @@ def _collect(spec: dict, fields: dict[str, Any]) -> None:
         elif is_expression_document(value, False):
             _collect_operators(name, value, fields)
         elif not isinstance(value, (Regex, re.Pattern)):
-            fields.setdefault(name, value)
+            fields.append((name, value))
 
 
-def _collect_operators(name: str, ops: dict, fields: dict[str, Any]) -> None:
+def _collect_operators(name: str, ops: dict, fields: list[tuple[str, Any]]) -> None:
     if "$eq" in ops and not isinstance(ops["$eq"], (Regex, re.Pattern)):
-        fields.setdefault(name, ops["$eq"])
+        fields.append((name, ops["$eq"]))
     elif "$in" in ops and isinstance(ops["$in"], list) and len(ops["$in"]) == 1:
         only = ops["$in"][0]
         if not isinstance(only, (Regex, re.Pattern)):
-            fields.setdefault(name, only)
+            fields.append((name, only))

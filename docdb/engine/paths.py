@@ -154,14 +154,14 @@ def set_path(doc: dict, path: str | list[str], value: Any) -> None:
                 raise _cannot_create(part, name, container)
             index = int(part)
             if index >= len(container):
-                container.extend([None] * (index + 1 - len(container)))
-            if last:
+                container.extend([None] * (index - len(container)))
+                container.append(value if last else {})
+                if last:
+                    return
+            elif last:
                 container[index] = value
                 return
             child = container[index]
-            if child is None:
-                child = {}
-                container[index] = child
         else:
             raise _cannot_create(part, name, container)
         container, name = child, part

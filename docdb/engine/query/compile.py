@@ -217,7 +217,12 @@ def _dbref_field(name: str, value: Any, top: bool) -> Predicate:
 def _expr(name: str, value: Any, top: bool) -> Predicate:
     if not top:
         raise _bad("$expr can only be applied to the top-level document")
-    raise _bad("$expr is not supported yet", ErrorCode.NotImplemented)
+    try:
+        from docdb.engine.expressions import Variables, compile_expression, truthy
+    except ImportError:
+        raise _bad("$expr is not supported yet", ErrorCode.NotImplemented) from None
+    evaluate = compile_expression(value)
+    return lambda doc: truthy(evaluate(doc, Variables(doc)))
 
 
 def _json_schema(name: str, value: Any, top: bool) -> Predicate:
@@ -266,7 +271,7 @@ def parse_operators(name: str, spec: dict) -> list[Node]:
     """The nodes of an operator document such as ``{$gt: 1, $lt: 5}`` on path ``name``."""
     first = next(iter(spec))
     if first in _GEO_NEAR:
-        raise MongoError(291, "unable to find index for $geoNear query")
+        raise MongoError(ErrorCode.NoQueryExecutionPlans, "unable to find index for $geoNear query")
     nodes: list[Node] = []
     for op, arg in spec.items():
         handler = _FIELD_OPS.get(op)

@@ -1,0 +1,1 @@
+"""Update operators, split by family; ``docdb.engine.update`` is the API."""

@@ -1,0 +1,242 @@
+"""``compile_update``: an update document (operators or replacement) validated once, applied per document.
+
+Operator updates are checked up front the way mongod's UpdateDriver does: known modifiers only, object
+arguments, valid paths, no two paths where one is a prefix of the other (ConflictingUpdateOperators),
+array filter identifiers all defined and all used. At apply time the actions run in path order
+(lexicographic, numeric parts numerically: MongoDB 5.0+), on a private copy of the document.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from docdb.engine.bson_order import MISSING
+from docdb.engine.matcher import equality_pairs
+from docdb.engine.paths import set_path
+from docdb.engine.query.bson_text import format_element, format_value
+from docdb.engine.query.types import type_name
+from docdb.engine.updates.operators import OPERATORS, Applier, ApplyContext, copy_value
+from docdb.engine.updates.positional import expand_path, filter_identifier, is_positional, parse_array_filters
+from docdb.errors import ErrorCode, MongoError
+
+
+@dataclass(slots=True)
+class Action:
+    """One operator at one (possibly positional) path, with its compiled argument."""
+
+    op: str
+    parts: list[str]
+    payload: Any
+    applier: Applier
+
+
+def _order_key(parts: list[str]) -> tuple:
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in parts)
+
+
+@dataclass(slots=True)
+class CompiledUpdate:
+    """An update ready to apply to many documents; ``apply`` never mutates its input."""
+
+    is_replacement: bool
+    replacement: dict | None = None
+    actions: list[Action] = field(default_factory=list)
+    array_filters: dict = field(default_factory=dict)
+
+    def apply(
+        self, doc: dict, *, is_upsert_insert: bool = False, query: dict | None = None
+    ) -> tuple[dict, bool]:
+        """Return ``(new_doc, modified)``; ``modified`` is False when the result is identical (BSON-wise)."""
+        if self.is_replacement:
+            new = self._replace(doc)
+        else:
+            new = copy_value(doc)
+            ctx = ApplyContext(doc.get("_id", MISSING), _now(), is_upsert_insert)
+            for action in self.actions:
+                for parts in expand_path(new, action.parts, query, self.array_filters, is_upsert_insert):
+                    action.applier(new, parts, action.payload, ctx)
+            if "_id" in doc and not same_value(doc["_id"], new.get("_id", MISSING)):
+                raise MongoError(
+                    ErrorCode.ImmutableField,
+                    "Performing an update on the path '_id' would modify the immutable field '_id'",
+                )
+        return new, not same_value(doc, new)
+
+    def _replace(self, doc: dict) -> dict:
+        assert self.replacement is not None
+        new = copy_value(self.replacement)
+        if "_id" not in doc:
+            return new
+        if "_id" in new and not same_value(new["_id"], doc["_id"]):
+            raise MongoError(
+                ErrorCode.ImmutableField,
+                "After applying the update, the (immutable) field '_id' was found to have been altered to "
+                f"{format_element('_id', new['_id'])}",
+            )
+        rest = {key: value for key, value in new.items() if key != "_id"}
+        return {"_id": copy_value(doc["_id"]), **rest}
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Strict (byte-level) equality: same types, same field order; ``1`` and ``1.0`` differ."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same_value(a[key], b[key]) for key in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float):
+        return (a == b and str(a) == str(b)) or (a != a and b != b)
+    return a == b
+
+
+def compile_update(spec: dict | list, *, array_filters: list | None = None) -> CompiledUpdate:
+    """Compile an update: operator document, replacement document, or (unsupported) pipeline."""
+    if isinstance(spec, list):
+        raise MongoError(ErrorCode.NotImplemented, "pipeline-style updates are not supported yet")
+    if not isinstance(spec, dict):
+        raise MongoError(ErrorCode.FailedToParse, "Update argument must be either an object or an array")
+    if not spec or not next(iter(spec)).startswith("$"):
+        if array_filters:
+            raise MongoError(
+                ErrorCode.FailedToParse, "arrayFilters may not be specified for replacement updates"
+            )
+        return _compile_replacement(spec)
+    return _compile_operators(spec, array_filters)
+
+
+def _compile_replacement(spec: dict) -> CompiledUpdate:
+    for key in spec:
+        if key.startswith("$"):
+            raise MongoError(
+                ErrorCode.DollarPrefixedFieldName,
+                f"The dollar ($) prefixed field '{key}' in '{key}' is not allowed in the context of an "
+                "update's replacement document. Consider using an aggregation pipeline with $replaceWith.",
+            )
+    if isinstance(spec.get("_id"), list):
+        raise MongoError(ErrorCode.InvalidIdField, "The '_id' value cannot be of type array")
+    return CompiledUpdate(is_replacement=True, replacement=spec)
+
+
+def _compile_operators(spec: dict, array_filters: list | None) -> CompiledUpdate:
+    filters = parse_array_filters(array_filters)
+    used: set[str] = set()
+    actions: list[Action] = []
+    seen: list[list[str]] = []
+    for op, fields in spec.items():
+        entry = OPERATORS.get(op)
+        if entry is None:
+            raise MongoError(
+                ErrorCode.FailedToParse,
+                f"Unknown modifier: {op}. Expected a valid update modifier or pipeline-style update "
+                "specified as an array",
+            )
+        if not isinstance(fields, dict):
+            raise MongoError(
+                ErrorCode.FailedToParse,
+                f"Modifiers operate on fields but we found type {type_name(fields)} instead. For example: "
+                f"{{$mod: {{<field>: ...}}}} not {{{format_element(op, fields)}}}",
+            )
+        parser, applier = entry
+        for path, arg in fields.items():
+            parts = _validate_path(path, filters, used)
+            payload = parser(path, arg)
+            _check_conflict(parts, seen)
+            if op == "$rename":
+                _check_conflict(_validate_path(payload, filters, used), seen)
+            actions.append(Action(op, parts, payload, applier))
+    unused = sorted(set(filters) - used)
+    if unused:
+        raise MongoError(
+            ErrorCode.FailedToParse,
+            f"The array filter for identifier '{unused[0]}' was not used in the update {format_value(spec)}",
+        )
+    actions.sort(key=lambda action: _order_key(action.parts))
+    return CompiledUpdate(is_replacement=False, actions=actions, array_filters=filters)
+
+
+def _validate_path(path: str, filters: dict, used: set[str]) -> list[str]:
+    if not path:
+        raise MongoError(ErrorCode.EmptyFieldName, "An empty update path is not valid.")
+    parts = path.split(".")
+    if "" in parts:
+        raise MongoError(
+            ErrorCode.EmptyFieldName,
+            f"The update path '{path}' contains an empty field name, which is not allowed.",
+        )
+    if parts.count("$") > 1:
+        raise MongoError(
+            ErrorCode.BadValue, f"Too many positional (i.e. '$') elements found in path '{path}'"
+        )
+    for position, part in enumerate(parts):
+        if is_positional(part):
+            if position == 0:
+                raise MongoError(
+                    ErrorCode.BadValue,
+                    f"Cannot have array filter identifier (i.e. '$[<id>]') element in the first position in "
+                    f"path '{path}'"
+                    if part != "$"
+                    else f"The dollar ($) prefixed field '$' in '{path}' is not valid",
+                )
+            identifier = filter_identifier(part)
+            if identifier:
+                if identifier not in filters:
+                    raise MongoError(
+                        ErrorCode.BadValue,
+                        f"No array filter found for identifier '{identifier}' in path '{path}'",
+                    )
+                used.add(identifier)
+        elif part.startswith("$"):
+            raise MongoError(
+                ErrorCode.DollarPrefixedFieldName,
+                f"The dollar ($) prefixed field '{part}' in '{path}' is not valid for storage.",
+            )
+    return parts
+
+
+def _check_conflict(parts: list[str], seen: list[list[str]]) -> None:
+    path = ".".join(parts)
+    for other_parts in seen:
+        shorter = min(len(parts), len(other_parts))
+        if parts[:shorter] == other_parts[:shorter]:
+            at = ".".join(parts[:shorter])
+            raise MongoError(
+                ErrorCode.ConflictingUpdateOperators,
+                f"Updating the path '{path}' would create a conflict at '{at}'",
+            )
+    seen.append(parts)
+
+
+def upsert_seed(filter_spec: dict | None) -> dict:
+    """The document an upsert starts from: the filter's equality fields, dotted paths expanded.
+
+    >>> upsert_seed({"b.c": 1, "_id": 7, "a": {"$gt": 1}, "$and": [{"d": [1]}]})
+    {'_id': 7, 'b': {'c': 1}, 'd': [1]}
+    """
+    seed: dict = {}
+    taken: list[list[str]] = []
+    for path, value in equality_pairs(filter_spec or {}):
+        parts = path.split(".")
+        if any(part.startswith("$") for part in parts):
+            continue
+        for other in taken:
+            shorter = min(len(parts), len(other))
+            if parts[:shorter] == other[:shorter]:
+                message = (
+                    f"cannot infer query fields to set, path '{path}' is matched twice"
+                    if parts == other
+                    else f"cannot infer query fields to set, both paths '{path}' and '{'.'.join(other)}' "
+                    "are matched"
+                )
+                raise MongoError(ErrorCode.NotSingleValueField, message)
+        taken.append(parts)
+        set_path(seed, parts, copy_value(value))
+    if "_id" in seed:
+        seed = {"_id": seed.pop("_id"), **seed}
+    return seed
