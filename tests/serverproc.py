@@ -31,6 +31,7 @@ class ServerProcess:
         self.proc: subprocess.Popen[str] | None = None
         self.port: int | None = None
         self.output: list[str] = []
+        self._drainer: threading.Thread | None = None
 
     def start(self, timeout: float = 20.0) -> ServerProcess:
         args = [sys.executable, "-m", "docdb", "--port", "0", "--log-level", "info", *self.extra_args]
@@ -46,12 +47,14 @@ class ServerProcess:
             line = self.proc.stderr.readline()
             if not line:
                 self.proc.wait(5)
+                self._close_pipe()
                 raise RuntimeError(f"docdb-server exited {self.proc.returncode}: {''.join(self.output)}")
             self.output.append(line)
             m = READY.search(line)
             if m:
                 self.port = int(m.group(2))
-                threading.Thread(target=self._drain, daemon=True).start()
+                self._drainer = threading.Thread(target=self._drain, daemon=True)
+                self._drainer.start()
                 return self
         raise RuntimeError(f"docdb-server did not become ready: {''.join(self.output)}")
 
@@ -68,10 +71,19 @@ class ServerProcess:
         kwargs.setdefault("serverSelectionTimeoutMS", 5000)
         return pymongo.MongoClient(self.uri, **kwargs)
 
+    def _close_pipe(self) -> None:
+        """Wait for the output reader to see EOF, then close the pipe (no ResourceWarning)."""
+        assert self.proc is not None
+        if self._drainer is not None:
+            self._drainer.join(5)
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
+
     def kill9(self) -> None:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(10)
+        self._close_pipe()
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> int:
         """Stop the server with ``sig`` and return its exit code."""
@@ -83,6 +95,7 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+        self._close_pipe()
         return self.proc.returncode
 
     def __enter__(self) -> ServerProcess:

@@ -1,0 +1,241 @@
+"""All databases and collections, and the one place where changes are logged and then applied.
+
+Invariant: a change reaches memory only after its record was handed to the OS (``LogWriter.append``), so
+whatever a client saw acknowledged is in the file; a command's after-images form one record, so recovery
+applies all of them or none. Replaying the log at start-up goes through the same ``_apply_*`` functions as
+live commits, so there is a single definition of what a record means.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid as uuid_module
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import bson
+from bson.binary import Binary
+from bson.codec_options import CodecOptions
+from bson.raw_bson import RawBSONDocument
+
+from docdb.bson_codec import CODEC_OPTIONS, decode_document
+from docdb.engine.bson_order import hash_key
+from docdb.engine.collection import Collection
+from docdb.engine.log import LogWriter, RecordType, lock_file, read_log
+from docdb.engine.namespaces import split_namespace, validate_collection_name, validate_db_name
+from docdb.errors import ErrorCode, MongoError
+
+log = logging.getLogger("docdb.engine")
+
+_RAW_OPTIONS = CodecOptions(document_class=RawBSONDocument)
+
+
+@dataclass(slots=True)
+class DocWrite:
+    """One after-image of a command: ``raw`` is the new document, or None to delete ``id_value``."""
+
+    collection: Collection
+    key: Hashable
+    id_value: Any
+    raw: bytes | None
+
+
+class Catalog:
+    """Databases -> collections; owns the log writer (None: an in-memory server)."""
+
+    def __init__(self, writer: LogWriter | None = None) -> None:
+        self.databases: dict[str, dict[str, Collection]] = {}
+        self.writer = writer
+        self.last_lsn = 0
+        self._lock = None
+
+    # -- opening and closing -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | None, *, sync_interval_ms: int = 100, sync_always: bool = False) -> Catalog:
+        """Lock ``path``, replay it, and return a catalog that appends to it (``None``: memory only).
+
+        Raises StorageError / CorruptLogError before anything is modified when the file is in use or bad.
+        """
+        if path is None:
+            return cls()
+        lock = lock_file(path)
+        try:
+            catalog = cls()
+            reader = read_log(path)
+            count = 0
+            for rtype, payload in reader:
+                catalog._replay(rtype, payload)
+                count += 1
+            if reader.torn_bytes:
+                log.warning(
+                    "recovered a torn last record: %d bytes at offset %d dropped",
+                    reader.torn_bytes,
+                    reader.valid_end,
+                )
+            catalog.writer = LogWriter(
+                path, valid_end=reader.valid_end, sync_interval_ms=sync_interval_ms, sync_always=sync_always
+            )
+            catalog.last_lsn = catalog.writer.size
+            catalog._lock = lock
+            log.info("loaded %s: %d records, %d documents", path, count, catalog.document_count())
+            return catalog
+        except BaseException:
+            lock.release()
+            raise
+
+    def close(self) -> None:
+        """Flush and fsync the log and release the file lock."""
+        if self.writer is not None:
+            self.writer.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    # -- reading ---------------------------------------------------------------------------------------
+
+    def collection(self, db: str, name: str) -> Collection | None:
+        colls = self.databases.get(db)
+        return None if colls is None else colls.get(name)
+
+    def collections(self, db: str) -> list[Collection]:
+        return list(self.databases.get(db, {}).values())
+
+    def document_count(self) -> int:
+        return sum(len(c) for colls in self.databases.values() for c in colls.values())
+
+    # -- DDL -------------------------------------------------------------------------------------------
+
+    def ensure_collection(self, db: str, name: str) -> Collection:
+        """The collection, created implicitly (as an insert or upsert does) when missing."""
+        found = self.collection(db, name)
+        return found if found is not None else self.create_collection(db, name, {})
+
+    def create_collection(self, db: str, name: str, options: dict[str, Any]) -> Collection:
+        validate_db_name(db)
+        validate_collection_name(db, name)
+        if self.collection(db, name) is not None:
+            raise MongoError(ErrorCode.NamespaceExists, f"Collection {db}.{name} already exists.")
+        payload = {"ns": f"{db}.{name}", "options": options, "uuid": Binary(uuid_module.uuid4().bytes, 4)}
+        self._log(RecordType.CREATE_COLLECTION, payload)
+        return self._apply_create(payload)
+
+    def drop_collection(self, db: str, name: str) -> Collection | None:
+        coll = self.collection(db, name)
+        if coll is not None:
+            payload = {"ns": coll.ns}
+            self._log(RecordType.DROP_COLLECTION, payload)
+            self._apply_drop(payload)
+        return coll
+
+    def drop_database(self, db: str) -> bool:
+        if db not in self.databases:
+            return False
+        payload = {"db": db}
+        self._log(RecordType.DROP_DATABASE, payload)
+        self._apply_drop_database(payload)
+        return True
+
+    def rename_collection(self, source: str, target: str, drop_target: bool) -> None:
+        """Rename namespace ``source`` to ``target`` (both ``db.coll``), with MongoDB's errors."""
+        src_db, src_name = split_namespace(source)
+        dst_db, dst_name = split_namespace(target)
+        validate_db_name(dst_db)
+        validate_collection_name(dst_db, dst_name)
+        if self.collection(src_db, src_name) is None:
+            raise MongoError(ErrorCode.NamespaceNotFound, f"Source collection {source} does not exist")
+        if source == target:
+            raise MongoError(ErrorCode.IllegalOperation, "Can't rename a collection to itself")
+        if self.collection(dst_db, dst_name) is not None and not drop_target:
+            raise MongoError(ErrorCode.NamespaceExists, "target namespace exists")
+        payload = {"from": source, "to": target, "dropTarget": bool(drop_target)}
+        self._log(RecordType.RENAME_COLLECTION, payload)
+        self._apply_rename(payload)
+
+    # -- document writes -------------------------------------------------------------------------------
+
+    def commit(self, writes: list[DocWrite]) -> None:
+        """Log ``writes`` as one record, then apply them. Nothing is applied if logging fails."""
+        if not writes:
+            return
+        ops = []
+        for w in writes:
+            if w.raw is None:
+                ops.append({"ns": w.collection.ns, "del": w.id_value})
+            else:
+                ops.append({"ns": w.collection.ns, "put": RawBSONDocument(w.raw)})
+        self._log(RecordType.WRITE_BATCH, {"ops": ops})
+        for w in writes:
+            if w.raw is None:
+                w.collection.remove(w.key)
+            else:
+                w.collection.put(w.key, w.raw)
+
+    # -- the log ---------------------------------------------------------------------------------------
+
+    def _log(self, rtype: RecordType, payload: dict[str, Any]) -> None:
+        if self.writer is not None:
+            self.last_lsn = self.writer.append(rtype, bson.encode(payload, codec_options=CODEC_OPTIONS))
+
+    def _replay(self, rtype: int, payload: bytes | memoryview) -> None:
+        if rtype == RecordType.WRITE_BATCH:
+            self._apply_write_batch(bytes(payload))
+            return
+        doc = decode_document(payload)
+        if rtype == RecordType.CREATE_COLLECTION:
+            self._apply_create(doc)
+        elif rtype == RecordType.DROP_COLLECTION:
+            self._apply_drop(doc)
+        elif rtype == RecordType.RENAME_COLLECTION:
+            self._apply_rename(doc)
+        elif rtype == RecordType.DROP_DATABASE:
+            self._apply_drop_database(doc)
+        else:
+            log.warning("skipping record of type %d this version does not apply", rtype)
+
+    def _apply_write_batch(self, payload: bytes) -> None:
+        batch = bson.decode(payload, _RAW_OPTIONS)
+        for op in batch["ops"]:
+            db, name = split_namespace(op["ns"])
+            coll = self.collection(db, name)
+            if coll is None:
+                coll = self._apply_create(
+                    {"ns": op["ns"], "options": {}, "uuid": Binary(uuid_module.uuid4().bytes, 4)}
+                )
+            put = op.get("put")
+            if put is not None:
+                raw = put.raw
+                coll.put(hash_key(decode_document(raw)["_id"]), raw)
+            else:
+                coll.remove(hash_key(decode_document(op.raw)["del"]))
+
+    def _apply_create(self, payload: dict[str, Any]) -> Collection:
+        db, name = split_namespace(payload["ns"])
+        coll = Collection(db, name, payload["uuid"], payload.get("options") or {})
+        self.databases.setdefault(db, {})[name] = coll
+        return coll
+
+    def _apply_drop(self, payload: dict[str, Any]) -> None:
+        db, name = split_namespace(payload["ns"])
+        colls = self.databases.get(db, {})
+        colls.pop(name, None)
+        if not colls:
+            self.databases.pop(db, None)
+
+    def _apply_drop_database(self, payload: dict[str, Any]) -> None:
+        self.databases.pop(payload["db"], None)
+
+    def _apply_rename(self, payload: dict[str, Any]) -> None:
+        src_db, src_name = split_namespace(payload["from"])
+        dst_db, dst_name = split_namespace(payload["to"])
+        coll = self.databases[src_db].pop(src_name)
+        if not self.databases[src_db]:
+            del self.databases[src_db]
+        coll.db, coll.name = dst_db, dst_name
+        self.databases.setdefault(dst_db, {})[dst_name] = coll
+
+
+def iter_raw(docs: Iterable[bytes]) -> list[RawBSONDocument]:
+    """Stored bytes wrapped for embedding in a reply without re-encoding."""
+    return [RawBSONDocument(raw) for raw in docs]

@@ -1,0 +1,340 @@
+"""Inserts, updates, deletes and findAndModify: compute after-images, then commit them as one record.
+
+Every statement's changes go to the catalog in a single ``commit`` (one log record), so a multi-document
+update is all-or-nothing after a crash. Per-document failures of an insert batch become write errors in
+MongoDB's shape; the documents before them (and, unordered, after them) are still written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bson.objectid import ObjectId
+from bson.regex import Regex
+
+from docdb.bson_codec import encode_document
+from docdb.engine.bson_order import hash_key
+from docdb.engine.catalog import Catalog, DocWrite
+from docdb.engine.collection import Collection
+from docdb.engine.key_format import duplicate_key_message
+from docdb.engine.matcher import compile_filter
+from docdb.engine.projection import compile_projection
+from docdb.engine.reads import FindSpec, iter_matches, ordered_matches
+from docdb.engine.update import CompiledUpdate, compile_update, upsert_seed
+from docdb.errors import ErrorCode, MongoError
+
+MAX_DOCUMENT_SIZE = 16 * 1024 * 1024
+
+
+# -- document preparation ------------------------------------------------------------------------------
+
+
+def with_id_first(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document with ``_id`` as its first field, generating an ObjectId when it has none (as mongod)."""
+    if "_id" not in doc:
+        return {"_id": ObjectId(), **doc}
+    if next(iter(doc)) == "_id":
+        return doc
+    return {"_id": doc["_id"], **{k: v for k, v in doc.items() if k != "_id"}}
+
+
+def validate_id(value: Any) -> None:
+    if isinstance(value, list):
+        raise MongoError(ErrorCode.InvalidIdField, "The '_id' value cannot be of type array")
+    if isinstance(value, Regex):
+        raise MongoError(ErrorCode.InvalidIdField, "The '_id' value cannot be of type regex")
+
+
+MAX_NESTING_DEPTH = 180  # mongod's limit for stored documents (200 less 20 kept for the system)
+
+
+def nesting_depth_exceeds(value: Any, limit: int) -> bool:
+    """True when ``value`` nests objects/arrays deeper than ``limit`` levels below the top document.
+
+    >>> nesting_depth_exceeds({"a": {"b": 1}}, 1), nesting_depth_exceeds({"a": {"b": 1}}, 0)
+    (False, True)
+    """
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def encode_stored(doc: dict[str, Any]) -> bytes:
+    """The stored bytes of ``doc``, refused as mongod refuses: too deep (Overflow 15) or too large."""
+    if nesting_depth_exceeds(doc, MAX_NESTING_DEPTH):
+        raise MongoError(
+            ErrorCode.Overflow,
+            f"cannot insert document because it exceeds {MAX_NESTING_DEPTH} levels of nesting",
+        )
+    raw = encode_document(doc)
+    if len(raw) > MAX_DOCUMENT_SIZE:
+        raise MongoError(
+            ErrorCode.BadValue,
+            f"object to insert too large. size in bytes: {len(raw)}, max size: {MAX_DOCUMENT_SIZE}",
+        )
+    return raw
+
+
+def duplicate_id_error(coll: Collection, id_value: Any) -> MongoError:
+    key_value = {"_id": id_value}
+    return MongoError(
+        ErrorCode.DuplicateKey,
+        duplicate_key_message(coll.ns, "_id_", key_value),
+        keyPattern={"_id": 1},
+        keyValue=key_value,
+    )
+
+
+class _Batch:
+    """After-images of one statement, checked for ``_id`` clashes against the collection and each other."""
+
+    def __init__(self, coll: Collection) -> None:
+        self.coll = coll
+        self.writes: list[DocWrite] = []
+        self.pending: dict[Hashable, bytes | None] = {}
+
+    def exists(self, key: Hashable) -> bool:
+        if key in self.pending:
+            return self.pending[key] is not None
+        return key in self.coll.docs
+
+    def insert(self, doc: dict[str, Any]) -> dict[str, Any]:
+        doc = with_id_first(doc)
+        validate_id(doc["_id"])
+        key = hash_key(doc["_id"])
+        if self.exists(key):
+            raise duplicate_id_error(self.coll, doc["_id"])
+        raw = encode_stored(doc)
+        self.pending[key] = raw
+        self.writes.append(DocWrite(self.coll, key, doc["_id"], raw))
+        return doc
+
+    def replace(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        key = hash_key(old["_id"])
+        raw = encode_stored(new)
+        self.pending[key] = raw
+        self.writes.append(DocWrite(self.coll, key, old["_id"], raw))
+
+    def delete(self, doc: dict[str, Any]) -> None:
+        key = hash_key(doc["_id"])
+        self.pending[key] = None
+        self.writes.append(DocWrite(self.coll, key, doc["_id"], None))
+
+
+# -- insert ---------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class WriteOutcome:
+    """What a write command reports: counts plus per-statement errors (``index`` = statement position)."""
+
+    n: int = 0
+    n_modified: int = 0
+    upserted: list[dict[str, Any]] = field(default_factory=list)
+    write_errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_error(self, index: int, error: MongoError) -> None:
+        self.write_errors.append({"index": index, "code": error.code, **error.extra, "errmsg": error.errmsg})
+
+
+def insert_documents(
+    catalog: Catalog, db: str, name: str, docs: list[dict[str, Any]], ordered: bool
+) -> WriteOutcome:
+    coll = catalog.ensure_collection(db, name)
+    batch = _Batch(coll)
+    outcome = WriteOutcome()
+    for index, doc in enumerate(docs):
+        try:
+            batch.insert(doc)
+        except MongoError as error:
+            outcome.add_error(index, error)
+            if ordered:
+                break
+    catalog.commit(batch.writes)
+    outcome.n = len(batch.writes)
+    return outcome
+
+
+# -- update ---------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class UpdateStatement:
+    q: dict[str, Any]
+    u: dict[str, Any] | list[Any]
+    upsert: bool = False
+    multi: bool = False
+    array_filters: list[dict[str, Any]] | None = None
+
+
+def _compile_statement(st: UpdateStatement) -> CompiledUpdate:
+    compiled = compile_update(st.u, array_filters=st.array_filters)
+    if compiled.is_replacement and st.multi:
+        raise MongoError(
+            ErrorCode.FailedToParse, "multi update is not supported for replacement-style update"
+        )
+    return compiled
+
+
+def _upsert_document(st: UpdateStatement, compiled: CompiledUpdate) -> dict[str, Any]:
+    """The document an upsert inserts: seeded from the filter's equality fields, then updated."""
+    seed = upsert_seed(st.q)
+    if compiled.is_replacement:
+        assert isinstance(st.u, dict)
+        doc = dict(st.u)
+        if "_id" not in doc and "_id" in seed:
+            doc = {"_id": seed["_id"], **doc}
+        return doc
+    new_doc, _ = compiled.apply(seed, is_upsert_insert=True, query=st.q)
+    return new_doc
+
+
+def update_one_statement(catalog: Catalog, db: str, name: str, st: UpdateStatement) -> tuple[int, int, Any]:
+    """Run one update statement; returns ``(matched, modified, upserted _id or None)``."""
+    compiled = _compile_statement(st)
+    coll = catalog.collection(db, name)
+    matches = []
+    for item in iter_matches(coll, st.q):
+        matches.append(item)
+        if not st.multi:
+            break
+    if not matches:
+        if not st.upsert:
+            return 0, 0, None
+        coll = catalog.ensure_collection(db, name)
+        batch = _Batch(coll)
+        doc = batch.insert(_upsert_document(st, compiled))
+        catalog.commit(batch.writes)
+        return 1, 0, doc["_id"]
+    assert coll is not None
+    batch = _Batch(coll)
+    modified = 0
+    for _, doc in matches:
+        new_doc, changed = compiled.apply(doc, query=st.q)
+        if changed:
+            batch.replace(doc, with_id_first(new_doc))
+            modified += 1
+    catalog.commit(batch.writes)
+    return len(matches), modified, None
+
+
+def update_documents(
+    catalog: Catalog, db: str, name: str, statements: list[UpdateStatement], ordered: bool
+) -> WriteOutcome:
+    outcome = WriteOutcome()
+    for index, st in enumerate(statements):
+        try:
+            matched, modified, upserted_id = update_one_statement(catalog, db, name, st)
+        except MongoError as error:
+            outcome.add_error(index, error)
+            if ordered:
+                break
+            continue
+        outcome.n += matched
+        outcome.n_modified += modified
+        if upserted_id is not None:
+            outcome.upserted.append({"index": index, "_id": upserted_id})
+    return outcome
+
+
+# -- delete ---------------------------------------------------------------------------------------------
+
+
+def delete_documents(
+    catalog: Catalog, db: str, name: str, statements: list[tuple[dict[str, Any], int]], ordered: bool
+) -> WriteOutcome:
+    """``statements`` are ``(filter, limit)`` with limit 0 (all) or 1."""
+    outcome = WriteOutcome()
+    for index, (spec, limit) in enumerate(statements):
+        try:
+            coll = catalog.collection(db, name)
+            matches = iter_matches(coll, spec)
+            if coll is None:
+                list(matches)  # still validates the filter
+                continue
+            batch = _Batch(coll)
+            for _, doc in matches:
+                batch.delete(doc)
+                if limit == 1:
+                    break
+            catalog.commit(batch.writes)
+            outcome.n += len(batch.writes)
+        except MongoError as error:
+            outcome.add_error(index, error)
+            if ordered:
+                break
+    return outcome
+
+
+# -- findAndModify --------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class FindAndModifySpec:
+    query: dict[str, Any]
+    sort: dict[str, Any] | None = None
+    remove: bool = False
+    update: dict[str, Any] | list[Any] | None = None
+    new: bool = False
+    fields: dict[str, Any] | None = None
+    upsert: bool = False
+    array_filters: list[dict[str, Any]] | None = None
+
+
+def find_and_modify(catalog: Catalog, db: str, name: str, spec: FindAndModifySpec) -> dict[str, Any]:
+    """Returns the reply's ``{lastErrorObject, value}``."""
+    compile_filter(spec.query)
+    project = compile_projection(spec.fields, query=spec.query) if spec.fields else None
+    compiled = None
+    if not spec.remove:
+        assert spec.update is not None
+        compiled = _compile_statement(
+            UpdateStatement(spec.query, spec.update, spec.upsert, False, spec.array_filters)
+        )
+    coll = catalog.collection(db, name)
+    found = ordered_matches(coll, FindSpec(spec.query, sort=spec.sort, limit=1))
+    value: dict[str, Any] | None = None
+    last_error: dict[str, Any]
+    if spec.remove:
+        last_error = {"n": 0}
+        if found:
+            assert coll is not None
+            batch = _Batch(coll)
+            value = found[0][1]
+            batch.delete(value)
+            catalog.commit(batch.writes)
+            last_error = {"n": 1}
+    elif found:
+        assert coll is not None and compiled is not None
+        old = found[0][1]
+        new_doc, changed = compiled.apply(old, query=spec.query)
+        new_doc = with_id_first(new_doc)
+        if changed:
+            batch = _Batch(coll)
+            batch.replace(old, new_doc)
+            catalog.commit(batch.writes)
+        value = new_doc if spec.new else old
+        last_error = {"n": 1, "updatedExisting": True}
+    elif spec.upsert:
+        assert compiled is not None
+        st = UpdateStatement(spec.query, spec.update or {}, True, False, spec.array_filters)
+        coll = catalog.ensure_collection(db, name)
+        batch = _Batch(coll)
+        doc = batch.insert(_upsert_document(st, compiled))
+        catalog.commit(batch.writes)
+        value = doc if spec.new else None
+        last_error = {"n": 1, "updatedExisting": False, "upserted": doc["_id"]}
+    else:
+        last_error = {"n": 0, "updatedExisting": False}
+    if value is not None and project is not None:
+        value = project(value)
+    return {"lastErrorObject": last_error, "value": value}

@@ -1,0 +1,343 @@
+"""insert, find, getMore, killCursors, update, delete, findAndModify, count, distinct.
+
+Handlers check the command's shape and call the engine; the engine owns every loop over documents.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docdb.engine.namespaces import validate_collection_name
+from docdb.engine.reads import FindSpec, count_documents, distinct_values, find_documents
+from docdb.engine.writes import (
+    FindAndModifySpec,
+    UpdateStatement,
+    WriteOutcome,
+    delete_documents,
+    find_and_modify,
+    insert_documents,
+    update_documents,
+)
+from docdb.errors import ErrorCode, MongoError
+from docdb.server.commands.query_options import check_collation, check_hint
+from docdb.server.context import CommandContext
+from docdb.server.params import check_fields, get_array, get_bool, get_doc, get_int, get_string
+from docdb.server.registry import command
+from docdb.server.write_concern import needs_fsync, request_durability
+
+MAX_WRITE_BATCH = 100_000
+
+
+def collection_name(ctx: CommandContext, cmd: dict[str, Any]) -> str:
+    """The target collection of a command whose first field names it."""
+    return validate_collection_name(ctx.db, cmd[next(iter(cmd))])
+
+
+def _non_negative(cmd_name: str, field: str, value: int | None) -> int:
+    if value is None:
+        return 0
+    if value < 0:
+        raise MongoError(51024, f"BSON field '{field}' value must be >= 0, actual value '{value}'")
+    return value
+
+
+def _check_batch(cmd: dict[str, Any], field: str) -> list[Any]:
+    items = get_array(cmd, field, required=True)
+    assert items is not None
+    if not 1 <= len(items) <= MAX_WRITE_BATCH:
+        raise MongoError(
+            ErrorCode.InvalidLength,
+            f"Write batch sizes must be between 1 and {MAX_WRITE_BATCH}. Got {len(items)} operations.",
+        )
+    for item in items:
+        if not isinstance(item, dict):
+            raise MongoError(
+                ErrorCode.TypeMismatch, f"BSON field '{next(iter(cmd))}.{field}' must be an object"
+            )
+    return items
+
+
+def _write_reply(outcome: WriteOutcome, *, with_modified: bool = False) -> dict[str, Any]:
+    reply: dict[str, Any] = {"n": outcome.n}
+    if with_modified:
+        if outcome.upserted:
+            reply["upserted"] = outcome.upserted
+        reply["nModified"] = outcome.n_modified
+    if outcome.write_errors:
+        reply["writeErrors"] = outcome.write_errors
+    return reply
+
+
+def cursor_reply(
+    ctx: CommandContext, ns: str, docs: list[Any], batch_size: int | None, single_batch: bool = False
+) -> dict[str, Any]:
+    """``{cursor: {firstBatch, id, ns}}``, registering a cursor when documents remain."""
+    cursor_id, batch = ctx.state.cursors.first_batch(ns, docs, batch_size, single_batch)
+    return {"cursor": {"firstBatch": batch, "id": cursor_id, "ns": ns}}
+
+
+# -- reads ----------------------------------------------------------------------------------------------
+
+_FIND_FIELDS = {
+    "filter",
+    "sort",
+    "projection",
+    "hint",
+    "skip",
+    "limit",
+    "batchSize",
+    "singleBatch",
+    "max",
+    "min",
+    "returnKey",
+    "showRecordId",
+    "tailable",
+    "oplogReplay",
+    "noCursorTimeout",
+    "awaitData",
+    "allowPartialResults",
+    "collation",
+    "allowDiskUse",
+    "let",
+    "readOnce",
+    "ntoreturn",
+}
+_FIND_UNSUPPORTED = ("max", "min", "returnKey", "showRecordId", "tailable", "awaitData", "oplogReplay")
+
+
+@command("find")
+def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Query a collection; the first batch comes back with a cursor for the rest."""
+    check_fields(cmd, _FIND_FIELDS)
+    name = collection_name(ctx, cmd)
+    for field in _FIND_UNSUPPORTED:
+        if cmd.get(field):
+            raise MongoError(ErrorCode.NotImplemented, f"find option '{field}' is not supported by docdb")
+    check_collation(cmd.get("collation"))
+    coll = ctx.catalog.collection(ctx.db, name)
+    check_hint(coll, cmd.get("hint"))
+    limit = get_int(cmd, "limit")
+    spec = FindSpec(
+        filter=get_doc(cmd, "filter") or {},
+        projection=get_doc(cmd, "projection"),
+        sort=get_doc(cmd, "sort"),
+        skip=_non_negative("find", "skip", get_int(cmd, "skip")),
+        limit=_non_negative("find", "limit", limit),
+    )
+    batch_size = get_int(cmd, "batchSize")
+    if batch_size is not None:
+        _non_negative("find", "batchSize", batch_size)
+    docs = find_documents(coll, spec)
+    return cursor_reply(ctx, f"{ctx.db}.{name}", docs, batch_size, get_bool(cmd, "singleBatch"))
+
+
+@command("getMore")
+def get_more(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """The next batch of an open cursor."""
+    check_fields(cmd, {"collection", "batchSize", "term", "lastKnownCommittedOpTime"})
+    cursor_id = cmd["getMore"]
+    if not isinstance(cursor_id, int) or isinstance(cursor_id, bool):
+        raise MongoError(
+            ErrorCode.TypeMismatch, "BSON field 'getMore.getMore' is the wrong type, expected type 'long'"
+        )
+    name = get_string(cmd, "collection", required=True)
+    assert name is not None
+    validate_collection_name(ctx.db, name)
+    batch_size = get_int(cmd, "batchSize")
+    if batch_size is not None and batch_size < 0:
+        raise MongoError(
+            ErrorCode.BadValue, f"Batch size for getMore must be non-negative, but received: {batch_size}"
+        )
+    ns = f"{ctx.db}.{name}"
+    next_id, batch = ctx.state.cursors.get_more(int(cursor_id), ns, batch_size or None)
+    return {"cursor": {"nextBatch": batch, "id": next_id, "ns": ns}}
+
+
+@command("killCursors")
+def kill_cursors(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Close cursors by id."""
+    check_fields(cmd, {"cursors"})
+    collection_name(ctx, cmd)
+    ids = get_array(cmd, "cursors", required=True) or []
+    killed, not_found = ctx.state.cursors.kill([int(i) for i in ids])
+    return {"cursorsKilled": killed, "cursorsNotFound": not_found, "cursorsAlive": [], "cursorsUnknown": []}
+
+
+@command("count")
+def count(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Count matching documents (skip/limit applied; a negative limit counts as its absolute value)."""
+    check_fields(cmd, {"query", "limit", "skip", "hint", "collation", "fields"})
+    name = collection_name(ctx, cmd)
+    check_collation(cmd.get("collation"))
+    coll = ctx.catalog.collection(ctx.db, name)
+    check_hint(coll, cmd.get("hint"))
+    skip = get_int(cmd, "skip") or 0
+    if skip < 0:
+        raise MongoError(ErrorCode.BadValue, "skip value is negative in count query")
+    limit = abs(get_int(cmd, "limit") or 0)
+    n = count_documents(coll, FindSpec(get_doc(cmd, "query") or {}, skip=skip, limit=limit))
+    return {"n": n}
+
+
+@command("distinct")
+def distinct(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Distinct values of one field among matching documents."""
+    check_fields(cmd, {"key", "query", "collation", "hint"})
+    name = collection_name(ctx, cmd)
+    check_collation(cmd.get("collation"))
+    key = get_string(cmd, "key", required=True)
+    assert key is not None
+    coll = ctx.catalog.collection(ctx.db, name)
+    check_hint(coll, cmd.get("hint"))
+    return {"values": distinct_values(coll, key, get_doc(cmd, "query") or {})}
+
+
+# -- writes ---------------------------------------------------------------------------------------------
+
+
+@command("insert")
+def insert(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Insert documents; ``_id`` is generated (first) where missing."""
+    check_fields(cmd, {"documents", "ordered", "bypassDocumentValidation"})
+    name = collection_name(ctx, cmd)
+    docs = _check_batch(cmd, "documents")
+    needs_fsync(cmd)
+    outcome = insert_documents(ctx.catalog, ctx.db, name, docs, get_bool(cmd, "ordered", True))
+    request_durability(ctx, cmd)
+    return _write_reply(outcome)
+
+
+_UPDATE_STATEMENT_FIELDS = {
+    "q",
+    "u",
+    "upsert",
+    "multi",
+    "arrayFilters",
+    "hint",
+    "collation",
+    "c",
+    "upsertSupplied",
+}
+
+
+def _update_statement(raw: dict[str, Any]) -> UpdateStatement:
+    for key in raw:
+        if key not in _UPDATE_STATEMENT_FIELDS:
+            raise MongoError(40415, f"BSON field 'update.updates.{key}' is an unknown field.")
+    if "q" not in raw or "u" not in raw:
+        missing = "q" if "q" not in raw else "u"
+        raise MongoError(40414, f"BSON field 'update.updates.{missing}' is missing but a required field")
+    if not isinstance(raw["q"], dict):
+        raise MongoError(
+            ErrorCode.TypeMismatch, "BSON field 'update.updates.q' is the wrong type, expected type 'object'"
+        )
+    if not isinstance(raw["u"], (dict, list)):
+        raise MongoError(ErrorCode.FailedToParse, "Update argument must be either an object or an array")
+    check_collation(raw.get("collation"))
+    filters = raw.get("arrayFilters")
+    if filters is not None and not isinstance(filters, list):
+        raise MongoError(ErrorCode.TypeMismatch, "BSON field 'update.updates.arrayFilters' is the wrong type")
+    return UpdateStatement(raw["q"], raw["u"], bool(raw.get("upsert")), bool(raw.get("multi")), filters)
+
+
+@command("update")
+def update(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Apply update statements: operator, replacement or pipeline updates, with upsert and multi."""
+    check_fields(cmd, {"updates", "ordered", "bypassDocumentValidation", "let"})
+    name = collection_name(ctx, cmd)
+    statements = [_update_statement(raw) for raw in _check_batch(cmd, "updates")]
+    needs_fsync(cmd)
+    outcome = update_documents(ctx.catalog, ctx.db, name, statements, get_bool(cmd, "ordered", True))
+    request_durability(ctx, cmd)
+    return _write_reply(outcome, with_modified=True)
+
+
+def _delete_statement(raw: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    for key in raw:
+        if key not in ("q", "limit", "collation", "hint"):
+            raise MongoError(40415, f"BSON field 'delete.deletes.{key}' is an unknown field.")
+    if "q" not in raw or "limit" not in raw:
+        missing = "q" if "q" not in raw else "limit"
+        raise MongoError(40414, f"BSON field 'delete.deletes.{missing}' is missing but a required field")
+    if not isinstance(raw["q"], dict):
+        raise MongoError(
+            ErrorCode.TypeMismatch, "BSON field 'delete.deletes.q' is the wrong type, expected type 'object'"
+        )
+    check_collation(raw.get("collation"))
+    limit = raw["limit"]
+    if isinstance(limit, bool) or limit not in (0, 1):
+        raise MongoError(
+            ErrorCode.FailedToParse, f"The limit field in delete objects must be 0 or 1. Got {limit}"
+        )
+    return raw["q"], int(limit)
+
+
+@command("delete")
+def delete(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Delete the first (limit 1) or all (limit 0) matching documents per statement."""
+    check_fields(cmd, {"deletes", "ordered", "let"})
+    name = collection_name(ctx, cmd)
+    statements = [_delete_statement(raw) for raw in _check_batch(cmd, "deletes")]
+    needs_fsync(cmd)
+    outcome = delete_documents(ctx.catalog, ctx.db, name, statements, get_bool(cmd, "ordered", True))
+    request_durability(ctx, cmd)
+    return _write_reply(outcome)
+
+
+_FAM_FIELDS = {
+    "query",
+    "sort",
+    "remove",
+    "update",
+    "new",
+    "fields",
+    "upsert",
+    "bypassDocumentValidation",
+    "arrayFilters",
+    "hint",
+    "collation",
+    "let",
+}
+
+
+@command("findAndModify", "findandmodify")
+def find_and_modify_cmd(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Update or remove one document and return it (before or after the change)."""
+    check_fields(cmd, _FAM_FIELDS)
+    name = collection_name(ctx, cmd)
+    check_collation(cmd.get("collation"))
+    remove = get_bool(cmd, "remove")
+    new = get_bool(cmd, "new")
+    upsert = get_bool(cmd, "upsert")
+    update_spec = cmd.get("update")
+    if remove:
+        if update_spec is not None:
+            raise MongoError(ErrorCode.FailedToParse, "Cannot specify both an update and remove=true")
+        if upsert:
+            raise MongoError(ErrorCode.FailedToParse, "Cannot specify both upsert=true and remove=true ")
+        if new:
+            raise MongoError(
+                ErrorCode.FailedToParse,
+                "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document",
+            )
+    elif update_spec is None:
+        raise MongoError(ErrorCode.FailedToParse, "Either an update or remove=true must be specified")
+    elif not isinstance(update_spec, (dict, list)):
+        raise MongoError(ErrorCode.FailedToParse, "Update argument must be either an object or an array")
+    filters = get_array(cmd, "arrayFilters")
+    coll = ctx.catalog.collection(ctx.db, name)
+    check_hint(coll, cmd.get("hint"))
+    needs_fsync(cmd)
+    spec = FindAndModifySpec(
+        query=get_doc(cmd, "query") or {},
+        sort=get_doc(cmd, "sort"),
+        remove=remove,
+        update=update_spec,
+        new=new,
+        fields=get_doc(cmd, "fields"),
+        upsert=upsert,
+        array_filters=filters,
+    )
+    reply = find_and_modify(ctx.catalog, ctx.db, name, spec)
+    request_durability(ctx, cmd)
+    return reply

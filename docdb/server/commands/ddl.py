@@ -1,0 +1,136 @@
+"""create, drop, dropDatabase, renameCollection, and the index commands (the ``_id`` index only, so far)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docdb.engine.namespaces import split_namespace, validate_collection_name, validate_db_name
+from docdb.errors import ErrorCode, MongoError
+from docdb.server.commands.crud import collection_name, cursor_reply
+from docdb.server.context import CommandContext
+from docdb.server.params import check_fields, get_array, get_bool, get_string
+from docdb.server.registry import command
+
+ID_INDEX = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
+# create options that would change behaviour and are not built yet: refused, never ignored.  # sorted
+_CREATE_UNSUPPORTED = (
+    "capped",
+    "changeStreamPreAndPostImages",
+    "clusteredIndex",
+    "encryptedFields",
+    "expireAfterSeconds",
+    "max",
+    "pipeline",
+    "size",
+    "timeseries",
+    "validationAction",
+    "validationLevel",
+    "validator",
+    "viewOn",
+)
+_CREATE_IGNORED = ("autoIndexId", "collation", "flags", "idIndex", "indexOptionDefaults", "storageEngine")
+
+
+@command("create")
+def create(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Create a collection explicitly; repeating it with the same options is a no-op, as in mongod 7.0."""
+    check_fields(cmd, set(_CREATE_UNSUPPORTED) | set(_CREATE_IGNORED))
+    name = collection_name(ctx, cmd)
+    for option in _CREATE_UNSUPPORTED:
+        if option in cmd and cmd[option] not in (False, None):
+            raise MongoError(ErrorCode.NotImplemented, f"create option '{option}' is not supported by docdb")
+    if cmd.get("collation") not in (None, {"locale": "simple"}):
+        raise MongoError(
+            ErrorCode.NotImplemented, "collation other than {locale: 'simple'} is not supported by docdb"
+        )
+    existing = ctx.catalog.collection(ctx.db, name)
+    if existing is not None:
+        if existing.options == {}:
+            return {}
+        raise MongoError(ErrorCode.NamespaceExists, f"Collection {ctx.db}.{name} already exists.")
+    ctx.catalog.create_collection(ctx.db, name, {})
+    return {}
+
+
+@command("drop")
+def drop(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Drop a collection; dropping a missing one succeeds (mongod 7.0)."""
+    check_fields(cmd, set())
+    name = collection_name(ctx, cmd)
+    dropped = ctx.catalog.drop_collection(ctx.db, name)
+    if dropped is None:
+        return {}
+    return {"nIndexesWas": 1, "ns": dropped.ns}
+
+
+@command("dropDatabase")
+def drop_database(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Drop the command's database and every collection in it."""
+    check_fields(cmd, set())
+    validate_db_name(ctx.db)
+    if ctx.catalog.drop_database(ctx.db):
+        return {"dropped": ctx.db}
+    return {}
+
+
+@command("renameCollection", admin_only=True)
+def rename_collection(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Rename ``db.a`` to ``db2.b`` (both full namespaces), optionally replacing an existing target."""
+    check_fields(cmd, {"to", "dropTarget", "stayTemp"})
+    source = cmd["renameCollection"]
+    if not isinstance(source, str):
+        raise MongoError(ErrorCode.TypeMismatch, "'renameCollection' must be of type String")
+    target = get_string(cmd, "to", required=True)
+    assert target is not None
+    for ns in (source, target):
+        db, coll = split_namespace(ns)
+        validate_db_name(db)
+        validate_collection_name(db, coll)
+    ctx.catalog.rename_collection(source, target, get_bool(cmd, "dropTarget"))
+    return {}
+
+
+@command("listIndexes")
+def list_indexes(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """The indexes of a collection (every collection has the unique ``_id_`` index)."""
+    check_fields(cmd, {"cursor", "includeBuildUUIDs", "includeIndexBuildInfo"})
+    name = collection_name(ctx, cmd)
+    if ctx.catalog.collection(ctx.db, name) is None:
+        raise MongoError(ErrorCode.NamespaceNotFound, f"ns does not exist: {ctx.db}.{name}")
+    batch_size = (cmd.get("cursor") or {}).get("batchSize")
+    return cursor_reply(ctx, f"{ctx.db}.{name}", [dict(ID_INDEX)], batch_size)
+
+
+@command("createIndexes")
+def create_indexes(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Only the ``_id`` index exists so far; any other index is refused with NotImplemented."""
+    check_fields(cmd, {"indexes", "commitQuorum"})
+    name = collection_name(ctx, cmd)
+    indexes = get_array(cmd, "indexes", required=True) or []
+    if not indexes:
+        raise MongoError(ErrorCode.BadValue, "Must specify at least one index to create")
+    for spec in indexes:
+        if not isinstance(spec, dict) or spec.get("key") != {"_id": 1}:
+            raise MongoError(ErrorCode.NotImplemented, "secondary indexes are not supported by docdb yet")
+    existed = ctx.catalog.collection(ctx.db, name) is not None
+    ctx.catalog.ensure_collection(ctx.db, name)
+    reply: dict[str, Any] = {"numIndexesBefore": 1, "numIndexesAfter": 1}
+    if not existed:
+        reply["createdCollectionAutomatically"] = True
+    reply["note"] = "all indexes already exist"
+    return reply
+
+
+@command("dropIndexes", "deleteIndexes")
+def drop_indexes(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """The ``_id_`` index cannot be dropped; no other index exists yet."""
+    check_fields(cmd, {"index"})
+    name = collection_name(ctx, cmd)
+    if ctx.catalog.collection(ctx.db, name) is None:
+        raise MongoError(ErrorCode.NamespaceNotFound, f"ns not found {ctx.db}.{name}")
+    index = cmd.get("index")
+    if index == "*":
+        return {"nIndexesWas": 1, "msg": "non-_id indexes dropped for collection"}
+    if index in ("_id_", {"_id": 1}):
+        raise MongoError(ErrorCode.InvalidOptions, "cannot drop _id index")
+    raise MongoError(ErrorCode.IndexNotFound, f"index not found with name [{index}]")

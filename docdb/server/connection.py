@@ -1,0 +1,200 @@
+"""One client connection: bytes in -> frames -> commands, run in arrival order -> replies out.
+
+An ``asyncio.Protocol`` rather than streams: ``data_received`` feeds a frame buffer and runs complete
+commands synchronously, which keeps a round trip to a few Python calls. A command that must wait (a
+``j: true`` write waiting for its fsync) parks the connection's queue until the wait is over, so replies
+never overtake each other. Reading pauses when too many frames are queued or the peer stops reading.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections import deque
+from typing import Any, cast
+
+from docdb.errors import ErrorCode, MongoError, ProtocolError
+from docdb.protocol import (
+    FrameBuffer,
+    OpMsg,
+    OpQuery,
+    Request,
+    compress_frame,
+    decode_request,
+    encode_op_msg,
+    encode_op_reply,
+)
+from docdb.server.context import CommandContext, ConnectionInfo, ServerState
+from docdb.server.dispatch import run_command
+
+log = logging.getLogger("docdb.connection")
+
+_request_ids = itertools.count(1)
+MAX_QUEUED_FRAMES = 64
+QUERY_FAILURE = 1 << 1  # OP_REPLY responseFlags bit
+
+
+def _peer_name(address: Any) -> str:
+    if isinstance(address, tuple) and len(address) >= 2:
+        host = address[0]
+        return f"[{host}]:{address[1]}" if ":" in host else f"{host}:{address[1]}"
+    return str(address)
+
+
+class MongoProtocol(asyncio.Protocol):
+    """Serves one TCP connection for ``state``."""
+
+    def __init__(self, state: ServerState, on_close: Any = None) -> None:
+        self.state = state
+        self.buffer = FrameBuffer()
+        self.queue: deque[bytes] = deque()
+        self.transport: asyncio.Transport | None = None
+        self.info: ConnectionInfo | None = None
+        self.busy = False  # a command is waiting (fsync); the queue holds until it's done
+        self.write_paused = False
+        self.read_paused = False
+        self.closed = False
+        self.on_close = on_close
+
+    # -- asyncio.Protocol ------------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's transports don't subclass it
+        self.state.connections_current += 1
+        self.state.connections_total += 1
+        self.info = ConnectionInfo(
+            connection_id=self.state.new_connection_id(),
+            peer=_peer_name(transport.get_extra_info("peername")),
+            local=_peer_name(transport.get_extra_info("sockname")),
+        )
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.state.connections_current -= 1
+        self.queue.clear()
+        if self.on_close is not None:
+            self.on_close(self)
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            frames = self.buffer.feed(data)
+        except ProtocolError as error:
+            self._abort(error)
+            return
+        self.queue.extend(frames)
+        self._drain()
+
+    def pause_writing(self) -> None:
+        self.write_paused = True
+
+    def resume_writing(self) -> None:
+        self.write_paused = False
+        self._drain()
+
+    @property
+    def idle(self) -> bool:
+        return not self.queue and not self.busy
+
+    # -- running commands ------------------------------------------------------------------------------
+
+    def _abort(self, error: Exception) -> None:
+        info = self.info.peer if self.info else "?"
+        log.warning("closing connection %s: %s", info, error)
+        self.queue.clear()
+        if self.transport is not None:
+            self.transport.abort()
+
+    def _drain(self) -> None:
+        """Run queued frames in order until one must wait or the peer stops reading."""
+        while self.queue and not self.busy and not self.write_paused and not self.closed:
+            frame = self.queue.popleft()
+            try:
+                request = decode_request(frame)
+            except ProtocolError as error:
+                self._abort(error)
+                return
+            self._run(request)
+        self._flow_control()
+
+    def _flow_control(self) -> None:
+        if self.transport is None or self.closed:
+            return
+        too_many = len(self.queue) >= MAX_QUEUED_FRAMES
+        if too_many and not self.read_paused:
+            self.transport.pause_reading()
+            self.read_paused = True
+        elif not too_many and self.read_paused:
+            self.transport.resume_reading()
+            self.read_paused = False
+
+    def _run(self, request: Request) -> None:
+        message = request.message
+        if isinstance(message, OpMsg):
+            body = message.body
+            for identifier, docs in message.sequences.items():
+                body[identifier] = docs
+            db = body.get("$db")
+            ctx = self._context(db if isinstance(db, str) else "")
+            if not isinstance(db, str) or not db:
+                reply = MongoError(40571, "OP_MSG requests require a $db argument").to_document()
+            else:
+                reply = run_command(ctx, body)
+            if ctx.wait_lsn is not None and reply.get("ok"):
+                self._wait_then_reply(ctx.wait_lsn, request, reply, message.more_to_come)
+            elif not message.more_to_come:
+                self._send(request, encode_op_msg(reply, next(_request_ids), request.header.request_id))
+            return
+        assert isinstance(message, OpQuery)
+        self._run_op_query(request, message)
+
+    def _run_op_query(self, request: Request, message: OpQuery) -> None:
+        db, _, coll = message.full_collection_name.partition(".")
+        if coll != "$cmd":
+            # mongod >= 5.1 only accepts OP_QUERY for commands; anything else fails the query.
+            failure = {"$err": "OP_QUERY is no longer supported", "code": 5739101, "ok": 0.0}
+            self._send(
+                request,
+                encode_op_reply(
+                    [failure], next(_request_ids), request.header.request_id, response_flags=QUERY_FAILURE
+                ),
+            )
+            return
+        body = message.query
+        if isinstance(body.get("$query"), dict):  # {$query: cmd, $readPreference: …} wrapping
+            body = body["$query"]
+        ctx = self._context(db)
+        reply = run_command(ctx, dict(body))
+        self._send(request, encode_op_reply([reply], next(_request_ids), request.header.request_id))
+
+    def _context(self, db: str) -> CommandContext:
+        assert self.info is not None
+        return CommandContext(self.state, db, self.info)
+
+    def _send(self, request: Request, frame: bytes) -> None:
+        if self.transport is None or self.closed:
+            return
+        if request.compressor_id is not None:
+            frame = compress_frame(frame, request.compressor_id)
+        self.transport.write(frame)
+
+    def _wait_then_reply(self, lsn: int, request: Request, reply: dict[str, Any], no_reply: bool) -> None:
+        """Hold this connection until the fsync covering ``lsn`` is done, then reply and go on."""
+        writer = self.state.catalog.writer
+        if writer is None:
+            if not no_reply:
+                self._send(request, encode_op_msg(reply, next(_request_ids), request.header.request_id))
+            return
+        self.busy = True
+        future = asyncio.wrap_future(writer.wait_durable(lsn))
+
+        def done(fut: asyncio.Future[None]) -> None:
+            self.busy = False
+            body = reply
+            if fut.exception() is not None:
+                body = MongoError(ErrorCode.InternalError, f"fsync failed: {fut.exception()}").to_document()
+            if not no_reply:
+                self._send(request, encode_op_msg(body, next(_request_ids), request.header.request_id))
+            self._drain()
+
+        future.add_done_callback(done)

@@ -1,0 +1,110 @@
+"""Open cursors: ids, batches for ``getMore``, ``killCursors``, and idle expiry.
+
+A cursor holds the rest of a result list whose documents are immutable (stored bytes or fresh dicts),
+so later writes never change what an open cursor returns.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bson.int64 import Int64
+from bson.raw_bson import RawBSONDocument
+
+from docdb.bson_codec import encode_document
+from docdb.errors import ErrorCode, MongoError
+
+FIRST_BATCH_DEFAULT = 101
+MAX_BATCH_BYTES = 16 * 1024 * 1024 - 16 * 1024  # a batch stays below maxBsonObjectSize with reply overhead
+
+
+def document_size(doc: Any) -> int:
+    if isinstance(doc, RawBSONDocument):
+        return len(doc.raw)
+    return len(encode_document(doc))
+
+
+def take_batch(docs: Sequence[Any], start: int, batch_size: int | None) -> int:
+    """Index after the last document of the batch starting at ``start``: at most ``batch_size`` documents
+    (None: no count limit) and at most MAX_BATCH_BYTES, but always at least one document."""
+    end = len(docs) if batch_size is None or batch_size <= 0 else min(len(docs), start + batch_size)
+    total = 0
+    for i in range(start, end):
+        total += document_size(docs[i])
+        if total > MAX_BATCH_BYTES and i > start:
+            return i
+    return end
+
+
+@dataclass(slots=True)
+class Cursor:
+    cursor_id: int
+    ns: str
+    docs: Sequence[Any]
+    position: int
+    last_used: float = field(default_factory=time.monotonic)
+
+
+class CursorRegistry:
+    """Cursors by id; ids are random non-zero positive Int64 values, as mongod's."""
+
+    def __init__(self, timeout_s: float = 600.0) -> None:
+        self.timeout_s = timeout_s
+        self.cursors: dict[int, Cursor] = {}
+        self.total_opened = 0
+        self.timed_out = 0
+
+    def first_batch(
+        self, ns: str, docs: Sequence[Any], batch_size: int | None, single_batch: bool = False
+    ) -> tuple[Int64, list[Any]]:
+        """The first batch and the cursor id (0 when nothing is left or ``single_batch``)."""
+        size = FIRST_BATCH_DEFAULT if batch_size is None else batch_size
+        end = take_batch(docs, 0, size if size > 0 else None) if size != 0 else 0
+        batch = list(docs[:end])
+        if end >= len(docs) or single_batch:
+            return Int64(0), batch
+        cursor_id = secrets.randbits(62) + 1
+        self.cursors[cursor_id] = Cursor(cursor_id, ns, docs, end)
+        self.total_opened += 1
+        return Int64(cursor_id), batch
+
+    def get_more(self, cursor_id: int, ns: str, batch_size: int | None) -> tuple[Int64, list[Any]]:
+        cursor = self.cursors.get(cursor_id)
+        if cursor is None:
+            raise MongoError(ErrorCode.CursorNotFound, f"cursor id {cursor_id} not found")
+        if cursor.ns != ns:
+            raise MongoError(
+                ErrorCode.Unauthorized,
+                f"Requested getMore on namespace '{ns}', but cursor belongs to a different namespace "
+                f"{cursor.ns}",
+            )
+        end = take_batch(cursor.docs, cursor.position, batch_size)
+        batch = list(cursor.docs[cursor.position : end])
+        cursor.position = end
+        cursor.last_used = time.monotonic()
+        if end >= len(cursor.docs):
+            del self.cursors[cursor_id]
+            return Int64(0), batch
+        return Int64(cursor_id), batch
+
+    def kill(self, cursor_ids: list[int]) -> tuple[list[Int64], list[Int64]]:
+        killed, not_found = [], []
+        for cid in cursor_ids:
+            if self.cursors.pop(int(cid), None) is not None:
+                killed.append(Int64(cid))
+            else:
+                not_found.append(Int64(cid))
+        return killed, not_found
+
+    def reap_idle(self, now: float | None = None) -> int:
+        """Close cursors idle for longer than the timeout; returns how many."""
+        now = time.monotonic() if now is None else now
+        stale = [cid for cid, c in self.cursors.items() if now - c.last_used > self.timeout_s]
+        for cid in stale:
+            del self.cursors[cid]
+        self.timed_out += len(stale)
+        return len(stale)

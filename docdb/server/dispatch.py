@@ -1,0 +1,58 @@
+"""Run one command document: look up its handler, run it, and shape the reply.
+
+This is the one place where a raised :class:`MongoError` becomes ``{ok: 0, errmsg, code, codeName}``; an
+unexpected exception becomes InternalError with a log line, never a traceback in a reply.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from docdb.errors import ErrorCode, MongoError, StorageError
+from docdb.server.context import CommandContext
+from docdb.server.registry import REGISTRY
+
+log = logging.getLogger("docdb.dispatch")
+
+# Command name -> serverStatus opcounter it counts toward; everything else counts as "command".
+_OPCOUNTER = {
+    "insert": "insert",
+    "find": "query",
+    "update": "update",
+    "delete": "delete",
+    "getMore": "getmore",
+}
+
+
+def run_command(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
+    """The reply document for ``body`` (never raises)."""
+    try:
+        if not body:
+            raise MongoError(ErrorCode.FailedToParse, "Empty command object")
+        name = next(iter(body))
+        spec = REGISTRY.get(name)
+        ctx.state.command_counts[name] += 1
+        if spec is None:
+            raise MongoError(ErrorCode.CommandNotFound, f"no such command: '{name}'")
+        ctx.state.opcounters[_OPCOUNTER.get(name, "command")] += 1
+        if spec.admin_only and ctx.db != "admin":
+            raise MongoError(ErrorCode.Unauthorized, f"{name} may only be run against the admin database.")
+        reply = spec.handler(ctx, body)
+        reply["ok"] = 1.0
+        return reply
+    except MongoError as error:
+        return error.to_document()
+    except StorageError as error:
+        log.error("storage failure: %s", error)
+        return MongoError(
+            ErrorCode.OutOfDiskSpace if "space" in str(error).lower() else ErrorCode.InternalError,
+            f"storage failure: {error}",
+        ).to_document()
+    except RecursionError:
+        return MongoError(ErrorCode.Overflow, "document nesting too deep").to_document()
+    except Exception as error:  # a bug: report it, keep serving
+        log.exception("internal error running %r", next(iter(body), None))
+        return MongoError(
+            ErrorCode.InternalError, f"internal error: {type(error).__name__}: {error}"
+        ).to_document()

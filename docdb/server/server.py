@@ -1,0 +1,124 @@
+"""The server process: open the data file, listen, serve, and stop gracefully.
+
+Shutdown order (SIGINT/SIGTERM): stop accepting, let queued commands finish (bounded wait), close
+connections, then flush + fsync the log and release the file lock — so every acknowledged write is on disk
+when the process exits 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+
+from docdb.config import ServerConfig
+from docdb.engine.catalog import Catalog
+from docdb.protocol import available_compressors
+from docdb.server import commands  # noqa: F401  (registers every command)
+from docdb.server.connection import MongoProtocol
+from docdb.server.context import ServerState
+from docdb.server.cursors import CursorRegistry
+
+log = logging.getLogger("docdb.server")
+
+SHUTDOWN_GRACE_S = 0.5
+REAP_INTERVAL_S = 60.0
+
+
+class Server:
+    """One listening docdb server over one catalog."""
+
+    def __init__(self, config: ServerConfig, catalog: Catalog | None = None) -> None:
+        self.config = config
+        self._own_catalog = catalog is None
+        self.catalog = catalog
+        self.state: ServerState | None = None
+        self.connections: set[MongoProtocol] = set()
+        self._server: asyncio.base_events.Server | None = None
+        self._stop = asyncio.Event()
+        self._reaper: asyncio.Task[None] | None = None
+        self.port: int | None = None
+
+    async def start(self) -> None:
+        if self.catalog is None:
+            self.catalog = Catalog.open(
+                self.config.file,
+                sync_interval_ms=self.config.sync_interval_ms,
+                sync_always=self.config.sync_always,
+            )
+        compressors = tuple(c for c in self.config.compressors if c in available_compressors())
+        self.state = ServerState(
+            config=self.config,
+            catalog=self.catalog,
+            cursors=CursorRegistry(self.config.cursor_timeout_s),
+            compressors=compressors,
+        )
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            self._new_protocol, self.config.bind, self.config.port, reuse_address=True
+        )
+        sock = self._server.sockets[0]
+        host, self.port = sock.getsockname()[:2]
+        self._reaper = asyncio.create_task(self._reap_cursors())
+        where = self.config.file if self.config.file else "(in memory, nothing persisted)"
+        log.info("docdb-server ready: listening on %s:%d, file %s", host, self.port, where)
+
+    def _new_protocol(self) -> MongoProtocol:
+        assert self.state is not None
+        proto = MongoProtocol(self.state, on_close=self.connections.discard)
+        self.connections.add(proto)
+        return proto
+
+    async def _reap_cursors(self) -> None:
+        assert self.state is not None
+        while True:
+            await asyncio.sleep(REAP_INTERVAL_S)
+            self.state.cursors.reap_idle()
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    async def serve_until_stopped(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, self.request_stop)
+            except (NotImplementedError, RuntimeError):
+                pass
+        await self._stop.wait()
+        await self.shutdown()
+
+    async def shutdown(self) -> None:
+        log.info("shutting down")
+        if self._server is not None:
+            self._server.close()
+        if self._reaper is not None:
+            self._reaper.cancel()
+        deadline = time.monotonic() + SHUTDOWN_GRACE_S
+        while any(not c.idle for c in self.connections) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        for conn in list(self.connections):
+            if conn.transport is not None:
+                conn.transport.close()
+        if self._own_catalog and self.catalog is not None:
+            self.catalog.close()
+        log.info("stopped")
+
+
+def run_server(config: ServerConfig) -> None:
+    """Run until SIGINT/SIGTERM; the event loop is uvloop's where installed."""
+    try:
+        import uvloop
+    except ImportError:
+        uvloop = None
+
+    async def main() -> None:
+        server = Server(config)
+        await server.start()
+        await server.serve_until_stopped()
+
+    if uvloop is not None:
+        uvloop.run(main())
+    else:
+        asyncio.run(main())

@@ -1,0 +1,37 @@
+"""Shared fixtures: a real docdb-server subprocess per test module, and a clean database per test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pymongo
+import pytest
+
+from tests.serverproc import ServerProcess
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server over a fresh .mdb file, shared by the tests of one module."""
+    path = tmp_path_factory.mktemp("docdb") / "test.mdb"
+    with ServerProcess(path) as proc:
+        yield proc
+
+
+@pytest.fixture(scope="module")
+def client(server: ServerProcess) -> Iterator[pymongo.MongoClient]:
+    with server.client() as c:
+        yield c
+
+
+@pytest.fixture
+def db(client: pymongo.MongoClient) -> pymongo.database.Database:
+    """A database of its own for each test, so tests never see each other's data."""
+    return client[f"t_{uuid.uuid4().hex[:12]}"]
+
+
+@pytest.fixture
+def data_file(tmp_path: Path) -> Path:
+    return tmp_path / "data.mdb"
