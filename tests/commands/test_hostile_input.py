@@ -1,4 +1,4 @@
-"""Malformed frames, bad BSON and oversized input: the offender's connection closes, everyone else is served."""
+"""Malformed frames, bad BSON, oversized input: the offender's connection closes, the rest are served."""
 
 from __future__ import annotations
 
