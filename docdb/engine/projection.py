@@ -231,7 +231,7 @@ def _include(doc: dict, tree: dict, root: dict, query: dict | None, top: bool) -
             tail.append((key, _positional(value, node, root, query)))
     for key, node in tree.items():
         if isinstance(node, Computed):
-            result = node.evaluate(root) if top else node.evaluate(root)
+            result = node.evaluate(root)
             if result is not MISSING:
                 out[key] = result
     for key, value in tail:
