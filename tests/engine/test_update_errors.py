@@ -30,7 +30,8 @@ from docdb.errors import MongoError
             {},
             9,
             "FailedToParse",
-            "Modifiers operate on fields but we found type int instead. For example: {$mod: {<field>: ...}} not "
+            "Modifiers operate on fields but we found type int instead. For example: {$mod: "
+            "{<field>: ...}} not "
             "{$set: 1}",
         ),
         (
@@ -38,7 +39,8 @@ from docdb.errors import MongoError
             {},
             52,
             "DollarPrefixedFieldName",
-            "The dollar ($) prefixed field '$set' in '$set' is not allowed in the context of an update's replacement "
+            "The dollar ($) prefixed field '$set' in '$set' is not allowed in the context of "
+            "an update's replacement "
             "document. Consider using an aggregation pipeline with $replaceWith.",
         ),
         (
@@ -110,7 +112,8 @@ from docdb.errors import MongoError
             {"array_filters": [{"X": 1}]},
             2,
             "BadValue",
-            "Error parsing array filter :: caused by :: The top-level field name must be an alphanumeric string "
+            "Error parsing array filter :: caused by :: The top-level field name must be an "
+            "alphanumeric string "
             "beginning with a lowercase letter, found 'X'",
         ),
         ({"$pop": {"a": 2}}, {}, 9, "FailedToParse", "$pop expects 1 or -1, found: 2"),
