@@ -22,7 +22,7 @@ import crc32c
 
 from docdb.bson_codec import CODEC_OPTIONS
 from docdb.errors import ErrorCode, ProtocolError
-from docdb.protocol.header import HEADER, HEADER_SIZE, MAX_COMMAND_SIZE, OpCode
+from docdb.protocol.header import HEADER_SIZE, MAX_COMMAND_SIZE, OpCode
 
 CHECKSUM_PRESENT = 1 << 0
 MORE_TO_COME = 1 << 1
@@ -37,6 +37,10 @@ _UINT32 = struct.Struct("<I")
 # header + flagBits + section kind 0, the prefix of every reply we send.
 _MSG_PREFIX = struct.Struct("<iiiiIB")
 _SEQUENCE_PREFIX = struct.Struct("<Bi")
+# header, flagBits, the first section's kind and (for kinds 0 and 1) its int32 size.
+_PREFIX = struct.Struct("<iiiiIBi")
+_BODY_START = HEADER_SIZE + 5
+_MIN_SIZE = _BODY_START + 5  # flagBits and the smallest body section
 
 
 class InvalidRequest(ProtocolError):
@@ -85,25 +89,22 @@ def decode_op_msg(frame: bytes | bytearray | memoryview) -> OpMsg:
     if not isinstance(frame, bytes):
         frame = bytes(frame)
     end = len(frame)
-    request_id = HEADER.unpack_from(frame)[1]
-    if end < HEADER_SIZE + 5:
+    if end < _MIN_SIZE:
         raise ProtocolError(f"OP_MSG of {end} bytes is too short for flagBits and a section")
-    flags = _UINT32.unpack_from(frame, HEADER_SIZE)[0]
+    _, request_id, _, _, flags, kind, size = _PREFIX.unpack_from(frame)
     if flags & REQUIRED_FLAGS_MASK & ~KNOWN_REQUIRED_FLAGS:
         raise ProtocolError(f"Message contains illegal flags value: Ob{flags:032b}")
     if flags & CHECKSUM_PRESENT:
         end -= 4
-        if end < HEADER_SIZE + 5:
+        if end < _MIN_SIZE:
             raise ProtocolError("OP_MSG with checksumPresent is too short for a section and a checksum")
         if crc32c.crc32c(memoryview(frame)[:end]) != _UINT32.unpack_from(frame, end)[0]:
             raise ProtocolError("OP_MSG checksum does not match contents")
     view = memoryview(frame)
-    pos = HEADER_SIZE + 4
     # Fast path: the whole message is one body section (every command without a document sequence).
-    if frame[pos] == 0 and end - pos >= 5 and _INT32.unpack_from(frame, pos + 1)[0] == end - pos - 1:
-        body = _decode_body(view, pos + 1, end, request_id, flags)
-        return OpMsg(flags, body, {})
-    return _decode_sections(frame, view, pos, end, request_id, flags)
+    if kind == 0 and size == end - _BODY_START:
+        return OpMsg(flags, _decode_body(view, _BODY_START, end, request_id, flags), {})
+    return _decode_sections(frame, view, HEADER_SIZE + 4, end, request_id, flags)
 
 
 def _decode_sections(
@@ -145,13 +146,16 @@ def _decode_sections(
 
 
 def _decode_body(view: memoryview, start: int, stop: int, request_id: int, flags: int) -> dict[str, Any]:
-    more = bool(flags & MORE_TO_COME)
-    _check_document_size(stop - start, request_id, more)
+    if stop - start > MAX_COMMAND_SIZE:
+        _check_document_size(stop - start, request_id, bool(flags & MORE_TO_COME))
     try:
         return bson.decode(view[start:stop], CODEC_OPTIONS)
     except Exception as exc:  # the C decoder raises InvalidBSON, but also ValueError & co. on odd input
         raise InvalidRequest(
-            ErrorCode.InvalidBSON, f"invalid BSON in OP_MSG body: {exc}", request_id, more
+            ErrorCode.InvalidBSON,
+            f"invalid BSON in OP_MSG body: {exc}",
+            request_id,
+            bool(flags & MORE_TO_COME),
         ) from exc
 
 
