@@ -94,7 +94,7 @@ def duplicate_id_error(coll: Collection, id_value: Any) -> MongoError:
     )
 
 
-class _Batch:
+class DocumentBatch:
     """After-images of one statement, checked for ``_id`` clashes against the collection and each other."""
 
     def __init__(self, coll: Collection) -> None:
@@ -119,10 +119,16 @@ class _Batch:
         return doc
 
     def replace(self, old: dict[str, Any], new: dict[str, Any]) -> None:
-        key = hash_key(old["_id"])
-        raw = encode_stored(new)
+        self.put(new, old["_id"])
+
+    def put(self, doc: dict[str, Any], id_value: Any = None) -> None:
+        """``doc`` as the after-image of its ``_id`` (``id_value`` when given), inserted or replacing."""
+        id_value = doc["_id"] if id_value is None else id_value
+        validate_id(id_value)
+        key = hash_key(id_value)
+        raw = encode_stored(doc)
         self.pending[key] = raw
-        self.writes.append(DocWrite(self.coll, key, old["_id"], raw))
+        self.writes.append(DocWrite(self.coll, key, id_value, raw))
 
     def delete(self, doc: dict[str, Any]) -> None:
         key = hash_key(doc["_id"])
@@ -150,7 +156,7 @@ def insert_documents(
     catalog: Catalog, db: str, name: str, docs: list[dict[str, Any]], ordered: bool
 ) -> WriteOutcome:
     coll = catalog.ensure_collection(db, name)
-    batch = _Batch(coll)
+    batch = DocumentBatch(coll)
     outcome = WriteOutcome()
     for index, doc in enumerate(docs):
         try:
@@ -211,12 +217,12 @@ def update_one_statement(catalog: Catalog, db: str, name: str, st: UpdateStateme
         if not st.upsert:
             return 0, 0, None
         coll = catalog.ensure_collection(db, name)
-        batch = _Batch(coll)
+        batch = DocumentBatch(coll)
         doc = batch.insert(_upsert_document(st, compiled))
         catalog.commit(batch.writes)
         return 1, 0, doc["_id"]
     assert coll is not None
-    batch = _Batch(coll)
+    batch = DocumentBatch(coll)
     modified = 0
     for _, doc in matches:
         new_doc, changed = compiled.apply(doc, query=st.q)
@@ -261,7 +267,7 @@ def delete_documents(
             if coll is None:
                 list(matches)  # still validates the filter
                 continue
-            batch = _Batch(coll)
+            batch = DocumentBatch(coll)
             for _, doc in matches:
                 batch.delete(doc)
                 if limit == 1:
@@ -308,7 +314,7 @@ def find_and_modify(catalog: Catalog, db: str, name: str, spec: FindAndModifySpe
         last_error = {"n": 0}
         if found:
             assert coll is not None
-            batch = _Batch(coll)
+            batch = DocumentBatch(coll)
             value = found[0][1]
             batch.delete(value)
             catalog.commit(batch.writes)
@@ -319,7 +325,7 @@ def find_and_modify(catalog: Catalog, db: str, name: str, spec: FindAndModifySpe
         new_doc, changed = compiled.apply(old, query=spec.query)
         new_doc = with_id_first(new_doc)
         if changed:
-            batch = _Batch(coll)
+            batch = DocumentBatch(coll)
             batch.replace(old, new_doc)
             catalog.commit(batch.writes)
         value = new_doc if spec.new else old
@@ -328,7 +334,7 @@ def find_and_modify(catalog: Catalog, db: str, name: str, spec: FindAndModifySpe
         assert compiled is not None
         st = UpdateStatement(spec.query, spec.update or {}, True, False, spec.array_filters)
         coll = catalog.ensure_collection(db, name)
-        batch = _Batch(coll)
+        batch = DocumentBatch(coll)
         doc = batch.insert(_upsert_document(st, compiled))
         catalog.commit(batch.writes)
         value = doc if spec.new else None

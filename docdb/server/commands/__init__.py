@@ -1,3 +1,11 @@
 """Importing this package registers every command handler in ``docdb.server.registry.REGISTRY``."""
 
-from docdb.server.commands import admin, catalog_cmds, crud, ddl, handshake, session_cmds  # noqa: F401
+from docdb.server.commands import (  # noqa: F401
+    admin,
+    aggregate,
+    catalog_cmds,
+    crud,
+    ddl,
+    handshake,
+    session_cmds,
+)

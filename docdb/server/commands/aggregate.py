@@ -1,0 +1,72 @@
+"""The aggregate command: a pipeline over a collection, or collectionless (``aggregate: 1``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docdb.engine.aggregate import run_aggregate
+from docdb.engine.namespaces import validate_collection_name
+from docdb.errors import ErrorCode, MongoError
+from docdb.server.commands.crud import cursor_reply
+from docdb.server.commands.query_options import check_collation, check_hint
+from docdb.server.context import CommandContext
+from docdb.server.params import check_fields, get_array, get_doc, get_int
+from docdb.server.registry import command
+from docdb.server.write_concern import needs_fsync, request_durability
+
+_FIELDS = {
+    "pipeline",
+    "cursor",
+    "explain",
+    "allowDiskUse",
+    "bypassDocumentValidation",
+    "collation",
+    "hint",
+    "let",
+    "fromMongos",
+    "needsMerge",
+    "isMapReduceCommand",
+}
+
+
+@command("aggregate")
+def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Run a pipeline; the output comes back as a cursor (empty for ``$out``/``$merge``)."""
+    check_fields(cmd, _FIELDS)
+    target = cmd["aggregate"]
+    if target == 1 and not isinstance(target, bool):
+        collection = None
+        ns = f"{ctx.db}.$cmd.aggregate"
+    elif isinstance(target, str):
+        collection = validate_collection_name(ctx.db, target)
+        ns = f"{ctx.db}.{collection}"
+    else:
+        raise MongoError(
+            ErrorCode.FailedToParse,
+            "Invalid command format: the 'aggregate' field must specify a collection name or 1",
+        )
+    pipeline = get_array(cmd, "pipeline", required=True)
+    assert pipeline is not None
+    if cmd.get("explain"):
+        raise MongoError(ErrorCode.NotImplemented, "explain is not supported by docdb yet")
+    cursor = get_doc(cmd, "cursor")
+    if cursor is None:
+        raise MongoError(
+            ErrorCode.FailedToParse,
+            "The 'cursor' option is required, except for aggregate with the explain argument",
+        )
+    batch_size = get_int(cursor, "batchSize")
+    check_collation(cmd.get("collation"))
+    if collection is not None:
+        check_hint(ctx.catalog.collection(ctx.db, collection), cmd.get("hint"))
+    writes = (
+        bool(pipeline)
+        and isinstance(pipeline[-1], dict)
+        and next(iter(pipeline[-1]), "") in ("$out", "$merge")
+    )
+    if writes:
+        needs_fsync(cmd)
+    docs = run_aggregate(ctx.catalog, ctx.db, collection, pipeline, get_doc(cmd, "let"))
+    if writes:
+        request_durability(ctx, cmd)
+    return cursor_reply(ctx, ns, docs, batch_size)
