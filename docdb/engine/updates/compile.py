@@ -12,6 +12,8 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from bson.int64 import Int64
+
 from docdb.engine.bson_order import MISSING
 from docdb.engine.matcher import equality_pairs
 from docdb.engine.paths import set_path
@@ -86,6 +88,9 @@ def _now() -> datetime.datetime:
 def same_value(a: Any, b: Any) -> bool:
     """Strict (byte-level) equality: same types, same field order; ``1`` and ``1.0`` differ."""
     if type(a) is not type(b):
+        if {type(a), type(b)} == {int, Int64}:
+            plain = a if type(a) is int else b
+            return a == b and not -(2**31) <= plain < 2**31
         return False
     if isinstance(a, dict):
         return list(a) == list(b) and all(same_value(a[key], b[key]) for key in a)
