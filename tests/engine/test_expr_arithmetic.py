@@ -22,7 +22,9 @@ def typed(value):
     [
         pytest.param({"$add": [1, 2]}, ("int", 3), id="add-int"),
         pytest.param({"$add": ["$big", 1]}, ("Int64", 2**31), id="add-int-overflow-long"),
-        pytest.param({"$add": [Int64(2**63 - 1), 1]}, ("float", 9.223372036854776e18), id="add-long-overflow-double"),
+        pytest.param(
+            {"$add": [Int64(2**63 - 1), 1]}, ("float", 9.223372036854776e18), id="add-long-overflow-double"
+        ),
         pytest.param({"$add": ["$i", "$l"]}, ("Int64", 12), id="add-int-long"),
         pytest.param({"$add": ["$i", "$d"]}, ("float", 7.5), id="add-int-double"),
         pytest.param({"$add": ["$i", "$dec"]}, ("Decimal128", Decimal128("6.1")), id="add-decimal"),
@@ -33,7 +35,9 @@ def typed(value):
         pytest.param({"$multiply": [2, 3, Int64(4)]}, ("Int64", 24), id="multiply-long"),
         pytest.param({"$multiply": [65536, 65536]}, ("Int64", 2**32), id="multiply-overflow"),
         pytest.param({"$divide": [7, 2]}, ("float", 3.5), id="divide-double"),
-        pytest.param({"$divide": [Decimal128("1"), 4]}, ("Decimal128", Decimal128("0.25")), id="divide-decimal"),
+        pytest.param(
+            {"$divide": [Decimal128("1"), 4]}, ("Decimal128", Decimal128("0.25")), id="divide-decimal"
+        ),
         pytest.param({"$mod": [-7, 3]}, ("int", -1), id="mod-sign-of-dividend"),
         pytest.param({"$mod": [7.5, 2]}, ("float", 1.5), id="mod-double"),
         pytest.param({"$abs": -(2**31)}, ("Int64", 2**31), id="abs-int-min"),
@@ -55,10 +59,22 @@ def typed(value):
         pytest.param({"$ln": 1}, ("float", 0.0), id="ln"),
         pytest.param({"$log": [100, 10]}, ("float", 2.0), id="log"),
         pytest.param({"$log10": 1000}, ("float", 3.0), id="log10"),
-        pytest.param({"$add": [DATE, 1000]}, ("datetime", datetime.datetime(2020, 1, 1, 0, 0, 1)), id="add-date-ms"),
-        pytest.param({"$add": [DATE, 1.6]}, ("datetime", datetime.datetime(2020, 1, 1, 0, 0, 0, 2000)), id="add-date-round"),
-        pytest.param({"$subtract": [datetime.datetime(2020, 1, 2), DATE]}, ("Int64", 86_400_000), id="date-minus-date"),
-        pytest.param({"$subtract": [DATE, 60_000]}, ("datetime", datetime.datetime(2019, 12, 31, 23, 59)), id="date-minus-ms"),
+        pytest.param(
+            {"$add": [DATE, 1000]}, ("datetime", datetime.datetime(2020, 1, 1, 0, 0, 1)), id="add-date-ms"
+        ),
+        pytest.param(
+            {"$add": [DATE, 1.6]},
+            ("datetime", datetime.datetime(2020, 1, 1, 0, 0, 0, 2000)),
+            id="add-date-round",
+        ),
+        pytest.param(
+            {"$subtract": [datetime.datetime(2020, 1, 2), DATE]}, ("Int64", 86_400_000), id="date-minus-date"
+        ),
+        pytest.param(
+            {"$subtract": [DATE, 60_000]},
+            ("datetime", datetime.datetime(2019, 12, 31, 23, 59)),
+            id="date-minus-ms",
+        ),
     ],
 )
 def test_arithmetic(spec, expected):
@@ -68,15 +84,30 @@ def test_arithmetic(spec, expected):
 @pytest.mark.parametrize(
     "spec, code, message",
     [
-        pytest.param({"$add": [1, "a"]}, 16554, "$add only supports numeric or date types, not string", id="add-string"),
-        pytest.param({"$add": [DATE, DATE]}, 16612, "only one date allowed in an $add expression", id="add-two-dates"),
+        pytest.param(
+            {"$add": [1, "a"]}, 16554, "$add only supports numeric or date types, not string", id="add-string"
+        ),
+        pytest.param(
+            {"$add": [DATE, DATE]}, 16612, "only one date allowed in an $add expression", id="add-two-dates"
+        ),
         pytest.param({"$divide": [1, 0]}, 2, "can't $divide by zero", id="divide-zero"),
         pytest.param({"$mod": [1, 0]}, 16610, "can't $mod by zero", id="mod-zero"),
-        pytest.param({"$multiply": [1, "a"]}, 16555, "$multiply only supports numeric types, not string", id="multiply"),
-        pytest.param({"$sqrt": -1}, 28714, "$sqrt's argument must be greater than or equal to 0", id="sqrt-negative"),
+        pytest.param(
+            {"$multiply": [1, "a"]}, 16555, "$multiply only supports numeric types, not string", id="multiply"
+        ),
+        pytest.param(
+            {"$sqrt": -1}, 28714, "$sqrt's argument must be greater than or equal to 0", id="sqrt-negative"
+        ),
         pytest.param({"$abs": "x"}, 28765, "$abs only supports numeric types, not string", id="abs-string"),
-        pytest.param({"$pow": [0, -1]}, 28764, "$pow cannot take a base of 0 and a negative exponent", id="pow-zero"),
-        pytest.param({"$log": [-1, 10]}, 28758, "$log's argument must be a positive number, but -1 was passed", id="log"),
+        pytest.param(
+            {"$pow": [0, -1]}, 28764, "$pow cannot take a base of 0 and a negative exponent", id="pow-zero"
+        ),
+        pytest.param(
+            {"$log": [-1, 10]},
+            28758,
+            "$log's argument must be a positive number, but -1 was passed",
+            id="log",
+        ),
     ],
 )
 def test_arithmetic_errors(spec, code, message):
@@ -106,12 +137,20 @@ def test_arithmetic_errors(spec, code, message):
         pytest.param({"$ifNull": ["$missing", "$n", "default"]}, "default", id="ifnull-multi"),
         pytest.param({"$ifNull": ["$i", 0]}, 5, id="ifnull-present"),
         pytest.param(
-            {"$switch": {"branches": [{"case": {"$lt": ["$i", 0]}, "then": "neg"}, {"case": True, "then": "pos"}]}},
+            {
+                "$switch": {
+                    "branches": [{"case": {"$lt": ["$i", 0]}, "then": "neg"}, {"case": True, "then": "pos"}]
+                }
+            },
             "pos",
             id="switch",
         ),
-        pytest.param({"$switch": {"branches": [{"case": False, "then": 1}], "default": 0}}, 0, id="switch-default"),
-        pytest.param({"$let": {"vars": {"x": 2, "y": "$i"}, "in": {"$multiply": ["$$x", "$$y"]}}}, 10, id="let"),
+        pytest.param(
+            {"$switch": {"branches": [{"case": False, "then": 1}], "default": 0}}, 0, id="switch-default"
+        ),
+        pytest.param(
+            {"$let": {"vars": {"x": 2, "y": "$i"}, "in": {"$multiply": ["$$x", "$$y"]}}}, 10, id="let"
+        ),
     ],
 )
 def test_comparison_and_logic(spec, expected):

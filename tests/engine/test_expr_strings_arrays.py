@@ -7,7 +7,13 @@ from bson.regex import Regex
 from docdb.engine.expressions import MISSING, evaluate
 from docdb.errors import MongoError
 
-DOC = {"s": "hello world", "u": "café", "arr": [1, 2, 3, 4], "docs": [{"b": 1}, {"c": 2}, {"b": 3}], "n": None}
+DOC = {
+    "s": "hello world",
+    "u": "café",
+    "arr": [1, 2, 3, 4],
+    "docs": [{"b": 1}, {"c": 2}, {"b": 3}],
+    "n": None,
+}
 
 
 @pytest.mark.parametrize(
@@ -46,9 +52,15 @@ DOC = {"s": "hello world", "u": "café", "arr": [1, 2, 3, 4], "docs": [{"b": 1},
             id="regexFindAll",
         ),
         pytest.param({"$regexFind": {"input": "$missing", "regex": "a"}}, None, id="regexFind-missing"),
-        pytest.param({"$replaceOne": {"input": "aXbX", "find": "X", "replacement": "-"}}, "a-bX", id="replaceOne"),
-        pytest.param({"$replaceAll": {"input": "aXbX", "find": "X", "replacement": "-"}}, "a-b-", id="replaceAll"),
-        pytest.param({"$replaceAll": {"input": "$n", "find": "X", "replacement": "-"}}, None, id="replaceAll-null"),
+        pytest.param(
+            {"$replaceOne": {"input": "aXbX", "find": "X", "replacement": "-"}}, "a-bX", id="replaceOne"
+        ),
+        pytest.param(
+            {"$replaceAll": {"input": "aXbX", "find": "X", "replacement": "-"}}, "a-b-", id="replaceAll"
+        ),
+        pytest.param(
+            {"$replaceAll": {"input": "$n", "find": "X", "replacement": "-"}}, None, id="replaceAll-null"
+        ),
     ],
 )
 def test_strings(spec, expected):
@@ -65,11 +77,19 @@ def test_strings(spec, expected):
         pytest.param({"$last": "$arr"}, 4, id="last"),
         pytest.param({"$filter": {"input": "$arr", "cond": {"$gt": ["$$this", 2]}}}, [3, 4], id="filter"),
         pytest.param(
-            {"$filter": {"input": "$arr", "as": "x", "cond": {"$gt": ["$$x", 1]}, "limit": 2}}, [2, 3], id="filter-limit"
+            {"$filter": {"input": "$arr", "as": "x", "cond": {"$gt": ["$$x", 1]}, "limit": 2}},
+            [2, 3],
+            id="filter-limit",
         ),
-        pytest.param({"$map": {"input": "$arr", "as": "x", "in": {"$multiply": ["$$x", 10]}}}, [10, 20, 30, 40], id="map"),
         pytest.param(
-            {"$reduce": {"input": "$arr", "initialValue": 0, "in": {"$add": ["$$value", "$$this"]}}}, 10, id="reduce"
+            {"$map": {"input": "$arr", "as": "x", "in": {"$multiply": ["$$x", 10]}}},
+            [10, 20, 30, 40],
+            id="map",
+        ),
+        pytest.param(
+            {"$reduce": {"input": "$arr", "initialValue": 0, "in": {"$add": ["$$value", "$$this"]}}},
+            10,
+            id="reduce",
         ),
         pytest.param({"$in": [2, "$arr"]}, True, id="in"),
         pytest.param({"$slice": ["$arr", 2]}, [1, 2], id="slice-n"),
@@ -89,7 +109,9 @@ def test_strings(spec, expected):
         pytest.param({"$isArray": ["$arr"]}, True, id="isArray"),
         pytest.param({"$sortArray": {"input": [3, 1, 2], "sortBy": -1}}, [3, 2, 1], id="sortArray"),
         pytest.param(
-            {"$sortArray": {"input": [{"a": 2}, {"a": 1}], "sortBy": {"a": 1}}}, [{"a": 1}, {"a": 2}], id="sortArray-docs"
+            {"$sortArray": {"input": [{"a": 2}, {"a": 1}], "sortBy": {"a": 1}}},
+            [{"a": 1}, {"a": 2}],
+            id="sortArray-docs",
         ),
         pytest.param({"$arrayToObject": [[["a", 1], ["b", 2]]]}, {"a": 1, "b": 2}, id="arrayToObject-pairs"),
         pytest.param({"$arrayToObject": [[{"k": "a", "v": 1}]]}, {"a": 1}, id="arrayToObject-kv"),
@@ -101,10 +123,16 @@ def test_strings(spec, expected):
         pytest.param({"$setIsSubset": [[1], [1, 2]]}, True, id="setIsSubset"),
         pytest.param({"$anyElementTrue": [[0, None, 1]]}, True, id="anyElementTrue"),
         pytest.param({"$allElementsTrue": [[1, []]]}, True, id="allElementsTrue"),
-        pytest.param({"$mergeObjects": [{"a": 1}, None, {"a": 2, "b": 3}]}, {"a": 2, "b": 3}, id="mergeObjects"),
+        pytest.param(
+            {"$mergeObjects": [{"a": 1}, None, {"a": 2, "b": 3}]}, {"a": 2, "b": 3}, id="mergeObjects"
+        ),
         pytest.param({"$getField": "s"}, "hello world", id="getField"),
-        pytest.param({"$getField": {"field": "a.b", "input": {"$literal": {"a.b": 1}}}}, 1, id="getField-dotted-name"),
-        pytest.param({"$setField": {"field": "x", "input": {"a": 1}, "value": 2}}, {"a": 1, "x": 2}, id="setField"),
+        pytest.param(
+            {"$getField": {"field": "a.b", "input": {"$literal": {"a.b": 1}}}}, 1, id="getField-dotted-name"
+        ),
+        pytest.param(
+            {"$setField": {"field": "x", "input": {"a": 1}, "value": 2}}, {"a": 1, "x": 2}, id="setField"
+        ),
         pytest.param({"$unsetField": {"field": "a", "input": {"a": 1, "b": 2}}}, {"b": 2}, id="unsetField"),
         pytest.param({"$sum": "$arr"}, 10, id="sum-array"),
         pytest.param({"$sum": [1, Int64(2), "x"]}, Int64(3), id="sum-args"),
@@ -114,7 +142,11 @@ def test_strings(spec, expected):
         pytest.param({"$maxN": {"n": 2, "input": "$arr"}}, [4, 3], id="maxN"),
         pytest.param({"$firstN": {"n": 2, "input": "$arr"}}, [1, 2], id="firstN"),
         pytest.param({"$stdDevPop": [1, 2, 3, 4]}, 1.118033988749895, id="stdDevPop"),
-        pytest.param({"a": "$arr", "b": "$missing", "c": {"$literal": "$x"}}, {"a": [1, 2, 3, 4], "c": "$x"}, id="object"),
+        pytest.param(
+            {"a": "$arr", "b": "$missing", "c": {"$literal": "$x"}},
+            {"a": [1, 2, 3, 4], "c": "$x"},
+            id="object",
+        ),
         pytest.param(["$missing", 1], [None, 1], id="array-literal-missing-null"),
     ],
 )

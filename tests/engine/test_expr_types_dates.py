@@ -33,9 +33,13 @@ DOC = {"date": D, "oid": ObjectId("5ab9cbfa31c2ab715d42129e")}
         pytest.param({"$toString": "$oid"}, "5ab9cbfa31c2ab715d42129e", id="toString-oid"),
         pytest.param({"$toBool": ""}, True, id="toBool-string"),
         pytest.param({"$toBool": 0.0}, False, id="toBool-zero"),
-        pytest.param({"$toObjectId": "5ab9cbfa31c2ab715d42129e"}, ObjectId("5ab9cbfa31c2ab715d42129e"), id="toObjectId"),
+        pytest.param(
+            {"$toObjectId": "5ab9cbfa31c2ab715d42129e"}, ObjectId("5ab9cbfa31c2ab715d42129e"), id="toObjectId"
+        ),
         pytest.param({"$toDate": Int64(0)}, datetime.datetime(1970, 1, 1), id="toDate-long"),
-        pytest.param({"$toDate": "2018-03-20T11:00:00Z"}, datetime.datetime(2018, 3, 20, 11), id="toDate-string"),
+        pytest.param(
+            {"$toDate": "2018-03-20T11:00:00Z"}, datetime.datetime(2018, 3, 20, 11), id="toDate-string"
+        ),
         pytest.param({"$toDate": "$oid"}, datetime.datetime(2018, 3, 27, 4, 43, 38), id="toDate-objectid"),
         pytest.param({"$toInt": None}, None, id="toInt-null"),
         pytest.param({"$convert": {"input": "abc", "to": "int", "onError": -1}}, -1, id="convert-onError"),
@@ -63,12 +67,15 @@ def test_types(spec, expected):
         ),
         pytest.param(
             {"$toObjectId": "abc"},
-            "Failed to parse objectId 'abc' in $convert with no onError value: Invalid string length for parsing to "
+            "Failed to parse objectId 'abc' in $convert with no onError value: Invalid string "
+            "length for parsing to "
             "OID, expected 24 but found 3",
             id="toObjectId-short",
         ),
         pytest.param(
-            {"$toInt": D}, "Unsupported conversion from date to int in $convert with no onError value", id="date-to-int"
+            {"$toInt": D},
+            "Unsupported conversion from date to int in $convert with no onError value",
+            id="date-to-int",
         ),
     ],
 )
@@ -116,12 +123,20 @@ def test_date_parts(op, expected):
             id="dateToString-tz",
         ),
         pytest.param(
-            {"$dateToString": {"format": "%Z", "date": "$date", "timezone": "+04:45"}}, "+285", id="dateToString-minutes"
+            {"$dateToString": {"format": "%Z", "date": "$date", "timezone": "+04:45"}},
+            "+285",
+            id="dateToString-minutes",
         ),
-        pytest.param({"$dateToString": {"date": "$date"}}, "2014-01-01T08:15:39.736Z", id="dateToString-default"),
-        pytest.param({"$dateToString": {"date": "$missing", "onNull": "none"}}, "none", id="dateToString-onNull"),
         pytest.param(
-            {"$dateToString": {"format": "%j %w %u %U %V %G", "date": "$date"}}, "001 4 3 00 01 2014", id="week-formats"
+            {"$dateToString": {"date": "$date"}}, "2014-01-01T08:15:39.736Z", id="dateToString-default"
+        ),
+        pytest.param(
+            {"$dateToString": {"date": "$missing", "onNull": "none"}}, "none", id="dateToString-onNull"
+        ),
+        pytest.param(
+            {"$dateToString": {"format": "%j %w %u %U %V %G", "date": "$date"}},
+            "001 4 3 00 01 2014",
+            id="week-formats",
         ),
         pytest.param(
             {"$dateFromString": {"dateString": "2017-02-08T12:10:40.787", "timezone": "America/New_York"}},
@@ -142,10 +157,20 @@ def test_date_parts(op, expected):
             id="dateFromParts",
         ),
         pytest.param(
-            {"$dateFromParts": {"year": 2017, "month": 14, "day": 1}}, datetime.datetime(2018, 2, 1), id="parts-carry"
+            {"$dateFromParts": {"year": 2017, "month": 14, "day": 1}},
+            datetime.datetime(2018, 2, 1),
+            id="parts-carry",
         ),
         pytest.param(
-            {"$dateFromParts": {"year": 2016, "month": 12, "day": 31, "hour": 23, "timezone": "America/New_York"}},
+            {
+                "$dateFromParts": {
+                    "year": 2016,
+                    "month": 12,
+                    "day": 31,
+                    "hour": 23,
+                    "timezone": "America/New_York",
+                }
+            },
             datetime.datetime(2017, 1, 1, 4),
             id="parts-tz",
         ),
@@ -161,7 +186,15 @@ def test_date_parts(op, expected):
         ),
         pytest.param(
             {"$dateToParts": {"date": "$date", "iso8601": True}},
-            {"isoWeekYear": 2014, "isoWeek": 1, "isoDayOfWeek": 3, "hour": 8, "minute": 15, "second": 39, "millisecond": 736},
+            {
+                "isoWeekYear": 2014,
+                "isoWeek": 1,
+                "isoDayOfWeek": 3,
+                "hour": 8,
+                "minute": 15,
+                "second": 39,
+                "millisecond": 736,
+            },
             id="dateToParts-iso",
         ),
         pytest.param(
@@ -187,7 +220,13 @@ def test_date_parts(op, expected):
             id="dateAdd-day-across-dst",
         ),
         pytest.param(
-            {"$dateDiff": {"startDate": datetime.datetime(2020, 12, 31), "endDate": datetime.datetime(2021, 1, 1), "unit": "year"}},
+            {
+                "$dateDiff": {
+                    "startDate": datetime.datetime(2020, 12, 31),
+                    "endDate": datetime.datetime(2021, 1, 1),
+                    "unit": "year",
+                }
+            },
             Int64(1),
             id="dateDiff-year-boundary",
         ),
@@ -209,10 +248,14 @@ def test_date_parts(op, expected):
             id="dateDiff-week-monday",
         ),
         pytest.param(
-            {"$dateTrunc": {"date": "$date", "unit": "hour"}}, datetime.datetime(2014, 1, 1, 8), id="dateTrunc-hour"
+            {"$dateTrunc": {"date": "$date", "unit": "hour"}},
+            datetime.datetime(2014, 1, 1, 8),
+            id="dateTrunc-hour",
         ),
         pytest.param(
-            {"$dateTrunc": {"date": "$date", "unit": "month", "binSize": 2}}, datetime.datetime(2014, 1, 1), id="trunc-2mo"
+            {"$dateTrunc": {"date": "$date", "unit": "month", "binSize": 2}},
+            datetime.datetime(2014, 1, 1),
+            id="trunc-2mo",
         ),
         pytest.param(
             {"$dateTrunc": {"date": datetime.datetime(2014, 1, 1), "unit": "week"}},

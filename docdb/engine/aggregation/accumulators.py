@@ -305,11 +305,12 @@ class ExtremeN:
 class TopBottom:
     """$top/$bottom/$topN/$bottomN: values arrive as (sort key, output); keep the n best by the sort."""
 
-    __slots__ = ("n", "single", "items", "seq")
+    __slots__ = ("n", "single", "reverse", "items", "seq")
 
-    def __init__(self, n: int, single: bool) -> None:
+    def __init__(self, n: int, single: bool, reverse: bool = False) -> None:
         self.n = n
         self.single = single
+        self.reverse = reverse
         self.items: list = []
         self.seq = 0
 
@@ -325,6 +326,8 @@ class TopBottom:
     def result(self) -> Any:
         ordered = sorted((item.entry for item in self.items), key=lambda e: e[:2])
         outputs = [None if e[2] is MISSING else e[2] for e in ordered]
+        if self.reverse:
+            outputs.reverse()
         if self.single:
             return outputs[0] if outputs else None
         return outputs
@@ -435,7 +438,8 @@ def compile_accumulator(name: str, arg: Any, scope: Scope) -> tuple[Factory, Eva
                 return tuple(_Desc(k) for k in forward(doc))
 
         output = compile_node(spec["output"], scope)
-        return (lambda: TopBottom(n, single)), (lambda doc, v: (key(doc), output(doc, v)))
+        bottom = name.startswith("$bottom")
+        return (lambda: TopBottom(n, single, bottom)), (lambda doc, v: (key(doc), output(doc, v)))
     raise MongoError(15952, f"unknown group operator '{name}'")
 
 

@@ -46,7 +46,8 @@ class Projection:
         if self.mode == EXCLUDE and self._has_computed(self.tree):
             raise MongoError(
                 31252,
-                "Invalid $project :: caused by :: Cannot use expression other than $meta in exclusion projection",
+                "Invalid $project :: caused by :: Cannot use expression other than $meta in "
+                "exclusion projection",
             )
         if self.mode == INCLUDE and "_id" not in self.tree:
             self.tree = {"_id": INCLUDE, **self.tree}
@@ -61,18 +62,21 @@ class Projection:
             if mode == EXCLUDE:
                 raise MongoError(
                     31254,
-                    f"Invalid $project :: caused by :: Cannot do exclusion on field {path} in inclusion projection",
+                    f"Invalid $project :: caused by :: Cannot do exclusion on field {path} in "
+                    "inclusion projection",
                 )
             raise MongoError(
                 31253,
-                f"Invalid $project :: caused by :: Cannot do inclusion on field {path} in exclusion projection",
+                f"Invalid $project :: caused by :: Cannot do inclusion on field {path} in "
+                "exclusion projection",
             )
 
     def _add(self, tree: dict, key: str, value: Any, full: str) -> None:
         if key.startswith("$"):
             raise MongoError(
                 16410,
-                f"Invalid $project :: caused by :: FieldPath field names may not start with '$'. Consider using $getField or $setField.",
+                "Invalid $project :: caused by :: FieldPath field names may not start with "
+                "'$'. Consider using $getField or $setField.",
             )
         parts = key.split(".")
         if any(p == "" for p in parts):
@@ -105,7 +109,8 @@ class Projection:
             if not value:
                 raise MongoError(
                     51270,
-                    f"Invalid $project :: caused by :: An empty sub-projection is not a valid value. Found empty object at path {full}",
+                    "Invalid $project :: caused by :: An empty sub-projection is not a valid "
+                    f"value. Found empty object at path {full}",
                 )
             child = node[leaf] = {}
             for sub_key, sub_value in value.items():
@@ -199,7 +204,8 @@ class AddFields:
             if key.startswith("$"):
                 raise MongoError(
                     16410,
-                    f"Invalid {stage} :: caused by :: FieldPath field names may not start with '$'. Consider using $getField or $setField.",
+                    f"Invalid {stage} :: caused by :: FieldPath field names may not start with "
+                    "'$'. Consider using $getField or $setField.",
                 )
             parts = key.split(".")
             if any(p == "" for p in parts):

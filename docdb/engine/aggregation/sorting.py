@@ -75,7 +75,7 @@ def parse_sort_spec(spec: Any) -> list[tuple[list[str], bool]]:
     fields = []
     for path, direction in spec.items():
         if isinstance(direction, dict):
-            raise MongoError(17312, f"$meta is the only expression supported by $sort right now")
+            raise MongoError(17312, "$meta is the only expression supported by $sort right now")
         if isinstance(direction, bool) or direction not in (1, -1):
             raise MongoError(15975, "$sort key ordering must be 1 (for ascending) or -1 (for descending)")
         fields.append((path.split("."), direction == 1))

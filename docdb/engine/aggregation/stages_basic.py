@@ -101,7 +101,8 @@ def _replace(new_root: Any, sctx: StageContext) -> StageFn:
             shown = "missing" if value is MISSING else show(value)
             raise MongoError(
                 40228,
-                f"'newRoot' expression must evaluate to an object, but resulting value was: {shown}. Type of resulting "
+                "'newRoot' expression must evaluate to an object, but resulting value was: "
+                f"{shown}. Type of resulting "
                 f"value: '{type_name(value)}'. Input document: {show(doc)}",
             )
         return value
@@ -233,19 +234,22 @@ def _unwind(spec: Any, sctx: StageContext) -> StageFn:
                 if not isinstance(value, str) or not value:
                     raise MongoError(
                         28810,
-                        f"expected a non-empty string for the includeArrayIndex option to $unwind stage, got {type_name(value)}",
+                        "expected a non-empty string for the includeArrayIndex option to "
+                        f"$unwind stage, got {type_name(value)}",
                     )
                 if value.startswith("$"):
                     raise MongoError(
                         28822,
-                        f"includeArrayIndex option to $unwind stage should not be prefixed with a '$': {value}",
+                        "includeArrayIndex option to $unwind stage should not be prefixed "
+                        f"with a '$': {value}",
                     )
                 index_field = value
             elif key == "preserveNullAndEmptyArrays":
                 if not isinstance(value, bool):
                     raise MongoError(
                         28809,
-                        f"expected a boolean for the preserveNullAndEmptyArrays option to $unwind stage, got {type_name(value)}",
+                        "expected a boolean for the preserveNullAndEmptyArrays option to "
+                        f"$unwind stage, got {type_name(value)}",
                     )
                 preserve = value
             else:
@@ -255,7 +259,8 @@ def _unwind(spec: Any, sctx: StageContext) -> StageFn:
     else:
         raise MongoError(
             15981,
-            f"expected either a string or an object as specification for $unwind stage, got {type_name(spec)}",
+            "expected either a string or an object as specification for $unwind stage, got "
+            f"{type_name(spec)}",
         )
     if not path.startswith("$"):
         raise MongoError(28818, f"path option to $unwind stage should be prefixed with a '$': {path}")
@@ -321,7 +326,8 @@ def _redact(spec: Any, sctx: StageContext) -> StageFn:
         if decision != "descend":
             raise MongoError(
                 17053,
-                "$redact's expression should not return anything aside from the variables $$KEEP, $$DESCEND, and "
+                "$redact's expression should not return anything aside from the variables "
+                "$$KEEP, $$DESCEND, and "
                 f"$$PRUNE, but returned {show(decision) if decision is not MISSING else 'missing'}",
             )
         out = {}

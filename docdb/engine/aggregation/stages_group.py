@@ -151,7 +151,8 @@ def _bucket(spec: Any, sctx: StageContext) -> StageFn:
     if len(boundaries) < 2:
         raise MongoError(
             40192,
-            f"The $bucket 'boundaries' field must have at least 2 values, but found {len(boundaries)} value(s).",
+            "The $bucket 'boundaries' field must have at least 2 values, but found "
+            f"{len(boundaries)} value(s).",
         )
     for low, high in zip(boundaries, boundaries[1:], strict=False):
         if _rank(low) != _rank(high):
@@ -165,7 +166,8 @@ def _bucket(spec: Any, sctx: StageContext) -> StageFn:
     if has_default and compare(default, boundaries[0]) >= 0 and compare(default, boundaries[-1]) < 0:
         raise MongoError(
             40199,
-            "The $bucket 'default' field must be less than the lowest boundary or greater than or equal to the highest boundary.",
+            "The $bucket 'default' field must be less than the lowest boundary or greater than "
+            "or equal to the highest boundary.",
         )
     output = spec.get("output", {"count": {"$sum": 1}})
     if not isinstance(output, dict):
@@ -269,7 +271,7 @@ def _bucket_auto(spec: Any, sctx: StageContext) -> StageFn:
             i = j
         for index, chunk in enumerate(rows):
             states = group_spec.new_states()
-            for value, doc in chunk:
+            for _value, doc in chunk:
                 local.root = doc
                 for state, arg in zip(states, group_spec.args, strict=True):
                     state.add(arg(doc, local))

@@ -166,7 +166,8 @@ def _union_with(spec: Any, sctx: StageContext) -> StageFn:
         if coll is None and sub_spec is None:
             raise MongoError(
                 ErrorCode.FailedToParse,
-                "$unionWith stage without explicit collection must have a pipeline with $documents as first stage",
+                "$unionWith stage without explicit collection must have a pipeline with "
+                "$documents as first stage",
             )
     else:
         raise MongoError(
@@ -297,7 +298,7 @@ def _graph_lookup(spec: Any, sctx: StageContext) -> StageFn:
             while frontier and (max_depth is None or depth <= max_depth):
                 next_frontier = []
                 for key in frontier:
-                    for position, match in index.get(key, ()):
+                    for _position, match in index.get(key, ()):
                         ident = hash_key(match.get("_id"))
                         if ident in found:
                             continue

@@ -62,7 +62,8 @@ def _out(spec: Any, sctx: StageContext) -> StageFn:
             if key in seen:
                 raise MongoError(
                     ErrorCode.DuplicateKey,
-                    f"E11000 duplicate key error collection: {db}.{coll} index: _id_ dup key: {{ _id: {doc['_id']!r} }}",
+                    f"E11000 duplicate key error collection: {db}.{coll} index: _id_ dup key: "
+                    f"{{ _id: {doc['_id']!r} }}",
                     keyPattern={"_id": 1},
                     keyValue={"_id": doc["_id"]},
                 )

@@ -159,7 +159,8 @@ def index_of_array(array: Any, search: Any, start: Any = MISSING, end: Any = MIS
         if number is None:
             raise MongoError(
                 code,
-                f"$indexOfArray requires an integral {which} index, found a value of type: {type_name(value)}",
+                f"$indexOfArray requires an integral {which} index, found a value of type: "
+                f"{type_name(value)}",
             )
         if number < 0:
             raise MongoError(code + 2, f"$indexOfArray requires a nonnegative {which} index, found: {number}")
@@ -194,7 +195,8 @@ def array_to_object(array: Any) -> Any:
             if not isinstance(key, str):
                 raise MongoError(
                     40395,
-                    f"$arrayToObject requires an array of key-value pairs, where the key must be of type string. Found key type: {type_name(key)}",
+                    "$arrayToObject requires an array of key-value pairs, where the key must "
+                    f"be of type string. Found key type: {type_name(key)}",
                 )
         else:
             if not isinstance(item, dict) or set(item) != {"k", "v"}:
@@ -207,7 +209,8 @@ def array_to_object(array: Any) -> Any:
             if not isinstance(key, str):
                 raise MongoError(
                     40394,
-                    f"$arrayToObject requires an object with keys 'k' and 'v', where the value of 'k' must be of type string. Found type: {type_name(key)}",
+                    "$arrayToObject requires an object with keys 'k' and 'v', where the value "
+                    f"of 'k' must be of type string. Found type: {type_name(key)}",
                 )
         if "\0" in key:
             raise MongoError(4940400, "Key field cannot contain an embedded null byte")
@@ -257,7 +260,8 @@ def set_intersection(*arrays: Any) -> Any:
         if not isinstance(array, list):
             raise MongoError(
                 17047,
-                f"All operands of $setIntersection must be arrays. One argument is of type: {type_name(array)}",
+                "All operands of $setIntersection must be arrays. One argument is of type: "
+                f"{type_name(array)}",
             )
     if not arrays:
         return []
@@ -500,7 +504,8 @@ def _sort_array(args: Any, scope: Scope) -> Evaluator:
 
 
 def array_sort_key(sort_by: Any) -> Any:
-    """A sort key for $sortArray: ``1``/``-1`` sorts whole values, ``{field: ±1}`` sorts documents by fields."""
+    """A sort key for $sortArray: ``1``/``-1`` sorts whole values, ``{field: ±1}`` sorts "
+    "documents by fields."""
     from docdb.engine.expressions.core import walk
 
     if sort_by in (1, -1) and not isinstance(sort_by, bool):

@@ -70,7 +70,8 @@ class Scope:
 
 
 def compile_node(spec: Any, scope: Scope) -> Evaluator:
-    """Compile any expression value: field path, ``$$var``, operator object, object/array literal, constant."""
+    """Compile any expression value: field path, ``$$var``, operator object, object/array "
+    "literal, constant."""
     if isinstance(spec, str):
         if spec.startswith("$"):
             return compile_path(spec, scope)

@@ -258,7 +258,8 @@ def _date_from_string(args: Any, scope: Scope) -> Evaluator:
             if not isinstance(text, str):
                 raise MongoError(
                     ErrorCode.ConversionFailure,
-                    f"$dateFromString requires that 'dateString' be a string, found: {type_name(text)} with value {text}",
+                    "$dateFromString requires that 'dateString' be a string, found: "
+                    f"{type_name(text)} with value {text}",
                 )
             return ms_to_date(parse_date_string(text, pattern, None if timezone is None else tz))
         except MongoError as exc:
@@ -315,7 +316,8 @@ def _date_from_parts(args: Any, scope: Scope) -> Evaluator:
             elif not -32768 <= number <= 32767:
                 raise MongoError(
                     31034,
-                    f"'{name}' must evaluate to a value in the range [-32768, 32767]; value {number} is not in range",
+                    f"'{name}' must evaluate to a value in the range [-32768, 32767]; value "
+                    f"{number} is not in range",
                 )
             values[name] = number
         tz = _tz(timezone, doc, v)
@@ -425,7 +427,8 @@ def _date_arith(name: str, sign: int) -> None:
             if key not in ("startDate", "unit", "amount", "timezone"):
                 raise MongoError(
                     5166401,
-                    f"Unrecognized argument to {name}: {key}. Expected arguments are startDate, unit, amount, and optionally timezone.",
+                    f"Unrecognized argument to {name}: {key}. Expected arguments are "
+                    "startDate, unit, amount, and optionally timezone.",
                 )
         for key in ("startDate", "unit", "amount"):
             if key not in args:
@@ -554,7 +557,8 @@ def _date_trunc(args: Any, scope: Scope) -> Evaluator:
         if key not in ("date", "unit", "binSize", "timezone", "startOfWeek"):
             raise MongoError(
                 5439008,
-                f"Unrecognized argument to $dateTrunc: {key}. Expected arguments are date, unit, and optionally, binSize, timezone, startOfWeek",
+                f"Unrecognized argument to $dateTrunc: {key}. Expected arguments are date, "
+                "unit, and optionally, binSize, timezone, startOfWeek",
             )
     for key in ("date", "unit"):
         if key not in args:
@@ -582,7 +586,8 @@ def _date_trunc(args: Any, scope: Scope) -> Evaluator:
             if size is None or size <= 0:
                 raise MongoError(
                     5439017,
-                    f"$dateTrunc requires 'binSize' to be a positive 64-bit integer, but got value '{raw}' of type {type_name(raw)}",
+                    "$dateTrunc requires 'binSize' to be a positive 64-bit integer, but got "
+                    f"value '{raw}' of type {type_name(raw)}",
                 )
         week_start = 6
         if unit_name == "week" and start_of_week is not None:

@@ -61,7 +61,7 @@ def coerce_date(name: str, value: Any) -> int:
 
 @functools.lru_cache(maxsize=256)
 def parse_timezone(spec: str) -> datetime.tzinfo:
-    """A tzinfo for an Olson name ("America/New_York", "UTC", "GMT") or an offset ("+04:30", "-05", "+0530")."""
+    """A tzinfo for an Olson name ("America/New_York", "UTC") or an offset ("+04:30", "-05", "+0530")."""
     match = _OFFSET.match(spec)
     if match:
         sign, hours, minutes = match.groups()

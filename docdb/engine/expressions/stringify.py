@@ -1,4 +1,5 @@
-"""Values rendered as strings the way mongod renders them ($toString, $concat-free coercions, $dateToString)."""
+"""Values rendered as strings the way mongod renders them ($toString, $concat-free coercions, "
+"$dateToString)."""
 
 from __future__ import annotations
 

@@ -117,12 +117,14 @@ def split(value: Any, sep: Any) -> Any:
     if not isinstance(value, str):
         raise MongoError(
             40085,
-            f"$split requires an expression that evaluates to a string as a first argument, found: {type_name(value)}",
+            "$split requires an expression that evaluates to a string as a first argument, "
+            f"found: {type_name(value)}",
         )
     if not isinstance(sep, str):
         raise MongoError(
             40086,
-            f"$split requires an expression that evaluates to a string as a second argument, found: {type_name(sep)}",
+            "$split requires an expression that evaluates to a string as a second argument, "
+            f"found: {type_name(sep)}",
         )
     if sep == "":
         raise MongoError(40087, "$split requires a non-empty separator")
@@ -200,7 +202,8 @@ def _trim_op(name: str, left: bool, right: bool) -> None:
             if not isinstance(value, str):
                 raise MongoError(
                     50699,
-                    f"{name} requires its input to be a string, got {value!r} (of type {type_name(value)}) instead.",
+                    f"{name} requires its input to be a string, got {value!r} (of type "
+                    f"{type_name(value)}) instead.",
                 )
             strip = _WHITESPACE
             if chars is not None:
@@ -210,7 +213,8 @@ def _trim_op(name: str, left: bool, right: bool) -> None:
                 if not isinstance(strip, str):
                     raise MongoError(
                         50700,
-                        f"{name} requires 'chars' to be a string, got {strip!r} (of type {type_name(strip)}) instead.",
+                        f"{name} requires 'chars' to be a string, got {strip!r} (of type "
+                        f"{type_name(strip)}) instead.",
                     )
             if left and right:
                 return value.strip(strip)

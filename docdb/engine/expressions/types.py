@@ -102,7 +102,8 @@ def _integral(value: Any, low: int, high: int, target: str) -> int:
     if kind == DOUBLE:
         if math.isnan(value) or math.isinf(value):
             raise _Failure(
-                f"Attempt to convert {'NaN' if math.isnan(value) else 'infinity'} value to integer type in $convert "
+                f"Attempt to convert {'NaN' if math.isnan(value) else 'infinity'} value to "
+                "integer type in $convert "
                 "with no onError value"
             )
         number = int(value)
@@ -161,7 +162,8 @@ def convert_decimal(value: Any) -> Decimal128:
             return make_decimal(decimal.Decimal(value))
         except decimal.InvalidOperation:
             raise _Failure(
-                f"Failed to parse number '{value}' in $convert with no onError value: Failed to parse string to decimal"
+                f"Failed to parse number '{value}' in $convert with no onError value: Failed "
+                "to parse string to decimal"
             ) from None
     if is_date(value):
         return Decimal128(str(date_to_ms(value)))
@@ -199,14 +201,16 @@ def convert_object_id(value: Any) -> ObjectId:
     if isinstance(value, str):
         if len(value) != 24:
             raise _Failure(
-                f"Failed to parse objectId '{value}' in $convert with no onError value: Invalid string length for "
+                f"Failed to parse objectId '{value}' in $convert with no onError value: "
+                "Invalid string length for "
                 f"parsing to OID, expected 24 but found {len(value)}"
             )
         try:
             return ObjectId(value)
         except Exception:
             raise _Failure(
-                f"Failed to parse objectId '{value}' in $convert with no onError value: Invalid character found in "
+                f"Failed to parse objectId '{value}' in $convert with no onError value: "
+                "Invalid character found in "
                 "hex string"
             ) from None
     raise _unsupported(value, "objectId")
