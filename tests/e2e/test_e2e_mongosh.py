@@ -105,7 +105,7 @@ def test_catalog_helpers(run_mongosh):
     }
 
 
-def test_server_error_reaches_the_shell(run_mongosh):
+def test_duplicate_key_error_reaches_the_shell(run_mongosh):
     script = """(() => {
         const c = db.getSiblingDB('e2e_sh_errors').items;
         c.insertOne({_id: 1});
@@ -113,15 +113,17 @@ def test_server_error_reaches_the_shell(run_mongosh):
             c.insertOne({_id: 1});
             return 'no error';
         } catch (e) {
-            return {name: e.name, code: e.code, codeName: e.codeName, errmsg: e.errmsg};
+            const {name, code, errmsg, keyPattern, keyValue} = e;
+            return {name, code, errmsg, keyPattern, keyValue};
         }
     })()"""
     assert eval_json(run_mongosh, script) == {
         "name": "MongoServerError",
         "code": 11000,
-        "codeName": "DuplicateKey",
         "errmsg": "E11000 duplicate key error collection: e2e_sh_errors.items index: _id_ dup key: "
         "{ _id: 1 }",
+        "keyPattern": {"_id": 1},
+        "keyValue": {"_id": 1},
     }
 
 
@@ -129,4 +131,4 @@ def test_uncaught_error_exits_non_zero(run_mongosh):
     proc = run_mongosh("db.getSiblingDB('e2e_sh_fail').runCommand({noSuchCommand: 1})", "--quiet")
     assert proc.returncode == 1
     assert proc.stdout == ""
-    assert "MongoServerError[CommandNotFound]: no such command: 'noSuchCommand'" in proc.stderr
+    assert proc.stderr == "MongoServerError: no such command: 'noSuchCommand'\n"
