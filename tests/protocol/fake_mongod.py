@@ -5,6 +5,8 @@ compress_frame), so talking to a real ``pymongo.MongoClient`` through it is also
 that API. Run as a script to regenerate the golden frames in ``frames/``::
 
     python -m tests.protocol.fake_mongod
+
+(session ids are random: after regenerating, update ``PYMONGO_LSID`` in test_golden_frames.py).
 """
 
 from __future__ import annotations
