@@ -49,7 +49,8 @@ class FrameBuffer:
     def feed(self, data: bytes) -> list[bytes]:
         """Add ``data``; return the complete frames (each with its 16-byte header), oldest first.
 
-        Raises ProtocolError as soon as a frame's declared length is < 16 or > MAX_MESSAGE_SIZE.
+        Raises ProtocolError as soon as a frame's declared length is < 16 or > MAX_MESSAGE_SIZE; frames
+        completed earlier in the same call are then dropped too, since the connection is closing.
         """
         buf = self._buf
         if not buf and len(data) >= 4:
