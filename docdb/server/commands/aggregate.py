@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from docdb.engine.aggregate import run_aggregate
 from docdb.engine.namespaces import validate_collection_name
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.commands.crud import cursor_reply
@@ -66,6 +65,10 @@ def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     )
     if writes:
         needs_fsync(cmd)
+    # Imported on first use: the pipeline engine is a third of the server's import time, and start-up
+    # (time to first accepted connection) matters more than the first aggregate's latency.
+    from docdb.engine.aggregate import run_aggregate
+
     docs = run_aggregate(ctx.catalog, ctx.db, collection, pipeline, get_doc(cmd, "let"))
     if writes:
         request_durability(ctx, cmd)
