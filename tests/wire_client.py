@@ -24,10 +24,15 @@ def _recv_exact(sock: socket.socket, n: int) -> bytes:
     return data
 
 
+def read_reply(sock: socket.socket) -> dict[str, Any]:
+    """Read one OP_MSG reply and return its body."""
+    length = struct.unpack("<i", _recv_exact(sock, 4))[0]
+    rest = _recv_exact(sock, length - 4)
+    return bson.decode(rest[12 + 5 :])
+
+
 def raw_command(port: int, body: dict[str, Any]) -> dict[str, Any]:
     """Run ``body`` (which must carry ``$db`` unless testing its absence) and return the reply document."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(op_msg_frame(bson.encode(body)))
-        length = struct.unpack("<i", _recv_exact(sock, 4))[0]
-        rest = _recv_exact(sock, length - 4)
-        return bson.decode(rest[12 + 5 :])
+        return read_reply(sock)

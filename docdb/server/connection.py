@@ -17,6 +17,7 @@ from typing import Any, cast
 from docdb.errors import ErrorCode, MongoError, ProtocolError
 from docdb.protocol import (
     FrameBuffer,
+    InvalidRequest,
     OpMsg,
     OpQuery,
     Request,
@@ -111,6 +112,11 @@ class MongoProtocol(asyncio.Protocol):
             frame = self.queue.popleft()
             try:
                 request = decode_request(frame)
+            except InvalidRequest as error:  # well framed, bad content: mongod replies with an error
+                if not error.more_to_come and self.transport is not None:
+                    reply = MongoError(error.code, error.errmsg).to_document()
+                    self.transport.write(encode_op_msg(reply, next(_request_ids), error.request_id))
+                continue
             except ProtocolError as error:
                 self._abort(error)
                 return

@@ -9,7 +9,7 @@ import bson
 import pytest
 from pymongo.errors import DocumentTooLarge, OperationFailure
 
-from tests.wire_client import op_msg_frame, raw_command
+from tests.wire_client import op_msg_frame, raw_command, read_reply
 
 
 def _connect(server) -> socket.socket:
@@ -29,7 +29,6 @@ def _is_closed(sock: socket.socket) -> bool:
         pytest.param(b"\x00" * 64, id="zero-length"),
         pytest.param(struct.pack("<iiii", 100_000_000, 1, 0, 2013), id="oversized-length"),
         pytest.param(struct.pack("<iiii", 8, 1, 0, 2013), id="length-below-header"),
-        pytest.param(op_msg_frame(b"\x05\x00\x00\x00\x01"), id="bad-bson"),
         pytest.param(
             op_msg_frame(bson.encode({"ping": 1, "$db": "admin"}), flags=1 << 5), id="unknown-required-flag"
         ),
@@ -44,6 +43,15 @@ def test_malformed_frame_closes_only_that_connection(server, client, frame):
     assert _is_closed(sock)
     sock.close()
     assert bystander == client.admin.command("ping") == {"ok": 1.0}
+
+
+def test_invalid_bson_gets_an_error_reply_and_the_connection_lives(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(op_msg_frame(b"\x06\x00\x00\x00\x08a\x00\x02", request_id=7))
+        reply = read_reply(sock)
+        assert reply == {"ok": 0.0, "errmsg": reply["errmsg"], "code": 22, "codeName": "InvalidBSON"}
+        sock.sendall(op_msg_frame(bson.encode({"ping": 1, "$db": "admin"}), request_id=8))
+        assert read_reply(sock) == {"ok": 1.0}
 
 
 def test_garbage_stream_then_server_still_serves(server, client, db):
