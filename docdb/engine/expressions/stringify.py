@@ -16,17 +16,27 @@ from docdb.errors import MongoError
 
 
 def format_double(value: float) -> str:
-    """A double as mongod prints it: up to 15 significant digits, no trailing zeros.
+    """A double as ``$toString`` prints it: C's ``%g`` (6 significant digits), as mongod's string builder.
 
-    >>> format_double(1.0), format_double(0.1), format_double(1e20), format_double(-2.5)
-    ('1', '0.1', '1e+20', '-2.5')
+    >>> format_double(1.0), format_double(0.1), format_double(1e21), format_double(1.23456789)
+    ('1', '0.1', '1e+21', '1.23457')
+    >>> format_double(-0.0), format_double(1e-7)
+    ('-0', '1e-07')
     """
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
         return "Infinity" if value > 0 else "-Infinity"
-    text = format(value, ".15g")
-    return text
+    return format(value, "g")
+
+
+def coerce_double(value: float) -> str:
+    """A double coerced to a string by $toUpper, $substr…: plain ``%g``, so ``nan``/``inf`` in lower case.
+
+    >>> coerce_double(2.5), coerce_double(float("inf")), coerce_double(float("nan"))
+    ('2.5', 'inf', 'nan')
+    """
+    return format(value, "g")
 
 
 def format_decimal(value: Decimal128) -> str:
@@ -48,7 +58,7 @@ def coerce_to_string(name: str, value: Any) -> str:
         return ""
     cls = type(value)
     if cls is float:
-        return format_double(value)
+        return coerce_double(value)
     if cls is Decimal128:
         return format_decimal(value)
     if cls is not bool and isinstance(value, int):
@@ -66,4 +76,6 @@ def to_string(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, ObjectId):
         return str(value)
+    if isinstance(value, float):
+        return format_double(value)
     return coerce_to_string("$toString", value)
