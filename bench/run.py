@@ -48,8 +48,8 @@ class Settings:
     startup_runs: int = 3
 
 
-FULL = Settings(warmup_ops=300, seconds=2.0, bulk_docs=100_000)
-QUICK = Settings(warmup_ops=100, seconds=0.5, bulk_docs=20_000, startup_runs=1)
+FULL = Settings(warmup_ops=500, seconds=3.0, bulk_docs=100_000, startup_runs=5)
+QUICK = Settings(warmup_ops=200, seconds=1.0, bulk_docs=20_000, startup_runs=3)
 
 
 @dataclass(frozen=True, slots=True)
