@@ -89,19 +89,35 @@ def test_catalog_helpers(run_mongosh):
         const d = db.getSiblingDB('e2e_sh_catalog');
         d.b.insertOne({x: 1});
         d.createCollection('a');
-        const index = d.b.createIndex({x: 1}, {unique: true});
         return {
-            index,
             collections: d.getCollectionNames(),
-            indexes: d.b.getIndexes().map(i => [i.name, i.key, i.unique === true]),
             listed: db.getMongo().getDBNames().includes('e2e_sh_catalog'),
+            indexes: d.b.getIndexes(),
         };
     })()"""
     assert eval_json(run_mongosh, script) == {
-        "index": "x_1",
         "collections": ["a", "b"],
-        "indexes": [["_id_", {"_id": 1}, False], ["x_1", {"x": 1}, True]],
         "listed": True,
+        "indexes": [{"v": 2, "key": {"_id": 1}, "name": "_id_"}],
+    }
+
+
+def test_create_unique_index(run_mongosh):
+    script = """(() => {
+        const c = db.getSiblingDB('e2e_sh_index').items;
+        c.insertOne({_id: 1, x: 1});
+        const name = c.createIndex({x: 1}, {unique: true});
+        let error = null;
+        try { c.insertOne({_id: 2, x: 1}); } catch (e) { error = e.code; }
+        return {name, error, indexes: c.getIndexes()};
+    })()"""
+    assert eval_json(run_mongosh, script) == {
+        "name": "x_1",
+        "error": 11000,
+        "indexes": [
+            {"v": 2, "key": {"_id": 1}, "name": "_id_"},
+            {"v": 2, "key": {"x": 1}, "name": "x_1", "unique": True},
+        ],
     }
 
 
