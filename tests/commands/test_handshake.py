@@ -143,3 +143,20 @@ def test_sessions_are_accepted_and_transactions_refused(client):
     with pytest.raises(OperationFailure) as exc:
         client.admin.command("commitTransaction")
     assert exc.value.code == 20
+
+
+def test_zlib_compression_is_negotiated_and_works(server):
+    import pymongo
+
+    with pymongo.MongoClient(server.uri, compressors="zlib") as zclient:
+        assert zclient.admin.command({"hello": 1, "compression": ["snappy", "zlib"]})["compression"] == [
+            "zlib"
+        ]
+        coll = zclient.compressed.c
+        coll.insert_many([{"_id": i, "text": "abc" * 100} for i in range(50)])
+        assert [d["_id"] for d in coll.find()] == list(range(50))
+        coll.drop()
+
+
+def test_unknown_compressors_are_not_agreed(client):
+    assert "compression" not in client.admin.command({"hello": 1, "compression": ["lz4"]})
