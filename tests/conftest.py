@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,16 @@ import pymongo
 import pytest
 
 from tests.serverproc import ServerProcess
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Long soak tests (marked ``slow``) run only with DOCDB_SLOW=1; CI runs their short versions."""
+    if os.environ.get("DOCDB_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow soak test: set DOCDB_SLOW=1 to run it")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="module")
