@@ -136,6 +136,23 @@ def test_sort_arrays_and_missing():
     assert [d["_id"] for d in run([{"$sort": {"a": -1, "_id": 1}}], docs)] == [1, 2, 3, 4, 5]
 
 
+def test_sort_direction_truncates_like_number_int():
+    docs = [{"_id": 1, "a": 1}, {"_id": 2, "a": 2}]
+    assert [d["_id"] for d in run([{"$sort": {"a": -1.5}}], docs)] == [2, 1]
+    assert [d["_id"] for d in run([{"$sort": {"a": 1.9}}], docs)] == [1, 2]
+
+
+def test_sort_dotted_path_through_array_of_documents():
+    docs = [
+        {"_id": 1, "a": [{"b": 5}, {"b": 0}]},
+        {"_id": 2, "a": {"b": 3}},
+        {"_id": 3, "a": [{"c": 1}]},
+        {"_id": 4, "a": [1, 2]},
+    ]
+    assert [d["_id"] for d in run([{"$sort": {"a.b": 1, "_id": 1}}], docs)] == [3, 4, 1, 2]
+    assert [d["_id"] for d in run([{"$sort": {"a.b": -1, "_id": 1}}], docs)] == [1, 2, 3, 4]
+
+
 def test_replace_root_and_with():
     docs = [{"_id": 1, "name": {"first": "a"}}]
     assert run([{"$replaceRoot": {"newRoot": "$name"}}], docs) == [{"first": "a"}]
@@ -192,6 +209,9 @@ def test_let_variables_and_now():
         pytest.param([{"$skip": -1}], 15956, id="skip-negative"),
         pytest.param([{"$sort": {"a": 2}}], 15975, id="sort-bad-direction"),
         pytest.param([{"$sort": {}}], 15976, id="sort-empty"),
+        pytest.param([{"$sort": {"a": "asc"}}], 15974, id="sort-direction-not-number"),
+        pytest.param([{"$sort": {"a": {"$slice": 1}}}], 17312, id="sort-direction-object"),
+        pytest.param([{"$sort": {"$a": 1}}], 16410, id="sort-dollar-field"),
         pytest.param([{"$count": "$n"}], 40158, id="count-dollar"),
         pytest.param([{"$project": {}}], 51272, id="project-empty"),
         pytest.param([{"$project": {"a": 1, "b": 0}}], 31254, id="project-mixed"),
