@@ -124,7 +124,7 @@ def test_file_header_round_trip():
 
 def test_file_header_rejects_bad_arguments():
     with pytest.raises(ValueError):
-        encode_file_header(flags=1)
+        encode_file_header(flags=2)
     with pytest.raises(ValueError):
         encode_file_header(extra=bytes(45))
 
@@ -147,7 +147,7 @@ def _reheader(version: int, flags: int) -> bytes:
         pytest.param(
             _reheader(2, 0), "unsupported .mdb format version 2; this docdb reads version 1", id="version"
         ),
-        pytest.param(_reheader(1, 4), "unsupported .mdb header flags 0x4; this docdb knows 0x0", id="flags"),
+        pytest.param(_reheader(1, 4), "unsupported .mdb header flags 0x4; this docdb knows 0x1", id="flags"),
     ],
 )
 def test_decode_file_header_errors(header, message):

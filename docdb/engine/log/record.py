@@ -26,9 +26,9 @@ FILE_MAGIC = b"DOCDBMDB"
 FORMAT_VERSION = 1
 HEADER_SIZE = 64
 HEADER_EXTRA_SIZE = 44
-# Header flag bits this version understands. Bit 0 is reserved for "encrypted" (encryption at rest);
-# a reader refuses any bit it does not know rather than misread the records.
-KNOWN_FLAGS = 0
+# Header flag bits this version understands; a reader refuses any other bit rather than misread records.
+FLAG_ENCRYPTED = 1  # payloads are AES-GCM wrappers; ``extra`` holds the key description (log/crypto.py)
+KNOWN_FLAGS = FLAG_ENCRYPTED
 RECORD_HEADER_SIZE = 9
 MIN_PAYLOAD_SIZE = 5  # the empty BSON document
 MAX_PAYLOAD_SIZE = 0x7FFF_FFFF  # a BSON document's int32 length

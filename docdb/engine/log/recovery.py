@@ -9,7 +9,8 @@ Invariant: recovery yields exactly the records of some prefix of what was append
   nothing is truncated, so ``docdb repair`` can still salvage the rest.
 
 The file is read in one sequential pass through a read-only mmap; payloads are copied out as ``bytes``
-so nothing handed to the caller pins the mapping.
+so nothing handed to the caller pins the mapping. An encrypted file's payloads are decrypted on the way
+out; without the right key the reader refuses at construction, before any record is read.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ import os
 import re
 from collections.abc import Iterator
 
+from docdb.engine.log.crypto import RecordCipher, cipher_for_header, new_cipher
 from docdb.engine.log.record import (
     FILE_MAGIC,
+    FLAG_ENCRYPTED,
     HEADER_SIZE,
     BadRecord,
     FileHeader,
@@ -40,11 +43,13 @@ class LogReader:
 
     ``header`` is None for a missing, empty or torn-at-creation file (no records). ``valid_end`` and
     ``torn_bytes`` are None until an iteration has run to the end; ``records`` counts what was yielded.
-    Iterating again re-reads the file.
+    Iterating again re-reads the file. ``key`` is the key file's material, needed for an encrypted file;
+    ``cipher`` is then what opens it (and what a writer appending to the file must use).
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, key: bytes | None = None) -> None:
         self.path = path
+        self.cipher: RecordCipher | None = None
         self.header: FileHeader | None = None
         self.valid_end: int | None = None
         self.torn_bytes: int | None = None
@@ -61,6 +66,17 @@ class LogReader:
                 start = f.read(len(FILE_MAGIC))
             if not FILE_MAGIC.startswith(start):
                 raise StorageError(f"not a docdb .mdb file: {path} ({self._size} bytes, bad magic)")
+        if self.header is not None and self.header.flags & FLAG_ENCRYPTED:
+            self.cipher = cipher_for_header(self.header.extra, key, path)
+
+    def cipher_for_writer(self, key: bytes | None) -> RecordCipher | None:
+        """The cipher a writer appending to this file uses: the file's own, a new one for a new file
+        given a key, None for a plain file; StorageError for a key given to a plain file."""
+        if self.header is None:
+            return None if key is None else new_cipher(key)
+        if self.cipher is None and key is not None:
+            raise StorageError(f"{self.path} is not encrypted; encrypt it with `docdb compact --encrypt`")
+        return self.cipher
 
     def __iter__(self) -> Iterator[tuple[RecordType | int, bytes]]:
         self.records = 0
@@ -83,6 +99,7 @@ class LogReader:
             end = len(buf)
             offset = HEADER_SIZE
             types = _TYPES
+            cipher = self.cipher
             while offset < end:
                 try:
                     rtype, view, next_offset = decode_record(buf, offset)
@@ -93,7 +110,7 @@ class LogReader:
                             offset, f"{exc.reason}, but a valid record follows at offset {later}"
                         ) from None
                     break
-                payload = bytes(view)
+                payload = bytes(view) if cipher is None else cipher.open(rtype, view)
                 view.release()
                 self.records += 1
                 yield types.get(rtype, rtype), payload
@@ -103,9 +120,10 @@ class LogReader:
             buf.release()
 
 
-def read_log(path: str) -> LogReader:
-    """Open ``path`` for recovery; the header is checked now (StorageError), the records when iterated."""
-    return LogReader(path)
+def read_log(path: str, key: bytes | None = None) -> LogReader:
+    """Open ``path`` for recovery; the header (and ``key``) is checked now (StorageError), the records
+    when iterated."""
+    return LogReader(path, key)
 
 
 def find_verifying_record(buf: memoryview, start: int) -> int | None:

@@ -12,6 +12,8 @@ Invariants:
   write then blocks the event loop for a full fsync.
 - An fsync error is not retried (after a failed fsync the kernel may already have dropped the dirty
   pages): the writer becomes failed, waiters and later appends get StorageError.
+- With a ``cipher`` every payload is sealed (AES-GCM, ``log/crypto.py``) before it is framed; the file's
+  header must say "encrypted" with the same key, or opening fails before anything is written.
 """
 
 from __future__ import annotations
@@ -21,7 +23,15 @@ import threading
 import time
 from concurrent.futures import Future, InvalidStateError
 
-from docdb.engine.log.record import HEADER_SIZE, decode_file_header, encode_file_header, encode_record
+from docdb.engine.log.crypto import RecordCipher
+from docdb.engine.log.faults import check_write_fault
+from docdb.engine.log.record import (
+    FLAG_ENCRYPTED,
+    HEADER_SIZE,
+    decode_file_header,
+    encode_file_header,
+    encode_record,
+)
 from docdb.errors import StorageError
 
 
@@ -35,8 +45,10 @@ class LogWriter:
         valid_end: int | None = None,
         sync_interval_ms: int = 100,
         sync_always: bool = False,
+        cipher: RecordCipher | None = None,
     ) -> None:
         self.path = path
+        self.cipher = cipher
         self._interval = sync_interval_ms / 1000.0
         self._sync_always = sync_always
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
@@ -52,6 +64,7 @@ class LogWriter:
         self._failure: StorageError | None = None
         self._closing = False
         self._closed = False
+        self._retired = False
         self._dirty_tail = False  # a failed append could not be cut off; retry before the next one
         self.bytes_appended = 0
         self.records_appended = 0
@@ -64,11 +77,16 @@ class LogWriter:
         size = os.fstat(self._fd).st_size
         if size == 0 or (valid_end is not None and valid_end < HEADER_SIZE):
             os.ftruncate(self._fd, 0)
-            _write_all(self._fd, encode_file_header(), 0)
+            _write_all(self._fd, new_file_header(self.cipher), 0)
             os.fsync(self._fd)
-            _fsync_directory(self.path)
+            fsync_directory(self.path)
             return HEADER_SIZE
-        decode_file_header(os.pread(self._fd, HEADER_SIZE, 0))
+        header = decode_file_header(os.pread(self._fd, HEADER_SIZE, 0))
+        if bool(header.flags & FLAG_ENCRYPTED) != (self.cipher is not None):
+            state = "encrypted" if header.flags & FLAG_ENCRYPTED else "not encrypted"
+            raise StorageError(f"{self.path} is {state}; convert it with `docdb compact --encrypt/--decrypt`")
+        if self.cipher is not None and header.extra != self.cipher.extra:
+            raise StorageError(f"wrong encryption key for {self.path}")
         if valid_end is None:
             return size
         if valid_end > size:
@@ -77,6 +95,14 @@ class LogWriter:
             os.ftruncate(self._fd, valid_end)
             os.fsync(self._fd)
         return valid_end
+
+    @property
+    def sync_interval_ms(self) -> int:
+        return round(self._interval * 1000)
+
+    @property
+    def sync_always(self) -> bool:
+        return self._sync_always
 
     @property
     def size(self) -> int:
@@ -95,7 +121,9 @@ class LogWriter:
         Raises StorageError (nothing written) on an OS error such as ENOSPC, or once the writer is closed
         or failed.
         """
-        self._check_usable()
+        self.check_usable()
+        if self.cipher is not None:
+            payload = self.cipher.seal(rtype, payload)
         record = encode_record(rtype, payload)
         start = self._end
         try:
@@ -141,10 +169,30 @@ class LogWriter:
 
     def sync(self) -> None:
         """fsync now, blocking the caller (the ``fsync`` command, shutdown); StorageError if it fails."""
-        self._check_usable()
+        self.check_usable()
         failure = self._fsync_covering(self._end)
         if failure is not None:
             raise failure
+
+    def retire(self) -> None:
+        """Hand over to a writer on a compacted copy: every byte written so far is already durable there,
+        so pending waiters are resolved without another fsync of this (renamed-over) file, then close."""
+        with self._cond:
+            self._durable = self._written = max(self._written, self._end)
+            self._retired = True
+            done, self._waiters = self._waiters, []
+        for _, future in done:
+            _settle(future, None)
+        self.close()
+
+    def poison(self, error: StorageError) -> None:
+        """Refuse every later append and wait with ``error`` (the file can no longer be trusted)."""
+        with self._cond:
+            self._failure = error
+            done, self._waiters = self._waiters, []
+            self._cond.notify()
+        for _, future in done:
+            _settle(future, error)
 
     def close(self) -> None:
         """Final fsync, stop the sync thread, close the file. Idempotent."""
@@ -157,7 +205,8 @@ class LogWriter:
         self._closed = True
         os.close(self._fd)
 
-    def _check_usable(self) -> None:
+    def check_usable(self) -> None:
+        """StorageError if this writer can no longer append (closed, or a failed fsync)."""
         if self._closing:
             raise StorageError(f"{self.path} is closed")
         if self._failure is not None:
@@ -215,6 +264,8 @@ class LogWriter:
                     break
                 closing = self._closing
                 target = self._written
+                if closing and self._retired:
+                    break
             self._fsync_covering(target)
             if closing:
                 break
@@ -224,8 +275,16 @@ class LogWriter:
             _settle(future, self._failure or StorageError(f"{self.path} closed before the write was durable"))
 
 
-def _write_all(fd: int, data: bytes, offset: int) -> None:
+def new_file_header(cipher: RecordCipher | None) -> bytes:
+    """The header of a new file: plain, or encrypted with ``cipher``'s key description."""
+    if cipher is None:
+        return encode_file_header()
+    return encode_file_header(FLAG_ENCRYPTED, cipher.extra)
+
+
+def _write_all(fd: int, data: bytes | memoryview, offset: int) -> None:
     """pwrite until every byte is written (a regular file may take a write in pieces)."""
+    check_write_fault()
     view = memoryview(data)
     while view:
         written = os.pwrite(fd, view, offset)
@@ -235,7 +294,7 @@ def _write_all(fd: int, data: bytes, offset: int) -> None:
         offset += written
 
 
-def _fsync_directory(path: str) -> None:
+def fsync_directory(path: str) -> None:
     """Make a newly created file's directory entry durable."""
     fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
