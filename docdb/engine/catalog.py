@@ -22,7 +22,9 @@ from bson.raw_bson import RawBSONDocument
 from docdb.bson_codec import CODEC_OPTIONS, decode_document
 from docdb.engine.bson_order import hash_key
 from docdb.engine.collection import Collection
+from docdb.engine.indexing.index import Index
 from docdb.engine.log import LogWriter, RecordType, lock_file, read_log
+from docdb.engine.log.compaction import CollectionSnapshot, discard_partial
 from docdb.engine.namespaces import split_namespace, validate_collection_name, validate_db_name
 from docdb.errors import ErrorCode, MongoError
 
@@ -53,21 +55,34 @@ class Catalog:
     # -- opening and closing -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | None, *, sync_interval_ms: int = 100, sync_always: bool = False) -> Catalog:
+    def open(
+        cls,
+        path: str | None,
+        *,
+        sync_interval_ms: int = 100,
+        sync_always: bool = False,
+        key: bytes | None = None,
+    ) -> Catalog:
         """Lock ``path``, replay it, and return a catalog that appends to it (``None``: memory only).
 
-        Raises StorageError / CorruptLogError before anything is modified when the file is in use or bad.
+        ``key`` is the encryption key file's material (needed for an encrypted file; a new file is
+        created encrypted with it). Raises StorageError / CorruptLogError before anything is modified
+        when the file is in use, bad, or the key is missing or wrong.
         """
         if path is None:
             return cls()
         lock = lock_file(path)
         try:
             catalog = cls()
-            reader = read_log(path)
+            if discard_partial(path):
+                log.warning("deleted %s.compact left by an interrupted compaction", path)
+            reader = read_log(path, key)
+            cipher = reader.cipher_for_writer(key)
             count = 0
             for rtype, payload in reader:
                 catalog._replay(rtype, payload)
                 count += 1
+            catalog.build_pending_indexes()
             if reader.torn_bytes:
                 log.warning(
                     "recovered a torn last record: %d bytes at offset %d dropped",
@@ -75,7 +90,11 @@ class Catalog:
                     reader.valid_end,
                 )
             catalog.writer = LogWriter(
-                path, valid_end=reader.valid_end, sync_interval_ms=sync_interval_ms, sync_always=sync_always
+                path,
+                valid_end=reader.valid_end,
+                sync_interval_ms=sync_interval_ms,
+                sync_always=sync_always,
+                cipher=cipher,
             )
             catalog.last_lsn = catalog.writer.size
             catalog._lock = lock
@@ -153,6 +172,37 @@ class Catalog:
         self._log(RecordType.RENAME_COLLECTION, payload)
         self._apply_rename(payload)
 
+    # -- index DDL -------------------------------------------------------------------------------------
+
+    def create_indexes(self, coll: Collection, specs: list[dict[str, Any]]) -> None:
+        """Build ``specs`` (normalized, new) over ``coll``, then log and attach them. A build that fails
+        (duplicates for a unique index, parallel arrays) raises with nothing logged or attached."""
+        built = []
+        for spec in specs:
+            index = Index(spec)
+            coll.build_index(index)
+            built.append(index)
+        payload = {"ns": coll.ns, "indexes": specs}
+        self._log(RecordType.CREATE_INDEXES, payload)
+        self._apply_create_indexes(payload, built)
+
+    def drop_indexes(self, coll: Collection, names: list[str]) -> None:
+        payload = {"ns": coll.ns, "names": names}
+        self._log(RecordType.DROP_INDEXES, payload)
+        self._apply_drop_indexes(payload)
+
+    def modify_collection(self, coll: Collection, changes: dict[str, Any]) -> None:
+        """Apply a collMod; ``changes["index"]`` is ``{name, hidden?, expireAfterSeconds?}``."""
+        payload = {"ns": coll.ns, "changes": changes}
+        self._log(RecordType.COLL_MOD, payload)
+        self._apply_coll_mod(payload)
+
+    def build_pending_indexes(self) -> None:
+        """Build every index replay declared, once all documents are loaded (one sort per index)."""
+        for colls in self.databases.values():
+            for coll in colls.values():
+                coll.build_pending_indexes()
+
     # -- document writes -------------------------------------------------------------------------------
 
     def commit(self, writes: list[DocWrite]) -> None:
@@ -174,6 +224,30 @@ class Catalog:
 
     # -- the log ---------------------------------------------------------------------------------------
 
+    def snapshot(self) -> list[CollectionSnapshot]:
+        """The live state for compaction, cheap enough for the event loop: document bytes are immutable,
+        so copying each collection's references is a consistent snapshot."""
+        return [
+            CollectionSnapshot(
+                coll.ns,
+                coll.uuid,
+                dict(coll.options),
+                list(getattr(coll, "index_specs", [])),
+                list(coll.docs.values()),
+            )
+            for colls in self.databases.values()
+            for coll in colls.values()
+        ]
+
+    def replace_writer(self, writer: LogWriter) -> None:
+        """Append to ``writer`` from now on (compaction swapped in a new file holding the same records)."""
+        self.writer = writer
+        self.last_lsn = writer.size
+
+    def apply_record(self, rtype: int, payload: bytes | memoryview) -> None:
+        """Apply one logged record, as recovery does (the file tools replay into a scratch catalog)."""
+        self._replay(rtype, payload)
+
     def _log(self, rtype: RecordType, payload: dict[str, Any]) -> None:
         if self.writer is not None:
             self.last_lsn = self.writer.append(rtype, bson.encode(payload, codec_options=CODEC_OPTIONS))
@@ -191,6 +265,12 @@ class Catalog:
             self._apply_rename(doc)
         elif rtype == RecordType.DROP_DATABASE:
             self._apply_drop_database(doc)
+        elif rtype == RecordType.CREATE_INDEXES:
+            self._apply_create_indexes(doc)
+        elif rtype == RecordType.DROP_INDEXES:
+            self._apply_drop_indexes(doc)
+        elif rtype == RecordType.COLL_MOD:
+            self._apply_coll_mod(doc)
         else:
             log.warning("skipping record of type %d this version does not apply", rtype)
 
@@ -222,6 +302,32 @@ class Catalog:
         colls.pop(name, None)
         if not colls:
             self.databases.pop(db, None)
+
+    def _apply_create_indexes(self, payload: dict[str, Any], built: list[Index] | None = None) -> None:
+        """Attach the indexes; replay attaches them unbuilt (built after the whole log is read)."""
+        coll = self.collection(*split_namespace(payload["ns"]))
+        if coll is None:
+            return
+        for index in built if built is not None else [Index(spec) for spec in payload["indexes"]]:
+            coll.indexes[index.name] = index
+
+    def _apply_drop_indexes(self, payload: dict[str, Any]) -> None:
+        coll = self.collection(*split_namespace(payload["ns"]))
+        if coll is not None:
+            for name in payload["names"]:
+                coll.indexes.pop(name, None)
+
+    def _apply_coll_mod(self, payload: dict[str, Any]) -> None:
+        coll = self.collection(*split_namespace(payload["ns"]))
+        change = payload["changes"].get("index")
+        if coll is None or change is None or change.get("name") not in coll.indexes:
+            return
+        index = coll.indexes[change["name"]]
+        for option in ("hidden", "expireAfterSeconds"):
+            if option in change:
+                index.spec[option] = change[option]
+        if index.spec.get("hidden") is False:
+            del index.spec["hidden"]
 
     def _apply_drop_database(self, payload: dict[str, Any]) -> None:
         self.databases.pop(payload["db"], None)
