@@ -10,7 +10,7 @@ from docdb.engine.aggregation.pipeline import StageContext, StageFn, register_st
 from docdb.engine.aggregation.stages_window import compile_window_stage
 from docdb.engine.bson_order import hash_key
 from docdb.engine.expressions.core import MISSING, Variables, compile_node, type_name, walk
-from docdb.engine.expressions.dates import add_units
+from docdb.engine.expressions.date_arithmetic import add_units
 from docdb.engine.expressions.dates_util import UTC, date_to_ms, is_date, ms_to_date
 from docdb.engine.expressions.numeric import num_kind, to_float
 from docdb.errors import ErrorCode, MongoError

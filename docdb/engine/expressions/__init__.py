@@ -10,7 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from docdb.engine.expressions import arithmetic, arrays, dates, logic, objects, strings, types  # noqa: F401
+from docdb.engine.expressions import (  # noqa: F401  (operator families register themselves)
+    arithmetic,
+    array_iteration,
+    arrays,
+    date_arithmetic,
+    dates,
+    logic,
+    objects,
+    sets,
+    strings,
+    types,
+)
 from docdb.engine.expressions.core import MISSING, OPERATORS, Scope, Variables, compile_node, is_constant
 from docdb.engine.expressions.logic import truthy
 

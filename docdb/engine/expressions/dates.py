@@ -1,4 +1,6 @@
-"""Date operators: parts ($year … $isoWeek), $dateToString/$dateFromString, parts, add/diff/trunc."""
+"""Date operators: parts ($year … $isoWeek), $dateToString/$dateFromString, $dateFromParts/$dateToParts.
+
+Date arithmetic ($dateAdd $dateSubtract $dateDiff $dateTrunc) lives in ``date_arithmetic``."""
 
 from __future__ import annotations
 
@@ -33,17 +35,6 @@ from docdb.errors import ErrorCode, MongoError
 DEFAULT_FORMAT = "%Y-%m-%dT%H:%M:%S.%LZ"
 _MONTH_ABBR = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 _MONTH_FULL = list(calendar.month_name)[1:]
-_UNITS_MS = {
-    "week": 604_800_000,
-    "day": 86_400_000,
-    "hour": 3_600_000,
-    "minute": 60_000,
-    "second": 1000,
-    "millisecond": 1,
-}
-UNITS = ("year", "quarter", "month", "week", "day", "hour", "minute", "second", "millisecond")
-_WEEKDAYS = {"mon": 0, "monday": 0, "tue": 1, "tuesday": 1, "wed": 2, "wednesday": 2, "thu": 3, "thursday": 3}
-_WEEKDAYS |= {"fri": 4, "friday": 4, "sat": 5, "saturday": 5, "sun": 6, "sunday": 6}
 
 
 def _nullish(value: Any) -> bool:
@@ -105,7 +96,7 @@ for _name, _fn in _EXTRACTORS.items():
     _date_part(_name, _fn)
 
 
-def _object(name: str, args: Any, allowed: tuple[str, ...], required: tuple[str, ...]) -> dict:
+def date_args(name: str, args: Any, allowed: tuple[str, ...], required: tuple[str, ...]) -> dict:
     if not isinstance(args, dict):
         raise MongoError(18629, f"{name} only supports an object as its argument")
     for key in args:
@@ -121,11 +112,11 @@ def _object(name: str, args: Any, allowed: tuple[str, ...], required: tuple[str,
     return args
 
 
-def _optional(args: dict, key: str, scope: Scope) -> Evaluator | None:
+def optional_arg(args: dict, key: str, scope: Scope) -> Evaluator | None:
     return compile_node(args[key], scope) if key in args else None
 
 
-def _tz(timezone: Evaluator | None, doc: Any, v: Variables) -> Any:
+def eval_timezone(timezone: Evaluator | None, doc: Any, v: Variables) -> Any:
     """tzinfo, or MISSING when the timezone evaluates to null (the operator then returns null)."""
     if timezone is None:
         return UTC
@@ -206,13 +197,13 @@ def _check_format(fmt: Any) -> None:
 
 @register("$dateToString")
 def _date_to_string(args: Any, scope: Scope) -> Evaluator:
-    _object("$dateToString", args, ("date", "format", "timezone", "onNull"), ("date",))
+    date_args("$dateToString", args, ("date", "format", "timezone", "onNull"), ("date",))
     source = compile_node(args["date"], scope)
     fmt_spec = args.get("format", DEFAULT_FORMAT)
     _check_format(fmt_spec)
     fmt = compile_node(fmt_spec, scope)
-    timezone = _optional(args, "timezone", scope)
-    on_null = _optional(args, "onNull", scope)
+    timezone = optional_arg(args, "timezone", scope)
+    on_null = optional_arg(args, "onNull", scope)
 
     def evaluate(doc: Any, v: Variables) -> Any:
         value = source(doc, v)
@@ -223,7 +214,7 @@ def _date_to_string(args: Any, scope: Scope) -> Evaluator:
             raise MongoError(
                 18533, f"$dateToString requires that 'format' be a string, found: {type_name(pattern)}"
             )
-        tz = _tz(timezone, doc, v)
+        tz = eval_timezone(timezone, doc, v)
         if tz is MISSING:
             return None
         if _nullish(value):
@@ -235,21 +226,21 @@ def _date_to_string(args: Any, scope: Scope) -> Evaluator:
 
 @register("$dateFromString")
 def _date_from_string(args: Any, scope: Scope) -> Evaluator:
-    _object(
+    date_args(
         "$dateFromString", args, ("dateString", "format", "timezone", "onError", "onNull"), ("dateString",)
     )
     source = compile_node(args["dateString"], scope)
-    fmt = _optional(args, "format", scope)
-    timezone = _optional(args, "timezone", scope)
-    on_error = _optional(args, "onError", scope)
-    on_null = _optional(args, "onNull", scope)
+    fmt = optional_arg(args, "format", scope)
+    timezone = optional_arg(args, "timezone", scope)
+    on_error = optional_arg(args, "onError", scope)
+    on_null = optional_arg(args, "onNull", scope)
 
     def evaluate(doc: Any, v: Variables) -> Any:
         text = source(doc, v)
         pattern = fmt(doc, v) if fmt is not None else None
         if fmt is not None and _nullish(pattern):
             return None
-        tz = _tz(timezone, doc, v)
+        tz = eval_timezone(timezone, doc, v)
         if tz is MISSING:
             return None
         if _nullish(text):
@@ -291,7 +282,7 @@ def _date_from_parts(args: Any, scope: Scope) -> Evaluator:
         if key in ("year", "month", "day") and iso or key in ("isoWeek", "isoDayOfWeek") and not iso:
             raise MongoError(40489, "$dateFromParts does not allow mixing natural dates with ISO dates")
     parts = {name: compile_node(args[name], scope) for name in names if name in args}
-    timezone = _optional(args, "timezone", scope)
+    timezone = optional_arg(args, "timezone", scope)
     defaults = {"month": 1, "day": 1, "isoWeek": 1, "isoDayOfWeek": 1}
 
     def evaluate(doc: Any, v: Variables) -> Any:
@@ -320,7 +311,7 @@ def _date_from_parts(args: Any, scope: Scope) -> Evaluator:
                     f"{number} is not in range",
                 )
             values[name] = number
-        tz = _tz(timezone, doc, v)
+        tz = eval_timezone(timezone, doc, v)
         if tz is MISSING:
             return None
         if iso:
@@ -341,35 +332,35 @@ def _date_from_parts(args: Any, scope: Scope) -> Evaluator:
             seconds=values["second"],
             milliseconds=values["millisecond"],
         )
-        return ms_to_date(from_local(start, tz) + _delta_ms(delta) + _dst_shift(start, start + delta, tz))
+        return ms_to_date(from_local(start, tz) + delta_ms(delta) + dst_shift(start, start + delta, tz))
 
     return evaluate
 
 
-def _delta_ms(delta: datetime.timedelta) -> int:
+def delta_ms(delta: datetime.timedelta) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
 
 
-def _dst_shift(start: datetime.datetime, end: datetime.datetime, tz: datetime.tzinfo) -> int:
+def dst_shift(start: datetime.datetime, end: datetime.datetime, tz: datetime.tzinfo) -> int:
     """Correction when a wall-clock span crosses a DST change (offset at ``end`` differs from ``start``)."""
     if isinstance(tz, datetime.timezone):
         return 0
     try:
-        return from_local(end, tz) - from_local(start, tz) - _delta_ms(end - start)
+        return from_local(end, tz) - from_local(start, tz) - delta_ms(end - start)
     except (OverflowError, ValueError):
         return 0
 
 
 @register("$dateToParts")
 def _date_to_parts(args: Any, scope: Scope) -> Evaluator:
-    _object("$dateToParts", args, ("date", "timezone", "iso8601"), ("date",))
+    date_args("$dateToParts", args, ("date", "timezone", "iso8601"), ("date",))
     source = compile_node(args["date"], scope)
-    timezone = _optional(args, "timezone", scope)
-    iso_flag = _optional(args, "iso8601", scope)
+    timezone = optional_arg(args, "timezone", scope)
+    iso_flag = optional_arg(args, "iso8601", scope)
 
     def evaluate(doc: Any, v: Variables) -> Any:
         value = source(doc, v)
-        tz = _tz(timezone, doc, v)
+        tz = eval_timezone(timezone, doc, v)
         if tz is MISSING or _nullish(value):
             return None
         iso = iso_flag(doc, v) if iso_flag is not None else False
@@ -385,216 +376,5 @@ def _date_to_parts(args: Any, scope: Scope) -> Evaluator:
         else:
             head = {"year": d.year, "month": d.month, "day": d.day}
         return {**head, "hour": d.hour, "minute": d.minute, "second": d.second, "millisecond": ms % 1000}
-
-    return evaluate
-
-
-def _unit(name: str, value: Any) -> str:
-    if not isinstance(value, str):
-        raise MongoError(5439013, f"{name} requires 'unit' to be a string, but got {type_name(value)}")
-    if value not in UNITS:
-        raise MongoError(ErrorCode.FailedToParse, f"unknown time unit value: {value}")
-    return value
-
-
-def add_units(ms: int, unit: str, amount: int, tz: datetime.tzinfo) -> int:
-    """``ms`` plus ``amount`` units; calendar units move the wall clock in ``tz`` and clamp the day."""
-    if unit in ("hour", "minute", "second", "millisecond"):
-        return ms + amount * _UNITS_MS[unit]
-    local = to_local(ms, tz)
-    if unit in ("year", "quarter", "month"):
-        months = amount * {"year": 12, "quarter": 3, "month": 1}[unit]
-        total = local.year * 12 + local.month - 1 + months
-        year, month = divmod(total, 12)
-        if not 1 <= year <= 9999:
-            raise MongoError(5166406, "$dateAdd overflowed")
-        day = min(local.day, calendar.monthrange(year, month + 1)[1])
-        moved = local.replace(year=year, month=month + 1, day=day)
-    else:
-        try:
-            moved = local + datetime.timedelta(milliseconds=amount * _UNITS_MS[unit])
-        except OverflowError:
-            raise MongoError(5166406, "$dateAdd overflowed") from None
-    return from_local(moved.replace(microsecond=0), tz) + ms % 1000
-
-
-def _date_arith(name: str, sign: int) -> None:
-    @register(name)
-    def compile_arith(args: Any, scope: Scope) -> Evaluator:
-        if not isinstance(args, dict):
-            raise MongoError(5166400, f"{name} expects an object as its argument")
-        for key in args:
-            if key not in ("startDate", "unit", "amount", "timezone"):
-                raise MongoError(
-                    5166401,
-                    f"Unrecognized argument to {name}: {key}. Expected arguments are "
-                    "startDate, unit, amount, and optionally timezone.",
-                )
-        for key in ("startDate", "unit", "amount"):
-            if key not in args:
-                raise MongoError(5166402, f"{name} requires startDate, unit, and amount to be present")
-        start = compile_node(args["startDate"], scope)
-        unit = compile_node(args["unit"], scope)
-        amount = compile_node(args["amount"], scope)
-        timezone = _optional(args, "timezone", scope)
-
-        def evaluate(doc: Any, v: Variables) -> Any:
-            values = (start(doc, v), unit(doc, v), amount(doc, v))
-            tz = _tz(timezone, doc, v)
-            if tz is MISSING or any(_nullish(x) for x in values):
-                return None
-            date, unit_name, count = values
-            ms = coerce_date(name, date)
-            count_int = as_int(count) if num_kind(count) >= 0 else None
-            if count_int is None:
-                raise MongoError(5166405, f"{name} expects integer amount of time units")
-            return ms_to_date(add_units(ms, _unit(name, unit_name), sign * count_int, tz))
-
-        return evaluate
-
-
-_date_arith("$dateAdd", 1)
-_date_arith("$dateSubtract", -1)
-
-
-def _start_of_week(value: Any) -> int:
-    if not isinstance(value, str) or value.lower() not in _WEEKDAYS:
-        raise MongoError(5439015, f"unknown day of week value: {value}")
-    return _WEEKDAYS[value.lower()]
-
-
-def date_diff(start_ms: int, end_ms: int, unit: str, tz: datetime.tzinfo, week_start: int) -> int:
-    a, b = to_local(start_ms, tz), to_local(end_ms, tz)
-    if unit == "year":
-        return b.year - a.year
-    if unit == "quarter":
-        return (b.year * 4 + (b.month - 1) // 3) - (a.year * 4 + (a.month - 1) // 3)
-    if unit == "month":
-        return (b.year * 12 + b.month) - (a.year * 12 + a.month)
-    if unit == "week":
-        da = a.toordinal() - (a.weekday() - week_start) % 7
-        db = b.toordinal() - (b.weekday() - week_start) % 7
-        return (db - da) // 7
-    if unit == "day":
-        return b.toordinal() - a.toordinal()
-    if unit == "hour":
-        offset_a = int(utc_offset(start_ms, tz).total_seconds() * 1000)
-        offset_b = int(utc_offset(end_ms, tz).total_seconds() * 1000)
-        return (end_ms + offset_b) // 3_600_000 - (start_ms + offset_a) // 3_600_000
-    size = _UNITS_MS[unit]
-    return end_ms // size - start_ms // size
-
-
-@register("$dateDiff")
-def _date_diff(args: Any, scope: Scope) -> Evaluator:
-    if not isinstance(args, dict):
-        raise MongoError(5166301, "$dateDiff only supports an object as its argument")
-    for key in args:
-        if key not in ("startDate", "endDate", "unit", "timezone", "startOfWeek"):
-            raise MongoError(5166302, f"Unrecognized argument to $dateDiff: {key}")
-    for key in ("startDate", "endDate", "unit"):
-        if key not in args:
-            raise MongoError(5166303, f"Missing '{key}' parameter to $dateDiff")
-    start = compile_node(args["startDate"], scope)
-    end = compile_node(args["endDate"], scope)
-    unit = compile_node(args["unit"], scope)
-    timezone = _optional(args, "timezone", scope)
-    start_of_week = _optional(args, "startOfWeek", scope)
-
-    def evaluate(doc: Any, v: Variables) -> Any:
-        values = (start(doc, v), end(doc, v), unit(doc, v))
-        tz = _tz(timezone, doc, v)
-        if tz is MISSING or any(_nullish(x) for x in values):
-            return None
-        unit_name = _unit("$dateDiff", values[2])
-        week_start = 6
-        if unit_name == "week" and start_of_week is not None:
-            raw = start_of_week(doc, v)
-            if _nullish(raw):
-                return None
-            week_start = _start_of_week(raw)
-        a = coerce_date("$dateDiff", values[0])
-        b = coerce_date("$dateDiff", values[1])
-        return Int64(date_diff(a, b, unit_name, tz, week_start))
-
-    return evaluate
-
-
-def date_trunc(ms: int, unit: str, bin_size: int, tz: datetime.tzinfo, week_start: int) -> int:
-    """Start of the ``bin_size``-``unit`` bin holding ``ms``; bins count from 2000-01-01 in ``tz``."""
-    local = to_local(ms, tz)
-    if unit in ("year", "quarter", "month"):
-        per = {"year": 12, "quarter": 3, "month": 1}[unit] * bin_size
-        months = (local.year - 2000) * 12 + local.month - 1
-        months -= months % per
-        year, month = divmod(months, 12)
-        return from_local(datetime.datetime(2000 + year, month + 1, 1), tz)
-    if unit in ("week", "day"):
-        reference = datetime.date(2000, 1, 1)
-        if unit == "week":
-            reference += datetime.timedelta(days=(week_start - reference.weekday()) % 7)
-        step = bin_size * (7 if unit == "week" else 1)
-        days = local.date().toordinal() - reference.toordinal()
-        days -= days % step
-        return from_local(
-            datetime.datetime.combine(reference + datetime.timedelta(days=days), datetime.time()), tz
-        )
-    size = _UNITS_MS[unit] * bin_size
-    offset = int(utc_offset(ms, tz).total_seconds() * 1000)
-    reference = 946_684_800_000
-    local_ms = ms + offset
-    truncated = local_ms - (local_ms - reference) % size
-    if unit in ("second", "millisecond", "minute"):
-        return truncated - offset
-    return from_local(to_local(truncated, UTC), tz)
-
-
-@register("$dateTrunc")
-def _date_trunc(args: Any, scope: Scope) -> Evaluator:
-    if not isinstance(args, dict):
-        raise MongoError(5439007, "$dateTrunc only supports an object as its argument")
-    for key in args:
-        if key not in ("date", "unit", "binSize", "timezone", "startOfWeek"):
-            raise MongoError(
-                5439008,
-                f"Unrecognized argument to $dateTrunc: {key}. Expected arguments are date, "
-                "unit, and optionally, binSize, timezone, startOfWeek",
-            )
-    for key in ("date", "unit"):
-        if key not in args:
-            raise MongoError(
-                5439009 if key == "date" else 5439010, f"Missing '{key}' parameter to $dateTrunc"
-            )
-    date = compile_node(args["date"], scope)
-    unit = compile_node(args["unit"], scope)
-    bin_size = _optional(args, "binSize", scope)
-    timezone = _optional(args, "timezone", scope)
-    start_of_week = _optional(args, "startOfWeek", scope)
-
-    def evaluate(doc: Any, v: Variables) -> Any:
-        value, unit_value = date(doc, v), unit(doc, v)
-        tz = _tz(timezone, doc, v)
-        if tz is MISSING or _nullish(value) or _nullish(unit_value):
-            return None
-        unit_name = _unit("$dateTrunc", unit_value)
-        size = 1
-        if bin_size is not None:
-            raw = bin_size(doc, v)
-            if _nullish(raw):
-                return None
-            size = as_int(raw) if num_kind(raw) >= 0 else None
-            if size is None or size <= 0:
-                raise MongoError(
-                    5439017,
-                    "$dateTrunc requires 'binSize' to be a positive 64-bit integer, but got "
-                    f"value '{raw}' of type {type_name(raw)}",
-                )
-        week_start = 6
-        if unit_name == "week" and start_of_week is not None:
-            raw = start_of_week(doc, v)
-            if _nullish(raw):
-                return None
-            week_start = _start_of_week(raw)
-        return ms_to_date(date_trunc(coerce_date("$dateTrunc", value), unit_name, size, tz, week_start))
 
     return evaluate
