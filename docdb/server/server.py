@@ -14,6 +14,8 @@ import time
 
 from docdb.config import ServerConfig
 from docdb.engine.catalog import Catalog
+from docdb.engine.compaction import Compactor
+from docdb.engine.log.crypto import read_key_file
 from docdb.protocol import available_compressors
 from docdb.server import commands  # noqa: F401  (registers every command)
 from docdb.server.connection import MongoProtocol
@@ -38,15 +40,25 @@ class Server:
         self._server: asyncio.base_events.Server | None = None
         self._stop = asyncio.Event()
         self._reaper: asyncio.Task[None] | None = None
+        self._compaction_watch: asyncio.Task[None] | None = None
         self.port: int | None = None
 
-    async def start(self) -> None:
+    async def start(self, *, handle_signals: bool = True) -> None:
+        if handle_signals:
+            self._install_signal_handlers()
         if self.catalog is None:
+            key_file = self.config.encryption_key_file
             self.catalog = Catalog.open(
                 self.config.file,
                 sync_interval_ms=self.config.sync_interval_ms,
                 sync_always=self.config.sync_always,
+                key=read_key_file(key_file) if key_file else None,
             )
+        compactor = Compactor(
+            self.catalog,
+            min_bytes=self.config.compaction_min_bytes,
+            dead_ratio=self.config.compaction_dead_ratio,
+        )
         compressors = tuple(c for c in self.config.compressors if c in available_compressors())
         self.state = ServerState(
             config=self.config,
@@ -61,6 +73,8 @@ class Server:
         sock = self._server.sockets[0]
         host, self.port = sock.getsockname()[:2]
         self._reaper = asyncio.create_task(self._reap_cursors())
+        if self.catalog.writer is not None and self.config.compaction_check_s > 0:
+            self._compaction_watch = asyncio.create_task(compactor.watch(self.config.compaction_check_s))
         where = self.config.file if self.config.file else "(in memory, nothing persisted)"
         log.info("docdb-server ready: listening on %s:%d, file %s", host, self.port, where)
 
@@ -79,13 +93,17 @@ class Server:
     def request_stop(self) -> None:
         self._stop.set()
 
-    async def serve_until_stopped(self) -> None:
+    def _install_signal_handlers(self) -> None:
+        """SIGINT/SIGTERM request a graceful stop; installed before anything else so that a signal during
+        start-up (even while a large file loads) still ends in a clean exit 0, never a kill."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
                 loop.add_signal_handler(sig, self.request_stop)
             except (NotImplementedError, RuntimeError):
                 pass
+
+    async def serve_until_stopped(self) -> None:
         await self._stop.wait()
         await self.shutdown()
 
@@ -95,6 +113,11 @@ class Server:
             self._server.close()
         if self._reaper is not None:
             self._reaper.cancel()
+        if self._compaction_watch is not None:
+            self._compaction_watch.cancel()
+        compaction = Compactor.of(self.catalog).task if self.catalog is not None else None
+        if compaction is not None and not compaction.done():
+            await asyncio.wait([compaction])  # the writer it swaps must not be closed under it
         deadline = time.monotonic() + SHUTDOWN_GRACE_S
         while any(not c.idle for c in self.connections) and time.monotonic() < deadline:
             await asyncio.sleep(0.01)

@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -34,28 +33,6 @@ def client_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "NODE_OPTIONS"}
     env["HOME"] = str(home)
     return env
-
-
-class ClosingServerProcess(ServerProcess):
-    """A ServerProcess that also closes its stderr pipe when stopped: the base class leaves it open, and
-    the ResourceWarning at garbage collection fails the run under pytest's ``filterwarnings = error``."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._drained = threading.Event()
-
-    def _drain(self) -> None:
-        try:
-            super()._drain()
-        finally:
-            self._drained.set()
-
-    def stop(self, *args: Any, **kwargs: Any) -> int:
-        code = super().stop(*args, **kwargs)
-        self._drained.wait(10)
-        if self.proc is not None and self.proc.stderr is not None:
-            self.proc.stderr.close()
-        return code
 
 
 @pytest.fixture(scope="session")
