@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from typing import Any, NoReturn
 
 import click
 
@@ -67,9 +69,48 @@ def _configure_logging(level: str) -> None:
     envvar="DOCDB_SYNC",
     help="'always' makes every write wait for its fsync.",
 )
+@click.option(
+    "--encryption-key-file",
+    type=click.Path(dir_okay=False, exists=True),
+    envvar="DOCDB_ENCRYPTION_KEY_FILE",
+    help="Encrypt the data file at rest: 32 raw key bytes, or a passphrase (stretched with scrypt).",
+)
+@click.option(
+    "--compaction-min-mb",
+    type=click.FloatRange(0),
+    default=16.0,
+    show_default=True,
+    envvar="DOCDB_COMPACTION_MIN_MB",
+    help="Automatic compaction only for a data file at least this big.",
+)
+@click.option(
+    "--compaction-dead-ratio",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    default=0.5,
+    show_default=True,
+    envvar="DOCDB_COMPACTION_DEAD_RATIO",
+    help="Automatic compaction when this fraction of the file is dead (superseded or deleted) bytes.",
+)
+@click.option(
+    "--compaction-check-s",
+    type=click.FloatRange(0),
+    default=5.0,
+    show_default=True,
+    envvar="DOCDB_COMPACTION_CHECK_S",
+    help="How often to check the compaction thresholds; 0 turns automatic compaction off.",
+)
 @click.version_option(__version__, prog_name="docdb-server")
 def server_main(
-    file: str | None, port: int, bind: str, log_level: str, sync_interval_ms: int, sync_mode: str
+    file: str | None,
+    port: int,
+    bind: str,
+    log_level: str,
+    sync_interval_ms: int,
+    sync_mode: str,
+    encryption_key_file: str | None,
+    compaction_min_mb: float,
+    compaction_dead_ratio: float,
+    compaction_check_s: float,
 ) -> None:
     """Run a docdb server that MongoDB clients connect to."""
     from docdb.server.server import run_server
@@ -82,6 +123,10 @@ def server_main(
         log_level=log_level,
         sync_interval_ms=sync_interval_ms,
         sync_always=sync_mode == "always",
+        encryption_key_file=encryption_key_file,
+        compaction_min_bytes=int(compaction_min_mb * (1 << 20)),
+        compaction_dead_ratio=compaction_dead_ratio,
+        compaction_check_s=compaction_check_s,
     )
     try:
         run_server(config)
@@ -93,7 +138,110 @@ def server_main(
         sys.exit(1)
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="docdb")
 def tools_main() -> None:
-    """docdb file tools."""
+    """docdb file tools. Exit codes: 0 healthy/done, 1 damaged, 2 cannot read or refused."""
+
+
+_KEY_OPTION = click.option(
+    "--encryption-key-file",
+    "key_file",
+    type=click.Path(dir_okay=False, exists=True),
+    envvar="DOCDB_ENCRYPTION_KEY_FILE",
+    help="Key of an encrypted file (32 raw bytes or a passphrase).",
+)
+_FILE_ARG = click.argument("file", type=click.Path(dir_okay=False, exists=True))
+
+
+def _key(key_file: str | None) -> bytes | None:
+    from docdb.engine.log.crypto import read_key_file
+
+    return read_key_file(key_file) if key_file else None
+
+
+def _fail(error: Exception) -> NoReturn:
+    click.echo(f"error: {error}", err=True)
+    sys.exit(2)
+
+
+@tools_main.command()
+@_FILE_ARG
+@_KEY_OPTION
+def verify(file: str, key_file: str | None) -> None:
+    """Check every record of FILE (read-only); exit 0 when healthy, 1 when damaged."""
+    from docdb.tools.verify import verify_file
+
+    try:
+        with _progress(os.path.getsize(file), "verifying") as bar:
+            report = verify_file(file, _key(key_file), bar.update)
+    except StorageError as error:
+        _fail(error)
+    click.echo(f"file: {report.path} ({report.size} bytes{', encrypted' if report.encrypted else ''})")
+    click.echo(f"records: {report.records} ({report.record_bytes} bytes)")
+    if report.collections is None:
+        click.echo("collections: not counted (encrypted; pass --encryption-key-file)")
+    else:
+        for ns, count in sorted(report.collections.items()):
+            click.echo(f"collection {ns}: {count} live documents")
+        click.echo(f"dead bytes: {report.dead_bytes}")
+    if report.torn_bytes:
+        click.echo(f"torn tail: {report.torn_bytes} bytes (cut off at the next start; no data lost)")
+    for region in report.bad_regions:
+        if not region.torn:
+            click.echo(f"corrupt: bytes {region.offset}..{region.end} ({region.reason})")
+    if report.replay_errors:
+        click.echo(f"records that cannot be applied: {report.replay_errors}")
+    if report.healthy:
+        click.echo("healthy")
+        return
+    first = report.first_bad_offset
+    click.echo(
+        f"DAMAGED: first bad offset {first}; run `docdb repair {file}`" if first is not None else "DAMAGED"
+    )
+    sys.exit(1)
+
+
+@tools_main.command()
+@_FILE_ARG
+@click.option("--out", type=click.Path(dir_okay=False), help="New file (default FILE.repaired.mdb).")
+@_KEY_OPTION
+def repair(file: str, out: str | None, key_file: str | None) -> None:
+    """Salvage every verifying record of FILE into a new file; FILE itself is never modified."""
+    from docdb.tools.repair import repair_file
+
+    try:
+        with _progress(os.path.getsize(file), "repairing") as bar:
+            report = repair_file(file, out, _key(key_file), bar.update)
+    except StorageError as error:
+        _fail(error)
+    click.echo(
+        f"wrote {report.out}: {report.kept} records kept, {report.skipped_bytes} damaged bytes skipped "
+        f"in {report.bad_regions} region(s), {report.dropped_unappliable} record(s) that could not be applied"
+    )
+
+
+@tools_main.command()
+@_FILE_ARG
+@click.option("--encrypt", is_flag=True, help="Encrypt a plain file with --encryption-key-file.")
+@click.option("--decrypt", is_flag=True, help="Decrypt an encrypted file (its key is needed).")
+@_KEY_OPTION
+def compact(file: str, encrypt: bool, decrypt: bool, key_file: str | None) -> None:
+    """Rewrite FILE (not in use by a server) as just its live documents."""
+    from docdb.tools.compact import compact_file
+
+    try:
+        with _progress(os.path.getsize(file), "compacting") as bar:
+            result = compact_file(file, _key(key_file), encrypt=encrypt, decrypt=decrypt, progress=bar.update)
+    except StorageError as error:
+        _fail(error)
+    state = "encrypted" if result.encrypted else "not encrypted"
+    click.echo(
+        f"compacted {file}: {result.old_size} -> {result.new_size} bytes, "
+        f"{result.documents} documents, {state}"
+    )
+
+
+def _progress(length: int, label: str) -> Any:
+    """A progress bar on stderr (click draws it only on a terminal)."""
+    return click.progressbar(length=max(1, length), label=label, file=sys.stderr)

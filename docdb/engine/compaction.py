@@ -105,6 +105,7 @@ class Compactor:
             raise StorageError("an in-memory server has no file to compact")
         if not self.running:
             self.task = asyncio.get_running_loop().create_task(self._run())
+            self.task.add_done_callback(_consume_failure)
         assert self.task is not None
         return self.task
 
@@ -141,6 +142,12 @@ class Compactor:
             result.pause_seconds * 1000,
         )
         return result
+
+
+def _consume_failure(task: asyncio.Task[CompactionResult]) -> None:
+    """A failure is logged and counted by ``_run``; nobody has to await a command-started compaction."""
+    if not task.cancelled():
+        task.exception()
 
 
 _COMPACTORS: weakref.WeakKeyDictionary[Catalog, Compactor] = weakref.WeakKeyDictionary()

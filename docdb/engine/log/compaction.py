@@ -71,7 +71,7 @@ class SnapshotFile:
     def write_collections(
         self, collections: list[CollectionSnapshot], progress: Callable[[int], None] | None = None
     ) -> None:
-        """Write every collection's records; ``progress(n)`` is told of each ``n`` documents written."""
+        """Write every collection's records; ``progress(n)`` is told of each ``n`` document bytes written."""
         for coll in collections:
             create = {"ns": coll.ns, "options": coll.options, "uuid": coll.uuid}
             self._record(RecordType.CREATE_COLLECTION, encode_document(create))
@@ -100,12 +100,12 @@ class SnapshotFile:
             if size >= BATCH_BYTES:
                 self._batch(parts, size)
                 if progress is not None:
-                    progress(count)
+                    progress(size)
                 parts, size, count = [], 0, 0
         if count:
             self._batch(parts, size)
             if progress is not None:
-                progress(count)
+                progress(size)
 
     def _batch(self, parts: list[bytes], array_size: int) -> None:
         array_total = 4 + array_size + 1

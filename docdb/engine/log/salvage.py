@@ -51,7 +51,8 @@ def scan_log(path: str) -> Iterator[GoodRecord | BadRegion]:
         offset, end = HEADER_SIZE, len(buf)
         while offset < end:
             try:
-                rtype, _, next_offset = decode_record(buf, offset)
+                rtype, view, next_offset = decode_record(buf, offset)
+                view.release()
             except BadRecord as exc:
                 later = find_verifying_record(buf, offset + 1)
                 yield BadRegion(offset, end if later is None else later, exc.reason, later is None)
@@ -59,7 +60,9 @@ def scan_log(path: str) -> Iterator[GoodRecord | BadRegion]:
                     return
                 offset = later
                 continue
-            yield GoodRecord(offset, rtype, bytes(buf[offset:next_offset]))
+            with buf[offset:next_offset] as record:
+                raw = bytes(record)
+            yield GoodRecord(offset, rtype, raw)
             offset = next_offset
     finally:
         buf.release()
