@@ -19,5 +19,9 @@ class ServerConfig:
     log_level: str = "info"
     sync_interval_ms: int = 100
     sync_always: bool = False
+    encryption_key_file: str | None = None  # 32 raw bytes or a passphrase; see docs/mdb-format.md
+    compaction_min_bytes: int = 16 << 20  # automatic compaction needs a file at least this big ...
+    compaction_dead_ratio: float = 0.5  # ... whose dead bytes are at least this fraction of it
+    compaction_check_s: float = 5.0  # how often the automatic trigger looks (0 disables it)
     cursor_timeout_s: float = 600.0
     compressors: tuple[str, ...] = ("zlib",)
