@@ -6,6 +6,7 @@ unexpected exception becomes InternalError with a log line, never a traceback in
 
 from __future__ import annotations
 
+import errno
 import logging
 from typing import Any
 
@@ -45,8 +46,10 @@ def run_command(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
         return error.to_document()
     except StorageError as error:
         log.error("storage failure: %s", error)
+        cause = error.__cause__
+        disk_full = isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT)
         return MongoError(
-            ErrorCode.OutOfDiskSpace if "space" in str(error).lower() else ErrorCode.InternalError,
+            ErrorCode.OutOfDiskSpace if disk_full else ErrorCode.InternalError,
             f"storage failure: {error}",
         ).to_document()
     except RecursionError:

@@ -184,7 +184,7 @@ def test_corruption_far_from_the_end_is_found_quickly(tmp_path):
     with pytest.raises(CorruptLogError) as exc:
         list(read_log(str(path)))
     assert exc.value.offset == starts[10]
-    assert str(exc.value).endswith(f"valid record follows at offset {starts[11]}")
+    assert f"valid record follows at offset {starts[11]}; " in str(exc.value)
 
 
 def test_zeroed_tail_is_torn(tmp_path):

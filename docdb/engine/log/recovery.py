@@ -107,7 +107,9 @@ class LogReader:
                     later = find_verifying_record(buf, offset + 1)
                     if later is not None:
                         raise CorruptLogError(
-                            offset, f"{exc.reason}, but a valid record follows at offset {later}"
+                            offset,
+                            f"{exc.reason}, but a valid record follows at offset {later}; the file is "
+                            f"left untouched: run `docdb repair {self.path}` to salvage the other records",
                         ) from None
                     break
                 payload = bytes(view) if cipher is None else cipher.open(rtype, view)

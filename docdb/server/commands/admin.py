@@ -10,6 +10,8 @@ from typing import Any
 from bson.int64 import Int64
 
 from docdb import MONGODB_VERSION
+from docdb.engine.catalog import Catalog
+from docdb.engine.compaction import Compactor, dead_bytes
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.commands.handshake import now_utc
 from docdb.server.context import CommandContext
@@ -69,6 +71,7 @@ def server_status(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
             "persistent": writer is not None,
             "readOnly": False,
         },
+        "docdb": _storage_status(state.catalog),
     }
 
 
@@ -85,13 +88,61 @@ def list_commands(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 
 @command("fsync", admin_only=True)
 def fsync(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """Force an fsync of the data file; ``lock: true`` (blocking all writes) is not supported."""
+    """Make everything written so far durable before replying; the fsync runs on the log's sync thread
+    (shared with concurrent j:true writers), so the event loop never waits on the disk.
+    ``lock: true`` (blocking all writes) is not supported."""
     if cmd.get("lock"):
         raise MongoError(ErrorCode.NotImplemented, "fsync with lock: true is not supported by docdb")
     writer = ctx.catalog.writer
     if writer is not None:
-        writer.sync()
+        writer.check_usable()
+        ctx.wait_lsn = writer.size
     return {"numFiles": 1 if writer is not None else 0}
+
+
+@command("compact")
+def compact(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Start an online compaction of the data file and reply at once.
+
+    All collections share one log, so compacting one compacts them all. Unlike mongod the reply does not
+    wait for the end (connections only wait on fsyncs); ``bytesFreed`` is the estimate of dead bytes
+    the compaction removes, and serverStatus ``docdb.compaction`` reports progress and the outcome.
+    """
+    name = cmd["compact"]
+    if not isinstance(name, str):
+        raise MongoError(ErrorCode.TypeMismatch, f"collection name has invalid type {type(name).__name__}")
+    if ctx.catalog.collection(ctx.db, name) is None:
+        raise MongoError(ErrorCode.NamespaceNotFound, "collection does not exist")
+    freed = dead_bytes(ctx.catalog)
+    if ctx.catalog.writer is not None and freed > 0:
+        Compactor.of(ctx.catalog).start()
+    return {"bytesFreed": freed}
+
+
+def _storage_status(catalog: Catalog) -> dict[str, Any]:
+    """docdb's own serverStatus section: file size, dead bytes, fsyncs and compactions."""
+    writer = catalog.writer
+    if writer is None:
+        return {"persistent": False}
+    compactor = Compactor.of(catalog)
+    last = compactor.last
+    return {
+        "persistent": True,
+        "encrypted": writer.cipher is not None,
+        "fileSize": Int64(writer.size),
+        "durableSize": Int64(writer.durable_lsn),
+        "deadBytes": Int64(dead_bytes(catalog)),
+        "fsyncs": Int64(writer.fsyncs),
+        "compaction": {
+            "running": compactor.running,
+            "completed": compactor.completed,
+            "failed": compactor.failed,
+            "lastError": compactor.last_error,
+            "lastBytesFreed": Int64(last.bytes_freed if last else 0),
+            "lastSeconds": last.seconds if last else 0.0,
+            "lastPauseMillis": last.pause_seconds * 1000 if last else 0.0,
+        },
+    }
 
 
 @command("currentOp", admin_only=True)
