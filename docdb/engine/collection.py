@@ -15,12 +15,14 @@ from bson.binary import Binary
 
 from docdb.bson_codec import decode_document
 from docdb.engine.bson_order import hash_key
+from docdb.engine.indexing.index import Index
+from docdb.engine.indexing.spec import ID_INDEX_SPEC
 
 
 class Collection:
     """Documents and metadata of one namespace. Mutated only through :class:`Catalog` commits."""
 
-    __slots__ = ("db", "name", "uuid", "options", "docs", "data_size")
+    __slots__ = ("db", "name", "uuid", "options", "docs", "data_size", "indexes", "id_accesses", "_id_index")
 
     def __init__(self, db: str, name: str, uuid: Binary, options: dict[str, Any]) -> None:
         self.db = db
@@ -29,6 +31,9 @@ class Collection:
         self.options = options
         self.docs: dict[Hashable, bytes] = {}
         self.data_size = 0
+        self.indexes: dict[str, Index] = {}
+        self.id_accesses = 0
+        self._id_index: Index | None = None
 
     @property
     def ns(self) -> str:
@@ -47,13 +52,65 @@ class Collection:
             yield raw, decode_document(raw)
 
     def put(self, key: Hashable, raw: bytes) -> None:
+        """Store ``raw`` under ``key`` and keep built indexes in step (the caller checked uniqueness)."""
         old = self.docs.get(key)
         if old is not None:
             self.data_size -= len(old)
         self.docs[key] = raw
         self.data_size += len(raw)
+        if self._has_built_indexes() and old != raw:
+            old_doc = decode_document(old) if old is not None else None
+            new_doc = decode_document(raw)
+            for index in self._maintained():
+                if old_doc is not None:
+                    index.remove(key, old_doc)
+                index.add(key, new_doc)
 
     def remove(self, key: Hashable) -> None:
         old = self.docs.pop(key, None)
         if old is not None:
             self.data_size -= len(old)
+            if self._has_built_indexes():
+                old_doc = decode_document(old)
+                for index in self._maintained():
+                    index.remove(key, old_doc)
+
+    def _has_built_indexes(self) -> bool:
+        if self._id_index is not None and self._id_index.built:
+            return True
+        return any(index.built for index in self.indexes.values())
+
+    def _maintained(self) -> list[Index]:
+        found = [index for index in self.indexes.values() if index.built]
+        if self._id_index is not None and self._id_index.built:
+            found.append(self._id_index)
+        return found
+
+    def indexes_by_id(self) -> Index:
+        """The ``_id_`` index as a sorted index (for ranges and sorts on ``_id``); empty until a plan
+        first scans it, then maintained like the others. Point lookups use ``docs`` directly."""
+        if self._id_index is None:
+            self._id_index = Index(dict(ID_INDEX_SPEC))
+        return self._id_index
+
+    def build_index(self, index: Index) -> None:
+        """Fill ``index`` from every document with one sort; raises (leaving it unbuilt) on a bad one."""
+        index.build((key, decode_document(raw)) for key, raw in list(self.docs.items()))
+
+    def build_pending_indexes(self) -> None:
+        """Build the indexes replay left empty: one sort each, after all documents are loaded."""
+        pending = [index for index in self.indexes.values() if not index.built]
+        if not pending:
+            return
+        docs = [(key, decode_document(raw)) for key, raw in self.docs.items()]
+        for index in pending:
+            index.build(docs)
+
+    @property
+    def index_specs(self) -> list[dict[str, Any]]:
+        """Specs of the secondary indexes in creation order (what a CREATE_INDEXES record holds)."""
+        return [dict(i.spec) for i in self.indexes.values()]
+
+    def list_indexes(self) -> list[dict[str, Any]]:
+        """``listIndexes`` documents: ``_id_`` first, then the secondary indexes in creation order."""
+        return [{"v": 2, "key": {"_id": 1}, "name": "_id_"}, *self.index_specs]

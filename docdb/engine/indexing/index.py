@@ -1,0 +1,141 @@
+"""One secondary index: a sorted list of ``(c1, …, cn, id_sort_key, id_hash_key)`` entries.
+
+The entry's last item is the document's key in ``Collection.docs``, so a scan fetches by a dict lookup.
+The ``_id`` sort key breaks ties, so entries are unique and a document's entries can be removed exactly.
+Building sorts all entries once (not one insertion at a time): start-up rebuilds run at sort speed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Hashable, Iterable, Iterator
+from typing import Any
+
+from sortedcontainers import SortedList
+
+from docdb.engine.bson_order import sort_key
+from docdb.engine.indexing.keys import HIGH, KeyMaker
+from docdb.engine.indexing.spec import same_key
+from docdb.engine.matcher import compile_filter
+
+
+class Index:
+    """A secondary index of one collection. ``spec`` is the normalized ``listIndexes`` document."""
+
+    __slots__ = ("spec", "name", "fields", "maker", "entries", "built", "multikey", "accesses", "since")
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+        self.name: str = spec["name"]
+        key = spec["key"]
+        self.fields = list(key)
+        partial = spec.get("partialFilterExpression")
+        self.maker = KeyMaker(
+            self.fields,
+            [float(key[f]) < 0 for f in self.fields],
+            bool(spec.get("sparse")),
+            compile_filter(partial) if partial is not None else None,
+        )
+        self.entries: SortedList = SortedList()
+        self.built = False
+        self.multikey: dict[str, set[str]] = {}
+        self.accesses = 0
+        self.since = time.time()
+
+    # -- properties the planner and explain read -----------------------------------------------------
+
+    @property
+    def key_pattern(self) -> dict[str, Any]:
+        return self.spec["key"]
+
+    @property
+    def unique(self) -> bool:
+        return bool(self.spec.get("unique"))
+
+    @property
+    def sparse(self) -> bool:
+        return bool(self.spec.get("sparse"))
+
+    @property
+    def partial(self) -> dict[str, Any] | None:
+        return self.spec.get("partialFilterExpression")
+
+    @property
+    def hidden(self) -> bool:
+        return bool(self.spec.get("hidden"))
+
+    @property
+    def is_multikey(self) -> bool:
+        return bool(self.multikey)
+
+    def matches_pattern(self, pattern: dict[str, Any]) -> bool:
+        return same_key(self.key_pattern, pattern)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    # -- maintenance ---------------------------------------------------------------------------------
+
+    def keys(self, doc: dict) -> list[tuple]:
+        """Key tuples of ``doc``; raises CannotIndexParallelArrays. Does not change the index."""
+        return self.maker.keys(doc)[0]
+
+    def _note_multikey(self, expanded: list[tuple[str, str]]) -> None:
+        for field, path in expanded:
+            self.multikey.setdefault(field, set()).add(path)
+
+    def build(self, docs: Iterable[tuple[Hashable, dict]]) -> None:
+        """Fill the index from ``(hash key, decoded doc)`` pairs with one sort; raises on a bad document
+        (parallel arrays) before anything is kept."""
+        entries = []
+        append = entries.append
+        maker_keys = self.maker.keys
+        multikey: list[tuple[str, str]] = []
+        for hk, doc in docs:
+            keys, expanded = maker_keys(doc)
+            if not keys:
+                continue
+            if expanded:
+                multikey.extend(expanded)
+            tail = (sort_key(doc["_id"]), hk)
+            for key in keys:
+                append(key + tail)
+        self.entries = SortedList(entries)
+        self.multikey = {}
+        self._note_multikey(multikey)
+        self.built = True
+
+    def add(self, hk: Hashable, doc: dict) -> None:
+        keys, expanded = self.maker.keys(doc)
+        if expanded:
+            self._note_multikey(expanded)
+        if keys:
+            tail = (sort_key(doc["_id"]), hk)
+            for key in keys:
+                self.entries.add(key + tail)
+
+    def remove(self, hk: Hashable, doc: dict) -> None:
+        keys, _ = self.maker.keys(doc)
+        if keys:
+            tail = (sort_key(doc["_id"]), hk)
+            for key in keys:
+                self.entries.discard(key + tail)
+
+    # -- lookups -------------------------------------------------------------------------------------
+
+    def owners(self, key: tuple) -> Iterator[Hashable]:
+        """Hash keys of the documents holding exactly ``key``."""
+        for entry in self.entries.irange(key, key + (HIGH,), inclusive=(True, False)):
+            yield entry[-1]
+
+    def scan(self, start: tuple, end: tuple, reverse: bool) -> Iterator[tuple]:
+        """Entries with ``start <= entry < end`` in index order (or reversed)."""
+        return self.entries.irange(start, end, inclusive=(True, False), reverse=reverse)
+
+    def size_bytes(self) -> int:
+        """An estimate of the memory the entries hold (reported as the index size)."""
+        return len(self.entries) * ENTRY_BYTES_ESTIMATE
+
+
+# Measured by bench/bench_indexes.py for a one-field int index over ObjectId _ids (tuples and their keys).
+ENTRY_BYTES_ESTIMATE = 200

@@ -1,0 +1,344 @@
+"""Choosing how to answer a query, and running the choice: IDHACK, COLLSCAN or an index scan.
+
+The rule is simple and explainable (no trial runs): among the usable indexes, prefer the longest prefix of
+equality (point) bounds, then a range on the next field, then one whose order serves the sort, then the
+shorter key pattern, then the older index. With none of these, scan the collection. A plan always applies
+the whole filter to the documents it fetches, so bounds only ever narrow the scan.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass, field
+from itertools import product
+from typing import Any
+
+from bson.regex import Regex
+
+from docdb.bson_codec import decode_document
+from docdb.engine.bson_order import hash_key
+from docdb.engine.collection import Collection
+from docdb.engine.indexing.bounds import FULL, FilterAnalysis, Interval, analyze_filter
+from docdb.engine.indexing.index import Index
+from docdb.engine.indexing.keys import HIGH, Desc
+from docdb.engine.matcher import compile_filter
+from docdb.errors import ErrorCode, MongoError
+
+MAX_POINT_COMBINATIONS = 10_000  # beyond this many equality prefixes, scan ranges and check instead
+
+
+@dataclass(slots=True)
+class Stats:
+    """What executionStats reports for one run."""
+
+    keys_examined: int = 0
+    docs_examined: int = 0
+    seeks: int = 0
+    dups_dropped: int = 0
+    n_returned: int = 0
+    started: float = field(default_factory=time.perf_counter)
+
+    def millis(self) -> int:
+        return int((time.perf_counter() - self.started) * 1000)
+
+
+@dataclass(slots=True)
+class Plan:
+    """One way to produce the filter's documents; ``kind`` is EOF, IDHACK, COLLSCAN or IXSCAN."""
+
+    kind: str
+    direction: int = 1
+    index: Index | None = None
+    bounds: list[list[Interval]] = field(default_factory=list)
+    provides_sort: bool = False
+    residual: list[dict[str, Any]] = field(default_factory=list)
+    id_value: Any = None
+    stats: Stats = field(default_factory=Stats)
+
+    def run(self, coll: Collection | None, predicate: Callable[[dict], bool]) -> Iterator[tuple[bytes, dict]]:
+        """``(raw, decoded)`` of matching documents, in this plan's order."""
+        stats = self.stats
+        if coll is None or self.kind == "EOF":
+            return
+        if self.kind == "IDHACK":
+            coll.id_accesses += 1
+            raw = coll.docs.get(hash_key(self.id_value))
+            stats.keys_examined = stats.docs_examined = int(raw is not None)
+            if raw is not None:
+                doc = decode_document(raw)
+                if predicate(doc):
+                    stats.n_returned += 1
+                    yield raw, doc
+            return
+        if self.kind == "COLLSCAN":
+            values = list(coll.docs.values())
+            if self.direction < 0:
+                values.reverse()
+            for raw in values:
+                stats.docs_examined += 1
+                doc = decode_document(raw)
+                if predicate(doc):
+                    stats.n_returned += 1
+                    yield raw, doc
+            return
+        yield from self._index_scan(coll, predicate)
+
+    def _index_scan(
+        self, coll: Collection, predicate: Callable[[dict], bool]
+    ) -> Iterator[tuple[bytes, dict]]:
+        index = self.index
+        assert index is not None
+        index.accesses += 1
+        stats = self.stats
+        docs = coll.docs
+        dedup = index.is_multikey
+        seen: set[Hashable] = set()
+        for start, end, checks in _scan_ranges(index, self.bounds, self.direction):
+            stats.seeks += 1
+            for entry in index.scan(start, end, self.direction < 0):
+                stats.keys_examined += 1
+                if checks and not all(
+                    any(iv.contains(_asc(entry[pos])) for iv in ivs) for pos, ivs in checks
+                ):
+                    continue
+                hk = entry[-1]
+                if dedup:
+                    if hk in seen:
+                        stats.dups_dropped += 1
+                        continue
+                    seen.add(hk)
+                raw = docs.get(hk)
+                if raw is None:
+                    continue
+                stats.docs_examined += 1
+                doc = decode_document(raw)
+                if predicate(doc):
+                    stats.n_returned += 1
+                    yield raw, doc
+
+
+def _asc(component: Any) -> tuple:
+    return component.k if type(component) is Desc else component
+
+
+def _in_index_order(interval: Interval, desc: bool) -> tuple[Any, bool, Any, bool]:
+    """``(low, low inclusive, high, high inclusive)`` of ``interval`` in the index's own order."""
+    if desc:
+        return Desc(interval.hi), interval.hi_incl, Desc(interval.lo), interval.lo_incl
+    return interval.lo, interval.lo_incl, interval.hi, interval.hi_incl
+
+
+def _scan_ranges(
+    index: Index, bounds: list[list[Interval]], direction: int
+) -> list[tuple[tuple, tuple, list]]:
+    """``(start, end, checks)`` per contiguous index range, in scan order; ``checks`` are the later
+    fields' intervals each entry must still satisfy."""
+    desc = index.maker.descending
+    n = len(bounds)
+    prefix_len = 0
+    combos = 1
+    while prefix_len < n - 1 and all(iv.is_point for iv in bounds[prefix_len]):
+        if combos * len(bounds[prefix_len]) > MAX_POINT_COMBINATIONS:
+            break
+        combos *= len(bounds[prefix_len])
+        prefix_len += 1
+    prefixes_per_field = []
+    for pos in range(prefix_len):
+        comps = [_in_index_order(iv, desc[pos])[0] for iv in bounds[pos]]
+        prefixes_per_field.append(sorted(comps))
+    range_pos = prefix_len
+    ranges = sorted(
+        (_in_index_order(iv, desc[range_pos]) for iv in bounds[range_pos]), key=lambda r: (r[0], not r[1])
+    )
+    checks = [(pos, bounds[pos]) for pos in range(range_pos + 1, n) if bounds[pos] != [FULL]]
+    out = []
+    for prefix in product(*prefixes_per_field):
+        for low, low_incl, high, high_incl in ranges:
+            start = prefix + ((low,) if low_incl else (low, HIGH))
+            end = prefix + ((high, HIGH) if high_incl else (high,))
+            out.append((start, end, checks))
+    if direction < 0:
+        out.reverse()
+    return out
+
+
+# -- choosing -------------------------------------------------------------------------------------------
+
+
+def id_equality(spec: dict[str, Any]) -> tuple[bool, Any]:
+    """``(True, v)`` when ``spec`` is exactly ``{_id: v}`` with a plain ``v`` (no operator, regex, array)."""
+    if len(spec) != 1 or "_id" not in spec:
+        return False, None
+    value = spec["_id"]
+    if isinstance(value, (list, Regex)):
+        return False, None
+    if isinstance(value, dict) and any(k.startswith("$") for k in value):
+        return False, None
+    return True, value
+
+
+@dataclass(slots=True)
+class Candidate:
+    index: Index
+    bounds: list[list[Interval]]
+    eq_prefix: int
+    ranged: int
+    sort_direction: int
+    exact_paths: set[str]
+
+    def score(self) -> tuple:
+        return (self.eq_prefix, self.ranged, self.sort_direction != 0, -len(self.bounds))
+
+
+def _candidate(index: Index, analysis: FilterAnalysis, sort: dict[str, Any] | None) -> Candidate:
+    bounds: list[list[Interval]] = []
+    exact: set[str] = set()
+    eq_prefix = 0
+    ranged = 0
+    counting_eq = True
+    for name in index.fields:
+        path = analysis.paths.get(name)
+        multikey = name in index.multikey
+        intervals = path.intervals(multikey) if path is not None else [FULL]
+        bounds.append(intervals)
+        if path is not None and path.constraints and path.is_exact(multikey):
+            exact.add(name)
+        if counting_eq and intervals and all(iv.is_point for iv in intervals) and intervals != [FULL]:
+            eq_prefix += 1
+            continue
+        if counting_eq and intervals != [FULL]:
+            ranged = 1
+        counting_eq = False
+    return Candidate(index, bounds, eq_prefix, ranged, _sort_direction(index, bounds, sort), exact)
+
+
+def _sort_direction(index: Index, bounds: list[list[Interval]], sort: dict[str, Any] | None) -> int:
+    """1 or -1 when scanning ``index`` that way yields ``sort`` order, else 0."""
+    if not sort:
+        return 0
+    fields = [(f, -1 if float(index.key_pattern[f]) < 0 else 1) for f in index.fields]
+    wanted = [(f, 1 if d == 1 else -1) for f, d in sort.items()]
+    if any(not isinstance(d, (int, float)) or isinstance(d, bool) for _, d in sort.items()):
+        return 0
+    for direction in (1, -1):
+        i = j = 0
+        while j < len(wanted):
+            if i >= len(fields):
+                break
+            f, d = fields[i]
+            if f == wanted[j][0] and d * direction == wanted[j][1] and f not in index.multikey:
+                i += 1
+                j += 1
+            elif all(iv.is_point for iv in bounds[i]) and len(bounds[i]) == 1:
+                i += 1
+            else:
+                break
+        if j == len(wanted):
+            return direction
+    return 0
+
+
+def _implies(analysis: FilterAnalysis, partial: dict[str, Any]) -> bool:
+    """True when every document the query matches is in a partial index with filter ``partial``: each
+    conjunct of ``partial`` appears in the query, or the query's equality value satisfies it."""
+    query = analysis.conjuncts
+    for name, condition in analyze_filter(partial).conjuncts:
+        if (name, condition) in query:
+            continue
+        test = compile_filter({name: condition})
+        equal = [c["$eq"] for n, c in query if n == name and "$eq" in c]
+        if any(test({name: value}) for value in equal if "." not in name):
+            continue
+        return False
+    return True
+
+
+def _usable(index: Index, analysis: FilterAnalysis) -> bool:
+    if index.hidden or any(part.isdigit() for f in index.fields for part in f.split(".")):
+        return False
+    if index.partial is not None and not _implies(analysis, index.partial):
+        return False
+    if index.sparse:
+        return any(
+            (p := analysis.paths.get(f)) is not None and p.constraints and not p.can_match_missing
+            for f in index.fields
+        )
+    return True
+
+
+def _find_hinted(coll: Collection, hint: Any) -> Index | None:
+    if isinstance(hint, str):
+        if hint == "_id_":
+            return coll.indexes_by_id()
+        found = coll.indexes.get(hint)
+    else:
+        if list(hint) == ["_id"] and float(hint["_id"]) == 1:
+            return coll.indexes_by_id()
+        found = next((i for i in coll.indexes.values() if i.matches_pattern(hint)), None)
+    if found is None or found.hidden:
+        raise MongoError(ErrorCode.BadValue, "hint provided does not correspond to an existing index")
+    return found
+
+
+def is_natural_hint(hint: Any) -> bool:
+    return isinstance(hint, dict) and list(hint) == ["$natural"]
+
+
+@dataclass(slots=True)
+class QueryPlans:
+    """The winning plan and the candidates it beat (explain lists them as rejectedPlans)."""
+
+    winner: Plan
+    rejected: list[Plan]
+
+
+def plan_query(
+    coll: Collection | None, spec: dict[str, Any], sort: dict[str, Any] | None = None, hint: Any = None
+) -> QueryPlans:
+    """Choose how to find ``spec``'s documents (already validated) in ``coll``, honouring ``hint``."""
+    if coll is None:
+        return QueryPlans(Plan("EOF"), [])
+    if hint in (None, {}, ""):
+        hint = None
+    if is_natural_hint(hint):
+        direction = hint["$natural"]
+        return QueryPlans(Plan("COLLSCAN", direction=-1 if direction < 0 else 1, residual=[spec]), [])
+    analysis = analyze_filter(spec)
+    if hint is None:
+        is_id, id_value = id_equality(spec)
+        if is_id:
+            return QueryPlans(Plan("IDHACK", id_value=id_value), [])
+        candidates = [
+            c
+            for c in (_candidate(i, analysis, sort) for i in _plannable(coll, analysis))
+            if c.eq_prefix or c.ranged or c.sort_direction
+        ]
+    else:
+        candidates = [_candidate(_find_hinted(coll, hint), analysis, sort)]
+    if not candidates:
+        return QueryPlans(Plan("COLLSCAN", residual=[spec] if spec else []), [])
+    ranked = sorted(enumerate(candidates), key=lambda item: (item[1].score(), -item[0]), reverse=True)
+    plans = [_index_plan(c, analysis) for _, c in ranked]
+    winner = plans[0]
+    if winner.index is not None and not winner.index.built:
+        coll.build_index(winner.index)
+    return QueryPlans(winner, plans[1:])
+
+
+def _plannable(coll: Collection, analysis: FilterAnalysis) -> list[Index]:
+    found = [i for i in coll.indexes.values() if _usable(i, analysis)]
+    return [coll.indexes_by_id(), *found]
+
+
+def _index_plan(c: Candidate, analysis: FilterAnalysis) -> Plan:
+    residual = [{name: cond} for name, cond in analysis.conjuncts if name not in c.exact_paths]
+    residual.extend(analysis.opaque)
+    return Plan(
+        "IXSCAN",
+        direction=c.sort_direction or 1,
+        index=c.index,
+        bounds=c.bounds,
+        provides_sort=c.sort_direction != 0,
+        residual=residual,
+    )
