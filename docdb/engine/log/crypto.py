@@ -33,7 +33,7 @@ CHECK_SIZE = 16
 KDF_RAW = 0
 KDF_SCRYPT = 1
 SCRYPT_LOG2_N = 15
-_EXTRA = struct.Struct("<BB2x16s16s")
+_EXTRA = struct.Struct("<BB2x16s16s8x")  # exactly the header's 44 extra bytes
 # {n: BinData(0, 12 bytes), c: BinData(0, ...)}: fixed prefix, then the ciphertext element.
 _NONCE_ELEMENT = b"\x05n\x00" + struct.pack("<i", NONCE_SIZE) + b"\x00"
 _CIPHER_HEAD = b"\x05c\x00"
