@@ -12,23 +12,54 @@ from typing import Any
 
 from bson.regex import Regex
 
-from docdb.engine.query.compile import compile_document, is_expression_document
+from docdb.engine.query.compile import FilterScope, compile_document, is_expression_document
 
-__all__ = ["compile_filter", "equality_pairs", "filter_equality_fields"]
+__all__ = ["compile_filter", "compile_filter_scoped", "equality_pairs", "filter_equality_fields"]
 
 
-def compile_filter(spec: dict | None) -> Callable[[dict], bool]:
-    """Compile a MongoDB filter once; the returned predicate never raises.
+def compile_filter(spec: dict | None, *, variables: dict[str, Any] | None = None) -> Callable[[dict], bool]:
+    """Compile a MongoDB filter once; the returned predicate never raises (``$expr`` evaluation errors
+    such as ``$divide`` by zero excepted, as in mongod).
 
-    Raises MongoError (BadValue, FailedToParse, NotImplemented, …) for a filter mongod would reject.
+    ``variables``: the command's evaluated ``let`` values (see ``query.let.evaluate_let``), which ``$expr``
+    reads as ``$$name``; using any other user variable fails here with 17276. Raises MongoError
+    (BadValue, FailedToParse, NotImplemented, …) for a filter mongod would reject.
 
     >>> match = compile_filter({"a": 5, "b": {"$gt": 3}})
     >>> match({"a": [1, 5], "b": 4.5}), match({"a": 5, "b": "9"})
     (True, False)
+    >>> compile_filter({"$expr": {"$gt": ["$a", "$$low"]}}, variables={"low": 2})({"a": 3})
+    True
     """
     if spec is None:
         return lambda doc: True
-    return compile_document(spec, top=True)
+    if not variables:
+        return compile_document(spec, top=True)
+    from docdb.engine.expressions import Variables
+
+    scope = FilterScope(frozenset(variables), Variables(None, dict(variables)))
+    return compile_document(spec, top=True, scope=scope)
+
+
+def compile_filter_scoped(spec: dict, names: frozenset[str]) -> Callable[[dict, Any], bool]:
+    """Compile a filter whose variables change per run, e.g. ``$match`` in a ``$lookup`` pipeline.
+
+    ``names`` are the user variables in scope at compile time; the result is ``match(doc, variables)``
+    with ``variables`` an ``expressions.Variables`` holding their current values.
+
+    >>> from docdb.engine.expressions import Variables
+    >>> match = compile_filter_scoped({"$or": [{"$expr": {"$eq": ["$a", "$$x"]}}]}, frozenset({"x"}))
+    >>> match({"a": 1}, Variables(None, {"x": 1})), match({"a": 1}, Variables(None, {"x": 2}))
+    (True, False)
+    """
+    scope = FilterScope(names)
+    predicate = compile_document(spec, top=True, scope=scope)
+
+    def match(doc: dict, variables: Any) -> bool:
+        scope.variables = variables
+        return predicate(doc)
+
+    return match
 
 
 def filter_equality_fields(spec: dict) -> dict[str, Any]:

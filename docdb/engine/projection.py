@@ -53,8 +53,9 @@ def _truthy(value: Any) -> bool:
 
 
 class _Parser:
-    def __init__(self, query: dict | None) -> None:
+    def __init__(self, query: dict | None, variables: dict | None = None) -> None:
         self.query = query
+        self.variables = variables
         self.mode: str | None = None  # "include" / "exclude"
         self.id_mode: bool | None = None
         self.positional = False
@@ -124,7 +125,7 @@ class _Parser:
         if self.mode == "exclude":
             raise MongoError(31252, "Cannot use expression other than $meta in exclusion projection")
         self.set_mode("include", path)
-        self.insert(path, Computed(_compile_expression(value)))
+        self.insert(path, Computed(_compile_expression(value, self.variables)))
 
     def add_positional(self, path: str, value: Any) -> None:
         if self.positional:
@@ -170,20 +171,19 @@ def _elem_match_test(arg: Any) -> Callable[[Any], bool]:
     return lambda value: isinstance(value, dict) and matcher(value)
 
 
-def _compile_expression(spec: Any) -> Callable[[dict], Any]:
+def _compile_expression(spec: Any, variables: dict | None) -> Callable[[dict], Any]:
+    """An aggregation expression over the document; ``variables`` (the command's ``let``) are the only
+    user variables it may read, and ``$$NOW`` is one instant for the whole command."""
     if not _uses_expressions(spec):
         return lambda doc: spec
     if isinstance(spec, dict) and set(spec) == {"$literal"}:
         literal = spec["$literal"]
         return lambda doc: literal
-    try:
-        from docdb.engine.expressions import Variables, compile_expression
-    except ImportError:
-        raise MongoError(
-            ErrorCode.NotImplemented, "expressions in projections are not supported yet"
-        ) from None
-    evaluate = compile_expression(spec)
-    return lambda doc: evaluate(doc, Variables(doc))
+    from docdb.engine.expressions import Variables, compile_expression
+
+    evaluate = compile_expression(spec, allow_vars=frozenset(variables or {}))
+    bound = Variables(None, dict(variables or {}))
+    return lambda doc: evaluate(doc, bound.with_root(doc))
 
 
 def _uses_expressions(spec: Any) -> bool:
@@ -229,14 +229,30 @@ def _include(doc: dict, tree: dict, root: dict, query: dict | None, top: bool) -
                         break
         elif isinstance(node, Positional):
             tail.append((key, _positional(value, node, root, query)))
+    _add_computed(out, tree, root)
+    for key, value in tail:
+        out[key] = value
+    return out
+
+
+def _add_computed(out: dict, tree: dict, root: dict) -> None:
+    """Computed fields of ``tree``, in spec order; a computed field under a parent the document lacks
+    (or holds as a scalar) gets a new sub-document, as mongod's ``{"a.b": <expr>}`` on ``{a: 5}``."""
     for key, node in tree.items():
         if isinstance(node, Computed):
             result = node.evaluate(root)
             if result is not MISSING:
                 out[key] = result
-    for key, value in tail:
-        out[key] = value
-    return out
+        elif isinstance(node, dict) and key not in out and _has_computed(node):
+            out[key] = {}
+            _add_computed(out[key], node, root)
+
+
+def _has_computed(tree: dict) -> bool:
+    return any(
+        isinstance(node, Computed) or (isinstance(node, dict) and _has_computed(node))
+        for node in tree.values()
+    )
 
 
 def _include_array(items: list, tree: dict, root: dict, query: dict | None) -> list:
@@ -281,8 +297,11 @@ def _exclude_value(value: Any, tree: dict) -> Any:
     return value
 
 
-def compile_projection(spec: dict | None, *, query: dict | None = None) -> Callable[[dict], dict] | None:
-    """Compile a find projection; None means "return documents whole".
+def compile_projection(
+    spec: dict | None, *, query: dict | None = None, variables: dict | None = None
+) -> Callable[[dict], dict] | None:
+    """Compile a find projection; None means "return documents whole". ``variables``: the command's
+    evaluated ``let``, visible to projection expressions as ``$$name``.
 
     >>> project = compile_projection({"a.b": 1, "c": {"$slice": -1}})
     >>> project({"_id": 1, "a": [{"b": 1, "x": 2}, 3], "c": [1, 2, 3], "d": 4})
@@ -292,7 +311,7 @@ def compile_projection(spec: dict | None, *, query: dict | None = None) -> Calla
         return None
     if not isinstance(spec, dict):
         raise MongoError(ErrorCode.TypeMismatch, "Expected projection to be of type object")
-    parser = _Parser(query)
+    parser = _Parser(query, variables)
     for path, value in spec.items():
         if not path or path.startswith("$") and path != "$":
             raise MongoError(

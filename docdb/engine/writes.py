@@ -22,7 +22,7 @@ from docdb.engine.key_format import duplicate_key_message
 from docdb.engine.matcher import compile_filter
 from docdb.engine.projection import compile_projection
 from docdb.engine.reads import FindSpec, iter_matches, ordered_matches
-from docdb.engine.update import CompiledUpdate, compile_update, upsert_seed
+from docdb.engine.update import CompiledUpdate, compile_update
 from docdb.errors import ErrorCode, MongoError
 
 MAX_DOCUMENT_SIZE = 16 * 1024 * 1024
@@ -180,11 +180,15 @@ class UpdateStatement:
     upsert: bool = False
     multi: bool = False
     array_filters: list[dict[str, Any]] | None = None
+    variables: dict[str, Any] | None = None  # the command's evaluated `let`
+    constants: dict[str, Any] | None = None  # the statement's `c` (pipeline updates only)
 
 
 def _compile_statement(st: UpdateStatement) -> CompiledUpdate:
-    compiled = compile_update(st.u, array_filters=st.array_filters)
-    if compiled.is_replacement and st.multi:
+    compiled = compile_update(
+        st.u, array_filters=st.array_filters, variables=st.variables, constants=st.constants
+    )
+    if compiled.is_replacement and compiled.pipeline is None and st.multi:
         raise MongoError(
             ErrorCode.FailedToParse, "multi update is not supported for replacement-style update"
         )
@@ -193,15 +197,7 @@ def _compile_statement(st: UpdateStatement) -> CompiledUpdate:
 
 def _upsert_document(st: UpdateStatement, compiled: CompiledUpdate) -> dict[str, Any]:
     """The document an upsert inserts: seeded from the filter's equality fields, then updated."""
-    seed = upsert_seed(st.q)
-    if compiled.is_replacement:
-        assert isinstance(st.u, dict)
-        doc = dict(st.u)
-        if "_id" not in doc and "_id" in seed:
-            doc = {"_id": seed["_id"], **doc}
-        return doc
-    new_doc, _ = compiled.apply(seed, is_upsert_insert=True, query=st.q)
-    return new_doc
+    return compiled.upsert_document(st.q)
 
 
 def update_one_statement(catalog: Catalog, db: str, name: str, st: UpdateStatement) -> tuple[int, int, Any]:
@@ -209,7 +205,7 @@ def update_one_statement(catalog: Catalog, db: str, name: str, st: UpdateStateme
     compiled = _compile_statement(st)
     coll = catalog.collection(db, name)
     matches = []
-    for item in iter_matches(coll, st.q):
+    for item in iter_matches(coll, st.q, variables=st.variables):
         matches.append(item)
         if not st.multi:
             break
@@ -256,14 +252,19 @@ def update_documents(
 
 
 def delete_documents(
-    catalog: Catalog, db: str, name: str, statements: list[tuple[dict[str, Any], int]], ordered: bool
+    catalog: Catalog,
+    db: str,
+    name: str,
+    statements: list[tuple[dict[str, Any], int]],
+    ordered: bool,
+    variables: dict[str, Any] | None = None,
 ) -> WriteOutcome:
-    """``statements`` are ``(filter, limit)`` with limit 0 (all) or 1."""
+    """``statements`` are ``(filter, limit)`` with limit 0 (all) or 1; ``variables``: the evaluated `let`."""
     outcome = WriteOutcome()
     for index, (spec, limit) in enumerate(statements):
         try:
             coll = catalog.collection(db, name)
-            matches = iter_matches(coll, spec)
+            matches = iter_matches(coll, spec, variables=variables)
             if coll is None:
                 list(matches)  # still validates the filter
                 continue
@@ -294,20 +295,25 @@ class FindAndModifySpec:
     fields: dict[str, Any] | None = None
     upsert: bool = False
     array_filters: list[dict[str, Any]] | None = None
+    variables: dict[str, Any] | None = None  # the command's evaluated `let`
 
 
 def find_and_modify(catalog: Catalog, db: str, name: str, spec: FindAndModifySpec) -> dict[str, Any]:
     """Returns the reply's ``{lastErrorObject, value}``."""
-    compile_filter(spec.query)
-    project = compile_projection(spec.fields, query=spec.query) if spec.fields else None
+    compile_filter(spec.query, variables=spec.variables)
+    project = (
+        compile_projection(spec.fields, query=spec.query, variables=spec.variables) if spec.fields else None
+    )
     compiled = None
     if not spec.remove:
         assert spec.update is not None
         compiled = _compile_statement(
-            UpdateStatement(spec.query, spec.update, spec.upsert, False, spec.array_filters)
+            UpdateStatement(
+                spec.query, spec.update, spec.upsert, False, spec.array_filters, variables=spec.variables
+            )
         )
     coll = catalog.collection(db, name)
-    found = ordered_matches(coll, FindSpec(spec.query, sort=spec.sort, limit=1))
+    found = ordered_matches(coll, FindSpec(spec.query, sort=spec.sort, limit=1, variables=spec.variables))
     value: dict[str, Any] | None = None
     last_error: dict[str, Any]
     if spec.remove:
@@ -332,7 +338,7 @@ def find_and_modify(catalog: Catalog, db: str, name: str, spec: FindAndModifySpe
         last_error = {"n": 1, "updatedExisting": True}
     elif spec.upsert:
         assert compiled is not None
-        st = UpdateStatement(spec.query, spec.update or {}, True, False, spec.array_filters)
+        st = UpdateStatement(spec.query, spec.update or {}, True, False, spec.array_filters, spec.variables)
         coll = catalog.ensure_collection(db, name)
         batch = DocumentBatch(coll)
         doc = batch.insert(_upsert_document(st, compiled))

@@ -148,7 +148,27 @@ from docdb.errors import MongoError
             "The $bit modifier only supports 'and', 'or', and 'xor', not 'not' which is an "
             "unknown operator: {not: 1}",
         ),
-        ([{"$set": {"a": 1}}], {}, 238, "NotImplemented", "pipeline-style updates are not supported yet"),
+        (
+            [{"$match": {"a": 1}}],
+            {},
+            72,
+            "InvalidOptions",
+            "$match is not allowed to be used within an update",
+        ),
+        (
+            [{"$set": {"a": 1}}],
+            {"array_filters": [{"x": 1}]},
+            9,
+            "FailedToParse",
+            "arrayFilters may not be specified for pipeline-style updates",
+        ),
+        (
+            {"$set": {"a": 1}},
+            {"constants": {"x": 1}},
+            51198,
+            "Location51198",
+            "Constant values may only be specified for pipeline updates",
+        ),
     ],
 )
 def test_compile_errors(spec, kwargs, code, code_name, message):

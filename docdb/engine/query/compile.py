@@ -56,6 +56,18 @@ class Not:
 
 Node = Leaf | Not
 
+
+class FilterScope:
+    """The user variables a filter's ``$expr`` sees: ``names`` checked at compile time (None: no check),
+    ``variables`` the bindings in force when a predicate runs (swapped by ``compile_filter_scoped``)."""
+
+    __slots__ = ("names", "variables")
+
+    def __init__(self, names: frozenset[str] | None = frozenset(), variables: Any = None) -> None:
+        self.names = names
+        self.variables = variables
+
+
 PATHLESS_NAMES = frozenset(
     {"$alwaysFalse", "$alwaysTrue", "$and", "$comment", "$db", "$expr", "$id", "$jsonSchema", "$nor", "$or"}
     | {"$ref", "$sampleRate", "$text", "$where"}
@@ -95,8 +107,10 @@ def is_expression_document(value: Any, allow_incomplete_dbref: bool) -> bool:
 # --- documents and paths -------------------------------------------------------------------------
 
 
-def compile_document(spec: Any, top: bool = True) -> Predicate:
-    """Compile a filter document into a predicate over documents (``top``: not inside $elemMatch)."""
+def compile_document(spec: Any, top: bool = True, scope: FilterScope | None = None) -> Predicate:
+    """Compile a filter document into a predicate over documents (``top``: not inside $elemMatch).
+
+    ``scope`` carries the ``let`` variables for ``$expr``; without one, no user variable is defined."""
     if not isinstance(spec, dict):
         raise _bad("filter must be an object", ErrorCode.TypeMismatch)
     predicates: list[Predicate] = []
@@ -105,7 +119,7 @@ def compile_document(spec: Any, top: bool = True) -> Predicate:
             handler = _PATHLESS.get(name)
             if handler is None:
                 raise _bad(f"unknown top level operator: {name}")
-            predicate = handler(name, value, top)
+            predicate = handler(name, value, top, scope)
             if predicate is not None:
                 predicates.append(predicate)
             continue
@@ -182,7 +196,7 @@ def element_test(node: Node) -> Test:
 # --- pathless (top-level) operators --------------------------------------------------------------
 
 
-def _logical(name: str, value: Any, top: bool) -> Predicate:
+def _logical(name: str, value: Any, top: bool, scope: FilterScope | None) -> Predicate:
     if not isinstance(value, list):
         raise _bad(f"{name} must be an array")
     if not value:
@@ -191,7 +205,7 @@ def _logical(name: str, value: Any, top: bool) -> Predicate:
     for item in value:
         if not isinstance(item, dict):
             raise _bad("$or/$and/$nor entries need to be full objects")
-        branches.append(compile_document(item, top))
+        branches.append(compile_document(item, top, scope))
     if name == "$and":
         return all_of(branches)
     if name == "$or":
@@ -199,54 +213,61 @@ def _logical(name: str, value: Any, top: bool) -> Predicate:
     return lambda doc: not any(branch(doc) for branch in branches)
 
 
-def _always(name: str, value: Any, top: bool) -> Predicate:
+def _always(name: str, value: Any, top: bool, scope: FilterScope | None) -> Predicate:
     if not is_number(value) or number_value(value) != 1:
         raise _bad(f"{name} must be an integer value of 1", ErrorCode.FailedToParse)
     result = name == "$alwaysTrue"
     return lambda doc: result
 
 
-def _comment(name: str, value: Any, top: bool) -> None:
+def _comment(name: str, value: Any, top: bool, scope: FilterScope | None) -> None:
     return None
 
 
-def _dbref_field(name: str, value: Any, top: bool) -> Predicate:
+def _dbref_field(name: str, value: Any, top: bool, scope: FilterScope | None) -> Predicate:
     return path_predicate(name, Leaf(leaf.eq_test(value)))
 
 
-def _expr(name: str, value: Any, top: bool) -> Predicate:
+def _expr(name: str, value: Any, top: bool, scope: FilterScope | None) -> Predicate:
     if not top:
         raise _bad("$expr can only be applied to the top-level document")
-    try:
-        from docdb.engine.expressions import Variables, compile_expression, truthy
-    except ImportError:
-        raise _bad("$expr is not supported yet", ErrorCode.NotImplemented) from None
-    evaluate = compile_expression(value)
-    return lambda doc: truthy(evaluate(doc, Variables(doc)))
+    from docdb.engine.expressions import Variables, compile_expression, truthy
+
+    if scope is None:
+        scope = FilterScope()
+    evaluate = compile_expression(value, allow_vars=scope.names)
+    if scope.variables is None:
+        scope.variables = Variables(None, {})
+    bound = scope
+
+    def expr(doc: dict) -> bool:
+        return truthy(evaluate(doc, bound.variables.with_root(doc)))
+
+    return expr
 
 
-def _json_schema(name: str, value: Any, top: bool) -> Predicate:
+def _json_schema(name: str, value: Any, top: bool, scope: FilterScope | None) -> Predicate:
     if not isinstance(value, dict):
         raise _bad("$jsonSchema must be an object", ErrorCode.TypeMismatch)
     raise _bad("$jsonSchema is not supported yet", ErrorCode.NotImplemented)
 
 
-def _sample_rate(name: str, value: Any, top: bool) -> Predicate:
+def _sample_rate(name: str, value: Any, top: bool, scope: FilterScope | None) -> Predicate:
     raise _bad("$sampleRate is not supported", ErrorCode.NotImplemented)
 
 
-def _text(name: str, value: Any, top: bool) -> Predicate:
+def _text(name: str, value: Any, top: bool, scope: FilterScope | None) -> Predicate:
     if not top:
         raise _bad("$text can only be applied to the top-level document")
     raise _bad("text index required for $text query", ErrorCode.IndexNotFound)
 
 
-def _where(name: str, value: Any, top: bool) -> Predicate:
+def _where(name: str, value: Any, top: bool, scope: FilterScope | None) -> Predicate:
     raise _bad("$where is not supported (no JavaScript engine)", ErrorCode.NotImplemented)
 
 
 # sorted alphabetically
-_PATHLESS: dict[str, Callable[[str, Any, bool], Predicate | None]] = {
+_PATHLESS: dict[str, Callable[[str, Any, bool, FilterScope | None], Predicate | None]] = {
     "$alwaysFalse": _always,
     "$alwaysTrue": _always,
     "$and": _logical,

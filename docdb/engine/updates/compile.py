@@ -20,6 +20,7 @@ from docdb.engine.paths import set_path
 from docdb.engine.query.bson_text import format_element, format_value
 from docdb.engine.query.types import type_name
 from docdb.engine.updates.operators import OPERATORS, Applier, ApplyContext, copy_value
+from docdb.engine.updates.pipeline import UpdatePipeline
 from docdb.engine.updates.positional import expand_path, filter_identifier, is_positional, parse_array_filters
 from docdb.errors import ErrorCode, MongoError
 
@@ -46,13 +47,17 @@ class CompiledUpdate:
     replacement: dict | None = None
     actions: list[Action] = field(default_factory=list)
     array_filters: dict = field(default_factory=dict)
+    pipeline: UpdatePipeline | None = None
 
     def apply(
         self, doc: dict, *, is_upsert_insert: bool = False, query: dict | None = None
     ) -> tuple[dict, bool]:
         """Return ``(new_doc, modified)``; ``modified`` is False when the result is identical (BSON-wise)."""
-        if self.is_replacement:
-            new = self._replace(doc)
+        if self.pipeline is not None:
+            new = self._replace(doc, self.pipeline.run(doc))
+        elif self.is_replacement:
+            assert self.replacement is not None
+            new = self._replace(doc, copy_value(self.replacement))
         else:
             new = copy_value(doc)
             ctx = ApplyContext(doc.get("_id", MISSING), _now(), is_upsert_insert)
@@ -66,9 +71,27 @@ class CompiledUpdate:
                 )
         return new, not same_value(doc, new)
 
-    def _replace(self, doc: dict) -> dict:
-        assert self.replacement is not None
-        new = copy_value(self.replacement)
+    def upsert_document(self, query: dict | None) -> dict:
+        """The document an upsert inserts when ``query`` matched nothing.
+
+        An operator update starts from every equality in the query; a replacement or pipeline only takes
+        the query's ``_id`` (mongod extracts just the immutable fields for those). A query using ``$expr``
+        cannot seed a document (QueryFeatureNotAllowed, as mongod).
+        """
+        if _uses_expr(query or {}):
+            raise MongoError(ErrorCode.QueryFeatureNotAllowed, "$expr is not allowed in this context")
+        if not self.is_replacement:
+            new, _ = self.apply(upsert_seed(query), is_upsert_insert=True, query=query)
+            return new
+        seed = {}
+        for path, value in equality_pairs(query or {}):
+            if path == "_id":
+                seed = {"_id": copy_value(value)}
+                break
+        new, _ = self.apply(seed, is_upsert_insert=True, query=query)
+        return new
+
+    def _replace(self, doc: dict, new: dict) -> dict:
         if "_id" not in doc:
             return new
         if "_id" in new and not same_value(new["_id"], doc["_id"]):
@@ -79,6 +102,16 @@ class CompiledUpdate:
             )
         rest = {key: value for key, value in new.items() if key != "_id"}
         return {"_id": copy_value(doc["_id"]), **rest}
+
+
+def _uses_expr(query: dict) -> bool:
+    for key, value in query.items():
+        if key == "$expr":
+            return True
+        if key in ("$and", "$or", "$nor") and isinstance(value, list):
+            if any(isinstance(item, dict) and _uses_expr(item) for item in value):
+                return True
+    return False
 
 
 def _now() -> datetime.datetime:
@@ -101,12 +134,33 @@ def same_value(a: Any, b: Any) -> bool:
     return a == b
 
 
-def compile_update(spec: dict | list, *, array_filters: list | None = None) -> CompiledUpdate:
-    """Compile an update: operator document, replacement document, or (unsupported) pipeline."""
+def compile_update(
+    spec: dict | list,
+    *,
+    array_filters: list | None = None,
+    variables: dict[str, Any] | None = None,
+    constants: dict[str, Any] | None = None,
+) -> CompiledUpdate:
+    """Compile an update: operator document, replacement document, or pipeline (a list of stages).
+
+    ``variables`` are the command's evaluated ``let`` values and ``constants`` the statement's ``c``; both
+    are visible to a pipeline as ``$$name`` (``c`` is refused for other kinds of update, 51198).
+    """
     if isinstance(spec, list):
-        raise MongoError(ErrorCode.NotImplemented, "pipeline-style updates are not supported yet")
+        if array_filters is not None:
+            raise MongoError(
+                ErrorCode.FailedToParse, "arrayFilters may not be specified for pipeline-style updates"
+            )
+        if constants is not None and not isinstance(constants, dict):
+            raise MongoError(
+                ErrorCode.TypeMismatch, "BSON field 'c' is the wrong type, expected type 'object'"
+            )
+        scope = {**(variables or {}), **(constants or {})}
+        return CompiledUpdate(is_replacement=True, pipeline=UpdatePipeline(spec, scope))
     if not isinstance(spec, dict):
         raise MongoError(ErrorCode.FailedToParse, "Update argument must be either an object or an array")
+    if constants is not None:
+        raise MongoError(51198, "Constant values may only be specified for pipeline updates")
     if not spec or not next(iter(spec)).startswith("$"):
         if array_filters:
             raise MongoError(

@@ -143,12 +143,33 @@ def parse_current_date(path: str, arg: Any) -> str:
     )
 
 
+class _TimestampClock:
+    """mongod's logical clock for ``$currentDate: {$type: "timestamp"}``: every value it hands out is
+    greater than the last one (same second: the increment grows), so timestamps order the writes."""
+
+    __slots__ = ("seconds", "increment")
+
+    def __init__(self) -> None:
+        self.seconds = 0
+        self.increment = 0
+
+    def tick(self, now: datetime.datetime) -> Timestamp:
+        seconds = int((now - datetime.datetime(1970, 1, 1)).total_seconds())
+        if seconds > self.seconds:
+            self.seconds, self.increment = seconds, 1
+        else:
+            self.increment += 1
+        return Timestamp(self.seconds, self.increment)
+
+
+TIMESTAMP_CLOCK = _TimestampClock()
+
+
 def apply_current_date(doc: dict, parts: list[str], kind: str, ctx: ApplyContext) -> None:
     if kind == "date":
         set_path(doc, parts, ctx.now.replace(microsecond=ctx.now.microsecond // 1000 * 1000))
     else:
-        seconds = int((ctx.now - datetime.datetime(1970, 1, 1)).total_seconds())
-        set_path(doc, parts, Timestamp(seconds, 1))
+        set_path(doc, parts, TIMESTAMP_CLOCK.tick(ctx.now))
 
 
 def parse_rename(path: str, arg: Any) -> str:

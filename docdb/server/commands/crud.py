@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from docdb.engine.namespaces import validate_collection_name
+from docdb.engine.query.let import evaluate_let
 from docdb.engine.reads import FindSpec, count_documents, distinct_values, find_documents
 from docdb.engine.writes import (
     FindAndModifySpec,
@@ -123,6 +124,7 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         sort=get_doc(cmd, "sort"),
         skip=_non_negative("find", "skip", get_int(cmd, "skip")),
         limit=_non_negative("find", "limit", limit),
+        variables=evaluate_let(cmd.get("let")),
     )
     batch_size = get_int(cmd, "batchSize")
     if batch_size is not None:
@@ -220,7 +222,7 @@ _UPDATE_STATEMENT_FIELDS = {
 }
 
 
-def _update_statement(raw: dict[str, Any]) -> UpdateStatement:
+def _update_statement(raw: dict[str, Any], variables: dict[str, Any]) -> UpdateStatement:
     for key in raw:
         if key not in _UPDATE_STATEMENT_FIELDS:
             raise MongoError(40415, f"BSON field 'update.updates.{key}' is an unknown field.")
@@ -237,7 +239,9 @@ def _update_statement(raw: dict[str, Any]) -> UpdateStatement:
     filters = raw.get("arrayFilters")
     if filters is not None and not isinstance(filters, list):
         raise MongoError(ErrorCode.TypeMismatch, "BSON field 'update.updates.arrayFilters' is the wrong type")
-    return UpdateStatement(raw["q"], raw["u"], bool(raw.get("upsert")), bool(raw.get("multi")), filters)
+    return UpdateStatement(
+        raw["q"], raw["u"], bool(raw.get("upsert")), bool(raw.get("multi")), filters, variables, raw.get("c")
+    )
 
 
 @command("update")
@@ -245,7 +249,12 @@ def update(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Apply update statements: operator, replacement or pipeline updates, with upsert and multi."""
     check_fields(cmd, {"updates", "ordered", "bypassDocumentValidation", "let"})
     name = collection_name(ctx, cmd)
-    statements = [_update_statement(raw) for raw in _check_batch(cmd, "updates")]
+    variables = evaluate_let(cmd.get("let"))
+    coll = ctx.catalog.collection(ctx.db, name)
+    raws = _check_batch(cmd, "updates")
+    for raw in raws:
+        check_hint(coll, raw.get("hint"))
+    statements = [_update_statement(raw, variables) for raw in raws]
     needs_fsync(cmd)
     outcome = update_documents(ctx.catalog, ctx.db, name, statements, get_bool(cmd, "ordered", True))
     request_durability(ctx, cmd)
@@ -277,9 +286,15 @@ def delete(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Delete the first (limit 1) or all (limit 0) matching documents per statement."""
     check_fields(cmd, {"deletes", "ordered", "let"})
     name = collection_name(ctx, cmd)
-    statements = [_delete_statement(raw) for raw in _check_batch(cmd, "deletes")]
+    variables = evaluate_let(cmd.get("let"))
+    coll = ctx.catalog.collection(ctx.db, name)
+    raws = _check_batch(cmd, "deletes")
+    for raw in raws:
+        check_hint(coll, raw.get("hint"))
+    statements = [_delete_statement(raw) for raw in raws]
     needs_fsync(cmd)
-    outcome = delete_documents(ctx.catalog, ctx.db, name, statements, get_bool(cmd, "ordered", True))
+    ordered = get_bool(cmd, "ordered", True)
+    outcome = delete_documents(ctx.catalog, ctx.db, name, statements, ordered, variables)
     request_durability(ctx, cmd)
     return _write_reply(outcome)
 
@@ -325,6 +340,8 @@ def find_and_modify_cmd(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, A
     elif not isinstance(update_spec, (dict, list)):
         raise MongoError(ErrorCode.FailedToParse, "Update argument must be either an object or an array")
     filters = get_array(cmd, "arrayFilters")
+    if isinstance(update_spec, list) and filters is not None:
+        raise MongoError(ErrorCode.FailedToParse, "Cannot specify arrayFilters and a pipeline update")
     coll = ctx.catalog.collection(ctx.db, name)
     check_hint(coll, cmd.get("hint"))
     needs_fsync(cmd)
@@ -337,6 +354,7 @@ def find_and_modify_cmd(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, A
         fields=get_doc(cmd, "fields"),
         upsert=upsert,
         array_filters=filters,
+        variables=evaluate_let(cmd.get("let")),
     )
     reply = find_and_modify(ctx.catalog, ctx.db, name, spec)
     request_durability(ctx, cmd)
