@@ -22,6 +22,7 @@ from docdb.engine.collection import Collection
 from docdb.engine.indexing.bounds import FULL, FilterAnalysis, Interval, analyze_filter
 from docdb.engine.indexing.index import Index
 from docdb.engine.indexing.keys import HIGH, Desc
+from docdb.engine.indexing.spec import direction
 from docdb.engine.matcher import compile_filter
 from docdb.errors import ErrorCode, MongoError
 
@@ -217,17 +218,17 @@ def _sort_direction(index: Index, bounds: list[list[Interval]], sort: dict[str, 
     """1 or -1 when scanning ``index`` that way yields ``sort`` order, else 0."""
     if not sort:
         return 0
-    fields = [(f, -1 if float(index.key_pattern[f]) < 0 else 1) for f in index.fields]
+    fields = [(f, -1 if direction(index.key_pattern[f]) < 0 else 1) for f in index.fields]
     wanted = [(f, 1 if d == 1 else -1) for f, d in sort.items()]
     if any(not isinstance(d, (int, float)) or isinstance(d, bool) for _, d in sort.items()):
         return 0
-    for direction in (1, -1):
+    for way in (1, -1):
         i = j = 0
         while j < len(wanted):
             if i >= len(fields):
                 break
             f, d = fields[i]
-            if f == wanted[j][0] and d * direction == wanted[j][1] and f not in index.multikey:
+            if f == wanted[j][0] and d * way == wanted[j][1] and f not in index.multikey:
                 i += 1
                 j += 1
             elif all(iv.is_point for iv in bounds[i]) and len(bounds[i]) == 1:
@@ -235,7 +236,7 @@ def _sort_direction(index: Index, bounds: list[list[Interval]], sort: dict[str, 
             else:
                 break
         if j == len(wanted):
-            return direction
+            return way
     return 0
 
 
@@ -273,7 +274,9 @@ def _find_hinted(coll: Collection, hint: Any) -> Index | None:
             return coll.indexes_by_id()
         found = coll.indexes.get(hint)
     else:
-        if list(hint) == ["_id"] and float(hint["_id"]) == 1:
+        if not isinstance(hint, dict):
+            raise MongoError(ErrorCode.BadValue, "hint must be a string or an object")
+        if list(hint) == ["_id"] and direction(hint["_id"]) == 1:
             return coll.indexes_by_id()
         found = next((i for i in coll.indexes.values() if i.matches_pattern(hint)), None)
     if found is None or found.hidden:

@@ -18,6 +18,7 @@ from docdb.bson_codec import encode_document
 from docdb.engine.bson_order import hash_key
 from docdb.engine.catalog import Catalog, DocWrite
 from docdb.engine.collection import Collection
+from docdb.engine.indexing.index import Index
 from docdb.engine.key_format import duplicate_key_message
 from docdb.engine.matcher import compile_filter
 from docdb.engine.projection import compile_projection
@@ -94,13 +95,59 @@ def duplicate_id_error(coll: Collection, id_value: Any) -> MongoError:
     )
 
 
+def duplicate_key_error(coll: Collection, index: Index, doc: dict[str, Any], key: tuple) -> MongoError:
+    key_value = index.maker.key_values(doc, key)
+    return MongoError(
+        ErrorCode.DuplicateKey,
+        duplicate_key_message(coll.ns, index.name, key_value),
+        keyPattern=dict(index.key_pattern),
+        keyValue=key_value,
+    )
+
+
 class DocumentBatch:
-    """After-images of one statement, checked for ``_id`` clashes against the collection and each other."""
+    """After-images of one statement, checked against the collection and each other before the commit:
+    ``_id`` clashes, unique index keys and unindexable documents (parallel arrays).
+
+    Each after-image is checked as it is added, against the index with the batch's earlier images in
+    force — the order in which mongod would apply them — so a failing statement commits nothing.
+    """
 
     def __init__(self, coll: Collection) -> None:
         self.coll = coll
         self.writes: list[DocWrite] = []
         self.pending: dict[Hashable, bytes | None] = {}
+        self._claims: dict[str, dict[tuple, Hashable]] = {}
+        self._held: dict[Hashable, list[tuple[str, tuple]]] = {}
+
+    def _release(self, key: Hashable) -> None:
+        for name, ikey in self._held.pop(key, ()):
+            claims = self._claims.get(name)
+            if claims is not None and claims.get(ikey) == key:
+                del claims[ikey]
+
+    def _check_indexes(self, key: Hashable, doc: dict[str, Any]) -> None:
+        """Raise DuplicateKey / CannotIndexParallelArrays if ``doc`` cannot join the indexes as ``key``."""
+        if not self.coll.indexes:
+            return
+        held: list[tuple[str, tuple]] = []
+        for index in self.coll.indexes.values():
+            keys = index.keys(doc)
+            if not index.unique or not index.built:
+                continue
+            claims = self._claims.setdefault(index.name, {})
+            for ikey in keys:
+                owner = claims.get(ikey)
+                if owner is not None and owner != key:
+                    raise duplicate_key_error(self.coll, index, doc, ikey)
+                for other in index.owners(ikey):
+                    if other != key and other not in self.pending:
+                        raise duplicate_key_error(self.coll, index, doc, ikey)
+                held.append((index.name, ikey))
+        self._release(key)
+        for name, ikey in held:
+            self._claims[name][ikey] = key
+        self._held[key] = held
 
     def exists(self, key: Hashable) -> bool:
         if key in self.pending:
@@ -114,6 +161,7 @@ class DocumentBatch:
         if self.exists(key):
             raise duplicate_id_error(self.coll, doc["_id"])
         raw = encode_stored(doc)
+        self._check_indexes(key, doc)
         self.pending[key] = raw
         self.writes.append(DocWrite(self.coll, key, doc["_id"], raw))
         return doc
@@ -127,11 +175,13 @@ class DocumentBatch:
         validate_id(id_value)
         key = hash_key(id_value)
         raw = encode_stored(doc)
+        self._check_indexes(key, doc)
         self.pending[key] = raw
         self.writes.append(DocWrite(self.coll, key, id_value, raw))
 
     def delete(self, doc: dict[str, Any]) -> None:
         key = hash_key(doc["_id"])
+        self._release(key)
         self.pending[key] = None
         self.writes.append(DocWrite(self.coll, key, doc["_id"], None))
 

@@ -15,7 +15,7 @@ from sortedcontainers import SortedList
 
 from docdb.engine.bson_order import sort_key
 from docdb.engine.indexing.keys import HIGH, KeyMaker
-from docdb.engine.indexing.spec import same_key
+from docdb.engine.indexing.spec import direction, same_key
 from docdb.engine.matcher import compile_filter
 
 
@@ -32,7 +32,7 @@ class Index:
         partial = spec.get("partialFilterExpression")
         self.maker = KeyMaker(
             self.fields,
-            [float(key[f]) < 0 for f in self.fields],
+            [direction(key[f]) < 0 for f in self.fields],
             bool(spec.get("sparse")),
             compile_filter(partial) if partial is not None else None,
         )

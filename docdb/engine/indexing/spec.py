@@ -178,9 +178,18 @@ def _options(spec: dict[str, Any]) -> dict[str, Any]:
     return {k: spec.get(k, False) for k in ("unique", "sparse", "expireAfterSeconds", "hidden")}
 
 
+def direction(value: Any) -> float:
+    """A key pattern value as a number (``1``, ``-1.0``, ``Int64(1)``, ``Decimal128("1")``); 0 if not one."""
+    if isinstance(value, Decimal128):
+        return float(value.to_decimal())
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return 0.0
+
+
 def same_key(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Key patterns equal field by field, with ``1``, ``1.0`` and ``Int64(1)`` alike."""
-    return list(a) == list(b) and all(float(a[f]) == float(b[f]) for f in a if not isinstance(a[f], str))
+    return list(a) == list(b) and all(direction(a[f]) == direction(b[f]) and a[f] is not None for f in a)
 
 
 def find_conflict(existing: list[dict[str, Any]], spec: dict[str, Any]) -> dict[str, Any] | None:

@@ -1,9 +1,10 @@
-"""create, drop, dropDatabase, renameCollection, and the index commands (the ``_id`` index only, so far)."""
+"""create, drop, dropDatabase, renameCollection, collMod, and the index commands."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from docdb.engine.indexing import ddl as indexing_ddl
 from docdb.engine.namespaces import split_namespace, validate_collection_name, validate_db_name
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.commands.crud import collection_name, cursor_reply
@@ -60,7 +61,7 @@ def drop(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     dropped = ctx.catalog.drop_collection(ctx.db, name)
     if dropped is None:
         return {}
-    return {"nIndexesWas": 1, "ns": dropped.ns}
+    return {"nIndexesWas": len(dropped.indexes) + 1, "ns": dropped.ns}
 
 
 @command("dropDatabase")
@@ -92,45 +93,66 @@ def rename_collection(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any
 
 @command("listIndexes")
 def list_indexes(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """The indexes of a collection (every collection has the unique ``_id_`` index)."""
+    """The indexes of a collection: ``_id_`` first, then in creation order."""
     check_fields(cmd, {"cursor", "includeBuildUUIDs", "includeIndexBuildInfo"})
     name = collection_name(ctx, cmd)
-    if ctx.catalog.collection(ctx.db, name) is None:
+    coll = ctx.catalog.collection(ctx.db, name)
+    if coll is None:
         raise MongoError(ErrorCode.NamespaceNotFound, f"ns does not exist: {ctx.db}.{name}")
     batch_size = (cmd.get("cursor") or {}).get("batchSize")
-    return cursor_reply(ctx, f"{ctx.db}.{name}", [dict(ID_INDEX)], batch_size)
+    return cursor_reply(ctx, f"{ctx.db}.{name}", coll.list_indexes(), batch_size)
 
 
 @command("createIndexes")
 def create_indexes(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """Only the ``_id`` index exists so far; any other index is refused with NotImplemented."""
+    """Build indexes (several at once, all or none); repeating an existing one is a no-op."""
     check_fields(cmd, {"indexes", "commitQuorum"})
     name = collection_name(ctx, cmd)
     indexes = get_array(cmd, "indexes", required=True) or []
-    if not indexes:
-        raise MongoError(ErrorCode.BadValue, "Must specify at least one index to create")
-    for spec in indexes:
-        if not isinstance(spec, dict) or spec.get("key") != {"_id": 1}:
-            raise MongoError(ErrorCode.NotImplemented, "secondary indexes are not supported by docdb yet")
-    existed = ctx.catalog.collection(ctx.db, name) is not None
-    ctx.catalog.ensure_collection(ctx.db, name)
-    reply: dict[str, Any] = {"numIndexesBefore": 1, "numIndexesAfter": 1}
-    if not existed:
-        reply["createdCollectionAutomatically"] = True
-    reply["note"] = "all indexes already exist"
-    return reply
+    return indexing_ddl.create_indexes(ctx.catalog, ctx.db, name, indexes)
 
 
 @command("dropIndexes", "deleteIndexes")
 def drop_indexes(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """The ``_id_`` index cannot be dropped; no other index exists yet."""
+    """Drop indexes by name, key pattern, list of names, or ``"*"``; ``_id_`` stays."""
     check_fields(cmd, {"index"})
     name = collection_name(ctx, cmd)
-    if ctx.catalog.collection(ctx.db, name) is None:
+    coll = ctx.catalog.collection(ctx.db, name)
+    if coll is None:
         raise MongoError(ErrorCode.NamespaceNotFound, f"ns not found {ctx.db}.{name}")
-    index = cmd.get("index")
-    if index == "*":
-        return {"nIndexesWas": 1, "msg": "non-_id indexes dropped for collection"}
-    if index in ("_id_", {"_id": 1}):
-        raise MongoError(ErrorCode.InvalidOptions, "cannot drop _id index")
-    raise MongoError(ErrorCode.IndexNotFound, f"index not found with name [{index}]")
+    if "index" not in cmd:
+        raise MongoError(40414, "BSON field 'dropIndexes.index' is missing but a required field")
+    return indexing_ddl.drop_indexes(ctx.catalog, coll, cmd["index"])
+
+
+# collMod options that are not built: refused, never ignored.  # sorted alphabetically
+_COLL_MOD_UNSUPPORTED = (
+    "changeStreamPreAndPostImages",
+    "cappedMax",
+    "cappedSize",
+    "expireAfterSeconds",
+    "timeseries",
+    "validationAction",
+    "validationLevel",
+    "validator",
+    "viewOn",
+    "pipeline",
+)
+
+
+@command("collMod")
+def coll_mod(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Modify a collection; only ``index: {keyPattern|name, hidden|expireAfterSeconds}`` is built."""
+    check_fields(cmd, {"index", "dryRun", *_COLL_MOD_UNSUPPORTED})
+    name = collection_name(ctx, cmd)
+    for option in _COLL_MOD_UNSUPPORTED:
+        if option in cmd:
+            raise MongoError(ErrorCode.NotImplemented, f"collMod option '{option}' is not supported by docdb")
+    if cmd.get("dryRun"):
+        raise MongoError(ErrorCode.NotImplemented, "collMod option 'dryRun' is not supported by docdb")
+    coll = ctx.catalog.collection(ctx.db, name)
+    if coll is None:
+        raise MongoError(ErrorCode.NamespaceNotFound, f"ns does not exist: {ctx.db}.{name}")
+    if "index" not in cmd:
+        return {}
+    return indexing_ddl.modify_index(ctx.catalog, coll, cmd["index"])

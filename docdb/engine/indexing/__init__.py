@@ -1,0 +1,1 @@
+"""Secondary indexes: key extraction, specs, the sorted index, bounds analysis and index DDL."""
