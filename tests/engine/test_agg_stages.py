@@ -13,6 +13,8 @@ class FakeContext:
 
     def __init__(self, collections=None, variables=None):
         self.db = "test"
+        self.collection = "c"
+        self.host = "h:1"
         self.variables = variables or {}
         self.collections = {("test", name): docs for name, docs in (collections or {}).items()}
         self.writes = []
@@ -32,6 +34,14 @@ class FakeContext:
         for doc in docs:
             current[doc["_id"]] = doc
         self.collections[(db, coll)] = list(current.values())
+
+    def storage_stats(self, db, coll, scale):
+        docs = self.collections.get((db, coll))
+        return None if docs is None else {"count": len(docs), "scaleFactor": scale}
+
+    def index_stats(self, db, coll):
+        spec = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
+        return [{"name": "_id_", "key": {"_id": 1}, "accesses": {"ops": 0, "since": None}, "spec": spec}]
 
 
 def run(pipeline, docs, **collections):
@@ -198,7 +208,14 @@ def test_let_variables_and_now():
     [
         pytest.param([{"$foo": {}}], 40324, id="unknown-stage"),
         pytest.param([{"$geoNear": {}}], 238, id="unsupported-stage"),
-        pytest.param([{"$collStats": {}}], 238, id="collStats"),
+        pytest.param([{"$collStats": {"latencyStats": {}}}], 238, id="collStats-latency"),
+        pytest.param([{"$collStats": None}], 5447000, id="collStats-not-object"),
+        pytest.param([{"$collStats": {"nope": {}}}], 40415, id="collStats-unknown-field"),
+        pytest.param([{"$collStats": {"storageStats": {"scale": 0}}}], 51024, id="collStats-scale-zero"),
+        pytest.param([{"$collStats": {"storageStats": {"scale": "x"}}}], 14, id="collStats-scale-type"),
+        pytest.param([{"$match": {}}, {"$collStats": {}}], 40602, id="collStats-not-first"),
+        pytest.param([{"$indexStats": {"a": 1}}], 28803, id="indexStats-not-empty"),
+        pytest.param([{"$facet": {"a": [{"$indexStats": {}}]}}], 40600, id="indexStats-in-facet"),
         pytest.param([{"$match": {}, "$sort": {"a": 1}}], 40323, id="two-fields"),
         pytest.param([1], 14, id="not-object"),
         pytest.param([{"$group": {"n": {"$sum": 1}}}], 15955, id="group-no-id"),
@@ -237,3 +254,48 @@ def test_unknown_stage_message():
         "Unrecognized pipeline stage name: '$foo'",
         "Location40324",
     )
+
+
+def test_coll_stats_reads_the_context():
+    [out] = run([{"$collStats": {"count": {}, "storageStats": {"scale": 1024.5}}}], [], c=[{"_id": 1}])
+    assert list(out) == ["ns", "host", "localTime", "storageStats", "count"]
+    assert (out["ns"], out["host"], out["count"]) == ("test.c", "h:1", 1)
+    assert out["storageStats"] == {"count": 1, "scaleFactor": 1024}
+
+
+def test_coll_stats_missing_collection():
+    with pytest.raises(MongoError) as exc:
+        run([{"$collStats": {"count": {}}}], [])
+    assert exc.value.code == 26
+    assert exc.value.errmsg == (
+        "Unable to retrieve count in $collStats stage :: caused by :: Collection [test.c] not found."
+    )
+
+
+def test_index_stats_adds_host():
+    assert run([{"$indexStats": {}}], []) == [
+        {
+            "name": "_id_",
+            "key": {"_id": 1},
+            "host": "h:1",
+            "accesses": {"ops": 0, "since": None},
+            "spec": {"v": 2, "key": {"_id": 1}, "name": "_id_"},
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    "pipeline, errmsg",
+    [
+        pytest.param([], "{aggregate: 1} is not valid for an empty pipeline.", id="empty"),
+        pytest.param(
+            [{"$match": {}}],
+            "{aggregate: 1} is not valid for '$match'; a collection is required.",
+            id="match",
+        ),
+    ],
+)
+def test_collectionless_needs_a_source_stage(pipeline, errmsg):
+    with pytest.raises(MongoError) as exc:
+        compile_pipeline(pipeline, FakeContext(), is_collectionless=True)
+    assert (exc.value.code, exc.value.errmsg) == (73, errmsg)

@@ -18,9 +18,15 @@ StageFn = Callable[[Iterable[dict], Variables], Iterator[dict]]
 
 
 class PipelineContext(Protocol):
-    """What the pipeline needs from the catalog; implemented by the ``aggregate`` command."""
+    """What the pipeline needs from the catalog; implemented by ``engine/aggregate.py``.
+
+    ``collection`` is the collection the pipeline reads (None for ``aggregate: 1``); ``host`` is the
+    ``host:port`` that ``$collStats``/``$indexStats`` report.
+    """
 
     db: str
+    collection: str | None
+    host: str
     variables: dict
 
     def scan(self, db: str, coll: str) -> Iterable[dict]: ...
@@ -28,6 +34,14 @@ class PipelineContext(Protocol):
     def collection_exists(self, db: str, coll: str) -> bool: ...
 
     def write_documents(self, db: str, coll: str, docs: list[dict], *, replace_all: bool) -> None: ...
+
+    def storage_stats(self, db: str, coll: str, scale: int) -> dict | None:
+        """collStats-like counts and sizes (divided by ``scale``); None when the collection is missing."""
+        ...
+
+    def index_stats(self, db: str, coll: str) -> list[dict]:
+        """Per index: ``{name, key, accesses: {ops, since}, spec}``, ``_id_`` first; [] when missing."""
+        ...
 
 
 class StageContext:
@@ -56,10 +70,8 @@ UNSUPPORTED = frozenset(
     {
         "$changeStream",
         "$changeStreamSplitLargeEvent",
-        "$collStats",
         "$currentOp",
         "$geoNear",
-        "$indexStats",
         "$listLocalSessions",
         "$listSampledQueries",
         "$listSearchIndexes",
@@ -71,6 +83,10 @@ UNSUPPORTED = frozenset(
         "$vectorSearch",
     }
 )
+
+
+# Stages that read no collection: the only valid first stages of ``aggregate: 1``, sorted alphabetically.
+COLLECTIONLESS_SOURCES = frozenset({"$changeStream", "$currentOp", "$documents", "$listLocalSessions"})
 
 
 def register_stage(name: str) -> Callable[[StageCompiler], StageCompiler]:
@@ -144,7 +160,20 @@ def compile_pipeline(
         sctx.is_first, sctx.is_last = index == 0, last
         stages.append(compiler(arg, sctx))
         names.append(name)
+    if is_collectionless:
+        _check_collectionless(names)
     return Pipeline(stages, ctx, names)
+
+
+def _check_collectionless(names: list[str]) -> None:
+    """``aggregate: 1`` must start with a stage that reads no collection (checked after parsing)."""
+    if not names:
+        raise MongoError(ErrorCode.InvalidNamespace, "{aggregate: 1} is not valid for an empty pipeline.")
+    if names[0] not in COLLECTIONLESS_SOURCES:
+        raise MongoError(
+            ErrorCode.InvalidNamespace,
+            f"{{aggregate: 1}} is not valid for '{names[0]}'; a collection is required.",
+        )
 
 
 from docdb.engine.aggregation import (  # noqa: E402,F401  (stage families register themselves)
@@ -153,5 +182,6 @@ from docdb.engine.aggregation import (  # noqa: E402,F401  (stage families regis
     stages_group,
     stages_join,
     stages_output,
+    stages_stats,
     stages_window,
 )

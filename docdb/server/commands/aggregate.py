@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from docdb.engine.namespaces import validate_collection_name
@@ -69,7 +70,9 @@ def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     # (time to first accepted connection) matters more than the first aggregate's latency.
     from docdb.engine.aggregate import run_aggregate
 
-    docs = run_aggregate(ctx.catalog, ctx.db, collection, pipeline, get_doc(cmd, "let"))
+    port = ctx.connection.local.rpartition(":")[2]
+    host = f"{socket.gethostname()}:{port}"
+    docs = run_aggregate(ctx.catalog, ctx.db, collection, pipeline, get_doc(cmd, "let"), host=host)
     if writes:
         request_durability(ctx, cmd)
     return cursor_reply(ctx, ns, docs, batch_size)
