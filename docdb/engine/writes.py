@@ -279,6 +279,18 @@ def update_one_statement(catalog: Catalog, db: str, name: str, st: UpdateStateme
     return len(matches), modified, None
 
 
+def would_update(st: UpdateStatement, rows: list[tuple[bytes, dict[str, Any]]]) -> dict[str, Any]:
+    """What ``st`` would do to ``rows`` (its matches), for explain: nothing is written."""
+    compiled = _compile_statement(st)
+    matched = rows if st.multi else rows[:1]
+    modified = sum(1 for _, doc in matched if compiled.apply(doc, query=st.q)[1])
+    return {
+        "nMatched": len(matched),
+        "nWouldModify": modified,
+        "nWouldUpsert": int(st.upsert and not matched),
+    }
+
+
 def update_documents(
     catalog: Catalog, db: str, name: str, statements: list[UpdateStatement], ordered: bool
 ) -> WriteOutcome:

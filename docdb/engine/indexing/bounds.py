@@ -79,8 +79,19 @@ class Interval:
 
 
 def _show(value: Any) -> str:
+    """A bound as mongod prints it in ``indexBounds``: doubles keep their ``.0`` (``inf.0``, ``5.0``).
+
+    >>> _show(math.inf), _show(5.0), _show(5), _show("a")
+    ('inf.0', '5.0', '5', '"a"')
+    """
     if isinstance(value, _Shown):
         return value.text
+    if type(value) is float:
+        if math.isnan(value):
+            return "nan.0"
+        if math.isinf(value):
+            return "inf.0" if value > 0 else "-inf.0"
+        return f"{int(value)}.0" if value.is_integer() and abs(value) < 1e16 else repr(value)
     return format_value(value)
 
 

@@ -6,6 +6,7 @@ from docdb.server.commands import (  # noqa: F401
     catalog_cmds,
     crud,
     ddl,
+    explain,
     handshake,
     session_cmds,
 )

@@ -8,6 +8,7 @@ from typing import Any
 from docdb.engine.namespaces import validate_collection_name
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.commands.crud import cursor_reply
+from docdb.server.commands.explain import explain_reply
 from docdb.server.commands.query_options import check_collation, check_hint
 from docdb.server.context import CommandContext
 from docdb.server.params import check_fields, get_array, get_doc, get_int
@@ -48,7 +49,12 @@ def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     pipeline = get_array(cmd, "pipeline", required=True)
     assert pipeline is not None
     if cmd.get("explain"):
-        raise MongoError(ErrorCode.NotImplemented, "explain is not supported by docdb yet")
+        if collection is None:
+            raise MongoError(
+                ErrorCode.NotImplemented, "explain of a collectionless aggregate is not supported"
+            )
+        inner = {k: v for k, v in cmd.items() if k not in ("explain", "cursor")}
+        return explain_reply(ctx, inner, "queryPlanner")
     cursor = get_doc(cmd, "cursor")
     if cursor is None:
         raise MongoError(
