@@ -19,6 +19,7 @@ from bson.int64 import Int64
 from docdb.engine.aggregation.pipeline import compile_pipeline
 from docdb.engine.catalog import Catalog
 from docdb.engine.collection import Collection
+from docdb.engine.expressions.core import Scope, Variables, check_variable_name, compile_node
 from docdb.engine.writes import DocumentBatch, with_id_first
 from docdb.errors import MongoError
 
@@ -124,6 +125,19 @@ def _usage(spec: dict[str, Any], ops: int, since: datetime.datetime) -> dict[str
     }
 
 
+def evaluate_let(variables: dict[str, Any] | None) -> dict[str, Any]:
+    """The command's ``let``: each value is an expression over no document (``$$NOW`` is allowed).
+
+    >>> evaluate_let({"x": {"$add": [1, 2]}, "s": "$$NOW"})["x"]
+    3
+    """
+    values: dict[str, Any] = {}
+    for name, spec in (variables or {}).items():
+        check_variable_name(name)
+        values[name] = compile_node(spec, Scope(frozenset(values)))({}, Variables({}, dict(values)))
+    return values
+
+
 def run_aggregate(
     catalog: Catalog,
     db: str,
@@ -138,7 +152,7 @@ def run_aggregate(
     Errors found while running (not while compiling) carry mongod's "PlanExecutor error during
     aggregation" context, as clients see them from mongod.
     """
-    ctx = CatalogPipelineContext(catalog, db, variables, collection=collection, host=host)
+    ctx = CatalogPipelineContext(catalog, db, evaluate_let(variables), collection=collection, host=host)
     compiled = compile_pipeline(pipeline, ctx, is_collectionless=collection is None)
     source: Iterable[dict[str, Any]] = [] if collection is None else ctx.scan(db, collection)
     try:

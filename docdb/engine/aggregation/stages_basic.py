@@ -7,6 +7,8 @@ import random
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from bson.int64 import Int64
+
 from docdb.engine.aggregation.pipeline import StageContext, StageFn, register_stage
 from docdb.engine.aggregation.shaping import AddFields, Projection
 from docdb.engine.aggregation.sorting import compile_sort_key
@@ -278,7 +280,7 @@ def _unwind(spec: Any, sctx: StageContext) -> StageFn:
                 for i, item in enumerate(value):
                     out = _with(doc, parts, item)
                     if index_parts:
-                        out = _with(out, index_parts, i)
+                        out = _with(out, index_parts, Int64(i))
                     yield out
             elif isinstance(value, list) or value is None or value is MISSING:
                 if preserve:
