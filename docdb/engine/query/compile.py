@@ -247,9 +247,9 @@ def _expr(name: str, value: Any, top: bool, scope: FilterScope | None) -> Predic
 
 
 def _json_schema(name: str, value: Any, top: bool, scope: FilterScope | None) -> Predicate:
-    if not isinstance(value, dict):
-        raise _bad("$jsonSchema must be an object", ErrorCode.TypeMismatch)
-    raise _bad("$jsonSchema is not supported yet", ErrorCode.NotImplemented)
+    from docdb.engine.query.json_schema import compile_json_schema
+
+    return compile_json_schema(value)
 
 
 def _sample_rate(name: str, value: Any, top: bool, scope: FilterScope | None) -> Predicate:
