@@ -77,6 +77,7 @@ class ErrorCode(IntEnum):
     APIStrictError = 323
     BSONObjectTooLarge = 10334
     DuplicateKey = 11000
+    MergeStageNoMatchingDocument = 13113
     OutOfDiskSpace = 14031
 
 

@@ -159,7 +159,7 @@ def _merge(spec: Any, sctx: StageContext) -> StageFn:
                     writes[key] = _with_id(doc)
                 elif when_not == "fail":
                     raise MongoError(
-                        13113,
+                        ErrorCode.MergeStageNoMatchingDocument,
                         "$merge could not find a matching document in the target collection for at least one "
                         "document in the source collection",
                     )
