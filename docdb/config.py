@@ -24,4 +24,5 @@ class ServerConfig:
     compaction_dead_ratio: float = 0.5  # ... whose dead bytes are at least this fraction of it
     compaction_check_s: float = 5.0  # how often the automatic trigger looks (0 disables it)
     cursor_timeout_s: float = 600.0
+    ttl_monitor_interval_s: float = 60.0  # how often expired documents of TTL indexes are deleted
     compressors: tuple[str, ...] = ("zlib",)

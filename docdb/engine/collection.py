@@ -18,6 +18,8 @@ from docdb.engine.bson_order import hash_key
 from docdb.engine.indexing.index import Index
 from docdb.engine.indexing.spec import ID_INDEX_SPEC
 
+ID_ENTRY_BYTES_ESTIMATE = 32  # one ``docs`` dict slot: the reported size of an ``_id_`` index entry
+
 
 class Collection:
     """Documents and metadata of one namespace. Mutated only through :class:`Catalog` commits."""
@@ -105,6 +107,13 @@ class Collection:
         docs = [(key, decode_document(raw)) for key, raw in self.docs.items()]
         for index in pending:
             index.build(docs)
+
+    def index_sizes(self) -> dict[str, int]:
+        """Estimated bytes per index, ``_id_`` first (reported by collStats/dbStats)."""
+        sizes = {"_id_": len(self.docs) * ID_ENTRY_BYTES_ESTIMATE}
+        for name, index in self.indexes.items():
+            sizes[name] = index.size_bytes()
+        return sizes
 
     @property
     def index_specs(self) -> list[dict[str, Any]]:

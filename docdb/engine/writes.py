@@ -14,11 +14,12 @@ from typing import Any
 from bson.objectid import ObjectId
 from bson.regex import Regex
 
-from docdb.bson_codec import encode_document
-from docdb.engine.bson_order import hash_key
+from docdb.bson_codec import decode_document, encode_document
+from docdb.engine.bson_order import RANK_DATE, hash_key
 from docdb.engine.catalog import Catalog, DocWrite
 from docdb.engine.collection import Collection
 from docdb.engine.indexing.index import Index
+from docdb.engine.indexing.keys import HIGH, Desc
 from docdb.engine.key_format import duplicate_key_message
 from docdb.engine.matcher import compile_filter
 from docdb.engine.projection import compile_projection
@@ -412,3 +413,44 @@ def find_and_modify(catalog: Catalog, db: str, name: str, spec: FindAndModifySpe
     if value is not None and project is not None:
         value = project(value)
     return {"lastErrorObject": last_error, "value": value}
+
+
+# -- TTL ------------------------------------------------------------------------------------------------
+
+
+def expired_documents(coll: Collection, now_ms: int) -> list[dict[str, Any]]:
+    """Documents of ``coll`` that a TTL index says are expired at ``now_ms`` (epoch milliseconds): the
+    indexed field holds a date (an array: its earliest date) older than ``expireAfterSeconds``."""
+    found: dict[Hashable, dict[str, Any]] = {}
+    for index in coll.indexes.values():
+        seconds = index.spec.get("expireAfterSeconds")
+        if seconds is None or not index.built:
+            continue
+        cutoff = (RANK_DATE, now_ms - int(seconds) * 1000)
+        if index.maker.descending[0]:
+            entries = index.scan((Desc(cutoff), HIGH), (Desc((RANK_DATE,)), HIGH), False)
+        else:
+            entries = index.scan(((RANK_DATE,),), (cutoff,), False)
+        for entry in list(entries):
+            if entry[-1] in found:
+                continue
+            raw = coll.docs.get(entry[-1])
+            if raw is not None:
+                found[entry[-1]] = decode_document(raw)
+    return list(found.values())
+
+
+def expire_documents(catalog: Catalog, now_ms: int) -> int:
+    """Delete every expired document (one logged batch per collection); returns how many."""
+    deleted = 0
+    for colls in list(catalog.databases.values()):
+        for coll in list(colls.values()):
+            expired = expired_documents(coll, now_ms)
+            if not expired:
+                continue
+            batch = DocumentBatch(coll)
+            for doc in expired:
+                batch.delete(doc)
+            catalog.commit(batch.writes)
+            deleted += len(expired)
+    return deleted

@@ -21,6 +21,7 @@ from docdb.server import commands  # noqa: F401  (registers every command)
 from docdb.server.connection import MongoProtocol
 from docdb.server.context import ServerState
 from docdb.server.cursors import CursorRegistry
+from docdb.server.ttl import monitor_interval, run_ttl_monitor
 
 log = logging.getLogger("docdb.server")
 
@@ -41,6 +42,7 @@ class Server:
         self._stop = asyncio.Event()
         self._reaper: asyncio.Task[None] | None = None
         self._compaction_watch: asyncio.Task[None] | None = None
+        self._ttl_monitor: asyncio.Task[None] | None = None
         self.port: int | None = None
 
     async def start(self, *, handle_signals: bool = True) -> None:
@@ -73,6 +75,7 @@ class Server:
         sock = self._server.sockets[0]
         host, self.port = sock.getsockname()[:2]
         self._reaper = asyncio.create_task(self._reap_cursors())
+        self._ttl_monitor = asyncio.create_task(run_ttl_monitor(self.catalog, monitor_interval(self.config)))
         if self.catalog.writer is not None and self.config.compaction_check_s > 0:
             self._compaction_watch = asyncio.create_task(compactor.watch(self.config.compaction_check_s))
         where = self.config.file if self.config.file else "(in memory, nothing persisted)"
@@ -113,6 +116,8 @@ class Server:
             self._server.close()
         if self._reaper is not None:
             self._reaper.cancel()
+        if self._ttl_monitor is not None:
+            self._ttl_monitor.cancel()
         if self._compaction_watch is not None:
             self._compaction_watch.cancel()
         compaction = Compactor.of(self.catalog).task if self.catalog is not None else None

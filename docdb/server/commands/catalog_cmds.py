@@ -14,8 +14,6 @@ from docdb.server.context import CommandContext
 from docdb.server.params import check_fields, get_bool, get_doc
 from docdb.server.registry import command
 
-ID_INDEX_ENTRY_BYTES = 32  # reported size of one _id index entry (an estimate; there is no B-tree file)
-
 
 @command("listDatabases", admin_only=True)
 def list_databases(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
@@ -75,7 +73,7 @@ def db_stats(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     colls = ctx.catalog.collections(ctx.db)
     objects = sum(len(c) for c in colls)
     data = sum(c.data_size for c in colls)
-    index_size = objects * ID_INDEX_ENTRY_BYTES
+    index_size = sum(sum(c.index_sizes().values()) for c in colls)
     return {
         "db": ctx.db,
         "collections": len(colls),
@@ -84,7 +82,7 @@ def db_stats(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         "avgObjSize": float(data / objects) if objects else 0.0,
         "dataSize": float(_scaled(data, scale)),
         "storageSize": float(_scaled(data, scale)),
-        "indexes": len(colls),
+        "indexes": sum(1 + len(c.indexes) for c in colls),
         "indexSize": float(_scaled(index_size, scale)),
         "totalSize": float(_scaled(data + index_size, scale)),
         "scaleFactor": float(scale),
@@ -102,7 +100,8 @@ def coll_stats(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     coll = ctx.catalog.collection(ctx.db, name)
     count = len(coll) if coll is not None else 0
     size = coll.data_size if coll is not None else 0
-    index_size = count * ID_INDEX_ENTRY_BYTES
+    sizes = coll.index_sizes() if coll is not None else {}
+    index_size = sum(sizes.values())
     reply: dict[str, Any] = {
         "ns": f"{ctx.db}.{name}",
         "size": _scaled(size, scale),
@@ -110,9 +109,9 @@ def coll_stats(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         "storageSize": _scaled(size, scale),
         "totalIndexSize": _scaled(index_size, scale),
         "totalSize": _scaled(size + index_size, scale),
-        "indexSizes": {"_id_": _scaled(index_size, scale)} if coll is not None else {},
+        "indexSizes": {name: _scaled(size, scale) for name, size in sizes.items()},
         "scaleFactor": scale,
-        "nindexes": 1 if coll is not None else 0,
+        "nindexes": len(sizes),
         "capped": False,
     }
     if count:

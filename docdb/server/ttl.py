@@ -1,0 +1,47 @@
+"""The TTL monitor: every ``ttl_monitor_interval_s`` seconds, delete the documents TTL indexes expire.
+
+Deletions go through the ordinary commit path, so each pass is logged (one record per collection) and
+replays like any delete. A pass runs on the event loop between commands, so it is atomic with respect to
+them, as every command is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+
+from docdb.config import ServerConfig
+from docdb.engine.catalog import Catalog
+from docdb.engine.writes import expire_documents
+
+log = logging.getLogger("docdb.ttl")
+
+
+def run_ttl_pass(catalog: Catalog, now: float | None = None) -> int:
+    """One pass at ``now`` (epoch seconds; default the clock); returns how many documents it deleted."""
+    now_ms = int((time.time() if now is None else now) * 1000)
+    deleted = expire_documents(catalog, now_ms)
+    if deleted:
+        log.info("TTL monitor deleted %d expired documents", deleted)
+    return deleted
+
+
+async def run_ttl_monitor(catalog: Catalog, interval_s: float) -> None:
+    """Run passes forever, ``interval_s`` apart (cancel the task to stop it); 0 or less disables it."""
+    if interval_s <= 0:
+        return
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            run_ttl_pass(catalog)
+        except Exception:
+            log.exception("TTL monitor pass failed; retrying at the next interval")
+
+
+def monitor_interval(config: ServerConfig) -> float:
+    """The configured interval; the ``DOCDB_TTL_MONITOR_INTERVAL_S`` environment variable overrides it
+    (tests shorten it this way until the CLI has a ``--ttl-monitor-interval-s`` flag)."""
+    override = os.environ.get("DOCDB_TTL_MONITOR_INTERVAL_S")
+    return float(override) if override else config.ttl_monitor_interval_s
