@@ -24,6 +24,7 @@ from docdb.engine.bson_order import hash_key
 from docdb.engine.collection import Collection
 from docdb.engine.indexing.index import Index
 from docdb.engine.log import LogWriter, RecordType, lock_file, read_log
+from docdb.engine.log.batch import iter_write_ops
 from docdb.engine.log.compaction import CollectionSnapshot, discard_partial
 from docdb.engine.namespaces import split_namespace, validate_collection_name, validate_db_name
 from docdb.errors import ErrorCode, MongoError
@@ -275,20 +276,22 @@ class Catalog:
             log.warning("skipping record of type %d this version does not apply", rtype)
 
     def _apply_write_batch(self, payload: bytes) -> None:
-        batch = bson.decode(payload, _RAW_OPTIONS)
-        for op in batch["ops"]:
-            db, name = split_namespace(op["ns"])
-            coll = self.collection(db, name)
-            if coll is None:
-                coll = self._apply_create(
-                    {"ns": op["ns"], "options": {}, "uuid": Binary(uuid_module.uuid4().bytes, 4)}
-                )
-            put = op.get("put")
-            if put is not None:
-                raw = put.raw
-                coll.put(hash_key(decode_document(raw)["_id"]), raw)
+        """The restart hot path: ``iter_write_ops`` walks the bytes, decoding only each ``_id``."""
+        coll: Collection | None = None
+        coll_ns = None
+        for ns, raw, id_value in iter_write_ops(payload):
+            if ns != coll_ns:
+                coll = self.collection(*split_namespace(ns))
+                if coll is None:
+                    coll = self._apply_create(
+                        {"ns": ns, "options": {}, "uuid": Binary(uuid_module.uuid4().bytes, 4)}
+                    )
+                coll_ns = ns
+            assert coll is not None
+            if raw is not None:
+                coll.put(hash_key(id_value), raw)
             else:
-                coll.remove(hash_key(decode_document(op.raw)["del"]))
+                coll.remove(hash_key(id_value))
 
     def _apply_create(self, payload: dict[str, Any]) -> Collection:
         db, name = split_namespace(payload["ns"])
