@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-import pytest
 from bson.decimal128 import Decimal128
 
 D = datetime.datetime

@@ -18,7 +18,7 @@ from docdb.engine.expressions.core import (
     is_constant,
     type_name,
 )
-from docdb.errors import MongoError
+from docdb.errors import ErrorCode, MongoError
 
 
 class GroupSpec:
@@ -233,7 +233,9 @@ def _bucket_auto(spec: Any, sctx: StageContext) -> StageFn:
             40243, f"The $bucketAuto 'buckets' field must be greater than 0, but found: {buckets}"
         )
     if "granularity" in spec:
-        raise MongoError(238, "$bucketAuto 'granularity' is not supported by this server")
+        raise MongoError(
+            ErrorCode.NotImplemented, "$bucketAuto 'granularity' is not supported by this server"
+        )
     group_by = spec["groupBy"]
     if not (isinstance(group_by, str) and group_by.startswith("$")) and not isinstance(group_by, dict):
         raise MongoError(
