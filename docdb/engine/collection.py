@@ -17,6 +17,8 @@ from docdb.bson_codec import decode_document
 from docdb.engine.bson_order import hash_key
 from docdb.engine.indexing.index import Index
 from docdb.engine.indexing.spec import ID_INDEX_SPEC
+from docdb.engine.key_format import duplicate_key_message
+from docdb.errors import ErrorCode, MongoError
 
 ID_ENTRY_BYTES_ESTIMATE = 32  # one ``docs`` dict slot: the reported size of an ``_id_`` index entry
 
@@ -96,8 +98,29 @@ class Collection:
         return self._id_index
 
     def build_index(self, index: Index) -> None:
-        """Fill ``index`` from every document with one sort; raises (leaving it unbuilt) on a bad one."""
-        index.build((key, decode_document(raw)) for key, raw in list(self.docs.items()))
+        """Fill ``index`` from every document with one sort; raises (leaving it unbuilt and empty) on a
+        document it cannot index or, for a unique index, on the first duplicate key."""
+        try:
+            index.build((key, decode_document(raw)) for key, raw in list(self.docs.items()))
+            if index.unique:
+                self._check_unique(index)
+        except BaseException:
+            index.clear()
+            raise
+
+    def _check_unique(self, index: Index) -> None:
+        duplicate = index.first_duplicate()
+        if duplicate is None:
+            return
+        key, hk = duplicate
+        doc = decode_document(self.docs[hk])
+        key_value = index.maker.key_values(doc, key)
+        raise MongoError(
+            ErrorCode.DuplicateKey,
+            duplicate_key_message(self.ns, index.name, key_value),
+            keyPattern=dict(index.key_pattern),
+            keyValue=key_value,
+        )
 
     def build_pending_indexes(self) -> None:
         """Build the indexes replay left empty: one sort each, after all documents are loaded."""

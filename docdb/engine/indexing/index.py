@@ -105,6 +105,22 @@ class Index:
         self._note_multikey(multikey)
         self.built = True
 
+    def clear(self) -> None:
+        self.entries = SortedList()
+        self.multikey = {}
+        self.built = False
+
+    def first_duplicate(self) -> tuple[tuple, Hashable] | None:
+        """``(key, hash key)`` of the first document whose key an earlier document already holds."""
+        width = len(self.fields)
+        previous = None
+        for entry in self.entries:
+            key = entry[:width]
+            if previous is not None and key == previous[:width] and entry[-1] != previous[-1]:
+                return key, entry[-1]
+            previous = entry
+        return None
+
     def add(self, hk: Hashable, doc: dict) -> None:
         keys, expanded = self.maker.keys(doc)
         if expanded:
