@@ -15,4 +15,5 @@ def duplicate_key_message(ns: str, index_name: str, key_value: dict[str, Any]) -
     >>> duplicate_key_message("test.c", "a_1", {"a": "x"})
     'E11000 duplicate key error collection: test.c index: a_1 dup key: { a: "x" }'
     """
-    return f"E11000 duplicate key error collection: {ns} index: {index_name} dup key: {format_value(key_value)}"
+    dup_key = format_value(key_value)
+    return f"E11000 duplicate key error collection: {ns} index: {index_name} dup key: {dup_key}"
