@@ -197,16 +197,22 @@ async def compact_online(catalog: Catalog) -> CompactionResult:
         error = StorageError(f"compaction could not reopen {writer.path}; restart the server: {exc}")
         log.critical("%s", error)
         writer.poison(error)
+        os.close(source_fd)
         raise error from exc
     finally:
-        if source_fd >= 0:
-            os.close(source_fd)
         target.close()
-    writer.retire()
     catalog.replace_writer(new_writer)
     pause = time.monotonic() - pause_started
+    # Off the loop: the last close of the replaced file frees its blocks, ~200 ms for a GB on ext4.
+    await asyncio.to_thread(_release_old, writer, source_fd)
     documents = sum(len(c.docs) for c in collections)
     return CompactionResult(old_size, target.size, documents, time.monotonic() - started, pause)
+
+
+def _release_old(writer: LogWriter, source_fd: int) -> None:
+    """Retire the old writer (resolving its waiters) and close the last descriptors of the old file."""
+    writer.retire()
+    os.close(source_fd)
 
 
 def _write_and_catch_up(
