@@ -101,7 +101,7 @@ class Collection:
         """Fill ``index`` from every document with one sort; raises (leaving it unbuilt and empty) on a
         document it cannot index or, for a unique index, on the first duplicate key."""
         try:
-            index.build((key, decode_document(raw)) for key, raw in list(self.docs.items()))
+            index.build(list(self.docs.items()))
             if index.unique:
                 self._check_unique(index)
         except BaseException:
@@ -127,7 +127,7 @@ class Collection:
         pending = [index for index in self.indexes.values() if not index.built]
         if not pending:
             return
-        docs = [(key, decode_document(raw)) for key, raw in self.docs.items()]
+        docs = list(self.docs.items())
         for index in pending:
             index.build(docs)
 

@@ -57,8 +57,11 @@ class Plan:
     id_value: Any = None
     stats: Stats = field(default_factory=Stats)
 
-    def run(self, coll: Collection | None, predicate: Callable[[dict], bool]) -> Iterator[tuple[bytes, dict]]:
-        """``(raw, decoded)`` of matching documents, in this plan's order."""
+    def run(
+        self, coll: Collection | None, predicate: Callable[[dict], bool], decode: bool = True
+    ) -> Iterator[tuple[bytes, Any]]:
+        """``(raw, decoded)`` of matching documents, in this plan's order. With ``decode`` False an index
+        scan whose bounds decide the filter yields ``(raw, None)``: nothing needs the decoded document."""
         stats = self.stats
         if coll is None or self.kind == "EOF":
             return
@@ -83,17 +86,18 @@ class Plan:
                     stats.n_returned += 1
                     yield raw, doc
             return
-        yield from self._index_scan(coll, predicate)
+        yield from self._index_scan(coll, predicate, decode)
 
     def _index_scan(
-        self, coll: Collection, predicate: Callable[[dict], bool]
-    ) -> Iterator[tuple[bytes, dict]]:
+        self, coll: Collection, predicate: Callable[[dict], bool], decode: bool
+    ) -> Iterator[tuple[bytes, Any]]:
         index = self.index
         assert index is not None
         index.accesses += 1
         stats = self.stats
         docs = coll.docs
         dedup = index.is_multikey
+        exact = not self.residual  # the bounds alone decide the filter: no need to run it
         seen: set[Hashable] = set()
         for start, end, checks in _scan_ranges(index, self.bounds, self.direction):
             stats.seeks += 1
@@ -113,8 +117,12 @@ class Plan:
                 if raw is None:
                     continue
                 stats.docs_examined += 1
+                if exact and not decode:
+                    stats.n_returned += 1
+                    yield raw, None
+                    continue
                 doc = decode_document(raw)
-                if predicate(doc):
+                if exact or predicate(doc):
                     stats.n_returned += 1
                     yield raw, doc
 

@@ -67,16 +67,18 @@ class FindRun:
     sorted_in_memory: bool
 
 
-def run_find(coll: Collection | None, spec: FindSpec) -> FindRun:
-    """Plan and run a find: matches after sort, skip and limit, as ``(raw, decoded)``."""
+def run_find(coll: Collection | None, spec: FindSpec, need_docs: bool = True) -> FindRun:
+    """Plan and run a find: matches after sort, skip and limit, as ``(raw, decoded)`` (decoded may be
+    None when ``need_docs`` is False and the plan never had to decode)."""
     predicate = compile_filter(spec.filter, variables=spec.variables)
     natural = _natural_direction(spec.sort)
     key = None if natural else compile_sort(spec.sort)
     hint = spec.hint if spec.hint not in (None, {}, "") or not natural else {"$natural": natural}
     plans = plan_query(coll, spec.filter, None if natural else spec.sort, hint)
     plan = plans.winner
-    rows_iter = plan.run(coll, predicate)
-    if key is None or plan.provides_sort:
+    sorts_in_memory = key is not None and not plan.provides_sort
+    rows_iter = plan.run(coll, predicate, need_docs or sorts_in_memory)
+    if not sorts_in_memory:
         out: list[tuple[bytes, dict[str, Any]]] = []
         wanted = spec.skip + spec.limit if spec.limit else None
         for item in rows_iter:
@@ -102,7 +104,7 @@ def find_documents(coll: Collection | None, spec: FindSpec) -> list[Any]:
         if spec.projection
         else None
     )
-    rows = ordered_matches(coll, spec)
+    rows = run_find(coll, spec, need_docs=project is not None).rows
     if project is None:
         return [RawBSONDocument(raw) for raw, _ in rows]
     return [project(doc) for _, doc in rows]

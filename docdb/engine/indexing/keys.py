@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable
 from itertools import product
 from typing import Any
 
-from docdb.engine.bson_order import MISSING, RANK_MISSING, hash_key, sort_key
+from docdb.engine.bson_order import MISSING, RANK_MISSING, RANK_NUMBER, RANK_STRING, hash_key, sort_key
 from docdb.errors import ErrorCode, MongoError
 
 NULL_KEY = sort_key(None)
@@ -143,6 +143,16 @@ def _walk(value: Any, parts: list[str], i: int, out: list[Any], arrays: list[str
     return True
 
 
+def fast_sort_key(value: Any) -> tuple:
+    """``sort_key`` with the common scalar types inlined (index builds call it once per document)."""
+    t = type(value)
+    if t is int:
+        return (RANK_NUMBER, 1, value)
+    if t is str:
+        return (RANK_STRING, value)
+    return sort_key(value)
+
+
 def component(value: Any) -> tuple:
     """The ascending key component of one indexed value (an empty array is ``undefined``)."""
     if isinstance(value, list) and not value:
@@ -179,7 +189,7 @@ class KeyMaker:
             if value is MISSING:
                 return ([], []) if self.sparse else ([(NULL_KEY,)], [])
             if not isinstance(value, list):
-                return [(sort_key(value),)], []
+                return [(fast_sort_key(value),)], []
         per_field = []
         expanded: list[tuple[str, str]] = []
         any_present = False
