@@ -78,10 +78,12 @@ class SnapshotFile:
             if coll.indexes:
                 payload = encode_document({"ns": coll.ns, "indexes": coll.indexes})
                 self._record(RecordType.CREATE_INDEXES, payload)
-            self._write_docs(coll.ns, coll.docs, progress)
+            self.write_documents(coll.ns, coll.docs, progress)
         self.flush()
 
-    def _write_docs(self, ns: str, docs: list[bytes], progress: Callable[[int], None] | None) -> None:
+    def write_documents(
+        self, ns: str, docs: list[bytes], progress: Callable[[int], None] | None = None
+    ) -> None:
         """``{ops: [{ns, put: doc}, ...]}`` records, assembled from the stored bytes without decoding."""
         ns_bytes = ns.encode()
         ns_element = b"\x02ns\x00" + _INT32.pack(len(ns_bytes) + 1) + ns_bytes + b"\x00\x03put\x00"
