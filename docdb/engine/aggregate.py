@@ -19,7 +19,7 @@ from bson.int64 import Int64
 from docdb.engine.aggregation.pipeline import compile_pipeline
 from docdb.engine.catalog import Catalog
 from docdb.engine.collection import Collection
-from docdb.engine.expressions.core import Scope, Variables, check_variable_name, compile_node
+from docdb.engine.query.let import evaluate_let
 from docdb.engine.writes import DocumentBatch, with_id_first
 from docdb.errors import MongoError
 
@@ -123,19 +123,6 @@ def _usage(spec: dict[str, Any], ops: int, since: datetime.datetime) -> dict[str
         "accesses": {"ops": Int64(ops), "since": since},
         "spec": spec,
     }
-
-
-def evaluate_let(variables: dict[str, Any] | None) -> dict[str, Any]:
-    """The command's ``let``: each value is an expression over no document (``$$NOW`` is allowed).
-
-    >>> evaluate_let({"x": {"$add": [1, 2]}, "s": "$$NOW"})["x"]
-    3
-    """
-    values: dict[str, Any] = {}
-    for name, spec in (variables or {}).items():
-        check_variable_name(name)
-        values[name] = compile_node(spec, Scope(frozenset(values)))({}, Variables({}, dict(values)))
-    return values
 
 
 def run_aggregate(

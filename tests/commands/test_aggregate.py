@@ -392,3 +392,36 @@ def test_coll_stats_and_index_stats(db):
     assert list(index) == ["name", "key", "host", "accesses", "spec"]
     assert index["spec"] == {"v": 2, "key": {"_id": 1}, "name": "_id_"}
     assert index["host"] == stats["host"]
+
+
+def test_let_variables_reach_expr_nested_in_match(db):
+    db.c.insert_many([{"_id": 1, "a": 1}, {"_id": 2, "a": 2}, {"_id": 3, "a": 3}])
+    pipeline = [{"$match": {"$or": [{"$expr": {"$eq": ["$a", "$$x"]}}, {"_id": 3}]}}]
+    out = list(db.c.aggregate(pipeline, let={"x": {"$add": [1, 1]}}))
+    assert out == [{"_id": 2, "a": 2}, {"_id": 3, "a": 3}]
+
+
+def test_lookup_pipeline_let_reaches_nested_expr(db):
+    db.orders.insert_many([{"_id": 1, "item": "tea", "qty": 5}, {"_id": 2, "item": "tea", "qty": 1}])
+    db.stock.insert_many([{"_id": "s1", "item": "tea", "have": 3}])
+    pipeline = [
+        {
+            "$lookup": {
+                "from": "stock",
+                "let": {"want": "$qty", "it": "$item"},
+                "pipeline": [
+                    {
+                        "$match": {
+                            "$and": [
+                                {"$expr": {"$eq": ["$item", "$$it"]}},
+                                {"$expr": {"$gte": ["$have", "$$want"]}},
+                            ]
+                        }
+                    }
+                ],
+                "as": "enough",
+            }
+        },
+        {"$project": {"n": {"$size": "$enough"}}},
+    ]
+    assert list(db.orders.aggregate(pipeline)) == [{"_id": 1, "n": 0}, {"_id": 2, "n": 1}]

@@ -13,44 +13,25 @@ from docdb.engine.aggregation.pipeline import StageContext, StageFn, register_st
 from docdb.engine.aggregation.shaping import AddFields, Projection
 from docdb.engine.aggregation.sorting import compile_sort_key
 from docdb.engine.expressions.core import MISSING, Variables, compile_node, show, type_name
-from docdb.engine.expressions.logic import truthy
 from docdb.engine.expressions.numeric import as_int, num_kind
-from docdb.engine.matcher import compile_filter
+from docdb.engine.matcher import compile_filter, compile_filter_scoped
 from docdb.errors import ErrorCode, MongoError
-
-
-def compile_match(spec: Any, sctx: StageContext) -> Any:
-    """A predicate ``(doc, vars) -> bool``. Top-level ``$expr`` is evaluated here so it can see ``let``
-    variables; the rest goes to the shared query matcher."""
-    if not isinstance(spec, dict):
-        raise MongoError(15959, "the match filter must be an expression in an object")
-    rest = {k: v for k, v in spec.items() if k != "$expr"}
-    predicate = compile_filter(rest) if rest else None
-    expr = compile_node(spec["$expr"], sctx.scope) if "$expr" in spec else None
-    if expr is None:
-        assert predicate is not None
-        return lambda doc, v: predicate(doc)
-
-    def match(doc: dict, v: Variables) -> bool:
-        if predicate is not None and not predicate(doc):
-            return False
-        v.root = doc
-        return truthy(expr(doc, v))
-
-    return match
 
 
 @register_stage("$match")
 def _match(spec: Any, sctx: StageContext) -> StageFn:
-    if isinstance(spec, dict) and "$expr" not in spec:
+    """With no variables in scope the shared matcher runs as is; otherwise (command ``let``, a ``$lookup``
+    pipeline's ``let``) it reads the run's current values, wherever ``$expr`` sits in the filter."""
+    if not isinstance(spec, dict):
+        raise MongoError(15959, "the match filter must be an expression in an object")
+    if not sctx.scope.names:
         predicate = compile_filter(spec)
         return lambda docs, v: filter(predicate, docs)
-    match = compile_match(spec, sctx)
+    match = compile_filter_scoped(spec, sctx.scope.names)
 
     def run(docs: Iterable[dict], v: Variables) -> Iterator[dict]:
-        local = v.with_root(None)
         for doc in docs:
-            if match(doc, local):
+            if match(doc, v):
                 yield doc
 
     return run
