@@ -146,8 +146,8 @@ class MongoProtocol(asyncio.Protocol):
                 reply = MongoError(40571, "OP_MSG requests require a $db argument").to_document()
             else:
                 reply = run_command(ctx, body)
-            if ctx.wait_lsn is not None and reply.get("ok"):
-                self._wait_then_reply(ctx.wait_lsn, request, reply, message.more_to_come)
+            if reply.get("ok") and (ctx.wait_lsn is not None or ctx.pending is not None):
+                self._wait_then_reply(ctx, request, reply, message.more_to_come)
             elif not message.more_to_come:
                 self._send(request, encode_op_msg(reply, next(_request_ids), request.header.request_id))
             return
@@ -184,21 +184,31 @@ class MongoProtocol(asyncio.Protocol):
             frame = compress_frame(frame, request.compressor_id)
         self.transport.write(frame)
 
-    def _wait_then_reply(self, lsn: int, request: Request, reply: dict[str, Any], no_reply: bool) -> None:
-        """Hold this connection until the fsync covering ``lsn`` is done, then reply and go on."""
+    def _wait_then_reply(
+        self, ctx: CommandContext, request: Request, reply: dict[str, Any], no_reply: bool
+    ) -> None:
+        """Hold this connection until what the command waits for is done, then reply and go on."""
         writer = self.state.catalog.writer
-        if writer is None:
+        if ctx.pending is not None:
+            future: asyncio.Future[Any] = ctx.pending
+        elif writer is not None and ctx.wait_lsn is not None:
+            future = asyncio.wrap_future(writer.wait_durable(ctx.wait_lsn))
+        else:
             if not no_reply:
                 self._send(request, encode_op_msg(reply, next(_request_ids), request.header.request_id))
             return
         self.busy = True
-        future = asyncio.wrap_future(writer.wait_durable(lsn))
 
-        def done(fut: asyncio.Future[None]) -> None:
+        def done(fut: asyncio.Future[Any]) -> None:
             self.busy = False
             body = reply
-            if fut.exception() is not None:
-                body = MongoError(ErrorCode.InternalError, f"fsync failed: {fut.exception()}").to_document()
+            error = fut.exception()
+            if isinstance(error, MongoError):
+                body = error.to_document()
+            elif error is not None:
+                body = MongoError(ErrorCode.InternalError, f"{type(error).__name__}: {error}").to_document()
+            elif ctx.finish is not None:
+                body = {**ctx.finish(fut.result()), "ok": 1.0}
             if not no_reply:
                 self._send(request, encode_op_msg(body, next(_request_ids), request.header.request_id))
             self._drain()

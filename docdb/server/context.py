@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,12 +53,19 @@ class ConnectionInfo:
 
 @dataclass(slots=True)
 class CommandContext:
-    """One command's view. ``wait_lsn`` is set by write handlers that must wait for an fsync (j:true)."""
+    """One command's view.
+
+    A handler whose reply must wait sets ``wait_lsn`` (the reply goes out after the fsync covering that log
+    position: j:true, w:"majority", fsync) or ``pending`` (an asyncio future, e.g. a compaction; its result
+    goes through ``finish`` to become the reply body). The connection waits without blocking the loop.
+    """
 
     state: ServerState
     db: str
     connection: ConnectionInfo
     wait_lsn: int | None = None
+    pending: asyncio.Future[Any] | None = None
+    finish: Callable[[Any], dict[str, Any]] | None = None
 
     @property
     def catalog(self) -> Catalog:

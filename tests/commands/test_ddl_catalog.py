@@ -125,13 +125,3 @@ def test_list_indexes_has_the_id_index(db):
         db.command("listIndexes", "missing")
     assert exc.value.code == 26
     assert list(db.missing.list_indexes()) == []  # PyMongo turns NamespaceNotFound into an empty list
-
-
-def test_secondary_indexes_are_not_implemented_yet(db):
-    with pytest.raises(OperationFailure) as exc:
-        db.a.create_index("x")
-    assert exc.value.code == 238
-    db.a.insert_one({})
-    with pytest.raises(OperationFailure) as exc:
-        db.a.drop_index("_id_")
-    assert exc.value.code == 72

@@ -102,21 +102,21 @@ def fsync(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 
 @command("compact")
 def compact(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """Start an online compaction of the data file and reply at once.
+    """Compact the data file online and reply, as mongod does, once it is done, with ``bytesFreed``.
 
-    All collections share one log, so compacting one compacts them all. Unlike mongod the reply does not
-    wait for the end (connections only wait on fsyncs); ``bytesFreed`` is the estimate of dead bytes
-    the compaction removes, and serverStatus ``docdb.compaction`` reports progress and the outcome.
+    All collections share one log, so compacting one compacts them all; other connections keep being
+    served meanwhile (only this one waits).
     """
     name = cmd["compact"]
     if not isinstance(name, str):
         raise MongoError(ErrorCode.TypeMismatch, f"collection name has invalid type {type(name).__name__}")
     if ctx.catalog.collection(ctx.db, name) is None:
         raise MongoError(ErrorCode.NamespaceNotFound, "collection does not exist")
-    freed = dead_bytes(ctx.catalog)
-    if ctx.catalog.writer is not None and freed > 0:
-        Compactor.of(ctx.catalog).start()
-    return {"bytesFreed": freed}
+    if ctx.catalog.writer is None or dead_bytes(ctx.catalog) == 0:
+        return {"bytesFreed": 0}
+    ctx.pending = Compactor.of(ctx.catalog).start()
+    ctx.finish = lambda result: {"bytesFreed": result.bytes_freed}
+    return {}
 
 
 def _storage_status(catalog: Catalog) -> dict[str, Any]:
