@@ -21,7 +21,7 @@ from docdb.engine.bson_order import hash_key
 from docdb.engine.collection import Collection
 from docdb.engine.indexing.bounds import FULL, FilterAnalysis, Interval, analyze_filter
 from docdb.engine.indexing.index import Index
-from docdb.engine.indexing.keys import HIGH, Desc
+from docdb.engine.indexing.keys import HIGH, Desc, flat, split_key
 from docdb.engine.indexing.spec import direction
 from docdb.engine.matcher import compile_filter
 from docdb.errors import ErrorCode, MongoError
@@ -97,16 +97,17 @@ class Plan:
         stats = self.stats
         docs = coll.docs
         dedup = index.is_multikey
+        width = len(index.fields)
         exact = not self.residual  # the bounds alone decide the filter: no need to run it
         seen: set[Hashable] = set()
         for start, end, checks in _scan_ranges(index, self.bounds, self.direction):
             stats.seeks += 1
             for entry in index.scan(start, end, self.direction < 0):
                 stats.keys_examined += 1
-                if checks and not all(
-                    any(iv.contains(_asc(entry[pos])) for iv in ivs) for pos, ivs in checks
-                ):
-                    continue
+                if checks:
+                    comps = split_key(entry, width)[0]
+                    if not all(any(iv.contains(_asc(comps[pos])) for iv in ivs) for pos, ivs in checks):
+                        continue
                 hk = entry[-1]
                 if dedup:
                     if hk in seen:
@@ -162,10 +163,11 @@ def _scan_ranges(
     )
     checks = [(pos, bounds[pos]) for pos in range(range_pos + 1, n) if bounds[pos] != [FULL]]
     out = []
-    for prefix in product(*prefixes_per_field):
+    for combo in product(*prefixes_per_field):
+        prefix = sum((flat(c) for c in combo), ())
         for low, low_incl, high, high_incl in ranges:
-            start = prefix + ((low,) if low_incl else (low, HIGH))
-            end = prefix + ((high, HIGH) if high_incl else (high,))
+            start = prefix + (flat(low) if low_incl else flat(low) + (HIGH,))
+            end = prefix + (flat(high) + (HIGH,) if high_incl else flat(high))
             out.append((start, end, checks))
     if direction < 0:
         out.reverse()

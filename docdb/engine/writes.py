@@ -430,7 +430,7 @@ def expired_documents(coll: Collection, now_ms: int) -> list[dict[str, Any]]:
         if index.maker.descending[0]:
             entries = index.scan((Desc(cutoff), HIGH), (Desc((RANK_DATE,)), HIGH), False)
         else:
-            entries = index.scan(((RANK_DATE,),), (cutoff,), False)
+            entries = index.scan((RANK_DATE,), cutoff, False)
         for entry in list(entries):
             if entry[-1] in found:
                 continue

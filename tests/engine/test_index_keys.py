@@ -9,7 +9,7 @@ from bson.int64 import Int64
 from docdb.engine.bson_order import sort_key
 from docdb.engine.indexing.bounds import analyze_filter
 from docdb.engine.indexing.index import Index
-from docdb.engine.indexing.keys import Desc, KeyMaker
+from docdb.engine.indexing.keys import Desc, KeyMaker, split_key
 from docdb.engine.indexing.spec import default_name, find_conflict, parse_index_spec
 from docdb.engine.matcher import compile_filter
 from docdb.errors import MongoError
@@ -25,12 +25,12 @@ def _keys(fields, doc, *, desc=None, sparse=False, partial=None):
 @pytest.mark.parametrize(
     ("doc", "expected"),
     [
-        pytest.param({"a": 1}, [(sort_key(1),)], id="scalar"),
-        pytest.param({}, [(sort_key(None),)], id="missing-is-null"),
-        pytest.param({"a": None}, [(sort_key(None),)], id="null"),
-        pytest.param({"a": [3, 1, 3]}, [(sort_key(3),), (sort_key(1),)], id="array-distinct-elements"),
-        pytest.param({"a": []}, [((0,),)], id="empty-array-is-undefined"),
-        pytest.param({"a": [[1], 2]}, [(sort_key([1]),), (sort_key(2),)], id="nested-array-whole"),
+        pytest.param({"a": 1}, [sort_key(1)], id="scalar"),
+        pytest.param({}, [sort_key(None)], id="missing-is-null"),
+        pytest.param({"a": None}, [sort_key(None)], id="null"),
+        pytest.param({"a": [3, 1, 3]}, [sort_key(3), sort_key(1)], id="array-distinct-elements"),
+        pytest.param({"a": []}, [(0,)], id="empty-array-is-undefined"),
+        pytest.param({"a": [[1], 2]}, [sort_key([1]), sort_key(2)], id="nested-array-whole"),
     ],
 )
 def test_single_field_keys(doc, expected):
@@ -38,7 +38,7 @@ def test_single_field_keys(doc, expected):
 
 
 def test_dotted_paths_through_arrays_of_documents():
-    assert _keys(["a.b"], {"a": [{"b": 1}, {"c": 2}, 5]}) == [(sort_key(1),), (sort_key(None),)]
+    assert _keys(["a.b"], {"a": [{"b": 1}, {"c": 2}, 5]}) == [sort_key(1), sort_key(None)]
 
 
 def test_numbers_of_every_type_make_the_same_key():
@@ -48,7 +48,7 @@ def test_numbers_of_every_type_make_the_same_key():
 
 def test_sparse_and_partial_skip_documents():
     assert _keys(["a"], {"b": 1}, sparse=True) == []
-    assert _keys(["a", "b"], {"b": 1}, sparse=True) == [(sort_key(None), sort_key(1))]
+    assert _keys(["a", "b"], {"b": 1}, sparse=True) == [sort_key(None) + sort_key(1)]
     assert _keys(["a"], {"a": 1, "live": False}, partial={"live": True}) == []
 
 
@@ -57,6 +57,12 @@ def test_parallel_arrays_are_refused():
         _keys(["a", "b"], {"a": [1], "b": [2]})
     assert (exc.value.code, exc.value.errmsg) == (171, "cannot index parallel arrays [b] [a]")
     assert len(_keys(["a.x", "a.y"], {"a": [{"x": 1, "y": 2}]})) == 1
+
+
+def test_flat_keys_split_back_into_components():
+    key = _keys(["a", "b", "c"], {"a": "x", "b": 2, "c": 1}, desc=[False, True, False])[0]
+    assert key[:2] == (15, "x") and key[2] == Desc(sort_key(2)) and key[3:] == sort_key(1)
+    assert split_key(key + ("tail",), 3) == ([sort_key("x"), Desc(sort_key(2)), sort_key(1)], 6)
 
 
 def test_descending_components_reverse_the_order():
@@ -69,10 +75,10 @@ def test_index_add_remove_and_owners():
     index.build([])
     index.add("k1", {"_id": 1, "a": [1, 2]})
     index.add("k2", {"_id": 2, "a": 2})
-    assert sorted(index.owners((sort_key(2),))) == ["k1", "k2"]
+    assert sorted(index.owners(sort_key(2))) == ["k1", "k2"]
     assert index.is_multikey
     index.remove("k1", {"_id": 1, "a": [1, 2]})
-    assert list(index.owners((sort_key(2),))) == ["k2"]
+    assert list(index.owners(sort_key(2))) == ["k2"]
     assert len(index) == 1
 
 

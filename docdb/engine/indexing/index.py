@@ -1,4 +1,4 @@
-"""One secondary index: a sorted list of ``(c1, …, cn, id_sort_key, id_hash_key)`` entries.
+"""One secondary index: a sorted list of flat ``key + id sort key + (id hash key,)`` entries (see keys.py).
 
 The entry's last item is the document's key in ``Collection.docs``, so a scan fetches by a dict lookup.
 The ``_id`` sort key breaks ties, so entries are unique and a document's entries can be removed exactly.
@@ -15,7 +15,7 @@ import bson
 from sortedcontainers import SortedList
 
 from docdb.bson_codec import CODEC_OPTIONS
-from docdb.engine.indexing.keys import HIGH, KeyMaker, fast_sort_key
+from docdb.engine.indexing.keys import HIGH, KeyMaker, fast_sort_key, split_key
 from docdb.engine.indexing.spec import direction, same_key
 from docdb.engine.matcher import compile_filter
 
@@ -102,7 +102,7 @@ class Index:
                     continue
                 if expanded:
                     multikey.extend(expanded)
-                tail = (fast_sort_key(doc["_id"]), hk)
+                tail = fast_sort_key(doc["_id"]) + (hk,)
                 for key in keys:
                     append(key + tail)
         self.entries = SortedList(entries)
@@ -117,13 +117,14 @@ class Index:
 
     def first_duplicate(self) -> tuple[tuple, Hashable] | None:
         """``(key, hash key)`` of the first document whose key an earlier document already holds."""
-        width = len(self.fields)
-        previous = None
+        n = len(self.fields)
+        previous_key: tuple | None = None
+        previous_owner: Hashable = None
         for entry in self.entries:
-            key = entry[:width]
-            if previous is not None and key == previous[:width] and entry[-1] != previous[-1]:
+            key = entry[: split_key(entry, n)[1]]
+            if key == previous_key and entry[-1] != previous_owner:
                 return key, entry[-1]
-            previous = entry
+            previous_key, previous_owner = key, entry[-1]
         return None
 
     def add(self, hk: Hashable, doc: dict) -> None:
@@ -131,14 +132,14 @@ class Index:
         if expanded:
             self._note_multikey(expanded)
         if keys:
-            tail = (fast_sort_key(doc["_id"]), hk)
+            tail = fast_sort_key(doc["_id"]) + (hk,)
             for key in keys:
                 self.entries.add(key + tail)
 
     def remove(self, hk: Hashable, doc: dict) -> None:
         keys, _ = self.maker.keys(doc)
         if keys:
-            tail = (fast_sort_key(doc["_id"]), hk)
+            tail = fast_sort_key(doc["_id"]) + (hk,)
             for key in keys:
                 self.entries.discard(key + tail)
 
@@ -160,5 +161,6 @@ class Index:
 
 BUILD_CHUNK = 10_000  # documents decoded per ``bson.decode_all`` call while building
 
-# Measured by bench/bench_indexes.py for a one-field int index over ObjectId _ids (tuples and their keys).
-ENTRY_BYTES_ESTIMATE = 200
+# One flat tuple per entry (a one-field number key over an int _id: 7 slots) plus the list's pointer;
+# bench/bench_indexes.py reports the measured RSS growth per entry.
+ENTRY_BYTES_ESTIMATE = 120
