@@ -294,6 +294,13 @@ def _find_hinted(coll: Collection, hint: Any) -> Index | None:
     return found
 
 
+def validate_hint(coll: Collection | None, hint: Any) -> None:
+    """Raise BadValue 2 as mongod does when ``hint`` (a name or key pattern) names no usable index."""
+    if coll is None or hint in (None, {}, "") or is_natural_hint(hint):
+        return
+    _find_hinted(coll, hint)
+
+
 def is_natural_hint(hint: Any) -> bool:
     return isinstance(hint, dict) and list(hint) == ["$natural"]
 

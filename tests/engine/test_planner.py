@@ -11,7 +11,8 @@ from bson.int64 import Int64
 
 from docdb.engine.catalog import Catalog
 from docdb.engine.indexing.spec import parse_index_spec
-from docdb.engine.planner import plan_query
+from docdb.engine.indexing.stats import index_stats
+from docdb.engine.planner import plan_query, validate_hint
 from docdb.engine.reads import FindSpec, run_find
 from docdb.engine.sort import compile_sort
 from docdb.engine.writes import insert_documents
@@ -123,3 +124,17 @@ def test_sorted_index_scan_stops_at_the_limit():
     run = run_find(catalog.collection("db", "c"), FindSpec({}, sort={"b": 1}, limit=3))
     assert not run.sorted_in_memory
     assert run.plans.winner.stats.docs_examined == 3
+
+
+def test_validate_hint_and_index_stats():
+    catalog = _catalog([{"key": {"a": 1}}])
+    coll = catalog.collection("db", "c")
+    validate_hint(coll, "i0")
+    validate_hint(coll, {"_id": 1})
+    validate_hint(None, "anything")  # a missing collection has nothing to check against
+    with pytest.raises(MongoError) as exc:
+        validate_hint(coll, {"zz": 1})
+    assert exc.value.code == 2
+    run_find(coll, FindSpec({"a": 1}))
+    stats = index_stats(coll, "host:1")
+    assert [(s["name"], int(s["accesses"]["ops"])) for s in stats] == [("_id_", 0), ("i0", 1)]
