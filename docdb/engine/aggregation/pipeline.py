@@ -178,6 +178,7 @@ def _check_collectionless(names: list[str]) -> None:
 
 from docdb.engine.aggregation import (  # noqa: E402,F401  (stage families register themselves)
     stages_basic,
+    stages_bucket_auto,
     stages_fill,
     stages_group,
     stages_join,

@@ -1,14 +1,13 @@
-"""Grouping stages: $group, $bucket, $bucketAuto, $sortByCount."""
+"""Grouping stages: $group, $bucket, $sortByCount ($bucketAuto has its own module)."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from docdb.engine.aggregation.accumulators import Sum, compile_accumulator
 from docdb.engine.aggregation.pipeline import StageContext, StageFn, register_stage
-from docdb.engine.bson_order import compare, hash_key
+from docdb.engine.bson_order import compare, hash_key, type_rank
 from docdb.engine.expressions.core import (
     MISSING,
     Evaluator,
@@ -18,7 +17,7 @@ from docdb.engine.expressions.core import (
     is_constant,
     type_name,
 )
-from docdb.errors import ErrorCode, MongoError
+from docdb.errors import MongoError
 
 
 class GroupSpec:
@@ -155,7 +154,7 @@ def _bucket(spec: Any, sctx: StageContext) -> StageFn:
             f"{len(boundaries)} value(s).",
         )
     for low, high in zip(boundaries, boundaries[1:], strict=False):
-        if _rank(low) != _rank(high):
+        if type_rank(low) != type_rank(high):
             raise MongoError(
                 40193, "All values in the the 'boundaries' option to $bucket must have the same type."
             )
@@ -200,85 +199,6 @@ def _bucket(spec: Any, sctx: StageContext) -> StageFn:
         for key, states in groups.values():
             rows.append({"_id": key, **group_spec.results(states)})
         return iter(rows)
-
-    return run
-
-
-def _rank(value: Any) -> int:
-    from docdb.engine.bson_order import type_rank
-
-    return type_rank(value)
-
-
-@register_stage("$bucketAuto")
-def _bucket_auto(spec: Any, sctx: StageContext) -> StageFn:
-    if not isinstance(spec, dict):
-        raise MongoError(
-            40240, f"The argument to $bucketAuto must be an object, but found type: {type_name(spec)}."
-        )
-    for key in spec:
-        if key not in ("groupBy", "buckets", "output", "granularity"):
-            raise MongoError(40245, f"Unrecognized option to $bucketAuto: {key}.")
-    if "groupBy" not in spec or "buckets" not in spec:
-        raise MongoError(40246, "$bucketAuto requires 'groupBy' and 'buckets' to be specified")
-    buckets = spec["buckets"]
-    if isinstance(buckets, bool) or not isinstance(buckets, (int, float)) or int(buckets) != buckets:
-        raise MongoError(
-            40241,
-            f"The $bucketAuto 'buckets' field must be a numeric value, but found type: {type_name(buckets)}",
-        )
-    buckets = int(buckets)
-    if buckets <= 0:
-        raise MongoError(
-            40243, f"The $bucketAuto 'buckets' field must be greater than 0, but found: {buckets}"
-        )
-    if "granularity" in spec:
-        raise MongoError(
-            ErrorCode.NotImplemented, "$bucketAuto 'granularity' is not supported by this server"
-        )
-    group_by = spec["groupBy"]
-    if not (isinstance(group_by, str) and group_by.startswith("$")) and not isinstance(group_by, dict):
-        raise MongoError(
-            40239,
-            "The $bucketAuto 'groupBy' field must be defined as a $-prefixed path or an expression object",
-        )
-    output = spec.get("output", {"count": {"$sum": 1}})
-    if not isinstance(output, dict):
-        raise MongoError(
-            40244, f"The $bucketAuto 'output' field must be an object, but found type: {type_name(output)}."
-        )
-    group_spec = GroupSpec(output, sctx.scope)
-    value_fn = compile_node(group_by, sctx.scope)
-
-    def run(docs: Iterable[dict], v: Variables) -> Iterator[dict]:
-        local = v.with_root(None)
-        pairs = []
-        for doc in docs:
-            local.root = doc
-            value = value_fn(doc, local)
-            pairs.append((None if value is MISSING else value, doc))
-        pairs.sort(key=functools.cmp_to_key(lambda a, b: compare(a[0], b[0])))
-        if not pairs:
-            return
-        size = max(1, round(len(pairs) / buckets))
-        rows = []
-        i = 0
-        while i < len(pairs):
-            j = min(len(pairs), i + size)
-            while j < len(pairs) and compare(pairs[j][0], pairs[j - 1][0]) == 0:
-                j += 1
-            if len(rows) == buckets - 1:
-                j = len(pairs)
-            rows.append(pairs[i:j])
-            i = j
-        for index, chunk in enumerate(rows):
-            states = group_spec.new_states()
-            for _value, doc in chunk:
-                local.root = doc
-                for state, arg in zip(states, group_spec.args, strict=True):
-                    state.add(arg(doc, local))
-            upper = rows[index + 1][0][0] if index + 1 < len(rows) else chunk[-1][0]
-            yield {"_id": {"min": chunk[0][0], "max": upper}, **group_spec.results(states)}
 
     return run
 
