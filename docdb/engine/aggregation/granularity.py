@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import decimal
 import math
+from collections.abc import Callable
 from typing import Any
 
 from bson.decimal128 import Decimal128
@@ -112,27 +113,20 @@ class PreferredNumbers:
 
     def round_up(self, value: Any) -> Any:
         """The smallest scaled series value strictly greater than ``value`` (zero stays as it is)."""
-        _check(value, self._CODES)
-        if to_float(value) == 0.0 or _infinite(value):
-            return value
-        if num_kind(value) == DECIMAL:
-            with decimal.localcontext(DEC_CTX):
-                return Decimal128(
-                    DEC_CTX.create_decimal(self._round_up(value.to_decimal(), self.decimal_series))
-                )
-        return self._round_up(float(value), self.series)
+        return self._round(value, self._round_up)
 
     def round_down(self, value: Any) -> Any:
         """The largest scaled series value strictly less than ``value`` (zero stays as it is)."""
+        return self._round(value, self._round_down)
+
+    def _round(self, value: Any, step: Callable[[Any, tuple], Any]) -> Any:
         _check(value, self._CODES)
         if to_float(value) == 0.0 or _infinite(value):
             return value
         if num_kind(value) == DECIMAL:
             with decimal.localcontext(DEC_CTX):
-                return Decimal128(
-                    DEC_CTX.create_decimal(self._round_down(value.to_decimal(), self.decimal_series))
-                )
-        return self._round_down(float(value), self.series)
+                return Decimal128(DEC_CTX.create_decimal(step(value.to_decimal(), self.decimal_series)))
+        return step(float(value), self.series)
 
     @staticmethod
     def _round_up(number: Any, series: tuple) -> Any:

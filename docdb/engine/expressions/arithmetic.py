@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import decimal
 import math
+from collections.abc import Callable
 from typing import Any
 
 from docdb.engine.expressions.core import MISSING, simple, type_name
@@ -233,28 +234,19 @@ def _safe_log(x: float) -> float:
     return math.log(x) if x != math.inf else math.inf
 
 
-def _ln_dec(d: decimal.Decimal) -> decimal.Decimal:
-    with decimal.localcontext() as ctx:
-        ctx.prec = 34
-        return d.ln()
+_PREC34 = decimal.Context(prec=34)
 
 
-def _log10_dec(d: decimal.Decimal) -> decimal.Decimal:
-    with decimal.localcontext() as ctx:
-        ctx.prec = 34
-        return d.log10()
+def _decimal_fn(method: str) -> Callable[[decimal.Decimal], decimal.Decimal]:
+    """A ``Decimal`` method (``ln``, ``log10``, ``exp``, ``sqrt``) computed to decimal128's 34 digits.
+
+    >>> _decimal_fn("sqrt")(decimal.Decimal(2))
+    Decimal('1.414213562373095048801688724209698')
+    """
+    return lambda d: getattr(d, method)(context=_PREC34)
 
 
-def _exp_dec(d: decimal.Decimal) -> decimal.Decimal:
-    with decimal.localcontext() as ctx:
-        ctx.prec = 34
-        return d.exp()
-
-
-def _sqrt_dec(d: decimal.Decimal) -> decimal.Decimal:
-    with decimal.localcontext() as ctx:
-        ctx.prec = 34
-        return d.sqrt()
+_ln_dec = _decimal_fn("ln")
 
 
 def _exp_float(x: float) -> float:
@@ -382,7 +374,7 @@ simple("$abs", abs_, 1)
 simple("$add", add, 0, None)
 simple("$ceil", _rounder("$ceil", decimal.ROUND_CEILING, math.ceil), 1)
 simple("$divide", divide, 2)
-simple("$exp", _float_fn("$exp", _dec_or(_exp_float, _exp_dec), lambda x: True, None), 1)
+simple("$exp", _float_fn("$exp", _dec_or(_exp_float, _decimal_fn("exp")), lambda x: True, None), 1)
 simple("$floor", _rounder("$floor", decimal.ROUND_FLOOR, math.floor), 1)
 simple(
     "$ln",
@@ -399,7 +391,7 @@ simple(
     "$log10",
     _float_fn(
         "$log10",
-        _dec_or(lambda x: math.log10(x) if x != math.inf else x, _log10_dec),
+        _dec_or(lambda x: math.log10(x) if x != math.inf else x, _decimal_fn("log10")),
         lambda x: x > 0,
         lambda v: MongoError(28761, f"$log10's argument must be a positive number, but {v} was passed"),
     ),
@@ -413,7 +405,7 @@ simple(
     "$sqrt",
     _float_fn(
         "$sqrt",
-        _dec_or(math.sqrt, _sqrt_dec),
+        _dec_or(math.sqrt, _decimal_fn("sqrt")),
         lambda x: x >= 0,
         lambda v: MongoError(28714, "$sqrt's argument must be greater than or equal to 0"),
     ),
