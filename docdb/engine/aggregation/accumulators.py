@@ -14,7 +14,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from docdb.engine.bson_order import compare, hash_key, sort_key
+from docdb.engine.aggregation.sorting import compile_sort_key
+from docdb.engine.bson_order import compare, hash_key
 from docdb.engine.expressions.core import MISSING, Evaluator, Scope, compile_node, is_constant
 from docdb.engine.expressions.numeric import (
     DECIMAL,
@@ -27,6 +28,7 @@ from docdb.engine.expressions.numeric import (
     to_float,
 )
 from docdb.engine.expressions.objects import check_n
+from docdb.engine.sort import Descending
 from docdb.errors import MongoError
 
 Factory = Callable[[], Any]
@@ -345,45 +347,14 @@ class _Neg:
         return self.entry[:2] > other.entry[:2]
 
 
-class _Desc:
-    """Inverts the order of a sort key (for descending sortBy fields)."""
-
-    __slots__ = ("key",)
-
-    def __init__(self, key: Any) -> None:
-        self.key = key
-
-    def __lt__(self, other: _Desc) -> bool:
-        return other.key < self.key
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Desc) and self.key == other.key
-
-    def __hash__(self) -> int:
-        return hash(self.key)
-
-
-def sort_by_key(spec: Any, name: str) -> Callable[[Any], tuple]:
-    """Compile a ``sortBy`` document into a key function over documents (missing sorts as null)."""
-    from docdb.engine.expressions.core import walk
-
-    if not isinstance(spec, dict) or not spec:
-        raise MongoError(5788604 if name else 15976, f"{name} requires 'sortBy' to be an object")
-    fields = []
-    for path, direction in spec.items():
-        if isinstance(direction, bool) or direction not in (1, -1):
-            raise MongoError(15975, "$sort key ordering must be 1 (for ascending) or -1 (for descending)")
-        fields.append((path.split("."), direction == 1))
-
-    def key(doc: Any) -> tuple:
-        out = []
-        for parts, ascending in fields:
-            value = walk(doc, parts) if isinstance(doc, dict) else MISSING
-            k = sort_key(None if value is MISSING else value)
-            out.append(k if ascending else _Desc(k))
-        return tuple(out)
-
-    return key
+def sort_by_key(spec: Any) -> Callable[[Any], Any]:
+    """A ``sortBy`` document as a key in ``$sort``'s order (mongod's $top/$bottom use the $sort pattern)."""
+    if not isinstance(spec, dict):
+        raise MongoError(10065, "invalid parameter: expected an object (sortBy)")
+    if not spec:
+        raise MongoError(9657900, "Value for 'sortBy' must be a non-empty object")
+    key = compile_sort_key(spec)
+    return lambda doc: key(doc if isinstance(doc, dict) else {})
 
 
 def _n_value(name: str, spec: Any, scope: Scope) -> int:
@@ -430,12 +401,12 @@ def compile_accumulator(name: str, arg: Any, scope: Scope) -> tuple[Factory, Eva
         single = name in ("$top", "$bottom")
         spec = _object_arg(name, arg, ("sortBy", "output") if single else ("n", "sortBy", "output"))
         n = 1 if single else _n_value(name, spec["n"], scope)
-        key = sort_by_key(spec["sortBy"], name)
+        key = sort_by_key(spec["sortBy"])
         if name.startswith("$bottom"):
             forward = key
 
-            def key(doc: Any, forward: Any = forward) -> tuple:
-                return tuple(_Desc(k) for k in forward(doc))
+            def key(doc: Any, forward: Any = forward) -> Any:
+                return Descending(forward(doc))
 
         output = compile_node(spec["output"], scope)
         bottom = name.startswith("$bottom")

@@ -14,7 +14,7 @@ from typing import Any
 from docdb.engine.aggregation.accumulators import ACCUMULATORS, compile_accumulator
 from docdb.engine.aggregation.pipeline import StageContext, StageFn, register_stage
 from docdb.engine.aggregation.sorting import compile_sort_key, parse_sort_spec
-from docdb.engine.bson_order import hash_key
+from docdb.engine.bson_order import hash_key, sort_key
 from docdb.engine.expressions.core import MISSING, Scope, Variables, compile_node, type_name, walk
 from docdb.engine.expressions.dates_util import date_to_ms, is_date
 from docdb.engine.expressions.numeric import num_kind, to_float
@@ -221,7 +221,7 @@ def _compute(out: _Output, rows: list, sort_fields: list | None, v: Variables) -
         return fn(rows[j], local)
 
     if out.op in _RANK_OPS:
-        keys = [compile_sort_key_value(row, sort_fields) for row in rows]
+        keys = [_rank_key(row, sort_fields) for row in rows]
         results = []
         rank = dense = 0
         for i in range(n):
@@ -273,9 +273,13 @@ def _compute(out: _Output, rows: list, sort_fields: list | None, v: Variables) -
     return results
 
 
-def compile_sort_key_value(row: dict, sort_fields: list | None) -> Any:
-    from docdb.engine.bson_order import sort_key
+def _rank_key(row: dict, sort_fields: list | None) -> Any:
+    """What $rank/$denseRank compare: the sortBy field's value, not its sort key.
 
+    The rows are already in ``$sort`` order; mongod ranks by value equality of the (single) sortBy
+    field, so ``[1, 5]`` and ``[1, 7]`` rank apart although both sort by their smallest element.
+    ``sort_key`` gives that equality (``1 == 1.0``) in hashable form.
+    """
     return tuple(
         sort_key(None if (x := walk(row, parts)) is MISSING else x) for parts, _ in sort_fields or []
     )
@@ -363,7 +367,7 @@ def compile_window_stage(spec: Any, sctx: StageContext, stage: str = "$setWindow
         )
     sort_spec = spec.get("sortBy")
     sort_fields = parse_sort_spec(sort_spec) if sort_spec is not None else None
-    sort_key = compile_sort_key(sort_spec) if sort_spec is not None else None
+    order = compile_sort_key(sort_spec) if sort_spec is not None else None
     partition = compile_node(spec["partitionBy"], sctx.scope) if "partitionBy" in spec else None
     outputs = [_Output(path, field, sctx.scope, sort_fields) for path, field in spec["output"].items()]
 
@@ -380,8 +384,8 @@ def compile_window_stage(spec: Any, sctx: StageContext, stage: str = "$setWindow
                 key = hash_key(None if value is MISSING else value)
             partitions.setdefault(key, []).append(doc)
         for rows in partitions.values():
-            if sort_key is not None:
-                rows.sort(key=sort_key)
+            if order is not None:
+                rows.sort(key=order)
             columns = [(out.path, _compute(out, rows, sort_fields, v)) for out in outputs]
             for i, row in enumerate(rows):
                 for path, column in columns:
