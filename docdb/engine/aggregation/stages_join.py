@@ -76,7 +76,10 @@ def _namespace(stage: str, value: Any, sctx: StageContext) -> tuple[str, str] | 
 @register_stage("$lookup")
 def _lookup(spec: Any, sctx: StageContext) -> StageFn:
     if not isinstance(spec, dict):
-        raise MongoError(ErrorCode.FailedToParse, "the $lookup stage specification must be an object")
+        raise MongoError(
+            ErrorCode.FailedToParse,
+            f"the $lookup stage specification must be an object, but found {type_name(spec)}",
+        )
     for key in spec:
         if key not in ("from", "as", "localField", "foreignField", "let", "pipeline"):
             raise MongoError(ErrorCode.FailedToParse, f"unknown argument to $lookup: {key}")
@@ -100,16 +103,23 @@ def _lookup(spec: Any, sctx: StageContext) -> StageFn:
             "$lookup requires either 'pipeline' or both 'localField' and 'foreignField' to be specified",
         )
     if "let" in spec and "pipeline" not in spec:
-        raise MongoError(ErrorCode.FailedToParse, "$lookup with 'let' must also specify 'pipeline'")
+        raise MongoError(
+            ErrorCode.FailedToParse, "$lookup with a 'let' argument must also specify 'pipeline'"
+        )
     namespace = _namespace("$lookup", spec.get("from"), sctx)
     sub_spec = spec.get("pipeline")
+    if namespace is None and sub_spec is None:
+        raise MongoError(ErrorCode.FailedToParse, "must specify 'pipeline' when 'from' is empty")
     if namespace is None and not (
         isinstance(sub_spec, list)
         and sub_spec
         and isinstance(sub_spec[0], dict)
         and "$documents" in sub_spec[0]
     ):
-        raise MongoError(ErrorCode.FailedToParse, "must specify 'from' field for a $lookup")
+        raise MongoError(
+            ErrorCode.FailedToParse,
+            "$lookup stage without explicit collection must have a pipeline with $documents as first stage",
+        )
     as_field = spec["as"]
     local, foreign = spec.get("localField"), spec.get("foreignField")
     let_spec = spec.get("let", {})
