@@ -21,7 +21,7 @@ from docdb.engine.bson_order import hash_key
 from docdb.engine.collection import Collection
 from docdb.engine.indexing.bounds import FULL, FilterAnalysis, Interval, analyze_filter
 from docdb.engine.indexing.index import Index
-from docdb.engine.indexing.keys import HIGH, Desc, flat, split_key
+from docdb.engine.indexing.keys import HIGH, invert, split_key
 from docdb.engine.indexing.spec import direction
 from docdb.engine.matcher import compile_filter
 from docdb.errors import ErrorCode, MongoError
@@ -106,7 +106,7 @@ class Plan:
                 stats.keys_examined += 1
                 if checks:
                     comps = split_key(entry, width)[0]
-                    if not all(any(iv.contains(_asc(comps[pos])) for iv in ivs) for pos, ivs in checks):
+                    if not all(any(iv.contains(comps[pos]) for iv in ivs) for pos, ivs in checks):
                         continue
                 hk = entry[-1]
                 if dedup:
@@ -128,15 +128,22 @@ class Plan:
                     yield raw, doc
 
 
-def _asc(component: Any) -> tuple:
-    return component.k if type(component) is Desc else component
-
-
 def _in_index_order(interval: Interval, desc: bool) -> tuple[Any, bool, Any, bool]:
     """``(low, low inclusive, high, high inclusive)`` of ``interval`` in the index's own order."""
     if desc:
-        return Desc(interval.hi), interval.hi_incl, Desc(interval.lo), interval.lo_incl
+        return invert(interval.hi), interval.hi_incl, invert(interval.lo), interval.lo_incl
     return interval.lo, interval.lo_incl, interval.hi, interval.hi_incl
+
+
+def _index_space(intervals: list[Interval], desc: bool) -> list[Interval]:
+    """``intervals`` as the index orders them (inverted for a descending field), for per-key checks."""
+    if not desc:
+        return intervals
+    out = []
+    for iv in intervals:
+        lo, lo_incl, hi, hi_incl = _in_index_order(iv, True)
+        out.append(Interval(lo, lo_incl, hi, hi_incl, iv.hi_shown, iv.lo_shown))
+    return out
 
 
 def _scan_ranges(
@@ -161,13 +168,17 @@ def _scan_ranges(
     ranges = sorted(
         (_in_index_order(iv, desc[range_pos]) for iv in bounds[range_pos]), key=lambda r: (r[0], not r[1])
     )
-    checks = [(pos, bounds[pos]) for pos in range(range_pos + 1, n) if bounds[pos] != [FULL]]
+    checks = [
+        (pos, _index_space(bounds[pos], desc[pos]))
+        for pos in range(range_pos + 1, n)
+        if bounds[pos] != [FULL]
+    ]
     out = []
     for combo in product(*prefixes_per_field):
-        prefix = sum((flat(c) for c in combo), ())
+        prefix = sum(combo, ())
         for low, low_incl, high, high_incl in ranges:
-            start = prefix + (flat(low) if low_incl else flat(low) + (HIGH,))
-            end = prefix + (flat(high) + (HIGH,) if high_incl else flat(high))
+            start = prefix + (low if low_incl else low + (HIGH,))
+            end = prefix + (high + (HIGH,) if high_incl else high)
             out.append((start, end, checks))
     if direction < 0:
         out.reverse()

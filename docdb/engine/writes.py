@@ -19,7 +19,7 @@ from docdb.engine.bson_order import RANK_DATE, hash_key
 from docdb.engine.catalog import Catalog, DocWrite
 from docdb.engine.collection import Collection
 from docdb.engine.indexing.index import Index
-from docdb.engine.indexing.keys import HIGH, Desc
+from docdb.engine.indexing.keys import HIGH, invert
 from docdb.engine.key_format import duplicate_key_message
 from docdb.engine.matcher import compile_filter
 from docdb.engine.projection import compile_projection
@@ -428,7 +428,7 @@ def expired_documents(coll: Collection, now_ms: int) -> list[dict[str, Any]]:
             continue
         cutoff = (RANK_DATE, now_ms - int(seconds) * 1000)
         if index.maker.descending[0]:
-            entries = index.scan((Desc(cutoff), HIGH), (Desc((RANK_DATE,)), HIGH), False)
+            entries = index.scan(invert(cutoff) + (HIGH,), (-RANK_DATE, HIGH), False)
         else:
             entries = index.scan((RANK_DATE,), cutoff, False)
         for entry in list(entries):

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from bson.decimal128 import Decimal128
 from bson.int64 import Int64
+from bson.max_key import MaxKey
+from bson.min_key import MinKey
+from bson.objectid import ObjectId
 
 from docdb.engine.bson_order import sort_key
 from docdb.engine.indexing.bounds import analyze_filter
 from docdb.engine.indexing.index import Index
-from docdb.engine.indexing.keys import Desc, KeyMaker, split_key
+from docdb.engine.indexing.keys import KeyMaker, invert, split_key
 from docdb.engine.indexing.spec import default_name, find_conflict, parse_index_spec
 from docdb.engine.matcher import compile_filter
 from docdb.errors import MongoError
@@ -61,13 +66,34 @@ def test_parallel_arrays_are_refused():
 
 def test_flat_keys_split_back_into_components():
     key = _keys(["a", "b", "c"], {"a": "x", "b": 2, "c": 1}, desc=[False, True, False])[0]
-    assert key[:2] == (15, "x") and key[2] == Desc(sort_key(2)) and key[3:] == sort_key(1)
-    assert split_key(key + ("tail",), 3) == ([sort_key("x"), Desc(sort_key(2)), sort_key(1)], 6)
+    assert key == (15, "x", -10, -1, -2, 10, 1, 1)
+    assert split_key(key + ("tail",), 3) == ([sort_key("x"), invert(sort_key(2)), sort_key(1)], 8)
 
 
 def test_descending_components_reverse_the_order():
-    assert Desc(sort_key(2)) < Desc(sort_key(1))
-    assert sorted([Desc(sort_key("a")), Desc(sort_key(5))]) == [Desc(sort_key("a")), Desc(sort_key(5))]
+    values = [
+        None,
+        -1,
+        2.5,
+        3,
+        "",
+        "a",
+        "ab",
+        "b",
+        {},
+        {"a": 1},
+        {"a": 1, "b": 2},
+        [],
+        [1],
+        [1, 2],
+        b"x",
+        True,
+    ]
+    values += [ObjectId("000000000000000000000001"), datetime.datetime(2024, 1, 1), MinKey(), MaxKey()]
+    values += [float("nan"), Decimal128("-Infinity"), {"a": "x"}, [[1], "z"]]
+    ascending = sorted(values, key=sort_key)
+    descending = sorted(values, key=lambda v: invert(sort_key(v)))
+    assert [sort_key(v) for v in descending] == [sort_key(v) for v in reversed(ascending)]
 
 
 def test_index_add_remove_and_owners():

@@ -1,6 +1,6 @@
 """Index keys: what a document contributes to an index, in the one BSON order of ``bson_order.sort_key``.
 
-A key component is ``sort_key(value)`` for an ascending field and ``Desc(sort_key(value))`` for a
+A key component is ``sort_key(value)`` for an ascending field and ``invert(sort_key(value))`` for a
 descending one. Keys are *flat*: the components' elements concatenated (``(10, 1, 5, 15, "a")`` for
 ``{a: 5, b: "a"}``), one tuple per entry, which is lexicographically the same order because a
 component's rank fixes its length (``split_key``) — and sorts and compares at C speed with far fewer
@@ -58,38 +58,49 @@ class _High:
 HIGH: Any = _High()
 
 
-class Desc:
-    """A key component of a descending field: ``Desc(a) < Desc(b)`` exactly when ``b < a``."""
+def invert(k: tuple) -> tuple:
+    """The descending form of an ascending component: ``invert(a) < invert(b)`` exactly when ``b < a``.
 
-    __slots__ = ("k",)
+    Every element is negated (strings and bytes become negated code tuples closed by ``1``; variable
+    sequences of components are closed by ``(1000,)``), so descending keys still compare at C speed.
 
-    def __init__(self, k: tuple) -> None:
-        self.k = k
+    >>> invert(sort_key(2)) < invert(sort_key(1)), invert(sort_key("ab")) < invert(sort_key("a"))
+    (True, True)
+    """
+    rank = k[0]
+    if rank == RANK_NUMBER:
+        return (-rank, 0) if k[1] == 0 else (-rank, -1, -k[2])
+    if len(k) == 1:
+        return (-rank,)
+    return _INVERTERS[rank](k)
 
-    def __eq__(self, other: object) -> bool:
-        return type(other) is Desc and self.k == other.k
 
-    def __hash__(self) -> int:
-        return hash(self.k) ^ 0x3D
+def _inv_text(value: str) -> tuple:
+    return (*[-ord(c) for c in value], 1)
 
-    def __lt__(self, other: Any) -> bool:
-        if type(other) is Desc:
-            return other.k < self.k
-        return other is HIGH
 
-    def __gt__(self, other: Any) -> bool:
-        if type(other) is Desc:
-            return self.k < other.k
-        return False
+def _inv_bytes(value: bytes) -> tuple:
+    return (*[-b for b in value], 1)
 
-    def __le__(self, other: Any) -> bool:
-        return not self.__gt__(other)
 
-    def __ge__(self, other: Any) -> bool:
-        return not self.__lt__(other)
+def _inv_items(items: tuple) -> tuple:
+    return (*[(-r, _inv_text(name), invert(key)) for r, name, key in items], _CLOSE)
 
-    def __repr__(self) -> str:
-        return f"Desc({self.k!r})"
+
+_CLOSE = (1000,)
+_INVERTERS: dict[int, Callable[[tuple], tuple]] = {
+    RANK_STRING: lambda k: (-k[0], _inv_text(k[1])),
+    20: lambda k: (-k[0], _inv_items(k[1])),
+    25: lambda k: (-k[0], (*[invert(e) for e in k[1]], _CLOSE)),
+    30: lambda k: (-k[0], -k[1], -k[2], _inv_bytes(k[3])),
+    35: lambda k: (-k[0], _inv_bytes(k[1])),
+    40: lambda k: (-k[0], -int(k[1])),
+    45: lambda k: (-k[0], -k[1]),
+    47: lambda k: (-k[0], -k[1], -k[2]),
+    50: lambda k: (-k[0], _inv_text(k[1]), _inv_text(k[2])),
+    60: lambda k: (-k[0], _inv_text(k[1])),
+    65: lambda k: (-k[0], _inv_text(k[1]), invert(k[2])),
+}
 
 
 def field_values(doc: dict, parts: list[str]) -> tuple[list[Any], str | None, bool]:
@@ -217,7 +228,7 @@ class KeyMaker:
             comps: dict[tuple, tuple] = {}
             for value in values:
                 c = component(value)
-                comps.setdefault(c, (Desc(c),) if desc else c)
+                comps.setdefault(c, invert(c) if desc else c)
             per_field.append(list(comps.values()))
         if self.sparse and not any_present:
             return [], expanded
@@ -238,7 +249,7 @@ class KeyMaker:
             else:
                 present = True
                 c = fast_sort_key(value)
-            key += (Desc(c),) if desc else c
+            key += invert(c) if desc else c
         if self.sparse and not present:
             return []
         return [key]
@@ -247,20 +258,25 @@ class KeyMaker:
         """The ``keyValue`` document of E11000 for the flat ``key``: the values of ``doc`` that made it."""
         out: dict[str, Any] = {}
         comps, _ = split_key(key, len(self.fields))
-        for name, parts, comp in zip(self.fields, self.parts, comps, strict=True):
-            target = comp.k if type(comp) is Desc else comp
+        for name, parts, comp, desc in zip(self.fields, self.parts, comps, self.descending, strict=True):
             values, _, _ = field_values(doc, parts)
-            out[name] = next((v for v in values if component(v) == target), None)
+            out[name] = next((v for v in values if (invert if desc else _same)(component(v)) == comp), None)
         return out
 
 
-# Elements of a flat component by its canonical type rank (a number is 2 long only as NaN).
+def _same(k: tuple) -> tuple:
+    return k
+
+
+# Elements of a flat component by its canonical type rank, negated when inverted (a number is 2 long
+# only as NaN). MinKey is -1, inverted 1; missing/undefined is 0 either way.
 _COMPONENT_LENGTH = {-1: 1, 0: 1, 5: 1, 15: 2, 20: 2, 25: 2, 30: 4, 35: 2, 40: 2, 45: 2, 47: 3, 50: 3}
 _COMPONENT_LENGTH |= {60: 2, 65: 3, 100: 1}
+_COMPONENT_LENGTH |= {-rank if rank != -1 else 1: n for rank, n in list(_COMPONENT_LENGTH.items()) if rank}
 
 
-def split_key(flat: tuple, n: int) -> tuple[list[Any], int]:
-    """The first ``n`` components of a flat key (tuples, or Desc objects), and where they end.
+def split_key(flat: tuple, n: int) -> tuple[list[tuple], int]:
+    """The first ``n`` components of a flat key, and where they end.
 
     >>> split_key((10, 1, 5, 15, "a", 10, 0, "rest"), 3)
     ([(10, 1, 5), (15, 'a'), (10, 0)], 7)
@@ -269,16 +285,10 @@ def split_key(flat: tuple, n: int) -> tuple[list[Any], int]:
     pos = 0
     for _ in range(n):
         head = flat[pos]
-        if type(head) is Desc:
-            out.append(head)
-            pos += 1
-            continue
-        length = (2 if flat[pos + 1] == 0 else 3) if head == RANK_NUMBER else _COMPONENT_LENGTH[head]
+        if head == RANK_NUMBER or head == -RANK_NUMBER:
+            length = 2 if flat[pos + 1] == 0 else 3
+        else:
+            length = _COMPONENT_LENGTH[head]
         out.append(flat[pos : pos + length])
         pos += length
     return out, pos
-
-
-def flat(component: Any) -> tuple:
-    """A component as it sits in a flat key: a tuple's elements, or a Desc as one element."""
-    return (component,) if type(component) is Desc else component
