@@ -15,7 +15,7 @@ from bson.binary import Binary
 
 from docdb.bson_codec import decode_document
 from docdb.engine.bson_order import hash_key
-from docdb.engine.indexing.index import Index
+from docdb.engine.indexing.index import Index, build_indexes
 from docdb.engine.indexing.spec import ID_INDEX_SPEC
 from docdb.engine.key_format import duplicate_key_message
 from docdb.errors import ErrorCode, MongoError
@@ -127,9 +127,7 @@ class Collection:
         pending = [index for index in self.indexes.values() if not index.built]
         if not pending:
             return
-        docs = list(self.docs.items())
-        for index in pending:
-            index.build(docs)
+        build_indexes(pending, list(self.docs.items()))
 
     def index_sizes(self) -> dict[str, int]:
         """Estimated bytes per index, ``_id_`` first (reported by collStats/dbStats)."""

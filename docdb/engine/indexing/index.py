@@ -7,15 +7,18 @@ Building sorts all entries once (not one insertion at a time): start-up rebuilds
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Hashable, Iterable, Iterator
 from typing import Any
 
 import bson
+from bson.objectid import ObjectId
 from sortedcontainers import SortedList
 
 from docdb.bson_codec import CODEC_OPTIONS
-from docdb.engine.indexing.keys import HIGH, KeyMaker, fast_sort_key, split_key
+from docdb.engine.bson_order import MISSING, RANK_NUMBER, RANK_OBJECTID, RANK_STRING, sort_key
+from docdb.engine.indexing.keys import HIGH, NULL_KEY, KeyMaker, fast_sort_key, split_key
 from docdb.engine.indexing.spec import direction, same_key
 from docdb.engine.matcher import compile_filter
 
@@ -86,29 +89,8 @@ class Index:
             self.multikey.setdefault(field, set()).add(path)
 
     def build(self, docs: Iterable[tuple[Hashable, bytes]]) -> None:
-        """Fill the index from ``(hash key, raw document)`` pairs with one sort; raises on a document it
-        cannot index (parallel arrays). Documents are decoded in chunks by one C call each."""
-        entries: list[tuple] = []
-        append = entries.append
-        maker_keys = self.maker.keys
-        multikey: list[tuple[str, str]] = []
-        pending = list(docs)
-        for start in range(0, len(pending), BUILD_CHUNK):
-            chunk = pending[start : start + BUILD_CHUNK]
-            decoded = bson.decode_all(b"".join(raw for _, raw in chunk), CODEC_OPTIONS)
-            for (hk, _), doc in zip(chunk, decoded, strict=True):
-                keys, expanded = maker_keys(doc)
-                if not keys:
-                    continue
-                if expanded:
-                    multikey.extend(expanded)
-                tail = fast_sort_key(doc["_id"]) + (hk,)
-                for key in keys:
-                    append(key + tail)
-        self.entries = SortedList(entries)
-        self.multikey = {}
-        self._note_multikey(multikey)
-        self.built = True
+        """Fill the index from ``(hash key, raw document)`` pairs with one sort (see ``build_indexes``)."""
+        build_indexes([self], list(docs))
 
     def clear(self) -> None:
         self.entries = SortedList()
@@ -164,3 +146,73 @@ BUILD_CHUNK = 10_000  # documents decoded per ``bson.decode_all`` call while bui
 # One flat tuple per entry (a one-field number key over an int _id: 7 slots) plus the list's pointer;
 # bench/bench_indexes.py reports the measured RSS growth per entry.
 ENTRY_BYTES_ESTIMATE = 120
+
+
+def build_indexes(indexes: list[Index], docs: list[tuple[Hashable, bytes]]) -> None:
+    """Fill ``indexes`` from ``(hash key, raw document)`` pairs in one pass: documents are decoded in
+    chunks by one C call each, each index's entries are sorted once. The cyclic garbage collector is
+    paused meanwhile (millions of new tuples would otherwise trigger full collections over and over).
+    Raises on a document an index cannot hold (parallel arrays), before any index is changed."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        collected: list[tuple[Index, list[tuple], list[tuple[str, str]]]] = [(i, [], []) for i in indexes]
+        for start in range(0, len(docs), BUILD_CHUNK):
+            chunk = docs[start : start + BUILD_CHUNK]
+            decoded = bson.decode_all(b"".join(raw for _, raw in chunk), CODEC_OPTIONS)
+            tails = [_id_tail(doc["_id"], hk) for (hk, _), doc in zip(chunk, decoded, strict=True)]
+            for index, entries, multikey in collected:
+                _collect_entries(index, decoded, tails, entries.append, multikey)
+        for index, entries, multikey in collected:
+            index.entries = SortedList(entries)
+            index.multikey = {}
+            index._note_multikey(multikey)
+            index.built = True
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _id_tail(id_value: Any, hk: Hashable) -> tuple:
+    """``sort_key(_id) + (hk,)`` with the usual ``_id`` types inlined."""
+    t = type(id_value)
+    if t is ObjectId:
+        return (RANK_OBJECTID, id_value.binary, hk)
+    if t is int:
+        return (RANK_NUMBER, 1, id_value, hk)
+    return fast_sort_key(id_value) + (hk,)
+
+
+def _collect_entries(
+    index: Index, decoded: list[dict], tails: list[tuple], append: Any, multikey: list[tuple[str, str]]
+) -> None:
+    """Append ``index``'s entries for ``decoded`` (a one-field scalar key inline, else ``KeyMaker``)."""
+    maker = index.maker
+    if maker.single and maker.partial is None:
+        field = index.fields[0]
+        sparse = maker.sparse
+        for doc, tail in zip(decoded, tails, strict=True):
+            value = doc.get(field, MISSING)
+            t = type(value)
+            if t is int:
+                append((RANK_NUMBER, 1, value) + tail)
+            elif t is str:
+                append((RANK_STRING, value) + tail)
+            elif value is MISSING:
+                if not sparse:
+                    append(NULL_KEY + tail)
+            elif t is list:
+                keys, expanded = maker.keys(doc)
+                multikey.extend(expanded)
+                for key in keys:
+                    append(key + tail)
+            else:
+                append(sort_key(value) + tail)
+        return
+    maker_keys = maker.keys
+    for doc, tail in zip(decoded, tails, strict=True):
+        keys, expanded = maker_keys(doc)
+        if expanded:
+            multikey.extend(expanded)
+        for key in keys:
+            append(key + tail)
