@@ -265,7 +265,10 @@ def _implies(analysis: FilterAnalysis, partial: dict[str, Any]) -> bool:
     """True when every document the query matches is in a partial index with filter ``partial``: each
     conjunct of ``partial`` appears in the query, or the query's equality value satisfies it."""
     query = analysis.conjuncts
-    for name, condition in analyze_filter(partial).conjuncts:
+    wanted = analyze_filter(partial)
+    if any(part not in analysis.opaque for part in wanted.opaque):
+        return False
+    for name, condition in wanted.conjuncts:
         if (name, condition) in query:
             continue
         test = compile_filter({name: condition})
