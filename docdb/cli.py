@@ -99,6 +99,14 @@ def _configure_logging(level: str) -> None:
     envvar="DOCDB_COMPACTION_CHECK_S",
     help="How often to check the compaction thresholds; 0 turns automatic compaction off.",
 )
+@click.option(
+    "--ttl-monitor-interval-s",
+    type=click.FloatRange(0),
+    default=60.0,
+    show_default=True,
+    envvar="DOCDB_TTL_MONITOR_INTERVAL_S",
+    help="How often documents expired by TTL indexes are deleted; 0 turns the monitor off.",
+)
 @click.version_option(__version__, prog_name="docdb-server")
 def server_main(
     file: str | None,
@@ -111,6 +119,7 @@ def server_main(
     compaction_min_mb: float,
     compaction_dead_ratio: float,
     compaction_check_s: float,
+    ttl_monitor_interval_s: float,
 ) -> None:
     """Run a docdb server that MongoDB clients connect to."""
     from docdb.server.server import run_server
@@ -127,6 +136,7 @@ def server_main(
         compaction_min_bytes=int(compaction_min_mb * (1 << 20)),
         compaction_dead_ratio=compaction_dead_ratio,
         compaction_check_s=compaction_check_s,
+        ttl_monitor_interval_s=ttl_monitor_interval_s,
     )
     try:
         run_server(config)

@@ -2,32 +2,19 @@
 
 ``$out`` and ``$merge`` write through the same after-image commits as every other write; ``$out`` is one
 record that deletes the target's old documents and puts the new ones, so the replacement is atomic.
-
-Index statistics read the secondary-index layer defensively (``getattr``): a collection may carry
-``indexes`` (name -> index with ``spec``, ``accesses``, ``since`` and ``size_bytes()``) and
-``id_accesses``; without them only the ``_id_`` index is reported.
 """
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable
 from typing import Any
 
-from bson.int64 import Int64
-
 from docdb.engine.aggregation.pipeline import compile_pipeline
 from docdb.engine.catalog import Catalog
-from docdb.engine.collection import Collection
+from docdb.engine.indexing.stats import index_stats
 from docdb.engine.query.let import evaluate_let
 from docdb.engine.writes import DocumentBatch, with_id_first
 from docdb.errors import MongoError
-
-# Reported size of one ``_id`` index entry: an estimate, as there is no B-tree file (same as collStats).
-ID_INDEX_ENTRY_BYTES = 32
-_ID_INDEX_SPEC = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
-# Index usage counters start when the process does, as mongod's do.
-_STARTED = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
 class CatalogPipelineContext:
@@ -71,58 +58,11 @@ class CatalogPipelineContext:
 
     def storage_stats(self, db: str, coll: str, scale: int) -> dict[str, Any] | None:
         found = self.catalog.collection(db, coll)
-        if found is None:
-            return None
-        count = len(found)
-        index_sizes = {"_id_": count * ID_INDEX_ENTRY_BYTES}
-        for name, index in _secondary_indexes(found).items():
-            size_bytes = getattr(index, "size_bytes", None)
-            index_sizes[name] = size_bytes() if callable(size_bytes) else 0
-        total_index = sum(index_sizes.values())
-        stats: dict[str, Any] = {"size": found.data_size // scale, "count": count}
-        if count:
-            stats["avgObjSize"] = found.data_size // count
-        stats |= {
-            "numOrphanDocs": 0,
-            "storageSize": found.data_size // scale,
-            "freeStorageSize": 0,
-            "capped": bool(found.options.get("capped")),
-            "nindexes": len(index_sizes),
-            "indexBuilds": [],
-            "totalIndexSize": total_index // scale,
-            "totalSize": (found.data_size + total_index) // scale,
-            "indexSizes": {name: size // scale for name, size in index_sizes.items()},
-            "scaleFactor": scale,
-        }
-        return stats
+        return None if found is None else found.storage_stats(scale)
 
     def index_stats(self, db: str, coll: str) -> list[dict[str, Any]]:
         found = self.catalog.collection(db, coll)
-        if found is None:
-            return []
-        out = [_usage(_ID_INDEX_SPEC, getattr(found, "id_accesses", 0), _STARTED)]
-        for index in _secondary_indexes(found).values():
-            since = getattr(index, "since", None)
-            when = (
-                datetime.datetime.fromtimestamp(since, datetime.timezone.utc).replace(tzinfo=None)
-                if isinstance(since, (int, float))
-                else _STARTED
-            )
-            out.append(_usage(dict(index.spec), getattr(index, "accesses", 0), when))
-        return out
-
-
-def _secondary_indexes(coll: Collection) -> dict[str, Any]:
-    return dict(getattr(coll, "indexes", None) or {})
-
-
-def _usage(spec: dict[str, Any], ops: int, since: datetime.datetime) -> dict[str, Any]:
-    return {
-        "name": spec["name"],
-        "key": spec["key"],
-        "accesses": {"ops": Int64(ops), "since": since},
-        "spec": spec,
-    }
+        return [] if found is None else index_stats(found, self.host)
 
 
 def run_aggregate(

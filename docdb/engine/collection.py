@@ -136,6 +136,29 @@ class Collection:
             sizes[name] = index.size_bytes()
         return sizes
 
+    def storage_stats(self, scale: int = 1) -> dict[str, Any]:
+        """mongod's ``storageStats`` fields in its order (collStats and ``$collStats``); sizes are of live
+        BSON, index sizes estimates, all divided by ``scale``."""
+        count = len(self.docs)
+        index_sizes = self.index_sizes()
+        total_index = sum(index_sizes.values())
+        stats: dict[str, Any] = {"size": self.data_size // scale, "count": count}
+        if count:
+            stats["avgObjSize"] = self.data_size // count
+        stats |= {
+            "numOrphanDocs": 0,
+            "storageSize": self.data_size // scale,
+            "freeStorageSize": 0,
+            "capped": bool(self.options.get("capped")),
+            "nindexes": len(index_sizes),
+            "indexBuilds": [],
+            "totalIndexSize": total_index // scale,
+            "totalSize": (self.data_size + total_index) // scale,
+            "indexSizes": {name: size // scale for name, size in index_sizes.items()},
+            "scaleFactor": scale,
+        }
+        return stats
+
     @property
     def index_specs(self) -> list[dict[str, Any]]:
         """Specs of the secondary indexes in creation order (what a CREATE_INDEXES record holds)."""

@@ -233,6 +233,7 @@ class UpdateStatement:
     array_filters: list[dict[str, Any]] | None = None
     variables: dict[str, Any] | None = None  # the command's evaluated `let`
     constants: dict[str, Any] | None = None  # the statement's `c` (pipeline updates only)
+    hint: Any = None  # an index name or key pattern, already validated
 
 
 def _compile_statement(st: UpdateStatement) -> CompiledUpdate:
@@ -256,7 +257,7 @@ def update_one_statement(catalog: Catalog, db: str, name: str, st: UpdateStateme
     compiled = _compile_statement(st)
     coll = catalog.collection(db, name)
     matches = []
-    for item in iter_matches(coll, st.q, variables=st.variables):
+    for item in iter_matches(coll, st.q, hint=st.hint, variables=st.variables):
         matches.append(item)
         if not st.multi:
             break
@@ -318,16 +319,17 @@ def delete_documents(
     catalog: Catalog,
     db: str,
     name: str,
-    statements: list[tuple[dict[str, Any], int]],
+    statements: list[tuple[dict[str, Any], int, Any]],
     ordered: bool,
     variables: dict[str, Any] | None = None,
 ) -> WriteOutcome:
-    """``statements`` are ``(filter, limit)`` with limit 0 (all) or 1; ``variables``: the evaluated `let`."""
+    """``statements`` are ``(filter, limit, hint)`` with limit 0 (all) or 1; ``variables``: the evaluated
+    `let`."""
     outcome = WriteOutcome()
-    for index, (spec, limit) in enumerate(statements):
+    for index, (spec, limit, hint) in enumerate(statements):
         try:
             coll = catalog.collection(db, name)
-            matches = iter_matches(coll, spec, variables=variables)
+            matches = iter_matches(coll, spec, hint=hint, variables=variables)
             if coll is None:
                 list(matches)  # still validates the filter
                 continue
@@ -359,6 +361,7 @@ class FindAndModifySpec:
     upsert: bool = False
     array_filters: list[dict[str, Any]] | None = None
     variables: dict[str, Any] | None = None  # the command's evaluated `let`
+    hint: Any = None
 
 
 def find_and_modify(catalog: Catalog, db: str, name: str, spec: FindAndModifySpec) -> dict[str, Any]:
@@ -376,7 +379,9 @@ def find_and_modify(catalog: Catalog, db: str, name: str, spec: FindAndModifySpe
             )
         )
     coll = catalog.collection(db, name)
-    found = ordered_matches(coll, FindSpec(spec.query, sort=spec.sort, limit=1, variables=spec.variables))
+    found = ordered_matches(
+        coll, FindSpec(spec.query, sort=spec.sort, limit=1, variables=spec.variables, hint=spec.hint)
+    )
     value: dict[str, Any] | None = None
     last_error: dict[str, Any]
     if spec.remove:

@@ -21,7 +21,7 @@ from docdb.server import commands  # noqa: F401  (registers every command)
 from docdb.server.connection import MongoProtocol
 from docdb.server.context import ServerState
 from docdb.server.cursors import CursorRegistry
-from docdb.server.ttl import monitor_interval, run_ttl_monitor
+from docdb.server.ttl import run_ttl_monitor
 
 log = logging.getLogger("docdb.server")
 
@@ -75,7 +75,9 @@ class Server:
         sock = self._server.sockets[0]
         host, self.port = sock.getsockname()[:2]
         self._reaper = asyncio.create_task(self._reap_cursors())
-        self._ttl_monitor = asyncio.create_task(run_ttl_monitor(self.catalog, monitor_interval(self.config)))
+        self._ttl_monitor = asyncio.create_task(
+            run_ttl_monitor(self.catalog, self.config.ttl_monitor_interval_s)
+        )
         if self.catalog.writer is not None and self.config.compaction_check_s > 0:
             self._compaction_watch = asyncio.create_task(compactor.watch(self.config.compaction_check_s))
         where = self.config.file if self.config.file else "(in memory, nothing persisted)"

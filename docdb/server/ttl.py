@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 
-from docdb.config import ServerConfig
 from docdb.engine.catalog import Catalog
 from docdb.engine.writes import expire_documents
 
@@ -38,10 +36,3 @@ async def run_ttl_monitor(catalog: Catalog, interval_s: float) -> None:
             run_ttl_pass(catalog)
         except Exception:
             log.exception("TTL monitor pass failed; retrying at the next interval")
-
-
-def monitor_interval(config: ServerConfig) -> float:
-    """The configured interval; the ``DOCDB_TTL_MONITOR_INTERVAL_S`` environment variable overrides it
-    (tests shorten it this way until the CLI has a ``--ttl-monitor-interval-s`` flag)."""
-    override = os.environ.get("DOCDB_TTL_MONITOR_INTERVAL_S")
-    return float(override) if override else config.ttl_monitor_interval_s

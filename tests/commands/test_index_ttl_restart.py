@@ -24,7 +24,7 @@ def test_ttl_monitor_deletes_expired_documents_and_logs_it(tmp_path):
     path = tmp_path / "ttl.mdb"
     now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
     with (
-        ServerProcess(path, env={"DOCDB_TTL_MONITOR_INTERVAL_S": "0.1"}) as server,
+        ServerProcess(path, ["--ttl-monitor-interval-s", "0.1"]) as server,
         server.client() as client,
     ):
         coll = client.t.events

@@ -98,22 +98,17 @@ def coll_stats(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     name = collection_name(ctx, cmd)
     scale = int(cmd.get("scale") or 1)
     coll = ctx.catalog.collection(ctx.db, name)
-    count = len(coll) if coll is not None else 0
-    size = coll.data_size if coll is not None else 0
-    sizes = coll.index_sizes() if coll is not None else {}
-    index_size = sum(sizes.values())
-    reply: dict[str, Any] = {
-        "ns": f"{ctx.db}.{name}",
-        "size": _scaled(size, scale),
-        "count": count,
-        "storageSize": _scaled(size, scale),
-        "totalIndexSize": _scaled(index_size, scale),
-        "totalSize": _scaled(size + index_size, scale),
-        "indexSizes": {name: _scaled(size, scale) for name, size in sizes.items()},
-        "scaleFactor": scale,
-        "nindexes": len(sizes),
-        "capped": False,
-    }
-    if count:
-        reply["avgObjSize"] = size // count
-    return reply
+    if coll is None:  # mongod 7.0 answers a missing collection with zeros
+        return {
+            "ns": f"{ctx.db}.{name}",
+            "size": 0,
+            "count": 0,
+            "storageSize": 0,
+            "totalIndexSize": 0,
+            "totalSize": 0,
+            "indexSizes": {},
+            "scaleFactor": scale,
+            "nindexes": 0,
+            "capped": False,
+        }
+    return {"ns": coll.ns, **coll.storage_stats(scale)}

@@ -125,6 +125,7 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         skip=_non_negative("find", "skip", get_int(cmd, "skip")),
         limit=_non_negative("find", "limit", limit),
         variables=evaluate_let(cmd.get("let")),
+        hint=cmd.get("hint"),
     )
     batch_size = get_int(cmd, "batchSize")
     if batch_size is not None:
@@ -177,7 +178,9 @@ def count(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     if skip < 0:
         raise MongoError(ErrorCode.BadValue, "skip value is negative in count query")
     limit = abs(get_int(cmd, "limit") or 0)
-    n = count_documents(coll, FindSpec(get_doc(cmd, "query") or {}, skip=skip, limit=limit))
+    n = count_documents(
+        coll, FindSpec(get_doc(cmd, "query") or {}, skip=skip, limit=limit, hint=cmd.get("hint"))
+    )
     return {"n": n}
 
 
@@ -191,7 +194,7 @@ def distinct(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     assert key is not None
     coll = ctx.catalog.collection(ctx.db, name)
     check_hint(coll, cmd.get("hint"))
-    return {"values": distinct_values(coll, key, get_doc(cmd, "query") or {})}
+    return {"values": distinct_values(coll, key, get_doc(cmd, "query") or {}, hint=cmd.get("hint"))}
 
 
 # -- writes ---------------------------------------------------------------------------------------------
@@ -240,7 +243,14 @@ def _update_statement(raw: dict[str, Any], variables: dict[str, Any]) -> UpdateS
     if filters is not None and not isinstance(filters, list):
         raise MongoError(ErrorCode.TypeMismatch, "BSON field 'update.updates.arrayFilters' is the wrong type")
     return UpdateStatement(
-        raw["q"], raw["u"], bool(raw.get("upsert")), bool(raw.get("multi")), filters, variables, raw.get("c")
+        raw["q"],
+        raw["u"],
+        bool(raw.get("upsert")),
+        bool(raw.get("multi")),
+        filters,
+        variables,
+        raw.get("c"),
+        raw.get("hint"),
     )
 
 
@@ -250,10 +260,7 @@ def update(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     check_fields(cmd, {"updates", "ordered", "bypassDocumentValidation", "let"})
     name = collection_name(ctx, cmd)
     variables = evaluate_let(cmd.get("let"))
-    coll = ctx.catalog.collection(ctx.db, name)
-    raws = _check_batch(cmd, "updates")
-    for raw in raws:
-        check_hint(coll, raw.get("hint"))
+    raws = _check_batch(cmd, "updates")  # a statement's bad hint is its own write error, as in mongod
     statements = [_update_statement(raw, variables) for raw in raws]
     needs_fsync(cmd)
     outcome = update_documents(ctx.catalog, ctx.db, name, statements, get_bool(cmd, "ordered", True))
@@ -261,7 +268,7 @@ def update(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     return _write_reply(outcome, with_modified=True)
 
 
-def _delete_statement(raw: dict[str, Any]) -> tuple[dict[str, Any], int]:
+def _delete_statement(raw: dict[str, Any]) -> tuple[dict[str, Any], int, Any]:
     for key in raw:
         if key not in ("q", "limit", "collation", "hint"):
             raise MongoError(40415, f"BSON field 'delete.deletes.{key}' is an unknown field.")
@@ -278,7 +285,7 @@ def _delete_statement(raw: dict[str, Any]) -> tuple[dict[str, Any], int]:
         raise MongoError(
             ErrorCode.FailedToParse, f"The limit field in delete objects must be 0 or 1. Got {limit}"
         )
-    return raw["q"], int(limit)
+    return raw["q"], int(limit), raw.get("hint")
 
 
 @command("delete")
@@ -287,10 +294,7 @@ def delete(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     check_fields(cmd, {"deletes", "ordered", "let"})
     name = collection_name(ctx, cmd)
     variables = evaluate_let(cmd.get("let"))
-    coll = ctx.catalog.collection(ctx.db, name)
-    raws = _check_batch(cmd, "deletes")
-    for raw in raws:
-        check_hint(coll, raw.get("hint"))
+    raws = _check_batch(cmd, "deletes")  # a statement's bad hint is its own write error, as in mongod
     statements = [_delete_statement(raw) for raw in raws]
     needs_fsync(cmd)
     ordered = get_bool(cmd, "ordered", True)
@@ -354,6 +358,7 @@ def find_and_modify_cmd(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, A
         fields=get_doc(cmd, "fields"),
         upsert=upsert,
         array_filters=filters,
+        hint=cmd.get("hint"),
         variables=evaluate_let(cmd.get("let")),
     )
     reply = find_and_modify(ctx.catalog, ctx.db, name, spec)

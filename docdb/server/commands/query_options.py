@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from docdb.engine.collection import Collection
+from docdb.engine.planner import validate_hint
 from docdb.errors import ErrorCode, MongoError
 
 
@@ -21,11 +22,6 @@ def check_collation(collation: Any) -> None:
 
 
 def check_hint(coll: Collection | None, hint: Any) -> None:
-    """Accept hints naming the ``_id`` index or ``$natural``; others name an index that does not exist."""
-    if hint is None or hint == {} or hint == "":
-        return
-    if hint in ("_id_",) or hint == {"_id": 1} or (isinstance(hint, dict) and list(hint) == ["$natural"]):
-        return
-    if coll is None:
-        return
-    raise MongoError(ErrorCode.BadValue, "hint provided does not correspond to an existing index")
+    """BadValue 2 when ``hint`` (an index name or key pattern) names no index of ``coll``; ``$natural`` is
+    always accepted, and a missing collection accepts any hint (it has nothing to scan), as in mongod."""
+    validate_hint(coll, hint)
