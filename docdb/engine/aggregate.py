@@ -13,6 +13,7 @@ from docdb.engine.aggregation.pipeline import compile_pipeline
 from docdb.engine.catalog import Catalog
 from docdb.engine.indexing.stats import index_stats
 from docdb.engine.query.let import evaluate_let
+from docdb.engine.reads import ordered_matches, split_cursor_prefix
 from docdb.engine.writes import DocumentBatch, with_id_first
 from docdb.errors import MongoError
 
@@ -80,8 +81,16 @@ def run_aggregate(
     aggregation" context, as clients see them from mongod.
     """
     ctx = CatalogPipelineContext(catalog, db, evaluate_let(variables), collection=collection, host=host)
-    compiled = compile_pipeline(pipeline, ctx, is_collectionless=collection is None)
-    source: Iterable[dict[str, Any]] = [] if collection is None else ctx.scan(db, collection)
+    compiled = compile_pipeline(pipeline, ctx, is_collectionless=collection is None)  # validates it all
+    source: Iterable[dict[str, Any]] = []
+    if collection is not None:
+        cursor, rest = split_cursor_prefix(pipeline, ctx.variables)
+        if len(rest) < len(pipeline):  # leading $match/$sort run as a planned find (indexes serve it)
+            coll = catalog.collection(db, collection)
+            source = (doc for _, doc in ordered_matches(coll, cursor))
+            compiled = compile_pipeline(rest, ctx)
+        else:
+            source = ctx.scan(db, collection)
     try:
         return list(compiled.run(source))
     except MongoError as exc:

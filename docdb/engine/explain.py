@@ -15,7 +15,7 @@ from typing import Any
 from docdb.engine.collection import Collection
 from docdb.engine.indexing.bounds import analyze_filter
 from docdb.engine.planner import Plan, QueryPlans
-from docdb.engine.reads import FindRun, FindSpec, run_find
+from docdb.engine.reads import FindRun, FindSpec, run_find, split_cursor_prefix
 
 VERBOSITIES = ("queryPlanner", "executionStats", "allPlansExecution")
 SORT_MEM_LIMIT = 104_857_600
@@ -354,20 +354,8 @@ def explain_aggregate(
 ) -> dict[str, Any]:
     """Leading ``$match`` stages (and a ``$sort`` right after them) run as the ``$cursor`` query; the
     rest of the pipeline is listed as given. A pipeline that is all query answers like a find."""
-    filters: list[dict[str, Any]] = []
-    position = 0
-    while (
-        position < len(pipeline) and isinstance(pipeline[position], dict) and "$match" in pipeline[position]
-    ):
-        filters.append(pipeline[position]["$match"])
-        position += 1
-    sort = None
-    if position < len(pipeline) and isinstance(pipeline[position], dict) and "$sort" in pipeline[position]:
-        sort = pipeline[position]["$sort"]
-        position += 1
-    spec = FindSpec(filters[0] if len(filters) == 1 else ({"$and": filters} if filters else {}), sort=sort)
+    spec, rest = split_cursor_prefix(pipeline)
     cursor = explain_find(coll, ns, spec, verbosity)
-    rest = pipeline[position:]
     if not rest:
         return cursor
     return {"explainVersion": "1", "stages": [{"$cursor": cursor}, *rest]}

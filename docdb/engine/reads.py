@@ -35,6 +35,37 @@ class FindSpec:
     variables: dict[str, Any] | None = None  # the command's evaluated ``let``
 
 
+def split_cursor_prefix(
+    pipeline: list[Any], variables: dict[str, Any] | None = None
+) -> tuple[FindSpec, list[Any]]:
+    """A pipeline's leading ``$match`` stages (and a ``$sort`` right after them) as the find that feeds
+    the rest — planned like any find, so indexes serve it — and the stages left. Used to run an aggregate
+    and to explain it, so both describe the same plan.
+
+    >>> spec, rest = split_cursor_prefix([{"$match": {"a": 1}}, {"$sort": {"b": -1}}, {"$limit": 2}])
+    >>> spec.filter, spec.sort, rest
+    ({'a': 1}, {'b': -1}, [{'$limit': 2}])
+    """
+    filters: list[dict[str, Any]] = []
+    position = 0
+    while position < len(pipeline) and _stage_arg(pipeline[position], "$match") is not None:
+        filters.append(pipeline[position]["$match"])
+        position += 1
+    sort = _stage_arg(pipeline[position], "$sort") if position < len(pipeline) else None
+    if sort is not None and all(direction in (1, -1) for direction in sort.values()):
+        position += 1
+    else:
+        sort = None
+    spec_filter = filters[0] if len(filters) == 1 else ({"$and": filters} if filters else {})
+    return FindSpec(spec_filter, sort=sort, variables=variables), pipeline[position:]
+
+
+def _stage_arg(stage: Any, name: str) -> dict[str, Any] | None:
+    if isinstance(stage, dict) and len(stage) == 1 and isinstance(stage.get(name), dict):
+        return stage[name]
+    return None
+
+
 def iter_matches(
     coll: Collection | None,
     spec: dict[str, Any],

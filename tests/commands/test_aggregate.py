@@ -425,3 +425,14 @@ def test_lookup_pipeline_let_reaches_nested_expr(db):
         {"$project": {"n": {"$size": "$enough"}}},
     ]
     assert list(db.orders.aggregate(pipeline)) == [{"_id": 1, "n": 0}, {"_id": 2, "n": 1}]
+
+
+def test_leading_match_and_sort_use_an_index(db):
+    db.c.insert_many([{"_id": i, "a": i % 10, "b": i} for i in range(100)])
+    db.c.create_index("a")
+    pipeline = [{"$match": {"a": 3}}, {"$sort": {"b": -1}}, {"$limit": 2}, {"$project": {"_id": 0, "b": 1}}]
+    assert list(db.c.aggregate(pipeline)) == [{"b": 93}, {"b": 83}]
+    usage = {s["name"]: s["accesses"]["ops"] for s in db.c.aggregate([{"$indexStats": {}}])}
+    assert usage["a_1"] == 1
+    plan = db.command("aggregate", "c", pipeline=pipeline, explain=True)
+    assert plan["stages"][0]["$cursor"]["queryPlanner"]["winningPlan"]["stage"] == "SORT"
