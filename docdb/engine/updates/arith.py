@@ -13,7 +13,10 @@ from typing import Any
 from bson.decimal128 import Decimal128, create_decimal128_context
 from bson.int64 import Int64
 
-INT32, INT64, DOUBLE, DECIMAL = 0, 1, 2, 3
+from docdb.engine.expressions.numeric import DECIMAL, DOUBLE, NOT_NUMBER, num_kind
+from docdb.engine.expressions.numeric import INT as INT32
+from docdb.engine.expressions.numeric import LONG as INT64
+
 _INT32_RANGE = range(-(2**31), 2**31)
 _INT64_RANGE = range(-(2**63), 2**63)
 _DECIMAL_CONTEXT = create_decimal128_context()
@@ -25,16 +28,8 @@ def number_kind(value: Any) -> int | None:
     >>> number_kind(1), number_kind(2**40), number_kind(Int64(1)), number_kind(1.0), number_kind(True)
     (0, 1, 1, 2, None)
     """
-    cls = value.__class__
-    if cls is int:
-        return INT32 if value in _INT32_RANGE else INT64
-    if cls is Int64:
-        return INT64
-    if cls is float:
-        return DOUBLE
-    if cls is Decimal128:
-        return DECIMAL
-    return None
+    kind = num_kind(value)
+    return None if kind == NOT_NUMBER else kind
 
 
 def _to_decimal(value: Any) -> Decimal:
