@@ -338,11 +338,12 @@ def plan_query(
     if is_natural_hint(hint):
         direction = hint["$natural"]
         return QueryPlans(Plan("COLLSCAN", direction=-1 if direction < 0 else 1, residual=[spec]), [])
-    analysis = analyze_filter(spec)
     if hint is None:
         is_id, id_value = id_equality(spec)
-        if is_id:
+        if is_id:  # before any analysis: the hot path of find_one/update_one by _id
             return QueryPlans(Plan("IDHACK", id_value=id_value), [])
+    analysis = analyze_filter(spec)
+    if hint is None:
         candidates = [
             c
             for c in (_candidate(i, analysis, sort) for i in _plannable(coll, analysis))
