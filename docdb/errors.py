@@ -53,6 +53,7 @@ class ErrorCode(IntEnum):
     IndexAlreadyExists = 68
     InvalidOptions = 72
     InvalidNamespace = 73
+    NoReplicationEnabled = 76
     IndexOptionsConflict = 85
     IndexKeySpecsConflict = 86
     ShutdownInProgress = 91

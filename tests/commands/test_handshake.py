@@ -160,3 +160,14 @@ def test_zlib_compression_is_negotiated_and_works(server):
 
 def test_unknown_compressors_are_not_agreed(client):
     assert "compression" not in client.admin.command({"hello": 1, "compression": ["lz4"]})
+
+
+def test_replica_set_commands_answer_as_a_standalone(client):
+    with pytest.raises(OperationFailure) as exc:
+        client.admin.command("replSetGetStatus")
+    assert exc.value.details == {
+        "ok": 0.0,
+        "errmsg": "not running with --replSet",
+        "code": 76,
+        "codeName": "NoReplicationEnabled",
+    }
