@@ -10,12 +10,16 @@ from typing import Any
 from bson.int64 import Int64
 
 from docdb import MONGODB_VERSION
+from docdb.engine.bson_types import bson_type_alias
 from docdb.engine.catalog import Catalog
 from docdb.engine.compaction import Compactor, dead_bytes
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.commands.handshake import now_utc
 from docdb.server.context import CommandContext
+from docdb.server.params import is_number
 from docdb.server.registry import REGISTRY, command
+
+MAX_CONNECTIONS = 1_000_000  # what "available" counts down from, as mongod's maxIncomingConnections
 
 
 def _memory_mb() -> tuple[int, int]:
@@ -32,13 +36,13 @@ def _memory_mb() -> tuple[int, int]:
 
 @command("serverStatus")
 def server_status(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """Uptime, connections, operation counters and memory, in mongod's field layout."""
+    """Uptime, connections, operation counters and memory, in mongod's field layout and types.
+
+    mongod keeps its sections in a sorted map, so they follow the header fields in name order; any
+    other field of the command turns a section off (``metrics: 0``) or on, as in mongod."""
     state = ctx.state
     uptime = time.monotonic() - state.started_monotonic
-    resident, virtual = _memory_mb()
-    counters = state.opcounters
-    writer = state.catalog.writer
-    return {
+    reply: dict[str, Any] = {
         "host": socket.gethostname(),
         "version": MONGODB_VERSION,
         "process": "mongod",
@@ -47,40 +51,67 @@ def server_status(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         "uptimeMillis": Int64(int(uptime * 1000)),
         "uptimeEstimate": Int64(int(uptime)),
         "localTime": now_utc(),
+    }
+    sections = _sections(ctx)
+    for name in sorted(sections):
+        wanted = cmd.get(name, True)
+        if wanted is True or (not isinstance(wanted, bool) and wanted not in (0, None)):
+            reply[name] = sections[name]
+    return reply
+
+
+def _sections(ctx: CommandContext) -> dict[str, Any]:
+    state = ctx.state
+    resident, virtual = _memory_mb()
+    counters = state.opcounters
+    current = state.connections_current
+    return {
         "connections": {
-            "current": state.connections_current,
-            "available": 1_000_000 - state.connections_current,
+            "current": current,
+            "available": MAX_CONNECTIONS - current,
             "totalCreated": state.connections_total,
+            "rejected": 0,
             "active": 1,
+            "threaded": current,
+            "exhaustIsMaster": 0,
+            "exhaustHello": 0,
+            "awaitingTopologyChanges": 0,
+        },
+        "docdb": _storage_status(state.catalog),
+        "mem": {"bits": 64, "resident": resident, "virtual": virtual, "supported": True},
+        "metrics": {
+            "commands": {name: {"total": Int64(n)} for name, n in sorted(state.command_counts.items())},
+            "cursor": {
+                "timedOut": Int64(state.cursors.timed_out),
+                "open": {"total": Int64(len(state.cursors.cursors))},
+            },
         },
         "opcounters": {
             name: Int64(counters[name])
             for name in ("insert", "query", "update", "delete", "getmore", "command")
         },
-        "mem": {"bits": 64, "resident": resident, "virtual": virtual, "supported": True},
-        "metrics": {
-            "cursor": {
-                "timedOut": Int64(state.cursors.timed_out),
-                "open": {"total": Int64(len(state.cursors.cursors))},
-            },
-            "commands": {name: {"total": Int64(n)} for name, n in sorted(state.command_counts.items())},
-        },
         "storageEngine": {
             "name": "docdb",
             "supportsCommittedReads": False,
-            "persistent": writer is not None,
+            "persistent": state.catalog.writer is not None,
             "readOnly": False,
         },
-        "docdb": _storage_status(state.catalog),
     }
 
 
 @command("listCommands")
 def list_commands(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """Every command this server knows, sorted by name."""
+    """Every command this server knows, sorted by name, each described with mongod's fields."""
     return {
         "commands": {
-            name: {"help": spec.help, "adminOnly": spec.admin_only, "requiresAuth": False}
+            name: {
+                "help": spec.help,
+                "requiresAuth": False,
+                "secondaryOk": True,
+                "adminOnly": spec.admin_only,
+                "apiVersions": [],
+                "deprecatedApiVersions": [],
+            }
             for name, spec in sorted(REGISTRY.items())
         }
     }
@@ -143,6 +174,21 @@ def _storage_status(catalog: Catalog) -> dict[str, Any]:
             "lastPauseMillis": last.pause_seconds * 1000 if last else 0.0,
         },
     }
+
+
+@command("killOp", admin_only=True)
+def kill_op(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Nothing else is ever in progress (see currentOp), so there is never an operation to kill; mongod
+    answers an unknown op id the same way."""
+    if "op" not in cmd:
+        raise MongoError(ErrorCode.NoSuchKey, 'Missing expected field "op"')
+    op = cmd["op"]
+    if not is_number(op):
+        raise MongoError(
+            ErrorCode.TypeMismatch,
+            f'Expected field "op" to have numeric type, but found {bson_type_alias(op)}',
+        )
+    return {"info": "attempting to kill op"}
 
 
 @command("currentOp", admin_only=True)

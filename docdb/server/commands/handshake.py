@@ -7,12 +7,17 @@ import os
 import platform
 import socket
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+
+from bson.int64 import Int64
 
 from docdb import MAX_WIRE_VERSION, MONGODB_VERSION, __version__
 from docdb.errors import ErrorCode, MongoError
 from docdb.protocol import MAX_BSON_SIZE, MAX_MESSAGE_SIZE
 from docdb.server.context import CommandContext
+from docdb.server.params import check_fields, get_bool, get_string
 from docdb.server.registry import command
 
 MAX_WRITE_BATCH_SIZE = 100_000
@@ -114,35 +119,79 @@ def whats_my_uri(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 @command("connectionStatus")
 def connection_status(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """No authentication yet: nobody is authenticated, and that is allowed."""
+    check_fields(cmd, {"showPrivileges"})
     info: dict[str, Any] = {"authenticatedUsers": [], "authenticatedUserRoles": []}
-    if cmd.get("showPrivileges"):
+    if get_bool(cmd, "showPrivileges"):
         info["authenticatedUserPrivileges"] = []
     return {"authInfo": info}
 
 
-def _parameters(ctx: CommandContext) -> dict[str, Any]:
-    return {
-        "featureCompatibilityVersion": {"version": MONGODB_VERSION.rsplit(".", 1)[0]},
-        "authenticationMechanisms": [],
-        "maxBsonObjectSize": MAX_BSON_SIZE,
-        "cursorTimeoutMillis": int(ctx.state.config.cursor_timeout_s * 1000),
-        "logLevel": 0,
-        "quiet": False,
-        "requireApiVersion": False,
-        "transactionLifetimeLimitSeconds": 60,
-    }
+@dataclass(frozen=True, slots=True)
+class ServerParameter:
+    """A server parameter as getParameter shows it; the flags say when setParameter/--setParameter apply."""
+
+    value: Callable[[CommandContext], Any]
+    settable_at_runtime: bool
+    settable_at_startup: bool
+
+
+# The parameters docdb has, with mongod's names and BSON types.  # sorted alphabetically
+PARAMETERS: dict[str, ServerParameter] = {
+    "authenticationMechanisms": ServerParameter(lambda ctx: [], False, True),
+    "cursorTimeoutMillis": ServerParameter(
+        lambda ctx: Int64(int(ctx.state.config.cursor_timeout_s * 1000)), True, True
+    ),
+    "featureCompatibilityVersion": ServerParameter(
+        lambda ctx: {"version": MONGODB_VERSION.rsplit(".", 1)[0]}, False, False
+    ),
+    "logLevel": ServerParameter(lambda ctx: 0, True, True),
+    "quiet": ServerParameter(lambda ctx: False, True, True),
+    "requireApiVersion": ServerParameter(lambda ctx: False, True, True),
+    "transactionLifetimeLimitSeconds": ServerParameter(lambda ctx: 60, True, True),
+}
+_SET_AT = ("runtime", "startup")
+
+
+def _get_parameter_options(cmd: dict[str, Any]) -> tuple[bool, bool, str | None]:
+    """``(all, showDetails, setAt)`` from ``getParameter: "*" | {allParameters, showDetails, setAt}``;
+    any other value (``1``) means "the parameters named by the other fields", as in mongod."""
+    spec = cmd["getParameter"]
+    if spec == "*":
+        return True, False, None
+    if not isinstance(spec, dict):
+        return False, False, None
+    options = {"getParameter": 1, **spec}
+    check_fields(options, {"allParameters", "showDetails", "setAt"})
+    set_at = get_string(options, "setAt")
+    if set_at is not None and set_at not in _SET_AT:
+        raise MongoError(
+            ErrorCode.BadValue,
+            f"Enumeration value '{set_at}' for field 'getParameter.setAt' is not a valid value.",
+        )
+    return get_bool(options, "allParameters"), get_bool(options, "showDetails"), set_at
 
 
 @command("getParameter", admin_only=True)
 def get_parameter(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """Read server parameters by name, or all of them with ``getParameter: "*"``."""
-    params = _parameters(ctx)
-    if cmd["getParameter"] == "*" or (
-        isinstance(cmd["getParameter"], dict) and cmd["getParameter"].get("allParameters")
-    ):
-        return dict(params)
-    wanted = [k for k in cmd if k not in ("getParameter", "$db", "lsid", "$readPreference", "comment")]
-    reply = {k: params[k] for k in wanted if k in params}
+    """Server parameters by name, or all with ``"*"``/``{allParameters: true}``; in name order, as mongod
+    walks its sorted parameter map; ``showDetails`` wraps each value with its settability."""
+    everything, details, set_at = _get_parameter_options(cmd)
+    reply: dict[str, Any] = {}
+    for name, param in PARAMETERS.items():
+        if not everything and name not in cmd:
+            continue
+        if (set_at == "runtime" and not param.settable_at_runtime) or (
+            set_at == "startup" and not param.settable_at_startup
+        ):
+            continue
+        value = param.value(ctx)
+        if details:
+            value = {
+                "value": value,
+                "settableAtRuntime": param.settable_at_runtime,
+                "settableAtStartup": param.settable_at_startup,
+            }
+        reply[name] = value
     if not reply:
         raise MongoError(ErrorCode.InvalidOptions, "no option found to get")
     return reply
@@ -151,6 +200,7 @@ def get_parameter(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 @command("getCmdLineOpts", admin_only=True)
 def get_cmd_line_opts(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """The server's command line and the settings parsed from it."""
+    check_fields(cmd, ())
     cfg = ctx.state.config
     parsed: dict[str, Any] = {"net": {"bindIp": cfg.bind, "port": cfg.port}}
     if cfg.file:
@@ -161,7 +211,8 @@ def get_cmd_line_opts(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any
 @command("getLog", admin_only=True)
 def get_log(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Recent log lines ("global"), startup warnings (none), or the list of logs ("*")."""
-    name = cmd["getLog"]
+    check_fields(cmd, ())
+    name = get_string(cmd, "getLog")
     if name == "*":
         return {"names": ["global", "startupWarnings"]}
     if name == "startupWarnings":
@@ -169,31 +220,36 @@ def get_log(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     if name == "global":
         lines = ctx.state.log_lines
         return {"totalLinesWritten": len(lines), "log": list(lines[-1024:])}
-    raise MongoError(ErrorCode.InvalidOptions, f"No log named '{name}'")
+    raise MongoError(ErrorCode.OperationFailed, f"No log named '{name}'")
 
 
 @command("hostInfo")
 def host_info(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """Facts about the machine the server runs on."""
-    mem_mb = 0
-    try:
-        mem_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
-    except (ValueError, OSError, AttributeError):
-        pass
+    """Facts about the machine the server runs on, with mongod's types (memory sizes are longs)."""
+    check_fields(cmd, ())
+    page_size = os.sysconf("SC_PAGE_SIZE")
+    mem_mb = page_size * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
     return {
         "system": {
             "currentTime": now_utc(),
             "hostname": socket.gethostname(),
             "cpuAddrSize": 64,
-            "memSizeMB": mem_mb,
-            "memLimitMB": mem_mb,
+            "memSizeMB": Int64(mem_mb),
+            "memLimitMB": Int64(mem_mb),
             "numCores": os.cpu_count() or 1,
             "cpuArch": platform.machine(),
             "numaEnabled": False,
         },
         "os": {"type": platform.system(), "name": platform.platform(), "version": platform.release()},
-        "extra": {"versionString": platform.version(), "pageSize": os.sysconf("SC_PAGE_SIZE")},
+        "extra": {"versionString": platform.version(), "pageSize": Int64(page_size)},
     }
+
+
+@command("lockInfo", admin_only=True)
+def lock_info(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Locks held or awaited by other operations: never any, since commands run one at a time."""
+    check_fields(cmd, {"includeStorageEngineDump"})
+    return {"lockInfo": []}
 
 
 @command("getDefaultRWConcern", admin_only=True)
