@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from docdb.engine.bson_types import bson_type_alias
 from docdb.engine.indexing import ddl as indexing_ddl
-from docdb.engine.namespaces import split_namespace, validate_collection_name, validate_db_name
+from docdb.engine.namespaces import validate_collection_name, validate_db_name
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.commands.crud import collection_name, cursor_reply
 from docdb.server.context import CommandContext
-from docdb.server.params import check_fields, get_array, get_bool, get_string
+from docdb.server.params import check_fields, get_array, get_string
 from docdb.server.registry import command
 
 ID_INDEX = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
@@ -32,23 +33,32 @@ _CREATE_UNSUPPORTED = (
 _CREATE_IGNORED = ("autoIndexId", "collation", "flags", "idIndex", "indexOptionDefaults", "storageEngine")
 
 
+def _requested_options(cmd: dict[str, Any]) -> dict[str, Any]:
+    """The options of a create that would change the collection (a simple collation is no option)."""
+    options = {k: cmd[k] for k in _CREATE_UNSUPPORTED if cmd.get(k) not in (False, None)}
+    if cmd.get("collation") not in (None, {"locale": "simple"}):
+        options["collation"] = cmd["collation"]
+    return options
+
+
 @command("create")
 def create(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """Create a collection explicitly; repeating it with the same options is a no-op, as in mongod 7.0."""
+    """Create a collection explicitly. As in mongod 7.0, repeating it with the same options is a no-op and
+    with other options is NamespaceExists, whether or not docdb could build those options."""
     check_fields(cmd, set(_CREATE_UNSUPPORTED) | set(_CREATE_IGNORED))
     name = collection_name(ctx, cmd)
-    for option in _CREATE_UNSUPPORTED:
-        if option in cmd and cmd[option] not in (False, None):
-            raise MongoError(ErrorCode.NotImplemented, f"create option '{option}' is not supported by docdb")
-    if cmd.get("collation") not in (None, {"locale": "simple"}):
-        raise MongoError(
-            ErrorCode.NotImplemented, "collation other than {locale: 'simple'} is not supported by docdb"
-        )
+    requested = _requested_options(cmd)
     existing = ctx.catalog.collection(ctx.db, name)
     if existing is not None:
-        if existing.options == {}:
+        if existing.options == requested:
             return {}
         raise MongoError(ErrorCode.NamespaceExists, f"Collection {ctx.db}.{name} already exists.")
+    for option in requested:
+        if option == "collation":
+            raise MongoError(
+                ErrorCode.NotImplemented, "collation other than {locale: 'simple'} is not supported by docdb"
+            )
+        raise MongoError(ErrorCode.NotImplemented, f"create option '{option}' is not supported by docdb")
     ctx.catalog.create_collection(ctx.db, name, {})
     return {}
 
@@ -76,19 +86,37 @@ def drop_database(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 
 @command("renameCollection", admin_only=True)
 def rename_collection(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """Rename ``db.a`` to ``db2.b`` (both full namespaces), optionally replacing an existing target."""
+    """Rename ``db.a`` to ``db2.b`` (both full namespaces), optionally replacing an existing target; the
+    fields are typed as in mongod's IDL (``dropTarget``/``stayTemp`` strictly bool) and checked in its
+    order: namespaces, then renaming to itself, then the source's existence."""
     check_fields(cmd, {"to", "dropTarget", "stayTemp"})
-    source = cmd["renameCollection"]
-    if not isinstance(source, str):
-        raise MongoError(ErrorCode.TypeMismatch, "'renameCollection' must be of type String")
+    source = get_string(cmd, "renameCollection")
     target = get_string(cmd, "to", required=True)
-    assert target is not None
-    for ns in (source, target):
-        db, coll = split_namespace(ns)
+    assert source is not None and target is not None
+    drop_target = get_strict_bool(cmd, "dropTarget")
+    get_strict_bool(cmd, "stayTemp")
+    for role, ns in (("source", source), ("target", target)):
+        db, _, coll = ns.partition(".")
+        if not db or not coll:
+            raise MongoError(ErrorCode.InvalidNamespace, f"Invalid {role} namespace: {ns}")
         validate_db_name(db)
         validate_collection_name(db, coll)
-    ctx.catalog.rename_collection(source, target, get_bool(cmd, "dropTarget"))
+    if source == target:
+        raise MongoError(ErrorCode.IllegalOperation, "Can't rename a collection to itself")
+    ctx.catalog.rename_collection(source, target, drop_target)
     return {}
+
+
+def get_strict_bool(cmd: dict[str, Any], field: str) -> bool:
+    """A field of IDL type ``bool``: only true/false, unlike the number-accepting ``safeBool``."""
+    value = cmd.get(field, False)
+    if not isinstance(value, bool):
+        raise MongoError(
+            ErrorCode.TypeMismatch,
+            f"BSON field '{next(iter(cmd))}.{field}' is the wrong type '{bson_type_alias(value)}', "
+            "expected type 'bool'",
+        )
+    return value
 
 
 @command("listIndexes")
