@@ -346,7 +346,7 @@ def plan_query(
     if hint is None:
         candidates = [
             c
-            for c in (_candidate(i, analysis, sort) for i in _plannable(coll, analysis))
+            for c in (_candidate(i, analysis, sort) for i in _plannable(coll, analysis, sort))
             if c.eq_prefix or c.ranged or c.sort_direction
         ]
     else:
@@ -361,9 +361,14 @@ def plan_query(
     return QueryPlans(winner, plans[1:])
 
 
-def _plannable(coll: Collection, analysis: FilterAnalysis) -> list[Index]:
-    found = [i for i in coll.indexes.values() if _usable(i, analysis)]
-    return [coll.indexes_by_id(), *found]
+def _plannable(coll: Collection, analysis: FilterAnalysis, sort: dict[str, Any] | None) -> list[Index]:
+    """The indexes worth a candidate, ``_id_`` first. Without a sort, an index whose first field the
+    filter does not constrain gets no bounds (no equality prefix, no range), so its candidate would be
+    dropped: it is left out before the work of building one."""
+    paths = analysis.paths
+    id_index = coll.indexes_by_id()
+    found = [i for i in coll.indexes.values() if (sort or i.fields[0] in paths) and _usable(i, analysis)]
+    return [id_index, *found] if sort or "_id" in paths else found
 
 
 def _index_plan(c: Candidate, analysis: FilterAnalysis) -> Plan:

@@ -45,7 +45,11 @@ def check_fields(cmd: dict[str, Any], allowed: Iterable[str]) -> None:
     """Raise mongod's unknown-field error for any field not in ``allowed`` or GENERIC_FIELDS."""
     name = next(iter(cmd))
     allowed_set = allowed if isinstance(allowed, (set, frozenset)) else set(allowed)
-    for key in cmd:
+    unexpected = cmd.keys() - allowed_set
+    unexpected.discard(name)
+    if unexpected.issubset(GENERIC_FIELDS):  # the common case, decided by set operations in C
+        return
+    for key in cmd:  # in the command's order, so the first unknown field is the one reported
         if key != name and key not in allowed_set and key not in GENERIC_FIELDS:
             raise MongoError(UNKNOWN_FIELD, f"BSON field '{name}.{key}' is an unknown field.")
 
@@ -79,6 +83,8 @@ def get_int(cmd: dict[str, Any], field: str, default: int | None = None) -> int 
     value = cmd.get(field)
     if value is None:
         return default
+    if value.__class__ is int:
+        return value
     if isinstance(value, bool) or not is_number(value):
         raise _wrong_type(next(iter(cmd)), field, value, "s '[long, int, decimal, double]'")
     number = float(value.to_decimal()) if isinstance(value, Decimal128) else value

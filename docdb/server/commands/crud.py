@@ -58,6 +58,12 @@ def _check_batch(cmd: dict[str, Any], field: str) -> list[Any]:
     return items
 
 
+def _let_values(cmd: dict[str, Any]) -> dict[str, Any]:
+    """The command's evaluated ``let`` ({} without one, skipping the evaluator's set-up)."""
+    let = cmd.get("let")
+    return {} if let is None else evaluate_let(let)
+
+
 def _write_reply(outcome: WriteOutcome, *, with_modified: bool = False) -> dict[str, Any]:
     reply: dict[str, Any] = {"n": outcome.n}
     if with_modified:
@@ -104,6 +110,7 @@ _FIND_FIELDS = {
     "ntoreturn",
 }
 _FIND_UNSUPPORTED = ("max", "min", "returnKey", "showRecordId", "tailable", "awaitData", "oplogReplay")
+_FIND_UNSUPPORTED_SET = frozenset(_FIND_UNSUPPORTED)
 
 
 @command("find")
@@ -111,12 +118,15 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Query a collection; the first batch comes back with a cursor for the rest."""
     check_fields(cmd, _FIND_FIELDS)
     name = collection_name(ctx, cmd)
-    for field in _FIND_UNSUPPORTED:
-        if cmd.get(field):
-            raise MongoError(ErrorCode.NotImplemented, f"find option '{field}' is not supported by docdb")
+    if not _FIND_UNSUPPORTED_SET.isdisjoint(cmd):
+        for field in _FIND_UNSUPPORTED:
+            if cmd.get(field):
+                raise MongoError(ErrorCode.NotImplemented, f"find option '{field}' is not supported by docdb")
     check_collation(cmd.get("collation"))
     coll = ctx.catalog.collection(ctx.db, name)
-    check_hint(coll, cmd.get("hint"))
+    hint = cmd.get("hint")
+    if hint is not None:
+        check_hint(coll, hint)
     limit = get_int(cmd, "limit")
     spec = FindSpec(
         filter=get_doc(cmd, "filter") or {},
@@ -124,8 +134,8 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         sort=get_doc(cmd, "sort"),
         skip=_non_negative("find", "skip", get_int(cmd, "skip")),
         limit=_non_negative("find", "limit", limit),
-        variables=evaluate_let(cmd.get("let")),
-        hint=cmd.get("hint"),
+        variables=_let_values(cmd),
+        hint=hint,
     )
     batch_size = get_int(cmd, "batchSize")
     if batch_size is not None:
@@ -259,7 +269,7 @@ def update(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Apply update statements: operator, replacement or pipeline updates, with upsert and multi."""
     check_fields(cmd, {"updates", "ordered", "bypassDocumentValidation", "let"})
     name = collection_name(ctx, cmd)
-    variables = evaluate_let(cmd.get("let"))
+    variables = _let_values(cmd)
     raws = _check_batch(cmd, "updates")  # a statement's bad hint is its own write error, as in mongod
     statements = [_update_statement(raw, variables) for raw in raws]
     needs_fsync(cmd)
@@ -293,7 +303,7 @@ def delete(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Delete the first (limit 1) or all (limit 0) matching documents per statement."""
     check_fields(cmd, {"deletes", "ordered", "let"})
     name = collection_name(ctx, cmd)
-    variables = evaluate_let(cmd.get("let"))
+    variables = _let_values(cmd)
     raws = _check_batch(cmd, "deletes")  # a statement's bad hint is its own write error, as in mongod
     statements = [_delete_statement(raw) for raw in raws]
     needs_fsync(cmd)
@@ -359,7 +369,7 @@ def find_and_modify_cmd(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, A
         upsert=upsert,
         array_filters=filters,
         hint=cmd.get("hint"),
-        variables=evaluate_let(cmd.get("let")),
+        variables=_let_values(cmd),
     )
     reply = find_and_modify(ctx.catalog, ctx.db, name, spec)
     request_durability(ctx, cmd)

@@ -1,0 +1,199 @@
+"""Server CPU per command, in-process: frames go through the whole server path with no socket.
+
+    python bench/bench_handlers.py [--ops 20000] [--runs 5] [--docs 10000] [--profile WORKLOAD]
+
+Each frame is the one PyMongo 4.20 sends for the operation (same body fields, same kind-1 document
+sequences), fed to ``MongoProtocol.data_received`` with a transport that only counts the reply bytes. So
+one "command" here is framing, OP_MSG decoding, dispatch, the handler, the engine, the log append (a real
+``.mdb`` file and its writer thread) and reply encoding: everything a server does per request except the
+socket system calls and the event loop's wake-up, which the null responder pays too.
+
+Workloads: ``ping``; ``find_id`` (find_one by ``_id``); ``find_indexed`` (find_one by a field with a
+single-field index); ``insert_one``; ``update_inc`` (update_one by ``_id`` with ``$inc``). Prints the
+median µs per command over ``--runs`` runs, and the spread (min–max) so the noise of a shared machine is
+visible. ``--profile NAME`` runs one workload under cProfile instead and prints the top functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import itertools
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bson.binary import Binary
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from docdb.config import ServerConfig  # noqa: E402
+from docdb.engine.catalog import Catalog  # noqa: E402
+from docdb.protocol import encode_op_msg  # noqa: E402
+from docdb.server import commands  # noqa: E402, F401  (registers every command)
+from docdb.server.connection import MongoProtocol  # noqa: E402
+from docdb.server.context import ServerState  # noqa: E402
+from docdb.server.cursors import CursorRegistry  # noqa: E402
+
+DB = "bench"
+LSID = {"id": Binary(uuid.uuid4().bytes, 4)}
+WORKLOADS = ("ping", "find_id", "find_indexed", "insert_one", "update_inc")
+
+
+class CountingTransport:
+    """Stands in for the socket: remembers how many bytes and replies the server wrote."""
+
+    def __init__(self) -> None:
+        self.replies = 0
+        self.bytes = 0
+
+    def write(self, data: bytes) -> None:
+        self.replies += 1
+        self.bytes += len(data)
+
+    def get_extra_info(self, name: str) -> Any:
+        return ("127.0.0.1", 50000)
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        raise RuntimeError("the server closed the connection")
+
+
+_request_ids = itertools.count(1)
+
+
+def frame(body: dict[str, Any], sequences: dict[str, list[dict[str, Any]]] | None = None) -> bytes:
+    """An OP_MSG frame as PyMongo builds it: body with ``lsid`` and ``$db`` last, documents in kind 1."""
+    return encode_op_msg({**body, "lsid": LSID, "$db": DB}, next(_request_ids), 0, sequences=sequences)
+
+
+def ping_frames(n: int, _: int) -> list[bytes]:
+    return [encode_op_msg({"ping": 1, "lsid": LSID, "$db": "admin"}, next(_request_ids), 0)] * n
+
+
+def find_id_frames(n: int, docs: int) -> list[bytes]:
+    return [
+        frame({"find": "c", "filter": {"_id": i % docs}, "limit": 1, "singleBatch": True}) for i in range(n)
+    ]
+
+
+def find_indexed_frames(n: int, docs: int) -> list[bytes]:
+    return [
+        frame({"find": "c", "filter": {"k": f"key{i % docs}"}, "limit": 1, "singleBatch": True})
+        for i in range(n)
+    ]
+
+
+def insert_frames(n: int, docs: int) -> list[bytes]:
+    return [
+        frame(
+            {"insert": "ins", "ordered": True},
+            {"documents": [{"_id": docs + i, "n": 0, "s": "abcdefghijklmnop"}]},
+        )
+        for i in range(n)
+    ]
+
+
+def update_frames(n: int, docs: int) -> list[bytes]:
+    return [
+        frame(
+            {"update": "c", "ordered": True},
+            {"updates": [{"q": {"_id": i % docs}, "u": {"$inc": {"n": 1}}, "multi": False, "upsert": False}]},
+        )
+        for i in range(n)
+    ]
+
+
+BUILDERS: dict[str, Callable[[int, int], list[bytes]]] = {
+    "ping": ping_frames,
+    "find_id": find_id_frames,
+    "find_indexed": find_indexed_frames,
+    "insert_one": insert_frames,
+    "update_inc": update_frames,
+}
+
+
+def make_server(path: str, docs: int) -> MongoProtocol:
+    """A catalog on ``path`` holding ``bench.c`` (``docs`` documents, index on ``k``) and a connection."""
+    catalog = Catalog.open(path)
+    state = ServerState(config=ServerConfig(file=path), catalog=catalog, cursors=CursorRegistry())
+    protocol = MongoProtocol(state)
+    transport = CountingTransport()
+    protocol.connection_made(transport)  # type: ignore[arg-type]
+    batch = 1000
+    for start in range(0, docs, batch):
+        documents = [
+            {"_id": i, "k": f"key{i}", "n": 0, "s": "abcdefghijklmnop"}
+            for i in range(start, min(docs, start + batch))
+        ]
+        protocol.data_received(frame({"insert": "c", "ordered": True}, {"documents": documents}))
+    index = {"createIndexes": "c", "indexes": [{"key": {"k": 1}, "name": "k_1"}]}
+    protocol.data_received(frame(index))
+    return protocol
+
+
+def run_once(protocol: MongoProtocol, frames: list[bytes]) -> float:
+    """CPU µs of this thread per frame, frames fed one at a time as one client with one request in flight
+    does. Thread CPU time rather than wall time: other processes on a shared machine inflate the wall clock
+    far more than they do this (the log writer thread's fsyncs are not counted, nor were they waited for)."""
+    transport: CountingTransport = protocol.transport  # type: ignore[assignment]
+    before = transport.replies
+    feed = protocol.data_received
+    started = time.thread_time()
+    for data in frames:
+        feed(data)
+    elapsed = time.thread_time() - started
+    if transport.replies - before != len(frames):
+        raise RuntimeError(f"expected {len(frames)} replies, got {transport.replies - before}")
+    return elapsed / len(frames) * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--ops", type=int, default=20_000, help="commands per run")
+    parser.add_argument("--runs", type=int, default=5, help="runs per workload (the median is reported)")
+    parser.add_argument("--docs", type=int, default=10_000, help="documents in the queried collection")
+    parser.add_argument("--profile", choices=WORKLOADS, help="profile one workload instead")
+    parser.add_argument("--cumulative", action="store_true", help="sort the profile by cumulative time")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        protocol = make_server(str(Path(tmp) / "bench.mdb"), args.docs)
+        try:
+            if args.profile:
+                frames = BUILDERS[args.profile](args.ops, args.docs)
+                profiler = cProfile.Profile()
+                profiler.runcall(run_once, protocol, frames)
+                sort = "cumulative" if args.cumulative else "tottime"
+                pstats.Stats(profiler).sort_stats(sort).print_stats(40)
+                return
+            print(f"{'workload':<14}{'µs/cmd':>9}{'min':>9}{'max':>9}   ({args.runs} runs × {args.ops} cmds)")
+            for name in WORKLOADS:
+                results = []
+                offset = args.docs
+                for _ in range(args.runs):
+                    frames = BUILDERS[name](args.ops, offset if name == "insert_one" else args.docs)
+                    offset += args.ops
+                    if name != "insert_one":  # warm up (inserts can't repeat their _ids)
+                        run_once(protocol, frames[:500])
+                    results.append(run_once(protocol, frames))
+                median = statistics.median(results)
+                print(f"{name:<14}{median:>9.2f}{min(results):>9.2f}{max(results):>9.2f}")
+        finally:
+            protocol.state.catalog.close()
+
+
+if __name__ == "__main__":
+    main()
