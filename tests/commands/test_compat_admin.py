@@ -252,3 +252,17 @@ def test_list_commands_entry_fields(client):
     assert commands["find"]["adminOnly"] is False
     for name in ("validate", "lockInfo", "killOp"):
         assert name in commands
+
+
+# -- sessions -------------------------------------------------------------------------------------------
+
+
+def test_session_commands_take_an_array(client):
+    assert client.admin.command({"refreshSessions": []}) == {"ok": 1.0}
+    assert _error(client, {"endSessions": 1}) == {
+        "ok": 0.0,
+        "errmsg": "BSON field 'endSessions.endSessions' is the wrong type 'int', expected type 'array'",
+        "code": 14,
+        "codeName": "TypeMismatch",
+    }
+    assert _error(client, {"endSessions": [], "x": 1})["code"] == 40415

@@ -11,6 +11,7 @@ from bson.binary import Binary
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.commands.handshake import LOGICAL_SESSION_TIMEOUT_MINUTES
 from docdb.server.context import CommandContext
+from docdb.server.params import check_fields, get_array
 from docdb.server.registry import command
 
 
@@ -22,7 +23,10 @@ def start_session(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 
 @command("endSessions", "killSessions", "killAllSessions", "killAllSessionsByPattern", "refreshSessions")
 def end_sessions(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """Sessions hold no server state here (no transactions on a standalone), so there is nothing to end."""
+    """Sessions hold no server state here (no transactions on a standalone), so there is nothing to end;
+    the command is still checked as mongod's strict IDL does (an array of sessions, no other fields)."""
+    check_fields(cmd, ())
+    get_array(cmd, next(iter(cmd)))
     return {}
 
 
