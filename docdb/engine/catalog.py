@@ -20,11 +20,10 @@ from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
 
 from docdb.bson_codec import CODEC_OPTIONS, decode_document
-from docdb.engine.bson_order import hash_key
 from docdb.engine.collection import Collection
 from docdb.engine.indexing.index import Index
 from docdb.engine.log import LogWriter, RecordType, lock_file, read_log
-from docdb.engine.log.batch import iter_write_ops
+from docdb.engine.log.batch import iter_write_runs
 from docdb.engine.log.compaction import CollectionSnapshot, discard_partial
 from docdb.engine.namespaces import split_namespace, validate_collection_name, validate_db_name
 from docdb.errors import ErrorCode, MongoError
@@ -276,22 +275,15 @@ class Catalog:
             log.warning("skipping record of type %d this version does not apply", rtype)
 
     def _apply_write_batch(self, payload: bytes) -> None:
-        """The restart hot path: ``iter_write_ops`` walks the bytes, decoding only each ``_id``."""
-        coll: Collection | None = None
-        coll_ns = None
-        for ns, raw, id_value in iter_write_ops(payload):
-            if ns != coll_ns:
-                coll = self.collection(*split_namespace(ns))
-                if coll is None:
-                    coll = self._apply_create(
-                        {"ns": ns, "options": {}, "uuid": Binary(uuid_module.uuid4().bytes, 4)}
-                    )
-                coll_ns = ns
-            assert coll is not None
-            if raw is not None:
-                coll.put(hash_key(id_value), raw)
-            else:
-                coll.remove(hash_key(id_value))
+        """The restart hot path: ``iter_write_runs`` walks the bytes, decoding only each ``_id``, and
+        hands each namespace's run of ops to its collection at once."""
+        for ns, ids, raws in iter_write_runs(payload):
+            coll = self.collection(*split_namespace(ns))
+            if coll is None:
+                coll = self._apply_create(
+                    {"ns": ns, "options": {}, "uuid": Binary(uuid_module.uuid4().bytes, 4)}
+                )
+            coll.apply_ops(ids, raws)
 
     def _apply_create(self, payload: dict[str, Any]) -> Collection:
         db, name = split_namespace(payload["ns"])

@@ -70,6 +70,24 @@ class Collection:
                     index.remove(key, old_doc)
                 index.add(key, new_doc)
 
+    def apply_ops(self, ids: list[Any], raws: list[bytes | None]) -> None:
+        """Replay a run of logged ops in order: put ``raws[i]`` as the document whose ``_id`` is
+        ``ids[i]``, or delete it when ``raws[i]`` is None. Without built indexes (recovery builds them
+        after the whole log is read) a run of new documents is stored by a few C-level calls."""
+        keys = [hash_key(id_value) for id_value in ids]
+        docs = self.docs
+        if not self._has_built_indexes() and None not in raws:
+            run = dict(zip(keys, raws, strict=True))
+            if len(run) == len(keys) and docs.keys().isdisjoint(run):
+                docs.update(run)
+                self.data_size += sum(map(len, raws))  # type: ignore[arg-type]
+                return
+        for key, raw in zip(keys, raws, strict=True):
+            if raw is None:
+                self.remove(key)
+            else:
+                self.put(key, raw)
+
     def remove(self, key: Hashable) -> None:
         old = self.docs.pop(key, None)
         if old is not None:
@@ -101,7 +119,7 @@ class Collection:
         """Fill ``index`` from every document with one sort; raises (leaving it unbuilt and empty) on a
         document it cannot index or, for a unique index, on the first duplicate key."""
         try:
-            index.build(list(self.docs.items()))
+            build_indexes([index], self.docs)
             if index.unique:
                 self._check_unique(index)
         except BaseException:
@@ -127,7 +145,7 @@ class Collection:
         pending = [index for index in self.indexes.values() if not index.built]
         if not pending:
             return
-        build_indexes(pending, list(self.docs.items()))
+        build_indexes(pending, self.docs)
 
     def index_sizes(self) -> dict[str, int]:
         """Estimated bytes per index, ``_id_`` first (reported by collStats/dbStats)."""

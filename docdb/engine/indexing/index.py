@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator, Mapping
+from itertools import islice
 from typing import Any
 
 import bson
@@ -18,7 +19,7 @@ from sortedcontainers import SortedList
 
 from docdb.bson_codec import CODEC_OPTIONS
 from docdb.engine.bson_order import MISSING, RANK_NUMBER, RANK_OBJECTID, RANK_STRING, sort_key
-from docdb.engine.indexing.keys import HIGH, NULL_KEY, KeyMaker, fast_sort_key, split_key
+from docdb.engine.indexing.keys import HIGH, NULL_KEY, KeyMaker, fast_sort_key, invert, split_key
 from docdb.engine.indexing.spec import direction, same_key
 from docdb.engine.matcher import compile_filter
 
@@ -90,7 +91,7 @@ class Index:
 
     def build(self, docs: Iterable[tuple[Hashable, bytes]]) -> None:
         """Fill the index from ``(hash key, raw document)`` pairs with one sort (see ``build_indexes``)."""
-        build_indexes([self], list(docs))
+        build_indexes([self], dict(docs))
 
     def clear(self) -> None:
         self.entries = SortedList()
@@ -141,6 +142,7 @@ class Index:
         return len(self.entries) * ENTRY_BYTES_ESTIMATE
 
 
+Expanded = tuple[str, str]  # (indexed field, array path) that made a document multikey
 BUILD_CHUNK = 10_000  # documents decoded per ``bson.decode_all`` call while building
 
 # One flat tuple per entry (a one-field number key over an int _id: 7 slots) plus the list's pointer;
@@ -148,8 +150,8 @@ BUILD_CHUNK = 10_000  # documents decoded per ``bson.decode_all`` call while bui
 ENTRY_BYTES_ESTIMATE = 120
 
 
-def build_indexes(indexes: list[Index], docs: list[tuple[Hashable, bytes]]) -> None:
-    """Fill ``indexes`` from ``(hash key, raw document)`` pairs in one pass: documents are decoded in
+def build_indexes(indexes: list[Index], docs: Mapping[Hashable, bytes]) -> None:
+    """Fill ``indexes`` from ``docs`` (hash key -> raw document) in one pass: documents are decoded in
     chunks by one C call each, each index's entries are sorted once. The cyclic garbage collector is
     paused meanwhile (millions of new tuples would otherwise trigger full collections over and over).
     Raises on a document an index cannot hold (parallel arrays), before any index is changed."""
@@ -157,12 +159,17 @@ def build_indexes(indexes: list[Index], docs: list[tuple[Hashable, bytes]]) -> N
     gc.disable()
     try:
         collected: list[tuple[Index, list[tuple], list[tuple[str, str]]]] = [(i, [], []) for i in indexes]
-        for start in range(0, len(docs), BUILD_CHUNK):
-            chunk = docs[start : start + BUILD_CHUNK]
-            decoded = bson.decode_all(b"".join(raw for _, raw in chunk), CODEC_OPTIONS)
-            tails = [_id_tail(doc["_id"], hk) for (hk, _), doc in zip(chunk, decoded, strict=True)]
+        hks = iter(docs.keys())
+        raws = iter(docs.values())
+        for _ in range(0, len(docs), BUILD_CHUNK):
+            chunk_hks = list(islice(hks, BUILD_CHUNK))
+            decoded = bson.decode_all(b"".join(islice(raws, BUILD_CHUNK)), CODEC_OPTIONS)
+            tails = [
+                (RANK_NUMBER, 1, hk, hk) if type(hk) is int else _id_tail(doc["_id"], hk)
+                for hk, doc in zip(chunk_hks, decoded, strict=True)
+            ]
             for index, entries, multikey in collected:
-                _collect_entries(index, decoded, tails, entries.append, multikey)
+                _collect_entries(index, decoded, tails, entries, multikey)
         for index, entries, multikey in collected:
             index.entries = SortedList(entries)
             index.multikey = {}
@@ -174,41 +181,83 @@ def build_indexes(indexes: list[Index], docs: list[tuple[Hashable, bytes]]) -> N
 
 
 def _id_tail(id_value: Any, hk: Hashable) -> tuple:
-    """``sort_key(_id) + (hk,)`` with the usual ``_id`` types inlined."""
+    """``sort_key(_id) + (hk,)`` with the usual ``_id`` types inlined. An int ``hk`` is the value of an
+    int or Int64 ``_id``, a str ``hk`` a str ``_id`` (see ``hash_key``): their tail needs no ``_id``, and
+    shares the int object with ``Collection.docs``."""
     t = type(id_value)
     if t is ObjectId:
         return (RANK_OBJECTID, id_value.binary, hk)
     if t is int:
         return (RANK_NUMBER, 1, id_value, hk)
+    if t is str:
+        return (RANK_STRING, hk, hk)
     return fast_sort_key(id_value) + (hk,)
 
 
 def _collect_entries(
-    index: Index, decoded: list[dict], tails: list[tuple], append: Any, multikey: list[tuple[str, str]]
+    index: Index,
+    decoded: list[dict],
+    tails: list[tuple],
+    entries: list[tuple],
+    multikey: list[tuple[str, str]],
 ) -> None:
-    """Append ``index``'s entries for ``decoded`` (a one-field scalar key inline, else ``KeyMaker``)."""
+    """Append ``index``'s entries for ``decoded`` to ``entries``. Keys of top-level fields are built a
+    column (one field over the chunk) at a time, a scalar value's component inline; a document the
+    columns cannot key alone (an array value; missing from a sparse index) goes through ``KeyMaker``."""
     maker = index.maker
-    if maker.single and maker.partial is None:
-        field = index.fields[0]
-        sparse = maker.sparse
-        for doc, tail in zip(decoded, tails, strict=True):
-            value = doc.get(field, MISSING)
-            t = type(value)
-            if t is int:
-                append((RANK_NUMBER, 1, value) + tail)
-            elif t is str:
-                append((RANK_STRING, value) + tail)
-            elif value is MISSING:
-                if not sparse:
-                    append(NULL_KEY + tail)
-            elif t is list:
-                keys, expanded = maker.keys(doc)
-                multikey.extend(expanded)
-                for key in keys:
-                    append(key + tail)
-            else:
-                append(sort_key(value) + tail)
+    if maker.top_level is None or maker.partial is not None or (maker.sparse and len(maker.fields) > 1):
+        _collect_general(maker, decoded, tails, entries, multikey)
         return
+    sparse = maker.sparse
+    keys: list[tuple | None] | None = None
+    for name, desc in maker.top_level:
+        values = [doc.get(name, MISSING) for doc in decoded]
+        if desc:
+            column = [(-RANK_NUMBER, -1, -v) if type(v) is int else _descending(v) for v in values]
+        else:
+            column = [(RANK_NUMBER, 1, v) if type(v) is int else _ascending(v, sparse) for v in values]
+        if keys is None:
+            keys = column
+        else:
+            keys = [
+                k + c if k is not None and c is not None else None for k, c in zip(keys, column, strict=True)
+            ]
+    assert keys is not None
+    if None not in keys:
+        entries += [key + tail for key, tail in zip(keys, tails, strict=True)]  # type: ignore[operator]
+        return
+    append = entries.append
+    for key, tail, doc in zip(keys, tails, decoded, strict=True):
+        if key is not None:
+            append(key + tail)
+        else:
+            _collect_general(maker, [doc], [tail], entries, multikey)
+
+
+def _ascending(value: Any, sparse: bool) -> tuple | None:
+    """The ascending component of a top-level value, or None when ``KeyMaker`` must decide."""
+    t = type(value)
+    if t is str:
+        return (RANK_STRING, value)
+    if t is list or (value is MISSING and sparse):
+        return None
+    return NULL_KEY if value is MISSING else sort_key(value)
+
+
+def _descending(value: Any) -> tuple | None:
+    if type(value) is list:
+        return None
+    return invert(NULL_KEY if value is MISSING else fast_sort_key(value))
+
+
+def _collect_general(
+    maker: KeyMaker,
+    decoded: list[dict],
+    tails: list[tuple],
+    entries: list[tuple],
+    multikey: list[tuple[str, str]],
+) -> None:
+    append = entries.append
     maker_keys = maker.keys
     for doc, tail in zip(decoded, tails, strict=True):
         keys, expanded = maker_keys(doc)
