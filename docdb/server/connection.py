@@ -28,6 +28,7 @@ from docdb.protocol import (
 )
 from docdb.server.context import CommandContext, ConnectionInfo, ServerState
 from docdb.server.dispatch import run_command
+from docdb.server.write_concern import durable_future
 
 log = logging.getLogger("docdb.connection")
 
@@ -192,7 +193,7 @@ class MongoProtocol(asyncio.Protocol):
         if ctx.pending is not None:
             future: asyncio.Future[Any] = ctx.pending
         elif writer is not None and ctx.wait_lsn is not None:
-            future = asyncio.wrap_future(writer.wait_durable(ctx.wait_lsn))
+            future = durable_future(writer, ctx.wait_lsn)
         else:
             if not no_reply:
                 self._send(request, encode_op_msg(reply, next(_request_ids), request.header.request_id))

@@ -5,11 +5,13 @@ Invariants:
   survives ``kill -9``. The file is always a valid log: a failed append is cut back off before
   StorageError is raised, and a crash mid-append leaves a torn tail that recovery removes.
 - ``durable_lsn`` only grows, and only after an ``os.fsync`` that started once the bytes up to it had
-  been written. Waiters (``wait_durable``) are resolved by whichever fsync covers them first, so
-  concurrent ``j: true`` writes share fsyncs (group commit).
-- A background thread fsyncs at most ``sync_interval_ms`` after the first unsynced byte, and at once
-  when someone waits. ``sync_always=True`` makes ``append`` itself fsync: simplest and safest, but every
-  write then blocks the event loop for a full fsync.
+  been written. Waiters (``wait_durable``, ``on_durable``) are resolved by whichever fsync covers them
+  first, so concurrent ``j: true`` writes share fsyncs (group commit).
+- A background thread fsyncs every ``sync_interval_ms`` while there are unsynced bytes (a periodic tick,
+  like mongod's journal flusher, so ``append`` never has to wake it), and at once when someone waits.
+  While one fsync runs, new waiters queue and the next fsync covers them all: fsyncs never overlap.
+  ``sync_always=True`` makes ``append`` itself fsync: simplest and safest, but every write then blocks
+  the event loop for a full fsync.
 - An fsync error is not retried (after a failed fsync the kernel may already have dropped the dirty
   pages): the writer becomes failed, waiters and later appends get StorageError.
 - With a ``cipher`` every payload is sealed (AES-GCM, ``log/crypto.py``) before it is framed; the file's
@@ -18,10 +20,13 @@ Invariants:
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError
+from functools import partial
 
 from docdb.engine.log.crypto import RecordCipher
 from docdb.engine.log.faults import check_write_fault
@@ -33,6 +38,11 @@ from docdb.engine.log.record import (
     encode_record,
 )
 from docdb.errors import StorageError
+
+log = logging.getLogger("docdb.log")
+
+Waiter = Callable[[StorageError | None], None]
+"""Told once whether an LSN became durable: ``None``, or the StorageError that means it never will."""
 
 
 class LogWriter:
@@ -60,7 +70,7 @@ class LogWriter:
         self._cond = threading.Condition()
         self._written = self._end  # guarded by _cond: bytes handed to the OS
         self._durable = self._end  # guarded by _cond: bytes covered by a completed fsync
-        self._waiters: list[tuple[int, Future[None]]] = []
+        self._waiters: list[tuple[int, Waiter]] = []
         self._failure: StorageError | None = None
         self._closing = False
         self._closed = False
@@ -143,10 +153,7 @@ class LogWriter:
                 raise failure
         else:
             with self._cond:
-                was_clean = self._written == self._durable
                 self._written = end
-                if was_clean:
-                    self._cond.notify()
         return end
 
     def wait_durable(self, lsn: int) -> Future[None]:
@@ -155,17 +162,37 @@ class LogWriter:
         It fails with StorageError if the fsync fails or the writer closes first without covering ``lsn``.
         """
         future: Future[None] = Future()
+        self.on_durable(lsn, partial(_settle, future))
+        return future
+
+    def on_durable(self, lsn: int, waiter: Waiter, *, wake: bool = True) -> None:
+        """Call ``waiter(None)`` once an fsync covering ``lsn`` completes, or ``waiter(error)`` if none will.
+
+        It runs at once in the caller's thread when the answer is already known (``lsn`` durable, the
+        writer failed or closing), otherwise later in the sync thread: it must be quick and not raise.
+        ``wake=False`` leaves the sync thread asleep until ``wake()``, so a caller that registers several
+        waiters in a row (an event loop handling requests that arrived together) gets one fsync for all
+        instead of the first starting alone.
+        """
         with self._cond:
             if lsn <= self._durable:
-                future.set_result(None)
+                failure = None
             elif self._failure is not None:
-                future.set_exception(self._failure)
+                failure = self._failure
             elif self._closing:
-                future.set_exception(StorageError(f"{self.path} is closed"))
+                failure = StorageError(f"{self.path} is closed")
             else:
-                self._waiters.append((lsn, future))
+                self._waiters.append((lsn, waiter))
+                if wake:
+                    self._cond.notify()
+                return
+        waiter(failure)
+
+    def wake(self) -> None:
+        """Start an fsync now for the waiters registered with ``wake=False`` (no-op when none wait)."""
+        with self._cond:
+            if self._waiters:
                 self._cond.notify()
-        return future
 
     def sync(self) -> None:
         """fsync now, blocking the caller (the ``fsync`` command, shutdown); StorageError if it fails."""
@@ -181,8 +208,7 @@ class LogWriter:
             self._durable = self._written = max(self._written, self._end)
             self._retired = True
             done, self._waiters = self._waiters, []
-        for _, future in done:
-            _settle(future, None)
+        _notify(done, None)
         self.close()
 
     def poison(self, error: StorageError) -> None:
@@ -191,8 +217,7 @@ class LogWriter:
             self._failure = error
             done, self._waiters = self._waiters, []
             self._cond.notify()
-        for _, future in done:
-            _settle(future, error)
+        _notify(done, error)
 
     def close(self) -> None:
         """Final fsync, stop the sync thread, close the file. Idempotent."""
@@ -235,31 +260,29 @@ class LogWriter:
                 self._durable = max(self._durable, target)
                 self._written = max(self._written, target)
                 done = [w for w in self._waiters if w[0] <= self._durable]
-                self._waiters = [w for w in self._waiters if w[0] > self._durable]
+                if len(done) < len(self._waiters):
+                    self._waiters = [w for w in self._waiters if w[0] > self._durable]
+                else:
+                    self._waiters = []
                 failure = None
             else:
                 failure = self._failure = StorageError(f"fsync of {self.path} failed: {error.strerror}")
                 done, self._waiters = self._waiters, []
-        for _, future in done:
-            _settle(future, failure)
+        _notify(done, failure)
         return failure
 
     def _run(self) -> None:
-        """The sync thread: fsync when someone waits, or ``interval`` after the first unsynced byte."""
+        """The sync thread: fsync when someone waits, else on each ``interval`` tick if bytes are unsynced."""
+        tick = time.monotonic() + self._interval
         while self._failure is None:
             with self._cond:
-                deadline: float | None = None
                 while not (self._waiters or self._closing):
-                    if self._written > self._durable:
-                        now = time.monotonic()
-                        if deadline is None:
-                            deadline = now + self._interval
-                        if now >= deadline:
+                    now = time.monotonic()
+                    if now >= tick:
+                        tick = now + self._interval
+                        if self._written > self._durable:
                             break
-                        self._cond.wait(deadline - now)
-                    else:
-                        deadline = None
-                        self._cond.wait()
+                    self._cond.wait(tick - now)
                 if self._failure is not None:  # an fsync in sync() or append() failed meanwhile
                     break
                 closing = self._closing
@@ -271,8 +294,7 @@ class LogWriter:
                 break
         with self._cond:
             leftover, self._waiters = self._waiters, []
-        for _, future in leftover:
-            _settle(future, self._failure or StorageError(f"{self.path} closed before the write was durable"))
+        _notify(leftover, self._failure or StorageError(f"{self.path} closed before the write was durable"))
 
 
 def new_file_header(cipher: RecordCipher | None) -> bytes:
@@ -301,6 +323,15 @@ def fsync_directory(path: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _notify(waiters: list[tuple[int, Waiter]], failure: StorageError | None) -> None:
+    """Tell each waiter; one that raises is logged, never allowed to stop the others or the sync thread."""
+    for _, waiter in waiters:
+        try:
+            waiter(failure)
+        except Exception:
+            log.exception("a durability waiter failed")
 
 
 def _settle(future: Future[None], failure: BaseException | None) -> None:
