@@ -14,6 +14,7 @@ from docdb.engine.log.record import HEADER_SIZE, RecordType, encode_file_header,
 from docdb.engine.log.recovery import read_log
 from docdb.engine.log.writer import LogWriter
 from docdb.errors import StorageError
+from docdb.server.write_concern import durable_future
 
 WAIT = 10  # seconds: a bound so a bug hangs no test, never a timing assertion
 
@@ -321,3 +322,149 @@ def test_sync_always_append_reports_a_failed_fsync(monkeypatch, writer_factory):
     monkeypatch.setattr(os, "fsync", broken)
     with pytest.raises(StorageError):
         writer.append(1, _payload(1))
+
+
+def test_waiters_registered_without_wake_share_the_fsync_wake_starts(writer_factory, fsync_calls):
+    writer = writer_factory(sync_interval_ms=600_000)
+    fsync_calls.clear()  # creating the file fsynced it and its directory
+    answers: list[StorageError | None] = []
+    all_told = threading.Event()
+
+    def waiter(failure: StorageError | None) -> None:
+        answers.append(failure)
+        if len(answers) == 5:
+            all_told.set()
+
+    for i in range(5):
+        writer.on_durable(writer.append(1, _payload(i)), waiter, wake=False)
+    writer.wake()
+    assert all_told.wait(WAIT)
+    assert answers == [None] * 5
+    assert len(fsync_calls) == 1
+    assert writer.durable_lsn == writer.size
+
+
+def test_on_durable_answers_at_once_in_the_callers_thread_when_known(writer_factory, fsync_calls):
+    writer = writer_factory(sync_interval_ms=600_000)
+    fsync_calls.clear()  # creating the file fsynced it and its directory
+    told: list[tuple[int, StorageError | None]] = []
+
+    def waiter(failure: StorageError | None) -> None:
+        told.append((threading.get_ident(), failure))
+
+    writer.on_durable(writer.size, waiter)
+    assert told == [(threading.get_ident(), None)]
+    assert fsync_calls == []
+    lsn = writer.append(1, _payload(1))
+    writer.close()
+    writer.on_durable(lsn + 1, waiter)
+    assert told[1][0] == threading.get_ident()
+    assert str(told[1][1]) == f"{writer.path} is closed"
+
+
+def test_wake_without_waiters_does_not_fsync(writer_factory, fsync_calls):
+    writer = writer_factory(sync_interval_ms=600_000)
+    fsync_calls.clear()  # creating the file fsynced it and its directory
+    writer.append(1, _payload(1))
+    writer.wake()
+    assert writer.wait_durable(writer.size).result(WAIT) is None
+    assert len(fsync_calls) == 1  # the wait's own fsync; wake() did not start one
+
+
+def test_a_raising_waiter_neither_stops_the_others_nor_the_sync_thread(writer_factory, caplog):
+    writer = writer_factory(sync_interval_ms=600_000)
+    told = threading.Event()
+
+    def broken(failure: StorageError | None) -> None:
+        raise RuntimeError("waiter bug")
+
+    lsn = writer.append(1, _payload(1))
+    writer.on_durable(lsn, broken, wake=False)
+    writer.on_durable(lsn, lambda failure: told.set())
+    assert told.wait(WAIT)
+    assert writer.wait_durable(writer.append(1, _payload(2))).result(WAIT) is None
+    assert "a durability waiter failed" in caplog.text
+
+
+# -- the event loop's side: docdb.server.write_concern.durable_future ---------------------------------------
+
+
+def test_durable_futures_of_one_loop_iteration_share_one_fsync(writer_factory, fsync_calls):
+    writer = writer_factory(sync_interval_ms=600_000)
+    fsync_calls.clear()  # creating the file fsynced it and its directory
+
+    async def eight_j_true_writes() -> None:
+        futures = [durable_future(writer, writer.append(1, _payload(i))) for i in range(8)]
+        await asyncio.wait_for(asyncio.gather(*futures), WAIT)
+        assert [f.result() for f in futures] == [None] * 8
+
+    asyncio.run(eight_j_true_writes())
+    assert len(fsync_calls) == 1
+    assert writer.durable_lsn == writer.size
+
+
+def test_durable_futures_of_later_iterations_get_later_fsyncs(writer_factory, fsync_calls):
+    writer = writer_factory(sync_interval_ms=600_000)
+    fsync_calls.clear()  # creating the file fsynced it and its directory
+
+    async def writes_one_after_another() -> None:
+        for i in range(3):
+            lsn = writer.append(1, _payload(i))
+            await asyncio.wait_for(durable_future(writer, lsn), WAIT)
+            assert writer.durable_lsn >= lsn
+
+    asyncio.run(writes_one_after_another())
+    assert len(fsync_calls) == 3
+
+
+def test_durable_future_of_a_durable_lsn_is_done_at_once(writer_factory, fsync_calls):
+    writer = writer_factory(sync_always=True)
+    fsync_calls.clear()  # creating the file fsynced it and its directory
+
+    async def check() -> None:
+        future = durable_future(writer, writer.append(1, _payload(1)))
+        assert future.done() and future.result() is None
+
+    asyncio.run(check())
+    assert len(fsync_calls) == 1  # append's own
+
+
+def test_durable_future_carries_a_failed_fsync(monkeypatch, writer_factory):
+    writer = writer_factory(sync_interval_ms=600_000)
+
+    def broken(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", broken)
+
+    async def write_j_true() -> None:
+        await asyncio.wait_for(durable_future(writer, writer.append(1, _payload(1))), WAIT)
+
+    with pytest.raises(StorageError) as exc:
+        asyncio.run(write_j_true())
+    assert str(exc.value) == f"fsync of {writer.path} failed: Input/output error"
+
+
+def test_a_cancelled_durable_future_is_skipped(writer_factory):
+    writer = writer_factory(sync_interval_ms=600_000)
+
+    async def cancel_then_wait() -> None:
+        gone = durable_future(writer, writer.append(1, _payload(1)))
+        gone.cancel()
+        await asyncio.wait_for(durable_future(writer, writer.append(1, _payload(2))), WAIT)
+        assert gone.cancelled()
+
+    asyncio.run(cancel_then_wait())
+    assert writer.durable_lsn == writer.size
+
+
+def test_durable_future_with_uvloop(writer_factory):
+    uvloop = pytest.importorskip("uvloop")
+    writer = writer_factory(sync_interval_ms=600_000)
+
+    async def j_true_writes() -> int:
+        futures = [durable_future(writer, writer.append(1, _payload(i))) for i in range(4)]
+        await asyncio.wait_for(asyncio.gather(*futures), WAIT)
+        return writer.fsyncs
+
+    assert uvloop.run(j_true_writes()) == 1
