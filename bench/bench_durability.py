@@ -1,18 +1,27 @@
 """Durability benchmarks (issue 3): group commit, restart time and RSS, compaction speed and ping pauses.
 
-    python bench/bench_durability.py [--docs 1000000] [--seconds 3]
+    python bench/bench_durability.py [--docs 1000000] [--seconds 3] [--rounds 3] [--only group-commit]
 
 Numbers go to stdout, one line each. Everything runs against a real ``docdb-server`` subprocess on a
 scratch directory, which is deleted afterwards.
+
+Group commit: every client process connects and warms up first, then all start together and count only
+inside the same window, so process start-up is not in the numbers. Each round runs 1 and 8 clients with
+``j: true`` and 8 with ``w: 1`` (no fsync wait: the same work minus the disk, so the ceiling for 8 ``j: true``
+clients on this machine), and reports the server's CPU per insert (from /proc), writes per fsync and how
+busy the whole machine was (other work on shared cores shows there). Medians over the rounds come last.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
 import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from multiprocessing import Process, Queue
 from pathlib import Path
 
@@ -26,13 +35,14 @@ from docdb.engine.log.compaction import CollectionSnapshot, SnapshotFile  # noqa
 from tests.serverproc import ServerProcess  # noqa: E402
 
 
-def _insert_loop(uri: str, seconds: float, results: Queue) -> None:
+def _insert_loop(uri: str, j: bool, start_at: float, seconds: float, results: Queue) -> None:
     """One client process (a process each, so client-side CPU and the GIL do not cap the total)."""
     import pymongo
 
     with pymongo.MongoClient(uri) as client:
-        coll = client.bench.get_collection("c", write_concern=WriteConcern(j=True))
+        coll = client.bench.get_collection("c", write_concern=WriteConcern(j=j))
         coll.insert_one({"warm": True})
+        time.sleep(max(0.0, start_at - time.time()))
         n = 0
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
@@ -41,24 +51,86 @@ def _insert_loop(uri: str, seconds: float, results: Queue) -> None:
     results.put(n)
 
 
-def bench_group_commit(tmp: Path, seconds: float) -> None:
-    """insert_one with j:true: total throughput with 1 and with 8 concurrent client processes."""
-    results = {}
-    for clients in (1, 8):
-        path = tmp / f"gc{clients}.mdb"
-        with ServerProcess(path, ["--compaction-check-s", "0"]) as server:
-            queue: Queue = Queue()
-            procs = [Process(target=_insert_loop, args=(server.uri, seconds, queue)) for _ in range(clients)]
-            for proc in procs:
-                proc.start()
-            total = sum(queue.get(timeout=seconds + 30) for _ in procs)
-            for proc in procs:
-                proc.join()
-            with server.client() as client:
-                fsyncs = client.admin.command("serverStatus")["docdb"]["fsyncs"]
-        results[clients] = total / seconds
-        print(f"insert_one j:true, {clients} client(s): {results[clients]:.0f} inserts/s, {fsyncs} fsyncs")
-    print(f"group commit speed-up 8 vs 1 clients: {results[8] / results[1]:.1f}x")
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _machine_busy() -> tuple[int, int]:
+    """(busy, total) jiffies of all cores, from /proc/stat."""
+    with open("/proc/stat") as stat:
+        ticks = [int(x) for x in stat.readline().split()[1:]]
+    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
+
+
+@dataclass
+class InsertRun:
+    inserts_per_s: float
+    server_us_per_insert: float
+    writes_per_fsync: float
+    machine_busy_pct: float
+
+    def __str__(self) -> str:
+        return (
+            f"{self.inserts_per_s:.0f} inserts/s, server {self.server_us_per_insert:.0f} us CPU/insert, "
+            f"{self.writes_per_fsync:.1f} writes/fsync, machine {self.machine_busy_pct:.0f}% busy"
+        )
+
+
+def run_inserts(tmp: Path, clients: int, j: bool, seconds: float) -> InsertRun:
+    """``clients`` processes inserting one document at a time for ``seconds``, all in the same window."""
+    with ServerProcess(tmp / f"gc-{clients}-{j}.mdb", ["--compaction-check-s", "0"]) as server:
+        assert server.proc is not None
+        queue: Queue = Queue()
+        start_at = time.time() + 1.0 + 0.15 * clients  # every client connected and warmed up by then
+        procs = [
+            Process(target=_insert_loop, args=(server.uri, j, start_at, seconds, queue))
+            for _ in range(clients)
+        ]
+        for proc in procs:
+            proc.start()
+        with server.client() as client:
+            time.sleep(max(0.0, start_at - time.time()))
+            cpu, busy, fsyncs = (
+                _cpu_seconds(server.proc.pid),
+                _machine_busy(),
+                client.admin.command("serverStatus")["docdb"]["fsyncs"],
+            )
+            total = sum(queue.get(timeout=seconds + 60) for _ in procs)
+            cpu, busy, fsyncs = (
+                _cpu_seconds(server.proc.pid) - cpu,
+                [b - a for a, b in zip(busy, _machine_busy(), strict=True)],
+                client.admin.command("serverStatus")["docdb"]["fsyncs"] - fsyncs,
+            )
+        for proc in procs:
+            proc.join()
+    return InsertRun(total / seconds, cpu / total * 1e6, total / max(1, fsyncs), busy[0] / busy[1] * 100)
+
+
+def bench_group_commit(tmp: Path, seconds: float, rounds: int) -> None:
+    """insert_one with j:true: 1 vs 8 concurrent client processes, and 8 with w:1 as the ceiling."""
+    cases = {"j:true, 1 client": (1, True), "j:true, 8 clients": (8, True), "w:1, 8 clients": (8, False)}
+    runs: dict[str, list[InsertRun]] = {name: [] for name in cases}
+    for round_no in range(1, rounds + 1):
+        for name, (clients, j) in cases.items():
+            run = run_inserts(tmp, clients, j, seconds)
+            runs[name].append(run)
+            print(f"round {round_no}: insert_one {name}: {run}")
+    medians = {name: statistics.median(r.inserts_per_s for r in rs) for name, rs in runs.items()}
+    for name, rs in runs.items():
+        print(
+            f"median insert_one {name}: {medians[name]:.0f} inserts/s "
+            f"(runs {min(r.inserts_per_s for r in rs):.0f}..{max(r.inserts_per_s for r in rs):.0f}), "
+            f"server {statistics.median(r.server_us_per_insert for r in rs):.0f} us CPU/insert, "
+            f"{statistics.median(r.writes_per_fsync for r in rs):.1f} writes/fsync"
+        )
+    one, eight, ceiling = medians.values()
+    print(
+        f"group commit speed-up 8 vs 1 clients: {eight / one:.1f}x "
+        f"(ceiling without fsync waits, w:1 with 8 clients: {ceiling / one:.1f}x)"
+    )
 
 
 def build_file(path: Path, docs: int, dead_copies: int = 0) -> int:
@@ -147,11 +219,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--rounds", type=int, default=3, help="group commit: rounds to take medians over")
     parser.add_argument("--only", choices=["group-commit", "restart", "compaction"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="docdb-bench-") as tmp:
         if args.only in (None, "group-commit"):
-            bench_group_commit(Path(tmp), args.seconds)
+            bench_group_commit(Path(tmp), args.seconds, args.rounds)
         if args.only in (None, "restart"):
             bench_restart(Path(tmp), args.docs)
         if args.only in (None, "compaction"):
