@@ -6,13 +6,24 @@ stable entry point the collection code calls.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable
 from typing import Any
 
+from bson.decimal128 import Decimal128
+from bson.int64 import Int64
+from bson.objectid import ObjectId
 from bson.regex import Regex
 
-from docdb.engine.query.compile import FilterScope, compile_document, is_expression_document
+from docdb.engine.query.compile import (
+    FilterScope,
+    Leaf,
+    compile_document,
+    is_expression_document,
+    path_predicate,
+)
+from docdb.engine.query.leaf import eq_test
 
 __all__ = ["compile_filter", "compile_filter_scoped", "equality_pairs", "filter_equality_fields"]
 
@@ -34,11 +45,34 @@ def compile_filter(spec: dict | None, *, variables: dict[str, Any] | None = None
     if spec is None:
         return lambda doc: True
     if not variables:
+        if spec.__class__ is dict and len(spec) == 1:
+            fast = _plain_equality(spec)
+            if fast is not None:
+                return fast
         return compile_document(spec, top=True)
     from docdb.engine.expressions import Variables
 
     scope = FilterScope(frozenset(variables), Variables(None, dict(variables)))
     return compile_document(spec, top=True, scope=scope)
+
+
+# Values whose equality test is a plain comparison: never an operator document, regex, array or DBRef.
+_PLAIN_VALUE_TYPES = frozenset(
+    {str, int, float, bool, type(None), Int64, Decimal128, ObjectId, datetime.datetime}
+)
+
+
+def _plain_equality(spec: dict) -> Callable[[dict], bool] | None:
+    """The predicate of a one-field ``{path: plain value}`` filter, built directly: what
+    ``compile_document`` builds for it (one equality leaf on the path), without its general parse.
+
+    >>> _plain_equality({"a.b": 1})({"a": [{"b": 1.0}]}), _plain_equality({"a": {"$gt": 1}})
+    (True, None)
+    """
+    ((name, value),) = spec.items()
+    if value.__class__ not in _PLAIN_VALUE_TYPES or name.startswith("$"):
+        return None
+    return path_predicate(name, Leaf(eq_test(value)))
 
 
 def compile_filter_scoped(spec: dict, names: frozenset[str]) -> Callable[[dict, Any], bool]:

@@ -60,8 +60,9 @@ class Plan:
     def run(
         self, coll: Collection | None, predicate: Callable[[dict], bool], decode: bool = True
     ) -> Iterator[tuple[bytes, Any]]:
-        """``(raw, decoded)`` of matching documents, in this plan's order. With ``decode`` False an index
-        scan whose bounds decide the filter yields ``(raw, None)``: nothing needs the decoded document."""
+        """``(raw, decoded)`` of matching documents, in this plan's order. With ``decode`` False an _id
+        lookup, or an index scan whose bounds decide the filter, yields ``(raw, None)``: nothing needs the
+        decoded document."""
         stats = self.stats
         if coll is None or self.kind == "EOF":
             return
@@ -69,7 +70,12 @@ class Plan:
             coll.id_accesses += 1
             raw = coll.docs.get(hash_key(self.id_value))
             stats.keys_examined = stats.docs_examined = int(raw is not None)
-            if raw is not None:
+            if raw is not None and not decode:
+                # The filter is exactly {_id: v} (id_equality), and docs are keyed by hash_key(_id), which
+                # is equal exactly when the values compare equal: the document found is the match.
+                stats.n_returned += 1
+                yield raw, None
+            elif raw is not None:
                 doc = decode_document(raw)
                 if predicate(doc):
                     stats.n_returned += 1

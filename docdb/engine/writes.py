@@ -50,6 +50,10 @@ def validate_id(value: Any) -> None:
 
 
 MAX_NESTING_DEPTH = 180  # mongod's limit for stored documents (200 less 20 kept for the system)
+# The smallest encoding of a document nested too deep: a chain of MAX_NESTING_DEPTH + 1 containers, each an
+# element of at least 7 bytes (type byte, empty key's NUL, int32 length, terminator) inside the 5-byte
+# top document. Anything shorter cannot be too deep, so its nesting need not be walked.
+MIN_TOO_DEEP_BYTES = 5 + 7 * (MAX_NESTING_DEPTH + 1)
 
 
 def nesting_depth_exceeds(value: Any, limit: int) -> bool:
@@ -70,14 +74,27 @@ def nesting_depth_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
-def encode_stored(doc: dict[str, Any]) -> bytes:
-    """The stored bytes of ``doc``, refused as mongod refuses: too deep (Overflow 15) or too large."""
+def _check_depth(doc: dict[str, Any]) -> None:
     if nesting_depth_exceeds(doc, MAX_NESTING_DEPTH):
         raise MongoError(
             ErrorCode.Overflow,
             f"cannot insert document because it exceeds {MAX_NESTING_DEPTH} levels of nesting",
         )
-    raw = encode_document(doc)
+
+
+def encode_stored(doc: dict[str, Any]) -> bytes:
+    """The stored bytes of ``doc``, refused as mongod refuses: too deep (Overflow 15) or too large.
+
+    Too deep is decided first, as mongod does; the nesting is walked only when the encoding (or its
+    failure, e.g. a RecursionError) leaves the question open.
+    """
+    try:
+        raw = encode_document(doc)
+    except Exception:
+        _check_depth(doc)
+        raise
+    if len(raw) >= MIN_TOO_DEEP_BYTES:
+        _check_depth(doc)
     if len(raw) > MAX_DOCUMENT_SIZE:
         raise MongoError(
             ErrorCode.BadValue,

@@ -18,6 +18,8 @@ from docdb.protocol.op_msg import OpMsg, decode_op_msg
 from docdb.protocol.op_query import OpQuery, decode_op_query
 
 _INT32 = struct.Struct("<i")
+_OP_MSG = int(OpCode.OP_MSG)  # module-level ints: no Enum attribute lookup per request
+_OP_COMPRESSED = int(OpCode.OP_COMPRESSED)
 
 DECODERS: dict[int, Callable[[bytes], OpMsg | OpQuery]] = {
     OpCode.OP_MSG: decode_op_msg,
@@ -95,7 +97,9 @@ def decode_request(frame: bytes) -> Request:
         raise ProtocolError(f"message length {header.length} does not match the {len(frame)} bytes received")
     inner, compressor_id = frame, None
     op_code = header.op_code
-    if op_code == OpCode.OP_COMPRESSED:
+    if op_code == _OP_MSG:
+        return Request(header, decode_op_msg(frame), None)
+    if op_code == _OP_COMPRESSED:
         inner, compressor_id = decompress_frame(frame)
         op_code = _INT32.unpack_from(inner, 12)[0]
     decoder = DECODERS.get(op_code)

@@ -7,8 +7,8 @@ int32 opCode`` (little-endian); ``messageLength`` counts the header itself.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 from docdb.errors import ProtocolError
 
@@ -36,9 +36,9 @@ class OpCode(IntEnum):
     OP_MSG = 2013
 
 
-@dataclass(frozen=True, slots=True)
-class MsgHeader:
-    """A decoded header; ``length`` includes the 16 header bytes."""
+class MsgHeader(NamedTuple):
+    """A decoded header; ``length`` includes the 16 header bytes. A named tuple: one is built per request,
+    and a tuple is built from ``HEADER.unpack_from`` several times faster than a frozen dataclass."""
 
     length: int
     request_id: int
@@ -54,7 +54,7 @@ def decode_header(buf: bytes | bytearray | memoryview) -> MsgHeader:
     """
     if len(buf) < HEADER_SIZE:
         raise ProtocolError(f"message header needs {HEADER_SIZE} bytes, got {len(buf)}")
-    return MsgHeader(*HEADER.unpack_from(buf))
+    return MsgHeader._make(HEADER.unpack_from(buf))
 
 
 def encode_header(length: int, request_id: int, response_to: int, op_code: int) -> bytes:

@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from docdb.errors import ErrorCode, MongoError, ProtocolError
 from docdb.protocol import (
+    MORE_TO_COME,
     FrameBuffer,
     InvalidRequest,
     OpMsg,
@@ -137,19 +138,22 @@ class MongoProtocol(asyncio.Protocol):
 
     def _run(self, request: Request) -> None:
         message = request.message
-        if isinstance(message, OpMsg):
+        if message.__class__ is OpMsg:
             body = message.body
-            for identifier, docs in message.sequences.items():
-                body[identifier] = docs
+            if message.sequences:
+                body.update(message.sequences)
             db = body.get("$db")
-            ctx = self._context(db if isinstance(db, str) else "")
-            if not isinstance(db, str) or not db:
+            if not isinstance(db, str):
+                db = ""
+            ctx = self._context(db)
+            if not db:
                 reply = MongoError(40571, "OP_MSG requests require a $db argument").to_document()
             else:
                 reply = run_command(ctx, body)
-            if reply.get("ok") and (ctx.wait_lsn is not None or ctx.pending is not None):
-                self._wait_then_reply(ctx, request, reply, message.more_to_come)
-            elif not message.more_to_come:
+            no_reply = bool(message.flags & MORE_TO_COME)
+            if (ctx.wait_lsn is not None or ctx.pending is not None) and reply.get("ok"):
+                self._wait_then_reply(ctx, request, reply, no_reply)
+            elif not no_reply:
                 self._send(request, encode_op_msg(reply, next(_request_ids), request.header.request_id))
             return
         assert isinstance(message, OpQuery)

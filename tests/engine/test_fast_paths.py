@@ -1,0 +1,208 @@
+"""The per-command fast paths answer exactly as the general paths they skip: an ``_id`` lookup that
+returns stored bytes undecoded, a one-field equality filter compiled directly, the planner leaving out
+indexes it cannot bound, and the nesting walk skipped for documents too small to be too deep."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from bson.decimal128 import Decimal128
+from bson.int64 import Int64
+from bson.objectid import ObjectId
+from bson.regex import Regex
+
+from docdb.bson_codec import encode_document
+from docdb.engine.catalog import Catalog
+from docdb.engine.indexing.spec import parse_index_spec
+from docdb.engine.matcher import compile_filter
+from docdb.engine.planner import plan_query
+from docdb.engine.query.compile import compile_document
+from docdb.engine.reads import FindSpec, find_documents
+from docdb.engine.writes import MAX_NESTING_DEPTH, MIN_TOO_DEEP_BYTES, encode_stored, insert_documents
+from docdb.errors import MongoError
+
+OID = ObjectId("65a1b2c3d4e5f60718293a4b")
+DATE = datetime.datetime(2024, 5, 6, 7, 8, 9)
+IDS = [
+    0,
+    1.5,
+    Int64(2),
+    Decimal128("3.0"),
+    float("nan"),
+    None,
+    True,
+    "7",
+    "",
+    OID,
+    DATE,
+    {"a": 1, "b": 2},
+    {"b": 2, "a": 1},
+    {"a": [1, 2]},
+]
+QUERY_VALUES = [
+    *IDS,
+    0.0,
+    Int64(0),
+    Decimal128("0"),
+    1,
+    1.5000001,
+    2,
+    2.0,
+    3,
+    Decimal128("NaN"),
+    False,
+    7,
+    {"a": 1.0, "b": Int64(2)},
+    {"a": [1.0, 2]},
+    {"a": 1},
+]
+
+
+@pytest.fixture(scope="module")
+def coll():
+    catalog = Catalog()
+    outcome = insert_documents(catalog, "db", "c", [{"_id": v, "n": i} for i, v in enumerate(IDS)], True)
+    assert outcome.write_errors == [] and outcome.n == len(IDS)
+    return catalog.collection("db", "c")
+
+
+def _raws(docs: list) -> list[bytes]:
+    return [doc.raw for doc in docs]
+
+
+@pytest.mark.parametrize("value", QUERY_VALUES, ids=repr)
+def test_id_lookup_without_decoding_matches_a_collection_scan(coll, value):
+    spec = FindSpec({"_id": value})
+    assert plan_query(coll, spec.filter).winner.kind == "IDHACK"
+    scanned = find_documents(coll, FindSpec({"_id": value}, hint={"$natural": 1}))
+    assert _raws(find_documents(coll, spec)) == _raws(scanned)
+
+
+@pytest.mark.parametrize("value", QUERY_VALUES, ids=repr)
+def test_id_lookup_with_projection_matches_a_collection_scan(coll, value):
+    fast = find_documents(coll, FindSpec({"_id": value}, projection={"n": 1}))
+    scanned = find_documents(coll, FindSpec({"_id": value}, projection={"n": 1}, hint={"$natural": 1}))
+    assert [encode_document(doc) for doc in fast] == [encode_document(doc) for doc in scanned]  # NaN != NaN
+
+
+def test_id_lookup_counts_what_it_returns(coll):
+    plan = plan_query(coll, {"_id": "7"}).winner
+    rows = list(plan.run(coll, compile_filter({"_id": "7"}), decode=False))
+    assert [doc for _, doc in rows] == [None]
+    assert (plan.stats.keys_examined, plan.stats.docs_examined, plan.stats.n_returned) == (1, 1, 1)
+
+
+DOCS = [
+    {},
+    {"a": None},
+    {"a": 1},
+    {"a": 1.0},
+    {"a": Int64(1)},
+    {"a": Decimal128("1")},
+    {"a": True},
+    {"a": "1"},
+    {"a": [1, 2]},
+    {"a": [[1]]},
+    {"a": {"b": 1}},
+    {"a": [{"b": 1}, {"b": 2}]},
+    {"a": [{"b": [3, 1]}]},
+    {"a": OID},
+    {"a": DATE},
+    {"a": float("nan")},
+    {"a": Decimal128("NaN")},
+    {"a": ""},
+    {"a.b": 1},
+]
+FILTERS = [
+    {"a": 1},
+    {"a": 1.0},
+    {"a": Int64(1)},
+    {"a": Decimal128("1")},
+    {"a": True},
+    {"a": False},
+    {"a": None},
+    {"a": "1"},
+    {"a": ""},
+    {"a": OID},
+    {"a": DATE},
+    {"a": float("nan")},
+    {"a": Decimal128("NaN")},
+    {"a.b": 1},
+    {"a.b": None},
+    {"a.b": 3},
+    {"a.0": 1},
+    {"a.0.b": 1},
+]
+
+
+@pytest.mark.parametrize("spec", FILTERS, ids=repr)
+def test_one_field_equality_compiles_to_the_general_predicate(spec):
+    fast, general = compile_filter(spec), compile_document(spec, top=True)
+    assert [fast(doc) for doc in DOCS] == [general(doc) for doc in DOCS]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [{"a": {"$gt": 1}}, {"a": [1]}, {"a": {"b": 1}}, {"a": Regex("^1")}, {"$comment": "x"}],
+    ids=repr,
+)
+def test_other_one_field_filters_take_the_general_path(spec):
+    fast, general = compile_filter(spec), compile_document(spec, top=True)
+    assert [fast(doc) for doc in DOCS] == [general(doc) for doc in DOCS]
+
+
+def test_one_field_filter_errors_are_unchanged():
+    with pytest.raises(MongoError) as exc:
+        compile_filter({"$bad": 1})
+    assert exc.value.code == 2
+
+
+def _indexed_catalog() -> Catalog:
+    catalog = Catalog()
+    docs = [{"_id": i, "a": i % 3, "b": i % 5} for i in range(30)]
+    insert_documents(catalog, "db", "c", docs, True)
+    coll = catalog.collection("db", "c")
+    specs = [
+        parse_index_spec({"key": {"b": 1}, "name": "b_1"}),
+        parse_index_spec({"key": {"a": 1}, "name": "a_1"}),
+    ]
+    catalog.create_indexes(coll, specs)
+    return catalog
+
+
+def test_planner_leaves_out_indexes_it_cannot_bound():
+    coll = _indexed_catalog().collection("db", "c")
+    plans = plan_query(coll, {"a": 1})
+    assert (plans.winner.index.name, plans.rejected) == ("a_1", [])
+    plans = plan_query(coll, {"a": 1, "_id": {"$gte": 3}})
+    assert [plans.winner.index.name, *(p.index.name for p in plans.rejected)] == ["a_1", "_id_"]
+
+
+def test_planner_still_considers_indexes_that_serve_the_sort():
+    coll = _indexed_catalog().collection("db", "c")
+    plans = plan_query(coll, {"a": 1}, sort={"b": 1})
+    assert [plans.winner.index.name, *(p.index.name for p in plans.rejected)] == ["a_1", "b_1"]
+    assert plans.rejected[0].provides_sort
+
+
+def _nested(depth: int) -> dict:
+    doc: dict = {}
+    for _ in range(depth):
+        doc = {"": doc}
+    return doc
+
+
+def test_smallest_too_deep_document_is_the_size_bound():
+    raw = encode_stored(_nested(MAX_NESTING_DEPTH))
+    assert len(raw) == MIN_TOO_DEEP_BYTES - 7
+    with pytest.raises(MongoError) as exc:
+        encode_stored(_nested(MAX_NESTING_DEPTH + 1))
+    assert exc.value.code == 15
+    assert exc.value.errmsg == "cannot insert document because it exceeds 180 levels of nesting"
+
+
+def test_far_too_deep_document_is_overflow_not_a_recursion_error():
+    with pytest.raises(MongoError) as exc:
+        encode_stored(_nested(5000))
+    assert exc.value.code == 15
