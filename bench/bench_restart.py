@@ -5,18 +5,19 @@
 Builds one ``.mdb`` file of ``--docs`` documents of ~300 bytes (``{_id, k, g, name, pad}``) with
 ``--indexes`` secondary indexes (``k_1``, then ``g_1_k_-1``), written directly as a compacted file would
 be. Then, ``--runs`` times, starts ``docdb-server`` on it and times process start -> "listening" (every
-index built), with the server's RSS after load. ``--in-process`` instead times ``Catalog.open`` in this
-process, split into replay and index build, with tracemalloc-free RSS growth; ``--profile`` prints the
-cProfile top of one in-process load. Medians are printed beside every run (the machine is shared).
+index built), with the server's RSS after load. ``--in-process`` instead times ``Catalog.open`` in a fresh
+interpreter, split into replay and index build, wall and CPU seconds (CPU time is steadier on a shared
+machine), with the RSS growth of each (per index entry for the build); ``--profile`` prints the cProfile
+top of one such load. The median of the runs is printed last (the machine is shared: compare medians).
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
-import gc
 import pstats
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -80,46 +81,52 @@ def run_server(path: Path, live: int, docs: int, indexes: int) -> float:
     return elapsed
 
 
-def run_in_process(path: Path, live: int, indexes: int, profile: bool) -> float:
-    from docdb.engine import catalog as catalog_module
+def load_phases(path: Path, profile: bool) -> None:
+    """Load ``path`` with ``Catalog.open`` in this (fresh) process; print wall and CPU seconds of the
+    replay and of the index build, and the RSS growth of each."""
     from docdb.engine.catalog import Catalog
 
-    phases: dict[str, float] = {}
-    real_build = catalog_module.Catalog.build_pending_indexes
+    marks: list[tuple[float, float, float]] = []
+
+    def mark() -> None:
+        marks.append((time.perf_counter(), time.process_time(), rss_mb()))
+
+    real_build = Catalog.build_pending_indexes
 
     def timed_build(self: Catalog) -> None:
-        t = time.perf_counter()
+        mark()
         real_build(self)
-        phases["build"] = time.perf_counter() - t
+        mark()
 
-    catalog_module.Catalog.build_pending_indexes = timed_build  # type: ignore[method-assign]
-    gc.collect()
-    rss0 = rss_mb()
+    Catalog.build_pending_indexes = timed_build  # type: ignore[method-assign]
     profiler = cProfile.Profile() if profile else None
-    t0 = time.perf_counter()
+    mark()
     if profiler is not None:
         profiler.enable()
     catalog = Catalog.open(str(path), sync_interval_ms=60_000)
     if profiler is not None:
         profiler.disable()
-    total = time.perf_counter() - t0
-    catalog_module.Catalog.build_pending_indexes = real_build  # type: ignore[method-assign]
-    grown = rss_mb() - rss0
+    mark()
     coll = catalog.collection("bench", "c")
     assert coll is not None
     entries = sum(len(index) for index in coll.indexes.values())
-    build = phases.get("build", 0.0)
+    (w0, c0, r0), (w1, c1, r1), (w2, c2, r2), (w3, c3, _) = marks
     print(
-        f"  Catalog.open {total:.2f} s: replay {total - build:.2f} s + index build {build:.2f} s; "
-        f"RSS +{grown:.0f} MiB for {live / 2**20:.0f} MiB live BSON"
-        + (f", {entries:,} index entries" if entries else "")
+        f"  Catalog.open {w3 - w0:.2f} s wall / {c3 - c0:.2f} s CPU: replay {w1 - w0:.2f} / {c1 - c0:.2f}, "
+        f"index build {w2 - w1:.2f} / {c2 - c1:.2f}; RSS +{r1 - r0:.0f} MiB replay, +{r2 - r1:.0f} MiB "
+        f"for {entries:,} index entries ({(r2 - r1) * 2**20 / max(entries, 1):.0f} B per entry)"
     )
     catalog.close()
     if profiler is not None:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(18)
-    del catalog, coll
-    gc.collect()
-    return total
+
+
+def run_in_process(path: Path, profile: bool = False) -> float:
+    """One load in a fresh interpreter (a clean heap, as a restart has); returns its wall seconds."""
+    args = [sys.executable, __file__, "--load", str(path)] + (["--profile"] if profile else [])
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    print(out, end="")
+    return float(out.split("Catalog.open ")[1].split(" s wall")[0])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,7 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--indexes", type=int, default=2, choices=range(len(INDEX_SPECS) + 1))
     parser.add_argument("--in-process", action="store_true")
     parser.add_argument("--profile", action="store_true", help="cProfile one in-process load")
+    parser.add_argument("--load", type=Path, help=argparse.SUPPRESS)  # the child of --in-process
     args = parser.parse_args(argv)
+    if args.load is not None:
+        load_phases(args.load, args.profile)
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "restart.mdb"
         live = build_file(path, args.docs, args.indexes)
@@ -138,12 +149,12 @@ def main(argv: list[str] | None = None) -> int:
             f"file {path.stat().st_size / 2**20:.0f} MiB"
         )
         if args.profile:
-            run_in_process(path, live, args.indexes, profile=True)
+            run_in_process(path, profile=True)
             return 0
         times = []
         for _ in range(args.runs):
             if args.in_process:
-                times.append(run_in_process(path, live, args.indexes, profile=False))
+                times.append(run_in_process(path))
             else:
                 times.append(run_server(path, live, args.docs, args.indexes))
         what = "Catalog.open" if args.in_process else "restart"

@@ -143,7 +143,7 @@ class Index:
 
 
 Expanded = tuple[str, str]  # (indexed field, array path) that made a document multikey
-BUILD_CHUNK = 10_000  # documents decoded per ``bson.decode_all`` call while building
+BUILD_CHUNK = 1_000  # documents decoded per ``bson.decode_all`` call while building
 
 # One flat tuple per entry (a one-field number key over an int _id: 7 slots) plus the list's pointer;
 # bench/bench_indexes.py reports the measured RSS growth per entry.

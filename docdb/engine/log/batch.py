@@ -63,10 +63,11 @@ def _iter_op_groups(payload: bytes) -> Iterator[tuple[str, list[Any], list[bytes
         return
     array_end = 9 + _INT32.unpack_from(buf, 9)[0] - 1
     pos = 13
-    unpack = _INT32.unpack_from
     index = buf.index
     ns = ""
-    put_head = b""  # the bytes from an op's ``ns`` element to its ``put`` value, for ``ns``
+    put_head: bytes | None = None  # the bytes from an op's ``ns`` element to its ``put`` value, for ``ns``
+    head_size = 0
+    fast_put = _put_struct(b"")
     ids: list[Any] = []
     raws: list[bytes | None] = []
     id_append = ids.append
@@ -75,14 +76,20 @@ def _iter_op_groups(payload: bytes) -> Iterator[tuple[str, list[Any], list[bytes
         if buf[pos] != 0x03:
             raise ValueError("WRITE_BATCH op is not a document")
         op = index(b"\x00", pos + 1) + 1
-        op_end = op + unpack(buf, op)[0]
-        doc = op + 4 + len(put_head)
-        if put_head and buf[op + 4 : doc] == put_head and unpack(buf, doc)[0] == op_end - 1 - doc:
-            raw = buf[doc : op_end - 1]
-            id_append(unpack(raw, 9)[0] if raw[4:9] == b"\x10_id\x00" else first_id(raw))
-            raw_append(raw)
-            pos = op_end
-            continue
+        if op + fast_put.size < array_end:
+            # One unpack reads: op size, the op's bytes up to its put value, that document's size, and
+            # its first element's type + name and int32 value (``_id`` as an int32 in the usual case).
+            op_size, head, doc_size, first, id32 = fast_put.unpack_from(buf, op)
+            doc = op + head_size
+            op_end = op + op_size
+            if head == put_head and doc_size == op_end - 1 - doc:
+                raw = buf[doc : op_end - 1]
+                id_append(id32 if first == b"\x10_id\x00" else first_id(raw))
+                raw_append(raw)
+                pos = op_end
+                continue
+        else:
+            op_end = op + _INT32.unpack_from(buf, op)[0]
         if ids:
             yield ns, ids, raws
             ids, raws = [], []
@@ -92,11 +99,18 @@ def _iter_op_groups(payload: bytes) -> Iterator[tuple[str, list[Any], list[bytes
                 ns = op_ns
                 ns_bytes = ns.encode()
                 put_head = b"\x02ns\x00" + _INT32.pack(len(ns_bytes) + 1) + ns_bytes + b"\x00\x03put\x00"
+                head_size = 4 + len(put_head)
+                fast_put = _put_struct(put_head)
             id_append(id_value)
             raw_append(raw_or_none)
         pos = op_end
     if ids:
         yield ns, ids, raws
+
+
+def _put_struct(put_head: bytes) -> struct.Struct:
+    """Op size, ``len(put_head)`` bytes, document size, first element type + ``_id`` name, int32."""
+    return struct.Struct(f"<i{len(put_head)}si5si")
 
 
 def _decode_op(buf: bytes, op: int, op_end: int) -> Iterator[tuple[str, bytes | None, Any]]:
