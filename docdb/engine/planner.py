@@ -159,6 +159,9 @@ def _scan_ranges(
     fields' intervals each entry must still satisfy."""
     desc = index.maker.descending
     n = len(bounds)
+    if n == 1 and len(bounds[0]) == 1:  # one field, one interval: one range, nothing to check
+        low, low_incl, high, high_incl = _in_index_order(bounds[0][0], desc[0])
+        return [(low if low_incl else low + (HIGH,), high + (HIGH,) if high_incl else high, [])]
     prefix_len = 0
     combos = 1
     while prefix_len < n - 1 and all(iv.is_point for iv in bounds[prefix_len]):
@@ -359,8 +362,11 @@ def plan_query(
         candidates = [_candidate(_find_hinted(coll, hint), analysis, sort)]
     if not candidates:
         return QueryPlans(Plan("COLLSCAN", residual=[spec] if spec else []), [])
-    ranked = sorted(enumerate(candidates), key=lambda item: (item[1].score(), -item[0]), reverse=True)
-    plans = [_index_plan(c, analysis) for _, c in ranked]
+    if len(candidates) == 1:
+        plans = [_index_plan(candidates[0], analysis)]
+    else:
+        ranked = sorted(enumerate(candidates), key=lambda item: (item[1].score(), -item[0]), reverse=True)
+        plans = [_index_plan(c, analysis) for _, c in ranked]
     winner = plans[0]
     if winner.index is not None and not winner.index.built:
         coll.build_index(winner.index)

@@ -102,10 +102,13 @@ def run_find(coll: Collection | None, spec: FindSpec, need_docs: bool = True) ->
     """Plan and run a find: matches after sort, skip and limit, as ``(raw, decoded)`` (decoded may be
     None when ``need_docs`` is False and the plan never had to decode)."""
     predicate = compile_filter(spec.filter, variables=spec.variables)
-    natural = _natural_direction(spec.sort)
-    key = None if natural else compile_sort(spec.sort)
-    hint = spec.hint if spec.hint not in (None, {}, "") or not natural else {"$natural": natural}
-    plans = plan_query(coll, spec.filter, None if natural else spec.sort, hint)
+    sort = spec.sort
+    natural = _natural_direction(sort) if sort else 0
+    key = compile_sort(sort) if sort and not natural else None
+    hint = spec.hint
+    if natural and hint in (None, {}, ""):
+        hint = {"$natural": natural}
+    plans = plan_query(coll, spec.filter, None if natural else sort, hint)
     plan = plans.winner
     sorts_in_memory = key is not None and not plan.provides_sort
     rows_iter = plan.run(coll, predicate, need_docs or sorts_in_memory)

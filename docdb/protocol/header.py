@@ -46,6 +46,9 @@ class MsgHeader(NamedTuple):
     op_code: int
 
 
+_new_header = tuple.__new__  # MsgHeader from the unpacked 4-tuple in one C call (no Python __new__)
+
+
 def decode_header(buf: bytes | bytearray | memoryview) -> MsgHeader:
     """Decode the first 16 bytes of ``buf`` (which may hold more); the length is not validated here.
 
@@ -54,7 +57,7 @@ def decode_header(buf: bytes | bytearray | memoryview) -> MsgHeader:
     """
     if len(buf) < HEADER_SIZE:
         raise ProtocolError(f"message header needs {HEADER_SIZE} bytes, got {len(buf)}")
-    return MsgHeader._make(HEADER.unpack_from(buf))
+    return _new_header(MsgHeader, HEADER.unpack_from(buf))
 
 
 def encode_header(length: int, request_id: int, response_to: int, op_code: int) -> bytes:

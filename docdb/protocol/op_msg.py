@@ -207,7 +207,7 @@ def _path_present(body: Mapping[str, Any], dotted: str) -> bool:
     for part in dotted.split("."):
         if isinstance(value, list):
             return True
-        if not isinstance(value, Mapping) or part not in value:
+        if not isinstance(value, (dict, Mapping)) or part not in value:  # dict first: no ABC check
             return False
         value = value[part]
     return True

@@ -222,23 +222,16 @@ def insert(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     return _write_reply(outcome)
 
 
-_UPDATE_STATEMENT_FIELDS = {
-    "q",
-    "u",
-    "upsert",
-    "multi",
-    "arrayFilters",
-    "hint",
-    "collation",
-    "c",
-    "upsertSupplied",
-}
+_UPDATE_STATEMENT_FIELDS = frozenset(
+    {"q", "u", "upsert", "multi", "arrayFilters", "hint", "collation", "c", "upsertSupplied"}
+)
 
 
 def _update_statement(raw: dict[str, Any], variables: dict[str, Any]) -> UpdateStatement:
-    for key in raw:
-        if key not in _UPDATE_STATEMENT_FIELDS:
-            raise MongoError(40415, f"BSON field 'update.updates.{key}' is an unknown field.")
+    if not _UPDATE_STATEMENT_FIELDS.issuperset(raw):
+        for key in raw:
+            if key not in _UPDATE_STATEMENT_FIELDS:
+                raise MongoError(40415, f"BSON field 'update.updates.{key}' is an unknown field.")
     if "q" not in raw or "u" not in raw:
         missing = "q" if "q" not in raw else "u"
         raise MongoError(40414, f"BSON field 'update.updates.{missing}' is missing but a required field")
