@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import statistics
 import subprocess
@@ -63,19 +64,27 @@ def rss_mb(pid: str | int = "self") -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds the process has used (steadier than wall time on a shared machine)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_server(path: Path, live: int, docs: int, indexes: int) -> float:
     started = time.monotonic()
     with ServerProcess(path, ["--compaction-check-s", "0"]) as server:
         elapsed = time.monotonic() - started
         assert server.proc is not None
         rss = rss_mb(server.proc.pid)
+        cpu = cpu_seconds(server.proc.pid)
         with server.client() as client:
             coll = client.bench.c
             assert coll.estimated_document_count() == docs
             if indexes:
                 assert coll.find_one({"k": docs - 1}, {"_id": 1}) == {"_id": docs - 1}
     print(
-        f"  server ready in {elapsed:.2f} s (process start included); RSS {rss:.0f} MiB for "
+        f"  server ready in {elapsed:.2f} s (process start included; {cpu:.2f} s CPU); RSS {rss:.0f} MiB for "
         f"{live / 2**20:.0f} MiB live BSON ({rss / (live / 2**20):.2f}x)"
     )
     return elapsed

@@ -74,7 +74,7 @@ class Collection:
         """Replay a run of logged ops in order: put ``raws[i]`` as the document whose ``_id`` is
         ``ids[i]``, or delete it when ``raws[i]`` is None. Without built indexes (recovery builds them
         after the whole log is read) a run of new documents is stored by a few C-level calls."""
-        keys = [hash_key(id_value) for id_value in ids]
+        keys = [id_value if type(id_value) is int else hash_key(id_value) for id_value in ids]
         docs = self.docs
         if not self._has_built_indexes() and None not in raws:
             run = dict(zip(keys, raws, strict=True))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Hashable, Iterable, Iterator, Mapping
-from itertools import islice
+from itertools import islice, repeat
 from typing import Any
 
 import bson
@@ -209,9 +209,10 @@ def _collect_entries(
         _collect_general(maker, decoded, tails, entries, multikey)
         return
     sparse = maker.sparse
+    n = len(decoded)
     keys: list[tuple | None] | None = None
     for name, desc in maker.top_level:
-        values = [doc.get(name, MISSING) for doc in decoded]
+        values = list(map(dict.get, decoded, repeat(name, n), repeat(MISSING, n)))
         if desc:
             column = [(-RANK_NUMBER, -1, -v) if type(v) is int else _descending(v) for v in values]
         else:
