@@ -63,7 +63,12 @@ class CursorRegistry:
     ) -> tuple[Int64, list[Any]]:
         """The first batch and the cursor id (0 when nothing is left or ``single_batch``)."""
         size = FIRST_BATCH_DEFAULT if batch_size is None else batch_size
-        end = take_batch(docs, 0, size if size > 0 else None) if size != 0 else 0
+        if size == 0:
+            end = 0
+        elif len(docs) <= 1:  # a batch holds at least one document whatever its size (find_one's case)
+            end = len(docs)
+        else:
+            end = take_batch(docs, 0, size if size > 0 else None)
         batch = list(docs[:end])
         if end >= len(docs) or single_batch:
             return Int64(0), batch

@@ -1,6 +1,7 @@
 """The per-command fast paths answer exactly as the general paths they skip: an ``_id`` lookup that
 returns stored bytes undecoded, a one-field equality filter compiled directly, the planner leaving out
-indexes it cannot bound, and the nesting walk skipped for documents too small to be too deep."""
+indexes it cannot bound, the nesting walk skipped for documents too small to be too deep, and a
+one-document first batch taken without measuring it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 from bson.objectid import ObjectId
+from bson.raw_bson import RawBSONDocument
 from bson.regex import Regex
 
 from docdb.bson_codec import encode_document
@@ -21,6 +23,7 @@ from docdb.engine.query.compile import compile_document
 from docdb.engine.reads import FindSpec, find_documents
 from docdb.engine.writes import MAX_NESTING_DEPTH, MIN_TOO_DEEP_BYTES, encode_stored, insert_documents
 from docdb.errors import MongoError
+from docdb.server.cursors import MAX_BATCH_BYTES, CursorRegistry, take_batch
 
 OID = ObjectId("65a1b2c3d4e5f60718293a4b")
 DATE = datetime.datetime(2024, 5, 6, 7, 8, 9)
@@ -206,3 +209,13 @@ def test_far_too_deep_document_is_overflow_not_a_recursion_error():
     with pytest.raises(MongoError) as exc:
         encode_stored(_nested(5000))
     assert exc.value.code == 15
+
+
+def test_first_batch_of_one_document_matches_the_batch_rule():
+    big = RawBSONDocument(encode_document({"_id": 1, "s": "x" * (MAX_BATCH_BYTES + 1)}))
+    cursors = CursorRegistry()
+    for docs, batch_size in (([big], None), ([big], 1), ([big], -3), ([], None), ([], 5)):
+        assert cursors.first_batch("db.c", docs, batch_size) == (0, docs)
+        assert take_batch(docs, 0, None if batch_size is None or batch_size < 0 else batch_size) == len(docs)
+    cursor_id, batch = cursors.first_batch("db.c", [big], 0)
+    assert batch == [] and cursor_id != 0 and cursors.get_more(int(cursor_id), "db.c", None) == (0, [big])
