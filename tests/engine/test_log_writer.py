@@ -468,3 +468,10 @@ def test_durable_future_with_uvloop(writer_factory):
         return writer.fsyncs
 
     assert uvloop.run(j_true_writes()) == 1
+
+
+def test_a_sync_interval_below_one_millisecond_is_refused(tmp_path):
+    with pytest.raises(ValueError) as exc:
+        LogWriter(str(tmp_path / "w.mdb"), sync_interval_ms=0)
+    assert str(exc.value) == "sync_interval_ms must be >= 1, not 0"
+    assert not (tmp_path / "w.mdb").exists()

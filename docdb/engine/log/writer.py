@@ -57,6 +57,8 @@ class LogWriter:
         sync_always: bool = False,
         cipher: RecordCipher | None = None,
     ) -> None:
+        if sync_interval_ms < 1:
+            raise ValueError(f"sync_interval_ms must be >= 1, not {sync_interval_ms}")  # the tick would spin
         self.path = path
         self.cipher = cipher
         self._interval = sync_interval_ms / 1000.0
