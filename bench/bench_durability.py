@@ -15,6 +15,7 @@ busy the whole machine was (other work on shared cores shows there). Medians ove
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import statistics
 import sys
@@ -31,7 +32,11 @@ from pymongo.write_concern import WriteConcern
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from docdb.bson_codec import encode_document  # noqa: E402
 from docdb.engine.log.compaction import CollectionSnapshot, SnapshotFile  # noqa: E402
+from docdb.engine.log.record import RecordType  # noqa: E402
+from docdb.engine.log.writer import LogWriter  # noqa: E402
+from docdb.server.write_concern import durable_future  # noqa: E402
 from tests.serverproc import ServerProcess  # noqa: E402
 
 
@@ -133,6 +138,45 @@ def bench_group_commit(tmp: Path, seconds: float, rounds: int) -> None:
     )
 
 
+def bench_group_commit_in_process(tmp: Path, seconds: float) -> None:
+    """The server's own j:true path (append, then wait for the covering fsync on the event loop) with 1 and
+    8 concurrent writers in one process: how group commit scales when client processes are not the limit."""
+    payload = encode_document({"ops": [{"ns": "bench.c", "put": {"_id": 0, "pad": "x" * 200}}]})
+
+    async def writers(writer: LogWriter, count: int) -> int:
+        deadline = time.monotonic() + seconds
+        done = 0
+
+        async def one_writer() -> None:
+            nonlocal done
+            while time.monotonic() < deadline:
+                await durable_future(writer, writer.append(RecordType.WRITE_BATCH, payload))
+                done += 1
+
+        await asyncio.gather(*(one_writer() for _ in range(count)))
+        return done
+
+    try:
+        import uvloop
+
+        run = uvloop.run
+    except ImportError:
+        run = asyncio.run
+    rates = {}
+    for count in (1, 8):
+        writer = LogWriter(str(tmp / f"inproc-{count}.mdb"))
+        cpu = time.process_time()
+        done = run(writers(writer, count))
+        cpu = time.process_time() - cpu
+        writer.close()
+        rates[count] = done / seconds
+        print(
+            f"in-process j:true path, {count} writer(s): {rates[count]:.0f} writes/s, "
+            f"{cpu / done * 1e6:.0f} us CPU/write, {done / max(1, writer.fsyncs):.1f} writes/fsync"
+        )
+    print(f"in-process group commit speed-up 8 vs 1 writers: {rates[8] / rates[1]:.1f}x")
+
+
 def build_file(path: Path, docs: int, dead_copies: int = 0) -> int:
     """A log with ``docs`` documents of ~300 bytes (plus ``dead_copies`` superseded generations);
     returns the live BSON bytes."""
@@ -220,11 +264,15 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=3, help="group commit: rounds to take medians over")
-    parser.add_argument("--only", choices=["group-commit", "restart", "compaction"])
+    parser.add_argument(
+        "--only", choices=["group-commit", "group-commit-in-process", "restart", "compaction"]
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="docdb-bench-") as tmp:
         if args.only in (None, "group-commit"):
             bench_group_commit(Path(tmp), args.seconds, args.rounds)
+        if args.only in (None, "group-commit-in-process"):
+            bench_group_commit_in_process(Path(tmp), args.seconds)
         if args.only in (None, "restart"):
             bench_restart(Path(tmp), args.docs)
         if args.only in (None, "compaction"):
