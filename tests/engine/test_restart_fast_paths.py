@@ -141,7 +141,7 @@ def test_apply_ops_keeps_built_indexes_in_step():
 @pytest.mark.parametrize("id_value", IDS, ids=repr)
 def test_id_tail_is_the_id_sort_key_and_hash_key(id_value):
     hk = hash_key(id_value)
-    assert _id_tail(id_value, hk) == sort_key(id_value) + (hk,)
+    assert _id_tail(hk, {"_id": id_value}) == sort_key(id_value) + (hk,)
     if type(hk) is int:  # the build's shortcut: an int hash key is an int or Int64 _id of that value
         assert sort_key(id_value) + (hk,) == (10, 1, hk, hk)
 

@@ -14,11 +14,10 @@ from itertools import islice, repeat
 from typing import Any
 
 import bson
-from bson.objectid import ObjectId
 from sortedcontainers import SortedList
 
 from docdb.bson_codec import CODEC_OPTIONS
-from docdb.engine.bson_order import MISSING, RANK_NUMBER, RANK_OBJECTID, RANK_STRING, sort_key
+from docdb.engine.bson_order import MISSING, RANK_NUMBER, RANK_STRING, sort_key
 from docdb.engine.indexing.keys import HIGH, NULL_KEY, KeyMaker, fast_sort_key, invert, split_key
 from docdb.engine.indexing.spec import direction, same_key
 from docdb.engine.matcher import compile_filter
@@ -165,7 +164,7 @@ def build_indexes(indexes: list[Index], docs: Mapping[Hashable, bytes]) -> None:
             chunk_hks = list(islice(hks, BUILD_CHUNK))
             decoded = bson.decode_all(b"".join(islice(raws, BUILD_CHUNK)), CODEC_OPTIONS)
             tails = [
-                (RANK_NUMBER, 1, hk, hk) if type(hk) is int else _id_tail(doc["_id"], hk)
+                (RANK_NUMBER, 1, hk, hk) if type(hk) is int else _id_tail(hk, doc)
                 for hk, doc in zip(chunk_hks, decoded, strict=True)
             ]
             for index, entries, multikey in collected:
@@ -180,18 +179,19 @@ def build_indexes(indexes: list[Index], docs: Mapping[Hashable, bytes]) -> None:
             gc.enable()
 
 
-def _id_tail(id_value: Any, hk: Hashable) -> tuple:
-    """``sort_key(_id) + (hk,)`` with the usual ``_id`` types inlined. An int ``hk`` is the value of an
-    int or Int64 ``_id``, a str ``hk`` a str ``_id`` (see ``hash_key``): their tail needs no ``_id``, and
-    shares the int object with ``Collection.docs``."""
-    t = type(id_value)
-    if t is ObjectId:
-        return (RANK_OBJECTID, id_value.binary, hk)
+def _id_tail(hk: Hashable, decoded: dict) -> tuple:
+    """``sort_key(_id) + (hk,)``, from the hash key alone when it tells the sort key (see ``hash_key``):
+    an int ``hk`` is the value of an int or Int64 ``_id``, a str one a str ``_id``, and a tuple one is
+    the sort key itself (ObjectId and the other types). The entries then share ``Collection.docs``'s
+    key objects instead of holding copies decoded from the document."""
+    t = type(hk)
     if t is int:
-        return (RANK_NUMBER, 1, id_value, hk)
+        return (RANK_NUMBER, 1, hk, hk)
+    if t is tuple:
+        return hk + (hk,)  # type: ignore[operator]
     if t is str:
         return (RANK_STRING, hk, hk)
-    return fast_sort_key(id_value) + (hk,)
+    return fast_sort_key(decoded["_id"]) + (hk,)
 
 
 def _collect_entries(

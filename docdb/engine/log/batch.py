@@ -84,7 +84,12 @@ def _iter_op_groups(payload: bytes) -> Iterator[tuple[str, list[Any], list[bytes
             op_end = op + op_size
             if head == put_head and doc_size == op_end - 1 - doc:
                 raw = buf[doc : op_end - 1]
-                id_append(id32 if first == b"\x10_id\x00" else first_id(raw))
+                if first == b"\x10_id\x00":
+                    id_append(id32)
+                elif first == b"\x07_id\x00":
+                    id_append(ObjectId(raw[9:21]))
+                else:
+                    id_append(first_id(raw))
                 raw_append(raw)
                 pos = op_end
                 continue
