@@ -280,6 +280,8 @@ def hash_key(value: Any) -> Hashable:
     if t is Decimal128:
         number = value.to_decimal()
         return _NAN_KEY if number.is_nan() else number
+    if t is ObjectId:  # the commonest _id: skip sort_key's table (same key it would build)
+        return (RANK_OBJECTID, value.binary)
     return sort_key(value)
 
 
