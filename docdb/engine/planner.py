@@ -288,8 +288,16 @@ def _implies(analysis: FilterAnalysis, partial: dict[str, Any]) -> bool:
     return True
 
 
+def _has_numeric_part(fields: list[str]) -> bool:
+    for name in fields:
+        for part in name.split("."):
+            if part.isdigit():
+                return True
+    return False
+
+
 def _usable(index: Index, analysis: FilterAnalysis) -> bool:
-    if index.hidden or any(part.isdigit() for f in index.fields for part in f.split(".")):
+    if index.hidden or _has_numeric_part(index.fields):
         return False
     if index.partial is not None and not _implies(analysis, index.partial):
         return False
@@ -344,7 +352,7 @@ def plan_query(
         return QueryPlans(Plan("EOF"), [])
     if hint in (None, {}, ""):
         hint = None
-    if is_natural_hint(hint):
+    if hint is not None and is_natural_hint(hint):
         direction = hint["$natural"]
         return QueryPlans(Plan("COLLSCAN", direction=-1 if direction < 0 else 1, residual=[spec]), [])
     if hint is None:
