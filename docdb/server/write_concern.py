@@ -40,9 +40,10 @@ def needs_fsync(cmd: dict[str, Any]) -> bool:
     return bool(wc.get("j")) or bool(wc.get("fsync")) or w == "majority"
 
 
-def request_durability(ctx: CommandContext, cmd: dict[str, Any]) -> None:
-    """After a write: make the reply wait for the fsync covering it when the write concern asks for one."""
-    if needs_fsync(cmd) and ctx.catalog.writer is not None:
+def request_durability(ctx: CommandContext, durable: bool) -> None:
+    """After a write: make the reply wait for the fsync covering it when ``durable`` (what
+    ``needs_fsync`` said before the write)."""
+    if durable and ctx.catalog.writer is not None:
         ctx.wait_lsn = ctx.catalog.last_lsn
 
 

@@ -70,8 +70,7 @@ def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         and isinstance(pipeline[-1], dict)
         and next(iter(pipeline[-1]), "") in ("$out", "$merge")
     )
-    if writes:
-        needs_fsync(cmd)
+    durable = writes and needs_fsync(cmd)
     # Imported on first use: the pipeline engine is a third of the server's import time, and start-up
     # (time to first accepted connection) matters more than the first aggregate's latency.
     from docdb.engine.aggregate import run_aggregate
@@ -79,6 +78,5 @@ def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     port = ctx.connection.local.rpartition(":")[2]
     host = f"{socket.gethostname()}:{port}"
     docs = run_aggregate(ctx.catalog, ctx.db, collection, pipeline, get_doc(cmd, "let"), host=host)
-    if writes:
-        request_durability(ctx, cmd)
+    request_durability(ctx, durable)
     return cursor_reply(ctx, ns, docs, batch_size)

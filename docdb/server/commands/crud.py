@@ -216,9 +216,9 @@ def insert(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     check_fields(cmd, {"documents", "ordered", "bypassDocumentValidation"})
     name = collection_name(ctx, cmd)
     docs = _check_batch(cmd, "documents")
-    needs_fsync(cmd)
+    durable = needs_fsync(cmd)
     outcome = insert_documents(ctx.catalog, ctx.db, name, docs, get_bool(cmd, "ordered", True))
-    request_durability(ctx, cmd)
+    request_durability(ctx, durable)
     return _write_reply(outcome)
 
 
@@ -265,9 +265,9 @@ def update(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     variables = _let_values(cmd)
     raws = _check_batch(cmd, "updates")  # a statement's bad hint is its own write error, as in mongod
     statements = [_update_statement(raw, variables) for raw in raws]
-    needs_fsync(cmd)
+    durable = needs_fsync(cmd)
     outcome = update_documents(ctx.catalog, ctx.db, name, statements, get_bool(cmd, "ordered", True))
-    request_durability(ctx, cmd)
+    request_durability(ctx, durable)
     return _write_reply(outcome, with_modified=True)
 
 
@@ -299,10 +299,10 @@ def delete(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     variables = _let_values(cmd)
     raws = _check_batch(cmd, "deletes")  # a statement's bad hint is its own write error, as in mongod
     statements = [_delete_statement(raw) for raw in raws]
-    needs_fsync(cmd)
+    durable = needs_fsync(cmd)
     ordered = get_bool(cmd, "ordered", True)
     outcome = delete_documents(ctx.catalog, ctx.db, name, statements, ordered, variables)
-    request_durability(ctx, cmd)
+    request_durability(ctx, durable)
     return _write_reply(outcome)
 
 
@@ -351,7 +351,7 @@ def find_and_modify_cmd(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, A
         raise MongoError(ErrorCode.FailedToParse, "Cannot specify arrayFilters and a pipeline update")
     coll = ctx.catalog.collection(ctx.db, name)
     check_hint(coll, cmd.get("hint"))
-    needs_fsync(cmd)
+    durable = needs_fsync(cmd)
     spec = FindAndModifySpec(
         query=get_doc(cmd, "query") or {},
         sort=get_doc(cmd, "sort"),
@@ -365,5 +365,5 @@ def find_and_modify_cmd(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, A
         variables=_let_values(cmd),
     )
     reply = find_and_modify(ctx.catalog, ctx.db, name, spec)
-    request_durability(ctx, cmd)
+    request_durability(ctx, durable)
     return reply
