@@ -66,6 +66,14 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float, Decimal128)) and not isinstance(value, bool)
 
 
+def get_strict_bool(cmd: dict[str, Any], field: str) -> bool:
+    """A field of IDL type ``bool``: only true/false, unlike the number-accepting ``get_bool``."""
+    value = cmd.get(field, False)
+    if not isinstance(value, bool):
+        raise _wrong_type(next(iter(cmd)), field, value, " 'bool'")
+    return value
+
+
 def get_bool(cmd: dict[str, Any], field: str, default: bool = False) -> bool:
     """A boolean field; mongod also accepts numbers here (non-zero is true)."""
     value = cmd.get(field, default)

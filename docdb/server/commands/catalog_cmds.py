@@ -17,9 +17,9 @@ from docdb.engine.collection import Collection
 from docdb.engine.matcher import compile_filter
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.commands.crud import collection_name, cursor_reply
-from docdb.server.commands.ddl import ID_INDEX, get_strict_bool
+from docdb.server.commands.ddl import ID_INDEX
 from docdb.server.context import CommandContext
-from docdb.server.params import check_fields, get_bool, get_doc, get_int, is_number
+from docdb.server.params import check_fields, get_bool, get_doc, get_int, get_strict_bool, is_number
 from docdb.server.registry import command
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from docdb.engine.bson_types import bson_type_alias
 from docdb.engine.indexing import ddl as indexing_ddl
 from docdb.engine.namespaces import validate_collection_name, validate_db_name
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.commands.crud import collection_name, cursor_reply
 from docdb.server.context import CommandContext
-from docdb.server.params import check_fields, get_array, get_string
+from docdb.server.params import check_fields, get_array, get_strict_bool, get_string
 from docdb.server.registry import command
 
 ID_INDEX = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
@@ -105,18 +104,6 @@ def rename_collection(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any
         raise MongoError(ErrorCode.IllegalOperation, "Can't rename a collection to itself")
     ctx.catalog.rename_collection(source, target, drop_target)
     return {}
-
-
-def get_strict_bool(cmd: dict[str, Any], field: str) -> bool:
-    """A field of IDL type ``bool``: only true/false, unlike the number-accepting ``safeBool``."""
-    value = cmd.get(field, False)
-    if not isinstance(value, bool):
-        raise MongoError(
-            ErrorCode.TypeMismatch,
-            f"BSON field '{next(iter(cmd))}.{field}' is the wrong type '{bson_type_alias(value)}', "
-            "expected type 'bool'",
-        )
-    return value
 
 
 @command("listIndexes")
