@@ -42,9 +42,6 @@ class CatalogPipelineContext:
             return []
         return (doc for _, doc in found.scan())
 
-    def collection_exists(self, db: str, coll: str) -> bool:
-        return self.catalog.collection(db, coll) is not None
-
     def write_documents(self, db: str, coll: str, docs: list[dict[str, Any]], *, replace_all: bool) -> None:
         batch = DocumentBatch(self.catalog.ensure_collection(db, coll))
         if replace_all:

@@ -50,7 +50,6 @@ RANK_CODE = 60
 RANK_CODE_W_SCOPE = 65
 RANK_MAXKEY = 100
 
-NUMBER_TYPES = (int, Int64, float, Decimal128)
 _EPOCH = datetime.datetime(1970, 1, 1)
 _NAN_KEY = (RANK_NUMBER, 0)
 _REGEX_FLAG_LETTERS = ((re.IGNORECASE, "i"), (re.LOCALE, "l"), (re.MULTILINE, "m"), (re.DOTALL, "s"))

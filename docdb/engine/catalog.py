@@ -353,8 +353,3 @@ class Catalog:
             del self.databases[src_db]
         coll.db, coll.name = dst_db, dst_name
         self.databases.setdefault(dst_db, {})[dst_name] = coll
-
-
-def iter_raw(docs: Iterable[bytes]) -> list[RawBSONDocument]:
-    """Stored bytes wrapped for embedding in a reply without re-encoding."""
-    return [RawBSONDocument(raw) for raw in docs]

@@ -46,10 +46,6 @@ class Collection:
     def __len__(self) -> int:
         return len(self.docs)
 
-    def get_raw(self, id_value: Any) -> bytes | None:
-        """The stored bytes of the document whose ``_id`` equals ``id_value`` (MongoDB equality)."""
-        return self.docs.get(hash_key(id_value))
-
     def scan(self) -> Iterator[tuple[bytes, dict[str, Any]]]:
         """Every document in natural order as ``(raw, decoded)``; safe against concurrent commits."""
         for raw in list(self.docs.values()):

@@ -22,9 +22,6 @@ class FakeContext:
     def scan(self, db, coll):
         return list(self.collections.get((db, coll), []))
 
-    def collection_exists(self, db, coll):
-        return (db, coll) in self.collections
-
     def write_documents(self, db, coll, docs, *, replace_all):
         self.writes.append((db, coll, replace_all))
         if replace_all:

@@ -31,8 +31,6 @@ class PipelineContext(Protocol):
 
     def scan(self, db: str, coll: str) -> Iterable[dict]: ...
 
-    def collection_exists(self, db: str, coll: str) -> bool: ...
-
     def write_documents(self, db: str, coll: str, docs: list[dict], *, replace_all: bool) -> None: ...
 
     def storage_stats(self, db: str, coll: str, scale: int) -> dict | None:
@@ -47,7 +45,7 @@ class PipelineContext(Protocol):
 class StageContext:
     """Compile-time facts a stage may need: the catalog context, variables in scope, where it sits."""
 
-    __slots__ = ("ctx", "scope", "is_collectionless", "is_first", "is_last", "in_facet", "in_lookup")
+    __slots__ = ("ctx", "scope", "is_collectionless", "is_first", "in_facet", "in_lookup")
 
     def __init__(
         self, ctx: PipelineContext, scope: Scope, *, is_collectionless: bool, in_facet: bool, in_lookup: bool
@@ -56,7 +54,6 @@ class StageContext:
         self.scope = scope
         self.is_collectionless = is_collectionless
         self.is_first = False
-        self.is_last = False
         self.in_facet = in_facet
         self.in_lookup = in_lookup
 
@@ -100,10 +97,9 @@ def register_stage(name: str) -> Callable[[StageCompiler], StageCompiler]:
 class Pipeline:
     """A validated pipeline; ``run`` may be called many times (each run gets fresh state)."""
 
-    def __init__(self, stages: list[StageFn], ctx: PipelineContext, names: list[str]) -> None:
+    def __init__(self, stages: list[StageFn], ctx: PipelineContext) -> None:
         self.stages = stages
         self.ctx = ctx
-        self.stage_names = names
 
     def run(self, docs: Iterable[dict], variables: Variables | None = None) -> Iterator[dict]:
         """The output documents for ``docs`` (the collection's, or [] for ``aggregate: 1``)."""
@@ -157,12 +153,12 @@ def compile_pipeline(
         sctx = StageContext(
             ctx, scope, is_collectionless=is_collectionless, in_facet=in_facet, in_lookup=in_lookup
         )
-        sctx.is_first, sctx.is_last = index == 0, last
+        sctx.is_first = index == 0
         stages.append(compiler(arg, sctx))
         names.append(name)
     if is_collectionless:
         _check_collectionless(names)
-    return Pipeline(stages, ctx, names)
+    return Pipeline(stages, ctx)
 
 
 def _check_collectionless(names: list[str]) -> None:

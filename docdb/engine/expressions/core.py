@@ -23,7 +23,6 @@ OperatorCompiler = Callable[[Any, "Scope"], Evaluator]
 
 # Operator name -> compiler(args, scope) -> evaluator. Filled by the operator-family modules.
 OPERATORS: dict[str, OperatorCompiler] = {}
-SYSTEM_VARIABLES = frozenset({"ROOT", "CURRENT", "REMOVE", "NOW", "CLUSTER_TIME", "DESCEND", "PRUNE", "KEEP"})
 REDACT_RESULTS = {"DESCEND": "descend", "PRUNE": "prune", "KEEP": "keep"}
 
 

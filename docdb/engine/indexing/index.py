@@ -141,7 +141,6 @@ class Index:
         return len(self.entries) * ENTRY_BYTES_ESTIMATE
 
 
-Expanded = tuple[str, str]  # (indexed field, array path) that made a document multikey
 BUILD_CHUNK = 1_000  # documents decoded per ``bson.decode_all`` call while building
 
 # One flat tuple per entry (a one-field number key over an int _id: 7 slots) plus the list's pointer;

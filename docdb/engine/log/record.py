@@ -31,7 +31,6 @@ FLAG_ENCRYPTED = 1  # payloads are AES-GCM wrappers; ``extra`` holds the key des
 KNOWN_FLAGS = FLAG_ENCRYPTED
 RECORD_HEADER_SIZE = 9
 MIN_PAYLOAD_SIZE = 5  # the empty BSON document
-MAX_PAYLOAD_SIZE = 0x7FFF_FFFF  # a BSON document's int32 length
 
 _HEADER = struct.Struct("<8sII44s")  # everything the header CRC covers
 _CRC = struct.Struct("<I")

@@ -26,9 +26,6 @@ class _NoCatalog:
     def scan(self, db: str, coll: str) -> Iterable[dict]:
         return []
 
-    def collection_exists(self, db: str, coll: str) -> bool:
-        return False
-
     def write_documents(self, db: str, coll: str, docs: list[dict], *, replace_all: bool) -> None:
         raise MongoError(ErrorCode.InvalidOptions, "an update pipeline cannot write")
 

@@ -14,10 +14,10 @@ from bson.int64 import Int64
 from docdb.bson_codec import CODEC_OPTIONS
 from docdb.engine.bson_types import bson_type_alias
 from docdb.engine.collection import Collection
+from docdb.engine.indexing.spec import ID_INDEX_SPEC
 from docdb.engine.matcher import compile_filter
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.commands.crud import collection_name, cursor_reply
-from docdb.server.commands.ddl import ID_INDEX
 from docdb.server.context import CommandContext
 from docdb.server.params import check_fields, get_bool, get_doc, get_int, get_strict_bool, is_number
 from docdb.server.registry import command
@@ -57,7 +57,7 @@ def _collection_info(coll: Collection) -> dict[str, Any]:
         "type": "collection",
         "options": dict(coll.options),
         "info": {"readOnly": False, "uuid": coll.uuid},
-        "idIndex": dict(ID_INDEX),
+        "idIndex": dict(ID_INDEX_SPEC),
     }
 
 

@@ -12,7 +12,6 @@ from docdb.server.context import CommandContext
 from docdb.server.params import check_fields, get_array, get_strict_bool, get_string
 from docdb.server.registry import command
 
-ID_INDEX = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
 # create options that would change behaviour and are not built yet: refused, never ignored.  # sorted
 _CREATE_UNSUPPORTED = (
     "capped",
