@@ -8,18 +8,21 @@ the whole filter to the documents it fetches, so bounds only ever narrow the sca
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
+from bson.int64 import Int64
+from bson.objectid import ObjectId
 from bson.regex import Regex
 
 from docdb.bson_codec import decode_document
 from docdb.engine.bson_order import hash_key
 from docdb.engine.collection import Collection
-from docdb.engine.indexing.bounds import FULL, FilterAnalysis, Interval, analyze_filter
+from docdb.engine.indexing.bounds import FULL, FilterAnalysis, Interval, analyze_filter, point
 from docdb.engine.indexing.index import Index
 from docdb.engine.indexing.keys import HIGH, invert, split_key
 from docdb.engine.indexing.spec import direction
@@ -359,6 +362,10 @@ def plan_query(
         is_id, id_value = id_equality(spec)
         if is_id:  # before any analysis: the hot path of find_one/update_one by _id
             return QueryPlans(Plan("IDHACK", id_value=id_value), [])
+        if not sort and len(spec) == 1:
+            plan = _single_field_equality(coll, spec)
+            if plan is not None:
+                return QueryPlans(plan, [])
     analysis = analyze_filter(spec)
     if hint is None:
         candidates = [
@@ -379,6 +386,38 @@ def plan_query(
     if winner.index is not None and not winner.index.built:
         coll.build_index(winner.index)
     return QueryPlans(winner, plans[1:])
+
+
+# Scalar types whose equality is one exact point interval (``_equality``): no null (it also matches
+# undefined and missing), no NaN, no arrays, regexes or documents (which may be operator documents).
+_POINT_TYPES = frozenset({str, int, float, bool, ObjectId, datetime.datetime, Int64})
+
+
+def _single_field_equality(coll: Collection, spec: dict[str, Any]) -> Plan | None:
+    """The plan the general rule picks for ``{path: scalar}`` without sort or hint, found without
+    analysing the filter, when exactly one index starts with ``path`` and it is that field alone: it is
+    then the only candidate (``_plannable``), its bounds one exact point, and there is nothing to reject.
+    None when that is not the case (the general planner decides)."""
+    ((name, value),) = spec.items()
+    if type(value) not in _POINT_TYPES or value != value or name[0] == "$":
+        return None
+    found: Index | None = None
+    for index in coll.indexes.values():
+        if index.fields[0] == name:
+            if found is not None:
+                return None
+            found = index
+    if (
+        found is None
+        or len(found.fields) != 1
+        or found.hidden
+        or found.partial is not None
+        or _has_numeric_part(found.fields)
+    ):
+        return None
+    if not found.built:
+        coll.build_index(found)
+    return Plan("IXSCAN", index=found, bounds=[[point(value)]])
 
 
 def _plannable(coll: Collection, analysis: FilterAnalysis, sort: dict[str, Any] | None) -> list[Index]:

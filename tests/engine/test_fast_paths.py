@@ -189,6 +189,47 @@ def test_planner_still_considers_indexes_that_serve_the_sort():
     assert plans.rejected[0].provides_sort
 
 
+EQUALITY_INDEXES = [
+    [{"key": {"a": 1}}],
+    [{"key": {"a": -1}}],
+    [{"key": {"a": 1}, "sparse": True}],
+    [{"key": {"a": 1}, "hidden": True}],
+    [{"key": {"a": 1}, "partialFilterExpression": {"a": {"$gt": 0}}}],
+    [{"key": {"a": 1}}, {"key": {"a": 1, "b": 1}}],
+    [{"key": {"a": 1, "b": 1}}],
+    [{"key": {"b": 1}}, {"key": {"a": 1}}],
+    [{"key": {"c.d": 1}}],
+]
+
+
+@pytest.mark.parametrize("indexes", EQUALITY_INDEXES, ids=repr)
+@pytest.mark.parametrize("field", ["a", "c.d"])
+def test_one_field_equality_plan_is_the_general_plan(indexes, field):
+    """``{path: scalar}`` is planned without analysing the filter; wrapped in ``$and`` it is analysed.
+    Both must give the same plan, and the same documents as a collection scan."""
+    catalog = Catalog()
+    docs = [{"_id": i, "a": v, "b": i % 3, "c": {"d": v}} for i, v in enumerate(QUERY_VALUES)]
+    docs += [{"_id": 100, "a": [1, "7", 2.0]}, {"_id": 101, "c": [{"d": 1}, {"d": "7"}]}, {"_id": 102}]
+    insert_documents(catalog, "db", "c", docs, True)
+    coll = catalog.collection("db", "c")
+    specs = [parse_index_spec({**spec, "name": f"i{n}"}) for n, spec in enumerate(indexes)]
+    catalog.create_indexes(coll, specs)
+    for value in QUERY_VALUES:
+        fast = plan_query(coll, {field: value})
+        general = plan_query(coll, {"$and": [{field: value}]})
+        shape = [
+            (p.kind, p.index and p.index.name, p.bounds, p.direction, p.provides_sort, p.residual == [])
+            for p in (fast.winner, *fast.rejected)
+        ]
+        assert shape == [
+            (p.kind, p.index and p.index.name, p.bounds, p.direction, p.provides_sort, p.residual == [])
+            for p in (general.winner, *general.rejected)
+        ], value
+        found = _raws(find_documents(coll, FindSpec({field: value})))
+        scanned = _raws(find_documents(coll, FindSpec({field: value}, hint={"$natural": 1})))
+        assert sorted(found) == sorted(scanned), value
+
+
 def _nested(depth: int) -> dict:
     doc: dict = {}
     for _ in range(depth):

@@ -10,11 +10,14 @@ from bson.int64 import Int64
 from bson.max_key import MaxKey
 from bson.min_key import MinKey
 from bson.objectid import ObjectId
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sortedcontainers import SortedList
 
 from docdb.engine.bson_order import sort_key
 from docdb.engine.indexing.bounds import analyze_filter
-from docdb.engine.indexing.index import Index
-from docdb.engine.indexing.keys import KeyMaker, invert, split_key
+from docdb.engine.indexing.index import Index, _forward
+from docdb.engine.indexing.keys import HIGH, KeyMaker, invert, split_key
 from docdb.engine.indexing.spec import default_name, find_conflict, parse_index_spec
 from docdb.engine.matcher import compile_filter
 from docdb.errors import MongoError
@@ -137,3 +140,21 @@ def test_multikey_paths_keep_only_the_first_range():
     assert [iv.text() for iv in path.intervals(multikey=True)] == ["[1, inf.0]"]
     assert not path.is_exact(multikey=True)
     assert path.is_exact(multikey=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(st.integers(0, 60), max_size=80),
+    low=st.integers(-1, 62),
+    width=st.integers(0, 8),
+    load=st.integers(1, 6),
+)
+def test_forward_scan_returns_what_irange_returns(values, low, width, load):
+    """The forward scan walks SortedList's sublists itself; small loads spread the entries over many."""
+    entries = SortedList()
+    entries._reset(load)
+    entries.update((v, i) for i, v in enumerate(values))
+    for start, end in [((low,), (low + width,)), ((low,), (low, HIGH)), ((low, 3), (low + width, 2))]:
+        assert list(_forward(entries, start, end)) == list(
+            entries.irange(start, end, inclusive=(True, False))
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import time
+from bisect import bisect_left
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from itertools import islice, repeat
 from typing import Any
@@ -134,11 +135,40 @@ class Index:
 
     def scan(self, start: tuple, end: tuple, reverse: bool) -> Iterator[tuple]:
         """Entries with ``start <= entry < end`` in index order (or reversed)."""
-        return self.entries.irange(start, end, inclusive=(True, False), reverse=reverse)
+        if reverse:
+            return self.entries.irange(start, end, inclusive=(True, False), reverse=True)
+        return _forward(self.entries, start, end)
 
     def size_bytes(self) -> int:
         """An estimate of the memory the entries hold (reported as the index size)."""
         return len(self.entries) * ENTRY_BYTES_ESTIMATE
+
+
+def _forward(entries: SortedList, start: tuple, end: tuple) -> Iterator[tuple]:
+    """``entries.irange(start, end)`` with half its searches: it finds ``start`` and walks on until an
+    entry reaches ``end``, where ``irange`` also searches for ``end`` first. On a large index each search
+    is a chain of cache misses, and a point lookup (find_one by an indexed field) walks one entry. Reads
+    SortedList's sublists (``_maxes``/``_lists``, stable since sortedcontainers 2.0) and, like ``irange``,
+    expects no change to the index while it runs."""
+    maxes = entries._maxes
+    pos = bisect_left(maxes, start)
+    if pos == len(maxes):
+        return
+    lists = entries._lists
+    sublist = lists[pos]
+    i = bisect_left(sublist, start)
+    while True:
+        while i < len(sublist):
+            entry = sublist[i]
+            if not entry < end:
+                return
+            yield entry
+            i += 1
+        pos += 1
+        if pos >= len(lists):
+            return
+        sublist = lists[pos]
+        i = 0
 
 
 BUILD_CHUNK = 1_000  # documents decoded per ``bson.decode_all`` call while building
