@@ -34,3 +34,15 @@ def decode_document(data: bytes | memoryview) -> dict[str, Any]:
 def encode_document(doc: Any) -> bytes:
     """Encode one document with the shared options (``check_keys`` is the caller's business)."""
     return bson.encode(doc, codec_options=CODEC_OPTIONS)
+
+
+class StoredDocument:
+    """A stored document's bytes, for a reply: the C encoder embeds any value whose ``_type_marker`` is
+    101 (RawBSONDocument's) by copying ``raw``. Unlike RawBSONDocument it checks no codec options when
+    made and is no Mapping, so a find answers each document with one small object (a third of the cost)."""
+
+    __slots__ = ("raw",)
+    _type_marker = 101
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw

@@ -20,7 +20,7 @@ from bson.binary import Binary
 from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
 
-from docdb.bson_codec import CODEC_OPTIONS, decode_document
+from docdb.bson_codec import CODEC_OPTIONS, StoredDocument, decode_document
 from docdb.engine.collection import Collection
 from docdb.engine.indexing.index import Index
 from docdb.engine.log import LogWriter, RecordType, lock_file, read_log
@@ -232,7 +232,7 @@ class Catalog:
             if w.raw is None:
                 ops.append({"ns": w.collection.ns, "del": w.id_value})
             else:
-                ops.append({"ns": w.collection.ns, "put": RawBSONDocument(w.raw)})
+                ops.append({"ns": w.collection.ns, "put": StoredDocument(w.raw)})
         self._log(RecordType.WRITE_BATCH, {"ops": ops})
         for w in writes:
             if w.raw is None:

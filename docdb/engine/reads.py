@@ -10,8 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from bson.raw_bson import RawBSONDocument
-
+from docdb.bson_codec import StoredDocument
 from docdb.engine.bson_order import hash_key, sort_key
 from docdb.engine.collection import Collection
 from docdb.engine.matcher import compile_filter
@@ -140,7 +139,7 @@ def find_documents(coll: Collection | None, spec: FindSpec) -> list[Any]:
     )
     rows = run_find(coll, spec, need_docs=project is not None).rows
     if project is None:
-        return [RawBSONDocument(raw) for raw, _ in rows]
+        return [StoredDocument(raw) for raw, _ in rows]
     return [project(doc) for _, doc in rows]
 
 

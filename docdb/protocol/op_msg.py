@@ -223,9 +223,9 @@ def encode_op_msg(
 ) -> bytes:
     """A whole OP_MSG frame, header included.
 
-    ``body`` is a document (encoded once; ``RawBSONDocument`` values inside are embedded as they are) or
-    already-encoded BSON bytes. ``sequences`` adds kind-1 sections (replies never need them). The checksum
-    is appended only when ``flags`` asks for it; the server's replies never do.
+    ``body`` is a document (encoded once; raw values inside, such as ``RawBSONDocument``, are embedded
+    as they are) or already-encoded BSON bytes. ``sequences`` adds kind-1 sections (replies never need
+    them). The checksum is appended only when ``flags`` asks for it; the server's replies never do.
     """
     data = body if isinstance(body, bytes) else bson.encode(body, False, CODEC_OPTIONS)
     if not sequences and not flags & CHECKSUM_PRESENT:

@@ -15,7 +15,7 @@ from typing import Any
 from bson.int64 import Int64
 from bson.raw_bson import RawBSONDocument
 
-from docdb.bson_codec import encode_document
+from docdb.bson_codec import StoredDocument, encode_document
 from docdb.errors import ErrorCode, MongoError
 
 FIRST_BATCH_DEFAULT = 101
@@ -23,7 +23,7 @@ MAX_BATCH_BYTES = 16 * 1024 * 1024 - 16 * 1024  # a batch stays below maxBsonObj
 
 
 def document_size(doc: Any) -> int:
-    if isinstance(doc, RawBSONDocument):
+    if isinstance(doc, (StoredDocument, RawBSONDocument)):
         return len(doc.raw)
     return len(encode_document(doc))
 

@@ -11,6 +11,7 @@ from bson.binary import Binary
 from bson.int64 import Int64
 from bson.raw_bson import RawBSONDocument
 
+from docdb.bson_codec import StoredDocument
 from docdb.errors import ProtocolError
 from docdb.protocol import (
     CHECKSUM_PRESENT,
@@ -63,9 +64,10 @@ def test_encode_accepts_encoded_bytes() -> None:
     assert encode_op_msg(PING, 1, 2) == encode_op_msg({"ping": 1, "$db": "admin"}, 1, 2)
 
 
-def test_encode_embeds_raw_documents_without_reencoding() -> None:
+@pytest.mark.parametrize("wrap", [RawBSONDocument, StoredDocument])
+def test_encode_embeds_raw_documents_without_reencoding(wrap) -> None:
     stored = bson.encode({"_id": 1, "b": Binary(b"\x00\x01", 4), "n": Int64(5)})
-    reply = {"cursor": {"firstBatch": [RawBSONDocument(stored)], "id": Int64(0), "ns": "db.c"}, "ok": 1.0}
+    reply = {"cursor": {"firstBatch": [wrap(stored)], "id": Int64(0), "ns": "db.c"}, "ok": 1.0}
     data = encode_op_msg(reply, 3, 4)
     assert stored in data
     assert decode(data).body == {
