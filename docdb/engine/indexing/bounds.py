@@ -13,7 +13,7 @@ import datetime
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from bson.max_key import MaxKey
 from bson.min_key import MinKey
@@ -50,9 +50,9 @@ class _Shown:
         self.text = text
 
 
-@dataclass(frozen=True, slots=True)
-class Interval:
-    """``lo``..``hi`` in ``sort_key`` space; ``lo_shown``/``hi_shown`` are what explain prints."""
+class Interval(NamedTuple):
+    """``lo``..``hi`` in ``sort_key`` space; ``lo_shown``/``hi_shown`` are what explain prints. A named
+    tuple: every query builds some, and a tuple is made several times faster than a frozen dataclass."""
 
     lo: tuple
     lo_incl: bool
