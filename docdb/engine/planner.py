@@ -70,19 +70,17 @@ class Plan:
         if coll is None or self.kind == "EOF":
             return
         if self.kind == "IDHACK":
+            # The filter is exactly {_id: v} (id_equality), and docs are keyed by hash_key(_id), which is
+            # equal exactly when the values compare equal: the document found is the match.
             coll.id_accesses += 1
             raw = coll.docs.get(hash_key(self.id_value))
             stats.keys_examined = stats.docs_examined = int(raw is not None)
             if raw is not None and not decode:
-                # The filter is exactly {_id: v} (id_equality), and docs are keyed by hash_key(_id), which
-                # is equal exactly when the values compare equal: the document found is the match.
                 stats.n_returned += 1
                 yield raw, None
             elif raw is not None:
-                doc = decode_document(raw)
-                if predicate(doc):
-                    stats.n_returned += 1
-                    yield raw, doc
+                stats.n_returned += 1
+                yield raw, decode_document(raw)
             return
         if self.kind == "COLLSCAN":
             values = list(coll.docs.values())
@@ -359,13 +357,9 @@ def plan_query(
         direction = hint["$natural"]
         return QueryPlans(Plan("COLLSCAN", direction=-1 if direction < 0 else 1, residual=[spec]), [])
     if hint is None:
-        is_id, id_value = id_equality(spec)
-        if is_id:  # before any analysis: the hot path of find_one/update_one by _id
-            return QueryPlans(Plan("IDHACK", id_value=id_value), [])
-        if not sort and len(spec) == 1:
-            plan = _single_field_equality(coll, spec)
-            if plan is not None:
-                return QueryPlans(plan, [])
+        quick = quick_plan(coll, spec, sort)
+        if quick is not None:
+            return quick
     analysis = analyze_filter(spec)
     if hint is None:
         candidates = [
@@ -386,6 +380,23 @@ def plan_query(
     if winner.index is not None and not winner.index.built:
         coll.build_index(winner.index)
     return QueryPlans(winner, plans[1:])
+
+
+def quick_plan(coll: Collection, spec: dict[str, Any], sort: dict[str, Any] | None) -> QueryPlans | None:
+    """The plan for the two hot shapes of filter, found before any analysis: ``{_id: v}`` (IDHACK) and,
+    without a sort, ``{path: scalar}`` with a sole one-field index on ``path``. Both are always valid
+    filters and their plans are exact (they return exactly the matches, so need no predicate). None for
+    any other filter, or when a hint decides. Runs on unvalidated filters."""
+    if len(spec) != 1:
+        return None
+    is_id, id_value = id_equality(spec)
+    if is_id:  # the hot path of find_one/update_one by _id
+        return QueryPlans(Plan("IDHACK", id_value=id_value), [])
+    if not sort:
+        plan = _single_field_equality(coll, spec)
+        if plan is not None:
+            return QueryPlans(plan, [])
+    return None
 
 
 # Scalar types whose equality is one exact point interval (``_equality``): no null (it also matches

@@ -15,7 +15,7 @@ from docdb.engine.bson_order import hash_key, sort_key
 from docdb.engine.collection import Collection
 from docdb.engine.matcher import compile_filter
 from docdb.engine.paths import MISSING, lookup_values
-from docdb.engine.planner import QueryPlans, plan_query
+from docdb.engine.planner import QueryPlans, plan_query, quick_plan
 from docdb.engine.projection import compile_projection
 from docdb.engine.sort import compile_sort
 from docdb.errors import ErrorCode, MongoError
@@ -100,14 +100,18 @@ class FindRun:
 def run_find(coll: Collection | None, spec: FindSpec, need_docs: bool = True) -> FindRun:
     """Plan and run a find: matches after sort, skip and limit, as ``(raw, decoded)`` (decoded may be
     None when ``need_docs`` is False and the plan never had to decode)."""
-    predicate = compile_filter(spec.filter, variables=spec.variables)
     sort = spec.sort
     natural = _natural_direction(sort) if sort else 0
     key = compile_sort(sort) if sort and not natural else None
     hint = spec.hint
     if natural and hint in (None, {}, ""):
         hint = {"$natural": natural}
-    plans = plan_query(coll, spec.filter, None if natural else sort, hint)
+    plans = quick_plan(coll, spec.filter, sort) if coll is not None and hint in (None, {}, "") else None
+    if plans is None:
+        predicate = compile_filter(spec.filter, variables=spec.variables)
+        plans = plan_query(coll, spec.filter, None if natural else sort, hint)
+    else:
+        predicate = _exact_plan_needs_no_predicate
     plan = plans.winner
     sorts_in_memory = key is not None and not plan.provides_sort
     rows_iter = plan.run(coll, predicate, need_docs or sorts_in_memory)
@@ -123,6 +127,10 @@ def run_find(coll: Collection | None, spec: FindSpec, need_docs: bool = True) ->
     matches.sort(key=lambda item: key(item[1]))
     end = spec.skip + spec.limit if spec.limit else None
     return FindRun(matches[spec.skip : end], plans, True)
+
+
+def _exact_plan_needs_no_predicate(doc: dict[str, Any]) -> bool:
+    raise AssertionError("a quick plan ran the filter")
 
 
 def ordered_matches(coll: Collection | None, spec: FindSpec) -> list[tuple[bytes, dict[str, Any]]]:
