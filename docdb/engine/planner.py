@@ -393,9 +393,9 @@ def quick_plan(coll: Collection, spec: dict[str, Any], sort: dict[str, Any] | No
     if is_id:  # the hot path of find_one/update_one by _id
         return QueryPlans(Plan("IDHACK", id_value=id_value), [])
     if not sort:
-        plan = _single_field_equality(coll, spec)
-        if plan is not None:
-            return QueryPlans(plan, [])
+        index = sole_point_index(coll, spec)
+        if index is not None:
+            return QueryPlans(Plan("IXSCAN", index=index, bounds=[[point(next(iter(spec.values())))]]), [])
     return None
 
 
@@ -404,11 +404,11 @@ def quick_plan(coll: Collection, spec: dict[str, Any], sort: dict[str, Any] | No
 _POINT_TYPES = frozenset({str, int, float, bool, ObjectId, datetime.datetime, Int64})
 
 
-def _single_field_equality(coll: Collection, spec: dict[str, Any]) -> Plan | None:
-    """The plan the general rule picks for ``{path: scalar}`` without sort or hint, found without
-    analysing the filter, when exactly one index starts with ``path`` and it is that field alone: it is
-    then the only candidate (``_plannable``), its bounds one exact point, and there is nothing to reject.
-    None when that is not the case (the general planner decides)."""
+def sole_point_index(coll: Collection, spec: dict[str, Any]) -> Index | None:
+    """For a one-field ``spec`` ``{path: scalar}`` (no sort, no hint), the index the general rule picks
+    found without analysing the filter, when exactly one index starts with ``path`` and it is that field
+    alone: it is then the only candidate (``_plannable``), its bounds one exact point, and there is
+    nothing to reject. Built if it was not yet. None when that is not the case (the general rule decides)."""
     ((name, value),) = spec.items()
     if type(value) not in _POINT_TYPES or value != value or name[0] == "$":
         return None
@@ -428,7 +428,12 @@ def _single_field_equality(coll: Collection, spec: dict[str, Any]) -> Plan | Non
         return None
     if not found.built:
         coll.build_index(found)
-    return Plan("IXSCAN", index=found, bounds=[[point(value)]])
+    return found
+
+
+def point_range(index: Index, value: Any) -> tuple[tuple, tuple]:
+    """``(start, end)`` of the entries of a one-field ``index`` whose key equals ``value``."""
+    return _scan_ranges(index, [[point(value)]], 1)[0][:2]
 
 
 def _plannable(coll: Collection, analysis: FilterAnalysis, sort: dict[str, Any] | None) -> list[Index]:

@@ -16,6 +16,7 @@ from bson.regex import Regex
 
 from docdb.bson_codec import encode_document
 from docdb.engine.catalog import Catalog
+from docdb.engine.express import express_first
 from docdb.engine.indexing.spec import parse_index_spec
 from docdb.engine.matcher import compile_filter
 from docdb.engine.planner import plan_query
@@ -228,6 +229,43 @@ def test_one_field_equality_plan_is_the_general_plan(indexes, field):
         found = _raws(find_documents(coll, FindSpec({field: value})))
         scanned = _raws(find_documents(coll, FindSpec({field: value}, hint={"$natural": 1})))
         assert sorted(found) == sorted(scanned), value
+
+
+@pytest.mark.parametrize("indexes", EQUALITY_INDEXES, ids=repr)
+@pytest.mark.parametrize("field", ["a", "c.d", "_id"])
+def test_express_path_returns_what_a_limit_one_find_returns(indexes, field):
+    """find_one's express path answers exactly as the planned find with limit 1, counting the same index
+    accesses, and declines every filter that is not one of its shapes."""
+    catalog = Catalog()
+    docs = [{"_id": i, "a": v, "b": i % 3, "c": {"d": v}} for i, v in enumerate(QUERY_VALUES)]
+    docs += [{"_id": 100, "a": [1, "7", 2.0]}, {"_id": 101, "c": [{"d": 1}, {"d": "7"}]}, {"_id": -5, "a": 1}]
+    insert_documents(catalog, "db", "c", docs, True)
+    coll = catalog.collection("db", "c")
+    specs = [parse_index_spec({**spec, "name": f"i{n}"}) for n, spec in enumerate(indexes)]
+    catalog.create_indexes(coll, specs)
+    answered = 0
+    for value in [*QUERY_VALUES, 100, 101, -5, {"$gt": 1}, {"$in": [1]}]:
+        before = [(i.name, i.accesses) for i in coll.indexes.values()], coll.id_accesses
+        express = express_first(coll, {field: value})
+        after_express = [(i.name, i.accesses) for i in coll.indexes.values()], coll.id_accesses
+        planned = _raws(find_documents(coll, FindSpec({field: value}, limit=1)))
+        after_planned = [(i.name, i.accesses) for i in coll.indexes.values()], coll.id_accesses
+        if express is None:
+            assert after_express == before, value
+            continue
+        assert express == planned, value
+        answered += 1
+        assert after_express != before and _access_delta(before, after_express) == _access_delta(
+            after_express, after_planned
+        ), value
+    if field == "_id" or indexes == [{"key": {field: 1}}]:
+        assert answered > 0
+    assert express_first(coll, {"a": 1, "b": 1}) is None
+    assert express_first(None, {"_id": 1}) is None
+
+
+def _access_delta(before: tuple, after: tuple) -> tuple:
+    return [a - b for (_, a), (_, b) in zip(after[0], before[0], strict=True)], after[1] - before[1]
 
 
 def _nested(depth: int) -> dict:

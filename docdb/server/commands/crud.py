@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from docdb.bson_codec import StoredDocument
+from docdb.engine.express import express_first
 from docdb.engine.namespaces import validate_collection_name
 from docdb.engine.query.let import evaluate_let
 from docdb.engine.reads import FindSpec, count_documents, distinct_values, find_documents
@@ -111,6 +113,9 @@ _FIND_FIELDS = {
 }
 _FIND_UNSUPPORTED = ("max", "min", "returnKey", "showRecordId", "tailable", "awaitData", "oplogReplay")
 _FIND_UNSUPPORTED_SET = frozenset(_FIND_UNSUPPORTED)
+# Options that change what a find_one by _id or by a sole one-field index returns: with none of them
+# (and limit 1) the express path answers.
+_EXPRESS_BLOCKERS = frozenset(_FIND_FIELDS - {"filter", "limit", "batchSize", "singleBatch", "ntoreturn"})
 
 
 @command("find")
@@ -128,20 +133,23 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     if hint is not None:
         check_hint(coll, hint)
     limit = get_int(cmd, "limit")
-    spec = FindSpec(
-        filter=get_doc(cmd, "filter") or {},
-        projection=get_doc(cmd, "projection"),
-        sort=get_doc(cmd, "sort"),
-        skip=_non_negative("find", "skip", get_int(cmd, "skip")),
-        limit=_non_negative("find", "limit", limit),
-        variables=_let_values(cmd),
-        hint=hint,
-    )
+    filter_ = get_doc(cmd, "filter") or {}
+    projection = get_doc(cmd, "projection")
+    sort = get_doc(cmd, "sort")
+    skip = _non_negative("find", "skip", get_int(cmd, "skip"))
+    limit = _non_negative("find", "limit", limit)
+    variables = _let_values(cmd)
     batch_size = get_int(cmd, "batchSize")
     if batch_size is not None:
         _non_negative("find", "batchSize", batch_size)
-    docs = find_documents(coll, spec)
-    return cursor_reply(ctx, f"{ctx.db}.{name}", docs, batch_size, get_bool(cmd, "singleBatch"))
+    single_batch = get_bool(cmd, "singleBatch")
+    ns = f"{ctx.db}.{name}"
+    if limit == 1 and _EXPRESS_BLOCKERS.isdisjoint(cmd):  # find_one: no sort, skip, projection, hint …
+        found = express_first(coll, filter_)
+        if found is not None:
+            return cursor_reply(ctx, ns, [StoredDocument(raw) for raw in found], batch_size, single_batch)
+    spec = FindSpec(filter_, projection, sort, skip, limit, hint, variables)
+    return cursor_reply(ctx, ns, find_documents(coll, spec), batch_size, single_batch)
 
 
 @command("getMore")

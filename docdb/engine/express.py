@@ -1,0 +1,38 @@
+"""The express path: ``find_one`` by ``_id``, or by a field with a sole one-field index, without plans.
+
+The two hot shapes of ``quick_plan`` answered by one dictionary lookup or one index search, with none of
+the general machinery (filter compilation, plan objects, generators) that makes up most of a point
+query's cost. mongod 7.0 has the same shortcut for ``_id`` (IDHACK) and 8.0 extends it ("express") to
+single-field equality. The answer, and the access counts ``$indexStats`` reports, are those of the plan
+``plan_query`` would pick.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docdb.engine.bson_order import hash_key
+from docdb.engine.collection import Collection
+from docdb.engine.planner import id_equality, point_range, sole_point_index
+
+
+def express_first(coll: Collection | None, spec: dict[str, Any]) -> list[bytes] | None:
+    """The stored bytes of the first document (in the planned order) matching ``spec``, as a list of
+    at most one: what a find with limit 1 returns. None when ``spec`` is not an express shape."""
+    if coll is None or len(spec) != 1:
+        return None
+    is_id, id_value = id_equality(spec)
+    if is_id:
+        coll.id_accesses += 1
+        raw = coll.docs.get(hash_key(id_value))
+        return [] if raw is None else [raw]
+    index = sole_point_index(coll, spec)
+    if index is None:
+        return None
+    index.accesses += 1
+    docs = coll.docs
+    for entry in index.scan(*point_range(index, next(iter(spec.values()))), False):
+        raw = docs.get(entry[-1])
+        if raw is not None:
+            return [raw]
+    return []
