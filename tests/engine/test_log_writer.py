@@ -10,6 +10,7 @@ import threading
 import pytest
 
 from docdb.bson_codec import encode_document
+from docdb.engine.log import writer as log_writer
 from docdb.engine.log.record import HEADER_SIZE, RecordType, encode_file_header, encode_record
 from docdb.engine.log.recovery import read_log
 from docdb.engine.log.writer import LogWriter
@@ -46,15 +47,15 @@ def writer_factory(tmp_path):
 
 @pytest.fixture
 def fsync_calls(monkeypatch):
-    """Count fsyncs (the writer's thread and the caller's) while still really syncing."""
+    """Count the data syncs (the writer's thread and the caller's) while still really syncing."""
     calls: list[int] = []
-    real = os.fsync
+    real = log_writer.sync_data
 
     def counting(fd: int) -> None:
         calls.append(fd)
         real(fd)
 
-    monkeypatch.setattr(os, "fsync", counting)
+    monkeypatch.setattr(log_writer, "sync_data", counting)
     return calls
 
 
@@ -77,7 +78,7 @@ def test_append_returns_the_offset_after_the_record(tmp_path, writer_factory):
 
 def test_appended_record_is_readable_before_any_fsync(tmp_path, writer_factory, fsync_calls):
     writer = writer_factory(sync_interval_ms=600_000)
-    fsync_calls.clear()  # creating the file fsynced it and its directory
+    fsync_calls.clear()
     writer.append(RecordType.DROP_DATABASE, encode_document({"db": "x"}))
     assert _records(tmp_path / "w.mdb") == [(RecordType.DROP_DATABASE, encode_document({"db": "x"}))]
     assert fsync_calls == []
@@ -133,7 +134,7 @@ def test_wait_durable_resolves(writer_factory):
 
 def test_wait_durable_for_an_already_durable_lsn_needs_no_fsync(writer_factory, fsync_calls):
     writer = writer_factory()
-    fsync_calls.clear()  # creating the file fsynced it and its directory
+    fsync_calls.clear()
     future = writer.wait_durable(writer.size)
     assert future.done() and future.result() is None
     assert fsync_calls == []
@@ -155,7 +156,7 @@ def test_concurrent_waiters_share_fsyncs(monkeypatch, writer_factory):
     writer = writer_factory(sync_interval_ms=600_000)
     calls: list[int] = []
     entered, release = threading.Event(), threading.Event()
-    real = os.fsync
+    real = log_writer.sync_data
 
     def gated(fd: int) -> None:
         calls.append(fd)
@@ -164,7 +165,7 @@ def test_concurrent_waiters_share_fsyncs(monkeypatch, writer_factory):
             release.wait(WAIT)
         real(fd)
 
-    monkeypatch.setattr(os, "fsync", gated)
+    monkeypatch.setattr(log_writer, "sync_data", gated)
     first = writer.wait_durable(writer.append(1, _payload(0)))
     assert entered.wait(WAIT)  # the sync thread is inside the fsync covering record 0 only
     later = [writer.wait_durable(writer.append(1, _payload(i))) for i in range(1, 10)]
@@ -179,14 +180,14 @@ def test_concurrent_waiters_share_fsyncs(monkeypatch, writer_factory):
 
 def test_background_fsync_without_waiters(monkeypatch, writer_factory):
     synced = threading.Event()
-    real = os.fsync
+    real = log_writer.sync_data
 
     def noticing(fd: int) -> None:
         real(fd)
         synced.set()
 
     writer = writer_factory(sync_interval_ms=5)
-    monkeypatch.setattr(os, "fsync", noticing)
+    monkeypatch.setattr(log_writer, "sync_data", noticing)
     lsn = writer.append(1, _payload(1))
     assert synced.wait(WAIT)
     assert writer.wait_durable(lsn).result(WAIT) is None
@@ -194,7 +195,7 @@ def test_background_fsync_without_waiters(monkeypatch, writer_factory):
 
 def test_sync_always_fsyncs_inside_append(writer_factory, fsync_calls):
     writer = writer_factory(sync_always=True)
-    fsync_calls.clear()  # creating the file fsynced it and its directory
+    fsync_calls.clear()
     for i in range(3):
         lsn = writer.append(1, _payload(i))
         assert writer.durable_lsn == lsn
@@ -204,7 +205,7 @@ def test_sync_always_fsyncs_inside_append(writer_factory, fsync_calls):
 
 def test_sync_is_immediate(writer_factory, fsync_calls):
     writer = writer_factory(sync_interval_ms=600_000)
-    fsync_calls.clear()  # creating the file fsynced it and its directory
+    fsync_calls.clear()
     lsn = writer.append(1, _payload(1))
     writer.sync()
     assert writer.durable_lsn == lsn
@@ -213,7 +214,7 @@ def test_sync_is_immediate(writer_factory, fsync_calls):
 
 def test_close_is_final_and_idempotent(tmp_path, writer_factory, fsync_calls):
     writer = writer_factory(sync_interval_ms=600_000)
-    fsync_calls.clear()  # creating the file fsynced it and its directory
+    fsync_calls.clear()
     lsn = writer.append(1, _payload(1))
     writer.close()
     writer.close()
@@ -287,7 +288,7 @@ def test_fsync_failure_fails_waiters_and_later_appends(monkeypatch, writer_facto
     def broken(fd: int) -> None:
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(os, "fsync", broken)
+    monkeypatch.setattr(log_writer, "sync_data", broken)
     future = writer.wait_durable(writer.append(1, _payload(1)))
     with pytest.raises(StorageError) as exc:
         future.result(WAIT)
@@ -305,7 +306,7 @@ def test_failed_sync_raises_and_stops_the_background_thread(monkeypatch, writer_
     def broken(fd: int) -> None:
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(os, "fsync", broken)
+    monkeypatch.setattr(log_writer, "sync_data", broken)
     with pytest.raises(StorageError):
         writer.sync()
     monkeypatch.undo()
@@ -319,14 +320,14 @@ def test_sync_always_append_reports_a_failed_fsync(monkeypatch, writer_factory):
     def broken(fd: int) -> None:
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(os, "fsync", broken)
+    monkeypatch.setattr(log_writer, "sync_data", broken)
     with pytest.raises(StorageError):
         writer.append(1, _payload(1))
 
 
 def test_waiters_registered_without_wake_share_the_fsync_wake_starts(writer_factory, fsync_calls):
     writer = writer_factory(sync_interval_ms=600_000)
-    fsync_calls.clear()  # creating the file fsynced it and its directory
+    fsync_calls.clear()
     answers: list[StorageError | None] = []
     all_told = threading.Event()
 
@@ -346,7 +347,7 @@ def test_waiters_registered_without_wake_share_the_fsync_wake_starts(writer_fact
 
 def test_on_durable_answers_at_once_in_the_callers_thread_when_known(writer_factory, fsync_calls):
     writer = writer_factory(sync_interval_ms=600_000)
-    fsync_calls.clear()  # creating the file fsynced it and its directory
+    fsync_calls.clear()
     told: list[tuple[int, StorageError | None]] = []
 
     def waiter(failure: StorageError | None) -> None:
@@ -364,7 +365,7 @@ def test_on_durable_answers_at_once_in_the_callers_thread_when_known(writer_fact
 
 def test_wake_without_waiters_does_not_fsync(writer_factory, fsync_calls):
     writer = writer_factory(sync_interval_ms=600_000)
-    fsync_calls.clear()  # creating the file fsynced it and its directory
+    fsync_calls.clear()
     writer.append(1, _payload(1))
     writer.wake()
     assert writer.wait_durable(writer.size).result(WAIT) is None
@@ -391,7 +392,7 @@ def test_a_raising_waiter_neither_stops_the_others_nor_the_sync_thread(writer_fa
 
 def test_durable_futures_of_one_loop_iteration_share_one_fsync(writer_factory, fsync_calls):
     writer = writer_factory(sync_interval_ms=600_000)
-    fsync_calls.clear()  # creating the file fsynced it and its directory
+    fsync_calls.clear()
 
     async def eight_j_true_writes() -> None:
         futures = [durable_future(writer, writer.append(1, _payload(i))) for i in range(8)]
@@ -405,7 +406,7 @@ def test_durable_futures_of_one_loop_iteration_share_one_fsync(writer_factory, f
 
 def test_durable_futures_of_later_iterations_get_later_fsyncs(writer_factory, fsync_calls):
     writer = writer_factory(sync_interval_ms=600_000)
-    fsync_calls.clear()  # creating the file fsynced it and its directory
+    fsync_calls.clear()
 
     async def writes_one_after_another() -> None:
         for i in range(3):
@@ -419,7 +420,7 @@ def test_durable_futures_of_later_iterations_get_later_fsyncs(writer_factory, fs
 
 def test_durable_future_of_a_durable_lsn_is_done_at_once(writer_factory, fsync_calls):
     writer = writer_factory(sync_always=True)
-    fsync_calls.clear()  # creating the file fsynced it and its directory
+    fsync_calls.clear()
 
     async def check() -> None:
         future = durable_future(writer, writer.append(1, _payload(1)))
@@ -435,7 +436,7 @@ def test_durable_future_carries_a_failed_fsync(monkeypatch, writer_factory):
     def broken(fd: int) -> None:
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(os, "fsync", broken)
+    monkeypatch.setattr(log_writer, "sync_data", broken)
 
     async def write_j_true() -> None:
         await asyncio.wait_for(durable_future(writer, writer.append(1, _payload(1))), WAIT)
