@@ -20,7 +20,7 @@ from bson.objectid import ObjectId
 from bson.regex import Regex
 
 from docdb.bson_codec import decode_document
-from docdb.engine.bson_order import hash_key
+from docdb.engine.bson_order import hash_key, sort_key
 from docdb.engine.collection import Collection
 from docdb.engine.indexing.bounds import FULL, FilterAnalysis, Interval, analyze_filter, point
 from docdb.engine.indexing.index import Index
@@ -432,8 +432,12 @@ def sole_point_index(coll: Collection, spec: dict[str, Any]) -> Index | None:
 
 
 def point_range(index: Index, value: Any) -> tuple[tuple, tuple]:
-    """``(start, end)`` of the entries of a one-field ``index`` whose key equals ``value``."""
-    return _scan_ranges(index, [[point(value)]], 1)[0][:2]
+    """``(start, end)`` of the entries of a one-field ``index`` whose key equals ``value``: what
+    ``_scan_ranges`` gives for the one point interval, without building it."""
+    key = sort_key(value)
+    if index.maker.descending[0]:
+        key = invert(key)
+    return key, key + (HIGH,)
 
 
 def _plannable(coll: Collection, analysis: FilterAnalysis, sort: dict[str, Any] | None) -> list[Index]:

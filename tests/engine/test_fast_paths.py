@@ -17,9 +17,10 @@ from bson.regex import Regex
 from docdb.bson_codec import encode_document
 from docdb.engine.catalog import Catalog
 from docdb.engine.express import express_first
+from docdb.engine.indexing.bounds import point
 from docdb.engine.indexing.spec import parse_index_spec
 from docdb.engine.matcher import compile_filter
-from docdb.engine.planner import plan_query
+from docdb.engine.planner import _scan_ranges, plan_query, point_range, sole_point_index
 from docdb.engine.query.compile import compile_document
 from docdb.engine.reads import FindSpec, find_documents
 from docdb.engine.writes import MAX_NESTING_DEPTH, MIN_TOO_DEEP_BYTES, encode_stored, insert_documents
@@ -262,6 +263,17 @@ def test_express_path_returns_what_a_limit_one_find_returns(indexes, field):
         assert answered > 0
     assert express_first(coll, {"a": 1, "b": 1}) is None
     assert express_first(None, {"_id": 1}) is None
+
+
+@pytest.mark.parametrize("key", [{"a": 1}, {"a": -1}])
+def test_point_range_is_the_scan_range_of_a_point_interval(key):
+    catalog = Catalog()
+    insert_documents(catalog, "db", "c", [{"_id": 1, "a": 1}], True)
+    coll = catalog.collection("db", "c")
+    catalog.create_indexes(coll, [parse_index_spec({"key": key, "name": "i"})])
+    index = coll.indexes["i"]
+    for value in [v for v in QUERY_VALUES if sole_point_index(coll, {"a": v}) is not None]:
+        assert [(*point_range(index, value), [])] == _scan_ranges(index, [[point(value)]], 1), value
 
 
 def _access_delta(before: tuple, after: tuple) -> tuple:
