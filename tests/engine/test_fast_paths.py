@@ -14,7 +14,7 @@ from bson.objectid import ObjectId
 from bson.raw_bson import RawBSONDocument
 from bson.regex import Regex
 
-from docdb.bson_codec import encode_document
+from docdb.bson_codec import StoredDocument, decode_document, encode_document
 from docdb.engine.catalog import Catalog
 from docdb.engine.express import express_first
 from docdb.engine.indexing.bounds import point
@@ -310,3 +310,17 @@ def test_first_batch_of_one_document_matches_the_batch_rule():
         assert take_batch(docs, 0, None if batch_size is None or batch_size < 0 else batch_size) == len(docs)
     cursor_id, batch = cursors.first_batch("db.c", [big], 0)
     assert batch == [] and cursor_id != 0 and cursors.get_more(int(cursor_id), "db.c", None) == (0, [big])
+
+
+@pytest.mark.parametrize("wrap", [StoredDocument, RawBSONDocument, decode_document])
+def test_batches_of_stored_and_built_documents_stop_at_the_same_size(wrap):
+    """Stored documents are measured by one C-level sum, built ones one by one: the same cut either way."""
+    half = MAX_BATCH_BYTES // 2
+    raws = [encode_document({"_id": i, "s": "x" * (half - 100)}) for i in range(5)]
+    small = [encode_document({"_id": i}) for i in range(10, 13)]
+    docs = [wrap(raw) for raw in [*small, *raws]]
+    assert take_batch(docs, 0, None) == 5  # three small ones and two (just under) halves, not a third
+    assert take_batch(docs, 5, None) == 7
+    assert take_batch(docs, 7, None) == 8
+    assert take_batch(docs, 0, 3) == 3
+    assert take_batch(docs[:3], 0, None) == 3
