@@ -63,37 +63,41 @@ class Plan:
     def run(
         self, coll: Collection | None, predicate: Callable[[dict], bool], decode: bool = True
     ) -> Iterator[tuple[bytes, Any]]:
-        """``(raw, decoded)`` of matching documents, in this plan's order. With ``decode`` False an _id
-        lookup, or an index scan whose bounds decide the filter, yields ``(raw, None)``: nothing needs the
-        decoded document."""
-        stats = self.stats
+        """``(raw, decoded)`` of matching documents, in this plan's order, lazily. With ``decode`` False
+        an _id lookup, or an index scan whose bounds decide the filter, yields ``(raw, None)``: nothing
+        needs the decoded document."""
         if coll is None or self.kind == "EOF":
-            return
+            return iter(())
         if self.kind == "IDHACK":
-            # The filter is exactly {_id: v} (id_equality), and docs are keyed by hash_key(_id), which is
-            # equal exactly when the values compare equal: the document found is the match.
-            coll.id_accesses += 1
-            raw = coll.docs.get(hash_key(self.id_value))
-            stats.keys_examined = stats.docs_examined = int(raw is not None)
-            if raw is not None and not decode:
-                stats.n_returned += 1
-                yield raw, None
-            elif raw is not None:
-                stats.n_returned += 1
-                yield raw, decode_document(raw)
-            return
+            return self._id_lookup(coll, decode)
         if self.kind == "COLLSCAN":
-            values = list(coll.docs.values())
-            if self.direction < 0:
-                values.reverse()
-            for raw in values:
-                stats.docs_examined += 1
-                doc = decode_document(raw)
-                if predicate(doc):
-                    stats.n_returned += 1
-                    yield raw, doc
-            return
-        yield from self._index_scan(coll, predicate, decode)
+            return self._collection_scan(coll, predicate)
+        return self._index_scan(coll, predicate, decode)
+
+    def _id_lookup(self, coll: Collection, decode: bool) -> Iterator[tuple[bytes, Any]]:
+        # The filter is exactly {_id: v} (id_equality), and docs are keyed by hash_key(_id), which is
+        # equal exactly when the values compare equal: the document found is the match.
+        stats = self.stats
+        coll.id_accesses += 1
+        raw = coll.docs.get(hash_key(self.id_value))
+        stats.keys_examined = stats.docs_examined = int(raw is not None)
+        if raw is not None:
+            stats.n_returned += 1
+            yield raw, decode_document(raw) if decode else None
+
+    def _collection_scan(
+        self, coll: Collection, predicate: Callable[[dict], bool]
+    ) -> Iterator[tuple[bytes, Any]]:
+        stats = self.stats
+        values = list(coll.docs.values())
+        if self.direction < 0:
+            values.reverse()
+        for raw in values:
+            stats.docs_examined += 1
+            doc = decode_document(raw)
+            if predicate(doc):
+                stats.n_returned += 1
+                yield raw, doc
 
     def _index_scan(
         self, coll: Collection, predicate: Callable[[dict], bool], decode: bool
@@ -109,6 +113,15 @@ class Plan:
         seen: set[Hashable] = set()
         for start, end, checks in _scan_ranges(index, self.bounds, self.direction):
             stats.seeks += 1
+            if exact and not decode and not checks and not dedup:  # the common case, in fewer steps
+                for entry in index.scan(start, end, self.direction < 0):
+                    stats.keys_examined += 1
+                    raw = docs.get(entry[-1])
+                    if raw is not None:
+                        stats.docs_examined += 1
+                        stats.n_returned += 1
+                        yield raw, None
+                continue
             for entry in index.scan(start, end, self.direction < 0):
                 stats.keys_examined += 1
                 if checks:

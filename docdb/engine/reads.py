@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from docdb.bson_codec import StoredDocument
@@ -116,12 +117,7 @@ def run_find(coll: Collection | None, spec: FindSpec, need_docs: bool = True) ->
     sorts_in_memory = key is not None and not plan.provides_sort
     rows_iter = plan.run(coll, predicate, need_docs or sorts_in_memory)
     if not sorts_in_memory:
-        out: list[tuple[bytes, dict[str, Any]]] = []
-        wanted = spec.skip + spec.limit if spec.limit else None
-        for item in rows_iter:
-            out.append(item)
-            if wanted is not None and len(out) >= wanted:
-                break
+        out = list(islice(rows_iter, spec.skip + spec.limit if spec.limit else None))
         return FindRun(out[spec.skip :], plans, False)
     matches = list(rows_iter)
     matches.sort(key=lambda item: key(item[1]))
