@@ -29,10 +29,9 @@ def express_first(coll: Collection | None, spec: dict[str, Any]) -> list[bytes] 
     index = sole_point_index(coll, spec)
     if index is None:
         return None
+    entry = index.first(*point_range(index, next(iter(spec.values()))))
+    raw = None if entry is None else coll.docs.get(entry[-1])
+    if entry is not None and raw is None:  # never so while Collection keeps both in step: let the
+        return None  # planned scan, which steps over such entries, answer
     index.accesses += 1
-    docs = coll.docs
-    for entry in index.scan(*point_range(index, next(iter(spec.values()))), False):
-        raw = docs.get(entry[-1])
-        if raw is not None:
-            return [raw]
-    return []
+    return [] if raw is None else [raw]
