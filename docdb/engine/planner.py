@@ -423,7 +423,7 @@ def sole_point_index(coll: Collection, spec: dict[str, Any]) -> Index | None:
     alone: it is then the only candidate (``_plannable``), its bounds one exact point, and there is
     nothing to reject. Built if it was not yet. None when that is not the case (the general rule decides)."""
     ((name, value),) = spec.items()
-    if type(value) not in _POINT_TYPES or value != value or name[0] == "$":
+    if type(value) not in _POINT_TYPES or value != value or name.startswith("$"):
         return None
     found: Index | None = None
     for index in coll.indexes.values():

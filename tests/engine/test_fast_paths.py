@@ -324,3 +324,10 @@ def test_batches_of_stored_and_built_documents_stop_at_the_same_size(wrap):
     assert take_batch(docs, 7, None) == 8
     assert take_batch(docs, 0, 3) == 3
     assert take_batch(docs[:3], 0, None) == 3
+
+
+def test_an_empty_field_name_is_no_express_shape_and_no_error():
+    coll = _indexed_catalog().collection("db", "c")
+    assert express_first(coll, {"": 1}) is None
+    assert plan_query(coll, {"": 1}).winner.kind == "COLLSCAN"
+    assert find_documents(coll, FindSpec({"": 1}, limit=1)) == []
