@@ -3,8 +3,9 @@
     python bench/run.py [--quick] [--json out.json]
 
 Both servers run as subprocesses on free loopback ports. Each workload warms up, then runs for a fixed
-time; we report client-observed ops/s for each target, their ratio, and the server process's CPU time per
-operation (user + system, all threads, from /proc/<pid>/stat). Then docdb-server's start-up time (spawn to
+time against both, in 0.1 s slices taken in turn; we report client-observed ops/s for each target, their
+ratio, and the server process's CPU time per operation (user + system, all threads, from
+/proc/<pid>/stat). Then docdb-server's start-up time (spawn to
 first accepted TCP connection, empty file) and exit time after SIGTERM. Nothing here asserts on speed.
 See bench/README.md for what each number means.
 """
@@ -89,61 +90,110 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime: fields 14 and 15 of stat(5)
 
 
-def timed(pid: int, settings: Settings, op: Callable[[int], object]) -> Sample:
-    """Call ``op(i)`` for a warm-up, then for ``settings.seconds``, checking the clock every 50 calls."""
-    for i in range(settings.warmup_ops):
-        op(i)
-    i = settings.warmup_ops
-    cpu0, t0 = cpu_seconds(pid), time.perf_counter()
-    deadline = t0 + settings.seconds
-    while True:
-        for _ in range(50):
+SLICE_S = 0.1  # each target runs this long before the next one's turn
+
+
+def timed(targets: list[tuple[int, Callable[[int], object]]], settings: Settings) -> list[Sample]:
+    """Each target's ``op(i)`` (``(server pid, op)``) warmed up, then run in turn in ``SLICE_S`` slices
+    until each has run ``settings.seconds``, checking the clock every 10 calls. Interleaving makes load
+    from neighbours on a shared machine fall on every target alike; ``i`` keeps counting up per target
+    across its slices."""
+    for _, op in targets:
+        for i in range(settings.warmup_ops):
             op(i)
-            i += 1
-        now = time.perf_counter()
-        if now >= deadline:
-            break
-    return Sample(i - settings.warmup_ops, now - t0, cpu_seconds(pid) - cpu0)
+    next_i = [settings.warmup_ops] * len(targets)
+    ops, seconds, cpu = [0] * len(targets), [0.0] * len(targets), [0.0] * len(targets)
+    while min(seconds) < settings.seconds:
+        for k, (pid, op) in enumerate(targets):
+            i = start = next_i[k]
+            cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+            while True:
+                for _ in range(10):
+                    op(i)
+                    i += 1
+                now = time.perf_counter()
+                if now - t0 >= SLICE_S:
+                    break
+            ops[k] += i - start
+            seconds[k] += now - t0
+            cpu[k] += cpu_seconds(pid) - cpu0
+            next_i[k] = i
+    return [Sample(n, t, c) for n, t, c in zip(ops, seconds, cpu, strict=True)]
 
 
-def run_workloads(uri: str, pid: int, settings: Settings) -> dict[str, Sample]:
-    """The PyMongo workload against one target, on a fresh database ``bench``."""
-    client: pymongo.MongoClient = pymongo.MongoClient(uri, serverSelectionTimeoutMS=10_000)
-    try:
-        client.drop_database("bench")
-        db = client.bench
-        coll = db.items
-        samples: dict[str, Sample] = {}
-        samples["ping"] = timed(pid, settings, lambda i: client.admin.command("ping"))
-        samples["insert_one"] = timed(
-            pid, settings, lambda i: coll.insert_one({"_id": i, "n": 0, "s": "x" * 16})
-        )
-        inserted = samples["insert_one"].ops + settings.warmup_ops
-        samples["find_one by _id"] = timed(pid, settings, lambda i: coll.find_one({"_id": i % inserted}))
-        samples["update_one $inc"] = timed(
-            pid, settings, lambda i: coll.update_one({"_id": i % inserted}, {"$inc": {"n": 1}})
-        )
-        samples[f"insert_many ({settings.bulk_batch}/batch)"] = bulk_insert(db.bulk, pid, settings)
-        client.drop_database("bench")
+def run_workloads(targets: list[tuple[str, int]], settings: Settings) -> list[dict[str, Sample]]:
+    """The PyMongo workload against every ``(uri, server pid)`` target at once, interleaved (see
+    ``timed``), on a fresh database ``bench`` of each; one ``{workload: Sample}`` per target."""
+    clients = [pymongo.MongoClient(uri, serverSelectionTimeoutMS=10_000) for uri, _ in targets]
+    pids = [pid for _, pid in targets]
+    results: list[dict[str, Sample]] = [{} for _ in targets]
+
+    def record(name: str, ops: list[Callable[[int], object]]) -> list[Sample]:
+        samples = timed(list(zip(pids, ops, strict=True)), settings)
+        for result, sample in zip(results, samples, strict=True):
+            result[name] = sample
         return samples
+
+    try:
+        for client in clients:
+            client.drop_database("bench")
+        colls = [client.bench.items for client in clients]
+        record("ping", [lambda i, c=client: c.admin.command("ping") for client in clients])
+        inserted = [
+            sample.ops + settings.warmup_ops
+            for sample in record(
+                "insert_one",
+                [lambda i, c=coll: c.insert_one({"_id": i, "n": 0, "s": "x" * 16}) for coll in colls],
+            )
+        ]
+        record(
+            "find_one by _id",
+            [
+                lambda i, c=coll, n=n: c.find_one({"_id": i % n})
+                for coll, n in zip(colls, inserted, strict=True)
+            ],
+        )
+        record(
+            "update_one $inc",
+            [
+                lambda i, c=coll, n=n: c.update_one({"_id": i % n}, {"$inc": {"n": 1}})
+                for coll, n in zip(colls, inserted, strict=True)
+            ],
+        )
+        name = f"insert_many ({settings.bulk_batch}/batch)"
+        for result, sample in zip(
+            results, bulk_insert([c.bench.bulk for c in clients], pids, settings), strict=True
+        ):
+            result[name] = sample
+        for client in clients:
+            client.drop_database("bench")
+        return results
     finally:
-        client.close()
+        for client in clients:
+            client.close()
 
 
-def bulk_insert(coll: pymongo.collection.Collection, pid: int, settings: Settings) -> Sample:
-    """Insert ``bulk_docs`` small documents with insert_many in batches built beforehand (docs/s)."""
+def bulk_insert(
+    colls: list[pymongo.collection.Collection], pids: list[int], settings: Settings
+) -> list[Sample]:
+    """Insert ``bulk_docs`` small documents into each target with insert_many, in batches built
+    beforehand, the targets taking turns batch by batch (docs/s)."""
     size = settings.bulk_batch
     warmup = [{"_id": -1 - i, "i": i} for i in range(size)]
-    coll.insert_many(warmup, ordered=True)
+    for coll in colls:
+        coll.insert_many(warmup, ordered=True)
     batches = [
         [{"_id": start + i, "i": start + i, "s": "abcdefgh"} for i in range(size)]
         for start in range(0, settings.bulk_docs, size)
     ]
-    cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+    seconds, cpu = [0.0] * len(colls), [0.0] * len(colls)
     for batch in batches:
-        coll.insert_many(batch, ordered=True)
-    elapsed = time.perf_counter() - t0
-    return Sample(settings.bulk_docs, elapsed, cpu_seconds(pid) - cpu0)
+        for k, (coll, pid) in enumerate(zip(colls, pids, strict=True)):
+            cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+            coll.insert_many(batch, ordered=True)
+            seconds[k] += time.perf_counter() - t0
+            cpu[k] += cpu_seconds(pid) - cpu0
+    return [Sample(settings.bulk_docs, t, c) for t, c in zip(seconds, cpu, strict=True)]
 
 
 def start_responder() -> tuple[subprocess.Popen[str], int]:
@@ -261,17 +311,20 @@ def main(argv: list[str] | None = None) -> int:
 
     responder, responder_port = start_responder()
     try:
-        ceiling = run_workloads(
-            f"mongodb://127.0.0.1:{responder_port}/?directConnection=true", responder.pid, settings
-        )
+        with (
+            tempfile.TemporaryDirectory(prefix="docdb-bench-") as tmp,
+            ServerProcess(f"{tmp}/db.mdb", env=ENV) as srv,
+        ):
+            assert srv.proc is not None
+            measured, ceiling = run_workloads(
+                [
+                    (srv.uri, srv.proc.pid),
+                    (f"mongodb://127.0.0.1:{responder_port}/?directConnection=true", responder.pid),
+                ],
+                settings,
+            )
     finally:
         stop(responder)
-    with (
-        tempfile.TemporaryDirectory(prefix="docdb-bench-") as tmp,
-        ServerProcess(f"{tmp}/db.mdb", env=ENV) as srv,
-    ):
-        assert srv.proc is not None
-        measured = run_workloads(srv.uri, srv.proc.pid, settings)
     lifecycle = startup_and_exit(settings.startup_runs)
 
     rows = compare(measured, ceiling)
