@@ -63,8 +63,9 @@ class Collection:
             new_doc = decode_document(raw)
             for index in self._maintained():
                 if old_doc is not None:
-                    index.remove(key, old_doc)
-                index.add(key, new_doc)
+                    index.replace(key, old_doc, new_doc)
+                else:
+                    index.add(key, new_doc)
 
     def apply_ops(self, ids: list[Any], raws: list[bytes | None]) -> None:
         """Replay a run of logged ops in order: put ``raws[i]`` as the document whose ``_id`` is

@@ -15,7 +15,7 @@ from docdb.engine.indexing.stats import index_stats
 from docdb.engine.planner import plan_query, validate_hint
 from docdb.engine.reads import FindSpec, run_find
 from docdb.engine.sort import compile_sort
-from docdb.engine.writes import insert_documents
+from docdb.engine.writes import UpdateStatement, insert_documents, update_documents
 from docdb.errors import MongoError
 
 VALUES = [None, 0, 1, 2, 2.5, Int64(3), -1, "a", "b", "", {"x": 1}, [], [1, 2], [2, "a"], True, 7.0, "zz"]
@@ -138,3 +138,22 @@ def test_validate_hint_and_index_stats():
     run_find(coll, FindSpec({"a": 1}))
     stats = index_stats(coll, "host:1")
     assert [(s["name"], int(s["accesses"]["ops"])) for s in stats] == [("_id_", 0), ("i0", 1)]
+
+
+def test_updates_keep_index_entries_exact_whether_or_not_keys_change():
+    """``Index.replace`` skips documents whose entries stay the same; scalar -> one-element array keeps
+    the key but makes the index multikey, so the next plan must deduplicate."""
+    catalog = Catalog()
+    insert_documents(catalog, "db", "c", [{"_id": i, "a": i % 3, "n": 0} for i in range(9)], ordered=True)
+    coll = catalog.collection("db", "c")
+    catalog.create_indexes(coll, [parse_index_spec({"key": {"a": 1}, "name": "a_1"})])
+    index = coll.indexes["a_1"]
+    before = list(index.entries)
+    update_documents(catalog, "db", "c", [UpdateStatement({}, {"$inc": {"n": 1}}, multi=True)], True)
+    assert list(index.entries) == before and not index.is_multikey
+    update_documents(catalog, "db", "c", [UpdateStatement({"_id": 4}, {"$set": {"a": [1, 1]}})], True)
+    assert index.is_multikey and list(index.entries) == before
+    update_documents(catalog, "db", "c", [UpdateStatement({"_id": 4}, {"$set": {"a": 2}})], True)
+    assert [e[-1] for e in index.entries if e[:3] == (index.entries[0][0], 1, 2)] == [2, 4, 5, 8]
+    assert sorted(d["_id"] for _, d in run_find(coll, FindSpec({"a": 2})).rows) == [2, 4, 5, 8]
+    assert sorted(d["_id"] for _, d in run_find(coll, FindSpec({"a": 1})).rows) == [1, 7]

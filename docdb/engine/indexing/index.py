@@ -119,6 +119,22 @@ class Index:
             for key in keys:
                 self.entries.add(key + tail)
 
+    def replace(self, hk: Hashable, old: dict, new: dict) -> None:
+        """``remove(hk, old)`` then ``add(hk, new)``, skipping both when the document keeps the same
+        entries (an update of fields this index does not cover: the common case)."""
+        new_keys, expanded = self.maker.keys(new)
+        if expanded:
+            self._note_multikey(expanded)
+        old_keys, _ = self.maker.keys(old)
+        new_tail = fast_sort_key(new["_id"]) + (hk,)
+        old_tail = fast_sort_key(old["_id"]) + (hk,)
+        if new_keys == old_keys and new_tail == old_tail:
+            return
+        for key in old_keys:
+            self.entries.discard(key + old_tail)
+        for key in new_keys:
+            self.entries.add(key + new_tail)
+
     def remove(self, hk: Hashable, doc: dict) -> None:
         keys, _ = self.maker.keys(doc)
         if keys:
