@@ -6,7 +6,7 @@ The filter, sort and projection are compiled once per command, then run over the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -72,12 +72,27 @@ def iter_matches(
     hint: Any = None,
     variables: dict[str, Any] | None = None,
 ) -> Iterator[tuple[bytes, dict[str, Any]]]:
-    """``(raw, decoded)`` of every document matching ``spec`` in the planner's order. Compiles ``spec``
-    first, so a bad filter raises even on a missing collection."""
+    """``(raw, decoded)`` of every document matching ``spec`` in the planner's order (see ``_planned``)."""
+    plans, predicate = _planned(coll, spec, None, hint, variables)
+    return plans.winner.run(coll, predicate)
+
+
+def _planned(
+    coll: Collection | None,
+    spec: dict[str, Any],
+    sort: dict[str, Any] | None,
+    hint: Any,
+    variables: dict[str, Any] | None,
+) -> tuple[QueryPlans, Callable[[dict[str, Any]], bool]]:
+    """The plans for ``spec`` and the predicate the winner runs. A quick plan needs neither the filter
+    compiled nor a predicate (its filters are always valid and its plans exact); any other filter is
+    compiled first, so a bad one raises even on a missing collection."""
+    if coll is not None and hint in (None, {}, ""):
+        quick = quick_plan(coll, spec, sort)
+        if quick is not None:
+            return quick, _exact_plan_needs_no_predicate
     predicate = compile_filter(spec, variables=variables)
-    if coll is None:
-        return iter(())
-    return plan_query(coll, spec, None, hint).winner.run(coll, predicate)
+    return plan_query(coll, spec, sort, hint), predicate
 
 
 def _natural_direction(sort: dict[str, Any] | None) -> int:
@@ -107,12 +122,7 @@ def run_find(coll: Collection | None, spec: FindSpec, need_docs: bool = True) ->
     hint = spec.hint
     if natural and hint in (None, {}, ""):
         hint = {"$natural": natural}
-    plans = quick_plan(coll, spec.filter, sort) if coll is not None and hint in (None, {}, "") else None
-    if plans is None:
-        predicate = compile_filter(spec.filter, variables=spec.variables)
-        plans = plan_query(coll, spec.filter, None if natural else sort, hint)
-    else:
-        predicate = _exact_plan_needs_no_predicate
+    plans, predicate = _planned(coll, spec.filter, None if natural else sort, hint, spec.variables)
     plan = plans.winner
     sorts_in_memory = key is not None and not plan.provides_sort
     rows_iter = plan.run(coll, predicate, need_docs or sorts_in_memory)
