@@ -17,8 +17,6 @@ from docdb.bson_codec import decode_document
 from docdb.engine.bson_order import hash_key
 from docdb.engine.indexing.index import Index, build_indexes
 from docdb.engine.indexing.spec import ID_INDEX_SPEC
-from docdb.engine.key_format import duplicate_key_message
-from docdb.errors import ErrorCode, MongoError
 
 ID_ENTRY_BYTES_ESTIMATE = 32  # one ``docs`` dict slot: the reported size of an ``_id_`` index entry
 
@@ -128,14 +126,7 @@ class Collection:
         if duplicate is None:
             return
         key, hk = duplicate
-        doc = decode_document(self.docs[hk])
-        key_value = index.maker.key_values(doc, key)
-        raise MongoError(
-            ErrorCode.DuplicateKey,
-            duplicate_key_message(self.ns, index.name, key_value),
-            keyPattern=dict(index.key_pattern),
-            keyValue=key_value,
-        )
+        raise index.duplicate_key_error(self.ns, decode_document(self.docs[hk]), key)
 
     def build_pending_indexes(self) -> None:
         """Build the indexes replay left empty: one sort each, after all documents are loaded."""

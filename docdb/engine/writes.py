@@ -18,7 +18,6 @@ from docdb.bson_codec import decode_document, encode_document
 from docdb.engine.bson_order import RANK_DATE, hash_key
 from docdb.engine.catalog import Catalog, DocWrite
 from docdb.engine.collection import Collection
-from docdb.engine.indexing.index import Index
 from docdb.engine.indexing.keys import HIGH, invert
 from docdb.engine.key_format import duplicate_key_message
 from docdb.engine.matcher import compile_filter
@@ -113,16 +112,6 @@ def duplicate_id_error(coll: Collection, id_value: Any) -> MongoError:
     )
 
 
-def duplicate_key_error(coll: Collection, index: Index, doc: dict[str, Any], key: tuple) -> MongoError:
-    key_value = index.maker.key_values(doc, key)
-    return MongoError(
-        ErrorCode.DuplicateKey,
-        duplicate_key_message(coll.ns, index.name, key_value),
-        keyPattern=dict(index.key_pattern),
-        keyValue=key_value,
-    )
-
-
 class DocumentBatch:
     """After-images of one statement, checked against the collection and each other before the commit:
     ``_id`` clashes, unique index keys and unindexable documents (parallel arrays).
@@ -157,10 +146,10 @@ class DocumentBatch:
             for ikey in keys:
                 owner = claims.get(ikey)
                 if owner is not None and owner != key:
-                    raise duplicate_key_error(self.coll, index, doc, ikey)
+                    raise index.duplicate_key_error(self.coll.ns, doc, ikey)
                 for other in index.owners(ikey):
                     if other != key and other not in self.pending:
-                        raise duplicate_key_error(self.coll, index, doc, ikey)
+                        raise index.duplicate_key_error(self.coll.ns, doc, ikey)
                 held.append((index.name, ikey))
         self._release(key)
         for name, ikey in held:

@@ -21,7 +21,9 @@ from docdb.bson_codec import CODEC_OPTIONS
 from docdb.engine.bson_order import MISSING, RANK_NUMBER, RANK_STRING, sort_key
 from docdb.engine.indexing.keys import HIGH, NULL_KEY, KeyMaker, fast_sort_key, invert, split_key
 from docdb.engine.indexing.spec import direction, same_key
+from docdb.engine.key_format import duplicate_key_message
 from docdb.engine.matcher import compile_filter
+from docdb.errors import ErrorCode, MongoError
 
 
 class Index:
@@ -72,6 +74,17 @@ class Index:
     @property
     def is_multikey(self) -> bool:
         return bool(self.multikey)
+
+    def duplicate_key_error(self, ns: str, doc: dict, key: tuple) -> MongoError:
+        """E11000 for ``doc`` holding ``key``, which another document of ``ns`` holds: mongod's message,
+        ``keyPattern`` and ``keyValue``."""
+        key_value = self.maker.key_values(doc, key)
+        return MongoError(
+            ErrorCode.DuplicateKey,
+            duplicate_key_message(ns, self.name, key_value),
+            keyPattern=dict(self.key_pattern),
+            keyValue=key_value,
+        )
 
     def matches_pattern(self, pattern: dict[str, Any]) -> bool:
         return same_key(self.key_pattern, pattern)
