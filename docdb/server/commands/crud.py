@@ -235,18 +235,26 @@ _UPDATE_STATEMENT_FIELDS = frozenset(
 )
 
 
-def _update_statement(raw: dict[str, Any], variables: dict[str, Any]) -> UpdateStatement:
-    if not _UPDATE_STATEMENT_FIELDS.issuperset(raw):
+def _check_statement(
+    raw: dict[str, Any], where: str, allowed: frozenset[str], required: tuple[str, ...]
+) -> None:
+    """mongod's checks of one write statement (``where``: ``update.updates`` …): an unknown field (40415),
+    a missing required one (40414), a ``q`` that is no object."""
+    if not allowed.issuperset(raw):
         for key in raw:
-            if key not in _UPDATE_STATEMENT_FIELDS:
-                raise MongoError(40415, f"BSON field 'update.updates.{key}' is an unknown field.")
-    if "q" not in raw or "u" not in raw:
-        missing = "q" if "q" not in raw else "u"
-        raise MongoError(40414, f"BSON field 'update.updates.{missing}' is missing but a required field")
+            if key not in allowed:
+                raise MongoError(40415, f"BSON field '{where}.{key}' is an unknown field.")
+    for key in required:
+        if key not in raw:
+            raise MongoError(40414, f"BSON field '{where}.{key}' is missing but a required field")
     if not isinstance(raw["q"], dict):
         raise MongoError(
-            ErrorCode.TypeMismatch, "BSON field 'update.updates.q' is the wrong type, expected type 'object'"
+            ErrorCode.TypeMismatch, f"BSON field '{where}.q' is the wrong type, expected type 'object'"
         )
+
+
+def _update_statement(raw: dict[str, Any], variables: dict[str, Any]) -> UpdateStatement:
+    _check_statement(raw, "update.updates", _UPDATE_STATEMENT_FIELDS, ("q", "u"))
     if not isinstance(raw["u"], (dict, list)):
         raise MongoError(ErrorCode.FailedToParse, "Update argument must be either an object or an array")
     check_collation(raw.get("collation"))
@@ -279,17 +287,11 @@ def update(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     return _write_reply(outcome, with_modified=True)
 
 
+_DELETE_STATEMENT_FIELDS = frozenset({"q", "limit", "collation", "hint"})
+
+
 def _delete_statement(raw: dict[str, Any]) -> tuple[dict[str, Any], int, Any]:
-    for key in raw:
-        if key not in ("q", "limit", "collation", "hint"):
-            raise MongoError(40415, f"BSON field 'delete.deletes.{key}' is an unknown field.")
-    if "q" not in raw or "limit" not in raw:
-        missing = "q" if "q" not in raw else "limit"
-        raise MongoError(40414, f"BSON field 'delete.deletes.{missing}' is missing but a required field")
-    if not isinstance(raw["q"], dict):
-        raise MongoError(
-            ErrorCode.TypeMismatch, "BSON field 'delete.deletes.q' is the wrong type, expected type 'object'"
-        )
+    _check_statement(raw, "delete.deletes", _DELETE_STATEMENT_FIELDS, ("q", "limit"))
     check_collation(raw.get("collation"))
     limit = raw["limit"]
     if isinstance(limit, bool) or limit not in (0, 1):
