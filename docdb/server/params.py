@@ -138,3 +138,12 @@ def get_array(cmd: dict[str, Any], field: str, *, required: bool = False) -> lis
     if not isinstance(value, list):
         raise _wrong_type(next(iter(cmd)), field, value, " 'array'")
     return value
+
+
+def non_negative(field: str, value: int | None) -> int:
+    """``value`` (0 when absent), or mongod's 51024 when it is negative (skip, limit, batchSize)."""
+    if value is None:
+        return 0
+    if value < 0:
+        raise MongoError(51024, f"BSON field '{field}' value must be >= 0, actual value '{value}'")
+    return value

@@ -24,7 +24,7 @@ from docdb.engine.writes import (
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.commands.query_options import check_collation, check_hint
 from docdb.server.context import CommandContext
-from docdb.server.params import check_fields, get_array, get_bool, get_doc, get_int, get_string
+from docdb.server.params import check_fields, get_array, get_bool, get_doc, get_int, get_string, non_negative
 from docdb.server.registry import command
 from docdb.server.write_concern import needs_fsync, request_durability
 
@@ -34,14 +34,6 @@ MAX_WRITE_BATCH = 100_000
 def collection_name(ctx: CommandContext, cmd: dict[str, Any]) -> str:
     """The target collection of a command whose first field names it."""
     return validate_collection_name(ctx.db, cmd[next(iter(cmd))])
-
-
-def _non_negative(cmd_name: str, field: str, value: int | None) -> int:
-    if value is None:
-        return 0
-    if value < 0:
-        raise MongoError(51024, f"BSON field '{field}' value must be >= 0, actual value '{value}'")
-    return value
 
 
 def _check_batch(cmd: dict[str, Any], field: str) -> list[Any]:
@@ -136,12 +128,12 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     filter_ = get_doc(cmd, "filter") or {}
     projection = get_doc(cmd, "projection")
     sort = get_doc(cmd, "sort")
-    skip = _non_negative("find", "skip", get_int(cmd, "skip"))
-    limit = _non_negative("find", "limit", limit)
+    skip = non_negative("skip", get_int(cmd, "skip"))
+    limit = non_negative("limit", limit)
     variables = _let_values(cmd)
     batch_size = get_int(cmd, "batchSize")
     if batch_size is not None:
-        _non_negative("find", "batchSize", batch_size)
+        non_negative("batchSize", batch_size)
     single_batch = get_bool(cmd, "singleBatch")
     ns = f"{ctx.db}.{name}"
     if limit == 1 and _EXPRESS_BLOCKERS.isdisjoint(cmd):  # find_one: no sort, skip, projection, hint …

@@ -26,7 +26,7 @@ from docdb.engine.writes import UpdateStatement, would_update
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.commands.query_options import check_collation
 from docdb.server.context import CommandContext
-from docdb.server.params import GENERIC_FIELDS, check_fields, get_doc, get_int, get_string
+from docdb.server.params import GENERIC_FIELDS, check_fields, get_doc, get_int, get_string, non_negative
 from docdb.server.registry import command
 
 SERVER_PARAMETERS = {
@@ -52,21 +52,13 @@ def server_info(ctx: CommandContext) -> dict[str, Any]:
     }
 
 
-def _non_negative(field: str, value: int | None) -> int:
-    if value is None:
-        return 0
-    if value < 0:
-        raise MongoError(51024, f"BSON field '{field}' value must be >= 0, actual value '{value}'")
-    return value
-
-
 def _find(ctx: CommandContext, name: str, cmd: dict[str, Any], verbosity: str) -> dict[str, Any]:
     check_collation(cmd.get("collation"))
     spec = FindSpec(
         filter=get_doc(cmd, "filter") or {},
         projection=get_doc(cmd, "projection"),
         sort=get_doc(cmd, "sort"),
-        skip=_non_negative("skip", get_int(cmd, "skip")),
+        skip=non_negative("skip", get_int(cmd, "skip")),
         limit=abs(get_int(cmd, "limit") or 0),
         hint=cmd.get("hint"),
     )
@@ -77,7 +69,7 @@ def _count(ctx: CommandContext, name: str, cmd: dict[str, Any], verbosity: str) 
     check_collation(cmd.get("collation"))
     spec = FindSpec(
         get_doc(cmd, "query") or {},
-        skip=_non_negative("skip", get_int(cmd, "skip")),
+        skip=non_negative("skip", get_int(cmd, "skip")),
         limit=abs(get_int(cmd, "limit") or 0),
         hint=cmd.get("hint"),
     )
