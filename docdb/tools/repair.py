@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from docdb.engine.catalog import Catalog
 from docdb.engine.log.crypto import cipher_for_header
 from docdb.engine.log.record import FLAG_ENCRYPTED, HEADER_SIZE, decode_file_header
-from docdb.engine.log.salvage import BadRegion, scan_log
+from docdb.engine.log.salvage import BadRegion, replay_scanned, scan_log
 from docdb.engine.log.writer import _write_all, fsync_directory
 from docdb.errors import StorageError
 
@@ -69,13 +69,9 @@ def repair_file(
                 if progress is not None:
                     progress(item.end - item.offset)
                 continue
-            if checking:
-                try:
-                    payload = item.payload if cipher is None else cipher.open(item.rtype, item.payload)
-                    scratch.apply_record(item.rtype, payload)
-                except (StorageError, KeyError, ValueError):
-                    report.dropped_unappliable += 1
-                    continue
+            if checking and not replay_scanned(scratch, item, cipher):
+                report.dropped_unappliable += 1
+                continue
             pending.append(item.raw)
             report.kept += 1
             if len(pending) >= 1024:

@@ -15,8 +15,7 @@ from docdb.engine.catalog import Catalog
 from docdb.engine.log.compaction import estimated_live_bytes
 from docdb.engine.log.crypto import cipher_for_header
 from docdb.engine.log.record import FLAG_ENCRYPTED, HEADER_SIZE, decode_file_header
-from docdb.engine.log.salvage import BadRegion, scan_log
-from docdb.errors import StorageError
+from docdb.engine.log.salvage import BadRegion, replay_scanned, scan_log
 
 
 @dataclass(slots=True)
@@ -67,12 +66,8 @@ def verify_file(
             continue
         report.records += 1
         report.record_bytes += len(item.raw)
-        if replaying:
-            try:
-                payload = item.payload if cipher is None else cipher.open(item.rtype, item.payload)
-                catalog.apply_record(item.rtype, payload)
-            except (StorageError, KeyError, ValueError):
-                report.replay_errors += 1
+        if replaying and not replay_scanned(catalog, item, cipher):
+            report.replay_errors += 1
         if progress is not None:
             progress(len(item.raw))
     if replaying:

@@ -10,9 +10,15 @@ from __future__ import annotations
 import mmap
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from docdb.engine.log.record import HEADER_SIZE, BadRecord, decode_file_header, decode_record
 from docdb.engine.log.recovery import find_verifying_record
+from docdb.errors import StorageError
+
+if TYPE_CHECKING:
+    from docdb.engine.catalog import Catalog
+    from docdb.engine.log.crypto import RecordCipher
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,3 +73,15 @@ def scan_log(path: str) -> Iterator[GoodRecord | BadRegion]:
     finally:
         buf.release()
         mm.close()
+
+
+def replay_scanned(catalog: Catalog, record: GoodRecord, cipher: RecordCipher | None) -> bool:
+    """Apply one scanned record to ``catalog``, decrypting it first when ``cipher`` is given. False when
+    it cannot be applied (a wrong key, a record the catalog refuses): ``verify`` and ``repair`` count
+    those and go on."""
+    try:
+        payload = record.payload if cipher is None else cipher.open(record.rtype, record.payload)
+        catalog.apply_record(record.rtype, payload)
+    except (StorageError, KeyError, ValueError):
+        return False
+    return True
