@@ -21,6 +21,17 @@ import pymongo
 READY = re.compile(r"listening on (\S+):(\d+)")
 
 
+def start_refused(file: str | Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``docdb-server --file FILE ARGS`` where it is expected to refuse to start: its exit and output
+    (a server that does start would run until the 30 s timeout fails the test)."""
+    return subprocess.run(
+        [sys.executable, "-m", "docdb", "--port", "0", "--file", str(file), *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
 class ServerProcess:
     """One docdb-server process; ``start()`` blocks until it listens (or raises with its output)."""
 

@@ -4,23 +4,13 @@ refuses to start with a clear message, writing nothing."""
 from __future__ import annotations
 
 import subprocess
-import sys
 
 from click.testing import CliRunner
 
 from docdb.cli import tools_main
-from tests.serverproc import ServerProcess
+from tests.serverproc import ServerProcess, start_refused
 
 MARKER = "Sup3rSecretMarker"
-
-
-def _start_fails(data_file, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "docdb", "--port", "0", "--file", str(data_file), *args],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
 
 
 def _grep(path) -> int:
@@ -36,12 +26,12 @@ def test_encrypted_file_hides_documents_and_needs_its_key(data_file, tmp_path):
     assert _grep(data_file) == 1  # grep exit status 1: no line matched
     before = data_file.read_bytes()
 
-    missing = _start_fails(data_file)
+    missing = start_refused(data_file)
     assert missing.returncode == 2
     assert f"{data_file} is encrypted: start with --encryption-key-file" in missing.stderr
     wrong = tmp_path / "wrong"
     wrong.write_text("not the passphrase")
-    refused = _start_fails(data_file, "--encryption-key-file", str(wrong))
+    refused = start_refused(data_file, "--encryption-key-file", str(wrong))
     assert refused.returncode == 2
     assert "wrong encryption key" in refused.stderr
     assert data_file.read_bytes() == before
@@ -64,7 +54,7 @@ def test_compact_encrypt_then_decrypt(data_file, tmp_path):
     assert result.exit_code == 0, result.output
     assert "20 documents, encrypted" in result.output
     assert _grep(data_file) == 1
-    plain_start = _start_fails(data_file)
+    plain_start = start_refused(data_file)
     assert plain_start.returncode == 2
     with ServerProcess(data_file, ["--encryption-key-file", str(key)]) as server, server.client() as client:
         assert client.d.c.count_documents({}) == 20
@@ -82,6 +72,6 @@ def test_plain_file_with_a_key_refuses(data_file, tmp_path):
         client.d.c.insert_one({"_id": 1})
     key = tmp_path / "key"
     key.write_text("pass")
-    refused = _start_fails(data_file, "--encryption-key-file", str(key))
+    refused = start_refused(data_file, "--encryption-key-file", str(key))
     assert refused.returncode == 2
     assert "is not encrypted; encrypt it with `docdb compact --encrypt`" in refused.stderr

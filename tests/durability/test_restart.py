@@ -6,8 +6,6 @@ import datetime
 import os
 import re
 import signal
-import subprocess
-import sys
 import uuid
 
 import bson
@@ -24,7 +22,7 @@ from bson.regex import Regex
 from bson.timestamp import Timestamp
 from pymongo.write_concern import WriteConcern
 
-from tests.serverproc import ServerProcess
+from tests.serverproc import ServerProcess, start_refused
 
 EVERY_TYPE = {
     "_id": ObjectId("5f1d7f9e8e4b3c6a2d1e0f00"),
@@ -140,12 +138,7 @@ def test_flipped_byte_mid_file_refuses_to_start_and_names_the_offset(data_file):
     middle = len(data) // 2
     data[middle] ^= 0xFF
     data_file.write_bytes(bytes(data))
-    proc = subprocess.run(
-        [sys.executable, "-m", "docdb", "--port", "0", "--file", str(data_file)],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    proc = start_refused(data_file)
     assert proc.returncode != 0
     assert re.search(r"corrupt record at offset \d+", proc.stderr), proc.stderr
     assert data_file.read_bytes() == bytes(data)  # untouched
@@ -154,12 +147,7 @@ def test_flipped_byte_mid_file_refuses_to_start_and_names_the_offset(data_file):
 def test_second_server_on_the_same_file_refuses(data_file):
     with ServerProcess(data_file) as server, server.client() as client:
         client.d.c.insert_one({"_id": 1})
-        proc = subprocess.run(
-            [sys.executable, "-m", "docdb", "--port", "0", "--file", str(data_file)],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
+        proc = start_refused(data_file)
         assert proc.returncode != 0
         assert "in use" in proc.stderr
         assert client.d.c.find_one() == {"_id": 1}

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import random
-import subprocess
-import sys
 
 import pytest
 from click.testing import CliRunner
 
 from docdb.cli import tools_main
 from docdb.engine.log.salvage import GoodRecord, scan_log
-from tests.serverproc import ServerProcess
+from tests.serverproc import ServerProcess, start_refused
 
 
 @pytest.fixture
@@ -44,12 +42,7 @@ def test_flipped_byte_refuses_then_repair_salvages_the_rest(ten_records):
     data = bytearray(data_file.read_bytes())
     data[offsets[5] + 20] ^= 0xFF  # inside the record inserting _id 4
     data_file.write_bytes(bytes(data))
-    proc = subprocess.run(
-        [sys.executable, "-m", "docdb", "--port", "0", "--file", str(data_file)],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    proc = start_refused(data_file)
     assert proc.returncode == 2
     assert f"corrupt record at offset {offsets[5]}" in proc.stderr
     assert f"run `docdb repair {data_file}`" in proc.stderr
