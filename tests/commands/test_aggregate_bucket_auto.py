@@ -6,6 +6,8 @@ import pytest
 from bson.decimal128 import Decimal128
 from pymongo.errors import OperationFailure
 
+from tests.engine.test_agg_bucket_auto import MANUAL_GRANULARITY_CASES
+
 D = Decimal128
 RUNTIME = "PlanExecutor error during aggregation :: caused by :: "
 
@@ -56,23 +58,7 @@ def test_decimal_prices_with_granularity(db):
     ]
 
 
-@pytest.mark.parametrize(
-    "granularity, expected",
-    [
-        pytest.param(
-            "R20",
-            [(0, 20.0, 20), (20.0, 40.0, 20), (40.0, 63.0, 23), (63.0, 90.0, 27), (90.0, 100.0, 10)],
-            id="R20",
-        ),
-        pytest.param(
-            "E24",
-            [(0, 20.0, 20), (20.0, 43.0, 23), (43.0, 68.0, 25), (68.0, 91.0, 23), (91.0, 100.0, 9)],
-            id="E24",
-        ),
-        pytest.param("1-2-5", [(0, 20.0, 20), (20.0, 50.0, 30), (50.0, 100.0, 50)], id="1-2-5"),
-        pytest.param("POWERSOF2", [(0, 32, 32), (32, 64, 32), (64, 128, 36)], id="POWERSOF2"),
-    ],
-)
+@pytest.mark.parametrize("granularity, expected", MANUAL_GRANULARITY_CASES)
 def test_manual_comparing_granularities(db, granularity, expected):
     db.things.insert_many([{"_id": i} for i in range(100)])
     rows = _bucket_auto(db.things, groupBy="$_id", buckets=5, granularity=granularity)

@@ -40,28 +40,30 @@ def test_missing_groups_as_null_and_sorts_first():
     assert bounds(bucket_auto([None, "x", 3], 3)) == [(None, 3, 1), (3, "x", 1), ("x", "x", 1)]
 
 
+# The manual's example: 0..99 in 5 buckets under each granularity, as (min, max, count); the command
+# tests run the same table through a server.
+MANUAL_GRANULARITY_CASES = [
+    pytest.param(
+        "R20",
+        [(0, 20.0, 20), (20.0, 40.0, 20), (40.0, 63.0, 23), (63.0, 90.0, 27), (90.0, 100.0, 10)],
+        id="R20",
+    ),
+    pytest.param(
+        "E24",
+        [(0, 20.0, 20), (20.0, 43.0, 23), (43.0, 68.0, 25), (68.0, 91.0, 23), (91.0, 100.0, 9)],
+        id="E24",
+    ),
+    pytest.param("1-2-5", [(0, 20.0, 20), (20.0, 50.0, 30), (50.0, 100.0, 50)], id="1-2-5"),
+    pytest.param("POWERSOF2", [(0, 32, 32), (32, 64, 32), (64, 128, 36)], id="POWERSOF2"),
+]
+
+
 def test_empty_output_means_count():
     rows = bucket_auto([1, 2], 1, output={})
     assert rows == [{"_id": {"min": 1, "max": 2}, "count": 2}]
 
 
-@pytest.mark.parametrize(
-    "granularity, expected",
-    [
-        pytest.param(
-            "R20",
-            [(0, 20.0, 20), (20.0, 40.0, 20), (40.0, 63.0, 23), (63.0, 90.0, 27), (90.0, 100.0, 10)],
-            id="R20",
-        ),
-        pytest.param(
-            "E24",
-            [(0, 20.0, 20), (20.0, 43.0, 23), (43.0, 68.0, 25), (68.0, 91.0, 23), (91.0, 100.0, 9)],
-            id="E24",
-        ),
-        pytest.param("1-2-5", [(0, 20.0, 20), (20.0, 50.0, 30), (50.0, 100.0, 50)], id="1-2-5"),
-        pytest.param("POWERSOF2", [(0, 32, 32), (32, 64, 32), (64, 128, 36)], id="POWERSOF2"),
-    ],
-)
+@pytest.mark.parametrize("granularity, expected", MANUAL_GRANULARITY_CASES)
 def test_manual_granularity_comparison(granularity, expected):
     rows = bucket_auto(range(100), 5, granularity=granularity)
     assert bounds(rows) == expected
