@@ -40,15 +40,20 @@ def _noop_decompress(data: memoryview, size: int) -> bytes:
     return bytes(data)
 
 
-def _zlib_decompress(data: memoryview, size: int) -> bytes:
-    inflater = zlib.decompressobj()
+def _inflate(name: str, inflater: Any, error: type[Exception], data: memoryview, size: int) -> bytes:
+    """Exactly ``size`` bytes from a streaming ``inflater`` (zlib's or zstd's: same interface), reading
+    at most one byte more, so a frame that inflates to more than it declared fails without inflating all."""
     try:
         out = inflater.decompress(data, size + 1)
-    except zlib.error as exc:
-        raise ProtocolError(f"invalid zlib-compressed message: {exc}") from exc
+    except error as exc:
+        raise ProtocolError(f"invalid {name}-compressed message: {exc}") from exc
     if len(out) != size or not inflater.eof or inflater.unused_data:
-        raise ProtocolError(f"zlib-compressed message does not inflate to uncompressedSize {size}")
+        raise ProtocolError(f"{name}-compressed message does not inflate to uncompressedSize {size}")
     return out
+
+
+def _zlib_decompress(data: memoryview, size: int) -> bytes:
+    return _inflate("zlib", zlib.decompressobj(), zlib.error, data, size)
 
 
 def _import_first(*names: str) -> Any:
@@ -102,14 +107,7 @@ def _zstd_compressor() -> Compressor | None:
     if zstd is not None:
 
         def decompress(data: memoryview, size: int) -> bytes:
-            inflater = zstd.ZstdDecompressor()
-            try:
-                out = inflater.decompress(data, size + 1)
-            except zstd.ZstdError as exc:
-                raise ProtocolError(f"invalid zstd-compressed message: {exc}") from exc
-            if len(out) != size or not inflater.eof or inflater.unused_data:
-                raise ProtocolError(f"zstd-compressed message does not inflate to uncompressedSize {size}")
-            return out
+            return _inflate("zstd", zstd.ZstdDecompressor(), zstd.ZstdError, data, size)
 
         return Compressor("zstd", zstd.compress, decompress)
     zstandard = _import_first("zstandard")
