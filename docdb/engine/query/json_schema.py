@@ -195,13 +195,20 @@ def _number_checks(schema: dict) -> list[Check]:
     return checks
 
 
-def _string_checks(schema: dict) -> list[Check]:
+def _size_checks(schema: dict, most_key: str, least_key: str, applies: Check) -> list[Check]:
+    """``maxLength``/``minLength`` and their array and object twins: bounds on ``len(value)`` for the
+    values ``applies`` to; any other value passes."""
     checks: list[Check] = []
-    longest, shortest = _count(schema, "maxLength"), _count(schema, "minLength")
-    if longest is not None:
-        checks.append(lambda value: not isinstance(value, str) or len(value) <= longest)
-    if shortest is not None:
-        checks.append(lambda value: not isinstance(value, str) or len(value) >= shortest)
+    most, least = _count(schema, most_key), _count(schema, least_key)
+    if most is not None:
+        checks.append(lambda value: not applies(value) or len(value) <= most)
+    if least is not None:
+        checks.append(lambda value: not applies(value) or len(value) >= least)
+    return checks
+
+
+def _string_checks(schema: dict) -> list[Check]:
+    checks = _size_checks(schema, "maxLength", "minLength", lambda value: isinstance(value, str))
     if "pattern" in schema:
         if not isinstance(schema["pattern"], str):
             raise _fail("$jsonSchema keyword 'pattern' must be a string", ErrorCode.TypeMismatch)
@@ -217,12 +224,7 @@ def _nested(keyword: str, value: Any) -> Check:
 
 
 def _array_checks(schema: dict) -> list[Check]:
-    checks: list[Check] = []
-    most, least = _count(schema, "maxItems"), _count(schema, "minItems")
-    if most is not None:
-        checks.append(lambda value: value.__class__ is not list or len(value) <= most)
-    if least is not None:
-        checks.append(lambda value: value.__class__ is not list or len(value) >= least)
+    checks = _size_checks(schema, "maxItems", "minItems", lambda value: value.__class__ is list)
     if schema.get("uniqueItems") is True:
         checks.append(
             lambda value: value.__class__ is not list or len({_unordered_key(v) for v in value}) == len(value)
@@ -258,12 +260,7 @@ def _array_checks(schema: dict) -> list[Check]:
 
 
 def _object_checks(schema: dict) -> list[Check]:
-    checks: list[Check] = []
-    most, least = _count(schema, "maxProperties"), _count(schema, "minProperties")
-    if most is not None:
-        checks.append(lambda value: not isinstance(value, dict) or len(value) <= most)
-    if least is not None:
-        checks.append(lambda value: not isinstance(value, dict) or len(value) >= least)
+    checks = _size_checks(schema, "maxProperties", "minProperties", lambda value: isinstance(value, dict))
     if "required" in schema:
         required = schema["required"]
         if not isinstance(required, list):
