@@ -69,6 +69,18 @@ def encode_header(length: int, request_id: int, response_to: int, op_code: int) 
     return HEADER.pack(length, request_id, response_to, op_code)
 
 
+def decode_cstring(frame: bytes, start: int, stop: int, what: str) -> tuple[str, int]:
+    """The NUL-terminated UTF-8 string at ``frame[start:stop]`` and the offset after its NUL;
+    ProtocolError naming ``what`` when it has no NUL or is not UTF-8."""
+    nul = frame.find(b"\x00", start, stop)
+    if nul < 0:
+        raise ProtocolError(f"{what} is not NUL-terminated")
+    try:
+        return frame[start:nul].decode(), nul + 1
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(f"{what} is not valid UTF-8") from exc
+
+
 def opcode_name(op_code: int) -> str:
     """A readable name for error messages, also for opcodes we do not know.
 

@@ -22,7 +22,7 @@ import crc32c
 
 from docdb.bson_codec import CODEC_OPTIONS
 from docdb.errors import ErrorCode, ProtocolError
-from docdb.protocol.header import HEADER_SIZE, MAX_COMMAND_SIZE, OpCode
+from docdb.protocol.header import HEADER_SIZE, MAX_COMMAND_SIZE, OpCode, decode_cstring
 
 CHECKSUM_PRESENT = 1 << 0
 MORE_TO_COME = 1 << 1
@@ -163,14 +163,7 @@ def _decode_sequence(
     frame: bytes, view: memoryview, start: int, stop: int, request_id: int, more: bool
 ) -> tuple[str, list[dict[str, Any]]]:
     """Decode the kind-1 section occupying ``frame[start:stop]`` (its int32 size included)."""
-    nul = frame.find(b"\x00", start + 4, stop)
-    if nul < 0:
-        raise ProtocolError("OP_MSG document sequence identifier is not NUL-terminated")
-    try:
-        name = frame[start + 4 : nul].decode()
-    except UnicodeDecodeError as exc:
-        raise ProtocolError("OP_MSG document sequence identifier is not valid UTF-8") from exc
-    first = nul + 1
+    name, first = decode_cstring(frame, start + 4, stop, "OP_MSG document sequence identifier")
     if stop - first > MAX_COMMAND_SIZE:
         pos = first
         while stop - pos >= 4:

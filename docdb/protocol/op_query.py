@@ -19,7 +19,7 @@ import bson
 
 from docdb.bson_codec import CODEC_OPTIONS
 from docdb.errors import ProtocolError
-from docdb.protocol.header import HEADER, HEADER_SIZE, MAX_COMMAND_SIZE, OpCode
+from docdb.protocol.header import HEADER, HEADER_SIZE, MAX_COMMAND_SIZE, OpCode, decode_cstring
 
 # OP_REPLY responseFlags bits.
 CURSOR_NOT_FOUND = 1 << 0
@@ -52,14 +52,7 @@ def decode_op_query(frame: bytes | bytearray | memoryview) -> OpQuery:
     if end < HEADER_SIZE + 4:
         raise ProtocolError("OP_QUERY is too short for its flags")
     flags = _INT32.unpack_from(frame, HEADER_SIZE)[0]
-    nul = frame.find(b"\x00", HEADER_SIZE + 4)
-    if nul < 0:
-        raise ProtocolError("OP_QUERY fullCollectionName is not NUL-terminated")
-    try:
-        name = frame[HEADER_SIZE + 4 : nul].decode()
-    except UnicodeDecodeError as exc:
-        raise ProtocolError("OP_QUERY fullCollectionName is not valid UTF-8") from exc
-    pos = nul + 1
+    name, pos = decode_cstring(frame, HEADER_SIZE + 4, end, "OP_QUERY fullCollectionName")
     if end - pos < 8:
         raise ProtocolError("OP_QUERY is truncated before numberToSkip/numberToReturn")
     skip, limit = _SKIP_RETURN.unpack_from(frame, pos)
