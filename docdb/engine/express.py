@@ -29,7 +29,7 @@ def express_first(coll: Collection | None, spec: dict[str, Any]) -> list[bytes] 
     index = sole_point_index(coll, spec)
     if index is None:
         return None
-    entry = index.first(*point_range(index, next(iter(spec.values()))))
+    entry = next(index.scan(*point_range(index, next(iter(spec.values()))), False), None)
     raw = None if entry is None else coll.docs.get(entry[-1])
     if entry is not None and raw is None:  # never so while Collection keeps both in step: let the
         return None  # planned scan, which steps over such entries, answer

@@ -162,18 +162,6 @@ class Index:
         for entry in self.entries.irange(key, key + (HIGH,), inclusive=(True, False)):
             yield entry[-1]
 
-    def first(self, start: tuple, end: tuple) -> tuple | None:
-        """The first entry with ``start <= entry < end``, or None: ``scan``'s first item, without a
-        generator (a point lookup by an indexed field asks only this)."""
-        entries = self.entries
-        maxes = entries._maxes
-        pos = bisect_left(maxes, start)
-        if pos == len(maxes):
-            return None
-        sublist = entries._lists[pos]
-        entry = sublist[bisect_left(sublist, start)]  # within the sublist: its max is >= start
-        return entry if entry < end else None
-
     def scan(self, start: tuple, end: tuple, reverse: bool) -> Iterator[tuple]:
         """Entries with ``start <= entry < end`` in index order (or reversed)."""
         if reverse:
