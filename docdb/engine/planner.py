@@ -310,8 +310,13 @@ def _has_numeric_part(fields: list[str]) -> bool:
     return False
 
 
+def _plannable_at_all(index: Index) -> bool:
+    """Hidden indexes and those with a numeric path part (``a.0``) are never planned."""
+    return not index.hidden and not _has_numeric_part(index.fields)
+
+
 def _usable(index: Index, analysis: FilterAnalysis) -> bool:
-    if index.hidden or _has_numeric_part(index.fields):
+    if not _plannable_at_all(index):
         return False
     if index.partial is not None and not _implies(analysis, index.partial):
         return False
@@ -431,13 +436,7 @@ def sole_point_index(coll: Collection, spec: dict[str, Any]) -> Index | None:
             if found is not None:
                 return None
             found = index
-    if (
-        found is None
-        or len(found.fields) != 1
-        or found.hidden
-        or found.partial is not None
-        or _has_numeric_part(found.fields)
-    ):
+    if found is None or len(found.fields) != 1 or found.partial is not None or not _plannable_at_all(found):
         return None
     if not found.built:
         coll.build_index(found)
