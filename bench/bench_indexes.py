@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from run import ENV, start_responder, stop  # noqa: E402
+from run import ENV, Settings, start_responder, stop, timed  # noqa: E402
 from serverproc import ServerProcess  # noqa: E402
 
 BATCH = 10_000
@@ -46,29 +46,13 @@ def rate(seconds: float, op: Callable[[int], object], max_ops: int | None = None
     return done / (time.perf_counter() - t0), done
 
 
-SLICE_S = 0.1
-
-
 def paired_rate(
-    seconds: float, ceiling_op: Callable[[int], object], op: Callable[[int], object]
+    seconds: float, ceiling: tuple[int, Callable[[int], object]], target: tuple[int, Callable[[int], object]]
 ) -> tuple[float, float]:
-    """``(ops/s of op, fraction of the ceiling)``: ``op`` and ``ceiling_op`` run in alternating slices
-    for ``seconds`` each, after a short warm-up of both."""
-    for i in range(50):
-        ceiling_op(i)
-        op(i)
-    done = {ceiling_op: [0, 0.0], op: [0, 0.0]}
-    while done[op][1] < seconds:
-        for fn in (ceiling_op, op):
-            n = 0
-            t0 = time.perf_counter()
-            while time.perf_counter() - t0 < SLICE_S:
-                fn(n)
-                n += 1
-            done[fn][0] += n
-            done[fn][1] += time.perf_counter() - t0
-    ops_rate = done[op][0] / done[op][1]
-    return ops_rate, ops_rate / (done[ceiling_op][0] / done[ceiling_op][1])
+    """``(ops/s of target, fraction of the ceiling)``, each ``(server pid, op)``, measured in turns by
+    ``run.timed``: 0.1 s slices, alternating, for ``seconds`` each after a 50-call warm-up."""
+    ours, top = timed([target, ceiling], Settings(warmup_ops=50, seconds=seconds, bulk_docs=0))
+    return ours.rate, ours.rate / top.rate
 
 
 def rss_bytes(pid: int) -> int:
@@ -102,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     docs, seconds = (100_000, 1.0) if args.quick else (args.docs, args.seconds)
     responder, port = start_responder()
     try:
-        rows = measure(docs, seconds, port)
+        rows = measure(docs, seconds, port, responder.pid)
     finally:
         stop(responder)
     width = max(len(r[0]) for r in rows)
@@ -112,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def measure(docs: int, seconds: float, responder_port: int) -> list[tuple[str, str, str]]:
+def measure(docs: int, seconds: float, responder_port: int, responder_pid: int) -> list[tuple[str, str, str]]:
     """The table's rows: ``(workload, result, fraction of the ceiling or a note)``."""
     ceiling_client = pymongo.MongoClient(f"mongodb://127.0.0.1:{responder_port}/?directConnection=true")
     ceiling_coll = ceiling_client.bench.c
@@ -127,6 +111,7 @@ def measure(docs: int, seconds: float, responder_port: int) -> list[tuple[str, s
         server = ServerProcess(path, env=ENV).start(timeout=120)
         assert server.proc is not None
         pid = server.proc.pid
+        ceiling = (responder_pid, ceiling_op)
         with server.client() as client:
             coll = client.bench.c
             load_s = load(coll, docs)
@@ -143,11 +128,11 @@ def measure(docs: int, seconds: float, responder_port: int) -> list[tuple[str, s
             rows.append(("index build k_1", f"{docs / build_s:,.0f} keys/s", f"{build_s:.2f} s"))
             rows.append(("memory per index entry (RSS growth)", f"{per_entry:,.0f} B", ""))
             by_id, share = paired_rate(
-                seconds, ceiling_op, lambda i: coll.find_one({"_id": random.randrange(docs)})
+                seconds, ceiling, (pid, lambda i: coll.find_one({"_id": random.randrange(docs)}))
             )
             rows.append(("find_one by _id (for reference)", f"{by_id:,.0f} ops/s", f"{share:.2f}"))
             indexed, share = paired_rate(
-                seconds, ceiling_op, lambda i: coll.find_one({"k": random.randrange(docs)})
+                seconds, ceiling, (pid, lambda i: coll.find_one({"k": random.randrange(docs)}))
             )
             rows.append(("find_one indexed equality", f"{indexed:,.0f} ops/s", f"{share:.2f}"))
 
@@ -156,7 +141,7 @@ def measure(docs: int, seconds: float, responder_port: int) -> list[tuple[str, s
                 got = list(coll.find({"k": {"$gte": low}}).sort("k", 1).limit(100))
                 assert len(got) == 100
 
-            ranged, share = paired_rate(seconds, ceiling_op, sorted_range)
+            ranged, share = paired_rate(seconds, ceiling, (pid, sorted_range))
             rows.append(("sorted indexed range, 100 docs", f"{ranged:,.0f} ops/s", f"{share:.2f}"))
             coll.create_index([("g", 1), ("k", -1)])
         server.stop()
