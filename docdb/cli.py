@@ -107,6 +107,16 @@ def _configure_logging(level: str) -> None:
     envvar="DOCDB_TTL_MONITOR_INTERVAL_S",
     help="How often documents expired by TTL indexes are deleted; 0 turns the monitor off.",
 )
+@click.option(
+    "--replica-set",
+    envvar="DOCDB_REPLICA_SET",
+    help="Run as the primary of a one-member replica set of this name (sessions with transactions).",
+)
+@click.option(
+    "--advertise-host",
+    envvar="DOCDB_ADVERTISE_HOST",
+    help="HOST[:PORT] that hello names as this member (default localhost:<port>).",
+)
 @click.version_option(__version__, prog_name="docdb-server")
 def server_main(
     file: str | None,
@@ -120,6 +130,8 @@ def server_main(
     compaction_dead_ratio: float,
     compaction_check_s: float,
     ttl_monitor_interval_s: float,
+    replica_set: str | None,
+    advertise_host: str | None,
 ) -> None:
     """Run a docdb server that MongoDB clients connect to."""
     from docdb.server.server import run_server
@@ -137,6 +149,8 @@ def server_main(
         compaction_dead_ratio=compaction_dead_ratio,
         compaction_check_s=compaction_check_s,
         ttl_monitor_interval_s=ttl_monitor_interval_s,
+        replica_set=replica_set or None,
+        advertise_host=advertise_host or None,
     )
     try:
         run_server(config)

@@ -26,3 +26,5 @@ class ServerConfig:
     cursor_timeout_s: float = 600.0
     ttl_monitor_interval_s: float = 60.0  # how often expired documents of TTL indexes are deleted
     compressors: tuple[str, ...] = ("zlib",)
+    replica_set: str | None = None  # --replica-set NAME: a one-member replica set (None: a standalone)
+    advertise_host: str | None = None  # host[:port] that hello names; None: localhost:<port>

@@ -21,6 +21,7 @@ from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
 
 from docdb.bson_codec import CODEC_OPTIONS, StoredDocument, decode_document
+from docdb.engine.clock import LogicalClock
 from docdb.engine.collection import Collection
 from docdb.engine.indexing.index import Index
 from docdb.engine.log import LogWriter, RecordType, lock_file, read_log
@@ -51,6 +52,7 @@ class Catalog:
         self.databases: dict[str, dict[str, Collection]] = {}
         self.writer = writer
         self.last_lsn = 0
+        self.clock = LogicalClock()  # the Timestamp of every logged change (see engine/clock.py)
         self._lock = None
 
     # -- opening and closing -------------------------------------------------------------------------
@@ -267,6 +269,7 @@ class Catalog:
         self._replay(rtype, payload)
 
     def _log(self, rtype: RecordType, payload: dict[str, Any]) -> None:
+        self.clock.tick()
         if self.writer is not None:
             self.last_lsn = self.writer.append(rtype, bson.encode(payload, codec_options=CODEC_OPTIONS))
 

@@ -30,7 +30,7 @@ _FIELDS = {
 }
 
 
-@command("aggregate")
+@command("aggregate", in_transaction=True)
 def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Run a pipeline; the output comes back as a cursor (empty for ``$out``/``$merge``)."""
     check_fields(cmd, _FIELDS)

@@ -110,7 +110,7 @@ _FIND_UNSUPPORTED_SET = frozenset(_FIND_UNSUPPORTED)
 _EXPRESS_BLOCKERS = frozenset(_FIND_FIELDS - {"filter", "limit", "batchSize", "singleBatch", "ntoreturn"})
 
 
-@command("find")
+@command("find", in_transaction=True)
 def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Query a collection; the first batch comes back with a cursor for the rest."""
     check_fields(cmd, _FIND_FIELDS)
@@ -144,7 +144,7 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     return cursor_reply(ctx, ns, find_documents(coll, spec), batch_size, single_batch)
 
 
-@command("getMore")
+@command("getMore", in_transaction=True)
 def get_more(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """The next batch of an open cursor."""
     check_fields(cmd, {"collection", "batchSize", "term", "lastKnownCommittedOpTime"})
@@ -166,7 +166,7 @@ def get_more(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     return {"cursor": {"nextBatch": batch, "id": next_id, "ns": ns}}
 
 
-@command("killCursors")
+@command("killCursors", in_transaction=True)
 def kill_cursors(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Close cursors by id."""
     check_fields(cmd, {"cursors"})
@@ -194,7 +194,7 @@ def count(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     return {"n": n}
 
 
-@command("distinct")
+@command("distinct", in_transaction=True)
 def distinct(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Distinct values of one field among matching documents."""
     check_fields(cmd, {"key", "query", "collation", "hint"})
@@ -210,7 +210,7 @@ def distinct(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 # -- writes ---------------------------------------------------------------------------------------------
 
 
-@command("insert")
+@command("insert", writes=True, in_transaction=True, retryable=True)
 def insert(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Insert documents; ``_id`` is generated (first) where missing."""
     check_fields(cmd, {"documents", "ordered", "bypassDocumentValidation"})
@@ -265,7 +265,7 @@ def _update_statement(raw: dict[str, Any], variables: dict[str, Any]) -> UpdateS
     )
 
 
-@command("update")
+@command("update", writes=True, in_transaction=True, retryable=True)
 def update(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Apply update statements: operator, replacement or pipeline updates, with upsert and multi."""
     check_fields(cmd, {"updates", "ordered", "bypassDocumentValidation", "let"})
@@ -293,7 +293,7 @@ def _delete_statement(raw: dict[str, Any]) -> tuple[dict[str, Any], int, Any]:
     return raw["q"], int(limit), raw.get("hint")
 
 
-@command("delete")
+@command("delete", writes=True, in_transaction=True, retryable=True)
 def delete(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Delete the first (limit 1) or all (limit 0) matching documents per statement."""
     check_fields(cmd, {"deletes", "ordered", "let"})
@@ -324,7 +324,7 @@ _FAM_FIELDS = {
 }
 
 
-@command("findAndModify", "findandmodify")
+@command("findAndModify", "findandmodify", writes=True, in_transaction=True, retryable=True)
 def find_and_modify_cmd(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Update or remove one document and return it (before or after the change)."""
     check_fields(cmd, _FAM_FIELDS)

@@ -39,7 +39,7 @@ def _requested_options(cmd: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-@command("create")
+@command("create", writes=True, in_transaction=True)
 def create(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Create a collection explicitly. As in mongod 7.0, repeating it with the same options is a no-op and
     with other options is NamespaceExists, whether or not docdb could build those options."""
@@ -61,7 +61,7 @@ def create(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-@command("drop")
+@command("drop", writes=True)
 def drop(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Drop a collection; dropping a missing one succeeds (mongod 7.0)."""
     check_fields(cmd, set())
@@ -72,7 +72,7 @@ def drop(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     return {"nIndexesWas": len(dropped.indexes) + 1, "ns": dropped.ns}
 
 
-@command("dropDatabase")
+@command("dropDatabase", writes=True)
 def drop_database(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Drop the command's database and every collection in it."""
     check_fields(cmd, set())
@@ -82,7 +82,7 @@ def drop_database(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-@command("renameCollection", admin_only=True)
+@command("renameCollection", admin_only=True, writes=True)
 def rename_collection(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Rename ``db.a`` to ``db2.b`` (both full namespaces), optionally replacing an existing target; the
     fields are typed as in mongod's IDL (``dropTarget``/``stayTemp`` strictly bool) and checked in its
@@ -117,7 +117,7 @@ def list_indexes(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     return cursor_reply(ctx, f"{ctx.db}.{name}", coll.list_indexes(), batch_size)
 
 
-@command("createIndexes")
+@command("createIndexes", writes=True, in_transaction=True)
 def create_indexes(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Build indexes (several at once, all or none); repeating an existing one is a no-op."""
     check_fields(cmd, {"indexes", "commitQuorum"})
@@ -126,7 +126,7 @@ def create_indexes(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     return indexing_ddl.create_indexes(ctx.catalog, ctx.db, name, indexes)
 
 
-@command("dropIndexes", "deleteIndexes")
+@command("dropIndexes", "deleteIndexes", writes=True)
 def drop_indexes(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Drop indexes by name, key pattern, list of names, or ``"*"``; ``_id_`` stays."""
     check_fields(cmd, {"index"})
@@ -154,7 +154,7 @@ _COLL_MOD_UNSUPPORTED = (
 )
 
 
-@command("collMod")
+@command("collMod", writes=True)
 def coll_mod(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Modify a collection; only ``index: {keyPattern|name, hidden|expireAfterSeconds}`` is built."""
     check_fields(cmd, {"index", "dryRun", *_COLL_MOD_UNSUPPORTED})

@@ -66,25 +66,25 @@ def _hello_reply(ctx: CommandContext, cmd: dict[str, Any], legacy: bool) -> dict
     return reply
 
 
-@command("hello")
+@command("hello", no_auth=True)
 def hello(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Describe this server (a standalone mongod 7.0) to a connecting driver."""
     return _hello_reply(ctx, cmd, legacy=False)
 
 
-@command("isMaster", "ismaster")
+@command("isMaster", "ismaster", no_auth=True)
 def is_master(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """The legacy name of hello, answered with ``ismaster``."""
     return _hello_reply(ctx, cmd, legacy=True)
 
 
-@command("ping")
+@command("ping", no_auth=True)
 def ping(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Answer ok."""
     return {}
 
 
-@command("buildInfo", "buildinfo")
+@command("buildInfo", "buildinfo", no_auth=True)
 def build_info(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """The MongoDB version docdb follows, plus docdb's own version."""
     parts = [int(p) for p in MONGODB_VERSION.split(".")]

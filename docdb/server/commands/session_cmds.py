@@ -30,7 +30,7 @@ def end_sessions(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-@command("commitTransaction", "abortTransaction", admin_only=True)
+@command("commitTransaction", "abortTransaction", admin_only=True, in_transaction=True)
 def transaction_command(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Transactions need a replica set, as on a standalone mongod."""
     raise MongoError(
