@@ -117,6 +117,32 @@ def _configure_logging(level: str) -> None:
     envvar="DOCDB_ADVERTISE_HOST",
     help="HOST[:PORT] that hello names as this member (default localhost:<port>).",
 )
+@click.option(
+    "--tls-mode",
+    type=click.Choice(["disabled", "allowTLS", "preferTLS", "requireTLS"]),
+    default="disabled",
+    show_default=True,
+    envvar="DOCDB_TLS_MODE",
+    help="TLS on the listening port, as mongod's --tlsMode (allow/prefer: TLS and plaintext both served).",
+)
+@click.option(
+    "--tls-cert-key-file",
+    type=click.Path(dir_okay=False, exists=True),
+    envvar="DOCDB_TLS_CERT_KEY_FILE",
+    help="PEM file with the server's certificate and private key.",
+)
+@click.option(
+    "--tls-ca-file",
+    type=click.Path(dir_okay=False, exists=True),
+    envvar="DOCDB_TLS_CA_FILE",
+    help="PEM CA bundle: client certificates are then requested and verified.",
+)
+@click.option(
+    "--tls-allow-connections-without-certificates",
+    is_flag=True,
+    envvar="DOCDB_TLS_ALLOW_CONNECTIONS_WITHOUT_CERTIFICATES",
+    help="With --tls-ca-file: a client without a certificate may still connect.",
+)
 @click.version_option(__version__, prog_name="docdb-server")
 def server_main(
     file: str | None,
@@ -132,6 +158,10 @@ def server_main(
     ttl_monitor_interval_s: float,
     replica_set: str | None,
     advertise_host: str | None,
+    tls_mode: str,
+    tls_cert_key_file: str | None,
+    tls_ca_file: str | None,
+    tls_allow_connections_without_certificates: bool,
 ) -> None:
     """Run a docdb server that MongoDB clients connect to."""
     from docdb.server.server import run_server
@@ -151,6 +181,10 @@ def server_main(
         ttl_monitor_interval_s=ttl_monitor_interval_s,
         replica_set=replica_set or None,
         advertise_host=advertise_host or None,
+        tls_mode=tls_mode,
+        tls_cert_key_file=tls_cert_key_file,
+        tls_ca_file=tls_ca_file,
+        tls_allow_connections_without_certificates=tls_allow_connections_without_certificates,
     )
     try:
         run_server(config)

@@ -28,3 +28,7 @@ class ServerConfig:
     compressors: tuple[str, ...] = ("zlib",)
     replica_set: str | None = None  # --replica-set NAME: a one-member replica set (None: a standalone)
     advertise_host: str | None = None  # host[:port] that hello names; None: localhost:<port>
+    tls_mode: str = "disabled"  # disabled | allowTLS | preferTLS | requireTLS (mongod's net.tls.mode)
+    tls_cert_key_file: str | None = None  # the server's certificate and private key, PEM
+    tls_ca_file: str | None = None  # CA for client certificates: then they are requested and verified
+    tls_allow_connections_without_certificates: bool = False

@@ -29,6 +29,7 @@ from docdb.protocol import (
 )
 from docdb.server.context import CommandContext, ConnectionInfo, ServerState
 from docdb.server.dispatch import run_command
+from docdb.server.tls import certificate_subject
 from docdb.server.write_concern import durable_future
 
 log = logging.getLogger("docdb.connection")
@@ -71,6 +72,10 @@ class MongoProtocol(asyncio.Protocol):
             peer=_peer_name(transport.get_extra_info("peername")),
             local=_peer_name(transport.get_extra_info("sockname")),
         )
+        ssl_object = transport.get_extra_info("ssl_object")
+        if ssl_object is not None:
+            self.info.tls = True
+            self.info.peer_certificate_subject = certificate_subject(ssl_object)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True

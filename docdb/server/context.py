@@ -49,6 +49,8 @@ class ConnectionInfo:
     local: str
     client_metadata: dict[str, Any] | None = None
     compressors: tuple[str, ...] = ()
+    tls: bool = False
+    peer_certificate_subject: str | None = None  # RFC 4514 subject of a verified client certificate
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 import time
 
 from docdb.config import ServerConfig
@@ -21,6 +22,7 @@ from docdb.server import commands  # noqa: F401  (registers every command)
 from docdb.server.connection import MongoProtocol
 from docdb.server.context import ServerState
 from docdb.server.cursors import CursorRegistry
+from docdb.server.tls import TlsListener, build_tls_settings
 from docdb.server.ttl import run_ttl_monitor
 
 log = logging.getLogger("docdb.server")
@@ -39,6 +41,7 @@ class Server:
         self.state: ServerState | None = None
         self.connections: set[MongoProtocol] = set()
         self._server: asyncio.base_events.Server | None = None
+        self._tls_listener: TlsListener | None = None
         self._stop = asyncio.Event()
         self._reaper: asyncio.Task[None] | None = None
         self._compaction_watch: asyncio.Task[None] | None = None
@@ -48,6 +51,12 @@ class Server:
     async def start(self, *, handle_signals: bool = True) -> None:
         if handle_signals:
             self._install_signal_handlers()
+        tls = build_tls_settings(
+            self.config.tls_mode,
+            self.config.tls_cert_key_file,
+            self.config.tls_ca_file,
+            self.config.tls_allow_connections_without_certificates,
+        )
         if self.catalog is None:
             key_file = self.config.encryption_key_file
             self.catalog = Catalog.open(
@@ -68,11 +77,16 @@ class Server:
             cursors=CursorRegistry(self.config.cursor_timeout_s),
             compressors=compressors,
         )
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            self._new_protocol, self.config.bind, self.config.port, reuse_address=True
-        )
-        sock = self._server.sockets[0]
+        if tls.enabled:  # one port for TLS and (by mode) plaintext: our own accept loop peeks first
+            sock = socket.create_server((self.config.bind, self.config.port), reuse_port=False, backlog=511)
+            self._tls_listener = TlsListener(sock, tls, self._new_protocol)
+            self._tls_listener.start()
+        else:
+            loop = asyncio.get_running_loop()
+            self._server = await loop.create_server(
+                self._new_protocol, self.config.bind, self.config.port, reuse_address=True
+            )
+            sock = self._server.sockets[0]
         host, self.port = sock.getsockname()[:2]
         self._reaper = asyncio.create_task(self._reap_cursors())
         self._ttl_monitor = asyncio.create_task(
@@ -116,6 +130,8 @@ class Server:
         log.info("shutting down")
         if self._server is not None:
             self._server.close()
+        if self._tls_listener is not None:
+            self._tls_listener.close()
         if self._reaper is not None:
             self._reaper.cancel()
         if self._ttl_monitor is not None:
