@@ -9,6 +9,7 @@ from typing import Any
 
 from docdb.bson_codec import StoredDocument
 from docdb.engine.express import express_first
+from docdb.engine.find_key_options import find_with_key_options
 from docdb.engine.namespaces import validate_collection_name
 from docdb.engine.query.let import evaluate_let
 from docdb.engine.reads import FindSpec, count_documents, distinct_values, find_documents
@@ -106,7 +107,8 @@ _FIND_FIELDS = {
     "readOnce",
     "ntoreturn",
 }
-_FIND_UNSUPPORTED = ("max", "min", "returnKey", "showRecordId", "tailable", "awaitData", "oplogReplay")
+_FIND_UNSUPPORTED = ("tailable", "awaitData", "oplogReplay")
+_FIND_KEY_OPTIONS = frozenset({"max", "min", "returnKey", "showRecordId"})
 _FIND_UNSUPPORTED_SET = frozenset(_FIND_UNSUPPORTED)
 # Options that change what a find_one by _id or by a sole one-field index returns: with none of them
 # (and limit 1) the express path answers.
@@ -146,6 +148,16 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         if found is not None:
             return cursor_reply(ctx, ns, [StoredDocument(raw) for raw in found], batch_size, single_batch)
     spec = FindSpec(filter_, projection, sort, skip, limit, hint, variables)
+    if not _FIND_KEY_OPTIONS.isdisjoint(cmd):
+        docs = find_with_key_options(
+            coll,
+            spec,
+            get_doc(cmd, "min"),
+            get_doc(cmd, "max"),
+            get_bool(cmd, "returnKey"),
+            get_bool(cmd, "showRecordId"),
+        )
+        return cursor_reply(ctx, ns, docs, batch_size, single_batch)
     return cursor_reply(ctx, ns, find_documents(coll, spec), batch_size, single_batch)
 
 
