@@ -57,11 +57,15 @@ class ErrorCode(IntEnum):
     IndexOptionsConflict = 85
     IndexKeySpecsConflict = 86
     ShutdownInProgress = 91
+    GraphContainsCycle = 93
     OperationFailed = 96
     DBPathInUse = 98
     CommandNotSupported = 115
     DocumentValidationFailure = 121
     CommandFailed = 125
+    ViewDepthLimitExceeded = 149
+    CommandNotSupportedOnView = 166
+    OptionNotSupportedOnView = 167
     InvalidPipelineOperator = 168
     CannotIndexParallelArrays = 171
     InvalidIndexSpecificationOption = 197

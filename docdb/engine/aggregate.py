@@ -29,21 +29,34 @@ class CatalogPipelineContext:
         *,
         collection: str | None = None,
         host: str = "localhost:27017",
+        bypass_validation: bool = False,
     ) -> None:
         self.catalog = catalog
+        self.bypass_validation = bypass_validation
         self.db = db
         self.collection = collection
         self.host = host
         self.variables = variables or {}
 
     def scan(self, db: str, coll: str) -> Iterable[dict[str, Any]]:
+        """The documents of a collection, or of a view (its pipeline run over its source)."""
         found = self.catalog.collection(db, coll)
         if found is None:
+            from docdb.engine.views import ViewChain, resolve_namespace
+
+            target = resolve_namespace(self.catalog, db, coll)
+            if isinstance(target, ViewChain):
+                return run_aggregate(self.catalog, db, target.source, target.pipeline, None, host=self.host)
             return []
         return (doc for _, doc in found.scan())
 
     def write_documents(self, db: str, coll: str, docs: list[dict[str, Any]], *, replace_all: bool) -> None:
-        batch = DocumentBatch(self.catalog.ensure_collection(db, coll))
+        from docdb.engine.views import refuse_view
+
+        refuse_view(self.catalog, db, coll)
+        batch = DocumentBatch(
+            self.catalog.ensure_collection(db, coll), bypass_validation=self.bypass_validation
+        )
         if replace_all:
             for _, old in batch.coll.scan():
                 batch.delete(old)
@@ -71,13 +84,21 @@ def run_aggregate(
     variables: dict[str, Any] | None,
     *,
     host: str = "localhost:27017",
+    bypass_validation: bool = False,
 ) -> list[dict[str, Any]]:
     """The pipeline's output documents; ``collection`` None runs a collectionless (``aggregate: 1``) one.
 
     Errors found while running (not while compiling) carry mongod's "PlanExecutor error during
     aggregation" context, as clients see them from mongod.
     """
-    ctx = CatalogPipelineContext(catalog, db, evaluate_let(variables), collection=collection, host=host)
+    ctx = CatalogPipelineContext(
+        catalog,
+        db,
+        evaluate_let(variables),
+        collection=collection,
+        host=host,
+        bypass_validation=bypass_validation,
+    )
     compiled = compile_pipeline(pipeline, ctx, is_collectionless=collection is None)  # validates it all
     source: Iterable[dict[str, Any]] = []
     if collection is not None:

@@ -28,6 +28,7 @@ from docdb.engine.log import LogWriter, RecordType, lock_file, read_log
 from docdb.engine.log.batch import iter_write_runs
 from docdb.engine.log.compaction import CollectionSnapshot, discard_partial
 from docdb.engine.namespaces import split_namespace, validate_collection_name, validate_db_name
+from docdb.engine.validation.rules import OPTION_NAMES as VALIDATION_OPTIONS
 from docdb.errors import ErrorCode, MongoError
 
 log = logging.getLogger("docdb.engine")
@@ -335,6 +336,9 @@ class Catalog:
 
     def _apply_coll_mod(self, payload: dict[str, Any]) -> None:
         coll = self.collection(*split_namespace(payload["ns"]))
+        options = {k: v for k, v in payload["changes"].items() if k in VALIDATION_OPTIONS}
+        if coll is not None and options:
+            coll.set_options(options)
         change = payload["changes"].get("index")
         if coll is None or change is None or change.get("name") not in coll.indexes:
             return

@@ -17,6 +17,7 @@ from docdb.bson_codec import decode_document
 from docdb.engine.bson_order import hash_key
 from docdb.engine.indexing.index import Index, build_indexes
 from docdb.engine.indexing.spec import ID_INDEX_SPEC
+from docdb.engine.validation.rules import Validation, compile_validation
 
 ID_ENTRY_BYTES_ESTIMATE = 32  # one ``docs`` dict slot: the reported size of an ``_id_`` index entry
 
@@ -24,7 +25,18 @@ ID_ENTRY_BYTES_ESTIMATE = 32  # one ``docs`` dict slot: the reported size of an 
 class Collection:
     """Documents and metadata of one namespace. Mutated only through :class:`Catalog` commits."""
 
-    __slots__ = ("db", "name", "uuid", "options", "docs", "data_size", "indexes", "id_accesses", "_id_index")
+    __slots__ = (
+        "db",
+        "name",
+        "uuid",
+        "options",
+        "docs",
+        "data_size",
+        "indexes",
+        "id_accesses",
+        "_id_index",
+        "validation",
+    )
 
     def __init__(self, db: str, name: str, uuid: Binary, options: dict[str, Any]) -> None:
         self.db = db
@@ -36,6 +48,12 @@ class Collection:
         self.indexes: dict[str, Index] = {}
         self.id_accesses = 0
         self._id_index: Index | None = None
+        self.validation: Validation | None = compile_validation(options)
+
+    def set_options(self, changes: dict[str, Any]) -> None:
+        """Merge ``changes`` into the options (a collMod) and recompile the validator they define."""
+        self.options = {**self.options, **changes}
+        self.validation = compile_validation(self.options)
 
     @property
     def ns(self) -> str:

@@ -6,7 +6,7 @@ The filter, sort and projection are compiled once per command, then run over the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -166,8 +166,13 @@ def count_documents(coll: Collection | None, spec: FindSpec) -> int:
 
 def distinct_values(coll: Collection | None, key: str, spec: dict[str, Any], hint: Any = None) -> list[Any]:
     """Distinct values of ``key`` (arrays contribute their elements), in BSON order as mongod returns them."""
+    return distinct_of((doc for _, doc in iter_matches(coll, spec, hint)), key)
+
+
+def distinct_of(docs: Iterable[dict[str, Any]], key: str) -> list[Any]:
+    """Distinct values of ``key`` among ``docs`` (a view's output, or a collection's matches)."""
     seen: dict[Any, Any] = {}
-    for _, doc in iter_matches(coll, spec, hint):
+    for doc in docs:
         for value in lookup_values(doc, key, traverse_leaf=False):
             if value is MISSING:
                 continue

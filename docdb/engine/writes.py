@@ -120,8 +120,9 @@ class DocumentBatch:
     force — the order in which mongod would apply them — so a failing statement commits nothing.
     """
 
-    def __init__(self, coll: Collection) -> None:
+    def __init__(self, coll: Collection, *, bypass_validation: bool = False) -> None:
         self.coll = coll
+        self.validation = None if bypass_validation else coll.validation
         self.writes: list[DocWrite] = []
         self.pending: dict[Hashable, bytes | None] = {}
         self._claims: dict[str, dict[tuple, Hashable]] = {}
@@ -165,6 +166,8 @@ class DocumentBatch:
         doc = with_id_first(doc)
         validate_id(doc["_id"])
         key = hash_key(doc["_id"])
+        if self.validation is not None:
+            self.validation.check(self.coll.ns, doc)
         if self.exists(key):
             raise duplicate_id_error(self.coll, doc["_id"])
         raw = encode_stored(doc)
@@ -181,10 +184,23 @@ class DocumentBatch:
         id_value = doc["_id"] if id_value is None else id_value
         validate_id(id_value)
         key = hash_key(id_value)
+        if self.validation is not None:
+            self._validate_after_image(key, doc)
         raw = encode_stored(doc)
         self._check_indexes(key, doc)
         self.pending[key] = raw
         self.writes.append(DocWrite(self.coll, key, id_value, raw))
+
+    def _validate_after_image(self, key: Hashable, doc: dict[str, Any]) -> None:
+        """The validator's check of a new version: under ``moderate`` a document that already failed
+        the validator may change freely (mongod's rule), a new one is always checked."""
+        validation = self.validation
+        assert validation is not None
+        if validation.level == "moderate":
+            old = self.pending[key] if key in self.pending else self.coll.docs.get(key)
+            if old is not None and not validation.matches(decode_document(old)):
+                return
+        validation.check(self.coll.ns, doc)
 
     def delete(self, doc: dict[str, Any]) -> None:
         key = hash_key(doc["_id"])
@@ -210,10 +226,15 @@ class WriteOutcome:
 
 
 def insert_documents(
-    catalog: Catalog, db: str, name: str, docs: list[dict[str, Any]], ordered: bool
+    catalog: Catalog,
+    db: str,
+    name: str,
+    docs: list[dict[str, Any]],
+    ordered: bool,
+    bypass_validation: bool = False,
 ) -> WriteOutcome:
     coll = catalog.ensure_collection(db, name)
-    batch = DocumentBatch(coll)
+    batch = DocumentBatch(coll, bypass_validation=bypass_validation)
     outcome = WriteOutcome()
     for index, doc in enumerate(docs):
         try:
@@ -240,6 +261,7 @@ class UpdateStatement:
     variables: dict[str, Any] | None = None  # the command's evaluated `let`
     constants: dict[str, Any] | None = None  # the statement's `c` (pipeline updates only)
     hint: Any = None  # an index name or key pattern, already validated
+    bypass_validation: bool = False  # the command's bypassDocumentValidation
 
 
 def _compile_statement(st: UpdateStatement) -> CompiledUpdate:
@@ -271,12 +293,12 @@ def update_one_statement(catalog: Catalog, db: str, name: str, st: UpdateStateme
         if not st.upsert:
             return 0, 0, None
         coll = catalog.ensure_collection(db, name)
-        batch = DocumentBatch(coll)
+        batch = DocumentBatch(coll, bypass_validation=st.bypass_validation)
         doc = batch.insert(_upsert_document(st, compiled))
         catalog.commit(batch.writes)
         return 1, 0, doc["_id"]
     assert coll is not None
-    batch = DocumentBatch(coll)
+    batch = DocumentBatch(coll, bypass_validation=st.bypass_validation)
     modified = 0
     for _, doc in matches:
         new_doc, changed = compiled.apply(doc, query=st.q)
@@ -368,6 +390,7 @@ class FindAndModifySpec:
     array_filters: list[dict[str, Any]] | None = None
     variables: dict[str, Any] | None = None  # the command's evaluated `let`
     hint: Any = None
+    bypass_validation: bool = False
 
 
 def find_and_modify(catalog: Catalog, db: str, name: str, spec: FindAndModifySpec) -> dict[str, Any]:
@@ -405,7 +428,7 @@ def find_and_modify(catalog: Catalog, db: str, name: str, spec: FindAndModifySpe
         new_doc, changed = compiled.apply(old, query=spec.query)
         new_doc = with_id_first(new_doc)
         if changed:
-            batch = DocumentBatch(coll)
+            batch = DocumentBatch(coll, bypass_validation=spec.bypass_validation)
             batch.replace(old, new_doc)
             catalog.commit(batch.writes)
         value = new_doc if spec.new else old
@@ -414,7 +437,7 @@ def find_and_modify(catalog: Catalog, db: str, name: str, spec: FindAndModifySpe
         assert compiled is not None
         st = UpdateStatement(spec.query, spec.update or {}, True, False, spec.array_filters, spec.variables)
         coll = catalog.ensure_collection(db, name)
-        batch = DocumentBatch(coll)
+        batch = DocumentBatch(coll, bypass_validation=spec.bypass_validation)
         doc = batch.insert(_upsert_document(st, compiled))
         catalog.commit(batch.writes)
         value = doc if spec.new else None

@@ -147,7 +147,7 @@ def test_coll_mod_hidden_and_ttl(db):
         db.command("collMod", "c", index={"name": "nope", "hidden": True})
     assert _error(exc) == (27, "IndexNotFound")
     with pytest.raises(OperationFailure) as exc:
-        db.command("collMod", "c", validator={"a": 1})
+        db.command("collMod", "c", cappedSize=4096)
     assert exc.value.code == 238
 
 

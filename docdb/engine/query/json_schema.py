@@ -61,6 +61,12 @@ def compile_json_schema(schema: Any) -> Callable[[dict], bool]:
     return _compile(schema, top=True)
 
 
+def compile_value_check(schema: dict) -> Check:
+    """A check of one value against a (valid) subschema: the document validation error explainer asks
+    whether a property, item or branch passes before it explains why not."""
+    return _compile(schema)
+
+
 def _compile(schema: dict, top: bool = False) -> Check:
     for key in schema:
         if key in _UNSUPPORTED:
@@ -227,7 +233,7 @@ def _array_checks(schema: dict) -> list[Check]:
     checks = _size_checks(schema, "maxItems", "minItems", lambda value: value.__class__ is list)
     if schema.get("uniqueItems") is True:
         checks.append(
-            lambda value: value.__class__ is not list or len({_unordered_key(v) for v in value}) == len(value)
+            lambda value: value.__class__ is not list or len({unordered_key(v) for v in value}) == len(value)
         )
     elif "uniqueItems" in schema and not isinstance(schema["uniqueItems"], bool):
         raise _fail("$jsonSchema keyword 'uniqueItems' must be a boolean", ErrorCode.TypeMismatch)
@@ -382,12 +388,12 @@ def _logic_checks(schema: dict) -> list[Check]:
     return checks
 
 
-def _unordered_key(value: Any) -> Any:
+def unordered_key(value: Any) -> Any:
     """An equality key that ignores the field order of documents (mongod's enum/uniqueItems comparison)."""
     if isinstance(value, dict):
-        return ("doc", frozenset((key, _unordered_key(item)) for key, item in value.items()))
+        return ("doc", frozenset((key, unordered_key(item)) for key, item in value.items()))
     if isinstance(value, list):
-        return ("array", tuple(_unordered_key(item) for item in value))
+        return ("array", tuple(unordered_key(item) for item in value))
     return hash_key(value)
 
 
@@ -399,8 +405,8 @@ def _enum_check(values: Any) -> Check:
         )
     if not values:
         raise _fail("$jsonSchema keyword 'enum' cannot be an empty array")
-    keys = [_unordered_key(value) for value in values]
+    keys = [unordered_key(value) for value in values]
     if len(set(keys)) != len(keys):
         raise _fail("$jsonSchema keyword 'enum' array cannot contain duplicate values")
     allowed = frozenset(keys)
-    return lambda value: _unordered_key(value) in allowed
+    return lambda value: unordered_key(value) in allowed

@@ -6,12 +6,13 @@ import socket
 from typing import Any
 
 from docdb.engine.namespaces import validate_collection_name
+from docdb.engine.views import ViewChain, resolve_namespace
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.commands.crud import cursor_reply
 from docdb.server.commands.explain import explain_reply
 from docdb.server.commands.query_options import check_collation, check_hint
 from docdb.server.context import CommandContext
-from docdb.server.params import check_fields, get_array, get_doc, get_int
+from docdb.server.params import check_fields, get_array, get_bool, get_doc, get_int
 from docdb.server.registry import command
 from docdb.server.write_concern import needs_fsync, request_durability
 
@@ -48,7 +49,16 @@ def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         )
     pipeline = get_array(cmd, "pipeline", required=True)
     assert pipeline is not None
+    source, view_pipeline = collection, []
+    if collection is not None:
+        target = resolve_namespace(ctx.catalog, ctx.db, collection)
+        if isinstance(target, ViewChain):
+            source, view_pipeline = target.source, target.pipeline
     if cmd.get("explain"):
+        if view_pipeline or source != collection:
+            raise MongoError(
+                ErrorCode.NotImplemented, "explain of an aggregate on a view is not supported by docdb"
+            )
         if collection is None:
             raise MongoError(
                 ErrorCode.NotImplemented, "explain of a collectionless aggregate is not supported"
@@ -63,8 +73,8 @@ def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         )
     batch_size = get_int(cursor, "batchSize")
     check_collation(cmd.get("collation"))
-    if collection is not None:
-        check_hint(ctx.catalog.collection(ctx.db, collection), cmd.get("hint"))
+    if source is not None:
+        check_hint(ctx.catalog.collection(ctx.db, source), cmd.get("hint"))
     writes = (
         bool(pipeline)
         and isinstance(pipeline[-1], dict)
@@ -77,6 +87,14 @@ def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 
     port = ctx.connection.local.rpartition(":")[2]
     host = f"{socket.gethostname()}:{port}"
-    docs = run_aggregate(ctx.catalog, ctx.db, collection, pipeline, get_doc(cmd, "let"), host=host)
+    docs = run_aggregate(
+        ctx.catalog,
+        ctx.db,
+        source,
+        view_pipeline + pipeline,
+        get_doc(cmd, "let"),
+        host=host,
+        bypass_validation=get_bool(cmd, "bypassDocumentValidation"),
+    )
     request_durability(ctx, durable)
     return cursor_reply(ctx, ns, docs, batch_size)

@@ -16,6 +16,7 @@ from docdb.engine.bson_types import bson_type_alias
 from docdb.engine.collection import Collection
 from docdb.engine.indexing.spec import ID_INDEX_SPEC
 from docdb.engine.matcher import compile_filter
+from docdb.engine.views import refuse_view, view_definitions, view_info
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.commands.crud import collection_name, cursor_reply
 from docdb.server.context import CommandContext
@@ -74,6 +75,10 @@ def list_collections(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]
     entries = []
     for coll in sorted(ctx.catalog.collections(ctx.db), key=lambda c: c.name):
         entry = {"name": coll.name, "type": "collection"} if name_only else _collection_info(coll)
+        if predicate(entry):
+            entries.append(entry)
+    for definition in view_definitions(ctx.catalog, ctx.db):
+        entry = view_info(definition, name_only)
         if predicate(entry):
             entries.append(entry)
     return cursor_reply(ctx, f"{ctx.db}.$cmd.listCollections", entries, batch_size)
@@ -138,7 +143,7 @@ def db_stats(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     reply: dict[str, Any] = {
         "db": ctx.db,
         "collections": len(colls),
-        "views": 0,
+        "views": len(view_definitions(ctx.catalog, ctx.db)),
         "objects": objects,
         "avgObjSize": data / objects if objects else 0.0,
         "dataSize": data / scale,
@@ -162,6 +167,7 @@ def coll_stats(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     check_fields(cmd, {"scale", "verbose"})
     name = collection_name(ctx, cmd)
     scale = _scale(cmd)
+    refuse_view(ctx.catalog, ctx.db, name)
     coll = ctx.catalog.collection(ctx.db, name)
     if coll is None:  # mongod 7.0 answers a missing collection with zeros
         return {
@@ -193,6 +199,21 @@ def _invalid_documents(coll: Collection) -> int:
         return sum(1 for raw in raws if not bson.is_valid(raw))
 
 
+_NON_COMPLIANT_WARNING = (
+    "Detected one or more documents not compliant with the collection's schema. "
+    "Check logs for log id 5363500."
+)
+
+
+def _non_compliant_documents(coll: Collection) -> int:
+    """How many stored documents fail the collection's validator (one written before it, or while the
+    level was ``off`` or the action ``warn``); they count, as in mongod, without making it invalid."""
+    validation = coll.validation
+    if validation is None:
+        return 0
+    return sum(1 for _, doc in coll.scan() if not validation.matches(doc))
+
+
 @command("validate")
 def validate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Check a collection as mongod's validate does: every record is a well-formed document and every
@@ -208,6 +229,7 @@ def validate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
                     f"Running the validate command with both {{ background: true }} and {{ {other}: true }} "
                     "is not supported.",
                 )
+    refuse_view(ctx.catalog, ctx.db, name)
     coll = ctx.catalog.collection(ctx.db, name)
     if coll is None:
         raise MongoError(
@@ -216,18 +238,20 @@ def validate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     invalid = _invalid_documents(coll)
     keys = {"_id_": len(coll), **{index_name: len(index) for index_name, index in coll.indexes.items()}}
     errors = [f"Detected {invalid} invalid documents."] if invalid else []
+    non_compliant = _non_compliant_documents(coll)
+    warnings = [_NON_COMPLIANT_WARNING] if non_compliant else []
     return {
         "ns": coll.ns,
         "uuid": coll.uuid,
         "nInvalidDocuments": invalid,
-        "nNonCompliantDocuments": 0,
+        "nNonCompliantDocuments": non_compliant,
         "nrecords": len(coll),
         "nIndexes": len(keys),
         "keysPerIndex": keys,
         "indexDetails": {index_name: {"valid": True} for index_name in keys},
         "valid": not invalid,
         "repaired": False,
-        "warnings": [],
+        "warnings": warnings,
         "errors": errors,
         "extraIndexEntries": [],
         "missingIndexEntries": [],

@@ -9,9 +9,12 @@ from typing import Any
 
 from docdb.bson_codec import StoredDocument
 from docdb.engine.express import express_first
+from docdb.engine.find_key_options import find_with_key_options
 from docdb.engine.namespaces import validate_collection_name
 from docdb.engine.query.let import evaluate_let
 from docdb.engine.reads import FindSpec, count_documents, distinct_values, find_documents
+from docdb.engine.view_reads import count_view, distinct_view
+from docdb.engine.views import ViewChain, refuse_view, resolve_namespace
 from docdb.engine.writes import (
     FindAndModifySpec,
     UpdateStatement,
@@ -23,6 +26,7 @@ from docdb.engine.writes import (
 )
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.commands.query_options import check_collation, check_hint
+from docdb.server.commands.view_cmds import find_on_view
 from docdb.server.context import CommandContext
 from docdb.server.params import check_fields, get_array, get_bool, get_doc, get_int, get_string, non_negative
 from docdb.server.registry import command
@@ -103,7 +107,8 @@ _FIND_FIELDS = {
     "readOnce",
     "ntoreturn",
 }
-_FIND_UNSUPPORTED = ("max", "min", "returnKey", "showRecordId", "tailable", "awaitData", "oplogReplay")
+_FIND_UNSUPPORTED = ("tailable", "awaitData", "oplogReplay")
+_FIND_KEY_OPTIONS = frozenset({"max", "min", "returnKey", "showRecordId"})
 _FIND_UNSUPPORTED_SET = frozenset(_FIND_UNSUPPORTED)
 # Options that change what a find_one by _id or by a sole one-field index returns: with none of them
 # (and limit 1) the express path answers.
@@ -120,7 +125,9 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
             if cmd.get(field):
                 raise MongoError(ErrorCode.NotImplemented, f"find option '{field}' is not supported by docdb")
     check_collation(cmd.get("collation"))
-    coll = ctx.catalog.collection(ctx.db, name)
+    coll = resolve_namespace(ctx.catalog, ctx.db, name)
+    if isinstance(coll, ViewChain):
+        return find_on_view(ctx, cmd, coll)
     hint = cmd.get("hint")
     if hint is not None:
         check_hint(coll, hint)
@@ -141,6 +148,16 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         if found is not None:
             return cursor_reply(ctx, ns, [StoredDocument(raw) for raw in found], batch_size, single_batch)
     spec = FindSpec(filter_, projection, sort, skip, limit, hint, variables)
+    if not _FIND_KEY_OPTIONS.isdisjoint(cmd):
+        docs = find_with_key_options(
+            coll,
+            spec,
+            get_doc(cmd, "min"),
+            get_doc(cmd, "max"),
+            get_bool(cmd, "returnKey"),
+            get_bool(cmd, "showRecordId"),
+        )
+        return cursor_reply(ctx, ns, docs, batch_size, single_batch)
     return cursor_reply(ctx, ns, find_documents(coll, spec), batch_size, single_batch)
 
 
@@ -182,16 +199,16 @@ def count(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     check_fields(cmd, {"query", "limit", "skip", "hint", "collation", "fields"})
     name = collection_name(ctx, cmd)
     check_collation(cmd.get("collation"))
-    coll = ctx.catalog.collection(ctx.db, name)
-    check_hint(coll, cmd.get("hint"))
+    coll = resolve_namespace(ctx.catalog, ctx.db, name)
+    check_hint(coll.base if isinstance(coll, ViewChain) else coll, cmd.get("hint"))
     skip = get_int(cmd, "skip") or 0
     if skip < 0:
         raise MongoError(ErrorCode.BadValue, "skip value is negative in count query")
     limit = abs(get_int(cmd, "limit") or 0)
-    n = count_documents(
-        coll, FindSpec(get_doc(cmd, "query") or {}, skip=skip, limit=limit, hint=cmd.get("hint"))
-    )
-    return {"n": n}
+    spec = FindSpec(get_doc(cmd, "query") or {}, skip=skip, limit=limit, hint=cmd.get("hint"))
+    if isinstance(coll, ViewChain):
+        return {"n": count_view(ctx.catalog, coll, spec)}
+    return {"n": count_documents(coll, spec)}
 
 
 @command("distinct", in_transaction=True)
@@ -202,7 +219,10 @@ def distinct(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     check_collation(cmd.get("collation"))
     key = get_string(cmd, "key", required=True)
     assert key is not None
-    coll = ctx.catalog.collection(ctx.db, name)
+    coll = resolve_namespace(ctx.catalog, ctx.db, name)
+    if isinstance(coll, ViewChain):
+        check_hint(coll.base, cmd.get("hint"))
+        return {"values": distinct_view(ctx.catalog, coll, key, get_doc(cmd, "query") or {})}
     check_hint(coll, cmd.get("hint"))
     return {"values": distinct_values(coll, key, get_doc(cmd, "query") or {}, hint=cmd.get("hint"))}
 
@@ -215,9 +235,11 @@ def insert(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Insert documents; ``_id`` is generated (first) where missing."""
     check_fields(cmd, {"documents", "ordered", "bypassDocumentValidation"})
     name = collection_name(ctx, cmd)
+    refuse_view(ctx.catalog, ctx.db, name)
     docs = _check_batch(cmd, "documents")
     durable = needs_fsync(cmd)
-    outcome = insert_documents(ctx.catalog, ctx.db, name, docs, get_bool(cmd, "ordered", True))
+    bypass = get_bool(cmd, "bypassDocumentValidation")
+    outcome = insert_documents(ctx.catalog, ctx.db, name, docs, get_bool(cmd, "ordered", True), bypass)
     request_durability(ctx, durable)
     return _write_reply(outcome)
 
@@ -270,9 +292,13 @@ def update(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Apply update statements: operator, replacement or pipeline updates, with upsert and multi."""
     check_fields(cmd, {"updates", "ordered", "bypassDocumentValidation", "let"})
     name = collection_name(ctx, cmd)
+    refuse_view(ctx.catalog, ctx.db, name)
     variables = _let_values(cmd)
     raws = _check_batch(cmd, "updates")  # a statement's bad hint is its own write error, as in mongod
     statements = [_update_statement(raw, variables) for raw in raws]
+    if get_bool(cmd, "bypassDocumentValidation"):
+        for statement in statements:
+            statement.bypass_validation = True
     durable = needs_fsync(cmd)
     outcome = update_documents(ctx.catalog, ctx.db, name, statements, get_bool(cmd, "ordered", True))
     request_durability(ctx, durable)
@@ -298,6 +324,7 @@ def delete(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Delete the first (limit 1) or all (limit 0) matching documents per statement."""
     check_fields(cmd, {"deletes", "ordered", "let"})
     name = collection_name(ctx, cmd)
+    refuse_view(ctx.catalog, ctx.db, name)
     variables = _let_values(cmd)
     raws = _check_batch(cmd, "deletes")  # a statement's bad hint is its own write error, as in mongod
     statements = [_delete_statement(raw) for raw in raws]
@@ -329,6 +356,7 @@ def find_and_modify_cmd(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, A
     """Update or remove one document and return it (before or after the change)."""
     check_fields(cmd, _FAM_FIELDS)
     name = collection_name(ctx, cmd)
+    refuse_view(ctx.catalog, ctx.db, name)
     check_collation(cmd.get("collation"))
     remove = get_bool(cmd, "remove")
     new = get_bool(cmd, "new")
@@ -365,6 +393,7 @@ def find_and_modify_cmd(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, A
         array_filters=filters,
         hint=cmd.get("hint"),
         variables=_let_values(cmd),
+        bypass_validation=get_bool(cmd, "bypassDocumentValidation"),
     )
     reply = find_and_modify(ctx.catalog, ctx.db, name, spec)
     request_durability(ctx, durable)

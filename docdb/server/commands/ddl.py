@@ -6,6 +6,16 @@ from typing import Any
 
 from docdb.engine.indexing import ddl as indexing_ddl
 from docdb.engine.namespaces import validate_collection_name, validate_db_name
+from docdb.engine.validation.rules import OPTION_NAMES as VALIDATION_OPTIONS
+from docdb.engine.validation.rules import parse_validation_options
+from docdb.engine.views import (
+    check_view_options,
+    create_view,
+    drop_view,
+    modify_view,
+    refuse_view,
+    view_definition,
+)
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.commands.crud import collection_name, cursor_reply
 from docdb.server.context import CommandContext
@@ -20,15 +30,11 @@ _CREATE_UNSUPPORTED = (
     "encryptedFields",
     "expireAfterSeconds",
     "max",
-    "pipeline",
     "size",
     "timeseries",
-    "validationAction",
-    "validationLevel",
-    "validator",
-    "viewOn",
 )
 _CREATE_IGNORED = ("autoIndexId", "collation", "flags", "idIndex", "indexOptionDefaults", "storageEngine")
+_VIEW_OPTIONS = ("viewOn", "pipeline")
 
 
 def _requested_options(cmd: dict[str, Any]) -> dict[str, Any]:
@@ -39,25 +45,62 @@ def _requested_options(cmd: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-@command("create", writes=True, in_transaction=True)
-def create(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """Create a collection explicitly. As in mongod 7.0, repeating it with the same options is a no-op and
-    with other options is NamespaceExists, whether or not docdb could build those options."""
-    check_fields(cmd, set(_CREATE_UNSUPPORTED) | set(_CREATE_IGNORED))
-    name = collection_name(ctx, cmd)
-    requested = _requested_options(cmd)
-    existing = ctx.catalog.collection(ctx.db, name)
-    if existing is not None:
-        if existing.options == requested:
-            return {}
-        raise MongoError(ErrorCode.NamespaceExists, f"Collection {ctx.db}.{name} already exists.")
+def _refuse_unsupported(requested: dict[str, Any]) -> None:
     for option in requested:
         if option == "collation":
             raise MongoError(
                 ErrorCode.NotImplemented, "collation other than {locale: 'simple'} is not supported by docdb"
             )
         raise MongoError(ErrorCode.NotImplemented, f"create option '{option}' is not supported by docdb")
-    ctx.catalog.create_collection(ctx.db, name, {})
+
+
+@command("create", writes=True, in_transaction=True)
+def create(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Create a collection or a view explicitly. As in mongod 7.0, repeating it with the same options is a
+    no-op and with other options is NamespaceExists, whether or not docdb could build those options."""
+    check_fields(cmd, {*_CREATE_UNSUPPORTED, *_CREATE_IGNORED, *_VIEW_OPTIONS, *VALIDATION_OPTIONS})
+    name = collection_name(ctx, cmd)
+    if "viewOn" in cmd or "pipeline" in cmd:
+        return _create_view(ctx, cmd, name)
+    requested = _requested_options(cmd)
+    validation = parse_validation_options("create", cmd)
+    existing = ctx.catalog.collection(ctx.db, name)
+    if existing is not None:
+        if existing.options == {**requested, **validation}:
+            return {}
+        raise MongoError(ErrorCode.NamespaceExists, f"Collection {ctx.db}.{name} already exists.")
+    if view_definition(ctx.catalog, ctx.db, name) is not None:
+        raise MongoError(ErrorCode.NamespaceExists, f"Collection {ctx.db}.{name} already exists.")
+    _refuse_unsupported(requested)
+    if validation and (ctx.db in ("admin", "local", "config") or name.startswith("system.")):
+        raise MongoError(
+            ErrorCode.InvalidOptions, f"Document validators not allowed on system collection {ctx.db}.{name}"
+        )
+    ctx.catalog.create_collection(ctx.db, name, validation)
+    return {}
+
+
+def _create_view(ctx: CommandContext, cmd: dict[str, Any], name: str) -> dict[str, Any]:
+    """``create`` with ``viewOn``/``pipeline``: a read-only view (a ``system.views`` document)."""
+    if "viewOn" not in cmd:
+        raise MongoError(ErrorCode.InvalidOptions, "'pipeline' requires 'viewOn' to also be specified")
+    for option in (*_CREATE_UNSUPPORTED, *VALIDATION_OPTIONS):
+        if option in cmd:
+            raise MongoError(ErrorCode.InvalidOptions, f"option not supported on a view: {option}")
+    pipeline = check_view_options("create", cmd["viewOn"], cmd.get("pipeline"))
+    collation = cmd.get("collation")
+    if collation not in (None, {"locale": "simple"}):
+        raise MongoError(
+            ErrorCode.NotImplemented, "collation other than {locale: 'simple'} is not supported by docdb"
+        )
+    existing = view_definition(ctx.catalog, ctx.db, name)
+    if (
+        existing is not None
+        and existing.get("viewOn") == cmd["viewOn"]
+        and existing.get("pipeline") == pipeline
+    ):
+        return {}
+    create_view(ctx.catalog, ctx.db, name, cmd["viewOn"], pipeline)
     return {}
 
 
@@ -68,6 +111,7 @@ def drop(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     name = collection_name(ctx, cmd)
     dropped = ctx.catalog.drop_collection(ctx.db, name)
     if dropped is None:
+        drop_view(ctx.catalog, ctx.db, name)
         return {}
     return {"nIndexesWas": len(dropped.indexes) + 1, "ns": dropped.ns}
 
@@ -101,6 +145,12 @@ def rename_collection(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any
         validate_collection_name(db, coll)
     if source == target:
         raise MongoError(ErrorCode.IllegalOperation, "Can't rename a collection to itself")
+    src_db, _, src_name = source.partition(".")
+    if ctx.catalog.collection(src_db, src_name) is None and view_definition(ctx.catalog, src_db, src_name):
+        raise MongoError(ErrorCode.CommandNotSupportedOnView, f"cannot rename view: {source}")
+    dst_db, _, dst_name = target.partition(".")
+    if view_definition(ctx.catalog, dst_db, dst_name) is not None:
+        raise MongoError(ErrorCode.NamespaceExists, f"a view already exists with that name: {target}")
     ctx.catalog.rename_collection(source, target, drop_target)
     return {}
 
@@ -110,6 +160,7 @@ def list_indexes(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """The indexes of a collection: ``_id_`` first, then in creation order."""
     check_fields(cmd, {"cursor", "includeBuildUUIDs", "includeIndexBuildInfo"})
     name = collection_name(ctx, cmd)
+    refuse_view(ctx.catalog, ctx.db, name)
     coll = ctx.catalog.collection(ctx.db, name)
     if coll is None:
         raise MongoError(ErrorCode.NamespaceNotFound, f"ns does not exist: {ctx.db}.{name}")
@@ -123,6 +174,13 @@ def create_indexes(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     check_fields(cmd, {"indexes", "commitQuorum"})
     name = collection_name(ctx, cmd)
     indexes = get_array(cmd, "indexes", required=True) or []
+    if (
+        ctx.catalog.collection(ctx.db, name) is None
+        and view_definition(ctx.catalog, ctx.db, name) is not None
+    ):
+        raise MongoError(
+            ErrorCode.CommandNotSupportedOnView, f"Cannot create indexes on a view: {ctx.db}.{name}"
+        )
     return indexing_ddl.create_indexes(ctx.catalog, ctx.db, name, indexes)
 
 
@@ -131,6 +189,7 @@ def drop_indexes(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Drop indexes by name, key pattern, list of names, or ``"*"``; ``_id_`` stays."""
     check_fields(cmd, {"index"})
     name = collection_name(ctx, cmd)
+    refuse_view(ctx.catalog, ctx.db, name)
     coll = ctx.catalog.collection(ctx.db, name)
     if coll is None:
         raise MongoError(ErrorCode.NamespaceNotFound, f"ns not found {ctx.db}.{name}")
@@ -141,23 +200,19 @@ def drop_indexes(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 
 # collMod options that are not built: refused, never ignored.  # sorted alphabetically
 _COLL_MOD_UNSUPPORTED = (
-    "changeStreamPreAndPostImages",
     "cappedMax",
     "cappedSize",
+    "changeStreamPreAndPostImages",
     "expireAfterSeconds",
     "timeseries",
-    "validationAction",
-    "validationLevel",
-    "validator",
-    "viewOn",
-    "pipeline",
 )
 
 
 @command("collMod", writes=True)
 def coll_mod(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """Modify a collection; only ``index: {keyPattern|name, hidden|expireAfterSeconds}`` is built."""
-    check_fields(cmd, {"index", "dryRun", *_COLL_MOD_UNSUPPORTED})
+    """Modify a collection (``index: {keyPattern|name, hidden|expireAfterSeconds}``, the validator
+    options) or a view (``viewOn`` with ``pipeline``)."""
+    check_fields(cmd, {"index", "dryRun", *_COLL_MOD_UNSUPPORTED, *_VIEW_OPTIONS, *VALIDATION_OPTIONS})
     name = collection_name(ctx, cmd)
     for option in _COLL_MOD_UNSUPPORTED:
         if option in cmd:
@@ -166,7 +221,34 @@ def coll_mod(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         raise MongoError(ErrorCode.NotImplemented, "collMod option 'dryRun' is not supported by docdb")
     coll = ctx.catalog.collection(ctx.db, name)
     if coll is None:
+        if view_definition(ctx.catalog, ctx.db, name) is not None:
+            return _coll_mod_view(ctx, cmd, name)
         raise MongoError(ErrorCode.NamespaceNotFound, f"ns does not exist: {ctx.db}.{name}")
+    for option in _VIEW_OPTIONS:
+        if option in cmd:
+            raise MongoError(ErrorCode.InvalidOptions, f"option only supported on a view: {option}")
+    validation = parse_validation_options("collMod", cmd)
+    if validation:
+        if ctx.db in ("admin", "local", "config") or name.startswith("system."):
+            raise MongoError(
+                ErrorCode.InvalidOptions, f"Document validators not allowed on system collection {coll.ns}"
+            )
+        ctx.catalog.modify_collection(coll, validation)
     if "index" not in cmd:
         return {}
     return indexing_ddl.modify_index(ctx.catalog, coll, cmd["index"])
+
+
+def _coll_mod_view(ctx: CommandContext, cmd: dict[str, Any], name: str) -> dict[str, Any]:
+    for option in ("index", *VALIDATION_OPTIONS):
+        if option in cmd:
+            raise MongoError(ErrorCode.InvalidOptions, f"option not supported on a view: {option}")
+    if "viewOn" not in cmd and "pipeline" not in cmd:
+        return {}
+    if "viewOn" not in cmd or "pipeline" not in cmd:
+        raise MongoError(
+            ErrorCode.InvalidOptions, "must specify both 'viewOn' and 'pipeline' when modifying a view"
+        )
+    pipeline = check_view_options("collMod", cmd["viewOn"], cmd["pipeline"])
+    modify_view(ctx.catalog, ctx.db, name, cmd["viewOn"], pipeline)
+    return {}

@@ -22,6 +22,7 @@ from docdb.engine.explain import (
 from docdb.engine.matcher import compile_filter
 from docdb.engine.namespaces import validate_collection_name
 from docdb.engine.reads import FindSpec
+from docdb.engine.views import view_definition
 from docdb.engine.writes import UpdateStatement, would_update
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.commands.query_options import check_collation
@@ -169,6 +170,11 @@ def explain_reply(ctx: CommandContext, inner: dict[str, Any], verbosity: str) ->
     if not isinstance(target, str):
         raise MongoError(ErrorCode.InvalidNamespace, f"Failed to parse namespace element: {command_name}")
     name = validate_collection_name(ctx.db, target)
+    if (
+        ctx.catalog.collection(ctx.db, name) is None
+        and view_definition(ctx.catalog, ctx.db, name) is not None
+    ):
+        raise MongoError(ErrorCode.NotImplemented, "explain of a command on a view is not supported by docdb")
     body = handler(ctx, name, inner, verbosity)
     if "explainVersion" not in body:
         body = {"explainVersion": "1", **body}
