@@ -108,6 +108,14 @@ def _configure_logging(level: str) -> None:
     help="How often documents expired by TTL indexes are deleted; 0 turns the monitor off.",
 )
 @click.option(
+    "--column-cache-mb",
+    type=click.FloatRange(0),
+    default=256.0,
+    show_default=True,
+    envvar="DOCDB_COLUMN_CACHE_MB",
+    help="Memory for the columns that unindexed scans and $group use (0: always scan rows).",
+)
+@click.option(
     "--replica-set",
     envvar="DOCDB_REPLICA_SET",
     help="Run as the primary of a one-member replica set of this name (sessions with transactions).",
@@ -156,6 +164,7 @@ def server_main(
     compaction_dead_ratio: float,
     compaction_check_s: float,
     ttl_monitor_interval_s: float,
+    column_cache_mb: float,
     replica_set: str | None,
     advertise_host: str | None,
     tls_mode: str,
@@ -179,6 +188,7 @@ def server_main(
         compaction_dead_ratio=compaction_dead_ratio,
         compaction_check_s=compaction_check_s,
         ttl_monitor_interval_s=ttl_monitor_interval_s,
+        column_cache_mb=column_cache_mb,
         replica_set=replica_set or None,
         advertise_host=advertise_host or None,
         tls_mode=tls_mode,

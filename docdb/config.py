@@ -26,6 +26,7 @@ class ServerConfig:
     cursor_timeout_s: float = 600.0
     ttl_monitor_interval_s: float = 60.0  # how often expired documents of TTL indexes are deleted
     compressors: tuple[str, ...] = ("zlib",)
+    column_cache_mb: float = 256.0  # columnar scan cache bound (engine/columns); 0 turns the path off
     replica_set: str | None = None  # --replica-set NAME: a one-member replica set (None: a standalone)
     advertise_host: str | None = None  # host[:port] that hello names; None: localhost:<port>
     tls_mode: str = "disabled"  # disabled | allowTLS | preferTLS | requireTLS (mongod's net.tls.mode)

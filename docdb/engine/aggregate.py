@@ -11,9 +11,12 @@ from typing import Any
 
 from docdb.engine.aggregation.pipeline import compile_pipeline
 from docdb.engine.catalog import Catalog
+from docdb.engine.collection import Collection
+from docdb.engine.columns import column_group
 from docdb.engine.indexing.stats import index_stats
+from docdb.engine.planner import plan_query
 from docdb.engine.query.let import evaluate_let
-from docdb.engine.reads import ordered_matches, split_cursor_prefix
+from docdb.engine.reads import FindSpec, ordered_matches, split_cursor_prefix
 from docdb.engine.writes import DocumentBatch, with_id_first
 from docdb.errors import MongoError
 
@@ -103,8 +106,11 @@ def run_aggregate(
     source: Iterable[dict[str, Any]] = []
     if collection is not None:
         cursor, rest = split_cursor_prefix(pipeline, ctx.variables)
-        if len(rest) < len(pipeline):  # leading $match/$sort run as a planned find (indexes serve it)
-            coll = catalog.collection(db, collection)
+        coll = catalog.collection(db, collection)
+        grouped = _column_group(coll, cursor, rest)
+        if grouped is not None:  # $match + $group answered by the columnar path
+            source, compiled = grouped, compile_pipeline(rest[1:], ctx)
+        elif len(rest) < len(pipeline):  # leading $match/$sort run as a planned find (indexes serve it)
             source = (doc for _, doc in ordered_matches(coll, cursor))
             compiled = compile_pipeline(rest, ctx)
         else:
@@ -115,3 +121,17 @@ def run_aggregate(
         exc.errmsg = f"PlanExecutor error during aggregation :: caused by :: {exc.errmsg}"
         exc.args = (exc.errmsg,)
         raise
+
+
+def _column_group(coll: Collection | None, cursor: FindSpec, rest: list[Any]) -> list[dict[str, Any]] | None:
+    """The groups of a pipeline that starts (after its leading ``$match``) with ``$group``, from the
+    columns — only where the row path would scan the whole collection anyway (no index serves the match,
+    no sort before the group)."""
+    if coll is None or cursor.sort is not None or not rest or not isinstance(rest[0], dict):
+        return None
+    group = rest[0].get("$group")
+    if group is None or len(rest[0]) != 1:
+        return None
+    if cursor.filter and plan_query(coll, cursor.filter).winner.kind != "COLLSCAN":
+        return None
+    return column_group(coll, cursor.filter, group)

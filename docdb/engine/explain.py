@@ -132,7 +132,7 @@ def base_stage(plan: Plan, spec: dict[str, Any], stats: bool) -> dict[str, Any]:
             stage.update(keysExamined=s.keys_examined, docsExamined=s.docs_examined)
         return stage
     if plan.kind == "COLLSCAN":
-        stage = {"stage": "COLLSCAN"}
+        stage = {"stage": "COLUMN_SCAN" if plan.column_scan else "COLLSCAN"}
         if spec:
             stage["filter"] = parsed_query(spec)
         stage["direction"] = "forward" if plan.direction > 0 else "backward"

@@ -22,6 +22,8 @@ from bson.regex import Regex
 from docdb.bson_codec import decode_document
 from docdb.engine.bson_order import hash_key, sort_key
 from docdb.engine.collection import Collection
+from docdb.engine.columns import column_rows
+from docdb.engine.columns.cache import ColumnSet
 from docdb.engine.indexing.bounds import FULL, FilterAnalysis, Interval, analyze_filter, point
 from docdb.engine.indexing.index import Index
 from docdb.engine.indexing.keys import HIGH, invert, split_key
@@ -59,20 +61,44 @@ class Plan:
     residual: list[dict[str, Any]] = field(default_factory=list)
     id_value: Any = None
     stats: Stats = field(default_factory=Stats)
+    column_scan: bool = False  # a COLLSCAN the columnar path answered (explain: COLUMN_SCAN)
 
     def run(
-        self, coll: Collection | None, predicate: Callable[[dict], bool], decode: bool = True
+        self,
+        coll: Collection | None,
+        predicate: Callable[[dict], bool],
+        decode: bool = True,
+        build_columns: bool = True,
     ) -> Iterator[tuple[bytes, Any]]:
         """``(raw, decoded)`` of matching documents, in this plan's order, lazily. With ``decode`` False
-        an _id lookup, or an index scan whose bounds decide the filter, yields ``(raw, None)``: nothing
-        needs the decoded document."""
+        an _id lookup, an index scan whose bounds decide the filter, or a column scan yields
+        ``(raw, None)``: nothing needs the decoded document. ``build_columns`` False lets a scan use only
+        columns already built (writes: see ``engine.columns.column_rows``)."""
         if coll is None or self.kind == "EOF":
             return iter(())
         if self.kind == "IDHACK":
             return self._id_lookup(coll, decode)
         if self.kind == "COLLSCAN":
+            if self.direction > 0 and self.residual:
+                found = column_rows(coll, self.residual[0], build=build_columns)
+                if found is not None:
+                    return self._column_scan(coll, *found, decode)
             return self._collection_scan(coll, predicate)
         return self._index_scan(coll, predicate, decode)
+
+    def _column_scan(
+        self, coll: Collection, columns: ColumnSet, rows: Any, decode: bool
+    ) -> Iterator[tuple[bytes, Any]]:
+        """A COLLSCAN answered from columns: every document examined (as a scan does), only the matches
+        touched."""
+        self.column_scan = True
+        stats = self.stats
+        stats.docs_examined = len(columns)
+        raws = columns.raws
+        for row in rows.tolist():
+            raw = raws[row]
+            stats.n_returned += 1
+            yield raw, decode_document(raw) if decode else None
 
     def _id_lookup(self, coll: Collection, decode: bool) -> Iterator[tuple[bytes, Any]]:
         # The filter is exactly {_id: v} (id_equality), and docs are keyed by hash_key(_id), which is

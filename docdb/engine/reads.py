@@ -71,10 +71,13 @@ def iter_matches(
     spec: dict[str, Any],
     hint: Any = None,
     variables: dict[str, Any] | None = None,
+    *,
+    build_columns: bool = False,
 ) -> Iterator[tuple[bytes, dict[str, Any]]]:
-    """``(raw, decoded)`` of every document matching ``spec`` in the planner's order (see ``_planned``)."""
+    """``(raw, decoded)`` of every document matching ``spec`` in the planner's order (see ``_planned``).
+    Writes call it with ``build_columns`` False (the default): see ``engine.columns.column_rows``."""
     plans, predicate = _planned(coll, spec, None, hint, variables)
-    return plans.winner.run(coll, predicate)
+    return plans.winner.run(coll, predicate, build_columns=build_columns)
 
 
 def _planned(
@@ -166,7 +169,7 @@ def count_documents(coll: Collection | None, spec: FindSpec) -> int:
 
 def distinct_values(coll: Collection | None, key: str, spec: dict[str, Any], hint: Any = None) -> list[Any]:
     """Distinct values of ``key`` (arrays contribute their elements), in BSON order as mongod returns them."""
-    return distinct_of((doc for _, doc in iter_matches(coll, spec, hint)), key)
+    return distinct_of((doc for _, doc in iter_matches(coll, spec, hint, build_columns=True)), key)
 
 
 def distinct_of(docs: Iterable[dict[str, Any]], key: str) -> list[Any]:

@@ -14,6 +14,7 @@ import socket
 import time
 
 from docdb.config import ServerConfig
+from docdb.engine import columns
 from docdb.engine.catalog import Catalog
 from docdb.engine.compaction import Compactor
 from docdb.engine.log.crypto import read_key_file
@@ -70,6 +71,8 @@ class Server:
             min_bytes=self.config.compaction_min_bytes,
             dead_ratio=self.config.compaction_dead_ratio,
         )
+        columns.SETTINGS.max_bytes = int(self.config.column_cache_mb * (1 << 20))
+        columns.SETTINGS.enabled = self.config.column_cache_mb > 0
         compressors = tuple(c for c in self.config.compressors if c in available_compressors())
         self.state = ServerState(
             config=self.config,
