@@ -311,8 +311,8 @@ def _has_numeric_part(fields: list[str]) -> bool:
 
 
 def _plannable_at_all(index: Index) -> bool:
-    """Hidden indexes and those with a numeric path part (``a.0``) are never planned."""
-    return not index.hidden and not _has_numeric_part(index.fields)
+    """Hidden indexes, those with a numeric path part (``a.0``) and special ones (text) are never planned."""
+    return getattr(index, "plannable", True) and not index.hidden and not _has_numeric_part(index.fields)
 
 
 def _usable(index: Index, analysis: FilterAnalysis) -> bool:
@@ -339,7 +339,7 @@ def _find_hinted(coll: Collection, hint: Any) -> Index | None:
         if list(hint) == ["_id"] and direction(hint["_id"]) == 1:
             return coll.indexes_by_id()
         found = next((i for i in coll.indexes.values() if i.matches_pattern(hint)), None)
-    if found is None or found.hidden:
+    if found is None or found.hidden or not getattr(found, "plannable", True):
         raise MongoError(ErrorCode.BadValue, "hint provided does not correspond to an existing index")
     return found
 

@@ -140,7 +140,7 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         found = express_first(coll, filter_)
         if found is not None:
             return cursor_reply(ctx, ns, [StoredDocument(raw) for raw in found], batch_size, single_batch)
-    spec = FindSpec(filter_, projection, sort, skip, limit, hint, variables)
+    spec = FindSpec(filter_, projection, sort, skip, limit, hint, variables, namespace=ns)
     return cursor_reply(ctx, ns, find_documents(coll, spec), batch_size, single_batch)
 
 
@@ -189,7 +189,14 @@ def count(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         raise MongoError(ErrorCode.BadValue, "skip value is negative in count query")
     limit = abs(get_int(cmd, "limit") or 0)
     n = count_documents(
-        coll, FindSpec(get_doc(cmd, "query") or {}, skip=skip, limit=limit, hint=cmd.get("hint"))
+        coll,
+        FindSpec(
+            get_doc(cmd, "query") or {},
+            skip=skip,
+            limit=limit,
+            hint=cmd.get("hint"),
+            namespace=f"{ctx.db}.{name}",
+        ),
     )
     return {"n": n}
 

@@ -1,0 +1,152 @@
+"""Running a ``$text`` filter: the text plan (mongod's TEXT_MATCH over TEXT_OR/OR over IXSCANs).
+
+The plan looks up each search term's postings, sums the terms' scores per document (in term order, as
+mongod's TEXT_OR does), then fetches documents best score first and keeps those that pass the text
+matcher (phrases, negations, case/diacritic sensitivity) and the rest of the filter. Yielding best first
+lets a ``{$meta: "textScore"}`` sort with a limit decode only the documents it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from docdb.bson_codec import decode_document
+from docdb.engine.planner import Stats
+from docdb.engine.text.index import TextIndex
+from docdb.engine.text.meta import ScoredDocument, is_text_score_meta
+from docdb.engine.text.query import TextQuery, parse_text_params, query_language
+from docdb.errors import ErrorCode, MongoError
+
+
+def split_text_filter(spec: dict[str, Any]) -> tuple[Any, dict[str, Any]] | None:
+    """``(text operand, the rest of the filter)`` when ``spec`` has ``$text`` at its top level (or in
+    a top-level ``$and``), else None."""
+    if not isinstance(spec, dict):
+        return None
+    if "$text" in spec:
+        rest = {k: v for k, v in spec.items() if k != "$text"}
+        if _count_text(rest):
+            raise MongoError(ErrorCode.BadValue, "Too many text expressions")
+        return spec["$text"], rest
+    clauses = spec.get("$and")
+    if isinstance(clauses, list):
+        for position, clause in enumerate(clauses):
+            if isinstance(clause, dict) and "$text" in clause:
+                inner = {k: v for k, v in clause.items() if k != "$text"}
+                others = [c for i, c in enumerate(clauses) if i != position] + ([inner] if inner else [])
+                rest = {k: v for k, v in spec.items() if k != "$and"}
+                if others:
+                    rest["$and"] = others
+                if _count_text(rest):
+                    raise MongoError(ErrorCode.BadValue, "Too many text expressions")
+                return clause["$text"], rest
+    return None
+
+
+def _count_text(value: Any) -> int:
+    if isinstance(value, dict):
+        return sum(("$text" == k) + _count_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return sum(_count_text(v) for v in value)
+    return 0
+
+
+def find_text_index(coll: Any, namespace: str) -> TextIndex:
+    """The collection's text index, or mongod's IndexNotFound 27."""
+    if coll is None:
+        detail = f" (no such collection '{namespace}')" if namespace else ""
+        raise MongoError(ErrorCode.IndexNotFound, f"text index required for $text query{detail}")
+    found = [index for index in coll.indexes.values() if isinstance(index, TextIndex)]
+    if not found:
+        raise MongoError(ErrorCode.IndexNotFound, "text index required for $text query")
+    return found[0]
+
+
+def sorts_by_score_only(sort: dict[str, Any] | None) -> bool:
+    return bool(sort) and len(sort) == 1 and is_text_score_meta(next(iter(sort.values())))
+
+
+class TextPlan:
+    """The plan of a ``$text`` filter; duck-types ``planner.Plan`` for reads and explain."""
+
+    kind = "TEXT"
+    direction = 1
+    bounds: list = []
+    id_value = None
+
+    def __init__(self, index: TextIndex, query: TextQuery, rest: dict[str, Any], sort: dict[str, Any] | None):
+        self.index = index
+        self.query = query
+        self.residual = [rest] if rest else []
+        self.provides_sort = sorts_by_score_only(sort)
+        self.stats = Stats()
+
+    def run(
+        self, coll: Any, predicate: Callable[[dict], bool] | None, decode: bool = True
+    ) -> Iterator[tuple[bytes, Any]]:
+        index = self.index
+        index.accesses += 1
+        stats = self.stats
+        scores: dict[Any, float] = {}
+        for term in self.query.terms:
+            postings = index.postings.get(term)
+            if not postings:
+                continue
+            stats.keys_examined += len(postings)
+            for hk, score in postings.items():
+                scores[hk] = scores.get(hk, 0.0) + score
+        ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+        return self._fetch(coll, ranked, predicate)
+
+    def _fetch(
+        self, coll: Any, ranked: list[tuple[Any, float]], predicate: Callable[[dict], bool] | None
+    ) -> Iterator[tuple[bytes, Any]]:
+        stats = self.stats
+        docs = coll.docs
+        check = self.query.matches if self.query.needs_document_check else None
+        spec = self.index.text
+        for hk, score in ranked:
+            raw = docs.get(hk)
+            if raw is None:
+                continue
+            stats.docs_examined += 1
+            doc = decode_document(raw)
+            if check is not None and not check(spec, doc):
+                continue
+            if predicate is not None and not predicate(doc):
+                continue
+            stats.n_returned += 1
+            yield raw, ScoredDocument(doc, score)
+
+
+def plan_text(
+    coll: Any, operand: Any, rest: dict[str, Any], sort: dict[str, Any] | None, namespace: str = ""
+) -> TextPlan:
+    """The text plan for ``{$text: operand, **rest}``; raises mongod's errors for a bad operand, a
+    missing text index, an unsupported language or a compound index's missing prefix equality."""
+    params = parse_text_params(operand)
+    index = find_text_index(coll, namespace)
+    query = TextQuery(params, query_language(params, index.text.default_language))
+    for field in index.text.extra_before:
+        if not _has_equality(rest, field):
+            raise MongoError(
+                ErrorCode.NoQueryExecutionPlans,
+                "error processing query: planner returned error :: caused by :: failed to use text "
+                "index to satisfy $text query (if text index is compound, are equality predicates given "
+                "for all prefix fields?)",
+            )
+    return TextPlan(index, query, rest, sort)
+
+
+def _has_equality(spec: dict[str, Any], field: str) -> bool:
+    value = spec.get(field, _ABSENT)
+    if value is not _ABSENT:
+        if isinstance(value, dict) and value and next(iter(value)).startswith("$"):
+            return set(value) == {"$eq"}
+        return True
+    clauses = spec.get("$and")
+    return isinstance(clauses, list) and any(isinstance(c, dict) and _has_equality(c, field) for c in clauses)
+
+
+_ABSENT = object()
