@@ -136,7 +136,10 @@ def run_find(coll: Collection | None, spec: FindSpec, need_docs: bool = True) ->
         coll, spec.filter, None if natural else sort, hint, spec.variables, spec.namespace
     )
     plan = plans.winner
-    if plan.kind != "TEXT" and (_wants_score(sort) or _wants_score(spec.projection)):
+    wants_score = _wants_score(sort) or _wants_score(spec.projection)
+    if plan.kind == "TEXT":
+        plan.wants_score = wants_score  # type: ignore[attr-defined]
+    elif wants_score:
         raise MongoError(NO_SCORE, "query requires text score metadata, but it is not available")
     sorts_in_memory = key is not None and not plan.provides_sort
     rows_iter = plan.run(coll, predicate, need_docs or sorts_in_memory)

@@ -15,6 +15,7 @@ a document's term score sums over its strings.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,23 +114,32 @@ def score_string(text: str, language: str, weight: float, scores: dict[str, floa
     terms = tokenizer(language).terms(text)
     if not terms:
         return
-    counts: dict[str, list[float]] = {}
-    for term in terms:
-        data = counts.get(term)
-        if data is None:
-            counts[term] = [1.0, 1.0, 1.0]  # count, exp, freq
-        else:
-            data[0] += 1
-            data[1] *= 2
-            data[2] += 1 / data[1]
     tokens = len(terms)
-    raw_size = len(text.encode()) if not text.isascii() else len(text)
-    for term, (count, _, freq) in counts.items():
-        coeff = (0.5 * count / tokens) + 0.5
-        adjustment = 1.0
-        if raw_size == len(term.encode()) and text.lower() == term.lower():
-            adjustment += 0.1
-        scores[term] = scores.get(term, 0.0) + weight * freq * coeff * adjustment
+    counts = Counter(terms)
+    # Most terms occur once: their score is ``weight * coeff``; the others are computed one by one.
+    local = dict.fromkeys(counts, weight * ((0.5 * 1 / tokens) + 0.5))
+    for term in [term for term, count in counts.items() if count > 1]:
+        count = counts[term]
+        local[term] = weight * _freq(count) * ((0.5 * count / tokens) + 0.5)
+    if len(counts) == 1:  # only then can the whole string be the term (the 1.1 boost)
+        term = terms[0]
+        if len(text.encode()) == len(term.encode()) and text.lower() == term.lower():
+            count = counts[term]
+            local[term] = weight * _freq(count) * ((0.5 * count / tokens) + 0.5) * 1.1
+    if not scores:
+        scores.update(local)
+        return
+    get = scores.get
+    for term, score in local.items():
+        scores[term] = get(term, 0.0) + score
+
+
+_FREQ = [0.0] + [2.0 - 2.0 ** (1 - count) for count in range(1, 1100)]
+
+
+def _freq(count: int) -> float:
+    """1 + 1/2 + 1/4 + ... over ``count`` occurrences: mongod's running sum (exact in binary)."""
+    return _FREQ[count] if count < len(_FREQ) else 2.0
 
 
 def document_scores(spec: TextSpec, doc: dict[str, Any]) -> dict[str, float]:

@@ -80,6 +80,7 @@ class TextPlan:
         self.query = query
         self.residual = [rest] if rest else []
         self.provides_sort = sorts_by_score_only(sort)
+        self.wants_score = self.provides_sort  # set by the find when its projection or sort reads it
         self.stats = Stats()
 
     def run(

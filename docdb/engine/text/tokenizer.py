@@ -47,8 +47,13 @@ def _char_class(ranges: list[tuple[int, int]], without: int | None = None) -> st
 
 
 @cache
-def _word_pattern(english: bool) -> re.Pattern[str]:
-    delimiters = _char_class(_ranges("delimiters.txt"), ord("'") if english else None)
+def _word_pattern(english: bool, ascii_only: bool = False) -> re.Pattern[str]:
+    """Runs of non-delimiters; ``ascii_only`` gives the same answer for ASCII text with a small class
+    (the full class is slow to test character by character)."""
+    ranges = _ranges("delimiters.txt")
+    if ascii_only:
+        ranges = [(first, min(last, 0x7F)) for first, last in ranges if first <= 0x7F]
+    delimiters = _char_class(ranges, ord("'") if english else None)
     return re.compile(f"[^{delimiters}]+")
 
 
@@ -93,11 +98,12 @@ def fold_case(text: str, turkish: bool = False) -> str:
 class Tokenizer:
     """The terms of a text in one language, with mongod's tokenizer options."""
 
-    __slots__ = ("language", "_pattern", "_stop", "_stem", "_turkish", "_caches")
+    __slots__ = ("language", "_pattern", "_ascii_pattern", "_stop", "_stem", "_turkish", "_caches")
 
     def __init__(self, language: str) -> None:
         self.language = language
         self._pattern = _word_pattern(language == "english")
+        self._ascii_pattern = _word_pattern(language == "english", True)
         self._stop = stop_words(language)
         self._stem = stem_word_function(language)
         self._turkish = language == "turkish"
@@ -105,7 +111,7 @@ class Tokenizer:
 
     def words(self, text: str) -> list[str]:
         """The raw words of ``text`` (runs of non-delimiters)."""
-        return self._pattern.findall(text)
+        return (self._ascii_pattern if text.isascii() else self._pattern).findall(text)
 
     def terms(
         self,
@@ -120,7 +126,7 @@ class Tokenizer:
         if cache_ is None:
             cache_ = self._caches[options] = {}
         out = []
-        for word in self._pattern.findall(text):
+        for word in (self._ascii_pattern if text.isascii() else self._pattern).findall(text):
             term = cache_.get(word, _UNKNOWN)
             if term is _UNKNOWN:
                 if len(cache_) >= CACHE_LIMIT:
