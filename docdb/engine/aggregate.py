@@ -14,6 +14,8 @@ from docdb.engine.catalog import Catalog
 from docdb.engine.indexing.stats import index_stats
 from docdb.engine.query.let import evaluate_let
 from docdb.engine.reads import ordered_matches, split_cursor_prefix
+from docdb.engine.text.meta import check_score_available
+from docdb.engine.text.search import split_text_filter
 from docdb.engine.writes import DocumentBatch, with_id_first
 from docdb.errors import MongoError
 
@@ -82,6 +84,7 @@ def run_aggregate(
     source: Iterable[dict[str, Any]] = []
     if collection is not None:
         cursor, rest = split_cursor_prefix(pipeline, ctx.variables)
+        check_score_available(pipeline, split_text_filter(cursor.filter) is not None)
         if len(rest) < len(pipeline):  # leading $match/$sort run as a planned find (indexes serve it)
             coll = catalog.collection(db, collection)
             source = (doc for _, doc in ordered_matches(coll, cursor))

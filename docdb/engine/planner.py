@@ -339,7 +339,7 @@ def _find_hinted(coll: Collection, hint: Any) -> Index | None:
         if list(hint) == ["_id"] and direction(hint["_id"]) == 1:
             return coll.indexes_by_id()
         found = next((i for i in coll.indexes.values() if i.matches_pattern(hint)), None)
-    if found is None or found.hidden or not getattr(found, "plannable", True):
+    if found is None or found.hidden:
         raise MongoError(ErrorCode.BadValue, "hint provided does not correspond to an existing index")
     return found
 
@@ -386,7 +386,10 @@ def plan_query(
             if c.eq_prefix or c.ranged or c.sort_direction
         ]
     else:
-        candidates = [_candidate(_find_hinted(coll, hint), analysis, sort)]
+        hinted = _find_hinted(coll, hint)
+        if not getattr(hinted, "plannable", True):  # a text index serves only $text
+            raise MongoError(ErrorCode.BadValue, "hint provided does not correspond to an existing index")
+        candidates = [_candidate(hinted, analysis, sort)]
     if not candidates:
         return QueryPlans(Plan("COLLSCAN", residual=[spec] if spec else []), [])
     if len(candidates) == 1:

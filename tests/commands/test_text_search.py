@@ -350,3 +350,20 @@ def test_compound_text_index_needs_its_prefix(db):
     with pytest.raises(OperationFailure) as exc:
         list(db.c.find({"$text": {"$search": "coffee"}}))
     assert exc.value.code == 291
+
+
+def test_hints_and_score_without_text_in_a_pipeline(stores):
+    found = stores.find({"$text": {"$search": "java"}}).hint("name_text_description_text")
+    assert sorted(d["_id"] for d in found) == [1, 5]
+    with pytest.raises(OperationFailure) as exc:
+        list(stores.find({"name": "Java Hut"}).hint("name_text_description_text"))
+    assert (exc.value.code, exc.value.details["errmsg"]) == (
+        2,
+        "hint provided does not correspond to an existing index",
+    )
+    with pytest.raises(OperationFailure) as exc:
+        list(stores.aggregate([{"$match": {"_id": 1}}, {"$project": {"s": {"$meta": "textScore"}}}]))
+    assert (exc.value.code, exc.value.details["errmsg"]) == (
+        40218,
+        "query requires text score metadata, but it is not available",
+    )

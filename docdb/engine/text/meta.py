@@ -41,3 +41,18 @@ def with_score_of(source: Any, doc: dict[str, Any]) -> dict[str, Any]:
 
 def is_text_score_meta(value: Any) -> bool:
     return isinstance(value, dict) and len(value) == 1 and value.get("$meta") == "textScore"
+
+
+def uses_text_score(value: Any) -> bool:
+    """True when ``{$meta: "textScore"}`` appears anywhere in ``value`` (a pipeline, a stage)."""
+    if isinstance(value, dict):
+        return is_text_score_meta(value) or any(uses_text_score(v) for v in value.values())
+    if isinstance(value, list):
+        return any(uses_text_score(v) for v in value)
+    return False
+
+
+def check_score_available(pipeline: list[Any], has_text: bool) -> None:
+    """mongod refuses, before running, a pipeline that reads the text score without a ``$text`` match."""
+    if not has_text and uses_text_score(pipeline):
+        raise MongoError(NO_SCORE, "query requires text score metadata, but it is not available")
