@@ -94,6 +94,8 @@ def _planned(
     plan's, with the rest of the filter as its predicate."""
     text = split_text_filter(spec)
     if text is not None:
+        if hint not in (None, {}, ""):
+            raise MongoError(ErrorCode.BadValue, "text and hint not allowed in same query")
         operand, rest = text
         rest_predicate = compile_filter(rest, variables=variables) if rest else _always
         return QueryPlans(plan_text(coll, operand, rest, sort, namespace), []), rest_predicate  # type: ignore[arg-type]
@@ -130,6 +132,8 @@ def run_find(coll: Collection | None, spec: FindSpec, need_docs: bool = True) ->
     natural = _natural_direction(sort) if sort else 0
     key = compile_sort(sort, text_score=True) if sort and not natural else None  # checked below
     hint = spec.hint
+    if natural and split_text_filter(spec.filter) is not None:
+        raise MongoError(ErrorCode.BadValue, "text and $natural sort not allowed in same query")
     if natural and hint in (None, {}, ""):
         hint = {"$natural": natural}
     plans, predicate = _planned(

@@ -352,9 +352,32 @@ def test_compound_text_index_needs_its_prefix(db):
     assert exc.value.code == 291
 
 
-def test_hints_and_score_without_text_in_a_pipeline(stores):
-    found = stores.find({"$text": {"$search": "java"}}).hint("name_text_description_text")
-    assert sorted(d["_id"] for d in found) == [1, 5]
+def test_hints_sorts_and_placements_mongod_refuses(stores):
+    for find, message in (
+        (
+            lambda: stores.find({"$text": {"$search": "java"}}).hint("name_text_description_text"),
+            "text and hint",
+        ),
+        (
+            lambda: stores.find({"$text": {"$search": "java"}}).sort([("$natural", 1)]),
+            "text and $natural sort",
+        ),
+        (lambda: stores.find({"$nor": [{"$text": {"$search": "java"}}]}), "text expression"),
+    ):
+        with pytest.raises(OperationFailure) as exc:
+            list(find())
+        assert exc.value.code == 2
+        assert exc.value.details["errmsg"] == (
+            f"{message} not allowed in same query"
+            if "and" in message
+            else "text expression not allowed in nor"
+        )
+    with pytest.raises(OperationFailure) as exc:
+        list(stores.find({"a": {"$elemMatch": {"$text": {"$search": "java"}}}}))
+    assert exc.value.details["errmsg"] == "$text can only be applied to the top-level document"
+
+
+def test_score_without_text_in_a_pipeline(stores):
     with pytest.raises(OperationFailure) as exc:
         list(stores.find({"name": "Java Hut"}).hint("name_text_description_text"))
     assert (exc.value.code, exc.value.details["errmsg"]) == (

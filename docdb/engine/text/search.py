@@ -24,11 +24,13 @@ def split_text_filter(spec: dict[str, Any]) -> tuple[Any, dict[str, Any]] | None
     a top-level ``$and``), else None."""
     if not isinstance(spec, dict):
         return None
+    count = _count_text(spec)
+    if count == 0:
+        return None
+    if count > 1:
+        raise MongoError(ErrorCode.BadValue, "Too many text expressions")
     if "$text" in spec:
-        rest = {k: v for k, v in spec.items() if k != "$text"}
-        if _count_text(rest):
-            raise MongoError(ErrorCode.BadValue, "Too many text expressions")
-        return spec["$text"], rest
+        return spec["$text"], {k: v for k, v in spec.items() if k != "$text"}
     clauses = spec.get("$and")
     if isinstance(clauses, list):
         for position, clause in enumerate(clauses):
@@ -38,15 +40,18 @@ def split_text_filter(spec: dict[str, Any]) -> tuple[Any, dict[str, Any]] | None
                 rest = {k: v for k, v in spec.items() if k != "$and"}
                 if others:
                     rest["$and"] = others
-                if _count_text(rest):
-                    raise MongoError(ErrorCode.BadValue, "Too many text expressions")
                 return clause["$text"], rest
-    return None
+    if _count_text(spec.get("$nor")):
+        raise MongoError(ErrorCode.BadValue, "text expression not allowed in nor")
+    if _count_text(spec.get("$or")):
+        raise MongoError(ErrorCode.NotImplemented, "$text under $or is not supported by docdb")
+    return None  # deeper ($elemMatch, a field's operators): the filter compiler refuses it
 
 
 def _count_text(value: Any) -> int:
+    """``$text`` operators in a filter (the operand of one is not searched: it is no filter)."""
     if isinstance(value, dict):
-        return sum(("$text" == k) + _count_text(v) for k, v in value.items())
+        return sum(1 if k == "$text" else _count_text(v) for k, v in value.items())
     if isinstance(value, list):
         return sum(_count_text(v) for v in value)
     return 0
