@@ -103,7 +103,19 @@ class TextPlan:
             for hk, score in postings.items():
                 scores[hk] = scores.get(hk, 0.0) + score
         ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+        if not decode and not self.residual and not self.query.needs_document_check:
+            return self._raw(coll, ranked)  # nothing reads the documents: send the stored bytes
         return self._fetch(coll, ranked, predicate)
+
+    def _raw(self, coll: Any, ranked: list[tuple[Any, float]]) -> Iterator[tuple[bytes, Any]]:
+        stats = self.stats
+        docs = coll.docs
+        for hk, _ in ranked:
+            raw = docs.get(hk)
+            if raw is not None:
+                stats.docs_examined += 1
+                stats.n_returned += 1
+                yield raw, None
 
     def _fetch(
         self, coll: Any, ranked: list[tuple[Any, float]], predicate: Callable[[dict], bool] | None
