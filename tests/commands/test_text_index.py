@@ -197,3 +197,11 @@ def test_the_index_is_rebuilt_on_restart_and_kept_through_compaction(tmp_path):
         client.t.command("compact", "articles", force=True)
     with ServerProcess(path) as server, server.client() as client:
         assert sorted(d["_id"] for d in client.t.articles.find({"$text": {"$search": "coffee"}})) == [2, 3]
+
+
+def test_a_partial_text_index_holds_only_its_documents(db):
+    db.c.create_index([("s", "text")], partialFilterExpression={"live": True})
+    db.c.insert_many([{"_id": 1, "s": "coffee", "live": True}, {"_id": 2, "s": "coffee", "live": False}])
+    assert [d["_id"] for d in db.c.find({"$text": {"$search": "coffee"}, "live": True})] == [1]
+    db.c.update_one({"_id": 2}, {"$set": {"live": True}})
+    assert sorted(d["_id"] for d in db.c.find({"$text": {"$search": "coffee"}, "live": True})) == [1, 2]

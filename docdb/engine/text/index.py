@@ -18,6 +18,7 @@ import bson
 
 from docdb.bson_codec import CODEC_OPTIONS
 from docdb.engine.indexing.spec import same_key
+from docdb.engine.matcher import compile_filter
 from docdb.engine.text.scoring import TextSpec, check_extras, document_scores, iter_strings
 
 BUILD_CHUNK = 1_000
@@ -40,6 +41,7 @@ class TextIndex:
         "accesses",
         "since",
         "_size",
+        "_partial",
     )
 
     def __init__(self, spec: dict[str, Any]) -> None:
@@ -53,6 +55,8 @@ class TextIndex:
         self.accesses = 0
         self.since = time.time()
         self._size = 0
+        partial = spec.get("partialFilterExpression")
+        self._partial = compile_filter(partial) if partial is not None else None
 
     @property
     def key_pattern(self) -> dict[str, Any]:
@@ -94,6 +98,8 @@ class TextIndex:
         return []
 
     def add(self, hk: Hashable, doc: dict) -> None:
+        if self._partial is not None and not self._partial(doc):
+            return
         postings = self.postings
         for term, score in document_scores(self.text, doc).items():
             found = postings.get(term)
@@ -113,13 +119,16 @@ class TextIndex:
                     del postings[term]
 
     def replace(self, hk: Hashable, old: dict, new: dict) -> None:
-        """``remove`` then ``add``, skipped when the indexed strings did not change."""
+        """``remove`` then ``add``, skipped when the indexed strings (and partial membership) did not
+        change."""
         if self._indexed(old) == self._indexed(new):
             return
         self.remove(hk, old)
         self.add(hk, new)
 
-    def _indexed(self, doc: dict) -> list:
+    def _indexed(self, doc: dict) -> list | None:
+        if self._partial is not None and not self._partial(doc):
+            return None
         return list(iter_strings(self.text, doc))
 
     def build(self, docs: Mapping[Hashable, bytes] | Iterable[tuple[Hashable, bytes]]) -> None:
