@@ -107,6 +107,12 @@ def _planned(
     return plan_query(coll, spec, sort, hint), predicate
 
 
+def validate_filter(spec: dict[str, Any], variables: dict[str, Any] | None = None) -> None:
+    """Raise the filter's errors up front; a ``$text`` in it is checked when the text plan is made."""
+    text = split_text_filter(spec)
+    compile_filter(text[1] if text is not None else spec, variables=variables)
+
+
 def _natural_direction(sort: dict[str, Any] | None) -> int:
     if sort and len(sort) == 1 and "$natural" in sort:
         direction = sort["$natural"]

@@ -390,3 +390,18 @@ def test_score_without_text_in_a_pipeline(stores):
         40218,
         "query requires text score metadata, but it is not available",
     )
+
+
+def test_find_and_modify_and_write_explains(stores):
+    found = stores.find_one_and_update(
+        {"$text": {"$search": "coffee shop"}}, {"$set": {"best": True}}, sort=[("s", SCORE)]
+    )
+    assert found == {"_id": 3, "name": "Coffee Shop", "description": "Just coffee"}
+    explained = stores.database.command(
+        "explain", {"delete": "stores", "deletes": [{"q": {"$text": {"$search": "java"}}, "limit": 0}]}
+    )
+    assert explained["queryPlanner"]["winningPlan"]["inputStage"]["stage"] == "TEXT_MATCH"
+    explained = stores.database.command(
+        "explain", {"count": "stores", "query": {"$text": {"$search": "java"}}}, verbosity="executionStats"
+    )
+    assert explained["executionStats"]["executionStages"]["nCounted"] == 2
