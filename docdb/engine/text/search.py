@@ -94,15 +94,22 @@ class TextPlan:
         index = self.index
         index.accesses += 1
         stats = self.stats
-        scores: dict[Any, float] = {}
+        scores: dict[Any, float] | None = None
         for term in self.query.terms:
             postings = index.postings.get(term)
             if not postings:
                 continue
             stats.keys_examined += len(postings)
+            if scores is None:
+                scores = dict(postings)  # 0.0 + score is score: the first term's postings as they are
+                continue
+            get = scores.get
             for hk, score in postings.items():
-                scores[hk] = scores.get(hk, 0.0) + score
-        ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+                scores[hk] = get(hk, 0.0) + score
+        if scores is None:
+            return iter(())
+        order = sorted(scores, key=scores.__getitem__, reverse=True)  # stable: ties keep index order
+        ranked = [(hk, scores[hk]) for hk in order]
         if not decode and not self.residual and not self.query.needs_document_check:
             return self._raw(coll, ranked)  # nothing reads the documents: send the stored bytes
         return self._fetch(coll, ranked, predicate)
