@@ -405,3 +405,15 @@ def test_find_and_modify_and_write_explains(stores):
         "explain", {"count": "stores", "query": {"$text": {"$search": "java"}}}, verbosity="executionStats"
     )
     assert explained["executionStats"]["executionStages"]["nCounted"] == 2
+
+
+def test_meta_in_an_exclusion_project_stage(stores):
+    pipeline = [
+        {"$match": {"$text": {"$search": "gourmet"}}},
+        {"$project": {"description": 0, "score": {"$meta": "textScore"}}},
+    ]
+    assert list(stores.aggregate(pipeline)) == [{"_id": 2, "name": "Burger Buns", "score": 0.75}]
+    pipeline[1] = {"$project": {"score": {"$meta": "textScore"}}}
+    assert list(stores.aggregate(pipeline)) == [{"_id": 2, "score": 0.75}]
+    pipeline[1] = {"$project": {"score": {"$meta": "textScore"}, "n": "$name", "_id": 0}}
+    assert list(stores.aggregate(pipeline)) == [{"score": 0.75, "n": "Burger Buns"}]
