@@ -347,6 +347,8 @@ def test_compound_text_index_needs_its_prefix(db):
         [{"_id": 1, "store": "a", "description": "coffee"}, {"_id": 2, "store": "b", "description": "coffee"}]
     )
     assert sorted(d["_id"] for d in db.c.find({"store": "b", "$text": {"$search": "coffee"}})) == [2]
+    explained = db.c.find({"store": "b", "$text": {"$search": "coffee"}}).explain()
+    assert explained["queryPlanner"]["winningPlan"]["indexPrefix"] == {"store": "b"}
     with pytest.raises(OperationFailure) as exc:
         list(db.c.find({"$text": {"$search": "coffee"}}))
     assert exc.value.code == 291

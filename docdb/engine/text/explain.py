@@ -60,7 +60,7 @@ def text_stage(
         inner["inputStage"] = source
     stage: dict[str, Any] = {
         "stage": "TEXT_MATCH",
-        "indexPrefix": {},
+        "indexPrefix": dict(plan.index_prefix),
         "indexName": index.name,
         "parsedTextQuery": plan.query.parsed(),
         "textIndexVersion": 3,

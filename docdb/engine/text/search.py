@@ -86,6 +86,7 @@ class TextPlan:
         self.residual = [rest] if rest else []
         self.provides_sort = sorts_by_score_only(sort)
         self.wants_score = self.provides_sort  # set by the find when its projection or sort reads it
+        self.index_prefix: dict[str, Any] = {}  # a compound index's prefix values (explain)
         self.stats = Stats()
 
     def run(
@@ -153,25 +154,36 @@ def plan_text(
     params = parse_text_params(operand)
     index = find_text_index(coll, namespace)
     query = TextQuery(params, query_language(params, index.text.default_language))
+    prefix: dict[str, Any] = {}
     for field in index.text.extra_before:
-        if not _has_equality(rest, field):
+        found = _equality(rest, field)
+        if found is not _ABSENT:
+            prefix[field] = found
+        else:
             raise MongoError(
                 ErrorCode.NoQueryExecutionPlans,
                 "error processing query: planner returned error :: caused by :: failed to use text "
                 "index to satisfy $text query (if text index is compound, are equality predicates given "
                 "for all prefix fields?)",
             )
-    return TextPlan(index, query, rest, sort)
+    plan = TextPlan(index, query, rest, sort)
+    plan.index_prefix = prefix
+    return plan
 
 
-def _has_equality(spec: dict[str, Any], field: str) -> bool:
+def _equality(spec: dict[str, Any], field: str) -> Any:
+    """The value ``spec`` requires ``field`` to equal, or ``_ABSENT``."""
     value = spec.get(field, _ABSENT)
     if value is not _ABSENT:
         if isinstance(value, dict) and value and next(iter(value)).startswith("$"):
-            return set(value) == {"$eq"}
-        return True
+            return value["$eq"] if set(value) == {"$eq"} else _ABSENT
+        return value
     clauses = spec.get("$and")
-    return isinstance(clauses, list) and any(isinstance(c, dict) and _has_equality(c, field) for c in clauses)
+    for clause in clauses if isinstance(clauses, list) else []:
+        found = _equality(clause, field) if isinstance(clause, dict) else _ABSENT
+        if found is not _ABSENT:
+            return found
+    return _ABSENT
 
 
 _ABSENT = object()
