@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "text.mdb"
         with ServerProcess(path) as server:
-            client = server.client(socketTimeoutMS=600_000)
+            client = server.client(socketTimeoutMS=600_000, connectTimeoutMS=600_000)
             coll = client.bench.articles
             t0 = time.perf_counter()
             for start in range(0, args.docs, BATCH):
