@@ -28,8 +28,10 @@ def _match(spec: Any, sctx: StageContext) -> StageFn:
         raise MongoError(15959, "the match filter must be an expression in an object")
     text = split_text_filter(spec)
     if text is not None:
-        if not sctx.is_first or sctx.in_facet or sctx.in_lookup:
+        if not sctx.is_first:
             raise MongoError(17313, "$match with $text is only allowed as the first pipeline stage")
+        if sctx.in_facet or sctx.in_lookup:
+            raise MongoError(ErrorCode.NotImplemented, "$text in a sub-pipeline is not supported by docdb")
         # The pipeline's first $match runs as the find that feeds the pipeline (reads.split_cursor_prefix,
         # which plans $text); here only the rest of the filter is checked.
         spec = text[1]
