@@ -8,7 +8,8 @@ index, then measures queries/s of a two-term ``$text`` search in the two shapes 
 ten best matches with their scores (``sort({score: {$meta: "textScore"}}).limit(10)``) and every match
 (count of matches reported), each with the server's CPU milliseconds per query (which, unlike the
 rate, does not depend on the load on a shared machine). Also prints the index build time, the server
-RSS growth per posting and the restart time. Issue 13's target: >= 200 queries/s for the two-term search. Nothing asserts.
+RSS growth per posting and the restart time. Issue 13's target: >= 200 queries/s for the two-term
+search. Nothing asserts.
 """
 
 from __future__ import annotations
