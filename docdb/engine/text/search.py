@@ -8,6 +8,7 @@ lets a ``{$meta: "textScore"}`` sort with a limit decode only the documents it r
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -109,13 +110,12 @@ class TextPlan:
                 scores[hk] = get(hk, 0.0) + score
         if scores is None:
             return iter(())
-        order = sorted(scores, key=scores.__getitem__, reverse=True)  # stable: ties keep index order
-        ranked = [(hk, scores[hk]) for hk in order]
+        ranked = _best_first(scores)
         if not decode and not self.residual and not self.query.needs_document_check:
             return self._raw(coll, ranked)  # nothing reads the documents: send the stored bytes
         return self._fetch(coll, ranked, predicate)
 
-    def _raw(self, coll: Any, ranked: list[tuple[Any, float]]) -> Iterator[tuple[bytes, Any]]:
+    def _raw(self, coll: Any, ranked: Iterator[tuple[Any, float]]) -> Iterator[tuple[bytes, Any]]:
         stats = self.stats
         docs = coll.docs
         for hk, _ in ranked:
@@ -126,7 +126,7 @@ class TextPlan:
                 yield raw, None
 
     def _fetch(
-        self, coll: Any, ranked: list[tuple[Any, float]], predicate: Callable[[dict], bool] | None
+        self, coll: Any, ranked: Iterator[tuple[Any, float]], predicate: Callable[[dict], bool] | None
     ) -> Iterator[tuple[bytes, Any]]:
         stats = self.stats
         docs = coll.docs
@@ -144,6 +144,21 @@ class TextPlan:
                 continue
             stats.n_returned += 1
             yield raw, ScoredDocument(doc, score)
+
+
+FIRST_BATCH = 32  # matches ranked by a partial selection before the rest are sorted
+
+
+def _best_first(scores: dict[Any, float]) -> Iterator[tuple[Any, float]]:
+    """``(hash key, score)`` best score first, ties in index order (``sorted``'s stable order), lazily:
+    a search that wants the best few (a sort by score with a limit) never sorts all the matches."""
+    score = scores.__getitem__
+    first = heapq.nlargest(FIRST_BATCH, scores, key=score)  # == sorted(..., reverse=True)[:n]
+    for hk in first:
+        yield hk, scores[hk]
+    if len(first) < len(scores):
+        for hk in sorted(scores, key=score, reverse=True)[len(first) :]:
+            yield hk, scores[hk]
 
 
 def plan_text(
