@@ -12,11 +12,13 @@ from typing import Any
 from docdb.engine.aggregation.pipeline import compile_pipeline
 from docdb.engine.catalog import Catalog
 from docdb.engine.collection import Collection
-from docdb.engine.columns import column_group
+from docdb.engine.columns.group import column_group
 from docdb.engine.indexing.stats import index_stats
 from docdb.engine.planner import plan_query
 from docdb.engine.query.let import evaluate_let
 from docdb.engine.reads import FindSpec, ordered_matches, split_cursor_prefix
+from docdb.engine.text.meta import check_score_available
+from docdb.engine.text.search import split_text_filter
 from docdb.engine.writes import DocumentBatch, with_id_first
 from docdb.errors import MongoError
 
@@ -106,6 +108,7 @@ def run_aggregate(
     source: Iterable[dict[str, Any]] = []
     if collection is not None:
         cursor, rest = split_cursor_prefix(pipeline, ctx.variables)
+        check_score_available(pipeline, split_text_filter(cursor.filter) is not None)
         coll = catalog.collection(db, collection)
         grouped = _column_group(coll, cursor, rest)
         if grouped is not None:  # $match + $group answered by the columnar path

@@ -16,6 +16,8 @@ from docdb.engine.collection import Collection
 from docdb.engine.indexing.bounds import analyze_filter
 from docdb.engine.planner import Plan, QueryPlans
 from docdb.engine.reads import FindRun, FindSpec, run_find, split_cursor_prefix
+from docdb.engine.text.explain import parsed_text, text_stage
+from docdb.engine.text.search import split_text_filter
 
 VERBOSITIES = ("queryPlanner", "executionStats", "allPlansExecution")
 SORT_MEM_LIMIT = 104_857_600
@@ -27,9 +29,20 @@ def parsed_query(spec: dict[str, Any]) -> dict[str, Any]:
     >>> parsed_query({"a": 1, "b": {"$gt": 2}})
     {'$and': [{'a': {'$eq': 1}}, {'b': {'$gt': 2}}]}
     """
+    text = split_text_filter(spec)
+    if text is not None:
+        return _conjunction([*_split(parsed_query(text[1])), {"$text": text[0]}])
     analysis = analyze_filter(spec)
     parts = [{name: cond} for name, cond in analysis.conjuncts] + analysis.opaque
     return _conjunction(parts)
+
+
+def _parsed_text_query(spec: dict[str, Any], plan: Any) -> dict[str, Any] | None:
+    """A ``$text`` filter's parsedQuery: the search with its language and flags filled in."""
+    text = split_text_filter(spec) if plan.kind == "TEXT" else None
+    if text is None:
+        return None
+    return _conjunction([*_split(parsed_query(text[1])), parsed_text(plan)])
 
 
 def _conjunction(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -120,6 +133,10 @@ def _add_work(stage: dict[str, Any], returned: int, works: int) -> None:
 def base_stage(plan: Plan, spec: dict[str, Any], stats: bool) -> dict[str, Any]:
     """The access stage(s): EOF, IDHACK, COLLSCAN, or FETCH over IXSCAN."""
     s = plan.stats
+    if plan.kind == "TEXT":
+        text = split_text_filter(spec)
+        rest = parsed_query(text[1]) if text is not None and text[1] else None
+        return text_stage(plan, rest, stats, _add_work)  # type: ignore[arg-type]
     if plan.kind == "EOF":
         stage: dict[str, Any] = {"stage": "EOF"}
         if stats:
@@ -220,7 +237,7 @@ def query_planner(
     return {
         "namespace": ns,
         "indexFilterSet": False,
-        "parsedQuery": parsed_query(spec),
+        "parsedQuery": _parsed_text_query(spec, plans.winner) or parsed_query(spec),
         "queryHash": shape_hash,
         "planCacheKey": f"{zlib.crc32((shape_hash + ns).encode()):08X}",
         "maxIndexedOrSolutionsReached": False,

@@ -337,8 +337,8 @@ def _has_numeric_part(fields: list[str]) -> bool:
 
 
 def _plannable_at_all(index: Index) -> bool:
-    """Hidden indexes and those with a numeric path part (``a.0``) are never planned."""
-    return not index.hidden and not _has_numeric_part(index.fields)
+    """Hidden indexes, those with a numeric path part (``a.0``) and special ones (text) are never planned."""
+    return getattr(index, "plannable", True) and not index.hidden and not _has_numeric_part(index.fields)
 
 
 def _usable(index: Index, analysis: FilterAnalysis) -> bool:
@@ -412,7 +412,10 @@ def plan_query(
             if c.eq_prefix or c.ranged or c.sort_direction
         ]
     else:
-        candidates = [_candidate(_find_hinted(coll, hint), analysis, sort)]
+        hinted = _find_hinted(coll, hint)
+        if not getattr(hinted, "plannable", True):  # a text index serves only $text
+            raise MongoError(ErrorCode.BadValue, "hint provided does not correspond to an existing index")
+        candidates = [_candidate(hinted, analysis, sort)]
     if not candidates:
         return QueryPlans(Plan("COLLSCAN", residual=[spec] if spec else []), [])
     if len(candidates) == 1:

@@ -16,6 +16,7 @@ from bson.decimal128 import Decimal128
 
 from docdb.engine.bson_order import MISSING, RANK_MISSING, RANK_NULL, sort_key
 from docdb.engine.paths import iter_path
+from docdb.engine.text.meta import is_text_score_meta, text_score
 from docdb.errors import ErrorCode, MongoError
 
 _NULL_KEY = (RANK_NULL,)
@@ -77,8 +78,9 @@ def field_sort_key(doc: dict, parts: list[str], descending: bool) -> tuple:
     return max(keys) if descending else min(keys)
 
 
-def compile_sort(spec: dict | None) -> Callable[[dict], object] | None:
-    """A key function for ``list.sort(key=...)``, or None when there is nothing to sort by."""
+def compile_sort(spec: dict | None, text_score: bool = False) -> Callable[[dict], object] | None:
+    """A key function for ``list.sort(key=...)``, or None when there is nothing to sort by. A
+    ``{$meta: "textScore"}`` field needs ``text_score`` (the documents come from a ``$text`` match)."""
     if not spec:
         return None
     if not isinstance(spec, dict):
@@ -96,7 +98,12 @@ def compile_sort(spec: dict | None) -> Callable[[dict], object] | None:
             raise MongoError(
                 ErrorCode.BadValue, f"FieldPath field names may not start with '$'. Given '{name}'"
             )
+        if is_text_score_meta(value) and text_score:
+            fields.append(([], True))  # {$meta: "textScore"}: best score first
+            continue
         fields.append((name.split("."), _direction(value) < 0))
+    if any(not parts for parts, _ in fields):
+        return _with_text_score(fields)
     if len(fields) == 1:
         parts, descending = fields[0]
         if len(parts) == 1 and not descending:
@@ -120,3 +127,19 @@ def compile_sort(spec: dict | None) -> Callable[[dict], object] | None:
         )
 
     return composite
+
+
+def _with_text_score(fields: list[tuple[list[str], bool]]) -> Callable[[dict], object]:
+    """A key with ``{$meta: "textScore"}`` components (empty ``parts``): the score, highest first."""
+
+    def key(doc: dict) -> object:
+        return tuple(
+            -text_score(doc)
+            if not parts
+            else Descending(field_sort_key(doc, parts, True))
+            if descending
+            else field_sort_key(doc, parts, False)
+            for parts, descending in fields
+        )
+
+    return key

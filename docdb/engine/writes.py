@@ -20,9 +20,8 @@ from docdb.engine.catalog import Catalog, DocWrite
 from docdb.engine.collection import Collection
 from docdb.engine.indexing.keys import HIGH, invert
 from docdb.engine.key_format import duplicate_key_message
-from docdb.engine.matcher import compile_filter
 from docdb.engine.projection import compile_projection
-from docdb.engine.reads import FindSpec, iter_matches, ordered_matches
+from docdb.engine.reads import FindSpec, iter_matches, ordered_matches, validate_filter
 from docdb.engine.update import CompiledUpdate, compile_update
 from docdb.errors import ErrorCode, MongoError
 
@@ -395,7 +394,7 @@ class FindAndModifySpec:
 
 def find_and_modify(catalog: Catalog, db: str, name: str, spec: FindAndModifySpec) -> dict[str, Any]:
     """Returns the reply's ``{lastErrorObject, value}``."""
-    compile_filter(spec.query, variables=spec.variables)
+    validate_filter(spec.query, variables=spec.variables)
     project = (
         compile_projection(spec.fields, query=spec.query, variables=spec.variables) if spec.fields else None
     )

@@ -15,6 +15,8 @@ from docdb.engine.aggregation.sorting import compile_sort_key
 from docdb.engine.expressions.core import MISSING, Variables, compile_node, show, type_name
 from docdb.engine.expressions.numeric import as_int, num_kind
 from docdb.engine.matcher import compile_filter, compile_filter_scoped
+from docdb.engine.text.meta import with_score_of
+from docdb.engine.text.search import split_text_filter
 from docdb.errors import ErrorCode, MongoError
 
 
@@ -24,6 +26,15 @@ def _match(spec: Any, sctx: StageContext) -> StageFn:
     pipeline's ``let``) it reads the run's current values, wherever ``$expr`` sits in the filter."""
     if not isinstance(spec, dict):
         raise MongoError(15959, "the match filter must be an expression in an object")
+    text = split_text_filter(spec)
+    if text is not None:
+        if not sctx.is_first:
+            raise MongoError(17313, "$match with $text is only allowed as the first pipeline stage")
+        if sctx.in_facet or sctx.in_lookup:
+            raise MongoError(ErrorCode.NotImplemented, "$text in a sub-pipeline is not supported by docdb")
+        # The pipeline's first $match runs as the find that feeds the pipeline (reads.split_cursor_prefix,
+        # which plans $text); here only the rest of the filter is checked.
+        spec = text[1]
     if not sctx.scope.names:
         predicate = compile_filter(spec)
         return lambda docs, v: filter(predicate, docs)
@@ -42,7 +53,7 @@ def _per_document(apply: Any) -> StageFn:
         local = v.with_root(None)
         for doc in docs:
             local.root = doc
-            yield apply(doc, local)
+            yield with_score_of(doc, apply(doc, local))
 
     return run
 

@@ -1,6 +1,8 @@
 """The columnar execution path: unindexed filters and ``$match`` + ``$group`` answered with numpy.
 
-Entry points for the planner and the aggregation runner. Each returns None whenever the columns cannot
+Entry points: ``column_rows`` here (the planner's COLLSCAN), ``group.column_group`` (the aggregation
+runner; it lives beside the accumulators it reuses, so the planner does not import the pipeline).
+Each returns None whenever the columns cannot
 give exactly the row engine's answer (a filter shape it does not serve, arrays on a path, Decimal128, ...),
 and the caller then runs the row path: the answer never changes, only the speed. Why numpy: it is the
 smallest well-kept vectorized library (one wheel, no services), and its typed arrays let every MongoDB
@@ -17,9 +19,8 @@ import numpy as np
 from docdb.engine.collection import Collection
 from docdb.engine.columns.cache import SETTINGS, ColumnSet, cached_bytes, column_set
 from docdb.engine.columns.filters import Unsupported, compile_column_filter
-from docdb.engine.columns.group import compile_column_group, run_column_group
 
-__all__ = ["SETTINGS", "cached_bytes", "column_group", "column_rows"]
+__all__ = ["SETTINGS", "cached_bytes", "column_rows"]  # column_group: engine.columns.group
 
 
 def column_rows(
@@ -43,19 +44,3 @@ def column_rows(
     except Unsupported:
         return None
     return columns, np.flatnonzero(mask)
-
-
-def column_group(coll: Collection, spec: dict[str, Any], group: Any) -> list[dict[str, Any]] | None:
-    """``$match: spec`` then ``$group: group`` over ``coll`` as group documents, or None for the row path."""
-    compiled_group = compile_column_group(group)
-    compiled_filter = compile_column_filter(spec)
-    if compiled_group is None or compiled_filter is None:
-        return None
-    columns = column_set(coll, set(compiled_filter.paths) | compiled_group.paths)
-    if columns is None:
-        return None
-    try:
-        rows = np.flatnonzero(compiled_filter.mask(columns.__getitem__, len(columns)))
-    except Unsupported:
-        return None
-    return run_column_group(compiled_group, columns, rows)

@@ -24,9 +24,10 @@ import numpy as np
 from docdb.bson_codec import decode_document
 from docdb.engine.aggregation.accumulators import Avg, Sum
 from docdb.engine.bson_order import MISSING
-from docdb.engine.columns.cache import ColumnSet
+from docdb.engine.collection import Collection
+from docdb.engine.columns.cache import ColumnSet, column_set
 from docdb.engine.columns.column import EXACT_FLOAT_INT, T_NUMBER, T_STRING, Column
-from docdb.engine.columns.filters import Unsupported
+from docdb.engine.columns.filters import Unsupported, compile_column_filter
 from docdb.engine.expressions.numeric import DOUBLE, INT
 from docdb.engine.paths import get_path
 
@@ -288,3 +289,19 @@ def _extremes(op: str, column: Column, tags: np.ndarray, seg: _Segments, path: s
         else _value(seg.doc_at(int(seg.rows[seg.by_group[position]])), path)
         for g, position in enumerate(first_hit.tolist())
     ]
+
+
+def column_group(coll: Collection, spec: dict[str, Any], group: Any) -> list[dict[str, Any]] | None:
+    """``$match: spec`` then ``$group: group`` over ``coll`` as group documents, or None for the row path."""
+    compiled_group = compile_column_group(group)
+    compiled_filter = compile_column_filter(spec)
+    if compiled_group is None or compiled_filter is None:
+        return None
+    columns = column_set(coll, set(compiled_filter.paths) | compiled_group.paths)
+    if columns is None:
+        return None
+    try:
+        rows = np.flatnonzero(compiled_filter.mask(columns.__getitem__, len(columns)))
+    except Unsupported:
+        return None
+    return run_column_group(compiled_group, columns, rows)

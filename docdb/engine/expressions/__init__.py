@@ -17,6 +17,7 @@ from docdb.engine.expressions import (  # noqa: F401  (operator families registe
     date_arithmetic,
     dates,
     logic,
+    metadata,
     objects,
     sets,
     strings,

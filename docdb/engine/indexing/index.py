@@ -211,7 +211,13 @@ def build_indexes(indexes: list[Index], docs: Mapping[Hashable, bytes]) -> None:
     """Fill ``indexes`` from ``docs`` (hash key -> raw document) in one pass: documents are decoded in
     chunks by one C call each, each index's entries are sorted once. The cyclic garbage collector is
     paused meanwhile (millions of new tuples would otherwise trigger full collections over and over).
-    Raises on a document an index cannot hold (parallel arrays), before any index is changed."""
+    Raises on a document an index cannot hold (parallel arrays), before any index is changed. An index
+    of a special kind (text) builds itself."""
+    for special in [i for i in indexes if not isinstance(i, Index)]:
+        special.build(docs)
+    indexes = [i for i in indexes if isinstance(i, Index)]
+    if not indexes:
+        return
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -11,6 +11,7 @@ from bson.int64 import Int64
 
 from docdb.engine.key_format import format_value
 from docdb.engine.matcher import compile_filter
+from docdb.engine.text.spec import TEXT_OPTIONS, fix_text_spec, is_text_key, is_text_spec, text_options
 from docdb.errors import ErrorCode, MongoError
 
 ID_INDEX_SPEC: dict[str, Any] = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
@@ -105,7 +106,9 @@ def parse_index_spec(raw: Any) -> dict[str, Any]:
             ErrorCode.FailedToParse, "The 'key' field is a required property of an index specification"
         )
     key = raw["key"]
-    _check_key(raw, key)
+    text = is_text_key(key)
+    if not text:
+        _check_key(raw, key)
     name = raw.get("name")
     if name is None:
         raise MongoError(
@@ -121,7 +124,7 @@ def parse_index_spec(raw: Any) -> dict[str, Any]:
         )
     spec: dict[str, Any] = {"v": 2, "key": dict(key), "name": name}
     for option, value in raw.items():
-        if option in ("key", "name", "collation") or option in _IGNORED:
+        if option in ("key", "name", "collation") or option in _IGNORED or (text and option in TEXT_OPTIONS):
             continue
         if option in _UNSUPPORTED:
             raise MongoError(ErrorCode.NotImplemented, f"index option '{option}' is not supported by docdb")
@@ -132,6 +135,8 @@ def parse_index_spec(raw: Any) -> dict[str, Any]:
                 f"Specification: {spec_text(raw)}",
             )
         spec[option] = _check_option(raw, option, value)
+    if text:
+        spec = fix_text_spec(raw, name, spec)
     if spec.get("sparse") and "partialFilterExpression" in spec:
         raise _cannot_create(raw, 'cannot mix "partialFilterExpression" and "sparse" options')
     if "expireAfterSeconds" in spec and len(key) > 1:
@@ -175,7 +180,8 @@ def _identity(spec: dict[str, Any]) -> tuple:
 
 
 def _options(spec: dict[str, Any]) -> dict[str, Any]:
-    return {k: spec.get(k, False) for k in ("unique", "sparse", "expireAfterSeconds", "hidden")}
+    options = {k: spec.get(k, False) for k in ("unique", "sparse", "expireAfterSeconds", "hidden")}
+    return options | {"text": text_options(spec)} if is_text_spec(spec) else options
 
 
 def direction(value: Any) -> float:
@@ -214,8 +220,21 @@ def find_conflict(existing: list[dict[str, Any]], spec: dict[str, Any]) -> dict[
         if same_identity:
             if old["name"] == "_id_":
                 return old
+            if is_text_spec(spec) and _options(old) != _options(spec):
+                raise MongoError(
+                    ErrorCode.IndexOptionsConflict,
+                    "An equivalent index already exists with a different name and options. "
+                    f"Requested index: {spec_text(spec)}, existing index: {spec_text(old)}",
+                )
             raise MongoError(
                 ErrorCode.IndexOptionsConflict,
                 f"Index already exists with a different name: {old['name']}",
             )
+    if is_text_spec(spec):
+        for old in existing:
+            if is_text_spec(old):
+                raise MongoError(
+                    ErrorCode.CannotCreateIndex,
+                    f'only one text index per collection allowed, found existing text index "{old["name"]}"',
+                )
     return None

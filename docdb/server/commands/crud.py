@@ -147,7 +147,7 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         found = express_first(coll, filter_)
         if found is not None:
             return cursor_reply(ctx, ns, [StoredDocument(raw) for raw in found], batch_size, single_batch)
-    spec = FindSpec(filter_, projection, sort, skip, limit, hint, variables)
+    spec = FindSpec(filter_, projection, sort, skip, limit, hint, variables, namespace=ns)
     if not _FIND_KEY_OPTIONS.isdisjoint(cmd):
         docs = find_with_key_options(
             coll,
@@ -205,7 +205,13 @@ def count(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     if skip < 0:
         raise MongoError(ErrorCode.BadValue, "skip value is negative in count query")
     limit = abs(get_int(cmd, "limit") or 0)
-    spec = FindSpec(get_doc(cmd, "query") or {}, skip=skip, limit=limit, hint=cmd.get("hint"))
+    spec = FindSpec(
+        get_doc(cmd, "query") or {},
+        skip=skip,
+        limit=limit,
+        hint=cmd.get("hint"),
+        namespace=f"{ctx.db}.{name}",
+    )
     if isinstance(coll, ViewChain):
         return {"n": count_view(ctx.catalog, coll, spec)}
     return {"n": count_documents(coll, spec)}
