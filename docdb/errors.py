@@ -31,6 +31,7 @@ class ErrorCode(IntEnum):
     IllegalOperation = 20
     EmptyArrayOperation = 21
     InvalidBSON = 22
+    AlreadyInitialized = 23
     NamespaceNotFound = 26
     IndexNotFound = 27
     PathNotViable = 28
@@ -53,12 +54,15 @@ class ErrorCode(IntEnum):
     IndexAlreadyExists = 68
     InvalidOptions = 72
     InvalidNamespace = 73
+    NodeNotFound = 74
     NoReplicationEnabled = 76
     IndexOptionsConflict = 85
     IndexKeySpecsConflict = 86
     ShutdownInProgress = 91
+    InvalidReplicaSetConfig = 93
     OperationFailed = 96
     DBPathInUse = 98
+    NewReplicaSetConfigurationIncompatible = 103
     CommandNotSupported = 115
     DocumentValidationFailure = 121
     CommandFailed = 125
@@ -75,7 +79,9 @@ class ErrorCode(IntEnum):
     CannotCreateCollection = 242
     NoSuchTransaction = 251
     NoQueryExecutionPlans = 291
+    APIVersionError = 322
     APIStrictError = 323
+    APIDeprecationError = 324
     BSONObjectTooLarge = 10334
     DuplicateKey = 11000
     MergeStageNoMatchingDocument = 13113

@@ -27,6 +27,7 @@ from docdb.protocol import (
     encode_op_msg,
     encode_op_reply,
 )
+from docdb.server import cluster_time
 from docdb.server.context import CommandContext, ConnectionInfo, ServerState
 from docdb.server.dispatch import run_command
 from docdb.server.write_concern import durable_future
@@ -213,7 +214,7 @@ class MongoProtocol(asyncio.Protocol):
             elif error is not None:
                 body = MongoError(ErrorCode.InternalError, f"{type(error).__name__}: {error}").to_document()
             elif ctx.finish is not None:
-                body = {**ctx.finish(fut.result()), "ok": 1.0}
+                body = cluster_time.stamp(ctx, {}, {**ctx.finish(fut.result()), "ok": 1.0})
             if not no_reply:
                 self._send(request, encode_op_msg(body, next(_request_ids), request.header.request_id))
             self._drain()

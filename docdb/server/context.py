@@ -8,11 +8,14 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docdb.config import ServerConfig
 from docdb.engine.catalog import Catalog
 from docdb.server.cursors import CursorRegistry
+
+if TYPE_CHECKING:
+    from docdb.server.replica_set import ReplicaSet
 
 
 @dataclass(slots=True)
@@ -33,6 +36,7 @@ class ServerState:
     command_counts: Counter[str] = field(default_factory=Counter)
     compressors: tuple[str, ...] = ()
     log_lines: list[str] = field(default_factory=list)
+    replica_set: ReplicaSet | None = None  # --replica-set: this member's config and topology
 
     def new_connection_id(self) -> int:
         cid = self.next_connection_id

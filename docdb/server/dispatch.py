@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from docdb.errors import ErrorCode, MongoError, StorageError
+from docdb.server import cluster_time
 from docdb.server.context import CommandContext
 from docdb.server.registry import REGISTRY
 
@@ -28,6 +29,10 @@ _OPCOUNTER = {
 
 def run_command(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
     """The reply document for ``body`` (never raises)."""
+    return cluster_time.stamp(ctx, body, _reply(ctx, body))
+
+
+def _reply(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
     try:
         if not body:
             raise MongoError(ErrorCode.FailedToParse, "Empty command object")

@@ -21,6 +21,7 @@ from docdb.server import commands  # noqa: F401  (registers every command)
 from docdb.server.connection import MongoProtocol
 from docdb.server.context import ServerState
 from docdb.server.cursors import CursorRegistry
+from docdb.server.replica_set import ReplicaSet, advertised_address
 from docdb.server.ttl import run_ttl_monitor
 
 log = logging.getLogger("docdb.server")
@@ -74,6 +75,9 @@ class Server:
         )
         sock = self._server.sockets[0]
         host, self.port = sock.getsockname()[:2]
+        if self.config.replica_set:
+            me = advertised_address(self.config.advertise_host, self.port)
+            self.state.replica_set = ReplicaSet(self.catalog, self.config.replica_set, me, self.port)
         self._reaper = asyncio.create_task(self._reap_cursors())
         self._ttl_monitor = asyncio.create_task(
             run_ttl_monitor(self.catalog, self.config.ttl_monitor_interval_s)

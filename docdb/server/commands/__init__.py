@@ -8,5 +8,6 @@ from docdb.server.commands import (  # noqa: F401
     ddl,
     explain,
     handshake,
+    replset,
     session_cmds,
 )

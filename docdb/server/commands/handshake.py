@@ -19,6 +19,7 @@ from docdb.protocol import MAX_BSON_SIZE, MAX_MESSAGE_SIZE
 from docdb.server.context import CommandContext
 from docdb.server.params import check_fields, get_bool, get_string
 from docdb.server.registry import command
+from docdb.server.topology_wait import awaitable_wait
 
 MAX_WRITE_BATCH_SIZE = 100_000
 LOGICAL_SESSION_TIMEOUT_MINUTES = 30
@@ -38,17 +39,17 @@ def _negotiate_compression(ctx: CommandContext, requested: Any) -> list[str] | N
     return agreed
 
 
-def _hello_reply(ctx: CommandContext, cmd: dict[str, Any], legacy: bool) -> dict[str, Any]:
-    if "client" in cmd:
-        if ctx.connection.client_metadata is not None:
-            raise MongoError(186, "The client metadata document may only be sent in the first hello")
-        if not isinstance(cmd["client"], dict):
-            raise MongoError(ErrorCode.TypeMismatch, "'client' field must be an object")
-        ctx.connection.client_metadata = cmd["client"]
+def hello_document(ctx: CommandContext, cmd: dict[str, Any], legacy: bool) -> dict[str, Any]:
+    """hello's reply body, in mongod's field order: the one place it is built (an awaitable hello builds it
+    again when its wait ends), so features that add fields to hello add them here."""
     reply: dict[str, Any] = {}
     if legacy and cmd.get("helloOk"):
         reply["helloOk"] = True
-    reply["ismaster" if legacy else "isWritablePrimary"] = True
+    rs = ctx.state.replica_set
+    if rs is None:
+        reply["ismaster" if legacy else "isWritablePrimary"] = True
+    else:
+        reply.update(rs.hello_fields(legacy))
     reply.update(
         maxBsonObjectSize=MAX_BSON_SIZE,
         maxMessageSizeBytes=MAX_MESSAGE_SIZE,
@@ -60,10 +61,29 @@ def _hello_reply(ctx: CommandContext, cmd: dict[str, Any], legacy: bool) -> dict
         maxWireVersion=MAX_WIRE_VERSION,
         readOnly=False,
     )
-    agreed = _negotiate_compression(ctx, cmd.get("compression"))
-    if agreed:
-        reply["compression"] = agreed
+    if isinstance(cmd.get("compression"), list) and ctx.connection.compressors:
+        reply["compression"] = list(ctx.connection.compressors)
     return reply
+
+
+def _hello_reply(ctx: CommandContext, cmd: dict[str, Any], legacy: bool) -> dict[str, Any]:
+    """Take the client's metadata and compressors (first hello only), then answer now or, for an awaitable
+    hello whose topology version is current, when the topology changes or ``maxAwaitTimeMS`` runs out."""
+    wait_s = awaitable_wait(ctx, cmd)
+    if "client" in cmd:
+        if ctx.connection.client_metadata is not None:
+            raise MongoError(186, "The client metadata document may only be sent in the first hello")
+        if not isinstance(cmd["client"], dict):
+            raise MongoError(ErrorCode.TypeMismatch, "'client' field must be an object")
+        ctx.connection.client_metadata = cmd["client"]
+    if "compression" in cmd:
+        _negotiate_compression(ctx, cmd["compression"])
+    rs = ctx.state.replica_set
+    if wait_s is not None and rs is not None:
+        ctx.pending = rs.wait_for_change(wait_s)
+        ctx.finish = lambda _: hello_document(ctx, cmd, legacy)
+        return {}
+    return hello_document(ctx, cmd, legacy)
 
 
 @command("hello", no_auth=True)

@@ -1,0 +1,213 @@
+"""replSetGetStatus, replSetGetConfig, replSetInitiate, replSetReconfig: a one-member set's view of itself.
+
+A standalone answers all of them NoReplicationEnabled (76), as a mongod without ``--replSet`` does. A set of
+more than one member cannot be formed by one process: such configs fail the way mongod's quorum check fails
+when the other members never answer (NodeNotFound, 74).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from bson.int64 import Int64
+
+from docdb.errors import ErrorCode, MongoError
+from docdb.server.commands.handshake import now_utc
+from docdb.server.context import CommandContext
+from docdb.server.params import check_fields, get_bool
+from docdb.server.registry import command
+from docdb.server.replica_set import TERM, ReplicaSet, full_config, timestamp_date
+
+NO_CONFIG_INFO = "no configuration specified. Using a default configuration for the set"
+
+
+def _replica_set(ctx: CommandContext) -> ReplicaSet:
+    rs = ctx.state.replica_set
+    if rs is None:
+        raise MongoError(ErrorCode.NoReplicationEnabled, "not running with --replSet")
+    return rs
+
+
+def _invalid(reason: str) -> MongoError:
+    return MongoError(ErrorCode.InvalidReplicaSetConfig, reason)
+
+
+def _check_config_shape(config: dict[str, Any]) -> None:
+    """The parts of ReplSetConfig's IDL that a one-member set relies on."""
+    if not isinstance(config.get("_id"), str):
+        raise _invalid("BSON field 'ReplSetConfig._id' is missing but a required field")
+    version = config.get("version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise _invalid(f"version field value of {version} is out of range")
+    members = config.get("members")
+    if not isinstance(members, list):
+        raise _invalid("BSON field 'ReplSetConfig.members' is missing but a required field")
+    if not members:
+        raise _invalid("Replica set configuration must contain at least one member")
+    for member in members:
+        if not isinstance(member, dict):
+            raise _invalid("Expected type object for member configuration")
+        if not isinstance(member.get("_id"), int) or isinstance(member.get("_id"), bool):
+            raise _invalid("BSON field 'MemberConfig._id' is missing but a required field")
+        if not isinstance(member.get("host"), str):
+            raise _invalid("BSON field 'MemberConfig.host' is missing but a required field")
+    if not isinstance(config.get("settings", {}), dict):
+        raise _invalid("BSON field 'ReplSetConfig.settings' is the wrong type, expected type 'object'")
+
+
+def _check_one_member(rs: ReplicaSet, config: dict[str, Any], initiate: bool) -> None:
+    """This process must be a member (mongod's validation wraps NodeNotFound as 93 for initiate, 103 for
+    reconfig); other members never answer, so mongod's quorum check fails for them (74)."""
+    others = [m["host"] for m in config["members"] if not rs.is_self(m["host"])]
+    if len(others) == len(config["members"]):
+        version = config.get("version", 1)
+        term = 0 if initiate else TERM
+        raise MongoError(
+            ErrorCode.InvalidReplicaSetConfig
+            if initiate
+            else ErrorCode.NewReplicaSetConfigurationIncompatible,
+            f"No host described in new configuration with {{version: {version}, term: {term}}} for "
+            f"replica set {config['_id']} maps to this node",
+        )
+    if others:
+        failures = "; ".join(f"{host} failed with docdb runs one-member replica sets only" for host in others)
+        what = "replSetInitiate quorum check failed" if initiate else "Quorum check failed"
+        raise MongoError(
+            ErrorCode.NodeNotFound,
+            f"{what} because not all proposed set members responded affirmatively: {failures}",
+        )
+
+
+@command("replSetInitiate", admin_only=True)
+def repl_set_initiate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Accepted once after docdb initiated itself (so ``rs.initiate()`` scripts work); then 23."""
+    rs = _replica_set(ctx)
+    given = cmd["replSetInitiate"]
+    reply: dict[str, Any] = {}
+    if isinstance(given, dict) and given:
+        config = given
+    else:
+        config = rs.default_config()
+        reply = {"info2": NO_CONFIG_INFO, "me": rs.me}
+    if not rs.implicit:
+        info = "try querying local.system.replset to see current configuration"
+        raise MongoError(ErrorCode.AlreadyInitialized, "already initialized", **reply, info=info)
+    _check_config_shape(config)
+    if config["_id"] != rs.name:
+        raise _invalid(
+            f"Attempting to initiate a replica set with name {config['_id']}, but command line reports "
+            f"{rs.name}; rejecting"
+        )
+    _check_one_member(rs, config, initiate=True)
+    replica_set_id = rs.config["settings"]["replicaSetId"]
+    rs.replace_config(full_config(config, replica_set_id))
+    return reply
+
+
+@command("replSetReconfig", admin_only=True)
+def repl_set_reconfig(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Replace the config of this one-member set (version must grow unless ``force``)."""
+    rs = _replica_set(ctx)
+    check_fields(cmd, {"force"})
+    config = cmd["replSetReconfig"]
+    if not isinstance(config, dict):
+        raise MongoError(ErrorCode.TypeMismatch, "no configuration specified")
+    force = get_bool(cmd, "force")
+    _check_config_shape(config)
+    current = rs.config
+    incompatible = ErrorCode.NewReplicaSetConfigurationIncompatible
+    if config["_id"] != current["_id"]:
+        raise MongoError(
+            incompatible,
+            f"New and old configurations differ in replica set name; old was {current['_id']}, and new "
+            f"is {config['_id']}",
+        )
+    replica_set_id = current["settings"]["replicaSetId"]
+    given_id = config.get("settings", {}).get("replicaSetId", replica_set_id)
+    if given_id != replica_set_id:
+        raise MongoError(
+            incompatible,
+            f"New and old configurations differ in replica set ID; old was {replica_set_id}, and new is "
+            f"{given_id}",
+        )
+    version = config.get("version", 1)
+    if force:
+        version = max(version, current["version"] + 1)
+    elif version <= current["version"]:
+        raise MongoError(
+            incompatible,
+            f"New replica set configuration version must be greater than old, but {version} is not "
+            f"greater than {current['version']} for replica set {current['_id']}",
+        )
+    _check_one_member(rs, config, initiate=False)
+    rs.replace_config(full_config({**config, "version": version}, replica_set_id))
+    return {}
+
+
+@command("replSetGetConfig", admin_only=True)
+def repl_set_get_config(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """The current config; ``commitmentStatus`` is always true (one member commits alone)."""
+    rs = _replica_set(ctx)
+    check_fields(cmd, {"commitmentStatus", "includeNewlyAdded"})
+    reply: dict[str, Any] = {"config": rs.config}
+    if get_bool(cmd, "commitmentStatus"):
+        reply["commitmentStatus"] = True
+    return reply
+
+
+@command("replSetGetStatus", admin_only=True)
+def repl_set_get_status(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """This member as the set's PRIMARY, with mongod 7.0's fields and types."""
+    rs = _replica_set(ctx)
+    check_fields(cmd, {"initialSync"})
+    op_time = rs.op_time()
+    wall = timestamp_date(op_time["ts"])
+    uptime = int((datetime.datetime.now(datetime.timezone.utc) - ctx.state.started_at).total_seconds())
+    member = rs.config["members"][0]
+    return {
+        "set": rs.name,
+        "date": now_utc(),
+        "myState": 1,
+        "term": Int64(TERM),
+        "syncSourceHost": "",
+        "syncSourceId": -1,
+        "heartbeatIntervalMillis": Int64(rs.config["settings"]["heartbeatIntervalMillis"]),
+        "majorityVoteCount": 1,
+        "writeMajorityCount": 1,
+        "votingMembersCount": 1,
+        "writableVotingMembersCount": 1,
+        "optimes": {
+            "lastCommittedOpTime": op_time,
+            "lastCommittedWallTime": wall,
+            "readConcernMajorityOpTime": op_time,
+            "appliedOpTime": op_time,
+            "durableOpTime": op_time,
+            "lastAppliedWallTime": wall,
+            "lastDurableWallTime": wall,
+        },
+        "lastStableRecoveryTimestamp": op_time["ts"],
+        "members": [
+            {
+                "_id": member["_id"],
+                "name": rs.host,
+                "health": 1.0,
+                "state": 1,
+                "stateStr": "PRIMARY",
+                "uptime": uptime,
+                "optime": op_time,
+                "optimeDate": wall,
+                "lastAppliedWallTime": wall,
+                "lastDurableWallTime": wall,
+                "syncSourceHost": "",
+                "syncSourceId": -1,
+                "infoMessage": "",
+                "electionTime": rs.election_time,
+                "electionDate": rs.election_date,
+                "configVersion": rs.config["version"],
+                "configTerm": TERM,
+                "self": True,
+                "lastHeartbeatMessage": "",
+            }
+        ],
+    }
