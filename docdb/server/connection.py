@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from docdb.errors import ErrorCode, MongoError, ProtocolError
 from docdb.protocol import (
+    EXHAUST_ALLOWED,
     MORE_TO_COME,
     FrameBuffer,
     InvalidRequest,
@@ -147,6 +148,7 @@ class MongoProtocol(asyncio.Protocol):
             if not isinstance(db, str):
                 db = ""
             ctx = self._context(db)
+            ctx.exhaust_allowed = bool(message.flags & EXHAUST_ALLOWED)
             if not db:
                 reply = MongoError(40571, "OP_MSG requests require a $db argument").to_document()
             else:
@@ -155,7 +157,7 @@ class MongoProtocol(asyncio.Protocol):
             if (ctx.wait_lsn is not None or ctx.pending is not None) and reply.get("ok"):
                 self._wait_then_reply(ctx, request, reply, no_reply)
             elif not no_reply:
-                self._send(request, encode_op_msg(reply, next(_request_ids), request.header.request_id))
+                self._reply(ctx, request, reply)
             return
         assert isinstance(message, OpQuery)
         self._run_op_query(request, message)
@@ -190,6 +192,18 @@ class MongoProtocol(asyncio.Protocol):
             frame = compress_frame(frame, request.compressor_id)
         self.transport.write(frame)
 
+    def _reply(self, ctx: CommandContext, request: Request, body: dict[str, Any]) -> None:
+        """Send ``body``; a streamed reply goes with moreToCome, and the command's next invocation runs
+        as a request whose id is this reply's (exhaust replies answer the previous reply, as mongod's)."""
+        reply_id = next(_request_ids)
+        streaming = ctx.next_invocation is not None and body.get("ok") and not self.closed
+        flags = MORE_TO_COME if streaming else 0
+        self._send(request, encode_op_msg(body, reply_id, request.header.request_id, flags))
+        if streaming:
+            assert ctx.next_invocation is not None and isinstance(request.message, OpMsg)
+            message = OpMsg(request.message.flags, ctx.next_invocation, {})
+            self._run(Request(request.header._replace(request_id=reply_id), message, request.compressor_id))
+
     def _wait_then_reply(
         self, ctx: CommandContext, request: Request, reply: dict[str, Any], no_reply: bool
     ) -> None:
@@ -216,7 +230,7 @@ class MongoProtocol(asyncio.Protocol):
             elif ctx.finish is not None:
                 body = cluster_time.stamp(ctx, {}, {**ctx.finish(fut.result()), "ok": 1.0})
             if not no_reply:
-                self._send(request, encode_op_msg(body, next(_request_ids), request.header.request_id))
+                self._reply(ctx, request, body)
             self._drain()
 
         future.add_done_callback(done)

@@ -62,6 +62,8 @@ class CommandContext:
     A handler whose reply must wait sets ``wait_lsn`` (the reply goes out after the fsync covering that log
     position: j:true, w:"majority", fsync) or ``pending`` (an asyncio future, e.g. a compaction; its result
     goes through ``finish`` to become the reply body). The connection waits without blocking the loop.
+    A handler that streams (exhaust hello) sets ``next_invocation``: its reply goes out with moreToCome and
+    that command runs next on the connection, as if the client had sent it.
     """
 
     state: ServerState
@@ -70,6 +72,8 @@ class CommandContext:
     wait_lsn: int | None = None
     pending: asyncio.Future[Any] | None = None
     finish: Callable[[Any], dict[str, Any]] | None = None
+    exhaust_allowed: bool = False  # the request's OP_MSG exhaustAllowed bit
+    next_invocation: dict[str, Any] | None = None  # a streamed reply (moreToCome): the command run next
 
     @property
     def catalog(self) -> Catalog:

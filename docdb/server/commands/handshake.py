@@ -79,11 +79,21 @@ def _hello_reply(ctx: CommandContext, cmd: dict[str, Any], legacy: bool) -> dict
     if "compression" in cmd:
         _negotiate_compression(ctx, cmd["compression"])
     rs = ctx.state.replica_set
+    if ctx.exhaust_allowed and "maxAwaitTimeMS" not in cmd:
+        raise MongoError(51756, "An isMaster or hello request with exhaust must specify 'maxAwaitTimeMS'")
+    streaming = ctx.exhaust_allowed and rs is not None
+
+    def build(_: Any = None) -> dict[str, Any]:
+        reply = hello_document(ctx, cmd, legacy)
+        if streaming:  # the next reply waits on the topology this one shows
+            ctx.next_invocation = {**cmd, "topologyVersion": reply["topologyVersion"]}
+        return reply
+
     if wait_s is not None and rs is not None:
         ctx.pending = rs.wait_for_change(wait_s)
-        ctx.finish = lambda _: hello_document(ctx, cmd, legacy)
+        ctx.finish = build
         return {}
-    return hello_document(ctx, cmd, legacy)
+    return build()
 
 
 @command("hello", no_auth=True)
