@@ -117,6 +117,20 @@ def _configure_logging(level: str) -> None:
     envvar="DOCDB_ADVERTISE_HOST",
     help="HOST[:PORT] that hello names as this member (default localhost:<port>).",
 )
+@click.option(
+    "--enable-test-commands",
+    is_flag=True,
+    envvar="DOCDB_ENABLE_TEST_COMMANDS",
+    help="Allow test-only commands (configureFailPoint), as mongod's --setParameter enableTestCommands=1.",
+)
+@click.option(
+    "--set-parameter",
+    "--setParameter",
+    "set_parameters",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set a server parameter at start-up, as mongod's --setParameter (repeatable).",
+)
 @click.version_option(__version__, prog_name="docdb-server")
 def server_main(
     file: str | None,
@@ -132,9 +146,17 @@ def server_main(
     ttl_monitor_interval_s: float,
     replica_set: str | None,
     advertise_host: str | None,
+    enable_test_commands: bool,
+    set_parameters: tuple[str, ...],
 ) -> None:
     """Run a docdb server that MongoDB clients connect to."""
+    from docdb.server.parameters import ServerParameters, StartupParameterError
     from docdb.server.server import run_server
+
+    try:
+        ServerParameters.at_startup(enable_test_commands, set_parameters)
+    except StartupParameterError as error:
+        raise click.UsageError(str(error)) from None
 
     _configure_logging(log_level)
     config = ServerConfig(
@@ -151,6 +173,8 @@ def server_main(
         ttl_monitor_interval_s=ttl_monitor_interval_s,
         replica_set=replica_set or None,
         advertise_host=advertise_host or None,
+        enable_test_commands=enable_test_commands,
+        set_parameters=set_parameters,
     )
     try:
         run_server(config)

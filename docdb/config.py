@@ -28,3 +28,5 @@ class ServerConfig:
     compressors: tuple[str, ...] = ("zlib",)
     replica_set: str | None = None  # --replica-set NAME: a one-member replica set (None: a standalone)
     advertise_host: str | None = None  # host[:port] that hello names; None: localhost:<port>
+    enable_test_commands: bool = False  # configureFailPoint (as mongod's enableTestCommands=1)
+    set_parameters: tuple[str, ...] = ()  # NAME=VALUE server parameters (mongod's --setParameter)

@@ -19,6 +19,8 @@ class ErrorCode(IntEnum):
     InternalError = 1
     BadValue = 2
     NoSuchKey = 4
+    HostUnreachable = 6
+    HostNotFound = 7
     UnknownError = 8
     FailedToParse = 9
     UnsupportedFormat = 12
@@ -58,6 +60,7 @@ class ErrorCode(IntEnum):
     NoReplicationEnabled = 76
     IndexOptionsConflict = 85
     IndexKeySpecsConflict = 86
+    NetworkTimeout = 89
     ShutdownInProgress = 91
     InvalidReplicaSetConfig = 93
     OperationFailed = 96
@@ -66,8 +69,10 @@ class ErrorCode(IntEnum):
     CommandNotSupported = 115
     DocumentValidationFailure = 121
     CommandFailed = 125
+    ReadConcernMajorityNotAvailableYet = 134
     InvalidPipelineOperator = 168
     CannotIndexParallelArrays = 171
+    PrimarySteppedDown = 189
     InvalidIndexSpecificationOption = 197
     NoSuchSession = 206
     IllegalOpMsgFlag = 223
@@ -78,13 +83,21 @@ class ErrorCode(IntEnum):
     ConversionFailure = 241
     CannotCreateCollection = 242
     NoSuchTransaction = 251
+    ExceededTimeLimit = 262
+    FailPointSetFailed = 266
     NoQueryExecutionPlans = 291
     APIVersionError = 322
     APIStrictError = 323
     APIDeprecationError = 324
+    SocketException = 9001
+    NotWritablePrimary = 10107
     BSONObjectTooLarge = 10334
     DuplicateKey = 11000
+    InterruptedAtShutdown = 11600
+    InterruptedDueToReplStateChange = 11602
     MergeStageNoMatchingDocument = 13113
+    NotPrimaryNoSecondaryOk = 13435
+    NotPrimaryOrSecondary = 13436
     OutOfDiskSpace = 14031
 
 

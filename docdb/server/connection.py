@@ -153,6 +153,9 @@ class MongoProtocol(asyncio.Protocol):
                 reply = MongoError(40571, "OP_MSG requests require a $db argument").to_document()
             else:
                 reply = run_command(ctx, body)
+            if ctx.close_connection:
+                self._abort_for_test(ctx)
+                return
             no_reply = bool(message.flags & MORE_TO_COME)
             if (ctx.wait_lsn is not None or ctx.pending is not None) and reply.get("ok"):
                 self._wait_then_reply(ctx, request, reply, no_reply)
@@ -192,6 +195,13 @@ class MongoProtocol(asyncio.Protocol):
             frame = compress_frame(frame, request.compressor_id)
         self.transport.write(frame)
 
+    def _abort_for_test(self, ctx: CommandContext) -> None:
+        """Close without replying (failCommand's closeConnection), as mongod ends the session."""
+        self.queue.clear()
+        self.busy = False
+        if self.transport is not None:
+            self.transport.close()
+
     def _reply(self, ctx: CommandContext, request: Request, body: dict[str, Any]) -> None:
         """Send ``body``; a streamed reply goes with moreToCome, and the command's next invocation runs
         as a request whose id is this reply's (exhaust replies answer the previous reply, as mongod's)."""
@@ -228,7 +238,12 @@ class MongoProtocol(asyncio.Protocol):
             elif error is not None:
                 body = MongoError(ErrorCode.InternalError, f"{type(error).__name__}: {error}").to_document()
             elif ctx.finish is not None:
-                body = cluster_time.stamp(ctx, {}, {**ctx.finish(fut.result()), "ok": 1.0})
+                body = ctx.finish(fut.result())
+                body.setdefault("ok", 1.0)
+                body = cluster_time.stamp(ctx, {}, body)
+            if ctx.close_connection:
+                self._abort_for_test(ctx)
+                return
             if not no_reply:
                 self._reply(ctx, request, body)
             self._drain()

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 from docdb.config import ServerConfig
 from docdb.engine.catalog import Catalog
 from docdb.server.cursors import CursorRegistry
+from docdb.server.parameters import ServerParameters
 
 if TYPE_CHECKING:
+    from docdb.server.failpoints import FailPoint
     from docdb.server.replica_set import ReplicaSet
 
 
@@ -37,6 +39,8 @@ class ServerState:
     compressors: tuple[str, ...] = ()
     log_lines: list[str] = field(default_factory=list)
     replica_set: ReplicaSet | None = None  # --replica-set: this member's config and topology
+    parameters: ServerParameters = field(default_factory=ServerParameters)
+    fail_points: dict[str, FailPoint] = field(default_factory=dict)  # configureFailPoint (test commands)
 
     def new_connection_id(self) -> int:
         cid = self.next_connection_id
@@ -74,6 +78,7 @@ class CommandContext:
     finish: Callable[[Any], dict[str, Any]] | None = None
     exhaust_allowed: bool = False  # the request's OP_MSG exhaustAllowed bit
     next_invocation: dict[str, Any] | None = None  # a streamed reply (moreToCome): the command run next
+    close_connection: bool = False  # close without replying (failCommand's closeConnection)
 
     @property
     def catalog(self) -> Catalog:

@@ -21,6 +21,7 @@ from docdb.server import commands  # noqa: F401  (registers every command)
 from docdb.server.connection import MongoProtocol
 from docdb.server.context import ServerState
 from docdb.server.cursors import CursorRegistry
+from docdb.server.parameters import ServerParameters
 from docdb.server.replica_set import ReplicaSet, advertised_address
 from docdb.server.ttl import run_ttl_monitor
 
@@ -68,6 +69,9 @@ class Server:
             catalog=self.catalog,
             cursors=CursorRegistry(self.config.cursor_timeout_s),
             compressors=compressors,
+            parameters=ServerParameters.at_startup(
+                self.config.enable_test_commands, self.config.set_parameters
+            ),
         )
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(

@@ -7,6 +7,7 @@ from docdb.server.commands import (  # noqa: F401
     crud,
     ddl,
     explain,
+    failpoint_cmds,
     handshake,
     replset,
     session_cmds,
