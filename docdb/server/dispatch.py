@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from docdb.errors import ErrorCode, MongoError, StorageError
-from docdb.server import cluster_time, failpoints
+from docdb.server import api_version, cluster_time, failpoints
 from docdb.server.context import CommandContext
 from docdb.server.registry import REGISTRY, CommandSpec
 
@@ -42,6 +42,7 @@ def _reply(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
     if spec is None:
         raise MongoError(ErrorCode.CommandNotFound, f"no such command: '{name}'")
     ctx.state.opcounters[_OPCOUNTER.get(name, "command")] += 1
+    api_version.check(name, body)
     if spec.admin_only and ctx.db != "admin":
         raise MongoError(ErrorCode.Unauthorized, f"{name} may only be run against the admin database.")
     if ctx.state.fail_points and (point := failpoints.triggered(ctx, name)) is not None:

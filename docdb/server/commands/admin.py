@@ -14,6 +14,7 @@ from docdb.engine.bson_types import bson_type_alias
 from docdb.engine.catalog import Catalog
 from docdb.engine.compaction import Compactor, dead_bytes
 from docdb.errors import ErrorCode, MongoError
+from docdb.server.api_version import api_versions
 from docdb.server.commands.handshake import now_utc
 from docdb.server.context import CommandContext
 from docdb.server.params import is_number
@@ -109,7 +110,7 @@ def list_commands(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
                 "requiresAuth": False,
                 "secondaryOk": True,
                 "adminOnly": spec.admin_only,
-                "apiVersions": [],
+                "apiVersions": api_versions(name),
                 "deprecatedApiVersions": [],
             }
             for name, spec in sorted(REGISTRY.items())
