@@ -8,8 +8,9 @@ a transaction may stay open (read by the transaction code).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 
 class StartupParameterError(ValueError):
@@ -22,6 +23,7 @@ class ServerParameters:
 
     enable_test_commands: bool = False
     transaction_lifetime_limit_seconds: int = 60
+    cursor_timeout_millis: int | None = None  # None: as the server's configuration says
 
     @classmethod
     def at_startup(cls, enable_test_commands: bool, assignments: Iterable[str]) -> ServerParameters:
@@ -32,6 +34,8 @@ class ServerParameters:
             if not sep:
                 raise StartupParameterError(f"Illegal option assignment: '{assignment}'")
             parse = _STARTUP_PARSERS.get(name)
+            if name in UNSUPPORTED_AT_STARTUP:
+                raise StartupParameterError(f"docdb does not support --setParameter '{name}'")
             if parse is None:
                 raise StartupParameterError(f"Unknown --setParameter '{name}'")
             setattr(params, FIELDS[name], parse(name, text))
@@ -46,24 +50,28 @@ def _parse_bool(name: str, text: str) -> bool:
     raise StartupParameterError(f"Bad value for parameter \"{name}\": '{text}' is not a valid boolean")
 
 
-def _parse_positive_int(name: str, text: str) -> int:
+def _parse_int(name: str, text: str, minimum: int) -> int:
     try:
         value = int(text)
     except ValueError:
         message = f"Bad value for parameter \"{name}\": '{text}' is not an integer"
         raise StartupParameterError(message) from None
-    if value < 1:
+    if value < minimum:
         raise StartupParameterError(
-            f'Bad value for parameter "{name}": {value} is not greater than or equal to 1'
+            f'Bad value for parameter "{name}": {value} is not greater than or equal to {minimum}'
         )
     return value
 
 
 FIELDS = {
+    "cursorTimeoutMillis": "cursor_timeout_millis",
     "enableTestCommands": "enable_test_commands",
     "transactionLifetimeLimitSeconds": "transaction_lifetime_limit_seconds",
 }
-_STARTUP_PARSERS = {
+_STARTUP_PARSERS: dict[str, Callable[[str, str], Any]] = {
+    "cursorTimeoutMillis": lambda name, text: _parse_int(name, text, 0),
     "enableTestCommands": _parse_bool,
-    "transactionLifetimeLimitSeconds": _parse_positive_int,
+    "transactionLifetimeLimitSeconds": lambda name, text: _parse_int(name, text, 1),
 }
+# mongod's parameters that getParameter shows but docdb has no start-up setting for.
+UNSUPPORTED_AT_STARTUP = frozenset({"authenticationMechanisms", "logLevel", "quiet", "requireApiVersion"})

@@ -73,6 +73,8 @@ class Server:
                 self.config.enable_test_commands, self.config.set_parameters
             ),
         )
+        if self.state.parameters.cursor_timeout_millis is not None:
+            self.state.cursors.timeout_s = self.state.parameters.cursor_timeout_millis / 1000
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             self._new_protocol, self.config.bind, self.config.port, reuse_address=True

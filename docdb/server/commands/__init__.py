@@ -9,6 +9,7 @@ from docdb.server.commands import (  # noqa: F401
     explain,
     failpoint_cmds,
     handshake,
+    parameter_cmds,
     replset,
     session_cmds,
 )

@@ -7,8 +7,6 @@ import os
 import platform
 import socket
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from bson.int64 import Int64
@@ -154,77 +152,6 @@ def connection_status(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any
     if get_bool(cmd, "showPrivileges"):
         info["authenticatedUserPrivileges"] = []
     return {"authInfo": info}
-
-
-@dataclass(frozen=True, slots=True)
-class ServerParameter:
-    """A server parameter as getParameter shows it; the flags say when setParameter/--setParameter apply."""
-
-    value: Callable[[CommandContext], Any]
-    settable_at_runtime: bool
-    settable_at_startup: bool
-
-
-# The parameters docdb has, with mongod's names and BSON types.  # sorted alphabetically
-PARAMETERS: dict[str, ServerParameter] = {
-    "authenticationMechanisms": ServerParameter(lambda ctx: [], False, True),
-    "cursorTimeoutMillis": ServerParameter(
-        lambda ctx: Int64(int(ctx.state.config.cursor_timeout_s * 1000)), True, True
-    ),
-    "featureCompatibilityVersion": ServerParameter(
-        lambda ctx: {"version": MONGODB_VERSION.rsplit(".", 1)[0]}, False, False
-    ),
-    "logLevel": ServerParameter(lambda ctx: 0, True, True),
-    "quiet": ServerParameter(lambda ctx: False, True, True),
-    "requireApiVersion": ServerParameter(lambda ctx: False, True, True),
-    "transactionLifetimeLimitSeconds": ServerParameter(lambda ctx: 60, True, True),
-}
-_SET_AT = ("runtime", "startup")
-
-
-def _get_parameter_options(cmd: dict[str, Any]) -> tuple[bool, bool, str | None]:
-    """``(all, showDetails, setAt)`` from ``getParameter: "*" | {allParameters, showDetails, setAt}``;
-    any other value (``1``) means "the parameters named by the other fields", as in mongod."""
-    spec = cmd["getParameter"]
-    if spec == "*":
-        return True, False, None
-    if not isinstance(spec, dict):
-        return False, False, None
-    options = {"getParameter": 1, **spec}
-    check_fields(options, {"allParameters", "showDetails", "setAt"})
-    set_at = get_string(options, "setAt")
-    if set_at is not None and set_at not in _SET_AT:
-        raise MongoError(
-            ErrorCode.BadValue,
-            f"Enumeration value '{set_at}' for field 'getParameter.setAt' is not a valid value.",
-        )
-    return get_bool(options, "allParameters"), get_bool(options, "showDetails"), set_at
-
-
-@command("getParameter", admin_only=True)
-def get_parameter(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """Server parameters by name, or all with ``"*"``/``{allParameters: true}``; in name order, as mongod
-    walks its sorted parameter map; ``showDetails`` wraps each value with its settability."""
-    everything, details, set_at = _get_parameter_options(cmd)
-    reply: dict[str, Any] = {}
-    for name, param in PARAMETERS.items():
-        if not everything and name not in cmd:
-            continue
-        if (set_at == "runtime" and not param.settable_at_runtime) or (
-            set_at == "startup" and not param.settable_at_startup
-        ):
-            continue
-        value = param.value(ctx)
-        if details:
-            value = {
-                "value": value,
-                "settableAtRuntime": param.settable_at_runtime,
-                "settableAtStartup": param.settable_at_startup,
-            }
-        reply[name] = value
-    if not reply:
-        raise MongoError(ErrorCode.InvalidOptions, "no option found to get")
-    return reply
 
 
 @command("getCmdLineOpts", admin_only=True)
