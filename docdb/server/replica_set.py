@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import logging
 from typing import Any
 
 from bson.int64 import Int64
@@ -24,6 +25,8 @@ from bson.timestamp import Timestamp
 from docdb.bson_codec import decode_document
 from docdb.engine.catalog import Catalog
 from docdb.engine.writes import DocumentBatch
+
+log = logging.getLogger("docdb.replica_set")
 
 CONFIG_DB, CONFIG_COLLECTION = "local", "system.replset"
 TERM = 1  # a one-member set wins its only election once; the term never moves on
@@ -120,7 +123,11 @@ class ReplicaSet:
         else:
             config = decode_document(stored)
             member = config["members"][0]
-            if not self.is_self(member["host"]):
+            if config["_id"] != self.name:
+                log.warning("the file's replica set was %r; now %r (--replica-set)", config["_id"], self.name)
+                config = full_config({**self.default_config(), "version": config["version"] + 1}, ObjectId())
+                self._save(config)
+            elif not self.is_self(member["host"]):
                 # Started on another address (tests on port 0, a moved container): the member is this
                 # process, so the config names where it can be reached now.
                 member["host"] = self.me

@@ -400,3 +400,13 @@ def test_awaitable_hello_errors(rs, extra, code, errmsg):
     command = {"hello": 1, **{k: variants.get(v, v) if isinstance(v, str) else v for k, v in extra.items()}}
     details = _failure(rs, command)
     assert (details["code"], details["errmsg"]) == (code, errmsg)
+
+
+def test_restart_under_another_set_name_takes_the_new_name(tmp_path):
+    with _new_rs(tmp_path) as server, server.client() as c:
+        old_id = c.admin.command("replSetGetConfig")["config"]["settings"]["replicaSetId"]
+    with ServerProcess(tmp_path / "fresh.mdb", ["--replica-set", "other"]) as again, again.client() as c:
+        assert c.admin.command("hello")["setName"] == "other"
+        config = c.admin.command("replSetGetConfig")["config"]
+        assert config["_id"] == "other"
+        assert config["settings"]["replicaSetId"] != old_id
