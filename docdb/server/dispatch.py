@@ -45,7 +45,7 @@ def _reply(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
     api_version.check(name, body)
     if spec.admin_only and ctx.db != "admin":
         raise MongoError(ErrorCode.Unauthorized, f"{name} may only be run against the admin database.")
-    if ctx.state.fail_points and (point := failpoints.triggered(ctx, name)) is not None:
+    if ctx.state.fail_points and (point := failpoints.triggered(ctx, name, body)) is not None:
         return failpoints.apply(ctx, point, name, body, lambda: _guarded(_handle, ctx, body, spec))
     return _handle(ctx, body, spec)
 

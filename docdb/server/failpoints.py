@@ -94,9 +94,17 @@ def _mode_amount(name: str, value: Any) -> float:
 # -- acting on commands ----------------------------------------------------------------------------------
 
 
-def _matches(ctx: CommandContext, data: dict[str, Any], name: str) -> bool:
+def _namespace(ctx: CommandContext, name: str, body: dict[str, Any]) -> str:
+    """The namespace a command works on, as mongod names it (``db.$cmd`` for database commands)."""
+    target = body.get("collection") if name == "getMore" else body.get(name)
+    return f"{ctx.db}.{target}" if isinstance(target, str) else f"{ctx.db}.$cmd"
+
+
+def _matches(ctx: CommandContext, data: dict[str, Any], name: str, body: dict[str, Any]) -> bool:
     """mongod's shouldActivateFailCommandFailPoint: never configureFailPoint itself."""
     if name == "configureFailPoint":
+        return False
+    if "threadName" in data and data["threadName"] != f"conn{ctx.connection.connection_id}":
         return False
     if "appName" in data:
         metadata = ctx.connection.client_metadata or {}
@@ -104,8 +112,8 @@ def _matches(ctx: CommandContext, data: dict[str, Any], name: str) -> bool:
         app_name = application.get("name") if isinstance(application, dict) else None
         if app_name != data["appName"]:
             return False
-    if "namespace" in data:
-        return False  # docdb does not resolve each command's namespace; such fail points never match
+    if "namespace" in data and data["namespace"] != _namespace(ctx, name, body):
+        return False
     if "failAllCommands" in data:
         return True
     commands = data.get("failCommands")
@@ -115,10 +123,10 @@ def _matches(ctx: CommandContext, data: dict[str, Any], name: str) -> bool:
     return any(isinstance(c, str) and c.lower() == lowered for c in commands)
 
 
-def triggered(ctx: CommandContext, name: str) -> FailPoint | None:
+def triggered(ctx: CommandContext, name: str, body: dict[str, Any]) -> FailPoint | None:
     """The ``failCommand`` fail point if it acts on this command (its activation is consumed)."""
     point = ctx.state.fail_points.get(FAIL_COMMAND)
-    if point is None or not _acts(point.data) or not _matches(ctx, point.data, name):
+    if point is None or not _acts(point.data) or not _matches(ctx, point.data, name, body):
         return None
     return point if point.fires() else None
 

@@ -81,6 +81,19 @@ def test_app_name_selects_the_client(fp, fp_server):
         assert _failure(victim, {"ping": 1})["code"] == 2
 
 
+def test_namespace_selects_the_collection(fp):
+    _configure(
+        fp, "alwaysOn", failCommands=["find", "listCollections"], errorCode=2, namespace="fp_ns.target"
+    )
+    assert fp.fp_ns.other.find_one() is None
+    assert fp.fp_ns.list_collection_names() == []
+    with pytest.raises(OperationFailure) as exc:
+        fp.fp_ns.target.find_one()
+    assert exc.value.code == 2
+    _configure(fp, "alwaysOn", failCommands=["listCollections"], errorCode=2, namespace="fp_ns.$cmd")
+    assert _failure(fp, {"listCollections": 1}, "fp_ns")["code"] == 2
+
+
 def test_retryable_write_gets_the_retryable_label(fp, fp_server):
     _configure(fp, {"times": 2}, failCommands=["insert"], errorCode=10107)
     insert = {"insert": "c", "documents": [{}], "$db": "fp_db"}
