@@ -63,6 +63,7 @@ class ErrorCode(IntEnum):
     NetworkTimeout = 89
     ShutdownInProgress = 91
     InvalidReplicaSetConfig = 93
+    NotSecondary = 95
     OperationFailed = 96
     DBPathInUse = 98
     NewReplicaSetConfigurationIncompatible = 103

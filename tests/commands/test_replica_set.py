@@ -410,3 +410,33 @@ def test_restart_under_another_set_name_takes_the_new_name(tmp_path):
         config = c.admin.command("replSetGetConfig")["config"]
         assert config["_id"] == "other"
         assert config["settings"]["replicaSetId"] != old_id
+
+
+# -- member-state commands on the primary -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command, errmsg",
+    [
+        ({"replSetFreeze": 30}, "Cannot freeze node when primary or running for election, state: Primary"),
+        ({"replSetMaintenance": True}, "primaries can't modify maintenance mode"),
+        ({"replSetSyncFrom": "elsewhere:27017"}, "primaries don't sync"),
+    ],
+)
+def test_secondary_only_commands_refuse_the_primary(rs, client, command, errmsg):
+    details = _failure(rs, command)
+    assert (details["code"], details["codeName"], details["errmsg"]) == (95, "NotSecondary", errmsg)
+    assert _failure(client, command)["code"] == 76  # a standalone
+
+
+def test_step_down_finds_no_electable_secondary(rs):
+    details = _failure(rs, {"replSetStepDown": 5, "secondaryCatchUpPeriodSecs": 0})
+    assert (details["code"], details["codeName"]) == (262, "ExceededTimeLimit")
+    assert details["errmsg"].startswith("No electable secondaries caught up as of ")
+    assert rs.admin.command("hello")["isWritablePrimary"] is True
+    too_short = _failure(rs, {"replSetStepDown": 5})
+    assert (too_short["code"], too_short["errmsg"]) == (
+        2,
+        "stepdown period must be longer than secondaryCatchUpPeriodSecs",
+    )
+    assert _failure(rs, {"replSetStepDown": 60, "force": True})["code"] == 238

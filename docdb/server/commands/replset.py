@@ -7,6 +7,7 @@ when the other members never answer (NodeNotFound, 74).
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from bson.int64 import Int64
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.commands.handshake import now_utc
 from docdb.server.context import CommandContext
-from docdb.server.params import check_fields, get_bool
+from docdb.server.params import check_fields, get_bool, get_int
 from docdb.server.registry import command
 from docdb.server.replica_set import TERM, ReplicaSet, full_config, timestamp_date
 
@@ -211,3 +212,70 @@ def repl_set_get_status(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, A
             }
         ],
     }
+
+
+# -- what a primary of a one-member set answers to the member-state commands ------------------------------
+
+
+@command("replSetFreeze", admin_only=True)
+def repl_set_freeze(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Only secondaries can be frozen; this member is always the primary."""
+    _replica_set(ctx)
+    raise MongoError(
+        ErrorCode.NotSecondary, "Cannot freeze node when primary or running for election, state: Primary"
+    )
+
+
+@command("replSetMaintenance", admin_only=True)
+def repl_set_maintenance(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Maintenance mode is for secondaries."""
+    _replica_set(ctx)
+    raise MongoError(ErrorCode.NotSecondary, "primaries can't modify maintenance mode")
+
+
+@command("replSetSyncFrom", admin_only=True)
+def repl_set_sync_from(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """A primary has no sync source."""
+    _replica_set(ctx)
+    raise MongoError(ErrorCode.NotSecondary, "primaries don't sync")
+
+
+@command("replSetStepDown", admin_only=True)
+def repl_set_step_down(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """No secondary can take over, so mongod waits ``secondaryCatchUpPeriodSecs`` (10) and gives up with
+    ExceededTimeLimit; the wait parks only this connection. ``force: true`` (step down with no successor,
+    refusing writes for the period) is not supported."""
+    _replica_set(ctx)
+    check_fields(cmd, {"force", "secondaryCatchUpPeriodSecs"})
+    period = _seconds(cmd, "replSetStepDown", 60)
+    catch_up = _seconds(cmd, "secondaryCatchUpPeriodSecs", 10)
+    if period <= 0:
+        raise MongoError(ErrorCode.BadValue, "stepdown period must be a positive integer")
+    if get_bool(cmd, "force"):
+        raise MongoError(
+            ErrorCode.NotImplemented, "replSetStepDown with force: true is not supported by docdb"
+        )
+    if period <= catch_up:
+        raise MongoError(ErrorCode.BadValue, "stepdown period must be longer than secondaryCatchUpPeriodSecs")
+    loop = asyncio.get_running_loop()
+    ctx.pending = loop.create_future()
+    loop.call_later(catch_up, lambda f=ctx.pending: f.done() or f.set_result(None))
+    ctx.finish = lambda _: _no_electable_secondary()
+    return {}
+
+
+def _seconds(cmd: dict[str, Any], field: str, default: int) -> int:
+    if cmd.get(field) is True:
+        return default
+    seconds = get_int(cmd, field, default)
+    assert seconds is not None
+    return seconds
+
+
+def _no_electable_secondary() -> dict[str, Any]:
+    now = datetime.datetime.now().astimezone().isoformat(timespec="milliseconds")
+    return MongoError(
+        ErrorCode.ExceededTimeLimit,
+        f"No electable secondaries caught up as of {now}Please use the replSetStepDown command with the "
+        "argument {force: true} to force node to step down.",
+    ).to_document()
