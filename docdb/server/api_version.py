@@ -58,9 +58,15 @@ def api_versions(name: str) -> list[str]:
     return ["1"] if name in API_V1 else []
 
 
-def check(name: str, body: dict[str, Any]) -> None:
-    """Refuse ``body`` as mongod does when its API parameters are malformed or exclude the command."""
+def check(name: str, body: dict[str, Any], required: bool = False) -> None:
+    """Refuse ``body`` as mongod does when its API parameters are malformed or exclude the command, or
+    are missing while the ``requireApiVersion`` parameter is on (``required``)."""
     if "apiVersion" not in body and "apiStrict" not in body and "apiDeprecationErrors" not in body:
+        if required:
+            raise MongoError(
+                498870,
+                "The apiVersion parameter is required, please configure your MongoClient's API version",
+            )
         return
     params = {"APIParametersFromClient": 1, **{f: body[f] for f in _FIELDS if f in body}}
     version = get_string(params, "apiVersion")

@@ -42,7 +42,7 @@ def _reply(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
     if spec is None:
         raise MongoError(ErrorCode.CommandNotFound, f"no such command: '{name}'")
     ctx.state.opcounters[_OPCOUNTER.get(name, "command")] += 1
-    api_version.check(name, body)
+    api_version.check(name, body, ctx.state.parameters.require_api_version)
     if spec.admin_only and ctx.db != "admin":
         raise MongoError(ErrorCode.Unauthorized, f"{name} may only be run against the admin database.")
     if ctx.state.fail_points and (point := failpoints.triggered(ctx, name, body)) is not None:

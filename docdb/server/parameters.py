@@ -3,7 +3,8 @@ as mongod's ``--setParameter``) and, where mongod allows it, at run time (``setP
 
 One small mutable object on ``ServerState`` so every part of the server reads the current value:
 ``enableTestCommands`` turns on ``configureFailPoint``; ``transactionLifetimeLimitSeconds`` bounds how long
-a transaction may stay open (read by the transaction code).
+a transaction may stay open (read by the transaction code); ``requireApiVersion`` makes dispatch refuse
+commands without ``apiVersion``; ``ttlMonitorEnabled`` pauses the TTL monitor.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ class ServerParameters:
     enable_test_commands: bool = False
     transaction_lifetime_limit_seconds: int = 60
     cursor_timeout_millis: int | None = None  # None: as the server's configuration says
+    require_api_version: bool = False  # every command must carry apiVersion (498870 otherwise)
+    ttl_monitor_enabled: bool = True
+    ttl_monitor_sleep_secs: int | None = None  # None: as the server's configuration says
 
     @classmethod
     def at_startup(cls, enable_test_commands: bool, assignments: Iterable[str]) -> ServerParameters:
@@ -66,12 +70,18 @@ def _parse_int(name: str, text: str, minimum: int) -> int:
 FIELDS = {
     "cursorTimeoutMillis": "cursor_timeout_millis",
     "enableTestCommands": "enable_test_commands",
+    "requireApiVersion": "require_api_version",
     "transactionLifetimeLimitSeconds": "transaction_lifetime_limit_seconds",
+    "ttlMonitorEnabled": "ttl_monitor_enabled",
+    "ttlMonitorSleepSecs": "ttl_monitor_sleep_secs",
 }
 _STARTUP_PARSERS: dict[str, Callable[[str, str], Any]] = {
     "cursorTimeoutMillis": lambda name, text: _parse_int(name, text, 0),
     "enableTestCommands": _parse_bool,
+    "requireApiVersion": _parse_bool,
     "transactionLifetimeLimitSeconds": lambda name, text: _parse_int(name, text, 1),
+    "ttlMonitorEnabled": _parse_bool,
+    "ttlMonitorSleepSecs": lambda name, text: _parse_int(name, text, 1),
 }
 # mongod's parameters that getParameter shows but docdb has no start-up setting for.
-UNSUPPORTED_AT_STARTUP = frozenset({"authenticationMechanisms", "logLevel", "quiet", "requireApiVersion"})
+UNSUPPORTED_AT_STARTUP = frozenset({"authenticationMechanisms", "logLevel", "quiet"})

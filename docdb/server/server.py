@@ -73,8 +73,9 @@ class Server:
                 self.config.enable_test_commands, self.config.set_parameters
             ),
         )
-        if self.state.parameters.cursor_timeout_millis is not None:
-            self.state.cursors.timeout_s = self.state.parameters.cursor_timeout_millis / 1000
+        parameters = self.state.parameters
+        if parameters.cursor_timeout_millis is not None:
+            self.state.cursors.timeout_s = parameters.cursor_timeout_millis / 1000
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             self._new_protocol, self.config.bind, self.config.port, reuse_address=True
@@ -85,8 +86,9 @@ class Server:
             me = advertised_address(self.config.advertise_host, self.port)
             self.state.replica_set = ReplicaSet(self.catalog, self.config.replica_set, me, self.port)
         self._reaper = asyncio.create_task(self._reap_cursors())
+        ttl_interval_s = parameters.ttl_monitor_sleep_secs or self.config.ttl_monitor_interval_s
         self._ttl_monitor = asyncio.create_task(
-            run_ttl_monitor(self.catalog, self.config.ttl_monitor_interval_s)
+            run_ttl_monitor(self.catalog, ttl_interval_s, lambda: parameters.ttl_monitor_enabled)
         )
         if self.catalog.writer is not None and self.config.compaction_check_s > 0:
             self._compaction_watch = asyncio.create_task(compactor.watch(self.config.compaction_check_s))

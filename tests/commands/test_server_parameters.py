@@ -100,3 +100,31 @@ def test_startup_parameters(tmp_path):
     assert 'Bad value for parameter "transactionLifetimeLimitSeconds"' in refused.stderr
     refused = start_refused(tmp_path / "r.mdb", "--set-parameter", "logLevel=2")
     assert "docdb does not support --setParameter 'logLevel'" in refused.stderr
+
+
+def test_require_api_version(server):
+    with server.client() as c:
+        c.admin.command({"setParameter": 1, "requireApiVersion": True})
+        try:
+            details = _failure(c, {"ping": 1})
+            assert (details["code"], details["errmsg"]) == (
+                498870,
+                "The apiVersion parameter is required, please configure your MongoClient's API version",
+            )
+            assert c.admin.command({"ping": 1, "apiVersion": "1"}) == {"ok": 1.0}
+        finally:
+            c.admin.command({"setParameter": 1, "requireApiVersion": False, "apiVersion": "1"})
+        assert c.admin.command("ping") == {"ok": 1.0}
+
+
+def test_ttl_monitor_parameters(tmp_path):
+    args = ["--set-parameter", "ttlMonitorSleepSecs=7", "--set-parameter", "ttlMonitorEnabled=false"]
+    with ServerProcess(tmp_path / "ttl.mdb", args) as server, server.client() as c:
+        got = c.admin.command({"getParameter": 1, "ttlMonitorSleepSecs": 1, "ttlMonitorEnabled": 1})
+        assert got == {"ttlMonitorEnabled": False, "ttlMonitorSleepSecs": 7, "ok": 1.0}
+        assert c.admin.command({"setParameter": 1, "ttlMonitorEnabled": True}) == {"was": False, "ok": 1.0}
+        details = _failure(c, {"setParameter": 1, "ttlMonitorSleepSecs": 5})
+        assert (details["code"], details["errmsg"]) == (
+            20,
+            "not allowed to change [ttlMonitorSleepSecs] at runtime",
+        )

@@ -18,6 +18,7 @@ from bson.int64 import Int64
 from docdb import MONGODB_VERSION
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.context import CommandContext
+from docdb.server.parameters import FIELDS
 from docdb.server.params import GENERIC_FIELDS, check_fields, get_bool, get_string, is_number
 from docdb.server.registry import command
 
@@ -49,6 +50,19 @@ def _whole_number(name: str, value: Any, minimum: int) -> int:
     return int(number)
 
 
+def _flag(name: str) -> Setter:
+    """A setter of a boolean parameter kept on ``ServerState.parameters`` (mongod coerces numbers)."""
+
+    def set_value(ctx: CommandContext, value: Any) -> None:
+        if not isinstance(value, bool) and not is_number(value):
+            raise MongoError(
+                ErrorCode.BadValue, f"Invalid value for parameter {name}: {value!r} is not a boolean"
+            )
+        setattr(ctx.state.parameters, FIELDS[name], bool(value))
+
+    return set_value
+
+
 def _set_cursor_timeout(ctx: CommandContext, value: Any) -> None:
     ctx.state.cursors.timeout_s = _whole_number("cursorTimeoutMillis", value, 0) / 1000
 
@@ -71,9 +85,21 @@ PARAMETERS: dict[str, ServerParameter] = {
     ),
     "logLevel": ServerParameter(lambda ctx: 0, True, True),
     "quiet": ServerParameter(lambda ctx: False, True, True),
-    "requireApiVersion": ServerParameter(lambda ctx: False, True, True),
+    "requireApiVersion": ServerParameter(
+        lambda ctx: ctx.state.parameters.require_api_version, True, True, _flag("requireApiVersion")
+    ),
     "transactionLifetimeLimitSeconds": ServerParameter(
         lambda ctx: ctx.state.parameters.transaction_lifetime_limit_seconds, True, True, _set_lifetime
+    ),
+    "ttlMonitorEnabled": ServerParameter(
+        lambda ctx: ctx.state.parameters.ttl_monitor_enabled, True, True, _flag("ttlMonitorEnabled")
+    ),
+    "ttlMonitorSleepSecs": ServerParameter(
+        lambda ctx: (
+            ctx.state.parameters.ttl_monitor_sleep_secs or int(ctx.state.config.ttl_monitor_interval_s)
+        ),
+        False,
+        True,
     ),
 }
 _SET_AT = ("runtime", "startup")
