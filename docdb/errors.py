@@ -75,6 +75,7 @@ class ErrorCode(IntEnum):
     CannotIndexParallelArrays = 171
     PrimarySteppedDown = 189
     InvalidIndexSpecificationOption = 197
+    ClusterTimeFailsRateLimiter = 205
     NoSuchSession = 206
     IllegalOpMsgFlag = 223
     QueryFeatureNotAllowed = 224

@@ -8,6 +8,7 @@ applied when it replies (for a write, that write's own time). A standalone adds 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import bson
@@ -16,8 +17,10 @@ from bson.int64 import Int64
 from bson.raw_bson import RawBSONDocument
 from bson.timestamp import Timestamp
 
+from docdb.errors import ErrorCode, MongoError
 from docdb.server.context import CommandContext
 
+MAX_DRIFT_S = 365 * 24 * 3600  # maxAcceptableLogicalClockDriftSecs
 _SIGNATURE = {"hash": Binary(bytes(20), 0), "keyId": Int64(0)}
 _cached: tuple[Timestamp | None, RawBSONDocument | None] = (None, None)
 
@@ -33,16 +36,28 @@ def _cluster_time_document(now: Timestamp) -> RawBSONDocument:
     return document
 
 
-def stamp(ctx: CommandContext, body: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
-    """Take the client's ``$clusterTime`` and add ours and the ``operationTime`` to ``reply`` (rs mode)."""
+def receive(ctx: CommandContext, body: dict[str, Any]) -> None:
+    """Move the clock past the client's ``$clusterTime`` before the command runs (rs mode), refusing one
+    further ahead of the wall clock than mongod's maxAcceptableLogicalClockDriftSecs allows."""
+    gossiped = body.get("$clusterTime")
+    if gossiped.__class__ is not dict or ctx.state.replica_set is None:
+        return
+    received = gossiped.get("clusterTime")
+    if received.__class__ is Timestamp:
+        wall = int(time.time())
+        if received.time - wall > MAX_DRIFT_S:
+            raise MongoError(
+                ErrorCode.ClusterTimeFailsRateLimiter,
+                f"New cluster time, {received.time}, is too far from this node's wall clock time, {wall}.",
+            )
+        ctx.state.catalog.clock.advance(received)
+
+
+def stamp(ctx: CommandContext, reply: dict[str, Any]) -> dict[str, Any]:
+    """Add this member's ``$clusterTime`` and the ``operationTime`` to ``reply`` (rs mode)."""
     if ctx.state.replica_set is None:
         return reply
     clock = ctx.state.catalog.clock
-    gossiped = body.get("$clusterTime")
-    if gossiped.__class__ is dict:
-        received = gossiped.get("clusterTime")
-        if received.__class__ is Timestamp:
-            clock.advance(received)
     if "operationTime" in reply:  # stamped before (a reply finished after a wait): move to the end
         del reply["$clusterTime"], reply["operationTime"]
     now = clock.last

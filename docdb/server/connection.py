@@ -240,7 +240,7 @@ class MongoProtocol(asyncio.Protocol):
             elif ctx.finish is not None:
                 body = ctx.finish(fut.result())
                 body.setdefault("ok", 1.0)
-                body = cluster_time.stamp(ctx, {}, body)
+                body = cluster_time.stamp(ctx, body)
             if ctx.close_connection:
                 self._abort_for_test(ctx)
                 return

@@ -30,7 +30,7 @@ _OPCOUNTER = {
 
 def run_command(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
     """The reply document for ``body`` (never raises)."""
-    return cluster_time.stamp(ctx, body, _guarded(_reply, ctx, body))
+    return cluster_time.stamp(ctx, _guarded(_reply, ctx, body))
 
 
 def _reply(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
@@ -42,6 +42,7 @@ def _reply(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
     if spec is None:
         raise MongoError(ErrorCode.CommandNotFound, f"no such command: '{name}'")
     ctx.state.opcounters[_OPCOUNTER.get(name, "command")] += 1
+    cluster_time.receive(ctx, body)
     api_version.check(name, body, ctx.state.parameters.require_api_version)
     if spec.admin_only and ctx.db != "admin":
         raise MongoError(ErrorCode.Unauthorized, f"{name} may only be run against the admin database.")

@@ -119,6 +119,16 @@ def test_a_newer_gossiped_cluster_time_advances_the_clock(rs, rs_server):
     assert rs.admin.command("ping")["operationTime"] >= ahead
 
 
+def test_a_cluster_time_too_far_ahead_is_refused(rs_server):
+    now = raw_command(rs_server.port, {"ping": 1, "$db": "admin"})["operationTime"]
+    far = Timestamp(now.time + 2 * 365 * 24 * 3600, 1)
+    gossip = {"clusterTime": far, "signature": ZERO_SIGNATURE}
+    reply = raw_command(rs_server.port, {"ping": 1, "$clusterTime": gossip, "$db": "admin"})
+    assert (reply["code"], reply["codeName"]) == (205, "ClusterTimeFailsRateLimiter")
+    assert reply["errmsg"].startswith(f"New cluster time, {far.time}, is too far from this node's wall clock")
+    assert reply["operationTime"] < far
+
+
 def test_a_standalone_adds_no_cluster_time(client):
     reply = client.admin.command("ping")
     assert reply == {"ok": 1.0}
