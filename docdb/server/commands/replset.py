@@ -23,6 +23,14 @@ from docdb.server.replica_set import TERM, ReplicaSet, full_config, timestamp_da
 NO_CONFIG_INFO = "no configuration specified. Using a default configuration for the set"
 
 
+class _InfoFirstError(MongoError):
+    """replSetInitiate's refusal: mongod appends its info fields to the reply before the error status."""
+
+    def to_document(self) -> dict[str, Any]:
+        status = {"ok": 0.0, "errmsg": self.errmsg, "code": self.code, "codeName": self.code_name}
+        return {**self.extra, **status}
+
+
 def _replica_set(ctx: CommandContext) -> ReplicaSet:
     rs = ctx.state.replica_set
     if rs is None:
@@ -93,7 +101,7 @@ def repl_set_initiate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any
         reply = {"info2": NO_CONFIG_INFO, "me": rs.me}
     if not rs.implicit:
         info = "try querying local.system.replset to see current configuration"
-        raise MongoError(ErrorCode.AlreadyInitialized, "already initialized", **reply, info=info)
+        raise _InfoFirstError(ErrorCode.AlreadyInitialized, "already initialized", **reply, info=info)
     _check_config_shape(config)
     if config["_id"] != rs.name:
         raise _invalid(
