@@ -182,7 +182,12 @@ class MongoProtocol(asyncio.Protocol):
             body = body["$query"]
         ctx = self._context(db)
         reply = run_command(ctx, dict(body))
-        self._send(request, encode_op_reply([reply], next(_request_ids), request.header.request_id))
+        if ctx.close_connection:
+            self._abort_for_test(ctx)
+        elif (ctx.wait_lsn is not None or ctx.pending is not None) and reply.get("ok"):
+            self._wait_then_reply(ctx, request, reply, False)
+        else:
+            self._reply(ctx, request, reply)
 
     def _context(self, db: str) -> CommandContext:
         assert self.info is not None
@@ -206,6 +211,9 @@ class MongoProtocol(asyncio.Protocol):
         """Send ``body``; a streamed reply goes with moreToCome, and the command's next invocation runs
         as a request whose id is this reply's (exhaust replies answer the previous reply, as mongod's)."""
         reply_id = next(_request_ids)
+        if request.message.__class__ is OpQuery:  # legacy: one OP_REPLY, never streamed
+            self._send(request, encode_op_reply([body], reply_id, request.header.request_id))
+            return
         streaming = ctx.next_invocation is not None and body.get("ok") and not self.closed
         flags = MORE_TO_COME if streaming else 0
         self._send(request, encode_op_msg(body, reply_id, request.header.request_id, flags))

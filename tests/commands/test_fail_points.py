@@ -4,10 +4,13 @@ retrying a write once after closeConnection."""
 
 from __future__ import annotations
 
+import socket
+import struct
 import threading
 import uuid
 from collections.abc import Iterator
 
+import bson
 import pymongo
 import pytest
 from bson.binary import Binary
@@ -225,3 +228,29 @@ def test_pymongo_retries_a_write_once_after_close_connection(fp, fp_server):
 
 def _uuid() -> Binary:
     return Binary(uuid.uuid4().bytes, 4)
+
+
+def _op_query(command: dict) -> bytes:
+    """A legacy OP_QUERY command on admin.$cmd, as drivers send their first isMaster."""
+    payload = struct.pack("<i", 0) + b"admin.$cmd\x00" + struct.pack("<ii", 0, -1) + bson.encode(command)
+    return struct.pack("<iiii", 16 + len(payload), 9, 0, 2004) + payload
+
+
+def _op_reply(sock: socket.socket) -> dict:
+    length = struct.unpack("<i", sock.recv(4, socket.MSG_WAITALL))[0]
+    rest = sock.recv(length - 4, socket.MSG_WAITALL)
+    return bson.decode(rest[12 + 20 :])
+
+
+def test_legacy_handshake_is_blocked_and_closed_too(fp, fp_server):
+    _configure(fp, {"times": 1}, failCommands=["isMaster"], blockConnection=True, blockTimeMS=10, errorCode=6)
+    with socket.create_connection(("127.0.0.1", fp_server.port), timeout=30) as sock:
+        sock.sendall(_op_query({"isMaster": 1}))
+        reply = _op_reply(sock)
+        assert (reply["ok"], reply["code"], reply["codeName"]) == (0.0, 6, "HostUnreachable")
+        sock.sendall(_op_query({"isMaster": 1}))
+        assert _op_reply(sock)["ismaster"] is True
+    _configure(fp, {"times": 1}, failCommands=["isMaster"], closeConnection=True)
+    with socket.create_connection(("127.0.0.1", fp_server.port), timeout=30) as sock:
+        sock.sendall(_op_query({"isMaster": 1}))
+        assert sock.recv(4) == b""  # closed without a reply
