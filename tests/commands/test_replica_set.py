@@ -451,3 +451,25 @@ def test_step_down_finds_no_electable_secondary(rs):
         "stepdown period must be longer than secondaryCatchUpPeriodSecs",
     )
     assert _failure(rs, {"replSetStepDown": 60, "force": True})["code"] == 238
+
+
+@pytest.mark.parametrize(
+    "member, errmsg",
+    [
+        ({"hidden": True}, "priority must be 0 when hidden=true"),
+        ({"votes": 0}, "priority must be 0 when non-voting (votes:0)"),
+        (
+            {"priority": 0},
+            "This node, {host}, with _id 0 is not electable under the new configuration with "
+            "{{version: 9, term: 1}} for replica set rs0",
+        ),
+    ],
+)
+def test_reconfig_keeps_this_member_electable(rs, rs_server, member, errmsg):
+    config = rs.admin.command("replSetGetConfig")["config"]
+    host = config["members"][0]["host"]
+    new = {"_id": "rs0", "version": 9, "members": [{"_id": 0, "host": host, **member}]}
+    details = _failure(rs, {"replSetReconfig": new})
+    assert details["errmsg"] == errmsg.format(host=host)
+    assert details["code"] == (103 if "electable" in errmsg else 93)
+    assert rs.admin.command("replSetGetConfig")["config"]["version"] == config["version"]

@@ -61,24 +61,35 @@ def _check_config_shape(config: dict[str, Any]) -> None:
             raise _invalid("BSON field 'MemberConfig._id' is missing but a required field")
         if not isinstance(member.get("host"), str):
             raise _invalid("BSON field 'MemberConfig.host' is missing but a required field")
+        priority = member.get("priority", 1)
+        if member.get("hidden") and priority != 0:
+            raise _invalid("priority must be 0 when hidden=true")
+        if member.get("votes", 1) == 0 and priority != 0:
+            raise _invalid("priority must be 0 when non-voting (votes:0)")
     if not isinstance(config.get("settings", {}), dict):
         raise _invalid("BSON field 'ReplSetConfig.settings' is the wrong type, expected type 'object'")
 
 
 def _check_one_member(rs: ReplicaSet, config: dict[str, Any], initiate: bool) -> None:
-    """This process must be a member (mongod's validation wraps NodeNotFound as 93 for initiate, 103 for
-    reconfig); other members never answer, so mongod's quorum check fails for them (74)."""
-    others = [m["host"] for m in config["members"] if not rs.is_self(m["host"])]
-    if len(others) == len(config["members"]):
-        version = config.get("version", 1)
-        term = 0 if initiate else TERM
+    """This process must be an electable member (mongod's validation wraps its refusal as 93 for
+    initiate, 103 for reconfig); other members never answer, so mongod's quorum check fails (74)."""
+    code = ErrorCode.InvalidReplicaSetConfig if initiate else ErrorCode.NewReplicaSetConfigurationIncompatible
+    version_term = f"{{version: {config.get('version', 1)}, term: {0 if initiate else TERM}}}"
+    mine = [m for m in config["members"] if rs.is_self(m["host"])]
+    if not mine:
         raise MongoError(
-            ErrorCode.InvalidReplicaSetConfig
-            if initiate
-            else ErrorCode.NewReplicaSetConfigurationIncompatible,
-            f"No host described in new configuration with {{version: {version}, term: {term}}} for "
-            f"replica set {config['_id']} maps to this node",
+            code,
+            f"No host described in new configuration with {version_term} for replica set {config['_id']} "
+            "maps to this node",
         )
+    for member in mine:
+        if member.get("arbiterOnly") or member.get("priority", 1) == 0:
+            raise MongoError(
+                code,
+                f"This node, {member['host']}, with _id {member['_id']} is not electable under the new "
+                f"configuration with {version_term} for replica set {config['_id']}",
+            )
+    others = [m["host"] for m in config["members"] if not rs.is_self(m["host"])]
     if others:
         failures = "; ".join(f"{host} failed with docdb runs one-member replica sets only" for host in others)
         what = "replSetInitiate quorum check failed" if initiate else "Quorum check failed"
