@@ -95,6 +95,21 @@ def timestamp_date(ts: Timestamp) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(ts.time, datetime.timezone.utc).replace(tzinfo=None)
 
 
+def _usable(config: dict[str, Any]) -> bool:
+    """Whether a stored config has what this module reads (a user may have written the collection)."""
+    members = config.get("members")
+    return (
+        isinstance(config.get("_id"), str)
+        and isinstance(config.get("version"), int)
+        and isinstance(config.get("settings"), dict)
+        and "replicaSetId" in config["settings"]
+        and isinstance(members, list)
+        and len(members) == 1
+        and isinstance(members[0], dict)
+        and isinstance(members[0].get("host"), str)
+    )
+
+
 class ReplicaSet:
     """The set's config, this member's address and its topology version."""
 
@@ -116,12 +131,15 @@ class ReplicaSet:
     def _load(self) -> dict[str, Any]:
         coll = self.catalog.collection(CONFIG_DB, CONFIG_COLLECTION)
         stored = next(iter(coll.docs.values()), None) if coll is not None else None
-        if stored is None:
+        config = decode_document(stored) if stored is not None else None
+        if config is not None and not _usable(config):
+            log.warning("local.system.replset holds no usable config (%r); initiating anew", config)
+            config = None
+        if config is None:
             self.implicit = True
             config = full_config(self.default_config(), ObjectId())
             self._save(config)
         else:
-            config = decode_document(stored)
             member = config["members"][0]
             if config["_id"] != self.name:
                 log.warning("the file's replica set was %r; now %r (--replica-set)", config["_id"], self.name)

@@ -473,3 +473,17 @@ def test_reconfig_keeps_this_member_electable(rs, rs_server, member, errmsg):
     assert details["errmsg"] == errmsg.format(host=host)
     assert details["code"] == (103 if "electable" in errmsg else 93)
     assert rs.admin.command("replSetGetConfig")["config"]["version"] == config["version"]
+
+
+def test_an_unusable_stored_config_is_replaced(tmp_path):
+    with _new_rs(tmp_path) as server, server.client() as c:
+        c.local["system.replset"].delete_many({})
+        c.local["system.replset"].insert_one({"_id": "rs0", "members": "garbage"})
+    with ServerProcess(tmp_path / "fresh.mdb", RS_ARGS) as again, again.client() as c:
+        config = c.admin.command("replSetGetConfig")["config"]
+        assert config["members"][0]["host"] == f"localhost:{again.port}"
+        assert c.admin.command("replSetInitiate")["ok"] == 1.0  # initiated implicitly again
+
+
+def test_hello_ok_is_answered_for_hello_too(rs):
+    assert rs.admin.command({"hello": 1, "helloOk": True})["helloOk"] is True

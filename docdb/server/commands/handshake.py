@@ -41,7 +41,7 @@ def hello_document(ctx: CommandContext, cmd: dict[str, Any], legacy: bool) -> di
     """hello's reply body, in mongod's field order: the one place it is built (an awaitable hello builds it
     again when its wait ends), so features that add fields to hello add them here."""
     reply: dict[str, Any] = {}
-    if legacy and cmd.get("helloOk"):
+    if isinstance(cmd.get("helloOk"), bool):  # mongod says it knows hello whenever a client asks
         reply["helloOk"] = True
     rs = ctx.state.replica_set
     if rs is None:
