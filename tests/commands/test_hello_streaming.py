@@ -11,6 +11,8 @@ from collections.abc import Iterator
 import bson
 import pymongo
 import pytest
+from bson.int64 import Int64
+from bson.objectid import ObjectId
 from pymongo import monitoring
 
 from tests.serverproc import ServerProcess
@@ -90,3 +92,92 @@ def test_pymongo_monitor_streams(rs_server):
     with pymongo.MongoClient(uri, event_listeners=[listener], heartbeatFrequencyMS=500) as c:
         c.admin.command("ping")
         assert listener.awaited.wait(30)
+
+
+@pytest.fixture(scope="module")
+def rs(rs_server: ServerProcess) -> Iterator[pymongo.MongoClient]:
+    with rs_server.client() as c:
+        yield c
+
+
+def _failure(client: pymongo.MongoClient, command: dict) -> dict:
+    with pytest.raises(pymongo.errors.OperationFailure) as exc:
+        client.admin.command(command)
+    return exc.value.details
+
+
+# -- awaitable hello ----------------------------------------------------------------------------------------
+
+
+def test_awaitable_hello_answers_when_the_topology_changes(rs_server):
+    with rs_server.client() as waiter, rs_server.client() as other:
+        version = waiter.admin.command("hello")["topologyVersion"]
+        replies: list[dict] = []
+        command = {"hello": 1, "topologyVersion": version, "maxAwaitTimeMS": 60_000}
+        thread = threading.Thread(target=lambda: replies.append(waiter.admin.command(command)))
+        thread.start()
+        # the waiting hello holds only its own connection: others are served meanwhile
+        assert other.admin.command("ping")["ok"] == 1.0
+        config = other.admin.command("replSetGetConfig")["config"]
+        config["version"] += 1
+        other.admin.command({"replSetReconfig": config})
+        thread.join(30)
+        assert not thread.is_alive()
+        [reply] = replies
+        assert reply["topologyVersion"] == {
+            "processId": version["processId"],
+            "counter": Int64(version["counter"] + 1),
+        }
+        assert reply["setVersion"] == config["version"]
+        assert "$clusterTime" in reply
+
+
+def test_awaitable_hello_times_out_with_the_same_topology(rs):
+    version = rs.admin.command("hello")["topologyVersion"]
+    reply = rs.admin.command({"hello": 1, "topologyVersion": version, "maxAwaitTimeMS": 10})
+    assert reply["topologyVersion"] == version
+
+
+def test_awaitable_hello_with_a_stale_version_answers_at_once(rs):
+    version = rs.admin.command("hello")["topologyVersion"]
+    other_process = {"processId": ObjectId(), "counter": Int64(0)}
+    reply = rs.admin.command({"hello": 1, "topologyVersion": other_process, "maxAwaitTimeMS": 600_000})
+    assert reply["topologyVersion"] == version
+
+
+@pytest.mark.parametrize(
+    "extra, code, errmsg",
+    [
+        ({"maxAwaitTimeMS": 10}, 51760, "A request with 'maxAwaitTimeMS' must include a 'topologyVersion'"),
+        (
+            {"topologyVersion": "TV"},
+            51760,
+            "A request with a 'topologyVersion' must include 'maxAwaitTimeMS'",
+        ),
+        (
+            {"topologyVersion": "TV", "maxAwaitTimeMS": -1},
+            51759,
+            "maxAwaitTimeMS must be a non-negative integer",
+        ),
+        (
+            {"topologyVersion": "NEGATIVE", "maxAwaitTimeMS": 1},
+            51758,
+            "topologyVersion must have a non-negative counter",
+        ),
+        (
+            {"topologyVersion": "AHEAD", "maxAwaitTimeMS": 1},
+            31382,
+            "Received a topology version with the same process ID and a higher counter than the server",
+        ),
+    ],
+)
+def test_awaitable_hello_errors(rs, extra, code, errmsg):
+    version = rs.admin.command("hello")["topologyVersion"]
+    variants = {
+        "TV": version,
+        "NEGATIVE": {**version, "counter": Int64(-1)},
+        "AHEAD": {**version, "counter": Int64(version["counter"] + 5)},
+    }
+    command = {"hello": 1, **{k: variants.get(v, v) if isinstance(v, str) else v for k, v in extra.items()}}
+    details = _failure(rs, command)
+    assert (details["code"], details["errmsg"]) == (code, errmsg)
