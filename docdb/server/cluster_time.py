@@ -22,17 +22,20 @@ from docdb.server.context import CommandContext
 
 MAX_DRIFT_S = 365 * 24 * 3600  # maxAcceptableLogicalClockDriftSecs
 _SIGNATURE = {"hash": Binary(bytes(20), 0), "keyId": Int64(0)}
-_cached: tuple[Timestamp | None, RawBSONDocument | None] = (None, None)
+_cached: tuple[Timestamp | None, Any] = (None, None)
 
 
-def _cluster_time_document(now: Timestamp) -> RawBSONDocument:
-    """``$clusterTime`` for ``now``, encoded once per clock value (it is in every reply: embedding the
-    encoded bytes costs a tenth of encoding the nested document each time)."""
+def _cluster_time_document(now: Timestamp) -> Any:
+    """``$clusterTime`` for ``now``. Replies between two changes share it, encoded once (embedding encoded
+    bytes costs a tenth of encoding the nested document); a write's reply, the first at its time, gets a
+    plain document, since encoding it ahead would cost more than it saves."""
     global _cached
     ts, document = _cached
-    if ts is not now or document is None:
-        document = RawBSONDocument(bson.encode({"clusterTime": now, "signature": _SIGNATURE}))
-        _cached = (now, document)
+    if ts is not now:
+        document = {"clusterTime": now, "signature": _SIGNATURE}
+    elif document.__class__ is dict:
+        document = RawBSONDocument(bson.encode(document))
+    _cached = (now, document)
     return document
 
 
