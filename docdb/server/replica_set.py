@@ -123,7 +123,7 @@ class ReplicaSet:
         self.implicit = False  # auto-initiated by this process, no replSetInitiate since
         self.election_date = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
         self.election_time = Timestamp(0, 0)
-        self._waiters: set[asyncio.Future[None]] = set()
+        self._waiters: dict[asyncio.Future[None], bool] = {}  # waiting hellos -> streamed (exhaust)
         self.config = self._load()
 
     # -- the config ----------------------------------------------------------------------------------
@@ -193,20 +193,28 @@ class ReplicaSet:
     def changed(self) -> None:
         """The topology changed: a new counter, and every waiting awaitable hello answers."""
         self.counter += 1
-        waiters, self._waiters = self._waiters, set()
+        waiters, self._waiters = self._waiters, {}
         for future in waiters:
             if not future.done():
                 future.set_result(None)
 
-    def wait_for_change(self, timeout_s: float) -> asyncio.Future[None]:
+    def wait_for_change(self, timeout_s: float, exhaust: bool = False) -> asyncio.Future[None]:
         """A future that completes at the next topology change or after ``timeout_s``, whichever is first;
-        waiting on it never blocks the event loop."""
+        waiting on it never blocks the event loop. ``exhaust``: the hello streams (serverStatus counts)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        self._waiters.add(future)
+        self._waiters[future] = exhaust
         timer = loop.call_later(timeout_s, lambda: future.done() or future.set_result(None))
-        future.add_done_callback(lambda f: (timer.cancel(), self._waiters.discard(f)))
+        future.add_done_callback(lambda f: (timer.cancel(), self._waiters.pop(f, None)))
         return future
+
+    def waiting(self) -> tuple[int, int]:
+        """How many hellos wait for a topology change, and how many of them stream (serverStatus)."""
+        return len(self._waiters), sum(self._waiters.values())
+
+    def status_section(self) -> dict[str, Any]:
+        """serverStatus' ``repl``: hello's replication fields and the rollback id (no rollback ever)."""
+        return {**self.hello_fields(legacy=False), "rbid": 1}
 
     # -- what hello and replSetGetStatus show ------------------------------------------------------------
 

@@ -181,3 +181,22 @@ def test_awaitable_hello_errors(rs, extra, code, errmsg):
     command = {"hello": 1, **{k: variants.get(v, v) if isinstance(v, str) else v for k, v in extra.items()}}
     details = _failure(rs, command)
     assert (details["code"], details["errmsg"]) == (code, errmsg)
+
+
+def test_server_status_counts_waiting_hellos_and_shows_repl(rs_server):
+    with rs_server.client() as c:
+        version = c.admin.command("hello")["topologyVersion"]
+        hello = {"hello": 1, "topologyVersion": version, "maxAwaitTimeMS": 60_000, "$db": "admin"}
+        with socket.create_connection(("127.0.0.1", rs_server.port), timeout=30) as sock:
+            sock.sendall(op_msg_frame(bson.encode(hello), flags=EXHAUST_ALLOWED))
+            # the hello waits (same topology); serverStatus on another connection sees it once it arrived
+            for _ in range(10_000):
+                status = c.admin.command("serverStatus")
+                if status["connections"]["awaitingTopologyChanges"]:
+                    break
+            assert status["connections"]["awaitingTopologyChanges"] >= 1
+            assert status["connections"]["exhaustHello"] >= 1
+        repl = status["repl"]
+        assert repl["setName"] == "rs0"
+        assert repl["isWritablePrimary"] is True
+        assert repl["rbid"] == 1

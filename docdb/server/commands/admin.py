@@ -66,7 +66,9 @@ def _sections(ctx: CommandContext) -> dict[str, Any]:
     resident, virtual = _memory_mb()
     counters = state.opcounters
     current = state.connections_current
-    return {
+    rs = state.replica_set
+    awaiting, exhaust = rs.waiting() if rs is not None else (0, 0)
+    sections: dict[str, Any] = {
         "connections": {
             "current": current,
             "available": MAX_CONNECTIONS - current,
@@ -75,8 +77,8 @@ def _sections(ctx: CommandContext) -> dict[str, Any]:
             "active": 1,
             "threaded": current,
             "exhaustIsMaster": 0,
-            "exhaustHello": 0,
-            "awaitingTopologyChanges": 0,
+            "exhaustHello": exhaust,
+            "awaitingTopologyChanges": awaiting,
         },
         "docdb": _storage_status(state.catalog),
         "mem": {"bits": 64, "resident": resident, "virtual": virtual, "supported": True},
@@ -98,6 +100,9 @@ def _sections(ctx: CommandContext) -> dict[str, Any]:
             "readOnly": False,
         },
     }
+    if rs is not None:
+        sections["repl"] = rs.status_section()
+    return sections
 
 
 @command("listCommands")
