@@ -57,6 +57,7 @@ class MongoProtocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.info: ConnectionInfo | None = None
         self.busy = False  # a command is waiting (fsync); the queue holds until it's done
+        self.awaiting_topology = False  # the wait is an awaitable hello's: shutdown need not wait for it
         self.write_paused = False
         self.read_paused = False
         self.closed = False
@@ -99,7 +100,7 @@ class MongoProtocol(asyncio.Protocol):
 
     @property
     def idle(self) -> bool:
-        return not self.queue and not self.busy
+        return not self.queue and (not self.busy or self.awaiting_topology)
 
     # -- running commands ------------------------------------------------------------------------------
 
@@ -236,9 +237,10 @@ class MongoProtocol(asyncio.Protocol):
                 self._send(request, encode_op_msg(reply, next(_request_ids), request.header.request_id))
             return
         self.busy = True
+        self.awaiting_topology = ctx.awaits_topology
 
         def done(fut: asyncio.Future[Any]) -> None:
-            self.busy = False
+            self.busy = self.awaiting_topology = False
             body = reply
             error = fut.exception()
             if isinstance(error, MongoError):

@@ -79,6 +79,7 @@ class CommandContext:
     exhaust_allowed: bool = False  # the request's OP_MSG exhaustAllowed bit
     next_invocation: dict[str, Any] | None = None  # a streamed reply (moreToCome): the command run next
     close_connection: bool = False  # close without replying (failCommand's closeConnection)
+    awaits_topology: bool = False  # ``pending`` is an awaitable hello's wait (shutdown does not wait)
 
     @property
     def catalog(self) -> Catalog:

@@ -89,6 +89,7 @@ def _hello_reply(ctx: CommandContext, cmd: dict[str, Any], legacy: bool) -> dict
 
     if wait_s is not None and rs is not None:
         ctx.pending = rs.wait_for_change(wait_s, streaming)
+        ctx.awaits_topology = True
         ctx.finish = build
         return {}
     return build()
