@@ -113,11 +113,12 @@ def _usable(config: dict[str, Any]) -> bool:
 class ReplicaSet:
     """The set's config, this member's address and its topology version."""
 
-    def __init__(self, catalog: Catalog, name: str, me: str, port: int) -> None:
+    def __init__(self, catalog: Catalog, name: str, me: str, port: int, advertised: bool = False) -> None:
         self.catalog = catalog
         self.name = name
-        self.me = me
+        self.me = me  # --advertise-host (``advertised``) or localhost:<port>
         self.port = port
+        self.advertised = advertised
         self.process_id = ObjectId()
         self.counter = 0
         self.implicit = False  # auto-initiated by this process, no replSetInitiate since
@@ -145,9 +146,11 @@ class ReplicaSet:
                 log.warning("the file's replica set was %r; now %r (--replica-set)", config["_id"], self.name)
                 config = full_config({**self.default_config(), "version": config["version"] + 1}, ObjectId())
                 self._save(config)
-            elif not self.is_self(member["host"]):
-                # Started on another address (tests on port 0, a moved container): the member is this
-                # process, so the config names where it can be reached now.
+            elif not self.is_self(member["host"]) or (
+                self.advertised and split_host(member["host"]) != split_host(self.me)
+            ):
+                # Started on another address (tests on port 0, a moved container, a new --advertise-host):
+                # the member is this process, so the config names where it can be reached now.
                 member["host"] = self.me
                 config["version"] += 1
                 self._save(config)

@@ -84,7 +84,9 @@ class Server:
         host, self.port = sock.getsockname()[:2]
         if self.config.replica_set:
             me = advertised_address(self.config.advertise_host, self.port)
-            self.state.replica_set = ReplicaSet(self.catalog, self.config.replica_set, me, self.port)
+            self.state.replica_set = ReplicaSet(
+                self.catalog, self.config.replica_set, me, self.port, bool(self.config.advertise_host)
+            )
         self._reaper = asyncio.create_task(self._reap_cursors())
         ttl_interval_s = parameters.ttl_monitor_sleep_secs or self.config.ttl_monitor_interval_s
         self._ttl_monitor = asyncio.create_task(

@@ -152,6 +152,10 @@ def test_advertise_host_names_the_member(tmp_path):
         hello = c.admin.command("hello")
         assert hello["hosts"] == [f"db.example:{server.port}"]
         assert hello["me"] == f"db.example:{server.port}"
+    # a new --advertise-host wins over the address the file's config names
+    args = [*RS_ARGS, "--advertise-host", "other.example:27999"]
+    with ServerProcess(tmp_path / "adv.mdb", args) as server, server.client() as c:
+        assert c.admin.command("hello")["hosts"] == ["other.example:27999"]
 
 
 def test_restart_under_another_set_name_takes_the_new_name(tmp_path):
