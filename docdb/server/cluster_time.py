@@ -46,14 +46,15 @@ def receive(ctx: CommandContext, body: dict[str, Any]) -> None:
     if gossiped.__class__ is not dict or ctx.state.replica_set is None:
         return
     received = gossiped.get("clusterTime")
-    if received.__class__ is Timestamp:
+    clock = ctx.state.catalog.clock
+    if received.__class__ is Timestamp and received > clock.last:  # usually not: drivers echo ours
         wall = int(time.time())
         if received.time - wall > MAX_DRIFT_S:
             raise MongoError(
                 ErrorCode.ClusterTimeFailsRateLimiter,
                 f"New cluster time, {received.time}, is too far from this node's wall clock time, {wall}.",
             )
-        ctx.state.catalog.clock.advance(received)
+        clock.advance(received)
 
 
 def stamp(ctx: CommandContext, reply: dict[str, Any]) -> dict[str, Any]:
