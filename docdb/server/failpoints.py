@@ -107,7 +107,9 @@ def _matches(ctx: CommandContext, data: dict[str, Any], name: str, body: dict[st
     if "threadName" in data and data["threadName"] != f"conn{ctx.connection.connection_id}":
         return False
     if "appName" in data:
-        metadata = ctx.connection.client_metadata or {}
+        # a connection's first hello names its client before the command runs, as in mongod
+        metadata = ctx.connection.client_metadata or body.get("client") or {}
+        metadata = metadata if isinstance(metadata, dict) else {}
         application = metadata.get("application")
         app_name = application.get("name") if isinstance(application, dict) else None
         if app_name != data["appName"]:

@@ -71,10 +71,11 @@ def test_skip_then_always(fp):
     assert _failure(fp, {"ping": 1})["code"] == 2
 
 
-def test_always_on_only_for_the_listed_commands(fp):
-    _configure(fp, "alwaysOn", failCommands=["isMaster"], errorCode=8)
-    assert fp.admin.command("hello")["ok"] == 1.0
-    assert _failure(fp, {"ismaster": 1})["codeName"] == "UnknownError"
+def test_always_on_only_for_the_listed_commands(fp, fp_server):
+    with fp_server.client(appname="aliases") as c:  # appName: other clients' handshakes stay unharmed
+        _configure(fp, "alwaysOn", failCommands=["isMaster"], errorCode=8, appName="aliases")
+        assert c.admin.command("hello")["ok"] == 1.0
+        assert _failure(c, {"ismaster": 1})["codeName"] == "UnknownError"
 
 
 def test_app_name_selects_the_client(fp, fp_server):
@@ -243,14 +244,17 @@ def _op_reply(sock: socket.socket) -> dict:
 
 
 def test_legacy_handshake_is_blocked_and_closed_too(fp, fp_server):
-    _configure(fp, {"times": 1}, failCommands=["isMaster"], blockConnection=True, blockTimeMS=10, errorCode=6)
+    # appName keeps PyMongo's own handshakes (legacy isMaster too) from using up the fail point
+    first = {"isMaster": 1, "client": {"application": {"name": "legacy"}}}
+    data = {"failCommands": ["isMaster"], "appName": "legacy"}
+    _configure(fp, {"times": 1}, **data, blockConnection=True, blockTimeMS=10, errorCode=6)
     with socket.create_connection(("127.0.0.1", fp_server.port), timeout=30) as sock:
-        sock.sendall(_op_query({"isMaster": 1}))
+        sock.sendall(_op_query(first))
         reply = _op_reply(sock)
         assert (reply["ok"], reply["code"], reply["codeName"]) == (0.0, 6, "HostUnreachable")
         sock.sendall(_op_query({"isMaster": 1}))
         assert _op_reply(sock)["ismaster"] is True
-    _configure(fp, {"times": 1}, failCommands=["isMaster"], closeConnection=True)
+    _configure(fp, {"times": 1}, **data, closeConnection=True)
     with socket.create_connection(("127.0.0.1", fp_server.port), timeout=30) as sock:
-        sock.sendall(_op_query({"isMaster": 1}))
+        sock.sendall(_op_query(first))
         assert sock.recv(4) == b""  # closed without a reply
