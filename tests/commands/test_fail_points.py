@@ -73,6 +73,7 @@ def test_skip_then_always(fp):
 
 def test_always_on_only_for_the_listed_commands(fp, fp_server):
     with fp_server.client(appname="aliases") as c:  # appName: other clients' handshakes stay unharmed
+        c.admin.command("ping")  # connected before the fail point (its handshake is an isMaster)
         _configure(fp, "alwaysOn", failCommands=["isMaster"], errorCode=8, appName="aliases")
         assert c.admin.command("hello")["ok"] == 1.0
         assert _failure(c, {"ismaster": 1})["codeName"] == "UnknownError"
