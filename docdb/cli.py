@@ -151,6 +151,20 @@ def _configure_logging(level: str) -> None:
     envvar="DOCDB_TLS_ALLOW_CONNECTIONS_WITHOUT_CERTIFICATES",
     help="With --tls-ca-file: a client without a certificate may still connect.",
 )
+@click.option(
+    "--enable-test-commands",
+    is_flag=True,
+    envvar="DOCDB_ENABLE_TEST_COMMANDS",
+    help="Allow test-only commands (configureFailPoint), as mongod's --setParameter enableTestCommands=1.",
+)
+@click.option(
+    "--set-parameter",
+    "--setParameter",
+    "set_parameters",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set a server parameter at start-up, as mongod's --setParameter (repeatable).",
+)
 @click.version_option(__version__, prog_name="docdb-server")
 def server_main(
     file: str | None,
@@ -171,9 +185,17 @@ def server_main(
     tls_cert_key_file: str | None,
     tls_ca_file: str | None,
     tls_allow_connections_without_certificates: bool,
+    enable_test_commands: bool,
+    set_parameters: tuple[str, ...],
 ) -> None:
     """Run a docdb server that MongoDB clients connect to."""
+    from docdb.server.parameters import ServerParameters, StartupParameterError
     from docdb.server.server import run_server
+
+    try:
+        ServerParameters.at_startup(enable_test_commands, set_parameters)
+    except StartupParameterError as error:
+        raise click.UsageError(str(error)) from None
 
     _configure_logging(log_level)
     config = ServerConfig(
@@ -195,6 +217,8 @@ def server_main(
         tls_cert_key_file=tls_cert_key_file,
         tls_ca_file=tls_ca_file,
         tls_allow_connections_without_certificates=tls_allow_connections_without_certificates,
+        enable_test_commands=enable_test_commands,
+        set_parameters=set_parameters,
     )
     try:
         run_server(config)

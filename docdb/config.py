@@ -33,3 +33,5 @@ class ServerConfig:
     tls_cert_key_file: str | None = None  # the server's certificate and private key, PEM
     tls_ca_file: str | None = None  # CA for client certificates: then they are requested and verified
     tls_allow_connections_without_certificates: bool = False
+    enable_test_commands: bool = False  # configureFailPoint (as mongod's enableTestCommands=1)
+    set_parameters: tuple[str, ...] = ()  # NAME=VALUE server parameters (mongod's --setParameter)

@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from docdb.errors import ErrorCode, MongoError, ProtocolError
 from docdb.protocol import (
+    EXHAUST_ALLOWED,
     MORE_TO_COME,
     FrameBuffer,
     InvalidRequest,
@@ -27,6 +28,7 @@ from docdb.protocol import (
     encode_op_msg,
     encode_op_reply,
 )
+from docdb.server import cluster_time
 from docdb.server.context import CommandContext, ConnectionInfo, ServerState
 from docdb.server.dispatch import run_command
 from docdb.server.tls import certificate_subject
@@ -56,6 +58,7 @@ class MongoProtocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.info: ConnectionInfo | None = None
         self.busy = False  # a command is waiting (fsync); the queue holds until it's done
+        self.awaiting_topology = False  # the wait is an awaitable hello's: shutdown need not wait for it
         self.write_paused = False
         self.read_paused = False
         self.closed = False
@@ -102,7 +105,7 @@ class MongoProtocol(asyncio.Protocol):
 
     @property
     def idle(self) -> bool:
-        return not self.queue and not self.busy
+        return not self.queue and (not self.busy or self.awaiting_topology)
 
     # -- running commands ------------------------------------------------------------------------------
 
@@ -151,15 +154,19 @@ class MongoProtocol(asyncio.Protocol):
             if not isinstance(db, str):
                 db = ""
             ctx = self._context(db)
+            ctx.exhaust_allowed = bool(message.flags & EXHAUST_ALLOWED)
             if not db:
                 reply = MongoError(40571, "OP_MSG requests require a $db argument").to_document()
             else:
                 reply = run_command(ctx, body)
+            if ctx.close_connection:
+                self._abort_for_test(ctx)
+                return
             no_reply = bool(message.flags & MORE_TO_COME)
             if (ctx.wait_lsn is not None or ctx.pending is not None) and reply.get("ok"):
                 self._wait_then_reply(ctx, request, reply, no_reply)
             elif not no_reply:
-                self._send(request, encode_op_msg(reply, next(_request_ids), request.header.request_id))
+                self._reply(ctx, request, reply)
             return
         assert isinstance(message, OpQuery)
         self._run_op_query(request, message)
@@ -181,7 +188,12 @@ class MongoProtocol(asyncio.Protocol):
             body = body["$query"]
         ctx = self._context(db)
         reply = run_command(ctx, dict(body))
-        self._send(request, encode_op_reply([reply], next(_request_ids), request.header.request_id))
+        if ctx.close_connection:
+            self._abort_for_test(ctx)
+        elif (ctx.wait_lsn is not None or ctx.pending is not None) and reply.get("ok"):
+            self._wait_then_reply(ctx, request, reply, False)
+        else:
+            self._reply(ctx, request, reply)
 
     def _context(self, db: str) -> CommandContext:
         assert self.info is not None
@@ -193,6 +205,28 @@ class MongoProtocol(asyncio.Protocol):
         if request.compressor_id is not None:
             frame = compress_frame(frame, request.compressor_id)
         self.transport.write(frame)
+
+    def _abort_for_test(self, ctx: CommandContext) -> None:
+        """Close without replying (failCommand's closeConnection), as mongod ends the session."""
+        self.queue.clear()
+        self.busy = False
+        if self.transport is not None:
+            self.transport.close()
+
+    def _reply(self, ctx: CommandContext, request: Request, body: dict[str, Any]) -> None:
+        """Send ``body``; a streamed reply goes with moreToCome, and the command's next invocation runs
+        as a request whose id is this reply's (exhaust replies answer the previous reply, as mongod's)."""
+        reply_id = next(_request_ids)
+        if request.message.__class__ is OpQuery:  # legacy: one OP_REPLY, never streamed
+            self._send(request, encode_op_reply([body], reply_id, request.header.request_id))
+            return
+        streaming = ctx.next_invocation is not None and body.get("ok") and not self.closed
+        flags = MORE_TO_COME if streaming else 0
+        self._send(request, encode_op_msg(body, reply_id, request.header.request_id, flags))
+        if streaming:
+            assert ctx.next_invocation is not None and isinstance(request.message, OpMsg)
+            message = OpMsg(request.message.flags, ctx.next_invocation, {})
+            self._run(Request(request.header._replace(request_id=reply_id), message, request.compressor_id))
 
     def _wait_then_reply(
         self, ctx: CommandContext, request: Request, reply: dict[str, Any], no_reply: bool
@@ -208,9 +242,10 @@ class MongoProtocol(asyncio.Protocol):
                 self._send(request, encode_op_msg(reply, next(_request_ids), request.header.request_id))
             return
         self.busy = True
+        self.awaiting_topology = ctx.awaits_topology
 
         def done(fut: asyncio.Future[Any]) -> None:
-            self.busy = False
+            self.busy = self.awaiting_topology = False
             body = reply
             error = fut.exception()
             if isinstance(error, MongoError):
@@ -218,9 +253,14 @@ class MongoProtocol(asyncio.Protocol):
             elif error is not None:
                 body = MongoError(ErrorCode.InternalError, f"{type(error).__name__}: {error}").to_document()
             elif ctx.finish is not None:
-                body = {**ctx.finish(fut.result()), "ok": 1.0}
+                body = ctx.finish(fut.result())
+                body.setdefault("ok", 1.0)
+                body = cluster_time.stamp(ctx, body)
+            if ctx.close_connection:
+                self._abort_for_test(ctx)
+                return
             if not no_reply:
-                self._send(request, encode_op_msg(body, next(_request_ids), request.header.request_id))
+                self._reply(ctx, request, body)
             self._drain()
 
         future.add_done_callback(done)

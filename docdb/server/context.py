@@ -8,11 +8,16 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docdb.config import ServerConfig
 from docdb.engine.catalog import Catalog
 from docdb.server.cursors import CursorRegistry
+from docdb.server.parameters import ServerParameters
+
+if TYPE_CHECKING:
+    from docdb.server.failpoints import FailPoint
+    from docdb.server.replica_set import ReplicaSet
 
 
 @dataclass(slots=True)
@@ -33,6 +38,9 @@ class ServerState:
     command_counts: Counter[str] = field(default_factory=Counter)
     compressors: tuple[str, ...] = ()
     log_lines: list[str] = field(default_factory=list)
+    replica_set: ReplicaSet | None = None  # --replica-set: this member's config and topology
+    parameters: ServerParameters = field(default_factory=ServerParameters)
+    fail_points: dict[str, FailPoint] = field(default_factory=dict)  # configureFailPoint (test commands)
 
     def new_connection_id(self) -> int:
         cid = self.next_connection_id
@@ -60,6 +68,8 @@ class CommandContext:
     A handler whose reply must wait sets ``wait_lsn`` (the reply goes out after the fsync covering that log
     position: j:true, w:"majority", fsync) or ``pending`` (an asyncio future, e.g. a compaction; its result
     goes through ``finish`` to become the reply body). The connection waits without blocking the loop.
+    A handler that streams (exhaust hello) sets ``next_invocation``: its reply goes out with moreToCome and
+    that command runs next on the connection, as if the client had sent it.
     """
 
     state: ServerState
@@ -68,6 +78,10 @@ class CommandContext:
     wait_lsn: int | None = None
     pending: asyncio.Future[Any] | None = None
     finish: Callable[[Any], dict[str, Any]] | None = None
+    exhaust_allowed: bool = False  # the request's OP_MSG exhaustAllowed bit
+    next_invocation: dict[str, Any] | None = None  # a streamed reply (moreToCome): the command run next
+    close_connection: bool = False  # close without replying (failCommand's closeConnection)
+    awaits_topology: bool = False  # ``pending`` is an awaitable hello's wait (shutdown does not wait)
 
     @property
     def catalog(self) -> Catalog:

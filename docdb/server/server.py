@@ -23,6 +23,8 @@ from docdb.server import commands  # noqa: F401  (registers every command)
 from docdb.server.connection import MongoProtocol
 from docdb.server.context import ServerState
 from docdb.server.cursors import CursorRegistry
+from docdb.server.parameters import ServerParameters
+from docdb.server.replica_set import ReplicaSet, advertised_address
 from docdb.server.tls import TlsListener, build_tls_settings
 from docdb.server.ttl import run_ttl_monitor
 
@@ -79,7 +81,13 @@ class Server:
             catalog=self.catalog,
             cursors=CursorRegistry(self.config.cursor_timeout_s),
             compressors=compressors,
+            parameters=ServerParameters.at_startup(
+                self.config.enable_test_commands, self.config.set_parameters
+            ),
         )
+        parameters = self.state.parameters
+        if parameters.cursor_timeout_millis is not None:
+            self.state.cursors.timeout_s = parameters.cursor_timeout_millis / 1000
         if tls.enabled:  # one port for TLS and (by mode) plaintext: our own accept loop peeks first
             sock = socket.create_server((self.config.bind, self.config.port), reuse_port=False, backlog=511)
             self._tls_listener = TlsListener(sock, tls, self._new_protocol)
@@ -91,9 +99,15 @@ class Server:
             )
             sock = self._server.sockets[0]
         host, self.port = sock.getsockname()[:2]
+        if self.config.replica_set:
+            me = advertised_address(self.config.advertise_host, self.port)
+            self.state.replica_set = ReplicaSet(
+                self.catalog, self.config.replica_set, me, self.port, bool(self.config.advertise_host)
+            )
         self._reaper = asyncio.create_task(self._reap_cursors())
+        ttl_interval_s = parameters.ttl_monitor_sleep_secs or self.config.ttl_monitor_interval_s
         self._ttl_monitor = asyncio.create_task(
-            run_ttl_monitor(self.catalog, self.config.ttl_monitor_interval_s)
+            run_ttl_monitor(self.catalog, ttl_interval_s, lambda: parameters.ttl_monitor_enabled)
         )
         if self.catalog.writer is not None and self.config.compaction_check_s > 0:
             self._compaction_watch = asyncio.create_task(compactor.watch(self.config.compaction_check_s))

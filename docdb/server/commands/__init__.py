@@ -7,6 +7,9 @@ from docdb.server.commands import (  # noqa: F401
     crud,
     ddl,
     explain,
+    failpoint_cmds,
     handshake,
+    parameter_cmds,
+    replset,
     session_cmds,
 )

@@ -14,6 +14,7 @@ from docdb.engine.bson_types import bson_type_alias
 from docdb.engine.catalog import Catalog
 from docdb.engine.compaction import Compactor, dead_bytes
 from docdb.errors import ErrorCode, MongoError
+from docdb.server.api_version import api_versions
 from docdb.server.commands.handshake import now_utc
 from docdb.server.context import CommandContext
 from docdb.server.params import is_number
@@ -65,7 +66,9 @@ def _sections(ctx: CommandContext) -> dict[str, Any]:
     resident, virtual = _memory_mb()
     counters = state.opcounters
     current = state.connections_current
-    return {
+    rs = state.replica_set
+    awaiting, exhaust = rs.waiting() if rs is not None else (0, 0)
+    sections: dict[str, Any] = {
         "connections": {
             "current": current,
             "available": MAX_CONNECTIONS - current,
@@ -74,8 +77,8 @@ def _sections(ctx: CommandContext) -> dict[str, Any]:
             "active": 1,
             "threaded": current,
             "exhaustIsMaster": 0,
-            "exhaustHello": 0,
-            "awaitingTopologyChanges": 0,
+            "exhaustHello": exhaust,
+            "awaitingTopologyChanges": awaiting,
         },
         "docdb": _storage_status(state.catalog),
         "mem": {"bits": 64, "resident": resident, "virtual": virtual, "supported": True},
@@ -97,6 +100,9 @@ def _sections(ctx: CommandContext) -> dict[str, Any]:
             "readOnly": False,
         },
     }
+    if rs is not None:
+        sections["repl"] = rs.status_section()
+    return sections
 
 
 @command("listCommands")
@@ -109,7 +115,7 @@ def list_commands(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
                 "requiresAuth": False,
                 "secondaryOk": True,
                 "adminOnly": spec.admin_only,
-                "apiVersions": [],
+                "apiVersions": api_versions(name),
                 "deprecatedApiVersions": [],
             }
             for name, spec in sorted(REGISTRY.items())

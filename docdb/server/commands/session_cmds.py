@@ -1,5 +1,5 @@
-"""Logical sessions (accepted: a standalone tracks nothing); transactions and replica-set commands (refused,
-as a standalone mongod refuses them)."""
+"""Logical sessions (accepted: a standalone tracks nothing) and transactions (refused, as a standalone mongod
+refuses them)."""
 
 from __future__ import annotations
 
@@ -36,9 +36,3 @@ def transaction_command(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, A
     raise MongoError(
         ErrorCode.IllegalOperation, "Transaction numbers are only allowed on a replica set member or mongos"
     )
-
-
-@command("replSetGetStatus", "replSetGetConfig", "replSetInitiate", "replSetReconfig", admin_only=True)
-def replica_set_command(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """docdb runs as a standalone, and answers replica-set commands as a standalone mongod does."""
-    raise MongoError(ErrorCode.NoReplicationEnabled, "not running with --replSet")
