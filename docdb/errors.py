@@ -71,10 +71,10 @@ class ErrorCode(IntEnum):
     CommandNotSupported = 115
     DocumentValidationFailure = 121
     CommandFailed = 125
+    ReadConcernMajorityNotAvailableYet = 134
     ViewDepthLimitExceeded = 165
     CommandNotSupportedOnView = 166
     OptionNotSupportedOnView = 167
-    ReadConcernMajorityNotAvailableYet = 134
     InvalidPipelineOperator = 168
     CannotIndexParallelArrays = 171
     PrimarySteppedDown = 189
