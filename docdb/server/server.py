@@ -16,11 +16,13 @@ from docdb.config import ServerConfig
 from docdb.engine.catalog import Catalog
 from docdb.engine.compaction import Compactor
 from docdb.engine.log.crypto import read_key_file
+from docdb.engine.system_collections import install_system_collections
 from docdb.protocol import available_compressors
 from docdb.server import commands  # noqa: F401  (registers every command)
 from docdb.server.connection import MongoProtocol
 from docdb.server.context import ServerState
 from docdb.server.cursors import CursorRegistry
+from docdb.server.startup_log import startup_document
 from docdb.server.ttl import run_ttl_monitor
 
 log = logging.getLogger("docdb.server")
@@ -56,6 +58,7 @@ class Server:
                 sync_always=self.config.sync_always,
                 key=read_key_file(key_file) if key_file else None,
             )
+        install_system_collections(self.catalog, startup_document(self.config))
         compactor = Compactor(
             self.catalog,
             min_bytes=self.config.compaction_min_bytes,
