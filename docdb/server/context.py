@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -13,6 +14,8 @@ from typing import Any
 from docdb.config import ServerConfig
 from docdb.engine.catalog import Catalog
 from docdb.server.cursors import CursorRegistry
+from docdb.server.log_limits import RateLimitedLog
+from docdb.server.metrics import Metrics
 
 
 @dataclass(slots=True)
@@ -33,6 +36,10 @@ class ServerState:
     command_counts: Counter[str] = field(default_factory=Counter)
     compressors: tuple[str, ...] = ()
     log_lines: list[str] = field(default_factory=list)
+    metrics: Metrics = field(default_factory=Metrics)  # serverStatus counters (server/metrics.py)
+    log_limiter: RateLimitedLog = field(
+        default_factory=lambda: RateLimitedLog(logging.getLogger("docdb.connection"))
+    )
 
     def new_connection_id(self) -> int:
         cid = self.next_connection_id

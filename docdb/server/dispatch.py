@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import time
 from typing import Any
 
 from docdb.errors import ErrorCode, MongoError, StorageError
@@ -27,7 +28,14 @@ _OPCOUNTER = {
 
 
 def run_command(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
-    """The reply document for ``body`` (never raises)."""
+    """The reply document for ``body`` (never raises); its latency and counters go to the metrics."""
+    started = time.perf_counter()
+    reply = _run_command(ctx, body)
+    ctx.state.metrics.count_command(next(iter(body), ""), reply, time.perf_counter() - started)
+    return reply
+
+
+def _run_command(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
     try:
         if not body:
             raise MongoError(ErrorCode.FailedToParse, "Empty command object")

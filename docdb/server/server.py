@@ -97,6 +97,7 @@ class Server:
         while True:
             await asyncio.sleep(REAP_INTERVAL_S)
             self.state.cursors.reap_idle()
+            self.state.log_limiter.flush()
 
     def request_stop(self) -> None:
         self._stop.set()
