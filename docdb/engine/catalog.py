@@ -376,8 +376,9 @@ class Catalog:
         if coll is None or change is None or change.get("name") not in coll.indexes:
             return
         index = coll.indexes[change["name"]]
-        for option in ("hidden", "expireAfterSeconds"):
+        for option in ("hidden", "expireAfterSeconds"):  # mongod rewrites a changed option at the end
             if option in change:
+                index.spec.pop(option, None)
                 index.spec[option] = change[option]
         if index.spec.get("hidden") is False:
             del index.spec["hidden"]
