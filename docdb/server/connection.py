@@ -148,10 +148,8 @@ class MongoProtocol(asyncio.Protocol):
             if message.sequences:
                 body.update(message.sequences)
             db = body.get("$db")
-            if not isinstance(db, str):
-                db = ""
-            ctx = self._context(db)
-            if not db:
+            ctx = self._context(db if type(db) is str else "")  # a wrong type fails in run_command
+            if db is None and "$db" not in body or db == "":
                 reply = MongoError(40571, "OP_MSG requests require a $db argument").to_document()
             else:
                 reply = run_command(ctx, body)

@@ -13,6 +13,7 @@ from typing import Any
 
 from docdb.errors import ErrorCode, MongoError, StorageError
 from docdb.server.context import CommandContext
+from docdb.server.generic_fields import check_generic_fields
 from docdb.server.registry import REGISTRY
 
 log = logging.getLogger("docdb.dispatch")
@@ -44,6 +45,7 @@ def _run_command(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
         ctx.state.command_counts[name] += 1
         if spec is None:
             raise MongoError(ErrorCode.CommandNotFound, f"no such command: '{name}'")
+        check_generic_fields(body)
         ctx.state.opcounters[_OPCOUNTER.get(name, "command")] += 1
         if spec.admin_only and ctx.db != "admin":
             raise MongoError(ErrorCode.Unauthorized, f"{name} may only be run against the admin database.")
