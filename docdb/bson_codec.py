@@ -36,7 +36,6 @@ CODEC_OPTIONS: CodecOptions = CodecOptions(
 _RAW_OPTIONS: CodecOptions = CODEC_OPTIONS.with_options(document_class=RawBSONDocument)
 
 
-
 def _may_hold_dbref(data: bytes) -> bool:
     r"""Whether ``data`` holds the bytes of a field named ``$ref`` (what PyMongo turns into a DBRef).
 
