@@ -46,9 +46,10 @@ def _extract_wrong_type(field: str, value: Any, expected: str) -> MongoError:
 
 
 def _check_db(value: Any) -> None:
-    """OpMsgRequest::getDatabase: a BSONElement type check (Location13111, types by number)."""
+    """OpMsgRequest::getDatabase: a BSONElement type check (Location13111; types by name, as 7.0 prints
+    a BSONType)."""
     if type(value) is not str:
-        raise MongoError(13111, f"wrong type for field ($db) {bson_type(value)[0]} != 2")
+        raise MongoError(13111, f"wrong type for field ($db) {_alias(value)} != string")
 
 
 def _check_lsid(value: Any) -> None:
@@ -81,12 +82,22 @@ def _check_max_time_ms(value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal128)):
         raise MongoError(ErrorCode.BadValue, "maxTimeMS must be a number")
     number = float(value.to_decimal()) if isinstance(value, Decimal128) else value
-    if number != number:  # NaN converts to 0, as mongod's safeNumberLong does
-        number = 0
-    if not 0 <= number <= INT32_MAX:
-        raise MongoError(ErrorCode.BadValue, "maxTimeMS is out of range")
-    if isinstance(value, float) and number != int(number):
+    whole = _safe_number_long(number)
+    if not 0 <= whole <= INT32_MAX:
+        raise MongoError(ErrorCode.BadValue, f"{whole} value for maxTimeMS is out of range [0, {INT32_MAX}]")
+    if isinstance(value, float) and not number.is_integer():  # NaN too, as floor(NaN) != NaN
         raise MongoError(ErrorCode.BadValue, "maxTimeMS has non-integral value")
+
+
+def _safe_number_long(number: float) -> int:
+    """BSONElement::safeNumberLong: NaN is 0, out-of-range values clamp, fractions truncate."""
+    if number != number:
+        return 0
+    if number >= 2**63:
+        return 2**63 - 1
+    if number <= -(2**63):
+        return -(2**63)
+    return int(number)
 
 
 def _check_read_concern(value: Any) -> None:

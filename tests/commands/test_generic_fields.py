@@ -72,7 +72,7 @@ EVERY_TYPE = [
             Code("function () {}"),
             {
                 "ok": 0.0,
-                "errmsg": "wrong type for field ($db) 13 != 2",
+                "errmsg": "wrong type for field ($db) javascript != string",
                 "code": 13111,
                 "codeName": "Location13111",
             },
@@ -83,7 +83,7 @@ EVERY_TYPE = [
             5,
             {
                 "ok": 0.0,
-                "errmsg": "wrong type for field ($db) 16 != 2",
+                "errmsg": "wrong type for field ($db) int != string",
                 "code": 13111,
                 "codeName": "Location13111",
             },
@@ -167,7 +167,12 @@ EVERY_TYPE = [
         pytest.param(
             "maxTimeMS",
             -1,
-            {"ok": 0.0, "errmsg": "maxTimeMS is out of range", "code": 2, "codeName": "BadValue"},
+            {
+                "ok": 0.0,
+                "errmsg": "-1 value for maxTimeMS is out of range [0, 2147483647]",
+                "code": 2,
+                "codeName": "BadValue",
+            },
             id="max-time-negative",
         ),
         pytest.param(
@@ -175,6 +180,12 @@ EVERY_TYPE = [
             1.5,
             {"ok": 0.0, "errmsg": "maxTimeMS has non-integral value", "code": 2, "codeName": "BadValue"},
             id="max-time-fraction",
+        ),
+        pytest.param(
+            "maxTimeMS",
+            float("nan"),
+            {"ok": 0.0, "errmsg": "maxTimeMS has non-integral value", "code": 2, "codeName": "BadValue"},
+            id="max-time-nan",
         ),
         pytest.param(
             "$readPreference",
