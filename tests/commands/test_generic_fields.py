@@ -240,3 +240,22 @@ def test_any_bson_type_in_any_generic_field_is_a_mongo_error(server, command, fi
     if reply["ok"] != 1.0:
         assert reply["code"] != 1 and reply["codeName"] != "InternalError", reply
         assert set(reply) == {"ok", "errmsg", "code", "codeName"}
+
+
+def test_every_type_in_every_generic_field_of_every_sampled_command(server):
+    """The property test's whole space, once each (1 040 commands on one connection)."""
+    failures = []
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        for command in ["find", "insert", "ping", "listCollections", "delete"]:
+            for field in GENERIC:
+                for value in EVERY_TYPE:
+                    body = {command: "c" if command != "ping" else 1, "$db": "t", field: value}
+                    if command == "insert":
+                        body["documents"] = [{"x": 1}]
+                    elif command == "delete":
+                        body["deletes"] = [{"q": {"x": 2}, "limit": 0}]
+                    sock.sendall(op_msg_frame(bson.encode(body)))
+                    reply = read_reply(sock)
+                    if reply["ok"] != 1.0 and reply["code"] == 1:
+                        failures.append((command, field, value, reply["errmsg"]))
+    assert failures == []
