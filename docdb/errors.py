@@ -66,6 +66,7 @@ class ErrorCode(IntEnum):
     CannotIndexParallelArrays = 171
     InvalidIndexSpecificationOption = 197
     NoSuchSession = 206
+    InvalidUUID = 207
     IllegalOpMsgFlag = 223
     QueryFeatureNotAllowed = 224
     TooManyDocumentSequences = 233

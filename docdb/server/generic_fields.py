@@ -17,13 +17,42 @@ from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 
 from docdb.engine.bson_types import bson_type
+from docdb.engine.query.bson_text import format_element
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.write_concern import needs_fsync
 
 INT32_MAX = 2**31 - 1
 READ_CONCERN_LEVELS = ("local", "majority", "linearizable", "available", "snapshot")
-READ_CONCERN_FIELDS = frozenset({"level", "afterOpTime", "afterClusterTime", "atClusterTime", "provenance"})
+# readConcern option -> the BSON type mongod's parser extracts it as
+READ_CONCERN_TYPES = {
+    "$_allowTransactionTableSnapshot": "bool",
+    "afterClusterTime": "timestamp",
+    "afterOpTime": "object",
+    "atClusterTime": "timestamp",
+    "level": "string",
+    "provenance": "string",
+}
+PROVENANCE_SOURCES = (
+    "clientSupplied",
+    "implicitDefault",
+    "customDefault",
+    "getLastErrorDefaults",
+    "internalWriteDefault",
+)
 READ_PREFERENCE_MODES = ("primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest")
+# mongod's names of binData subtypes (typeName(BinDataType))
+BINDATA_SUBTYPE_NAMES = {
+    0: "general",
+    1: "function",
+    2: "binary(old)",
+    3: "UUID(old)",
+    4: "UUID",
+    5: "MD5",
+    6: "encrypt",
+    7: "column",
+    8: "sensitive",
+    128: "user",
+}
 LSID_FIELDS = frozenset({"id", "uid", "txnNumber", "txnUUID"})
 
 
@@ -65,11 +94,14 @@ def _check_lsid(value: Any) -> None:
     if not isinstance(session_id, Binary):
         raise _idl_wrong_type("OperationSessionInfo.lsid.id", session_id, "binData")
     if session_id.subtype != 4:
+        subtype = BINDATA_SUBTYPE_NAMES.get(session_id.subtype, "invalid")
         raise MongoError(
             ErrorCode.TypeMismatch,
-            f"BSON field 'OperationSessionInfo.lsid.id' is the wrong binData type '{session_id.subtype}', "
+            f"BSON field 'OperationSessionInfo.lsid.id' is the wrong binData type '{subtype}', "
             "expected type 'UUID'",
         )
+    if len(session_id) != 16:
+        raise MongoError(ErrorCode.InvalidUUID, "uuid must be a 16-byte binary field with UUID (4) subtype")
 
 
 def _check_txn_number(value: Any) -> None:
@@ -101,26 +133,63 @@ def _safe_number_long(number: float) -> int:
 
 
 def _check_read_concern(value: Any) -> None:
-    """ReadConcernArgs::initialize / parse."""
+    """ReadConcernArgs::initialize and parse (mongod 7.0): the shape of each option, then the rules
+    that tie them together."""
     if not isinstance(value, dict):
         raise MongoError(ErrorCode.FailedToParse, "readConcern field should be an object")
     for key, item in value.items():
-        if key not in READ_CONCERN_FIELDS:
+        expected = READ_CONCERN_TYPES.get(key)
+        if expected is None:
             raise MongoError(ErrorCode.InvalidOptions, f"Unrecognized option in readConcern: {key}")
-        if key == "level":
-            if not isinstance(item, str):
-                raise _extract_wrong_type("level", item, "string")
-            if item not in READ_CONCERN_LEVELS:
-                raise MongoError(
-                    ErrorCode.FailedToParse,
-                    "level must be either 'local', 'majority', 'linearizable', 'available', or 'snapshot'",
-                )
-        elif key in ("afterClusterTime", "atClusterTime") and bson_type(item)[0] != 17:
-            raise _extract_wrong_type(key, item, "timestamp")
-        elif key in ("afterOpTime", "provenance") and not isinstance(
-            item, dict if key == "afterOpTime" else str
-        ):
-            raise _extract_wrong_type(key, item, "object" if key == "afterOpTime" else "string")
+        if key == "provenance":
+            _check_provenance(item)
+        elif bson_type(item)[1] != expected:
+            raise _extract_wrong_type(key, item, expected)
+        elif key == "level" and item not in READ_CONCERN_LEVELS:
+            raise MongoError(
+                ErrorCode.FailedToParse,
+                "readConcern.level must be either 'local', 'majority', 'linearizable', 'available', "
+                "or 'snapshot'",
+            )
+    _check_read_concern_rules(value)
+
+
+def _check_provenance(item: Any) -> None:
+    where = "ReadConcernArgs::parse.provenance"
+    if not isinstance(item, str):
+        raise _idl_wrong_type(where, item, "string")
+    if item not in PROVENANCE_SOURCES:
+        raise MongoError(
+            ErrorCode.BadValue, f"Enumeration value '{item}' for field '{where}' is not a valid value."
+        )
+
+
+def _check_read_concern_rules(value: dict[str, Any]) -> None:
+    level = value.get("level", "local")
+    after, at = value.get("afterClusterTime"), value.get("atClusterTime")
+    if after is not None and "afterOpTime" in value:
+        raise MongoError(ErrorCode.InvalidOptions, "Can not specify both afterClusterTime and afterOpTime")
+    if after is not None and at is not None:
+        raise MongoError(
+            ErrorCode.InvalidOptions,
+            "Specifying a timestamp for readConcern snapshot in a causally consistent session is not "
+            "allowed. See https://docs.mongodb.com/manual/core/read-isolation-consistency-recency/#causal-consistency",
+        )
+    if after is not None and level not in ("majority", "local", "snapshot"):
+        raise MongoError(
+            ErrorCode.InvalidOptions,
+            "afterClusterTime field can be set only if level is equal to majority, local, or snapshot",
+        )
+    if "afterOpTime" in value and level == "snapshot":
+        raise MongoError(
+            ErrorCode.InvalidOptions, "afterOpTime field cannot be set if level is equal to snapshot"
+        )
+    if at is not None and level != "snapshot":
+        raise MongoError(
+            ErrorCode.InvalidOptions, "atClusterTime field can be set only if level is equal to snapshot"
+        )
+    if at is not None and at.time == 0 and at.inc == 0:
+        raise MongoError(ErrorCode.InvalidOptions, "atClusterTime cannot be a null timestamp")
 
 
 def _check_write_concern(value: Any) -> None:
@@ -130,22 +199,32 @@ def _check_write_concern(value: Any) -> None:
 
 
 def _check_read_preference(value: Any) -> None:
-    """ReadPreferenceSetting::fromContainingBSON, then the ReadPreference IDL for ``mode``."""
+    """ReadPreferenceSetting::fromContainingBSON / fromInnerBSON (mongod 7.0): ``mode`` (required, one
+    of the five), ``tags`` an array, ``hedge`` an object."""
     if not isinstance(value, dict):
         raise MongoError(
             ErrorCode.TypeMismatch,
             f"$readPreference has incorrect type: expected object but got {_alias(value)}",
         )
     if "mode" not in value:
-        raise MongoError(40414, "BSON field 'ReadPreference.mode' is missing but a required field")
+        raise MongoError(ErrorCode.NoSuchKey, 'Missing expected field "mode"')
     mode = value["mode"]
     if not isinstance(mode, str):
-        raise _idl_wrong_type("ReadPreference.mode", mode, "string")
+        raise _extract_wrong_type("mode", mode, "string")
     if mode not in READ_PREFERENCE_MODES:
         raise MongoError(
             ErrorCode.BadValue,
-            f"Enumeration value '{mode}' for field 'ReadPreference.mode' is not a valid value.",
+            f"Could not parse $readPreference mode '{mode}'. Only the modes 'primary', 'primaryPreferred', "
+            "'secondary', 'secondaryPreferred', and 'nearest' are supported. :: caused by :: "
+            f"Enumeration value '{mode}' for field 'mode' is not a valid value.",
         )
+    if "hedge" in value and not isinstance(value["hedge"], dict):
+        found = format_element("hedge", value["hedge"])
+        raise MongoError(
+            ErrorCode.TypeMismatch, f"hedge field must be of type object if provided; found {found}"
+        )
+    if "tags" in value and not isinstance(value["tags"], list):
+        raise _extract_wrong_type("tags", value["tags"], "array")
 
 
 # generic field -> its check, in the order mongod's entry point reads them; ``comment`` takes any value

@@ -113,6 +113,29 @@ EVERY_TYPE = [
             id="lsid-empty",
         ),
         pytest.param(
+            "lsid",
+            {"id": Binary(b"", 1)},
+            {
+                "ok": 0.0,
+                "errmsg": "BSON field 'OperationSessionInfo.lsid.id' is the wrong binData type 'function', "
+                "expected type 'UUID'",
+                "code": 14,
+                "codeName": "TypeMismatch",
+            },
+            id="lsid-function-subtype",
+        ),
+        pytest.param(
+            "lsid",
+            {"id": Binary(b"", 4)},
+            {
+                "ok": 0.0,
+                "errmsg": "uuid must be a 16-byte binary field with UUID (4) subtype",
+                "code": 207,
+                "codeName": "InvalidUUID",
+            },
+            id="lsid-empty-uuid",
+        ),
+        pytest.param(
             "txnNumber",
             1.5,
             {
@@ -140,8 +163,8 @@ EVERY_TYPE = [
             {"level": "nope"},
             {
                 "ok": 0.0,
-                "errmsg": "level must be either 'local', 'majority', 'linearizable', 'available', "
-                "or 'snapshot'",
+                "errmsg": "readConcern.level must be either 'local', 'majority', 'linearizable', "
+                "'available', or 'snapshot'",
                 "code": 9,
                 "codeName": "FailedToParse",
             },
@@ -197,6 +220,25 @@ EVERY_TYPE = [
                 "codeName": "TypeMismatch",
             },
             id="read-preference-string",
+        ),
+        pytest.param(
+            "$readPreference",
+            {"mode": "fastest"},
+            {
+                "ok": 0.0,
+                "errmsg": "Could not parse $readPreference mode 'fastest'. Only the modes 'primary', "
+                "'primaryPreferred', 'secondary', 'secondaryPreferred', and 'nearest' are supported. "
+                ":: caused by :: Enumeration value 'fastest' for field 'mode' is not a valid value.",
+                "code": 2,
+                "codeName": "BadValue",
+            },
+            id="read-preference-mode",
+        ),
+        pytest.param(
+            "$readPreference",
+            {},
+            {"ok": 0.0, "errmsg": 'Missing expected field "mode"', "code": 4, "codeName": "NoSuchKey"},
+            id="read-preference-no-mode",
         ),
     ],
 )
