@@ -48,6 +48,7 @@ class Metrics:
         default_factory=lambda: {k: Latency() for k in ("reads", "writes", "commands", "transactions")}
     )
     lock_acquisitions: Counter[str] = field(default_factory=Counter)  # "r" / "w", one per command
+    commands_failed: Counter[str] = field(default_factory=Counter)  # by command name (metrics.commands)
 
     def count_request(self, frame: bytes, compressed: bool) -> None:
         """One message read: its wire size, and its logical size (OP_COMPRESSED's uncompressedSize)."""
@@ -66,6 +67,7 @@ class Metrics:
         latency.ops += 1
         self.lock_acquisitions["w" if kind == "writes" else "r"] += 1
         if not reply.get("ok"):
+            self.commands_failed[name] += 1
             internal = reply.get("code") == ErrorCode.InternalError
             self.asserts["regular" if internal else "user"] += 1
             return

@@ -125,8 +125,12 @@ def _metrics(state: ServerState) -> dict[str, Any]:
     """mongod's metrics tree is sorted by name at every level."""
     cursors = state.cursors
     documents = state.metrics.documents
+    failed = state.metrics.commands_failed
     return {
-        "commands": {name: {"total": Int64(n)} for name, n in sorted(state.command_counts.items())},
+        "commands": {
+            name: {"failed": Int64(failed[name]), "total": Int64(n)}
+            for name, n in sorted(state.command_counts.items())
+        },
         "cursor": {
             "lifespan": {name: Int64(n) for name, n in sorted(cursors.lifespans.items())},
             "moreThanOneBatch": Int64(cursors.more_than_one_batch),

@@ -179,4 +179,8 @@ def test_latencies_locks_and_asserts(client, db):
     was = before["locks"]["Global"]["acquireCount"]
     assert (acquired["r"] - was["r"], acquired["w"] - was["w"]) == (3, 2)
     assert after["asserts"]["user"] - before["asserts"]["user"] == 1
+    finds = after["metrics"]["commands"]["find"]
+    was_finds = before["metrics"]["commands"]["find"]
+    assert (finds["failed"] - was_finds["failed"], finds["total"] - was_finds["total"]) == (1, 2)
+    assert _types(after["metrics"]["commands"]["find"]) == {"failed": Int64, "total": Int64}
     assert after["globalLock"]["totalTime"] > before["globalLock"]["totalTime"]
