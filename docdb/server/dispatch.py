@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import errno
 import logging
-import time
+from time import perf_counter
 from typing import Any
 
 from docdb.errors import ErrorCode, MongoError, StorageError
@@ -30,9 +30,9 @@ _OPCOUNTER = {
 
 def run_command(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
     """The reply document for ``body`` (never raises); its latency and counters go to the metrics."""
-    started = time.perf_counter()
+    started = perf_counter()
     reply = _run_command(ctx, body)
-    ctx.state.metrics.count_command(next(iter(body), ""), reply, time.perf_counter() - started)
+    ctx.state.metrics.count_command(next(iter(body), ""), reply, perf_counter() - started)
     return reply
 
 

@@ -239,8 +239,33 @@ _CHECKS: dict[str, Callable[[Any], None]] = {
 }
 
 
+_LATER = tuple((name, check) for name, check in _CHECKS.items() if name not in ("$db", "lsid"))
+_LATER_NAMES = frozenset(name for name, _ in _LATER)
+
+
 def check_generic_fields(body: dict[str, Any]) -> None:
-    """Raise mongod's error for a wrongly typed generic field of ``body`` (checked in ``_CHECKS`` order)."""
-    for name, check in _CHECKS.items():
-        if name in body:
-            check(body[name])
+    """Raise mongod's error for a wrongly typed generic field of ``body`` (checked in ``_CHECKS`` order).
+
+    Runs once per command, so the common shape (a string ``$db``, a driver's ``lsid``, nothing else
+    to check) costs a few C-level steps and no allocation."""
+    db = body.get("$db")
+    if db.__class__ is not str and "$db" in body:
+        _check_db(db)
+    lsid = body.get("lsid", _ABSENT)
+    if lsid is not _ABSENT and not _is_driver_lsid(lsid):
+        _check_lsid(lsid)
+    if not _LATER_NAMES.isdisjoint(body):
+        for name, check in _LATER:
+            if name in body:
+                check(body[name])
+
+
+_ABSENT = object()
+
+
+def _is_driver_lsid(value: Any) -> bool:
+    """``{id: <16-byte UUID>}``, what every driver sends."""
+    if value.__class__ is not dict or len(value) != 1:
+        return False
+    session_id = value.get("id")
+    return session_id.__class__ is Binary and len(session_id) == 16 and session_id.subtype == 4

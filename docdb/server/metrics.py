@@ -24,18 +24,17 @@ WRITE_COMMANDS = frozenset({"delete", "findAndModify", "findandmodify", "insert"
 _BATCH_FIELDS = ("firstBatch", "nextBatch")
 
 
-@dataclass(slots=True)
-class Latency:
-    """Total microseconds and operation count of one opLatencies class."""
-
-    micros: int = 0
-    ops: int = 0
+LATENCY_KINDS = ("reads", "writes", "commands", "transactions")  # opLatencies, mongod's order
+# command name -> index in LATENCY_KINDS (anything else is a "commands" one)
+_KIND = {name: 0 for name in READ_COMMANDS} | {name: 1 for name in WRITE_COMMANDS}
+# commands whose replies carry document counts (metrics.document)
+_DOCUMENT_COMMANDS = frozenset({"aggregate", "find", "getMore"}) | WRITE_COMMANDS
 
 
 @dataclass(slots=True)
 class Metrics:
     """Process-wide counters (serverStatus ``network``, ``opLatencies``, ``asserts``, ``metrics.document``,
-    ``locks``, ``globalLock``; the protocol-warning counts of ``docdb.log``)."""
+    ``locks``, ``metrics.commands``), plain ints bumped once per message or command."""
 
     bytes_in: int = 0  # logical: request bytes after decompression
     bytes_out: int = 0
@@ -44,10 +43,9 @@ class Metrics:
     requests: int = 0
     asserts: Counter[str] = field(default_factory=Counter)
     documents: Counter[str] = field(default_factory=Counter)
-    latency: dict[str, Latency] = field(
-        default_factory=lambda: {k: Latency() for k in ("reads", "writes", "commands", "transactions")}
-    )
-    lock_acquisitions: Counter[str] = field(default_factory=Counter)  # "r" / "w", one per command
+    # per LATENCY_KINDS: total microseconds and operations
+    latency_micros: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+    latency_ops: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
     commands_failed: Counter[str] = field(default_factory=Counter)  # by command name (metrics.commands)
 
     def count_request(self, frame: bytes, compressed: bool) -> None:
@@ -60,18 +58,22 @@ class Metrics:
         self.physical_bytes_out += physical
 
     def count_command(self, name: str, reply: dict[str, Any], seconds: float) -> None:
-        """Latency class, lock mode, assertions and documents of one finished command."""
-        kind = "reads" if name in READ_COMMANDS else "writes" if name in WRITE_COMMANDS else "commands"
-        latency = self.latency[kind]
-        latency.micros += int(seconds * 1_000_000)
-        latency.ops += 1
-        self.lock_acquisitions["w" if kind == "writes" else "r"] += 1
-        if not reply.get("ok"):
-            self.commands_failed[name] += 1
-            internal = reply.get("code") == ErrorCode.InternalError
-            self.asserts["regular" if internal else "user"] += 1
+        """Latency class, assertions and documents of one finished command (a few C-level steps for
+        the common case: it runs once per command)."""
+        kind = _KIND.get(name, 2)
+        self.latency_micros[kind] += int(seconds * 1_000_000)
+        self.latency_ops[kind] += 1
+        if reply.get("ok"):
+            if name in _DOCUMENT_COMMANDS:
+                self._count_documents(name, reply)
             return
-        self._count_documents(name, reply)
+        self.commands_failed[name] += 1
+        self.asserts["regular" if reply.get("code") == ErrorCode.InternalError else "user"] += 1
+
+    def lock_acquisitions(self) -> tuple[int, int]:
+        """Global lock acquisitions ``(r, w)``: one per command, ``w`` for the writes."""
+        ops = self.latency_ops
+        return ops[0] + ops[2] + ops[3], ops[1]
 
     def _count_documents(self, name: str, reply: dict[str, Any]) -> None:
         docs = self.documents
@@ -93,7 +95,7 @@ class Metrics:
             elif reply.get("value") is not None:
                 docs["deleted"] += n
         cursor = reply.get("cursor")
-        if isinstance(cursor, dict):
+        if cursor.__class__ is dict:
             for batch in _BATCH_FIELDS:
                 if batch in cursor:
                     docs["returned"] += len(cursor[batch])

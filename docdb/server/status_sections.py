@@ -17,6 +17,7 @@ from bson.int64 import Int64
 from docdb.engine.catalog import Catalog
 from docdb.engine.compaction import Compactor, dead_bytes
 from docdb.server.context import ServerState
+from docdb.server.metrics import LATENCY_KINDS
 
 MAX_CONNECTIONS = 1_000_000  # what "available" counts down from, as mongod's maxIncomingConnections
 
@@ -102,8 +103,8 @@ def _global_lock(state: ServerState) -> dict[str, Any]:
 
 def _locks(state: ServerState) -> dict[str, Any]:
     """One Global acquisition per command: ``w`` for a write, ``r`` for anything else."""
-    counts = state.metrics.lock_acquisitions
-    return {"Global": {"acquireCount": {"r": Int64(counts["r"]), "w": Int64(counts["w"])}}}
+    reads, writes = state.metrics.lock_acquisitions()
+    return {"Global": {"acquireCount": {"r": Int64(reads), "w": Int64(writes)}}}
 
 
 def _memory_mb() -> tuple[int, int]:
@@ -157,9 +158,10 @@ def _network(state: ServerState) -> dict[str, Any]:
 
 
 def _op_latencies(state: ServerState) -> dict[str, Any]:
+    m = state.metrics
     return {
-        kind: {"latency": Int64(latency.micros), "ops": Int64(latency.ops)}
-        for kind, latency in state.metrics.latency.items()
+        kind: {"latency": Int64(m.latency_micros[i]), "ops": Int64(m.latency_ops[i])}
+        for i, kind in enumerate(LATENCY_KINDS)
     }
 
 
