@@ -9,11 +9,13 @@ from __future__ import annotations
 import errno
 import logging
 from collections.abc import Callable
+from time import perf_counter
 from typing import Any
 
 from docdb.errors import ErrorCode, MongoError, StorageError
 from docdb.server import api_version, cluster_time, failpoints
 from docdb.server.context import CommandContext
+from docdb.server.generic_fields import check_generic_fields
 from docdb.server.registry import REGISTRY, CommandSpec
 
 log = logging.getLogger("docdb.dispatch")
@@ -29,8 +31,11 @@ _OPCOUNTER = {
 
 
 def run_command(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
-    """The reply document for ``body`` (never raises)."""
-    return cluster_time.stamp(ctx, _guarded(_reply, ctx, body))
+    """The reply document for ``body`` (never raises); its latency and counters go to the metrics."""
+    started = perf_counter()
+    reply = cluster_time.stamp(ctx, _guarded(_reply, ctx, body))
+    ctx.state.metrics.count_command(next(iter(body), ""), reply, perf_counter() - started)
+    return reply
 
 
 def _reply(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
@@ -41,6 +46,7 @@ def _reply(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
     ctx.state.command_counts[name] += 1
     if spec is None:
         raise MongoError(ErrorCode.CommandNotFound, f"no such command: '{name}'")
+    check_generic_fields(body)
     ctx.state.opcounters[_OPCOUNTER.get(name, "command")] += 1
     cluster_time.receive(ctx, body)
     api_version.check(name, body, ctx.state.parameters.require_api_version)
