@@ -59,6 +59,7 @@ class ErrorCode(IntEnum):
     ShutdownInProgress = 91
     OperationFailed = 96
     DBPathInUse = 98
+    WriteConflict = 112
     CommandNotSupported = 115
     DocumentValidationFailure = 121
     CommandFailed = 125
@@ -68,12 +69,15 @@ class ErrorCode(IntEnum):
     NoSuchSession = 206
     IllegalOpMsgFlag = 223
     QueryFeatureNotAllowed = 224
+    TransactionTooOld = 225
     TooManyDocumentSequences = 233
     CursorKilled = 237
     NotImplemented = 238
     ConversionFailure = 241
     CannotCreateCollection = 242
     NoSuchTransaction = 251
+    TransactionCommitted = 256
+    OperationNotSupportedInTransaction = 263
     NoQueryExecutionPlans = 291
     APIStrictError = 323
     BSONObjectTooLarge = 10334
