@@ -19,15 +19,18 @@ import bson
 from bson.binary import Binary
 from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
+from bson.timestamp import Timestamp
 
 from docdb.bson_codec import CODEC_OPTIONS, StoredDocument, decode_document
 from docdb.engine.clock import LogicalClock
 from docdb.engine.collection import Collection
+from docdb.engine.history import DELETE, INSERT, UPDATE, ChangeHistory
 from docdb.engine.indexing.index import Index
 from docdb.engine.log import LogWriter, RecordType, lock_file, read_log
-from docdb.engine.log.batch import iter_write_runs
+from docdb.engine.log.batch import iter_write_runs, write_batch_fields
 from docdb.engine.log.compaction import CollectionSnapshot, discard_partial
 from docdb.engine.namespaces import split_namespace, validate_collection_name, validate_db_name
+from docdb.engine.session_log import SessionFacts, fold
 from docdb.errors import ErrorCode, MongoError
 
 log = logging.getLogger("docdb.engine")
@@ -37,12 +40,15 @@ _RAW_OPTIONS = CodecOptions(document_class=RawBSONDocument)
 
 @dataclass(slots=True)
 class DocWrite:
-    """One after-image of a command: ``raw`` is the new document, or None to delete ``id_value``."""
+    """One after-image of a command: ``raw`` is the new document, or None to delete ``id_value``;
+    ``op`` is the change's kind for the history (``history.UPDATE``/``REPLACE``; "" lets the commit
+    tell an insert, an update and a delete apart by what was there)."""
 
     collection: Collection
     key: Hashable
     id_value: Any
     raw: bytes | None
+    op: str = ""
 
 
 class Catalog:
@@ -53,6 +59,8 @@ class Catalog:
         self.writer = writer
         self.last_lsn = 0
         self.clock = LogicalClock()  # the Timestamp of every logged change (see engine/clock.py)
+        self.history = ChangeHistory()  # every document change, for snapshots and change streams
+        self.session_facts: dict[bytes, SessionFacts] = {}  # retryable writes / commits by lsid
         self._lock = None
 
     # -- opening and closing -------------------------------------------------------------------------
@@ -225,22 +233,41 @@ class Catalog:
 
     # -- document writes -------------------------------------------------------------------------------
 
-    def commit(self, writes: list[DocWrite]) -> None:
-        """Log ``writes`` as one record, then apply them. Nothing is applied if logging fails."""
-        if not writes:
-            return
+    def commit(self, writes: list[DocWrite], txn: dict[str, Any] | None = None) -> Timestamp | None:
+        """Log ``writes`` as one record stamped with a new Timestamp, then apply them and add them to the
+        history; returns the Timestamp (None: nothing to log). Nothing is applied if logging fails.
+
+        ``txn`` (``session_log.txn_document``) says which session statements or transaction these
+        writes are; it is written in the same record, so the effect and the fact it ran are one.
+        """
+        if not writes and txn is None:
+            return None
         ops = []
         for w in writes:
             if w.raw is None:
                 ops.append({"ns": w.collection.ns, "del": w.id_value})
             else:
                 ops.append({"ns": w.collection.ns, "put": StoredDocument(w.raw)})
-        self._log(RecordType.WRITE_BATCH, {"ops": ops})
+        payload: dict[str, Any] = {"ops": ops}
+        if txn is not None:
+            payload["txn"] = txn
+        ts = self._log(RecordType.WRITE_BATCH, payload)
+        append = self.history.append
+        lsid = number = None
+        if txn is not None:
+            lsid, number = bytes(txn["lsid"]), int(txn["txnNumber"])
+            fold(self.session_facts, txn)
         for w in writes:
+            coll = w.collection
+            before = coll.docs.get(w.key)
             if w.raw is None:
-                w.collection.remove(w.key)
+                coll.remove(w.key)
+                op = DELETE
             else:
-                w.collection.put(w.key, w.raw)
+                coll.put(w.key, w.raw)
+                op = w.op or (INSERT if before is None else UPDATE)
+            append(ts, coll.ns, op, w.key, w.id_value, w.raw, before, lsid, number)
+        return ts
 
     # -- the log ---------------------------------------------------------------------------------------
 
@@ -268,16 +295,31 @@ class Catalog:
         """Apply one logged record, as recovery does (the file tools replay into a scratch catalog)."""
         self._replay(rtype, payload)
 
-    def _log(self, rtype: RecordType, payload: dict[str, Any]) -> None:
-        self.clock.tick()
+    def _log(self, rtype: RecordType, payload: dict[str, Any]) -> Timestamp:
+        """Stamp ``payload`` with the change's Timestamp (its ``ts`` field: recovery advances the clock
+        past it) and append it to the log."""
+        ts = payload["ts"] = self.clock.tick()
         if self.writer is not None:
             self.last_lsn = self.writer.append(rtype, bson.encode(payload, codec_options=CODEC_OPTIONS))
+        return ts
 
     def _replay(self, rtype: int, payload: bytes | memoryview) -> None:
         if rtype == RecordType.WRITE_BATCH:
-            self._apply_write_batch(bytes(payload))
+            raw = bytes(payload)
+            self._apply_write_batch(raw)
+            fields = write_batch_fields(raw)
+            if fields:
+                ts = fields.get("ts")
+                if ts is not None:
+                    self.clock.advance(ts)
+                txn = fields.get("txn")
+                if txn is not None:
+                    fold(self.session_facts, txn)
             return
         doc = decode_document(payload)
+        ts = doc.get("ts")
+        if isinstance(ts, Timestamp):
+            self.clock.advance(ts)
         if rtype == RecordType.CREATE_COLLECTION:
             self._apply_create(doc)
         elif rtype == RecordType.DROP_COLLECTION:

@@ -113,6 +113,20 @@ def _iter_op_groups(payload: bytes) -> Iterator[tuple[str, list[Any], list[bytes
         yield ns, ids, raws
 
 
+def write_batch_fields(payload: bytes) -> dict[str, Any]:
+    """The fields of a WRITE_BATCH payload after its ``ops`` (``ts``, ``txn``), decoded without the ops.
+
+    >>> write_batch_fields(bson.encode({"ops": [{"ns": "d.c", "del": 1}], "ts": 5}))
+    {'ts': 5}
+    """
+    if payload[4:9] != b"\x04ops\x00":
+        return {k: v for k, v in decode_document(payload).items() if k != "ops"}
+    tail = 9 + _INT32.unpack_from(payload, 9)[0]
+    if tail >= len(payload) - 1:
+        return {}
+    return decode_document(_INT32.pack(len(payload) - tail + 4) + payload[tail:])
+
+
 def _put_struct(put_head: bytes) -> struct.Struct:
     """Op size, ``len(put_head)`` bytes, document size, first element type + ``_id`` name, int32."""
     return struct.Struct(f"<i{len(put_head)}si5si")

@@ -1,0 +1,73 @@
+"""What the log says about session writes: which ``(lsid, txnNumber, stmtId)`` ran, and with what result.
+
+A retryable write or a transaction commit puts a ``txn`` document in the same WRITE_BATCH record as its
+effect (``{lsid, txnNumber, stmts: [stmtId...], results: [...]?, committed: true?}``), so after a crash
+either both are there or neither is. Recovery and live commits fold those documents into one
+:class:`SessionFacts` per session, the only thing the server consults to answer a retry: a session
+keeps the facts of its newest ``txnNumber`` only (an older one is TransactionTooOld anyway).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson.binary import Binary
+from bson.int64 import Int64
+
+
+class SessionFacts:
+    """The newest transaction number a session wrote under, and what ran under it.
+
+    ``results`` maps a statement id to its result document (``{}`` when the statement's result is implied,
+    as for an insert: n = 1); ``committed`` says a multi-document transaction with this number committed.
+    """
+
+    __slots__ = ("txn_number", "results", "committed")
+
+    def __init__(self, txn_number: int) -> None:
+        self.txn_number = txn_number
+        self.results: dict[int, dict[str, Any]] = {}
+        self.committed = False
+
+
+def txn_document(
+    lsid: bytes,
+    txn_number: int,
+    stmt_ids: list[int] | None = None,
+    results: list[dict[str, Any]] | None = None,
+    committed: bool = False,
+) -> dict[str, Any]:
+    """The ``txn`` field of a record (``lsid`` is the session id's 16 bytes)."""
+    doc: dict[str, Any] = {"lsid": Binary(lsid, 4), "txnNumber": Int64(txn_number)}
+    if stmt_ids:
+        doc["stmts"] = stmt_ids
+        if results is not None:
+            doc["results"] = results
+    if committed:
+        doc["committed"] = True
+    return doc
+
+
+def fold(facts: dict[bytes, SessionFacts], txn: dict[str, Any]) -> None:
+    """Fold one record's ``txn`` document into ``facts`` (recovery and live commits alike).
+
+    >>> facts = {}
+    >>> fold(facts, {"lsid": b"s" * 16, "txnNumber": 3, "stmts": [0, 1]})
+    >>> fold(facts, {"lsid": b"s" * 16, "txnNumber": 3, "stmts": [2], "results": [{"n": 0}]})
+    >>> f = facts[b"s" * 16]; (f.txn_number, f.results)
+    (3, {0: {}, 1: {}, 2: {'n': 0}})
+    """
+    lsid = bytes(txn["lsid"])
+    number = int(txn["txnNumber"])
+    current = facts.get(lsid)
+    if current is None or current.txn_number < number:
+        current = facts[lsid] = SessionFacts(number)
+    elif current.txn_number > number:
+        return
+    stmts = txn.get("stmts")
+    if stmts:
+        results = txn.get("results")
+        for i, stmt_id in enumerate(stmts):
+            current.results[int(stmt_id)] = dict(results[i]) if results is not None else {}
+    if txn.get("committed"):
+        current.committed = True
