@@ -61,7 +61,9 @@ class ErrorCode(IntEnum):
     DBPathInUse = 98
     WriteConflict = 112
     CommandNotSupported = 115
+    ConflictingOperationInProgress = 117
     DocumentValidationFailure = 121
+    NotAReplicaSet = 123
     CommandFailed = 125
     InvalidPipelineOperator = 168
     CannotIndexParallelArrays = 171
@@ -73,6 +75,7 @@ class ErrorCode(IntEnum):
     TooManyDocumentSequences = 233
     CursorKilled = 237
     NotImplemented = 238
+    SnapshotTooOld = 239
     ConversionFailure = 241
     CannotCreateCollection = 242
     NoSuchTransaction = 251

@@ -6,7 +6,7 @@ record that deletes the target's old documents and puts the new ones, so the rep
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from docdb.engine.aggregation.pipeline import compile_pipeline
@@ -29,8 +29,10 @@ class CatalogPipelineContext:
         *,
         collection: str | None = None,
         host: str = "localhost:27017",
+        sessions: Callable[[list[tuple[str, str]] | None], list[dict[str, Any]]] | None = None,
     ) -> None:
         self.catalog = catalog
+        self.sessions = sessions  # the server's session records ($listLocalSessions), when it has them
         self.db = db
         self.collection = collection
         self.host = host
@@ -71,13 +73,16 @@ def run_aggregate(
     variables: dict[str, Any] | None,
     *,
     host: str = "localhost:27017",
+    sessions: Callable[[list[tuple[str, str]] | None], list[dict[str, Any]]] | None = None,
 ) -> list[dict[str, Any]]:
     """The pipeline's output documents; ``collection`` None runs a collectionless (``aggregate: 1``) one.
 
     Errors found while running (not while compiling) carry mongod's "PlanExecutor error during
     aggregation" context, as clients see them from mongod.
     """
-    ctx = CatalogPipelineContext(catalog, db, evaluate_let(variables), collection=collection, host=host)
+    ctx = CatalogPipelineContext(
+        catalog, db, evaluate_let(variables), collection=collection, host=host, sessions=sessions
+    )
     compiled = compile_pipeline(pipeline, ctx, is_collectionless=collection is None)  # validates it all
     source: Iterable[dict[str, Any]] = []
     if collection is not None:

@@ -104,6 +104,7 @@ class Catalog:
                 cipher=cipher,
             )
             catalog.last_lsn = catalog.writer.size
+            catalog.history.horizon = catalog.clock.last  # what came before this start is not in it
             catalog._lock = lock
             log.info("loaded %s: %d records, %d documents", path, count, catalog.document_count())
             return catalog
@@ -269,6 +270,10 @@ class Catalog:
             append(ts, coll.ns, op, w.key, w.id_value, w.raw, before, lsid, number)
         return ts
 
+    def attach_collection(self, coll: Collection) -> None:
+        """Make a collection created inside a transaction visible; its commit record created it."""
+        self.databases.setdefault(coll.db, {})[coll.name] = coll
+
     # -- the log ---------------------------------------------------------------------------------------
 
     def snapshot(self) -> list[CollectionSnapshot]:
@@ -306,15 +311,18 @@ class Catalog:
     def _replay(self, rtype: int, payload: bytes | memoryview) -> None:
         if rtype == RecordType.WRITE_BATCH:
             raw = bytes(payload)
-            self._apply_write_batch(raw)
             fields = write_batch_fields(raw)
-            if fields:
-                ts = fields.get("ts")
-                if ts is not None:
-                    self.clock.advance(ts)
-                txn = fields.get("txn")
-                if txn is not None:
-                    fold(self.session_facts, txn)
+            txn = fields.get("txn")
+            if txn is not None:
+                for created in txn.get("creates", ()):  # collections a transaction created
+                    if self.collection(*split_namespace(created["ns"])) is None:
+                        self._apply_create({"ns": created["ns"], "options": {}, "uuid": created["uuid"]})
+            self._apply_write_batch(raw)
+            ts = fields.get("ts")
+            if ts is not None:
+                self.clock.advance(ts)
+            if txn is not None:
+                fold(self.session_facts, txn)
             return
         doc = decode_document(payload)
         ts = doc.get("ts")

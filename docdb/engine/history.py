@@ -79,6 +79,9 @@ class ChangeHistory:
         self.first_seq = 0  # the seq of the oldest entry still held (== next_seq when empty)
         self.next_seq = 0
         self._pins: dict[int, int] = {}  # pin token -> the first seq it keeps
+        # Changes up to this Timestamp may be missing (dropped, or before the server started): a reader
+        # wanting the state as of an earlier time cannot be served.
+        self.horizon = Timestamp(0, 0)
         self._next_token = 0
 
     def append(
@@ -104,7 +107,7 @@ class ChangeHistory:
         keep_from = min(self._pins.values(), default=self.next_seq)
         entries = self._entries
         while len(entries) > self.max_entries and entries[0].seq < keep_from:
-            entries.popleft()
+            self.horizon = entries.popleft().ts
         self.first_seq = entries[0].seq if entries else self.next_seq
 
     def since(self, seq: int) -> Iterator[Change]:

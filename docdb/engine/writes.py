@@ -157,6 +157,11 @@ class DocumentBatch:
             self._claims[name][ikey] = key
         self._held[key] = held
 
+    def check_indexes(self, key: Hashable, doc: dict[str, Any]) -> None:
+        """Raise as ``insert``/``put`` would if ``doc`` joined the indexes as ``key`` (a transaction's
+        write set checked against the live indexes: ``engine/store.py``)."""
+        self._check_indexes(key, doc)
+
     def exists(self, key: Hashable) -> bool:
         if key in self.pending:
             return self.pending[key] is not None

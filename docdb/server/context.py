@@ -13,6 +13,7 @@ from typing import Any
 from docdb.config import ServerConfig
 from docdb.engine.catalog import Catalog
 from docdb.server.cursors import CursorRegistry
+from docdb.server.sessions import Session, SessionRegistry
 
 
 @dataclass(slots=True)
@@ -33,6 +34,8 @@ class ServerState:
     command_counts: Counter[str] = field(default_factory=Counter)
     compressors: tuple[str, ...] = ()
     log_lines: list[str] = field(default_factory=list)
+    sessions: SessionRegistry = field(default_factory=SessionRegistry)
+    intents: dict[Any, Any] = field(default_factory=dict)  # (ns, key) -> open transaction that wrote it
 
     def new_connection_id(self) -> int:
         cid = self.next_connection_id
@@ -66,7 +69,12 @@ class CommandContext:
     wait_lsn: int | None = None
     pending: asyncio.Future[Any] | None = None
     finish: Callable[[Any], dict[str, Any]] | None = None
+    session: Session | None = None  # the command's logical session (its ``lsid``), set by dispatch
+    store: Any = None  # a transaction's (or snapshot read's) store: what ``catalog`` is for this command
 
     @property
     def catalog(self) -> Catalog:
-        return self.state.catalog
+        """Where the command reads and writes: the catalog, or the store of its transaction or snapshot
+        read (``engine/store.py``), which answers the same calls."""
+        store = self.store
+        return self.state.catalog if store is None else store

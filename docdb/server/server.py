@@ -11,13 +11,14 @@ import asyncio
 import logging
 import signal
 import time
+from functools import partial
 
 from docdb.config import ServerConfig
 from docdb.engine.catalog import Catalog
 from docdb.engine.compaction import Compactor
 from docdb.engine.log.crypto import read_key_file
 from docdb.protocol import available_compressors
-from docdb.server import commands  # noqa: F401  (registers every command)
+from docdb.server import commands, transactions  # noqa: F401  (commands registers every command)
 from docdb.server.connection import MongoProtocol
 from docdb.server.context import ServerState
 from docdb.server.cursors import CursorRegistry
@@ -68,6 +69,7 @@ class Server:
             cursors=CursorRegistry(self.config.cursor_timeout_s),
             compressors=compressors,
         )
+        self.state.sessions.on_kill = partial(transactions.kill_session, self.state)
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             self._new_protocol, self.config.bind, self.config.port, reuse_address=True
@@ -94,6 +96,7 @@ class Server:
         while True:
             await asyncio.sleep(REAP_INTERVAL_S)
             self.state.cursors.reap_idle()
+            transactions.reap(self.state)
 
     def request_stop(self) -> None:
         self._stop.set()

@@ -1,17 +1,50 @@
-"""The session and transaction step of dispatch: what ``lsid``, ``txnNumber``, ``autocommit`` and
-``startTransaction`` on a command mean, checked before its handler runs.
+"""The session and transaction step of dispatch: what ``lsid``, ``txnNumber``, ``autocommit``,
+``startTransaction`` and ``readConcern`` on a command mean, decided before its handler runs.
 
 ``run`` wraps the handler call in ``dispatch.run_command`` (after lookup and authorization, before the
-cluster-time decoration), so handlers never look at these fields.
+cluster-time decoration), so handlers never look at these fields: a command with an ``lsid`` touches its
+session; with ``autocommit: false`` it is a statement of the session's transaction and runs against the
+transaction's store (``engine/store.py``); with only a ``txnNumber`` it is a retryable write
+(``server/retryable.py``); ``readConcern: {level: "snapshot"}`` outside a transaction reads at a snapshot.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from bson.timestamp import Timestamp
+
+from docdb.engine.store import TRANSIENT, SnapshotReadStore, TransactionStore
 from docdb.errors import ErrorCode, MongoError
-from docdb.server.context import CommandContext
+from docdb.server import retryable
+from docdb.server.context import CommandContext, ServerState
 from docdb.server.registry import CommandSpec
+from docdb.server.sessions import Session, session_id
+
+IN_PROGRESS, COMMITTED, ABORTED = "in progress", "committed", "aborted"
+TRANSACTION_COMMANDS = frozenset({"commitTransaction", "abortTransaction"})
+TXN_READ_LEVELS = ("local", "majority", "snapshot")
+SNAPSHOT_READS = frozenset({"find", "aggregate", "distinct"})  # what readConcern snapshot may run alone
+# Codes whose error means "retry the whole transaction" (mongod's isTransientTransactionError).
+_TRANSIENT_CODES = frozenset({ErrorCode.WriteConflict, ErrorCode.NoSuchTransaction, ErrorCode.SnapshotTooOld})
+
+
+class Transaction:
+    """A session's multi-document transaction: its number, store and state."""
+
+    __slots__ = ("number", "store", "state", "started")
+
+    def __init__(self, number: int, store: TransactionStore) -> None:
+        self.number = number
+        self.store = store
+        self.state = IN_PROGRESS
+        self.started = time.monotonic()
+
+    def abort(self) -> None:
+        if self.state == IN_PROGRESS:
+            self.state = ABORTED
+            self.store.release()
 
 
 def run(ctx: CommandContext, spec: CommandSpec, body: dict[str, Any]) -> dict[str, Any]:
@@ -19,10 +52,268 @@ def run(ctx: CommandContext, spec: CommandSpec, body: dict[str, Any]) -> dict[st
     if "lsid" not in body:
         if "txnNumber" in body or "autocommit" in body or "startTransaction" in body:
             _check_session_fields(ctx, body)
+        if "readConcern" in body:
+            return _run_with_read_concern(ctx, spec, body)
         return spec.handler(ctx, body)
-    if "txnNumber" in body or "autocommit" in body or "startTransaction" in body:
-        _check_session_fields(ctx, body)
-    return spec.handler(ctx, body)
+    session = ctx.state.sessions.touch(session_id(body["lsid"]))
+    ctx.session = session
+    if "txnNumber" not in body and "autocommit" not in body and "startTransaction" not in body:
+        if "readConcern" in body:
+            return _run_with_read_concern(ctx, spec, body)
+        return spec.handler(ctx, body)
+    _check_session_fields(ctx, body)
+    txn_number = int(body["txnNumber"])
+    if "autocommit" in body:
+        return _run_in_transaction(ctx, spec, body, session, txn_number)
+    if not spec.retryable:
+        raise MongoError(
+            50768,
+            "txnNumber may only be provided for multi-document transactions and retryable write commands. "
+            f"autocommit:false was not provided, and {spec.name} is not a retryable write command.",
+        )
+    _end_older_transaction(session, txn_number, ctx)
+    return retryable.run(ctx, spec, body, session, txn_number)
+
+
+# -- transactions -----------------------------------------------------------------------------------------
+
+
+def active_number(ctx: CommandContext, session: Session) -> int:
+    """The newest transaction number the session used, in memory or (after a restart) in the log."""
+    facts = ctx.state.catalog.session_facts.get(session.id)
+    return session.txn_number if facts is None else max(session.txn_number, facts.txn_number)
+
+
+def _end_older_transaction(session: Session, txn_number: int, ctx: CommandContext) -> None:
+    """A newer number on the session aborts its open transaction, as in mongod."""
+    txn = session.txn
+    if txn is not None and txn.number < txn_number:
+        txn.abort()
+
+
+def no_such_transaction(message: str) -> MongoError:
+    return MongoError(ErrorCode.NoSuchTransaction, message, errorLabels=TRANSIENT)
+
+
+def _run_in_transaction(
+    ctx: CommandContext, spec: CommandSpec, body: dict[str, Any], session: Session, n: int
+) -> dict[str, Any]:
+    name = spec.name
+    active = active_number(ctx, session)
+    txn: Transaction | None = session.txn
+    if txn is not None and txn.state == IN_PROGRESS and _expired(ctx.state, txn):
+        txn.abort()
+    if body.get("startTransaction"):
+        if n < active:
+            raise MongoError(
+                ErrorCode.TransactionTooOld,
+                f"Cannot start transaction {n} on session {session.describe()} because a newer transaction "
+                f"with txnNumber {active} has already started on this session.",
+            )
+        if n == active:
+            state = txn.state if txn is not None and txn.number == n else "retryable write"
+            raise MongoError(
+                ErrorCode.ConflictingOperationInProgress,
+                f"Cannot start a transaction at given transaction number {n} a transaction with the same "
+                f"number is in state {state}",
+            )
+        at = _transaction_read_concern(body)
+        if txn is not None:
+            txn.abort()
+        txn = session.txn = Transaction(n, TransactionStore(ctx.state.catalog, ctx.state.intents, at))
+        session.txn_number = n
+    else:
+        if txn is None or txn.number != n:
+            facts = ctx.state.catalog.session_facts.get(session.id)
+            if (
+                name == "commitTransaction"
+                and facts is not None
+                and facts.txn_number == n
+                and facts.committed
+            ):
+                return {}  # the commit is in the log (the server restarted since): same outcome
+            raise no_such_transaction(
+                f"Given transaction number {n} does not match any in-progress transactions. "
+                f"The active transaction number is {active}"
+            )
+        if "readConcern" in body:
+            _abort_and_raise(
+                txn,
+                MongoError(
+                    ErrorCode.InvalidOptions,
+                    "Only the first command in a transaction may specify a readConcern",
+                ),
+            )
+        if txn.state == ABORTED:
+            raise no_such_transaction(f"Transaction with {{ txnNumber: {n} }} has been aborted.")
+        if txn.state == COMMITTED:
+            if name == "commitTransaction":
+                return {}
+            raise MongoError(
+                ErrorCode.TransactionCommitted, f"Transaction with {{ txnNumber: {n} }} has been committed."
+            )
+    if name not in TRANSACTION_COMMANDS:
+        _check_statement(txn, spec, body, ctx.db)
+    ctx.store = txn.store
+    try:
+        reply = spec.handler(ctx, body)
+    except MongoError as error:
+        if txn.state == IN_PROGRESS:
+            txn.abort()
+        raise _labelled(error) from None
+    finally:
+        ctx.store = None
+    errors = reply.get("writeErrors")
+    if errors:  # in a transaction a failed statement fails the command and the transaction
+        txn.abort()
+        first = dict(errors[0])
+        first.pop("index", None)
+        code, errmsg = first.pop("code"), first.pop("errmsg")
+        raise _labelled(MongoError(code, errmsg, **first))
+    return reply
+
+
+def _check_statement(txn: Transaction, spec: CommandSpec, body: dict[str, Any], db: str) -> None:
+    name = spec.name
+    if not spec.in_transaction:
+        _abort_and_raise(
+            txn,
+            MongoError(
+                ErrorCode.OperationNotSupportedInTransaction,
+                f"Cannot run '{name}' in a multi-document transaction.",
+            ),
+        )
+    if "writeConcern" in body:
+        _abort_and_raise(
+            txn,
+            MongoError(
+                ErrorCode.InvalidOptions, "writeConcern is not allowed within a multi-statement transaction"
+            ),
+        )
+    if spec.writes:
+        target = body.get(name)
+        if isinstance(target, str) and target.startswith("system."):
+            _abort_and_raise(
+                txn,
+                MongoError(
+                    ErrorCode.OperationNotSupportedInTransaction,
+                    f"Cannot write to system collection {db}.{target} within a transaction.",
+                ),
+            )
+        if name == "createIndexes":
+            _abort_and_raise(
+                txn,
+                MongoError(
+                    ErrorCode.NotImplemented, "createIndexes in a transaction is not supported by docdb"
+                ),
+            )
+
+
+def _abort_and_raise(txn: Transaction, error: MongoError) -> None:
+    txn.abort()
+    raise error
+
+
+def _labelled(error: MongoError) -> MongoError:
+    if error.code in _TRANSIENT_CODES and "errorLabels" not in error.extra:
+        error.extra["errorLabels"] = TRANSIENT
+    return error
+
+
+def _expired(state: ServerState, txn: Transaction, now: float | None = None) -> bool:
+    now = time.monotonic() if now is None else now
+    return now - txn.started > state.sessions.transaction_lifetime_limit_s
+
+
+def _transaction_read_concern(body: dict[str, Any]) -> Timestamp | None:
+    """The first statement's readConcern: local, majority or snapshot (all read one snapshot here);
+    ``atClusterTime`` (snapshot only) picks an earlier one."""
+    rc = body.get("readConcern")
+    if rc is None:
+        return None
+    level = _read_concern_level(rc)
+    if level is not None and level not in TXN_READ_LEVELS:
+        raise MongoError(
+            ErrorCode.InvalidOptions,
+            "The readConcern level must be either 'local' (default), 'majority' or 'snapshot' in order to "
+            "run in a transaction",
+        )
+    at = rc.get("atClusterTime")
+    if at is not None and level != "snapshot":
+        raise MongoError(
+            ErrorCode.InvalidOptions, "readConcern atClusterTime value must be specified with level: snapshot"
+        )
+    return at
+
+
+def _read_concern_level(rc: Any) -> str | None:
+    if not isinstance(rc, dict):
+        raise MongoError(ErrorCode.FailedToParse, "readConcern must be an object")
+    level = rc.get("level")
+    if level is not None and not isinstance(level, str):
+        raise MongoError(ErrorCode.TypeMismatch, "BSON field 'readConcern.level' is the wrong type")
+    return level
+
+
+# -- snapshot reads outside a transaction -------------------------------------------------------------------
+
+
+def _run_with_read_concern(ctx: CommandContext, spec: CommandSpec, body: dict[str, Any]) -> dict[str, Any]:
+    rc = body["readConcern"]
+    if _read_concern_level(rc) != "snapshot":
+        return spec.handler(ctx, body)
+    if ctx.state.config.replica_set is None:
+        raise MongoError(
+            ErrorCode.NotAReplicaSet, "node needs to be a replica set member to use readConcern: snapshot"
+        )
+    if spec.name not in SNAPSHOT_READS:
+        raise MongoError(
+            ErrorCode.InvalidOptions,
+            f'Command {spec.name} does not support {{ readConcern: {{ level: "snapshot" }} }}',
+        )
+    at = rc.get("atClusterTime")
+    if at is not None and not isinstance(at, Timestamp):
+        raise MongoError(ErrorCode.TypeMismatch, "BSON field 'readConcern.atClusterTime' is the wrong type")
+    catalog = ctx.state.catalog
+    if at is not None and at > catalog.clock.last:
+        catalog.clock.advance(at)  # nothing later may now be stamped at or before it
+    store = SnapshotReadStore(catalog, at)
+    ctx.store = store
+    try:
+        reply = spec.handler(ctx, body)
+    finally:
+        ctx.store = None
+        store.release()
+    cursor = reply.get("cursor")
+    if isinstance(cursor, dict):
+        cursor["atClusterTime"] = store.snapshot.ts
+    return reply
+
+
+# -- sessions ending, idle transactions ----------------------------------------------------------------------
+
+
+def kill_session(state: ServerState, session: Session) -> None:
+    """A session killed, ended or expired: its open transaction aborts, its cursors close."""
+    if session.txn is not None:
+        session.txn.abort()
+    state.cursors.kill_session(session.id)
+
+
+def reap(state: ServerState, now: float | None = None) -> int:
+    """Abort transactions open longer than transactionLifetimeLimitSeconds and forget expired sessions;
+    returns how many transactions were aborted."""
+    aborted = 0
+    for session in list(state.sessions.sessions.values()):
+        txn = session.txn
+        if txn is not None and txn.state == IN_PROGRESS and _expired(state, txn, now):
+            txn.abort()
+            aborted += 1
+    state.sessions.reap_expired(now)
+    return aborted
+
+
+# -- the fields themselves -----------------------------------------------------------------------------------
 
 
 def _check_session_fields(ctx: CommandContext, body: dict[str, Any]) -> None:

@@ -8,5 +8,7 @@ from docdb.server.commands import (  # noqa: F401
     ddl,
     explain,
     handshake,
+    session_admin,
     session_cmds,
+    transaction_cmds,
 )

@@ -77,6 +77,14 @@ def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 
     port = ctx.connection.local.rpartition(":")[2]
     host = f"{socket.gethostname()}:{port}"
-    docs = run_aggregate(ctx.catalog, ctx.db, collection, pipeline, get_doc(cmd, "let"), host=host)
+    docs = run_aggregate(
+        ctx.catalog,
+        ctx.db,
+        collection,
+        pipeline,
+        get_doc(cmd, "let"),
+        host=host,
+        sessions=ctx.state.sessions.records,
+    )
     request_durability(ctx, durable)
     return cursor_reply(ctx, ns, docs, batch_size)

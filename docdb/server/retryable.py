@@ -1,0 +1,209 @@
+"""Retryable writes: an insert/update/delete/findAndModify statement with a given ``(lsid, txnNumber,
+stmtId)`` runs at most once; a retry gets the original result back without anything applied again.
+
+Each statement runs against a :class:`DeferredStore`, which holds back the statement's one commit so
+it can be logged together with the fact that the statement ran and its result
+(``session_log.txn_document``): one record, so after a crash the effect and the fact are both there or
+neither. The facts live in ``Catalog.session_facts`` (rebuilt by recovery), the one place a retry is
+answered from, before or after a restart. The insert hot path stays one handler call and one commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docdb.engine.catalog import Catalog, DocWrite
+from docdb.engine.session_log import txn_document
+from docdb.errors import ErrorCode, MongoError
+from docdb.server.context import CommandContext
+from docdb.server.registry import CommandSpec
+from docdb.server.sessions import Session
+
+_STATEMENTS = {"insert": "documents", "update": "updates", "delete": "deletes"}
+
+
+class DeferredStore:
+    """The catalog, except that a commit is kept back for the caller to log with its session fact."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.writes: list[DocWrite] = []
+        self.clock = catalog.clock
+        self.writer = catalog.writer
+
+    @property
+    def last_lsn(self) -> int:
+        return self.catalog.last_lsn
+
+    def collection(self, db: str, name: str) -> Any:
+        return self.catalog.collection(db, name)
+
+    def ensure_collection(self, db: str, name: str) -> Any:
+        return self.catalog.ensure_collection(db, name)
+
+    def create_collection(self, db: str, name: str, options: dict[str, Any]) -> Any:
+        return self.catalog.create_collection(db, name, options)
+
+    def commit(self, writes: list[DocWrite], txn: dict[str, Any] | None = None) -> None:
+        self.writes.extend(writes)
+
+
+def run(
+    ctx: CommandContext, spec: CommandSpec, body: dict[str, Any], session: Session, txn_number: int
+) -> dict[str, Any]:
+    """Run the retryable write ``body`` of ``session`` under ``txn_number``."""
+    catalog = ctx.state.catalog
+    facts = catalog.session_facts.get(session.id)
+    newest = session.txn_number if facts is None else max(session.txn_number, facts.txn_number)
+    if txn_number < newest:
+        raise MongoError(
+            ErrorCode.TransactionTooOld,
+            f"Retryable write with txnNumber {txn_number} is prohibited on session {session.describe()} "
+            f"because a newer retryable write with txnNumber {newest} has already started on this session.",
+        )
+    session.txn_number = txn_number
+    done = facts.results if facts is not None and facts.txn_number == txn_number else {}
+    name = spec.name
+    if name in ("findAndModify", "findandmodify"):
+        return _find_and_modify(ctx, spec, body, session.id, txn_number, done)
+    items = body.get(_STATEMENTS[name])
+    if not isinstance(items, list) or not items:
+        return spec.handler(ctx, body)  # the handler refuses the shape as mongod does
+    stmt_ids = _statement_ids(body, len(items))
+    if name == "insert":
+        return _insert(ctx, spec, body, session.id, txn_number, done, items, stmt_ids)
+    return _one_by_one(ctx, spec, body, session.id, txn_number, done, items, stmt_ids)
+
+
+def _statement_ids(body: dict[str, Any], count: int) -> list[int]:
+    ids = body.get("stmtIds")
+    if isinstance(ids, list):
+        if len(ids) != count:
+            raise MongoError(
+                ErrorCode.InvalidLength, "Number of statement ids must match the number of batch entries"
+            )
+        return [int(i) for i in ids]
+    first = body.get("stmtId", 0)
+    return list(range(int(first), int(first) + count))
+
+
+def _run_deferred(
+    ctx: CommandContext, spec: CommandSpec, body: dict[str, Any]
+) -> tuple[dict[str, Any], DeferredStore]:
+    store = DeferredStore(ctx.state.catalog)
+    ctx.store = store
+    try:
+        return spec.handler(ctx, body), store
+    finally:
+        ctx.store = None
+
+
+def _log(ctx: CommandContext, writes: list[DocWrite], txn: dict[str, Any]) -> None:
+    catalog = ctx.state.catalog
+    catalog.commit(writes, txn)
+    if ctx.wait_lsn is not None:  # the handler asked for durability before the record was written
+        ctx.wait_lsn = catalog.last_lsn
+
+
+def _insert(
+    ctx: CommandContext,
+    spec: CommandSpec,
+    body: dict[str, Any],
+    lsid: bytes,
+    number: int,
+    done: dict[int, dict[str, Any]],
+    docs: list[Any],
+    stmt_ids: list[int],
+) -> dict[str, Any]:
+    todo = [i for i, sid in enumerate(stmt_ids) if sid not in done] if done else list(range(len(docs)))
+    retried = [sid for sid in stmt_ids if sid in done]
+    if not todo:
+        return {"n": len(docs), "retriedStmtIds": retried}
+    sub = body if len(todo) == len(docs) else {**body, "documents": [docs[i] for i in todo]}
+    reply, store = _run_deferred(ctx, spec, sub)
+    errors = reply.get("writeErrors")
+    failed = set()
+    if errors:
+        for error in errors:
+            error["index"] = todo[error["index"]]
+            failed.add(error["index"])
+        if body.get("ordered", True):
+            first_failed = min(failed)
+            todo = [i for i in todo if i < first_failed]
+    ran = [stmt_ids[i] for i in todo if i not in failed]
+    if ran or store.writes:
+        _log(ctx, store.writes, txn_document(lsid, number, ran))
+    reply["n"] = reply["n"] + len(retried)
+    if retried:
+        reply["retriedStmtIds"] = retried
+    return reply
+
+
+def _one_by_one(
+    ctx: CommandContext,
+    spec: CommandSpec,
+    body: dict[str, Any],
+    lsid: bytes,
+    number: int,
+    done: dict[int, dict[str, Any]],
+    statements: list[Any],
+    stmt_ids: list[int],
+) -> dict[str, Any]:
+    """update / delete: each statement runs (or is answered from its fact) alone."""
+    field = _STATEMENTS[spec.name]
+    is_update = spec.name == "update"
+    n = modified = 0
+    upserted: list[dict[str, Any]] = []
+    write_errors: list[dict[str, Any]] = []
+    retried: list[int] = []
+    for index, statement in enumerate(statements):
+        sid = stmt_ids[index]
+        result = done.get(sid)
+        if result is None:
+            reply, store = _run_deferred(ctx, spec, {**body, field: [statement]})
+            errors = reply.get("writeErrors")
+            if errors:
+                for error in errors:
+                    write_errors.append({**error, "index": index})
+                if body.get("ordered", True):
+                    break
+                continue
+            result = {"n": reply["n"]}
+            if is_update:
+                result["nModified"] = reply["nModified"]
+                if reply.get("upserted"):
+                    result["upserted"] = reply["upserted"][0]["_id"]
+            _log(ctx, store.writes, txn_document(lsid, number, [sid], [result]))
+        else:
+            retried.append(sid)
+        n += result["n"]
+        modified += result.get("nModified", 0)
+        if "upserted" in result:
+            upserted.append({"index": index, "_id": result["upserted"]})
+    reply = {"n": n}
+    if is_update:
+        if upserted:
+            reply["upserted"] = upserted
+        reply["nModified"] = modified
+    if write_errors:
+        reply["writeErrors"] = write_errors
+    if retried:
+        reply["retriedStmtIds"] = retried
+    return reply
+
+
+def _find_and_modify(
+    ctx: CommandContext,
+    spec: CommandSpec,
+    body: dict[str, Any],
+    lsid: bytes,
+    number: int,
+    done: dict[int, dict[str, Any]],
+) -> dict[str, Any]:
+    sid = int(body.get("stmtId", 0))
+    result = done.get(sid)
+    if result is not None:
+        return {**result, "retriedStmtId": sid}
+    reply, store = _run_deferred(ctx, spec, body)
+    _log(ctx, store.writes, txn_document(lsid, number, [sid], [dict(reply)]))
+    return reply
