@@ -62,28 +62,34 @@ def run(
             f"because a newer retryable write with txnNumber {newest} has already started on this session.",
         )
     session.txn_number = txn_number
+    if "stmtId" in body or "stmtIds" in body:  # the statement ids are this step's, not the handler's
+        stmt_fields = {k: body[k] for k in ("stmtId", "stmtIds") if k in body}
+        body = {k: v for k, v in body.items() if k not in stmt_fields}
+    else:
+        stmt_fields = {}
     done = facts.results if facts is not None and facts.txn_number == txn_number else {}
     name = spec.name
     if name in ("findAndModify", "findandmodify"):
-        return _find_and_modify(ctx, spec, body, session.id, txn_number, done)
+        return _find_and_modify(ctx, spec, body, session.id, txn_number, done, stmt_fields.get("stmtId", 0))
     items = body.get(_STATEMENTS[name])
     if not isinstance(items, list) or not items:
         return spec.handler(ctx, body)  # the handler refuses the shape as mongod does
-    stmt_ids = _statement_ids(body, len(items))
+    stmt_ids = _statement_ids(stmt_fields, len(items))
     if name == "insert":
         return _insert(ctx, spec, body, session.id, txn_number, done, items, stmt_ids)
     return _one_by_one(ctx, spec, body, session.id, txn_number, done, items, stmt_ids)
 
 
-def _statement_ids(body: dict[str, Any], count: int) -> list[int]:
-    ids = body.get("stmtIds")
+def _statement_ids(fields: dict[str, Any], count: int) -> list[int]:
+    """The statements' ids: ``stmtIds``, or consecutive from ``stmtId`` (0), as drivers send them."""
+    ids = fields.get("stmtIds")
     if isinstance(ids, list):
         if len(ids) != count:
             raise MongoError(
                 ErrorCode.InvalidLength, "Number of statement ids must match the number of batch entries"
             )
         return [int(i) for i in ids]
-    first = body.get("stmtId", 0)
+    first = fields.get("stmtId", 0)
     return list(range(int(first), int(first) + count))
 
 
@@ -199,8 +205,9 @@ def _find_and_modify(
     lsid: bytes,
     number: int,
     done: dict[int, dict[str, Any]],
+    stmt_id: Any,
 ) -> dict[str, Any]:
-    sid = int(body.get("stmtId", 0))
+    sid = int(stmt_id)
     result = done.get(sid)
     if result is not None:
         return {**result, "retriedStmtId": sid}
