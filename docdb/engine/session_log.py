@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import bson
 from bson.binary import Binary
 from bson.int64 import Int64
+from bson.timestamp import Timestamp
+
+from docdb.bson_codec import CODEC_OPTIONS
 
 
 class SessionFacts:
@@ -71,3 +75,15 @@ def fold(facts: dict[bytes, SessionFacts], txn: dict[str, Any]) -> None:
             current.results[int(stmt_id)] = dict(results[i]) if results is not None else {}
     if txn.get("committed"):
         current.committed = True
+
+
+def compaction_records(facts: dict[bytes, SessionFacts], clock: Timestamp) -> list[bytes]:
+    """WRITE_BATCH payloads without ops that carry the clock and the session facts into a compacted file
+    (which keeps only live documents), so a retry after compaction and a restart still finds them."""
+    records = [bson.encode({"ops": [], "ts": clock}, codec_options=CODEC_OPTIONS)]
+    for lsid, session in facts.items():
+        stmts = sorted(session.results)
+        results = [session.results[s] for s in stmts]
+        txn = txn_document(lsid, session.txn_number, stmts, results, session.committed)
+        records.append(bson.encode({"ops": [], "txn": txn}, codec_options=CODEC_OPTIONS))
+    return records

@@ -70,6 +70,8 @@ class Server:
             compressors=compressors,
         )
         self.state.sessions.on_kill = partial(transactions.kill_session, self.state)
+        for sid in self.catalog.session_facts:  # sessions with retryable writes in the log expire as others
+            self.state.sessions.touch(sid)
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             self._new_protocol, self.config.bind, self.config.port, reuse_address=True

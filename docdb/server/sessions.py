@@ -117,12 +117,12 @@ class SessionRegistry:
     def matching(self, predicate: Callable[[Session], bool]) -> list[Session]:
         return [s for s in self.sessions.values() if predicate(s)]
 
-    def reap_expired(self, now: float | None = None) -> int:
-        """Forget sessions unused for longer than the timeout (killing what they hold); returns how many."""
+    def reap_expired(self, now: float | None = None) -> list[Session]:
+        """Forget sessions unused for longer than the timeout (killing what they hold); returns them."""
         now = time.monotonic() if now is None else now
         stale = [s for s in self.sessions.values() if now - s.last_use > self.timeout_s]
         self.kill(stale, remove=True)
-        return len(stale)
+        return stale
 
     def records(self, users: list[tuple[str, str]] | None) -> list[dict[str, Any]]:
         """Session documents of the ``(user, db)`` pairs given (None: every user's)."""

@@ -309,7 +309,8 @@ def reap(state: ServerState, now: float | None = None) -> int:
         if txn is not None and txn.state == IN_PROGRESS and _expired(state, txn, now):
             txn.abort()
             aborted += 1
-    state.sessions.reap_expired(now)
+    for session in state.sessions.reap_expired(now):
+        state.catalog.session_facts.pop(session.id, None)  # mongod reaps config.transactions alike
     return aborted
 
 

@@ -66,3 +66,27 @@ def test_recovery_advances_the_clock_and_keeps_session_facts(tmp_path: Path) -> 
         assert (facts.txn_number, facts.results, facts.committed) == (7, {0: {"n": 1}}, False)
     finally:
         reopened.close()
+
+
+def test_compaction_keeps_the_clock_and_session_facts(tmp_path: Path) -> None:
+    from docdb.tools.compact import compact_file
+
+    path = str(tmp_path / "c.mdb")
+    catalog = Catalog.open(path)
+    coll = catalog.ensure_collection("d", "c")
+    batch = DocumentBatch(coll)
+    batch.insert({"_id": 1})
+    catalog.commit(batch.writes, txn_document(b"K" * 16, 4, [0, 1], [{"n": 1}, {"n": 0}]))
+    batch = DocumentBatch(coll)
+    batch.delete({"_id": 1})
+    ts = catalog.commit(batch.writes)
+    catalog.close()
+    compact_file(path)
+    reopened = Catalog.open(path)
+    try:
+        assert reopened.document_count() == 0
+        assert reopened.clock.last == ts
+        facts = reopened.session_facts[b"K" * 16]
+        assert (facts.txn_number, facts.results) == (4, {0: {"n": 1}, 1: {"n": 0}})
+    finally:
+        reopened.close()
