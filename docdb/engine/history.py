@@ -27,6 +27,7 @@ UPDATE = "update"
 REPLACE = "replace"
 DELETE = "delete"
 DEFAULT_MAX_ENTRIES = 10_000
+DEFAULT_MAX_BYTES = 64 << 20  # images the history alone may keep alive (overwritten documents)
 
 
 class Change:
@@ -73,8 +74,10 @@ class ChangeHistory:
     ([1, 2], 1, 3)
     """
 
-    def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+    def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._bytes = 0  # sizes of the images held (an upper bound of what only the history keeps)
         self._entries: deque[Change] = deque()
         self.first_seq = 0  # the seq of the oldest entry still held (== next_seq when empty)
         self.next_seq = 0
@@ -99,15 +102,22 @@ class ChangeHistory:
         change = Change(self.next_seq, ts, ns, op, key, id_value, after, before, lsid, txn_number)
         self._entries.append(change)
         self.next_seq += 1
-        if len(self._entries) > self.max_entries:
+        self._bytes += _size(after) + _size(before)
+        if len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
             self._trim()
         return change
 
     def _trim(self) -> None:
         keep_from = min(self._pins.values(), default=self.next_seq)
         entries = self._entries
-        while len(entries) > self.max_entries and entries[0].seq < keep_from:
-            self.horizon = entries.popleft().ts
+        while (len(entries) > self.max_entries or self._bytes > self.max_bytes) and entries[
+            0
+        ].seq < keep_from:
+            dropped = entries.popleft()
+            self.horizon = dropped.ts
+            self._bytes -= (len(dropped.after) if dropped.after is not None else 0) + (
+                len(dropped.before) if dropped.before is not None else 0
+            )
         self.first_seq = entries[0].seq if entries else self.next_seq
 
     def since(self, seq: int) -> Iterator[Change]:
@@ -118,11 +128,11 @@ class ChangeHistory:
         for i in range(seq - self.first_seq, len(entries)):
             yield entries[i]
 
-    def pin(self) -> int:
-        """Keep every change from now on until ``unpin``; returns the token to unpin with."""
+    def pin(self, seq: int | None = None) -> int:
+        """Keep every change from ``seq`` (default: from now) on until ``unpin``; returns the token."""
         token = self._next_token
         self._next_token += 1
-        self._pins[token] = self.next_seq
+        self._pins[token] = self.next_seq if seq is None else seq
         return token
 
     def unpin(self, token: int) -> None:
@@ -130,3 +140,7 @@ class ChangeHistory:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _size(image: bytes | None) -> int:
+    return 0 if image is None else len(image)

@@ -70,18 +70,17 @@ class Snapshot:
     def __init__(self, catalog: Catalog, at: Timestamp | None = None) -> None:
         history = catalog.history
         self.history = history
-        self.token = history.pin()
         self.ts = catalog.clock.last
         self.seq = history.next_seq
         if at is not None and at < self.ts:
             if at < history.horizon:
-                history.unpin(self.token)
                 raise MongoError(
                     ErrorCode.SnapshotTooOld,
                     f"Read timestamp {_ts_text(at)} is older than the oldest available timestamp.",
                 )
             self.seq = next((c.seq for c in history.since(history.first_seq) if c.ts > at), history.next_seq)
             self.ts = at
+        self.token = history.pin(self.seq)
         self._consumed = self.seq
         self.undo: dict[str, dict[Hashable, bytes | None]] = {}
 

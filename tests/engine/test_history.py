@@ -90,3 +90,11 @@ def test_compaction_keeps_the_clock_and_session_facts(tmp_path: Path) -> None:
         assert (facts.txn_number, facts.results) == (4, {0: {"n": 1}, 1: {"n": 0}})
     finally:
         reopened.close()
+
+
+def test_history_is_bounded_by_the_bytes_it_keeps_alive() -> None:
+    history = ChangeHistory(max_entries=100, max_bytes=25)
+    for i in range(5):
+        history.append(Timestamp(1, i + 1), "d.c", "update", 0, 0, b"x" * 5, b"y" * 5)
+    assert [c.seq for c in history.since(history.first_seq)] == [3, 4]  # 2 x 10 bytes fit in 25
+    assert history.horizon == Timestamp(1, 3)
