@@ -69,6 +69,7 @@ class ErrorCode(IntEnum):
     CannotIndexParallelArrays = 171
     InvalidIndexSpecificationOption = 197
     NoSuchSession = 206
+    IncompleteTransactionHistory = 217
     IllegalOpMsgFlag = 223
     QueryFeatureNotAllowed = 224
     TransactionTooOld = 225
@@ -87,6 +88,7 @@ class ErrorCode(IntEnum):
     DuplicateKey = 11000
     MergeStageNoMatchingDocument = 13113
     OutOfDiskSpace = 14031
+    NotARetryableWriteCommand = 50768
 
 
 def code_name(code: int) -> str:

@@ -55,11 +55,19 @@ def run(
     catalog = ctx.state.catalog
     facts = catalog.session_facts.get(session.id)
     newest = session.txn_number if facts is None else max(session.txn_number, facts.txn_number)
+    txn = session.txn
+    in_txn = txn is not None and txn.number == newest
     if txn_number < newest:
         raise MongoError(
             ErrorCode.TransactionTooOld,
             f"Retryable write with txnNumber {txn_number} is prohibited on session {session.describe()} "
-            f"because a newer retryable write with txnNumber {newest} has already started on this session.",
+            f"because a newer {'transaction' if in_txn else 'retryable write'} with txnNumber {newest} has "
+            "already started on this session.",
+        )
+    if in_txn and txn_number == newest:
+        raise MongoError(
+            ErrorCode.IncompleteTransactionHistory,
+            "Cannot retry a retryable write that has been converted into a transaction",
         )
     session.txn_number = txn_number
     if "stmtId" in body or "stmtIds" in body:  # the statement ids are this step's, not the handler's

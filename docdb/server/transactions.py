@@ -67,7 +67,7 @@ def run(ctx: CommandContext, spec: CommandSpec, body: dict[str, Any]) -> dict[st
         return _run_in_transaction(ctx, spec, body, session, txn_number)
     if not spec.retryable:
         raise MongoError(
-            50768,
+            ErrorCode.NotARetryableWriteCommand,
             "txnNumber may only be provided for multi-document transactions and retryable write commands. "
             f"autocommit:false was not provided, and {spec.name} is not a retryable write command.",
         )
@@ -98,24 +98,29 @@ def no_such_transaction(message: str) -> MongoError:
 def _run_in_transaction(
     ctx: CommandContext, spec: CommandSpec, body: dict[str, Any], session: Session, n: int
 ) -> dict[str, Any]:
+    """A statement of a multi-document transaction, checked in mongod's order: what may run in a
+    transaction at all (nothing is aborted), the transaction number, then the statement itself (a
+    failure from here on aborts the transaction)."""
     name = spec.name
+    start = bool(body.get("startTransaction"))
+    _check_allowed(spec, body, ctx.db, start)
     active = active_number(ctx, session)
     txn: Transaction | None = session.txn
+    if n < active:
+        raise MongoError(
+            ErrorCode.TransactionTooOld,
+            f"Cannot start transaction with {{ txnNumber: {n} }} on session {session.describe()} because a "
+            f"newer {_operation(session, active)} with txnNumberAndRetryCounter "
+            f"{_number_text(session, active)} has already started on this session.",
+        )
     if txn is not None and txn.state == IN_PROGRESS and _expired(ctx.state, txn):
         txn.abort()
-    if body.get("startTransaction"):
-        if n < active:
-            raise MongoError(
-                ErrorCode.TransactionTooOld,
-                f"Cannot start transaction {n} on session {session.describe()} because a newer transaction "
-                f"with txnNumber {active} has already started on this session.",
-            )
+    if start:
         if n == active:
-            state = txn.state if txn is not None and txn.number == n else "retryable write"
             raise MongoError(
                 ErrorCode.ConflictingOperationInProgress,
-                f"Cannot start a transaction at given transaction number {n} a transaction with the same "
-                f"number is in state {state}",
+                "Only servers in a sharded cluster can start a new transaction at the active transaction "
+                "number",
             )
         at = _transaction_read_concern(body)
         if txn is not None:
@@ -137,29 +142,24 @@ def _run_in_transaction(
                 f"The active transaction number is {active}"
             )
         if "readConcern" in body:
-            _abort_and_raise(
-                txn,
-                MongoError(
-                    ErrorCode.InvalidOptions,
-                    "Only the first command in a transaction may specify a readConcern",
-                ),
+            raise MongoError(
+                ErrorCode.InvalidOptions, "Only the first command in a transaction may specify a readConcern"
             )
-        if txn.state == ABORTED:
-            raise no_such_transaction(f"Transaction with {{ txnNumber: {n} }} has been aborted.")
         if txn.state == COMMITTED:
             if name == "commitTransaction":
                 return {}
             raise MongoError(
                 ErrorCode.TransactionCommitted, f"Transaction with {{ txnNumber: {n} }} has been committed."
             )
-    if name not in TRANSACTION_COMMANDS:
-        _check_statement(txn, spec, body, ctx.db)
+        if txn.state == ABORTED:
+            raise no_such_transaction(f"Transaction with {{ txnNumber: {n} }} has been aborted.")
     ctx.store = txn.store
     try:
+        if spec.writes:
+            _check_write_target(body.get(name), ctx.db)
         reply = spec.handler(ctx, body)
     except MongoError as error:
-        if txn.state == IN_PROGRESS:
-            txn.abort()
+        txn.abort()
         raise _labelled(error) from None
     finally:
         ctx.store = None
@@ -173,45 +173,69 @@ def _run_in_transaction(
     return reply
 
 
-def _check_statement(txn: Transaction, spec: CommandSpec, body: dict[str, Any], db: str) -> None:
+def _operation(session: Session, number: int) -> str:
+    """What the session's newest number is used by, as mongod's messages name it."""
+    txn = session.txn
+    return "transaction" if txn is not None and txn.number == number else "retryable write"
+
+
+def _number_text(session: Session, number: int) -> str:
+    counter = 0 if _operation(session, number) == "transaction" else -1
+    return f"{{ txnNumber: {number}, txnRetryCounter: {counter} }}"
+
+
+def _check_allowed(spec: CommandSpec, body: dict[str, Any], db: str, start: bool) -> None:
+    """mongod's checks of what may run in a transaction, made before the transaction is touched."""
     name = spec.name
+    if name == "count":
+        raise MongoError(
+            ErrorCode.OperationNotSupportedInTransaction,
+            "Cannot run 'count' in a multi-document transaction. Please see "
+            "http://dochub.mongodb.org/core/transaction-count for a recommended alternative.",
+        )
     if not spec.in_transaction:
-        _abort_and_raise(
-            txn,
-            MongoError(
+        raise MongoError(
+            ErrorCode.OperationNotSupportedInTransaction,
+            f"Cannot run '{name}' in a multi-document transaction.",
+        )
+    if db == "local" or (db == "admin" and name not in TRANSACTION_COMMANDS):
+        raise MongoError(
+            ErrorCode.OperationNotSupportedInTransaction,
+            f"Cannot run command against the '{db}' database in a transaction.",
+        )
+    if body.get(name) == "system.profile":
+        raise MongoError(
+            ErrorCode.OperationNotSupportedInTransaction,
+            f"Cannot run command against the '{db}.system.profile' collection in a transaction.",
+        )
+    if start:
+        if name == "killCursors":
+            raise MongoError(
                 ErrorCode.OperationNotSupportedInTransaction,
-                f"Cannot run '{name}' in a multi-document transaction.",
-            ),
-        )
-    if "writeConcern" in body:
-        _abort_and_raise(
-            txn,
-            MongoError(
-                ErrorCode.InvalidOptions, "writeConcern is not allowed within a multi-statement transaction"
-            ),
-        )
-    if spec.writes:
-        target = body.get(name)
-        if isinstance(target, str) and target.startswith("system."):
-            _abort_and_raise(
-                txn,
-                MongoError(
-                    ErrorCode.OperationNotSupportedInTransaction,
-                    f"Cannot write to system collection {db}.{target} within a transaction.",
-                ),
+                "Cannot run killCursors as the first operation in a multi-document transaction.",
             )
-        if name == "createIndexes":
-            _abort_and_raise(
-                txn,
-                MongoError(
-                    ErrorCode.NotImplemented, "createIndexes in a transaction is not supported by docdb"
-                ),
+        if name == "commitTransaction":
+            raise MongoError(
+                ErrorCode.OperationNotSupportedInTransaction, "Cannot start a transaction with a commit"
             )
+        if name == "abortTransaction":
+            raise MongoError(
+                ErrorCode.OperationNotSupportedInTransaction, "Cannot start a transaction with an abort"
+            )
+    if "writeConcern" in body and name not in TRANSACTION_COMMANDS:
+        raise MongoError(
+            ErrorCode.InvalidOptions, "writeConcern is not allowed within a multi-statement transaction"
+        )
+    if name == "createIndexes":
+        raise MongoError(ErrorCode.NotImplemented, "createIndexes in a transaction is not supported by docdb")
 
 
-def _abort_and_raise(txn: Transaction, error: MongoError) -> None:
-    txn.abort()
-    raise error
+def _check_write_target(target: Any, db: str) -> None:
+    if isinstance(target, str) and target.startswith("system."):
+        raise MongoError(
+            ErrorCode.OperationNotSupportedInTransaction,
+            f"Cannot write to system collection {db}.{target} within a transaction.",
+        )
 
 
 def _labelled(error: MongoError) -> MongoError:

@@ -246,10 +246,19 @@ def test_commit_retried_answers_the_same_and_older_numbers_are_too_old(client, d
 
 
 @pytest.mark.parametrize(
-    "command",
-    [{"count": "a"}, {"listCollections": 1}, {"drop": "a"}, {"listIndexes": "a"}],
+    ("command", "errmsg"),
+    [
+        (
+            {"count": "a"},
+            "Cannot run 'count' in a multi-document transaction. Please see "
+            "http://dochub.mongodb.org/core/transaction-count for a recommended alternative.",
+        ),
+        ({"listCollections": 1}, "Cannot run 'listCollections' in a multi-document transaction."),
+        ({"drop": "a"}, "Cannot run 'drop' in a multi-document transaction."),
+        ({"listIndexes": "a"}, "Cannot run 'listIndexes' in a multi-document transaction."),
+    ],
 )
-def test_commands_mongod_refuses_in_a_transaction(client, db, command) -> None:
+def test_commands_mongod_refuses_in_a_transaction(client, db, command, errmsg) -> None:
     db.a.insert_one({"_id": 1})
     with client.start_session() as session:
         session.start_transaction()
@@ -258,14 +267,32 @@ def test_commands_mongod_refuses_in_a_transaction(client, db, command) -> None:
             db.command(command, session=session)
         assert exc.value.code == 263
         assert exc.value.details["codeName"] == "OperationNotSupportedInTransaction"
-        assert (
-            exc.value.details["errmsg"]
-            == f"Cannot run '{next(iter(command))}' in a multi-document transaction."
-        )
+        assert exc.value.details["errmsg"] == errmsg
+        session.commit_transaction()  # refused before it touched the transaction, as in mongod
+    assert list(db.a.find()) == [{"_id": 1}, {"_id": 2}]
+
+
+def test_a_failed_statement_aborts_the_transaction(client, db) -> None:
+    with client.start_session() as session:
+        session.start_transaction()
+        db.a.insert_one({"_id": 1}, session=session)
+        with pytest.raises(OperationFailure) as exc:
+            db.a.find_one({"$bogus": 1}, session=session)
+        assert exc.value.code == 2
         with pytest.raises(OperationFailure) as exc:
             session.commit_transaction()
-        assert exc.value.code == 251  # the refused statement aborted the transaction
-    assert list(db.a.find()) == [{"_id": 1}]
+        assert exc.value.code == 251
+    assert db.a.count_documents({}) == 0
+
+
+def test_the_admin_database_is_refused(client) -> None:
+    with client.start_session() as session:
+        session.start_transaction()
+        with pytest.raises(OperationFailure) as exc:
+            client.admin.command({"find": "x"}, session=session)
+        errmsg = "Cannot run command against the 'admin' database in a transaction."
+        assert (exc.value.code, exc.value.details["errmsg"]) == (263, errmsg)
+        session.abort_transaction()
 
 
 def test_writes_to_system_collections_are_refused_in_a_transaction(client, db) -> None:
