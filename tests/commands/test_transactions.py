@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 
@@ -399,3 +400,26 @@ def test_snapshot_read_is_refused_on_a_standalone(server) -> None:
         "code": 123,
         "codeName": "NotAReplicaSet",
     }
+
+
+def test_async_client_with_transaction(rs_server) -> None:
+    from pymongo import AsyncMongoClient
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+
+    async def scenario() -> tuple[list, list]:
+        client = AsyncMongoClient(rs_server.uri)
+        try:
+            db = client[name]
+
+            async def callback(session) -> None:
+                await db.a.insert_one({"_id": 1}, session=session)
+                await db.b.update_one({"_id": 2}, {"$set": {"x": 1}}, upsert=True, session=session)
+
+            async with client.start_session() as session:
+                await session.with_transaction(callback)
+            return await db.a.find().to_list(), await db.b.find().to_list()
+        finally:
+            await client.close()
+
+    assert asyncio.run(scenario()) == ([{"_id": 1}], [{"_id": 2, "x": 1}])
