@@ -35,19 +35,17 @@ class Session:
     """One logical session. ``txn_number`` is the newest transaction number the session used (-1: none);
     ``txn`` is its multi-document transaction, open or finished (``server/transactions.py`` owns it)."""
 
-    __slots__ = ("id", "uid", "last_use", "last_use_wall", "txn_number", "txn")
+    __slots__ = ("id", "uid", "last_use", "txn_number", "txn")
 
     def __init__(self, sid: bytes, uid: bytes = NO_AUTH_UID) -> None:
         self.id = sid
         self.uid = uid
-        self.last_use = time.monotonic()
-        self.last_use_wall = datetime.datetime.now(datetime.timezone.utc)
+        self.last_use = time.monotonic()  # the wall-clock lastUse is derived when listed (cheap touch)
         self.txn_number = -1
         self.txn: Any = None
 
     def touch(self) -> None:
         self.last_use = time.monotonic()
-        self.last_use_wall = datetime.datetime.now(datetime.timezone.utc)
 
     def describe(self) -> str:
         """The session as mongod names it in messages: ``<uuid> - <uid base64> -  - ``."""
@@ -55,10 +53,9 @@ class Session:
 
     def record(self) -> dict[str, Any]:
         """The session's document in ``$listLocalSessions`` / ``$listSessions``."""
-        return {
-            "_id": {"id": Binary(self.id, 4), "uid": Binary(self.uid, 0)},
-            "lastUse": self.last_use_wall.replace(microsecond=self.last_use_wall.microsecond // 1000 * 1000),
-        }
+        wall = time.time() - (time.monotonic() - self.last_use)
+        last_use = datetime.datetime.fromtimestamp(int(wall * 1000) / 1000, datetime.timezone.utc)
+        return {"_id": {"id": Binary(self.id, 4), "uid": Binary(self.uid, 0)}, "lastUse": last_use}
 
 
 def describe_lsid(sid: bytes, uid: bytes = NO_AUTH_UID) -> str:

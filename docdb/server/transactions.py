@@ -10,6 +10,7 @@ transaction's store (``engine/store.py``); with only a ``txnNumber`` it is a ret
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -31,20 +32,34 @@ _TRANSIENT_CODES = frozenset({ErrorCode.WriteConflict, ErrorCode.NoSuchTransacti
 
 
 class Transaction:
-    """A session's multi-document transaction: its number, store and state."""
+    """A session's multi-document transaction: its number, store and state. ``limit_s`` (the
+    transactionLifetimeLimitSeconds in force when it started, as in mongod) arms a timer on the event
+    loop that aborts it if it is still open then; the periodic sweep (``reap``) is the fallback."""
 
-    __slots__ = ("number", "store", "state", "started")
+    __slots__ = ("number", "store", "state", "started", "_timer")
 
-    def __init__(self, number: int, store: TransactionStore) -> None:
+    def __init__(self, number: int, store: TransactionStore, limit_s: float | None = None) -> None:
         self.number = number
         self.store = store
         self.state = IN_PROGRESS
         self.started = time.monotonic()
+        self._timer: asyncio.TimerHandle | None = None
+        if limit_s is not None:
+            try:
+                self._timer = asyncio.get_running_loop().call_later(limit_s, self.abort)
+            except RuntimeError:  # no event loop (the engine driven directly): the sweep expires it
+                pass
+
+    def end(self, state: str) -> None:
+        """Leave IN_PROGRESS for ``state`` (committed or aborted): release the store, stop the timer."""
+        if self.state == IN_PROGRESS:
+            self.state = state
+            self.store.release()
+            if self._timer is not None:
+                self._timer.cancel()
 
     def abort(self) -> None:
-        if self.state == IN_PROGRESS:
-            self.state = ABORTED
-            self.store.release()
+        self.end(ABORTED)
 
 
 def run(ctx: CommandContext, spec: CommandSpec, body: dict[str, Any]) -> dict[str, Any]:
@@ -125,7 +140,8 @@ def _run_in_transaction(
         at = _transaction_read_concern(body)
         if txn is not None:
             txn.abort()
-        txn = session.txn = Transaction(n, TransactionStore(ctx.state.catalog, ctx.state.intents, at))
+        store = TransactionStore(ctx.state.catalog, ctx.state.intents, at)
+        txn = session.txn = Transaction(n, store, ctx.state.sessions.transaction_lifetime_limit_s)
         session.txn_number = n
     else:
         if txn is None or txn.number != n:
@@ -157,6 +173,8 @@ def _run_in_transaction(
     try:
         if spec.writes:
             _check_write_target(body.get(name), ctx.db)
+        if name == "aggregate":
+            _check_pipeline(body.get("pipeline"))
         reply = spec.handler(ctx, body)
     except MongoError as error:
         txn.abort()
@@ -236,6 +254,15 @@ def _check_write_target(target: Any, db: str) -> None:
             ErrorCode.OperationNotSupportedInTransaction,
             f"Cannot write to system collection {db}.{target} within a transaction.",
         )
+
+
+def _check_pipeline(pipeline: Any) -> None:
+    for stage in pipeline if isinstance(pipeline, list) else ():
+        name = next(iter(stage), None) if isinstance(stage, dict) else None
+        if name in ("$out", "$merge"):
+            raise MongoError(
+                ErrorCode.OperationNotSupportedInTransaction, f"{name} cannot be used in a transaction"
+            )
 
 
 def _labelled(error: MongoError) -> MongoError:

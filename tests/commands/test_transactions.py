@@ -423,3 +423,18 @@ def test_async_client_with_transaction(rs_server) -> None:
             await client.close()
 
     assert asyncio.run(scenario()) == ([{"_id": 1}], [{"_id": 2, "x": 1}])
+
+
+@pytest.mark.parametrize("stage", ["$out", "$merge"])
+def test_out_and_merge_are_refused_in_a_transaction(client, db, stage) -> None:
+    db.a.insert_one({"_id": 1})
+    with client.start_session() as session:
+        session.start_transaction()
+        with pytest.raises(OperationFailure) as exc:
+            list(db.a.aggregate([{stage: "b"}], session=session))
+        assert (exc.value.code, exc.value.details["errmsg"]) == (
+            263,
+            f"{stage} cannot be used in a transaction",
+        )
+        session.abort_transaction()
+    assert "b" not in db.list_collection_names()

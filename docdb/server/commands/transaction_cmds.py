@@ -40,9 +40,9 @@ def commit_transaction(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, An
         try:
             txn.store.commit_transaction(txn_document(ctx.session.id, txn.number, committed=True))
         except MongoError:
-            txn.state = ABORTED
+            txn.end(ABORTED)
             raise
-        txn.state = COMMITTED
+        txn.end(COMMITTED)
         ctx.store = None  # the durability wait reads the catalog's log position
         request_durability(ctx, durable)
     return {}
