@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Hashable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from bson.timestamp import Timestamp
 
@@ -30,38 +30,24 @@ DEFAULT_MAX_ENTRIES = 10_000
 DEFAULT_MAX_BYTES = 64 << 20  # images the history alone may keep alive (overwritten documents)
 
 
-class Change:
+class Change(NamedTuple):
     """One document change. ``after`` is None for a delete, ``before`` None for an insert; ``lsid`` and
-    ``txn_number`` name the session write (retryable write or transaction) that made it, if any."""
+    ``txn_number`` name the session write (retryable write or transaction) that made it, if any. A
+    tuple: the catalog makes one per written document, so it must be cheap to build."""
 
-    __slots__ = ("seq", "ts", "ns", "op", "key", "id_value", "after", "before", "lsid", "txn_number")
+    seq: int
+    ts: Timestamp
+    ns: str
+    op: str
+    key: Hashable
+    id_value: Any
+    after: bytes | None
+    before: bytes | None
+    lsid: bytes | None = None
+    txn_number: int | None = None
 
-    def __init__(
-        self,
-        seq: int,
-        ts: Timestamp,
-        ns: str,
-        op: str,
-        key: Hashable,
-        id_value: Any,
-        after: bytes | None,
-        before: bytes | None,
-        lsid: bytes | None = None,
-        txn_number: int | None = None,
-    ) -> None:
-        self.seq = seq
-        self.ts = ts
-        self.ns = ns
-        self.op = op
-        self.key = key
-        self.id_value = id_value
-        self.after = after
-        self.before = before
-        self.lsid = lsid
-        self.txn_number = txn_number
 
-    def __repr__(self) -> str:
-        return f"Change({self.seq}, {self.ts}, {self.ns!r}, {self.op}, {self.id_value!r})"
+_new_change = tuple.__new__  # builds a Change without NamedTuple's Python-level __new__
 
 
 class ChangeHistory:
@@ -77,6 +63,7 @@ class ChangeHistory:
     def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
+        self._trim_at = max_entries + max_entries // 8  # trim in steps, not at every append
         self._bytes = 0  # sizes of the images held (an upper bound of what only the history keeps)
         self._entries: deque[Change] = deque()
         self.first_seq = 0  # the seq of the oldest entry still held (== next_seq when empty)
@@ -99,11 +86,16 @@ class ChangeHistory:
         lsid: bytes | None = None,
         txn_number: int | None = None,
     ) -> Change:
-        change = Change(self.next_seq, ts, ns, op, key, id_value, after, before, lsid, txn_number)
+        change = _new_change(
+            Change, (self.next_seq, ts, ns, op, key, id_value, after, before, lsid, txn_number)
+        )
         self._entries.append(change)
         self.next_seq += 1
-        self._bytes += _size(after) + _size(before)
-        if len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+        if after is not None:
+            self._bytes += len(after)
+        if before is not None:
+            self._bytes += len(before)
+        if len(self._entries) > self._trim_at or self._bytes > self.max_bytes:
             self._trim()
         return change
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import bson
-from bson.binary import Binary
 from bson.int64 import Int64
 from bson.timestamp import Timestamp
 
@@ -22,7 +21,7 @@ from docdb.bson_codec import CODEC_OPTIONS
 class SessionFacts:
     """The newest transaction number a session wrote under, and what ran under it.
 
-    ``results`` maps a statement id to its result document (``{}`` when the statement's result is implied,
+    ``results`` maps a statement id to its result document (None when the statement's result is implied,
     as for an insert: n = 1); ``committed`` says a multi-document transaction with this number committed.
     """
 
@@ -30,7 +29,7 @@ class SessionFacts:
 
     def __init__(self, txn_number: int) -> None:
         self.txn_number = txn_number
-        self.results: dict[int, dict[str, Any]] = {}
+        self.results: dict[int, dict[str, Any] | None] = {}
         self.committed = False
 
 
@@ -42,7 +41,7 @@ def txn_document(
     committed: bool = False,
 ) -> dict[str, Any]:
     """The ``txn`` field of a record (``lsid`` is the session id's 16 bytes)."""
-    doc: dict[str, Any] = {"lsid": Binary(lsid, 4), "txnNumber": Int64(txn_number)}
+    doc: dict[str, Any] = {"lsid": lsid, "txnNumber": Int64(txn_number)}
     if stmt_ids:
         doc["stmts"] = stmt_ids
         if results is not None:
@@ -59,20 +58,24 @@ def fold(facts: dict[bytes, SessionFacts], txn: dict[str, Any]) -> None:
     >>> fold(facts, {"lsid": b"s" * 16, "txnNumber": 3, "stmts": [0, 1]})
     >>> fold(facts, {"lsid": b"s" * 16, "txnNumber": 3, "stmts": [2], "results": [{"n": 0}]})
     >>> f = facts[b"s" * 16]; (f.txn_number, f.results)
-    (3, {0: {}, 1: {}, 2: {'n': 0}})
+    (3, {0: None, 1: None, 2: {'n': 0}})
     """
-    lsid = bytes(txn["lsid"])
-    number = int(txn["txnNumber"])
+    lsid = txn["lsid"]
+    if type(lsid) is not bytes:
+        lsid = bytes(lsid)
+    number = txn["txnNumber"]
     current = facts.get(lsid)
     if current is None or current.txn_number < number:
-        current = facts[lsid] = SessionFacts(number)
+        current = facts[lsid] = SessionFacts(int(number))
     elif current.txn_number > number:
         return
     stmts = txn.get("stmts")
     if stmts:
         results = txn.get("results")
-        for i, stmt_id in enumerate(stmts):
-            current.results[int(stmt_id)] = dict(results[i]) if results is not None else {}
+        if results is None:
+            current.results.update(dict.fromkeys(stmts))
+        else:
+            current.results.update(zip(stmts, results, strict=True))
     if txn.get("committed"):
         current.committed = True
 
@@ -83,7 +86,7 @@ def compaction_records(facts: dict[bytes, SessionFacts], clock: Timestamp) -> li
     records = [bson.encode({"ops": [], "ts": clock}, codec_options=CODEC_OPTIONS)]
     for lsid, session in facts.items():
         stmts = sorted(session.results)
-        results = [session.results[s] for s in stmts]
+        results = [session.results[s] or {} for s in stmts]
         txn = txn_document(lsid, session.txn_number, stmts, results, session.committed)
         records.append(bson.encode({"ops": [], "txn": txn}, codec_options=CODEC_OPTIONS))
     return records

@@ -23,26 +23,31 @@ _STATEMENTS = {"insert": "documents", "update": "updates", "delete": "deletes"}
 
 
 class DeferredStore:
-    """The catalog, except that a commit is kept back for the caller to log with its session fact."""
+    """The catalog, except that a commit is kept back for the caller to log with its session fact.
+    Reads go straight to the catalog's own methods (bound here: no extra call on the hot path)."""
+
+    __slots__ = (
+        "catalog",
+        "writes",
+        "clock",
+        "writer",
+        "collection",
+        "ensure_collection",
+        "create_collection",
+    )
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.writes: list[DocWrite] = []
         self.clock = catalog.clock
         self.writer = catalog.writer
+        self.collection = catalog.collection
+        self.ensure_collection = catalog.ensure_collection
+        self.create_collection = catalog.create_collection
 
     @property
     def last_lsn(self) -> int:
         return self.catalog.last_lsn
-
-    def collection(self, db: str, name: str) -> Any:
-        return self.catalog.collection(db, name)
-
-    def ensure_collection(self, db: str, name: str) -> Any:
-        return self.catalog.ensure_collection(db, name)
-
-    def create_collection(self, db: str, name: str, options: dict[str, Any]) -> Any:
-        return self.catalog.create_collection(db, name, options)
 
     def commit(self, writes: list[DocWrite], txn: dict[str, Any] | None = None) -> None:
         self.writes.extend(writes)
@@ -82,7 +87,7 @@ def run(
     items = body.get(_STATEMENTS[name])
     if not isinstance(items, list) or not items:
         return spec.handler(ctx, body)  # the handler refuses the shape as mongod does
-    stmt_ids = _statement_ids(stmt_fields, len(items))
+    stmt_ids = _statement_ids(stmt_fields, len(items)) if stmt_fields else list(range(len(items)))
     if name == "insert":
         return _insert(ctx, spec, body, session.id, txn_number, done, items, stmt_ids)
     return _one_by_one(ctx, spec, body, session.id, txn_number, done, items, stmt_ids)
@@ -129,12 +134,20 @@ def _insert(
     docs: list[Any],
     stmt_ids: list[int],
 ) -> dict[str, Any]:
-    todo = [i for i, sid in enumerate(stmt_ids) if sid not in done] if done else list(range(len(docs)))
-    retried = [sid for sid in stmt_ids if sid in done]
-    if not todo:
-        return {"n": len(docs), "retriedStmtIds": retried}
-    sub = body if len(todo) == len(docs) else {**body, "documents": [docs[i] for i in todo]}
-    reply, store = _run_deferred(ctx, spec, sub)
+    if not done:  # the usual case: nothing of this number ran yet
+        reply, store = _run_deferred(ctx, spec, body)
+        if "writeErrors" not in reply:
+            _log(ctx, store.writes, txn_document(lsid, number, stmt_ids))
+            return reply
+        todo = list(range(len(docs)))
+        retried = []
+    else:
+        todo = [i for i, sid in enumerate(stmt_ids) if sid not in done]
+        retried = [sid for sid in stmt_ids if sid in done]
+        if not todo:
+            return {"n": len(docs), "retriedStmtIds": retried}
+        sub = body if len(todo) == len(docs) else {**body, "documents": [docs[i] for i in todo]}
+        reply, store = _run_deferred(ctx, spec, sub)
     errors = reply.get("writeErrors")
     failed = set()
     if errors:
@@ -172,8 +185,7 @@ def _one_by_one(
     retried: list[int] = []
     for index, statement in enumerate(statements):
         sid = stmt_ids[index]
-        result = done.get(sid)
-        if result is None:
+        if sid not in done:
             reply, store = _run_deferred(ctx, spec, {**body, field: [statement]})
             errors = reply.get("writeErrors")
             if errors:
@@ -190,6 +202,7 @@ def _one_by_one(
             _log(ctx, store.writes, txn_document(lsid, number, [sid], [result]))
         else:
             retried.append(sid)
+            result = done[sid] or {"n": 1}  # no result kept: the statement was an insert (n = 1)
         n += result["n"]
         modified += result.get("nModified", 0)
         if "upserted" in result:
@@ -217,7 +230,7 @@ def _find_and_modify(
 ) -> dict[str, Any]:
     sid = int(stmt_id)
     result = done.get(sid)
-    if result is not None:
+    if result:
         return {**result, "retriedStmtId": sid}
     reply, store = _run_deferred(ctx, spec, body)
     _log(ctx, store.writes, txn_document(lsid, number, [sid], [dict(reply)]))

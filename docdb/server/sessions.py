@@ -67,6 +67,10 @@ def describe_lsid(sid: bytes, uid: bytes = NO_AUTH_UID) -> str:
 
 def session_id(lsid: Any, where: str = "OperationSessionInfo.lsid") -> bytes:
     """The 16 bytes of an ``lsid`` document's ``id`` (a UUID), refused as mongod's IDL refuses others."""
+    if type(lsid) is dict and len(lsid) == 1:  # what drivers send: {id: UUID}
+        sid = lsid.get("id")
+        if type(sid) is Binary and sid.subtype == 4 and len(sid) == 16:
+            return bytes(sid)
     if not isinstance(lsid, dict):
         raise MongoError(
             ErrorCode.TypeMismatch, f"BSON field '{where}' is the wrong type, expected type 'object'"

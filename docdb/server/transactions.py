@@ -14,6 +14,7 @@ import asyncio
 import time
 from typing import Any
 
+from bson.int64 import Int64
 from bson.timestamp import Timestamp
 
 from docdb.engine.store import TRANSIENT, SnapshotReadStore, TransactionStore
@@ -72,10 +73,22 @@ def run(ctx: CommandContext, spec: CommandSpec, body: dict[str, Any]) -> dict[st
         return spec.handler(ctx, body)
     session = ctx.state.sessions.touch(session_id(body["lsid"]))
     ctx.session = session
-    if "txnNumber" not in body and "autocommit" not in body and "startTransaction" not in body:
+    txn_number = body.get("txnNumber")
+    if txn_number is None and "autocommit" not in body and "startTransaction" not in body:
         if "readConcern" in body:
             return _run_with_read_concern(ctx, spec, body)
         return spec.handler(ctx, body)
+    if (
+        type(txn_number) is Int64  # a driver's retryable write: the one check it needs, cheaply
+        and txn_number >= 0
+        and spec.retryable
+        and ctx.state.config.replica_set is not None
+        and "autocommit" not in body
+        and "startTransaction" not in body
+        and "readConcern" not in body
+    ):
+        _end_older_transaction(session, txn_number, ctx)
+        return retryable.run(ctx, spec, body, session, int(txn_number))
     _check_session_fields(ctx, body)
     txn_number = int(body["txnNumber"])
     if "autocommit" in body:
@@ -141,7 +154,7 @@ def _run_in_transaction(
         if txn is not None:
             txn.abort()
         store = TransactionStore(ctx.state.catalog, ctx.state.intents, at)
-        txn = session.txn = Transaction(n, store, ctx.state.sessions.transaction_lifetime_limit_s)
+        txn = session.txn = Transaction(n, store, lifetime_limit_s(ctx.state))
         session.txn_number = n
     else:
         if txn is None or txn.number != n:
@@ -271,9 +284,14 @@ def _labelled(error: MongoError) -> MongoError:
     return error
 
 
+def lifetime_limit_s(state: ServerState) -> float:
+    """transactionLifetimeLimitSeconds, as set now (setParameter may change it)."""
+    return state.sessions.transaction_lifetime_limit_s
+
+
 def _expired(state: ServerState, txn: Transaction, now: float | None = None) -> bool:
     now = time.monotonic() if now is None else now
-    return now - txn.started > state.sessions.transaction_lifetime_limit_s
+    return now - txn.started > lifetime_limit_s(state)
 
 
 def _transaction_read_concern(body: dict[str, Any]) -> Timestamp | None:
