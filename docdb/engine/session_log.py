@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import bson
-from bson.int64 import Int64
 from bson.timestamp import Timestamp
 
 from docdb.bson_codec import CODEC_OPTIONS
@@ -41,7 +40,7 @@ def txn_document(
     committed: bool = False,
 ) -> dict[str, Any]:
     """The ``txn`` field of a record (``lsid`` is the session id's 16 bytes)."""
-    doc: dict[str, Any] = {"lsid": lsid, "txnNumber": Int64(txn_number)}
+    doc: dict[str, Any] = {"lsid": lsid, "txnNumber": txn_number}
     if stmt_ids:
         doc["stmts"] = stmt_ids
         if results is not None:
@@ -65,15 +64,22 @@ def fold(facts: dict[bytes, SessionFacts], txn: dict[str, Any]) -> None:
         lsid = bytes(lsid)
     number = txn["txnNumber"]
     current = facts.get(lsid)
-    if current is None or current.txn_number < number:
+    if current is None:
         current = facts[lsid] = SessionFacts(int(number))
-    elif current.txn_number > number:
-        return
+    elif current.txn_number != number:
+        if current.txn_number > number:
+            return
+        current.txn_number = int(number)  # a newer number: the older one's facts are of no more use
+        current.results = {}
+        current.committed = False
     stmts = txn.get("stmts")
     if stmts:
         results = txn.get("results")
         if results is None:
-            current.results.update(dict.fromkeys(stmts))
+            if len(stmts) == 1:
+                current.results[stmts[0]] = None
+            else:
+                current.results.update(dict.fromkeys(stmts))
         else:
             current.results.update(zip(stmts, results, strict=True))
     if txn.get("committed"):
