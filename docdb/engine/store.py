@@ -334,6 +334,12 @@ class TransactionStore:
         for coll in self.created.values():
             if self.catalog.collection(coll.db, coll.name) is not None:
                 raise write_conflict()
+        try:  # a unique key taken meanwhile by another client's write: the commit lost the race
+            self._check_unique(self._final_writes())
+        except MongoError as error:
+            if error.code == ErrorCode.DuplicateKey:
+                raise write_conflict() from None
+            raise
         if self.created:
             txn["creates"] = [{"ns": ns, "uuid": c.uuid} for ns, c in self.created.items()]
         try:
@@ -343,6 +349,13 @@ class TransactionStore:
         for coll in self.created.values():
             self.catalog.attach_collection(coll)
         return ts
+
+    def _final_writes(self) -> list[DocWrite]:
+        """The last write of each document (what the commit leaves), for the unique-index check."""
+        last: dict[tuple[str, Hashable], DocWrite] = {}
+        for w in self.writes:
+            last[(w.collection.ns, w.key)] = w
+        return list(last.values())
 
     def release(self) -> None:
         """End the transaction's claims: its snapshot pin and its write intents (commit or abort)."""

@@ -98,3 +98,17 @@ def test_snapshot_read_at_a_past_time_and_too_old() -> None:
     with pytest.raises(MongoError) as exc:
         SnapshotReadStore(catalog, at)
     assert exc.value.code == 239
+
+
+def test_a_unique_key_taken_by_another_client_before_the_commit_conflicts() -> None:
+    catalog = Catalog()
+    coll = catalog.ensure_collection("d", "c")
+    catalog.create_indexes(coll, [{"v": 2, "key": {"k": 1}, "name": "k_1", "unique": True}])
+    store = TransactionStore(catalog, {})
+    insert_documents(store, "d", "c", [{"_id": 1, "k": 5}], True)
+    insert_documents(catalog, "d", "c", [{"_id": 2, "k": 5}], True)  # overtakes it
+    with pytest.raises(MongoError) as exc:
+        store.commit_transaction(txn_document(b"U" * 16, 1, committed=True))
+    assert exc.value.code == 112
+    store.release()
+    assert _ids(catalog) == [2]
