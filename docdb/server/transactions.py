@@ -338,7 +338,8 @@ def _run_with_read_concern(ctx: CommandContext, spec: CommandSpec, body: dict[st
     if spec.name not in SNAPSHOT_READS:
         raise MongoError(
             ErrorCode.InvalidOptions,
-            f'Command {spec.name} does not support {{ readConcern: {{ level: "snapshot" }} }}',
+            f'Command {spec.name} does not support {{ readConcern: {{ level: "snapshot" }} }} '
+            ":: caused by :: read concern snapshot not supported",
         )
     at = rc.get("atClusterTime")
     if at is not None and not isinstance(at, Timestamp):
