@@ -27,7 +27,7 @@ from docdb.engine.collection import Collection
 from docdb.engine.history import DELETE, INSERT, UPDATE, ChangeHistory
 from docdb.engine.indexing.index import Index
 from docdb.engine.log import LogWriter, RecordType, lock_file, read_log
-from docdb.engine.log.batch import iter_write_runs, write_batch_fields
+from docdb.engine.log.batch import iter_write_runs, ts_number, write_batch_tail
 from docdb.engine.log.compaction import CollectionSnapshot, discard_partial
 from docdb.engine.namespaces import split_namespace, validate_collection_name, validate_db_name
 from docdb.engine.session_log import SessionFacts, fold
@@ -61,6 +61,7 @@ class Catalog:
         self.clock = LogicalClock()  # the Timestamp of every logged change (see engine/clock.py)
         self.history = ChangeHistory()  # every document change, for snapshots and change streams
         self.session_facts: dict[bytes, SessionFacts] = {}  # retryable writes / commits by lsid
+        self._replayed_ts = 0  # the newest record Timestamp replayed, as ``log.batch.ts_number`` gives it
         self._lock = None
 
     # -- opening and closing -------------------------------------------------------------------------
@@ -127,6 +128,7 @@ class Catalog:
                 self._replay(rtype, payload)
                 count += 1
             self.build_pending_indexes()
+            self._advance_clock()
             gc.freeze()
         finally:
             if was_enabled:
@@ -299,6 +301,13 @@ class Catalog:
     def apply_record(self, rtype: int, payload: bytes | memoryview) -> None:
         """Apply one logged record, as recovery does (the file tools replay into a scratch catalog)."""
         self._replay(rtype, payload)
+        self._advance_clock()
+
+    def _advance_clock(self) -> None:
+        """Never stamp a change at or before the newest Timestamp replayed."""
+        ts = self._replayed_ts
+        if ts:
+            self.clock.advance(Timestamp(ts >> 32, ts & 0xFFFFFFFF))
 
     def _log(self, rtype: RecordType, payload: dict[str, Any]) -> Timestamp:
         """Stamp ``payload`` with the change's Timestamp (its ``ts`` field: recovery advances the clock
@@ -311,23 +320,21 @@ class Catalog:
     def _replay(self, rtype: int, payload: bytes | memoryview) -> None:
         if rtype == RecordType.WRITE_BATCH:
             raw = bytes(payload)
-            fields = write_batch_fields(raw)
-            txn = fields.get("txn")
+            ts, txn = write_batch_tail(raw)
             if txn is not None:
                 for created in txn.get("creates", ()):  # collections a transaction created
                     if self.collection(*split_namespace(created["ns"])) is None:
                         self._apply_create({"ns": created["ns"], "options": {}, "uuid": created["uuid"]})
             self._apply_write_batch(raw)
-            ts = fields.get("ts")
-            if ts is not None:
-                self.clock.advance(ts)
+            if ts > self._replayed_ts:
+                self._replayed_ts = ts
             if txn is not None:
                 fold(self.session_facts, txn)
             return
         doc = decode_document(payload)
-        ts = doc.get("ts")
-        if isinstance(ts, Timestamp):
-            self.clock.advance(ts)
+        ts = ts_number(doc.get("ts"))
+        if ts > self._replayed_ts:
+            self._replayed_ts = ts
         if rtype == RecordType.CREATE_COLLECTION:
             self._apply_create(doc)
         elif rtype == RecordType.DROP_COLLECTION:

@@ -17,11 +17,13 @@ import bson
 from bson.int64 import Int64
 from bson.objectid import ObjectId
 from bson.raw_bson import DEFAULT_RAW_BSON_OPTIONS
+from bson.timestamp import Timestamp
 
 from docdb.bson_codec import CODEC_OPTIONS, decode_document
 
 _INT32 = struct.Struct("<i")
 _INT64 = struct.Struct("<q")
+_UINT64 = struct.Struct("<Q")
 _FIXED_SIZES = {0x01: 8, 0x07: 12, 0x08: 1, 0x09: 8, 0x0A: 0, 0x10: 4, 0x11: 8, 0x12: 8, 0x13: 16}
 _FIXED_SIZES.update({0x06: 0, 0x7F: 0, 0xFF: 0})
 _LENGTH_PREFIXED = {0x02: 4, 0x0D: 4, 0x0E: 4, 0x05: 5}  # int32 length, plus a subtype byte for binary
@@ -113,18 +115,32 @@ def _iter_op_groups(payload: bytes) -> Iterator[tuple[str, list[Any], list[bytes
         yield ns, ids, raws
 
 
-def write_batch_fields(payload: bytes) -> dict[str, Any]:
-    """The fields of a WRITE_BATCH payload after its ``ops`` (``ts``, ``txn``), decoded without the ops.
+def write_batch_tail(payload: bytes) -> tuple[int, dict[str, Any] | None]:
+    """What a WRITE_BATCH payload holds after its ``ops``: its ``ts`` as one integer (a BSON Timestamp's
+    8 bytes: ``time << 32 | inc``, so integers order as Timestamps do; 0 without one) and its ``txn``
+    document (None without one). A ``ts`` alone, the usual tail, is read with one unpack.
 
-    >>> write_batch_fields(bson.encode({"ops": [{"ns": "d.c", "del": 1}], "ts": 5}))
-    {'ts': 5}
+    >>> write_batch_tail(bson.encode({"ops": [{"ns": "d.c", "del": 1}], "ts": Timestamp(7, 2)}))
+    (30064771074, None)
+    >>> write_batch_tail(bson.encode({"ops": [], "txn": {"lsid": b"x"}}))
+    (0, {'lsid': b'x'})
     """
     if payload[4:9] != b"\x04ops\x00":
-        return {k: v for k, v in decode_document(payload).items() if k != "ops"}
+        fields = decode_document(payload)
+        return ts_number(fields.get("ts")), fields.get("txn")
     tail = 9 + _INT32.unpack_from(payload, 9)[0]
-    if tail >= len(payload) - 1:
-        return {}
-    return decode_document(_INT32.pack(len(payload) - tail + 4) + payload[tail:])
+    rest = len(payload) - tail
+    if rest == 1:
+        return 0, None
+    if rest == 13 and payload[tail : tail + 4] == b"\x11ts\x00":
+        return _UINT64.unpack_from(payload, tail + 4)[0], None
+    fields = decode_document(_INT32.pack(rest + 4) + payload[tail:])
+    return ts_number(fields.get("ts")), fields.get("txn")
+
+
+def ts_number(ts: Any) -> int:
+    """A Timestamp as the integer its 8 BSON bytes make (0 for anything else)."""
+    return (ts.time << 32 | ts.inc) if isinstance(ts, Timestamp) else 0
 
 
 def _put_struct(put_head: bytes) -> struct.Struct:
