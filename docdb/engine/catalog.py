@@ -27,7 +27,7 @@ from docdb.engine.collection import Collection
 from docdb.engine.history import DELETE, INSERT, UPDATE, ChangeHistory
 from docdb.engine.indexing.index import Index
 from docdb.engine.log import LogWriter, RecordType, lock_file, read_log
-from docdb.engine.log.batch import iter_write_runs, ts_number, write_batch_tail
+from docdb.engine.log.batch import iter_write_runs, ts_number, write_batch_tail, write_batch_txn
 from docdb.engine.log.compaction import CollectionSnapshot, discard_partial
 from docdb.engine.namespaces import split_namespace, validate_collection_name, validate_db_name
 from docdb.engine.session_log import SessionFacts, fold
@@ -62,6 +62,7 @@ class Catalog:
         self.history = ChangeHistory()  # every document change, for snapshots and change streams
         self.session_facts: dict[bytes, SessionFacts] = {}  # retryable writes / commits by lsid
         self._replayed_ts = 0  # the newest record Timestamp replayed, as ``log.batch.ts_number`` gives it
+        self._last_batch: bytes | None = None  # the last WRITE_BATCH replayed (its ts is read once)
         self._lock = None
 
     # -- opening and closing -------------------------------------------------------------------------
@@ -305,6 +306,9 @@ class Catalog:
 
     def _advance_clock(self) -> None:
         """Never stamp a change at or before the newest Timestamp replayed."""
+        if self._last_batch is not None:
+            self._replayed_ts = max(self._replayed_ts, write_batch_tail(self._last_batch)[0])
+            self._last_batch = None
         ts = self._replayed_ts
         if ts:
             self.clock.advance(Timestamp(ts >> 32, ts & 0xFFFFFFFF))
@@ -320,14 +324,13 @@ class Catalog:
     def _replay(self, rtype: int, payload: bytes | memoryview) -> None:
         if rtype == RecordType.WRITE_BATCH:
             raw = bytes(payload)
-            ts, txn = write_batch_tail(raw)
+            txn = write_batch_txn(raw)
             if txn is not None:
                 for created in txn.get("creates", ()):  # collections a transaction created
                     if self.collection(*split_namespace(created["ns"])) is None:
                         self._apply_create({"ns": created["ns"], "options": {}, "uuid": created["uuid"]})
             self._apply_write_batch(raw)
-            if ts > self._replayed_ts:
-                self._replayed_ts = ts
+            self._last_batch = raw  # Timestamps grow along the log: the last batch's is the newest
             if txn is not None:
                 fold(self.session_facts, txn)
             return

@@ -89,10 +89,12 @@ def fold(facts: dict[bytes, SessionFacts], txn: dict[str, Any]) -> None:
 def compaction_records(facts: dict[bytes, SessionFacts], clock: Timestamp) -> list[bytes]:
     """WRITE_BATCH payloads without ops that carry the clock and the session facts into a compacted file
     (which keeps only live documents), so a retry after compaction and a restart still finds them."""
-    records = [bson.encode({"ops": [], "ts": clock}, codec_options=CODEC_OPTIONS)]
+    records = []
     for lsid, session in facts.items():
         stmts = sorted(session.results)
         results = [session.results[s] or {} for s in stmts]
         txn = txn_document(lsid, session.txn_number, stmts, results, session.committed)
         records.append(bson.encode({"ops": [], "txn": txn}, codec_options=CODEC_OPTIONS))
+    # Last: recovery reads the Timestamp of the last batch only (Timestamps grow along the log).
+    records.append(bson.encode({"ops": [], "ts": clock}, codec_options=CODEC_OPTIONS))
     return records
