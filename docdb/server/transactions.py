@@ -357,6 +357,8 @@ def _run_with_read_concern(ctx: CommandContext, spec: CommandSpec, body: dict[st
     cursor = reply.get("cursor")
     if isinstance(cursor, dict):
         cursor["atClusterTime"] = store.snapshot.ts
+    else:
+        reply["atClusterTime"] = store.snapshot.ts  # distinct: where drivers' snapshot sessions look
     return reply
 
 

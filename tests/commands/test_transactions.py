@@ -438,3 +438,13 @@ def test_out_and_merge_are_refused_in_a_transaction(client, db, stage) -> None:
         )
         session.abort_transaction()
     assert "b" not in db.list_collection_names()
+
+
+def test_pymongo_snapshot_session_reads_one_point_in_time(client, db) -> None:
+    db.a.insert_many([{"_id": 1, "v": 1}, {"_id": 2, "v": 1}])
+    with client.start_session(snapshot=True) as session:
+        assert db.a.find_one({"_id": 1}, session=session) == {"_id": 1, "v": 1}
+        db.a.update_many({}, {"$set": {"v": 2}})
+        assert list(db.a.find({}, session=session)) == [{"_id": 1, "v": 1}, {"_id": 2, "v": 1}]
+        assert db.a.distinct("v", session=session) == [1]
+    assert db.a.distinct("v") == [2]
