@@ -35,7 +35,7 @@ class Session:
     """One logical session. ``txn_number`` is the newest transaction number the session used (-1: none);
     ``txn`` is its multi-document transaction, open or finished (``server/transactions.py`` owns it)."""
 
-    __slots__ = ("id", "uid", "last_use", "txn_number", "txn")
+    __slots__ = ("id", "uid", "last_use", "txn_number", "txn", "ended")
 
     def __init__(self, sid: bytes, uid: bytes = NO_AUTH_UID) -> None:
         self.id = sid
@@ -43,9 +43,11 @@ class Session:
         self.last_use = time.monotonic()  # the wall-clock lastUse is derived when listed (cheap touch)
         self.txn_number = -1
         self.txn: Any = None
+        self.ended = False  # endSessions: no longer listed, but kept until it expires (its retry facts too)
 
     def touch(self) -> None:
         self.last_use = time.monotonic()
+        self.ended = False
 
     def describe(self) -> str:
         """The session as mongod names it in messages: ``<uuid> - <uid base64> -  - ``."""
@@ -107,11 +109,14 @@ class SessionRegistry:
             session.touch()
         return session
 
-    def kill(self, sessions: Iterable[Session], *, remove: bool) -> None:
-        """Abort the sessions' transactions and close their cursors; ``remove`` forgets them too."""
+    def kill(self, sessions: Iterable[Session], *, end: bool = False, remove: bool = False) -> None:
+        """Abort the sessions' transactions and close their cursors; ``end`` stops listing them (as
+        endSessions), ``remove`` forgets them (expiry)."""
         for session in list(sessions):
             if self.on_kill is not None:
                 self.on_kill(session)
+            if end:
+                session.ended = True
             if remove:
                 self.sessions.pop(session.id, None)
 
@@ -128,4 +133,4 @@ class SessionRegistry:
     def records(self, users: list[tuple[str, str]] | None) -> list[dict[str, Any]]:
         """Session documents of the ``(user, db)`` pairs given (None: every user's)."""
         uids = None if users is None else {user_digest(user, db) for user, db in users}
-        return [s.record() for s in self.sessions.values() if uids is None or s.uid in uids]
+        return [s.record() for s in self.sessions.values() if not s.ended and (uids is None or s.uid in uids)]

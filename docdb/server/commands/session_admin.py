@@ -40,10 +40,11 @@ def refresh_sessions(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]
 
 @command("endSessions")
 def end_sessions(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """End sessions: their transactions are aborted, their cursors closed, their records dropped."""
+    """End sessions: their transactions are aborted, their cursors closed; they are no longer listed
+    (their retryable-write facts stay until they expire, as mongod keeps config.transactions)."""
     registry = ctx.state.sessions
     wanted = set(_sessions_named(cmd))
-    registry.kill(registry.matching(lambda s: s.id in wanted), remove=True)
+    registry.kill(registry.matching(lambda s: s.id in wanted), end=True)
     return {}
 
 
@@ -52,7 +53,7 @@ def kill_sessions(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Kill the named sessions (all of them for ``[]``): abort their transactions, close their cursors."""
     registry = ctx.state.sessions
     wanted = set(_sessions_named(cmd))
-    registry.kill(registry.matching(lambda s: not wanted or s.id in wanted), remove=False)
+    registry.kill(registry.matching(lambda s: not wanted or s.id in wanted))
     return {}
 
 
@@ -74,7 +75,7 @@ def kill_all_sessions(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any
     users = get_array(cmd, "killAllSessions", required=True) or []
     uids = {_user_digest(u, "KillAllSessionsUser") for u in users}
     registry = ctx.state.sessions
-    registry.kill(registry.matching(lambda s: not uids or s.uid in uids), remove=False)
+    registry.kill(registry.matching(lambda s: not uids or s.uid in uids))
     return {}
 
 
@@ -85,7 +86,7 @@ def kill_all_sessions_by_pattern(ctx: CommandContext, cmd: dict[str, Any]) -> di
     patterns = get_array(cmd, "killAllSessionsByPattern", required=True) or []
     matchers = [_pattern(p) for p in patterns]
     registry = ctx.state.sessions
-    registry.kill(registry.matching(lambda s: not matchers or any(m(s) for m in matchers)), remove=False)
+    registry.kill(registry.matching(lambda s: not matchers or any(m(s) for m in matchers)))
     return {}
 
 
