@@ -15,19 +15,18 @@ import time
 from typing import Any
 
 from bson.int64 import Int64
-from bson.timestamp import Timestamp
 
-from docdb.engine.store import TRANSIENT, SnapshotReadStore, TransactionStore
+from docdb.engine.store import TRANSIENT, TransactionStore
 from docdb.errors import ErrorCode, MongoError
 from docdb.server import retryable
 from docdb.server.context import CommandContext, ServerState
+from docdb.server.read_concern import run_with_read_concern, transaction_read_concern
 from docdb.server.registry import CommandSpec
+from docdb.server.session_fields import check_session_fields
 from docdb.server.sessions import Session, session_id
 
 IN_PROGRESS, COMMITTED, ABORTED = "in progress", "committed", "aborted"
 TRANSACTION_COMMANDS = frozenset({"commitTransaction", "abortTransaction"})
-TXN_READ_LEVELS = ("local", "majority", "snapshot")
-SNAPSHOT_READS = frozenset({"find", "aggregate", "distinct"})  # what readConcern snapshot may run alone
 # Codes whose error means "retry the whole transaction" (mongod's isTransientTransactionError).
 _TRANSIENT_CODES = frozenset({ErrorCode.WriteConflict, ErrorCode.NoSuchTransaction, ErrorCode.SnapshotTooOld})
 
@@ -67,16 +66,16 @@ def run(ctx: CommandContext, spec: CommandSpec, body: dict[str, Any]) -> dict[st
     """The reply of ``spec``'s handler to ``body``, run in the session and transaction the body names."""
     if "lsid" not in body:
         if "txnNumber" in body or "autocommit" in body or "startTransaction" in body:
-            _check_session_fields(ctx, body)
+            check_session_fields(ctx, body)
         if "readConcern" in body:
-            return _run_with_read_concern(ctx, spec, body)
+            return run_with_read_concern(ctx, spec, body)
         return spec.handler(ctx, body)
     session = ctx.state.sessions.touch(session_id(body["lsid"]))
     ctx.session = session
     txn_number = body.get("txnNumber")
     if txn_number is None and "autocommit" not in body and "startTransaction" not in body:
         if "readConcern" in body:
-            return _run_with_read_concern(ctx, spec, body)
+            return run_with_read_concern(ctx, spec, body)
         return spec.handler(ctx, body)
     if (
         type(txn_number) is Int64  # a driver's retryable write: the one check it needs, cheaply
@@ -89,7 +88,7 @@ def run(ctx: CommandContext, spec: CommandSpec, body: dict[str, Any]) -> dict[st
     ):
         _end_older_transaction(session, txn_number, ctx)
         return retryable.run(ctx, spec, body, session, int(txn_number))
-    _check_session_fields(ctx, body)
+    check_session_fields(ctx, body)
     txn_number = int(body["txnNumber"])
     if "autocommit" in body:
         return _run_in_transaction(ctx, spec, body, session, txn_number)
@@ -150,7 +149,7 @@ def _run_in_transaction(
                 "Only servers in a sharded cluster can start a new transaction at the active transaction "
                 "number",
             )
-        at = _transaction_read_concern(body)
+        at = transaction_read_concern(body)
         if txn is not None:
             txn.abort()
         store = TransactionStore(ctx.state.catalog, ctx.state.intents, at)
@@ -294,74 +293,6 @@ def _expired(state: ServerState, txn: Transaction, now: float | None = None) -> 
     return now - txn.started > lifetime_limit_s(state)
 
 
-def _transaction_read_concern(body: dict[str, Any]) -> Timestamp | None:
-    """The first statement's readConcern: local, majority or snapshot (all read one snapshot here);
-    ``atClusterTime`` (snapshot only) picks an earlier one."""
-    rc = body.get("readConcern")
-    if rc is None:
-        return None
-    level = _read_concern_level(rc)
-    if level is not None and level not in TXN_READ_LEVELS:
-        raise MongoError(
-            ErrorCode.InvalidOptions,
-            "The readConcern level must be either 'local' (default), 'majority' or 'snapshot' in order to "
-            "run in a transaction",
-        )
-    at = rc.get("atClusterTime")
-    if at is not None and level != "snapshot":
-        raise MongoError(
-            ErrorCode.InvalidOptions, "readConcern atClusterTime value must be specified with level: snapshot"
-        )
-    return at
-
-
-def _read_concern_level(rc: Any) -> str | None:
-    if not isinstance(rc, dict):
-        raise MongoError(ErrorCode.FailedToParse, "readConcern must be an object")
-    level = rc.get("level")
-    if level is not None and not isinstance(level, str):
-        raise MongoError(ErrorCode.TypeMismatch, "BSON field 'readConcern.level' is the wrong type")
-    return level
-
-
-# -- snapshot reads outside a transaction -------------------------------------------------------------------
-
-
-def _run_with_read_concern(ctx: CommandContext, spec: CommandSpec, body: dict[str, Any]) -> dict[str, Any]:
-    rc = body["readConcern"]
-    if _read_concern_level(rc) != "snapshot":
-        return spec.handler(ctx, body)
-    if ctx.state.config.replica_set is None:
-        raise MongoError(
-            ErrorCode.NotAReplicaSet, "node needs to be a replica set member to use readConcern: snapshot"
-        )
-    if spec.name not in SNAPSHOT_READS:
-        raise MongoError(
-            ErrorCode.InvalidOptions,
-            f'Command {spec.name} does not support {{ readConcern: {{ level: "snapshot" }} }} '
-            ":: caused by :: read concern snapshot not supported",
-        )
-    at = rc.get("atClusterTime")
-    if at is not None and not isinstance(at, Timestamp):
-        raise MongoError(ErrorCode.TypeMismatch, "BSON field 'readConcern.atClusterTime' is the wrong type")
-    catalog = ctx.state.catalog
-    if at is not None and at > catalog.clock.last:
-        catalog.clock.advance(at)  # nothing later may now be stamped at or before it
-    store = SnapshotReadStore(catalog, at)
-    ctx.store = store
-    try:
-        reply = spec.handler(ctx, body)
-    finally:
-        ctx.store = None
-        store.release()
-    cursor = reply.get("cursor")
-    if isinstance(cursor, dict):
-        cursor["atClusterTime"] = store.snapshot.ts
-    else:
-        reply["atClusterTime"] = store.snapshot.ts  # distinct: where drivers' snapshot sessions look
-    return reply
-
-
 # -- sessions ending, idle transactions ----------------------------------------------------------------------
 
 
@@ -384,63 +315,3 @@ def reap(state: ServerState, now: float | None = None) -> int:
     for session in state.sessions.reap_expired(now):
         state.catalog.session_facts.pop(session.id, None)  # mongod reaps config.transactions alike
     return aborted
-
-
-# -- the fields themselves -----------------------------------------------------------------------------------
-
-
-def _check_session_fields(ctx: CommandContext, body: dict[str, Any]) -> None:
-    """mongod's checks of the operation's session fields, in its order (before anything runs)."""
-    txn_number = body.get("txnNumber")
-    autocommit = body.get("autocommit")
-    start = body.get("startTransaction")
-    if "lsid" not in body:
-        if txn_number is not None:
-            raise MongoError(
-                ErrorCode.InvalidOptions, "Transaction number requires a session ID to also be specified"
-            )
-        if autocommit is not None:
-            raise MongoError(
-                ErrorCode.InvalidOptions, "'autocommit' field requires a session ID to also be specified"
-            )
-        if start is not None:
-            raise MongoError(
-                ErrorCode.InvalidOptions,
-                "'startTransaction' field requires a session ID to also be specified",
-            )
-        return
-    if txn_number is not None:
-        if ctx.state.config.replica_set is None:
-            raise MongoError(
-                ErrorCode.IllegalOperation,
-                "Transaction numbers are only allowed on a replica set member or mongos",
-            )
-        if isinstance(txn_number, bool) or not isinstance(txn_number, int):
-            raise MongoError(
-                ErrorCode.TypeMismatch,
-                "BSON field 'OperationSessionInfo.txnNumber' is the wrong type "
-                f"'{_type_name(txn_number)}', expected type 'long'",
-            )
-        if txn_number < 0:
-            raise MongoError(ErrorCode.BadValue, "TxnNumber cannot be negative")
-    if autocommit is not None:
-        if txn_number is None:
-            raise MongoError(
-                ErrorCode.InvalidOptions,
-                "'autocommit' field requires a transaction number to also be specified",
-            )
-        if autocommit is not False:
-            raise MongoError(ErrorCode.InvalidOptions, "Specifying autocommit=true is not allowed.")
-    elif start is not None:
-        raise MongoError(
-            ErrorCode.InvalidOptions,
-            "'startTransaction' field requires 'autocommit' field to also be specified",
-        )
-    if start is not None and start is not True:
-        raise MongoError(ErrorCode.InvalidOptions, "Specifying startTransaction=false is not allowed.")
-
-
-def _type_name(value: Any) -> str:
-    return {str: "string", float: "double", dict: "object", list: "array", bool: "bool"}.get(
-        type(value), type(value).__name__
-    )
