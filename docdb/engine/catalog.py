@@ -63,6 +63,7 @@ class Catalog:
         self.session_facts: dict[bytes, SessionFacts] = {}  # retryable writes / commits by lsid
         self._replayed_ts = 0  # the newest record Timestamp replayed, as ``log.batch.ts_number`` gives it
         self._last_batch: bytes | None = None  # the last WRITE_BATCH replayed (its ts is read once)
+        self._held: list[DocWrite] | None = None  # writes collected while commits are held
         self._lock = None
 
     # -- opening and closing -------------------------------------------------------------------------
@@ -242,8 +243,13 @@ class Catalog:
         history; returns the Timestamp (None: nothing to log). Nothing is applied if logging fails.
 
         ``txn`` (``session_log.txn_document``) says which session statements or transaction these
-        writes are; it is written in the same record, so the effect and the fact it ran are one.
+        writes are; it is written in the same record, so the effect and the fact it ran are one. While
+        commits are held (``hold_commits``), a commit without ``txn`` only collects its writes.
         """
+        held = self._held
+        if held is not None and txn is None:
+            held.extend(writes)
+            return None
         if not writes and txn is None:
             return None
         ops = []
@@ -272,6 +278,16 @@ class Catalog:
                 op = w.op or (INSERT if before is None else UPDATE)
             append(ts, coll.ns, op, w.key, w.id_value, w.raw, before, lsid, number)
         return ts
+
+    def hold_commits(self) -> list[DocWrite]:
+        """Until ``release_commits``, collect the writes committed instead of logging them: the
+        retryable-write step logs a statement's writes itself, with the fact that it ran (one record)."""
+        held: list[DocWrite] = []
+        self._held = held
+        return held
+
+    def release_commits(self) -> None:
+        self._held = None
 
     def attach_collection(self, coll: Collection) -> None:
         """Make a collection created inside a transaction visible; its commit record created it."""

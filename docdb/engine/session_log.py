@@ -22,14 +22,37 @@ class SessionFacts:
 
     ``results`` maps a statement id to its result document (None when the statement's result is implied,
     as for an insert: n = 1); ``committed`` says a multi-document transaction with this number committed.
+    The ``txn`` documents are kept as logged and read into ``results`` only when asked (a retry is rare,
+    a write is not).
     """
 
-    __slots__ = ("txn_number", "results", "committed")
+    __slots__ = ("txn_number", "_docs", "_results", "committed")
 
-    def __init__(self, txn_number: int) -> None:
+    def __init__(self, txn_number: int, txn: dict[str, Any] | None = None) -> None:
         self.txn_number = txn_number
-        self.results: dict[int, dict[str, Any] | None] = {}
-        self.committed = False
+        self._docs: list[dict[str, Any]] = [] if txn is None else [txn]
+        self._results: dict[int, dict[str, Any] | None] | None = None
+        self.committed = txn is not None and bool(txn.get("committed"))
+
+    def add(self, txn: dict[str, Any]) -> None:
+        self._docs.append(txn)
+        self._results = None
+        if txn.get("committed"):
+            self.committed = True
+
+    @property
+    def results(self) -> dict[int, dict[str, Any] | None]:
+        if self._results is None:
+            results: dict[int, dict[str, Any] | None] = {}
+            for txn in self._docs:
+                stmts = txn.get("stmts")
+                if stmts:
+                    docs = txn.get("results")
+                    results.update(
+                        zip(stmts, docs, strict=True) if docs is not None else dict.fromkeys(stmts)
+                    )
+            self._results = results
+        return self._results
 
 
 def txn_document(
@@ -64,26 +87,10 @@ def fold(facts: dict[bytes, SessionFacts], txn: dict[str, Any]) -> None:
         lsid = bytes(lsid)
     number = txn["txnNumber"]
     current = facts.get(lsid)
-    if current is None:
-        current = facts[lsid] = SessionFacts(int(number))
-    elif current.txn_number != number:
-        if current.txn_number > number:
-            return
-        current.txn_number = int(number)  # a newer number: the older one's facts are of no more use
-        current.results = {}
-        current.committed = False
-    stmts = txn.get("stmts")
-    if stmts:
-        results = txn.get("results")
-        if results is None:
-            if len(stmts) == 1:
-                current.results[stmts[0]] = None
-            else:
-                current.results.update(dict.fromkeys(stmts))
-        else:
-            current.results.update(zip(stmts, results, strict=True))
-    if txn.get("committed"):
-        current.committed = True
+    if current is None or current.txn_number < number:
+        facts[lsid] = SessionFacts(int(number), txn)
+    elif current.txn_number == number:
+        current.add(txn)
 
 
 def compaction_records(facts: dict[bytes, SessionFacts], clock: Timestamp) -> list[bytes]:

@@ -1,8 +1,8 @@
 """Retryable writes: an insert/update/delete/findAndModify statement with a given ``(lsid, txnNumber,
 stmtId)`` runs at most once; a retry gets the original result back without anything applied again.
 
-Each statement runs against a :class:`DeferredStore`, which holds back the statement's one commit so
-it can be logged together with the fact that the statement ran and its result
+Each statement runs with the catalog's commits held (``Catalog.hold_commits``): the statement's one
+commit is held back so it can be logged together with the fact that the statement ran and its result
 (``session_log.txn_document``): one record, so after a crash the effect and the fact are both there or
 neither. The facts live in ``Catalog.session_facts`` (rebuilt by recovery), the one place a retry is
 answered from, before or after a restart. The insert hot path stays one handler call and one commit.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from docdb.engine.catalog import Catalog, DocWrite
+from docdb.engine.catalog import DocWrite
 from docdb.engine.session_log import txn_document
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.context import CommandContext
@@ -22,43 +22,30 @@ from docdb.server.sessions import Session
 _STATEMENTS = {"insert": "documents", "update": "updates", "delete": "deletes"}
 
 
-class DeferredStore:
-    """The catalog, except that a commit is kept back for the caller to log with its session fact.
-    Reads go straight to the catalog's own methods (bound here: no extra call on the hot path)."""
-
-    __slots__ = (
-        "catalog",
-        "writes",
-        "clock",
-        "writer",
-        "collection",
-        "ensure_collection",
-        "create_collection",
-    )
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-        self.writes: list[DocWrite] = []
-        self.clock = catalog.clock
-        self.writer = catalog.writer
-        self.collection = catalog.collection
-        self.ensure_collection = catalog.ensure_collection
-        self.create_collection = catalog.create_collection
-
-    @property
-    def last_lsn(self) -> int:
-        return self.catalog.last_lsn
-
-    def commit(self, writes: list[DocWrite], txn: dict[str, Any] | None = None) -> None:
-        self.writes.extend(writes)
-
-
 def run(
     ctx: CommandContext, spec: CommandSpec, body: dict[str, Any], session: Session, txn_number: int
 ) -> dict[str, Any]:
     """Run the retryable write ``body`` of ``session`` under ``txn_number``."""
     catalog = ctx.state.catalog
     facts = catalog.session_facts.get(session.id)
+    if (
+        spec.name == "insert"  # the hot path: a driver's insert under a new number, nothing ran yet
+        and session.txn_number < txn_number
+        and (facts is None or facts.txn_number < txn_number)
+        and "stmtId" not in body
+        and "stmtIds" not in body
+    ):
+        session.txn_number = txn_number
+        held = catalog.hold_commits()
+        try:
+            reply = spec.handler(ctx, body)
+        finally:
+            catalog.release_commits()
+        docs = body["documents"]  # the handler checked it is a non-empty array
+        if "writeErrors" not in reply:
+            _log(ctx, held, {"lsid": session.id, "txnNumber": txn_number, "stmts": list(range(len(docs)))})
+            return reply
+        return _insert_outcome(ctx, body, reply, held, session.id, txn_number, list(range(len(docs))))
     newest = session.txn_number if facts is None else max(session.txn_number, facts.txn_number)
     txn = session.txn
     in_txn = txn is not None and txn.number == newest
@@ -108,13 +95,14 @@ def _statement_ids(fields: dict[str, Any], count: int) -> list[int]:
 
 def _run_deferred(
     ctx: CommandContext, spec: CommandSpec, body: dict[str, Any]
-) -> tuple[dict[str, Any], DeferredStore]:
-    store = DeferredStore(ctx.state.catalog)
-    ctx.store = store
+) -> tuple[dict[str, Any], list[DocWrite]]:
+    """The handler's reply and the writes of its (one) commit, held back for ``_log``."""
+    catalog = ctx.state.catalog
+    held = catalog.hold_commits()
     try:
-        return spec.handler(ctx, body), store
+        return spec.handler(ctx, body), held
     finally:
-        ctx.store = None
+        catalog.release_commits()
 
 
 def _log(ctx: CommandContext, writes: list[DocWrite], txn: dict[str, Any]) -> None:
@@ -134,20 +122,30 @@ def _insert(
     docs: list[Any],
     stmt_ids: list[int],
 ) -> dict[str, Any]:
-    if not done:  # the usual case: nothing of this number ran yet
-        reply, store = _run_deferred(ctx, spec, body)
-        if "writeErrors" not in reply:
-            _log(ctx, store.writes, txn_document(lsid, number, stmt_ids))
-            return reply
-        todo = list(range(len(docs)))
-        retried = []
-    else:
-        todo = [i for i, sid in enumerate(stmt_ids) if sid not in done]
-        retried = [sid for sid in stmt_ids if sid in done]
-        if not todo:
-            return {"n": len(docs), "retriedStmtIds": retried}
-        sub = body if len(todo) == len(docs) else {**body, "documents": [docs[i] for i in todo]}
-        reply, store = _run_deferred(ctx, spec, sub)
+    todo = [i for i, sid in enumerate(stmt_ids) if sid not in done]
+    retried = [sid for sid in stmt_ids if sid in done]
+    if not todo:
+        return {"n": len(docs), "retriedStmtIds": retried}
+    sub = body if len(todo) == len(docs) else {**body, "documents": [docs[i] for i in todo]}
+    reply, writes = _run_deferred(ctx, spec, sub)
+    return _insert_outcome(ctx, body, reply, writes, lsid, number, stmt_ids, todo, retried)
+
+
+def _insert_outcome(
+    ctx: CommandContext,
+    body: dict[str, Any],
+    reply: dict[str, Any],
+    writes: list[DocWrite],
+    lsid: bytes,
+    number: int,
+    stmt_ids: list[int],
+    todo: list[int] | None = None,
+    retried: list[int] = (),  # type: ignore[assignment]
+) -> dict[str, Any]:
+    """Log the insert statements that ran (``todo``: the positions run, all by default) with their
+    writes, and shape the reply: write error positions in the whole batch, retried ones counted."""
+    if todo is None:
+        todo = list(range(len(stmt_ids)))
     errors = reply.get("writeErrors")
     failed = set()
     if errors:
@@ -158,8 +156,8 @@ def _insert(
             first_failed = min(failed)
             todo = [i for i in todo if i < first_failed]
     ran = [stmt_ids[i] for i in todo if i not in failed]
-    if ran or store.writes:
-        _log(ctx, store.writes, txn_document(lsid, number, ran))
+    if ran or writes:
+        _log(ctx, writes, txn_document(lsid, number, ran))
     reply["n"] = reply["n"] + len(retried)
     if retried:
         reply["retriedStmtIds"] = retried
@@ -186,7 +184,7 @@ def _one_by_one(
     for index, statement in enumerate(statements):
         sid = stmt_ids[index]
         if sid not in done:
-            reply, store = _run_deferred(ctx, spec, {**body, field: [statement]})
+            reply, writes = _run_deferred(ctx, spec, {**body, field: [statement]})
             errors = reply.get("writeErrors")
             if errors:
                 for error in errors:
@@ -199,7 +197,7 @@ def _one_by_one(
                 result["nModified"] = reply["nModified"]
                 if reply.get("upserted"):
                     result["upserted"] = reply["upserted"][0]["_id"]
-            _log(ctx, store.writes, txn_document(lsid, number, [sid], [result]))
+            _log(ctx, writes, txn_document(lsid, number, [sid], [result]))
         else:
             retried.append(sid)
             result = done[sid] or {"n": 1}  # no result kept: the statement was an insert (n = 1)
@@ -232,6 +230,6 @@ def _find_and_modify(
     result = done.get(sid)
     if result:
         return {**result, "retriedStmtId": sid}
-    reply, store = _run_deferred(ctx, spec, body)
-    _log(ctx, store.writes, txn_document(lsid, number, [sid], [dict(reply)]))
+    reply, writes = _run_deferred(ctx, spec, body)
+    _log(ctx, writes, txn_document(lsid, number, [sid], [dict(reply)]))
     return reply

@@ -121,3 +121,22 @@ def test_pymongo_retryable_writes_in_replica_set_mode(rs) -> None:
         }
         coll.delete_one({"_id": 1})
         assert coll.count_documents({}) == 0
+
+
+def test_a_retry_reruns_only_the_statements_that_failed(rs) -> None:
+    lsid = _lsid()
+    insert = {"insert": "c", "documents": [{"_id": 1}, {"_id": 1}, {"_id": 2}]}
+    first = _cmd(rs, insert, lsid, 1)
+    assert (first["n"], [e["index"] for e in first["writeErrors"]]) == (1, [1])
+    again = _cmd(rs, insert, lsid, 1)
+    assert (again["n"], [e["index"] for e in again["writeErrors"]], again["retriedStmtIds"]) == (1, [1], [0])
+    unordered = {"insert": "c", "documents": [{"_id": 3}, {"_id": 3}, {"_id": 4}], "ordered": False}
+    reply = _cmd(rs, unordered, lsid, 2)
+    assert (reply["n"], [e["index"] for e in reply["writeErrors"]]) == (2, [1])
+    reply = _cmd(rs, unordered, lsid, 2)
+    assert (reply["n"], [e["index"] for e in reply["writeErrors"]], reply["retriedStmtIds"]) == (
+        2,
+        [1],
+        [0, 2],
+    )
+    assert _cmd(rs, {"count": "c"})["n"] == 3
