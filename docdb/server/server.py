@@ -69,15 +69,15 @@ class Server:
             cursors=CursorRegistry(self.config.cursor_timeout_s),
             compressors=compressors,
         )
-        self.state.sessions.on_kill = partial(transactions.kill_session, self.state)
-        for sid in self.catalog.session_facts:  # sessions with retryable writes in the log expire as others
-            self.state.sessions.touch(sid)
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             self._new_protocol, self.config.bind, self.config.port, reuse_address=True
         )
         sock = self._server.sockets[0]
         host, self.port = sock.getsockname()[:2]
+        self.state.sessions.on_kill = partial(transactions.kill_session, self.state)
+        for sid in self.catalog.session_facts:  # sessions with retryable writes in the log expire as others
+            self.state.sessions.touch(sid)
         self._reaper = asyncio.create_task(self._reap_cursors())
         self._ttl_monitor = asyncio.create_task(
             run_ttl_monitor(self.catalog, self.config.ttl_monitor_interval_s)
