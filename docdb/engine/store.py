@@ -183,6 +183,12 @@ class CollectionView:
         self.indexes: dict[str, Index] = {}
         self.id_accesses = 0
         self._id_index: Index | None = None
+        # What readers and writers of a Collection may also look at: its validator (the live one
+        # applies to the transaction's writes) and a version for caches built over ``docs`` (a view is
+        # built per statement, so its caches never outlive it).
+        self.validation = getattr(target, "validation", None)
+        self.version = -1
+        self.columns = None
 
     @property
     def ns(self) -> str:
