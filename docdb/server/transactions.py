@@ -187,6 +187,8 @@ def _run_in_transaction(
             _check_write_target(body.get(name), ctx.db)
         if name == "aggregate":
             _check_pipeline(body.get("pipeline"))
+        elif name == "create":
+            _check_create(body)
         reply = spec.handler(ctx, body)
     except MongoError as error:
         txn.abort()
@@ -275,6 +277,19 @@ def _check_pipeline(pipeline: Any) -> None:
             raise MongoError(
                 ErrorCode.OperationNotSupportedInTransaction, f"{name} cannot be used in a transaction"
             )
+
+
+def _check_create(body: dict[str, Any]) -> None:
+    if "viewOn" in body or "pipeline" in body:
+        raise MongoError(
+            ErrorCode.OperationNotSupportedInTransaction,
+            "Cannot create a view in a multi-document transaction.",
+        )
+    if "timeseries" in body:
+        raise MongoError(
+            ErrorCode.OperationNotSupportedInTransaction,
+            "Cannot create a time-series collection in a multi-document transaction.",
+        )
 
 
 def _labelled(error: MongoError) -> MongoError:

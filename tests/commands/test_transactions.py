@@ -448,3 +448,15 @@ def test_pymongo_snapshot_session_reads_one_point_in_time(client, db) -> None:
         assert list(db.a.find({}, session=session)) == [{"_id": 1, "v": 1}, {"_id": 2, "v": 1}]
         assert db.a.distinct("v", session=session) == [1]
     assert db.a.distinct("v") == [2]
+
+
+def test_views_cannot_be_created_in_a_transaction(client, db) -> None:
+    with client.start_session() as session:
+        session.start_transaction()
+        with pytest.raises(OperationFailure) as exc:
+            db.command({"create": "v", "viewOn": "a", "pipeline": []}, session=session)
+        assert (exc.value.code, exc.value.details["errmsg"]) == (
+            263,
+            "Cannot create a view in a multi-document transaction.",
+        )
+        session.abort_transaction()
