@@ -397,5 +397,11 @@ class SnapshotReadStore:
         undo = self.snapshot.undo.get(coll.ns)
         return coll if not undo else CollectionView(coll, SnapshotDocs(coll.docs, undo, {}))
 
+    def _refuse_write(self, *args: Any) -> None:
+        """Snapshot reads never write (the server refuses ``$out``/``$merge`` with one before this)."""
+        raise MongoError(ErrorCode.InvalidOptions, "a snapshot read cannot write")
+
+    ensure_collection = create_collection = commit = _refuse_write
+
     def release(self) -> None:
         self.snapshot.release()

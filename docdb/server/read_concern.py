@@ -61,6 +61,13 @@ def run_with_read_concern(ctx: CommandContext, spec: CommandSpec, body: dict[str
             f'Command {spec.name} does not support {{ readConcern: {{ level: "snapshot" }} }} '
             ":: caused by :: read concern snapshot not supported",
         )
+    if spec.name == "aggregate":
+        for stage in body.get("pipeline") or ():
+            name = next(iter(stage), None) if isinstance(stage, dict) else None
+            if name in ("$out", "$merge"):
+                raise MongoError(
+                    ErrorCode.InvalidOptions, f"{name} cannot be used with a 'snapshot' read concern level"
+                )
     at = rc.get("atClusterTime")
     if at is not None and not isinstance(at, Timestamp):
         raise MongoError(ErrorCode.TypeMismatch, "BSON field 'readConcern.atClusterTime' is the wrong type")

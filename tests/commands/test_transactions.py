@@ -460,3 +460,21 @@ def test_views_cannot_be_created_in_a_transaction(client, db) -> None:
             "Cannot create a view in a multi-document transaction.",
         )
         session.abort_transaction()
+
+
+def test_out_with_a_snapshot_read_concern_is_refused(db) -> None:
+    db.a.insert_one({"_id": 1})
+    with pytest.raises(OperationFailure) as exc:
+        db.command(
+            {
+                "aggregate": "a",
+                "pipeline": [{"$out": "b"}],
+                "cursor": {},
+                "readConcern": {"level": "snapshot"},
+            }
+        )
+    assert (exc.value.code, exc.value.details["errmsg"]) == (
+        72,
+        "$out cannot be used with a 'snapshot' read concern level",
+    )
+    assert "b" not in db.list_collection_names()
