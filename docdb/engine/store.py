@@ -340,6 +340,10 @@ class TransactionStore:
         for coll in self.created.values():
             if self.catalog.collection(coll.db, coll.name) is not None:
                 raise write_conflict()
+        for w in self.writes:  # a collection written to and dropped or renamed since: nothing to commit to
+            coll = w.collection
+            if coll.ns not in self.created and self.catalog.collection(coll.db, coll.name) is not coll:
+                raise write_conflict()
         try:  # a unique key taken meanwhile by another client's write: the commit lost the race
             self._check_unique(self._final_writes())
         except MongoError as error:

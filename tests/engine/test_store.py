@@ -112,3 +112,15 @@ def test_a_unique_key_taken_by_another_client_before_the_commit_conflicts() -> N
     assert exc.value.code == 112
     store.release()
     assert _ids(catalog) == [2]
+
+
+def test_a_collection_dropped_under_a_transaction_fails_its_commit() -> None:
+    catalog = Catalog()
+    insert_documents(catalog, "d", "c", [{"_id": 1}], True)
+    store = TransactionStore(catalog, {})
+    insert_documents(store, "d", "c", [{"_id": 2}], True)
+    catalog.drop_collection("d", "c")
+    with pytest.raises(MongoError) as exc:
+        store.commit_transaction(txn_document(b"D" * 16, 1, committed=True))
+    assert exc.value.code == 112
+    assert catalog.collection("d", "c") is None
