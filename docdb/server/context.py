@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Any
 from docdb.config import ServerConfig
 from docdb.engine.catalog import Catalog
 from docdb.server.cursors import CursorRegistry
+from docdb.server.log_limits import RateLimitedLog
+from docdb.server.metrics import Metrics
 from docdb.server.parameters import ServerParameters
+from docdb.server.sessions import Session, SessionRegistry
 
 if TYPE_CHECKING:
     from docdb.server.failpoints import FailPoint
     from docdb.server.replica_set import ReplicaSet
-from docdb.server.log_limits import RateLimitedLog
-from docdb.server.metrics import Metrics
 
 
 @dataclass(slots=True)
@@ -48,6 +49,8 @@ class ServerState:
     log_limiter: RateLimitedLog = field(
         default_factory=lambda: RateLimitedLog(logging.getLogger("docdb.connection"))
     )
+    sessions: SessionRegistry = field(default_factory=SessionRegistry)
+    intents: dict[Any, Any] = field(default_factory=dict)  # (ns, key) -> open transaction that wrote it
 
     def new_connection_id(self) -> int:
         cid = self.next_connection_id
@@ -89,7 +92,12 @@ class CommandContext:
     next_invocation: dict[str, Any] | None = None  # a streamed reply (moreToCome): the command run next
     close_connection: bool = False  # close without replying (failCommand's closeConnection)
     awaits_topology: bool = False  # ``pending`` is an awaitable hello's wait (shutdown does not wait)
+    session: Session | None = None  # the command's logical session (its ``lsid``), set by dispatch
+    store: Any = None  # a transaction's (or snapshot read's) store: what ``catalog`` is for this command
 
     @property
     def catalog(self) -> Catalog:
-        return self.state.catalog
+        """Where the command reads and writes: the catalog, or the store of its transaction or snapshot
+        read (``engine/store.py``), which answers the same calls."""
+        store = self.store
+        return self.state.catalog if store is None else store

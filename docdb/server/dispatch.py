@@ -13,7 +13,7 @@ from time import perf_counter
 from typing import Any
 
 from docdb.errors import ErrorCode, MongoError, StorageError
-from docdb.server import api_version, cluster_time, failpoints
+from docdb.server import api_version, cluster_time, failpoints, transactions
 from docdb.server.context import CommandContext
 from docdb.server.generic_fields import check_generic_fields
 from docdb.server.registry import REGISTRY, CommandSpec
@@ -58,7 +58,7 @@ def _reply(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _handle(ctx: CommandContext, body: dict[str, Any], spec: CommandSpec) -> dict[str, Any]:
-    reply = spec.handler(ctx, body)
+    reply = transactions.run(ctx, spec, body)
     reply["ok"] = 1.0
     return reply
 

@@ -69,10 +69,8 @@ UNSUPPORTED = frozenset(
         "$changeStreamSplitLargeEvent",
         "$currentOp",
         "$geoNear",
-        "$listLocalSessions",
         "$listSampledQueries",
         "$listSearchIndexes",
-        "$listSessions",
         "$planCacheStats",
         "$search",
         "$searchMeta",
@@ -179,6 +177,7 @@ from docdb.engine.aggregation import (  # noqa: E402,F401  (stage families regis
     stages_group,
     stages_join,
     stages_output,
+    stages_sessions,
     stages_stats,
     stages_window,
 )

@@ -11,5 +11,6 @@ from docdb.server.commands import (  # noqa: F401
     handshake,
     parameter_cmds,
     replset,
-    session_cmds,
+    session_admin,
+    transaction_cmds,
 )
