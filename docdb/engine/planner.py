@@ -20,9 +20,10 @@ from bson.objectid import ObjectId
 from bson.regex import Regex
 
 from docdb.bson_codec import decode_document
-from docdb.engine.bson_order import hash_key, sort_key
+from docdb.engine.bson_order import RANK_NUMBER, hash_key, sort_key
 from docdb.engine.collection import Collection
 from docdb.engine.indexing.bounds import FULL, FilterAnalysis, Interval, analyze_filter, point
+from docdb.engine.indexing.hashed import HASHED, hash64, hashed_field, hashed_intervals
 from docdb.engine.indexing.index import Index
 from docdb.engine.indexing.keys import HIGH, invert, split_key
 from docdb.engine.indexing.spec import direction
@@ -242,12 +243,15 @@ def _candidate(index: Index, analysis: FilterAnalysis, sort: dict[str, Any] | No
     eq_prefix = 0
     ranged = 0
     counting_eq = True
+    hashed = hashed_field(index.key_pattern)
     for name in index.fields:
         path = analysis.paths.get(name)
         multikey = name in index.multikey
         intervals = path.intervals(multikey) if path is not None else [FULL]
+        if name == hashed:
+            intervals = hashed_intervals(intervals, FULL)
         bounds.append(intervals)
-        if path is not None and path.constraints and path.is_exact(multikey):
+        if path is not None and path.constraints and path.is_exact(multikey) and name != hashed:
             exact.add(name)
         if counting_eq and intervals and all(iv.is_point for iv in intervals) and intervals != [FULL]:
             eq_prefix += 1
@@ -272,6 +276,8 @@ def _sort_direction(index: Index, bounds: list[list[Interval]], sort: dict[str, 
             if i >= len(fields):
                 break
             f, d = fields[i]
+            if f == wanted[j][0] and index.key_pattern[f] == HASHED:
+                break
             if f == wanted[j][0] and d * way == wanted[j][1] and f not in index.multikey:
                 i += 1
                 j += 1
@@ -413,7 +419,10 @@ def quick_plan(coll: Collection, spec: dict[str, Any], sort: dict[str, Any] | No
     if not sort:
         index = sole_point_index(coll, spec)
         if index is not None:
-            return QueryPlans(Plan("IXSCAN", index=index, bounds=[[point(next(iter(spec.values())))]]), [])
+            value = next(iter(spec.values()))
+            if index.key_pattern[index.fields[0]] == HASHED:
+                return None  # a hashed point is no exact plan: the general rule plans it
+            return QueryPlans(Plan("IXSCAN", index=index, bounds=[[point(value)]]), [])
     return None
 
 
@@ -446,6 +455,9 @@ def sole_point_index(coll: Collection, spec: dict[str, Any]) -> Index | None:
 def point_range(index: Index, value: Any) -> tuple[tuple, tuple]:
     """``(start, end)`` of the entries of a one-field ``index`` whose key equals ``value``: what
     ``_scan_ranges`` gives for the one point interval, without building it."""
+    if index.key_pattern[index.fields[0]] == HASHED:
+        key = (RANK_NUMBER, 1, hash64(value))
+        return key, key + (HIGH,)
     key = sort_key(value)
     if index.maker.descending[0]:
         key = invert(key)

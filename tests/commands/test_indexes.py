@@ -71,7 +71,6 @@ def test_name_and_option_conflicts(db):
 @pytest.mark.parametrize(
     ("key", "code"),
     [
-        pytest.param({"a": "hashed"}, 238, id="hashed"),
         pytest.param({"a": "text"}, 238, id="text"),
         pytest.param({"a": "2dsphere"}, 238, id="2dsphere"),
         pytest.param({"$**": 1}, 238, id="wildcard"),

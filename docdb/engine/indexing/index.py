@@ -19,6 +19,7 @@ from sortedcontainers import SortedList
 
 from docdb.bson_codec import CODEC_OPTIONS
 from docdb.engine.bson_order import MISSING, RANK_NUMBER, RANK_STRING, sort_key
+from docdb.engine.indexing.hashed import HashedKeyMaker, hashed_field
 from docdb.engine.indexing.keys import HIGH, NULL_KEY, KeyMaker, fast_sort_key, invert, split_key
 from docdb.engine.indexing.spec import direction, same_key
 from docdb.engine.key_format import duplicate_key_message
@@ -37,12 +38,14 @@ class Index:
         key = spec["key"]
         self.fields = list(key)
         partial = spec.get("partialFilterExpression")
-        self.maker = KeyMaker(
+        args = (
             self.fields,
             [direction(key[f]) < 0 for f in self.fields],
             bool(spec.get("sparse")),
             compile_filter(partial) if partial is not None else None,
         )
+        hashed = hashed_field(key)
+        self.maker = KeyMaker(*args) if hashed is None else HashedKeyMaker(*args, self.fields.index(hashed))
         self.entries: SortedList = SortedList()
         self.built = False
         self.multikey: dict[str, set[str]] = {}

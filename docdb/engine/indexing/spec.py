@@ -9,12 +9,14 @@ from typing import Any
 from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 
+from docdb.engine.indexing.hashed import HASHED, check_hashed_spec
 from docdb.engine.key_format import format_value
 from docdb.engine.matcher import compile_filter
 from docdb.errors import ErrorCode, MongoError
 
 ID_INDEX_SPEC: dict[str, Any] = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
-_NOT_BUILT_PLUGINS = ("2d", "2dsphere", "geoHaystack", "hashed", "text", "columnstore")
+_NOT_BUILT_PLUGINS = ("2d", "2dsphere", "geoHaystack", "text", "columnstore")
+BUILT_PLUGINS = ("hashed",)
 # Options that change what an index holds or enforces.  # sorted alphabetically
 _OPTIONS = ("expireAfterSeconds", "hidden", "partialFilterExpression", "sparse", "unique")
 # Accepted and dropped: they do not change behaviour here (build options of older servers).
@@ -72,6 +74,9 @@ def _check_key(raw: dict[str, Any], key: Any) -> None:
         raise MongoError(ErrorCode.TypeMismatch, "The field 'key' must be an object")
     if not key:
         raise _cannot_create(raw, "Index keys cannot be empty.")
+    plugins = {v for v in key.values() if isinstance(v, str)}
+    if len(plugins) > 1 and plugins <= {*BUILT_PLUGINS, *_NOT_BUILT_PLUGINS}:
+        raise _cannot_create(raw, "Can't use more than one index plugin for a single index.")
     for field, value in key.items():
         if field == "$**" or field.endswith(".$**"):
             raise MongoError(ErrorCode.NotImplemented, "wildcard indexes are not supported by docdb")
@@ -84,6 +89,8 @@ def _check_key(raw: dict[str, Any], key: Any) -> None:
         ):
             raise _cannot_create(raw, f"Index key contains an illegal field name: '{field}'")
         if isinstance(value, str):
+            if value in BUILT_PLUGINS:
+                continue
             if value in _NOT_BUILT_PLUGINS:
                 raise MongoError(ErrorCode.NotImplemented, f"'{value}' indexes are not supported by docdb")
             raise _cannot_create(raw, f"Unknown index plugin '{value}'")
@@ -132,6 +139,8 @@ def parse_index_spec(raw: Any) -> dict[str, Any]:
                 f"Specification: {spec_text(raw)}",
             )
         spec[option] = _check_option(raw, option, value)
+    if HASHED in key.values():
+        check_hashed_spec(spec)
     if spec.get("sparse") and "partialFilterExpression" in spec:
         raise _cannot_create(raw, 'cannot mix "partialFilterExpression" and "sparse" options')
     if "expireAfterSeconds" in spec and len(key) > 1:
@@ -189,7 +198,13 @@ def direction(value: Any) -> float:
 
 def same_key(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Key patterns equal field by field, with ``1``, ``1.0`` and ``Int64(1)`` alike."""
-    return list(a) == list(b) and all(direction(a[f]) == direction(b[f]) and a[f] is not None for f in a)
+    return list(a) == list(b) and all(
+        direction(a[f]) == direction(b[f]) and a[f] is not None and _plugin(a[f]) == _plugin(b[f]) for f in a
+    )
+
+
+def _plugin(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def find_conflict(existing: list[dict[str, Any]], spec: dict[str, Any]) -> dict[str, Any] | None:
