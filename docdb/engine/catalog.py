@@ -23,7 +23,7 @@ from bson.raw_bson import RawBSONDocument
 from docdb.bson_codec import CODEC_OPTIONS, StoredDocument, decode_document
 from docdb.engine.clock import LogicalClock
 from docdb.engine.collection import Collection
-from docdb.engine.indexing.index import Index
+from docdb.engine.indexing.index import Index, make_index
 from docdb.engine.log import LogWriter, RecordType, lock_file, read_log
 from docdb.engine.log.batch import iter_write_runs
 from docdb.engine.log.compaction import CollectionSnapshot, discard_partial
@@ -199,7 +199,7 @@ class Catalog:
         (duplicates for a unique index, parallel arrays) raises with nothing logged or attached."""
         built = []
         for spec in specs:
-            index = Index(spec)
+            index = make_index(spec)
             coll.build_index(index)
             built.append(index)
         payload = {"ns": coll.ns, "indexes": specs}
@@ -324,7 +324,7 @@ class Catalog:
         coll = self.collection(*split_namespace(payload["ns"]))
         if coll is None:
             return
-        for index in built if built is not None else [Index(spec) for spec in payload["indexes"]]:
+        for index in built if built is not None else [make_index(spec) for spec in payload["indexes"]]:
             coll.indexes[index.name] = index
 
     def _apply_drop_indexes(self, payload: dict[str, Any]) -> None:

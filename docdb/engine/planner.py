@@ -318,7 +318,7 @@ def _has_numeric_part(fields: list[str]) -> bool:
 
 def _plannable_at_all(index: Index) -> bool:
     """Hidden indexes and those with a numeric path part (``a.0``) are never planned."""
-    return not index.hidden and not _has_numeric_part(index.fields)
+    return not index.hidden and not index.builds_itself and not _has_numeric_part(index.fields)
 
 
 def _usable(index: Index, analysis: FilterAnalysis) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 from docdb.bson_codec import StoredDocument
 from docdb.engine.bson_order import hash_key, sort_key
 from docdb.engine.collection import Collection
+from docdb.engine.geo.plan import plan_near
 from docdb.engine.matcher import compile_filter
 from docdb.engine.paths import MISSING, lookup_values
 from docdb.engine.planner import QueryPlans, plan_query, quick_plan
@@ -91,6 +92,9 @@ def _planned(
         quick = quick_plan(coll, spec, sort)
         if quick is not None:
             return quick, _exact_plan_needs_no_predicate
+    near = plan_near(coll, spec, variables)  # $near/$nearSphere: nearest first from a geo index
+    if near is not None:
+        return near
     predicate = compile_filter(spec, variables=variables)
     return plan_query(coll, spec, sort, hint), predicate
 

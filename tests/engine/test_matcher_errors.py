@@ -66,7 +66,7 @@ from docdb.errors import MongoError
             "$text can only be applied to the top-level document",
         ),
         ({"a": {"$near": [0, 0]}}, 291, "NoQueryExecutionPlans", "unable to find index for $geoNear query"),
-        ({"a": {"$geoWithin": {}}}, 238, "NotImplemented", "$geoWithin is not supported yet"),
+        ({"a": {"$geoWithin": {}}}, 2, "BadValue", "geo query doesn't have any geometry"),
         ({"$jsonSchema": 1}, 14, "TypeMismatch", "$jsonSchema must be an object"),
     ],
 )

@@ -68,7 +68,6 @@ UNSUPPORTED = frozenset(
         "$changeStream",
         "$changeStreamSplitLargeEvent",
         "$currentOp",
-        "$geoNear",
         "$listLocalSessions",
         "$listSampledQueries",
         "$listSearchIndexes",
@@ -182,3 +181,4 @@ from docdb.engine.aggregation import (  # noqa: E402,F401  (stage families regis
     stages_stats,
     stages_window,
 )
+from docdb.engine.geo import stage as _geo_stage  # noqa: E402,F401  ($geoNear)

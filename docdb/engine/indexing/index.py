@@ -31,6 +31,7 @@ class Index:
     """A secondary index of one collection. ``spec`` is the normalized ``listIndexes`` document."""
 
     __slots__ = ("spec", "name", "fields", "maker", "entries", "built", "multikey", "accesses", "since")
+    builds_itself = False  # True for indexes that are no sorted key list (geo): they fill themselves
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
@@ -210,11 +211,26 @@ BUILD_CHUNK = 1_000  # documents decoded per ``bson.decode_all`` call while buil
 ENTRY_BYTES_ESTIMATE = 120
 
 
+def make_index(spec: dict[str, Any]) -> Index:
+    """The index object for a normalized spec: a sorted key list, or a geo index for 2d/2dsphere keys."""
+    if any(value in ("2dsphere", "2d") for value in spec["key"].values()):
+        from docdb.engine.geo.index import GeoIndex  # the geo package builds on this module
+
+        return GeoIndex(spec)
+    return Index(spec)
+
+
 def build_indexes(indexes: list[Index], docs: Mapping[Hashable, bytes]) -> None:
     """Fill ``indexes`` from ``docs`` (hash key -> raw document) in one pass: documents are decoded in
     chunks by one C call each, each index's entries are sorted once. The cyclic garbage collector is
     paused meanwhile (millions of new tuples would otherwise trigger full collections over and over).
     Raises on a document an index cannot hold (parallel arrays), before any index is changed."""
+    for index in indexes:
+        if index.builds_itself:
+            index.build(docs.items())
+    indexes = [index for index in indexes if not index.builds_itself]
+    if not indexes:
+        return
     was_enabled = gc.isenabled()
     gc.disable()
     try:

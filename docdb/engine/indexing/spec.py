@@ -15,23 +15,20 @@ from docdb.engine.matcher import compile_filter
 from docdb.errors import ErrorCode, MongoError
 
 ID_INDEX_SPEC: dict[str, Any] = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
-_NOT_BUILT_PLUGINS = ("2d", "2dsphere", "geoHaystack", "text", "columnstore")
-BUILT_PLUGINS = ("hashed",)
+_NOT_BUILT_PLUGINS = ("geoHaystack", "text", "columnstore")
+BUILT_PLUGINS = ("hashed", "2dsphere", "2d")
+_GEO_OPTIONS = {"2dsphere": ("2dsphereIndexVersion",), "2d": ("bits", "min", "max")}
 # Options that change what an index holds or enforces.  # sorted alphabetically
 _OPTIONS = ("expireAfterSeconds", "hidden", "partialFilterExpression", "sparse", "unique")
 # Accepted and dropped: they do not change behaviour here (build options of older servers).
 _IGNORED = ("background", "dropDups", "ns", "v")
 _UNSUPPORTED = (
-    "2dsphereIndexVersion",
-    "bits",
     "bucketSize",
     "clustered",
     "coarsestIndexedLevel",
     "default_language",
     "finestIndexedLevel",
     "language_override",
-    "max",
-    "min",
     "prepareUnique",
     "storageEngine",
     "textIndexVersion",
@@ -130,7 +127,11 @@ def parse_index_spec(raw: Any) -> dict[str, Any]:
     for option, value in raw.items():
         if option in ("key", "name", "collation") or option in _IGNORED:
             continue
-        if option in _UNSUPPORTED:
+        plugin_options = [o for v in key.values() if isinstance(v, str) for o in _GEO_OPTIONS.get(v, ())]
+        if option in plugin_options:
+            spec[option] = value
+            continue
+        if option in _UNSUPPORTED or option in ("2dsphereIndexVersion", "bits", "min", "max"):
             raise MongoError(ErrorCode.NotImplemented, f"index option '{option}' is not supported by docdb")
         if option not in _OPTIONS:
             raise MongoError(
@@ -141,6 +142,10 @@ def parse_index_spec(raw: Any) -> dict[str, Any]:
         spec[option] = _check_option(raw, option, value)
     if HASHED in key.values():
         check_hashed_spec(spec)
+    if "2dsphere" in key.values():
+        spec.setdefault("2dsphereIndexVersion", 3)
+    if "2d" in key.values():
+        _check_2d(key)
     if spec.get("sparse") and "partialFilterExpression" in spec:
         raise _cannot_create(raw, 'cannot mix "partialFilterExpression" and "sparse" options')
     if "expireAfterSeconds" in spec and len(key) > 1:
@@ -154,6 +159,15 @@ def parse_index_spec(raw: Any) -> dict[str, Any]:
                     f"Specification: {spec_text(raw)}",
                 )
     return spec
+
+
+def _check_2d(key: dict[str, Any]) -> None:
+    """mongod's 2d rules: one geo field, and it comes first."""
+    geo = [f for f, v in key.items() if v == "2d"]
+    if len(geo) > 1:
+        raise MongoError(16800, "can't have 2 geo fields")
+    if list(key)[0] != geo[0]:
+        raise MongoError(16801, "2d has to be first in index")
 
 
 def _check_option(raw: dict[str, Any], option: str, value: Any) -> Any:

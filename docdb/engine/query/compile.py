@@ -302,7 +302,10 @@ def parse_operators(name: str, spec: dict) -> list[Node]:
             if op in _GEO_NEAR:
                 raise _bad(f"near must be first in: {{ {format_element(op, arg)} }}")
             if op in _GEO:
-                raise _bad(f"{op} is not supported yet", ErrorCode.NotImplemented)
+                from docdb.engine.geo.match import geo_test  # the geo package builds on this module
+
+                nodes.append(Leaf(geo_test("$geoWithin" if op == "$within" else op, arg)))
+                continue
             raise _bad(f"unknown operator: {op}")
         nodes.extend(handler(name, op, arg, spec))
     return nodes
