@@ -27,6 +27,7 @@ from docdb.engine.indexing.hashed import HASHED, hash64, hashed_field, hashed_in
 from docdb.engine.indexing.index import Index
 from docdb.engine.indexing.keys import HIGH, invert, split_key
 from docdb.engine.indexing.spec import direction
+from docdb.engine.indexing.wildcard import WildcardKeyMaker, WildcardView, views
 from docdb.engine.matcher import compile_filter
 from docdb.errors import ErrorCode, MongoError
 
@@ -248,6 +249,8 @@ def _candidate(index: Index, analysis: FilterAnalysis, sort: dict[str, Any] | No
         path = analysis.paths.get(name)
         multikey = name in index.multikey
         intervals = path.intervals(multikey) if path is not None else [FULL]
+        if name == "$_path" and isinstance(index, WildcardView):
+            intervals = [point(index.path)]
         if name == hashed:
             intervals = hashed_intervals(intervals, FULL)
         bounds.append(intervals)
@@ -470,8 +473,25 @@ def _plannable(coll: Collection, analysis: FilterAnalysis, sort: dict[str, Any] 
     dropped: it is left out before the work of building one."""
     paths = analysis.paths
     id_index = coll.indexes_by_id()
-    found = [i for i in coll.indexes.values() if (sort or i.fields[0] in paths) and _usable(i, analysis)]
+    found: list[Index] = []
+    for i in coll.indexes.values():
+        if isinstance(i.maker, WildcardKeyMaker):
+            found.extend(_wildcard_views(coll, i, analysis))  # type: ignore[arg-type]
+        elif (sort or i.fields[0] in paths) and _usable(i, analysis):
+            found.append(i)
     return [id_index, *found] if sort or "_id" in paths else found
+
+
+def _wildcard_views(coll: Collection, index: Index, analysis: FilterAnalysis) -> list[WildcardView]:
+    """A wildcard index's views for the filter's paths (see wildcard.py), built first if it was not."""
+    if index.hidden:
+        return []
+    if not index.built:
+        coll.build_index(index)
+    found = views(index, analysis.paths, lambda path: True)
+    for view in found:
+        view.built = True
+    return [v for v in found if _usable(v, analysis)]  # type: ignore[arg-type]
 
 
 def _index_plan(c: Candidate, analysis: FilterAnalysis) -> Plan:

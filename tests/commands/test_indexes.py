@@ -72,7 +72,6 @@ def test_name_and_option_conflicts(db):
     ("key", "code"),
     [
         pytest.param({"a": "text"}, 238, id="text"),
-        pytest.param({"$**": 1}, 238, id="wildcard"),
         pytest.param({"a": 0}, 67, id="zero"),
         pytest.param({"a": "nope"}, 67, id="unknown-plugin"),
         pytest.param({}, 67, id="empty"),

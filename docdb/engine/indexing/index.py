@@ -22,6 +22,7 @@ from docdb.engine.bson_order import MISSING, RANK_NUMBER, RANK_STRING, sort_key
 from docdb.engine.indexing.hashed import HashedKeyMaker, hashed_field
 from docdb.engine.indexing.keys import HIGH, NULL_KEY, KeyMaker, fast_sort_key, invert, split_key
 from docdb.engine.indexing.spec import direction, same_key
+from docdb.engine.indexing.wildcard import WildcardKeyMaker, is_wildcard_key
 from docdb.engine.key_format import duplicate_key_message
 from docdb.engine.matcher import compile_filter
 from docdb.errors import ErrorCode, MongoError
@@ -46,7 +47,12 @@ class Index:
             compile_filter(partial) if partial is not None else None,
         )
         hashed = hashed_field(key)
-        self.maker = KeyMaker(*args) if hashed is None else HashedKeyMaker(*args, self.fields.index(hashed))
+        if is_wildcard_key(key):
+            self.maker: KeyMaker = WildcardKeyMaker(spec)
+        elif hashed is not None:
+            self.maker = HashedKeyMaker(*args, self.fields.index(hashed))
+        else:
+            self.maker = KeyMaker(*args)
         self.entries: SortedList = SortedList()
         self.built = False
         self.multikey: dict[str, set[str]] = {}

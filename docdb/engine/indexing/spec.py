@@ -10,6 +10,7 @@ from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 
 from docdb.engine.indexing.hashed import HASHED, check_hashed_spec
+from docdb.engine.indexing.wildcard import check_wildcard_spec, is_wildcard_key
 from docdb.engine.key_format import format_value
 from docdb.engine.matcher import compile_filter
 from docdb.errors import ErrorCode, MongoError
@@ -75,6 +76,9 @@ def _check_key(raw: dict[str, Any], key: Any) -> None:
     if len(plugins) > 1 and plugins <= {*BUILT_PLUGINS, *_NOT_BUILT_PLUGINS}:
         raise _cannot_create(raw, "Can't use more than one index plugin for a single index.")
     for field, value in key.items():
+        if (field == "$**" or field.endswith(".$**")) and not isinstance(value, str):
+            _check_direction(raw, value)  # a wildcard index (wildcard.py)
+            continue
         if field == "$**" or field.endswith(".$**"):
             raise MongoError(ErrorCode.NotImplemented, "wildcard indexes are not supported by docdb")
         if (
@@ -91,13 +95,15 @@ def _check_key(raw: dict[str, Any], key: Any) -> None:
             if value in _NOT_BUILT_PLUGINS:
                 raise MongoError(ErrorCode.NotImplemented, f"'{value}' indexes are not supported by docdb")
             raise _cannot_create(raw, f"Unknown index plugin '{value}'")
-        if isinstance(value, bool) or not isinstance(value, (int, Int64, float, Decimal128)):
-            raise _cannot_create(
-                raw, f"Values in the index key pattern can't be of type {type(value).__name__}"
-            )
-        number = float(value.to_decimal()) if isinstance(value, Decimal128) else float(value)
-        if number == 0 or math.isnan(number):
-            raise _cannot_create(raw, "Values in the index key pattern can't be zero.")
+        _check_direction(raw, value)
+
+
+def _check_direction(raw: dict[str, Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, Int64, float, Decimal128)):
+        raise _cannot_create(raw, f"Values in the index key pattern can't be of type {type(value).__name__}")
+    number = float(value.to_decimal()) if isinstance(value, Decimal128) else float(value)
+    if number == 0 or math.isnan(number):
+        raise _cannot_create(raw, "Values in the index key pattern can't be zero.")
 
 
 def parse_index_spec(raw: Any) -> dict[str, Any]:
@@ -128,7 +134,7 @@ def parse_index_spec(raw: Any) -> dict[str, Any]:
         if option in ("key", "name", "collation") or option in _IGNORED:
             continue
         plugin_options = [o for v in key.values() if isinstance(v, str) for o in _GEO_OPTIONS.get(v, ())]
-        if option in plugin_options:
+        if option in plugin_options or option == "wildcardProjection":
             spec[option] = value
             continue
         if option in _UNSUPPORTED or option in ("2dsphereIndexVersion", "bits", "min", "max"):
@@ -140,6 +146,12 @@ def parse_index_spec(raw: Any) -> dict[str, Any]:
                 f"Specification: {spec_text(raw)}",
             )
         spec[option] = _check_option(raw, option, value)
+    if is_wildcard_key(key):
+        check_wildcard_spec(spec, raw)
+    elif "wildcardProjection" in spec:
+        raise MongoError(
+            ErrorCode.FailedToParse, "The field 'wildcardProjection' is only allowed in an 'wildcard' index"
+        )
     if HASHED in key.values():
         check_hashed_spec(spec)
     if "2dsphere" in key.values():
