@@ -395,7 +395,13 @@ def plan_query(
             if c.eq_prefix or c.ranged or c.sort_direction
         ]
     else:
-        candidates = [_candidate(_find_hinted(coll, hint), analysis, sort)]
+        hinted = _find_hinted(coll, hint)
+        if isinstance(hinted.maker, WildcardKeyMaker):  # a wildcard index answers through a path's view
+            wildcard = _wildcard_views(coll, hinted, analysis)
+            if not wildcard:
+                raise MongoError(ErrorCode.NoQueryExecutionPlans, "No query solutions")
+            hinted = wildcard[0]  # type: ignore[assignment]
+        candidates = [_candidate(hinted, analysis, sort)]
     if not candidates:
         return QueryPlans(Plan("COLLSCAN", residual=[spec] if spec else []), [])
     if len(candidates) == 1:

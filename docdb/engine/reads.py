@@ -15,6 +15,7 @@ from docdb.bson_codec import StoredDocument
 from docdb.engine.bson_order import hash_key, sort_key
 from docdb.engine.collection import Collection
 from docdb.engine.geo.plan import plan_near
+from docdb.engine.geo.scan import plan_geo_scan
 from docdb.engine.matcher import compile_filter
 from docdb.engine.paths import MISSING, lookup_values
 from docdb.engine.planner import QueryPlans, plan_query, quick_plan
@@ -95,6 +96,10 @@ def _planned(
     near = plan_near(coll, spec, variables)  # $near/$nearSphere: nearest first from a geo index
     if near is not None:
         return near
+    if coll is not None:
+        geo_scan = plan_geo_scan(coll, spec, hint, variables)  # $geoWithin/$geoIntersects by a geo index
+        if geo_scan is not None:
+            return geo_scan
     predicate = compile_filter(spec, variables=variables)
     return plan_query(coll, spec, sort, hint), predicate
 

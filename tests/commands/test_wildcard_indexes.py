@@ -134,3 +134,11 @@ def test_writes_keep_entries(coll):
     coll.delete_one({"_id": 2})
     assert [d["_id"] for d in coll.find({"a": {"$gte": 5}})] == [3, 1]
     assert coll.database.command("validate", "c")["keysPerIndex"]["$**_1"] == 6
+
+
+def test_hint(coll):
+    assert [d["_id"] for d in coll.find({"a": 5}, hint={"$**": 1})] == [1, 2]
+    assert [d["_id"] for d in coll.find({"b.c": "x"}, hint="$**_1")] == [1]
+    with pytest.raises(OperationFailure) as exc:
+        list(coll.find({"a": None}, hint={"$**": 1}))
+    assert exc.value.code == 291
