@@ -430,3 +430,18 @@ def test_within_uses_the_geo_index(grid):
     box = {"legacy": {"$geoWithin": {"$box": [[0, 0], [1, 1]]}}}
     assert sorted(_ids(grid.find(box))) == ["0,0", "0,1", "1,0", "1,1"]
     assert grid.find(box).explain()["queryPlanner"]["winningPlan"]["inputStage"]["indexName"] == "legacy_2d"
+
+
+def test_near_not_allowed_in_match_or_count_documents(places):
+    with pytest.raises(OperationFailure) as exc:
+        places.count_documents(_near(-73.9667, 40.78))
+    assert exc.value.code == 5626500
+    assert exc.value.details["errmsg"].startswith(
+        "$geoNear, $near, and $nearSphere are not allowed in this context, as these operators require "
+        "sorting geospatial data."
+    )
+    # a find, an update and a delete plan it on the index
+    assert places.update_one(_near(-73.9667, 40.78), {"$set": {"nearest": True}}).modified_count == 1
+    assert _ids(places.find({"nearest": True})) == [1]
+    assert places.delete_one(_near(-73.9928, 40.7193)).deleted_count == 1
+    assert _ids(places.find({}, sort=[("_id", 1)])) == [1, 3]
