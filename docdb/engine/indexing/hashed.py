@@ -41,6 +41,12 @@ _CANONICAL = {1: 10, 16: 10, 18: 10, 19: 10, 2: 15, 14: 15, 3: 20, 4: 25, 5: 30,
 _CANONICAL |= {9: 45, 10: 5, 11: 50, 12: 55, 13: 60, 15: 65, 17: 47, 0xFF: -1, 0x7F: 127}
 _FIXED = {1: 8, 16: 4, 18: 8, 19: 16, 6: 0, 7: 12, 8: 1, 9: 8, 10: 0, 17: 8, 0xFF: 0, 0x7F: 0}
 _EOO = struct.pack("<i", 0)
+_STR_PREFIX = _SEED + struct.pack("<i", 15)
+_INT32 = struct.Struct("<i").pack
+_INT64 = struct.Struct("<q").pack
+_first_long = struct.Struct("<q8x").unpack
+_md5 = hashlib.md5
+_NUMBER_PREFIX = _SEED + struct.pack("<i", 10)
 
 
 def hash64(value: Any) -> int:
@@ -49,6 +55,12 @@ def hash64(value: Any) -> int:
     >>> hash64(42), hash64(42.9), hash64("abc")
     (-944302157085130861, -944302157085130861, 8478485326885698097)
     """
+    t = type(value)
+    if t is str:  # the common scalars without encoding a document: canonical type, then the value
+        raw = value.encode()
+        return _first_long(_md5(_STR_PREFIX + _INT32(len(raw) + 1) + raw + b"\0").digest())[0]
+    if (t is int or t is Int64) and _LONG_MIN <= value <= _LONG_MAX:
+        return _first_long(_md5(_NUMBER_PREFIX + _INT64(value)).digest())[0]
     if value is MISSING:
         value = None
     data = bson.encode({"": value}, codec_options=CODEC_OPTIONS)
@@ -187,6 +199,11 @@ class HashedKeyMaker(KeyMaker):
     def keys(self, doc: dict) -> tuple[list[tuple], list[tuple[str, str]]]:
         if self.partial is not None and not self.partial(doc):
             return [], []
+        if len(self.parts) == 1 and len(self.parts[0]) == 1 and not self.sparse:  # {field: "hashed"}
+            value = doc.get(self.fields[0], MISSING)
+            if type(value) is list:
+                raise _array_error(self.fields[0])
+            return [(RANK_NUMBER, 1, hash64(value))], []
         key: tuple = ()
         present = False
         for pos, (parts, desc) in enumerate(zip(self.parts, self.descending, strict=True)):
@@ -200,6 +217,17 @@ class HashedKeyMaker(KeyMaker):
         if self.sparse and not present:
             return [], []
         return [key], []
+
+    def column_keys(self, decoded: list[dict]) -> list[tuple] | None:
+        """The keys of a chunk of documents for a lone top-level hashed field (an index build), or None
+        when a document needs ``keys`` (an array, a partial or sparse index, a dotted or compound key)."""
+        if len(self.parts) != 1 or len(self.parts[0]) != 1 or self.sparse or self.partial is not None:
+            return None
+        name = self.fields[0]
+        values = [doc.get(name) for doc in decoded]
+        if any(type(v) is list for v in values):
+            return None
+        return [(RANK_NUMBER, 1, hash64(v)) for v in values]
 
     def key_values(self, doc: dict, key: tuple) -> dict[str, Any]:
         out = {}

@@ -288,6 +288,11 @@ def _collect_entries(
     column (one field over the chunk) at a time, a scalar value's component inline; a document the
     columns cannot key alone (an array value; missing from a sparse index) goes through ``KeyMaker``."""
     maker = index.maker
+    column = getattr(maker, "column_keys", None)  # hashed.py: one hash per document, column by column
+    keys_of_chunk = column(decoded) if column is not None else None
+    if keys_of_chunk is not None:
+        entries += [key + tail for key, tail in zip(keys_of_chunk, tails, strict=True)]
+        return
     if maker.top_level is None or maker.partial is not None or (maker.sparse and len(maker.fields) > 1):
         _collect_general(maker, decoded, tails, entries, multikey)
         return
