@@ -34,6 +34,8 @@ SPHERE_BASE_DEGREES = 0.5
 LEVELS = 10
 FLAT_CELLS = 1024
 _GEO_PLUGINS = ("2dsphere", "2d")
+_NX0 = math.ceil(360 / SPHERE_BASE_DEGREES)  # the finest grid's columns and rows
+_NY0 = math.ceil(180 / SPHERE_BASE_DEGREES)
 
 
 class GeoIndex(Index):
@@ -156,12 +158,43 @@ class GeoIndex(Index):
                     break
                 decoded = bson.decode_all(b"".join(raw for _, raw in chunk), CODEC_OPTIONS)
                 for (hk, _), doc in zip(chunk, decoded, strict=True):
-                    self.add(hk, doc)
+                    if not self._post_point_fast(hk, doc):
+                        self.add(hk, doc)
         except BaseException:
             self.clear()
             raise
         self.built = True
         self.since = time.time()
+
+    def _post_point_fast(self, hk: Hashable, doc: dict) -> bool:
+        """Post a top-level GeoJSON point of a 2dsphere index inline (the bulk of an index build);
+        False when the document needs the general path."""
+        if not self.spherical or len(self.parts) != 1:
+            return False
+        value = doc.get(self.geo_field)
+        if type(value) is not dict or value.get("type") != "Point" or len(value) != 2:
+            return False
+        coords = value.get("coordinates")
+        if type(coords) is not list or len(coords) != 2:
+            return False
+        x, y = coords
+        if type(x) is not float and type(x) is not int or type(y) is not float and type(y) is not int:
+            return False
+        if not (-180 <= x <= 180 and -90 <= y <= 90):
+            return False
+        lo, la = math.radians(x), math.radians(y)
+        c = math.cos(la)
+        ix = int((x + 180) / SPHERE_BASE_DEGREES) % _NX0
+        iy = min(int((y + 90) / SPHERE_BASE_DEGREES), _NY0 - 1)
+        cell = (iy << 20) | ix
+        bucket = self.cells.get(cell)
+        if bucket is None:
+            bucket = self.cells[cell] = ([], array("d"))
+            self.levels[0] = self.levels.get(0, 0) + 1
+        bucket[0].append(hk)
+        bucket[1].extend((c * math.cos(lo), c * math.sin(lo), math.sin(la)))
+        self.count += 1
+        return True
 
     def _post(self, hk: Hashable, atom: Atom) -> None:
         self.count += 1
