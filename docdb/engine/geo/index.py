@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 from array import array
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from itertools import islice
 from typing import Any
 
@@ -80,7 +80,7 @@ class GeoIndex(Index):
 
     def keys(self, doc: dict) -> list[Any]:  # type: ignore[override]
         """The locations ``doc`` posts (raises mongod's error for one that is none)."""
-        values = _values_along(doc, self.parts)
+        values = values_along(doc, self.parts)
         if self.spherical:
             return self._sphere_keys(doc, values)
         return self._flat_keys(values)
@@ -140,7 +140,7 @@ class GeoIndex(Index):
 
     def replace(self, hk: Hashable, old: dict, new: dict) -> None:
         new_atoms = self.keys(new)
-        if _values_along(old, self.parts) == _values_along(new, self.parts):
+        if values_along(old, self.parts) == values_along(new, self.parts):
             return
         self.remove(hk, old)
         for atom in new_atoms:
@@ -363,7 +363,7 @@ def _fast_point(value: Any) -> Point | None:
     return Point(float(x), float(y), to_vec(x, y), flat=type(value) is list)
 
 
-def _values_along(doc: dict, parts: list[str]) -> list[Any]:
+def values_along(doc: dict, parts: list[str]) -> list[Any]:
     """The values at a dotted path, arrays along the way expanded but not a trailing one."""
     out: list[Any] = []
     _walk(doc, parts, 0, out)
@@ -381,15 +381,3 @@ def _walk(value: Any, parts: list[str], i: int, out: list[Any]) -> None:
         for item in value:
             if isinstance(item, dict):
                 _walk(item, parts, i, out)
-
-
-def make_geo_index(spec: dict[str, Any]) -> GeoIndex:
-    return GeoIndex(spec)
-
-
-def points_in(index: GeoIndex, cells: Iterable[int]) -> Iterator[tuple[Hashable, array, int]]:
-    """``(owners, coords, width)`` per non-empty point cell of ``cells``."""
-    for cell in cells:
-        bucket = index.cells.get(cell)
-        if bucket:
-            yield bucket[0], bucket[1], 3 if index.spherical else 2  # type: ignore[misc]

@@ -16,7 +16,6 @@ from docdb.engine.geo.shapes import (
     Polygon,
     Region,
     flat_point,
-    g,
     is_legacy,
     is_number,
     legacy_point,
@@ -128,6 +127,3 @@ def _region(name: str, value: Any, whole: dict) -> Region:
     if name == "$center":
         return Region("circle", numbers=(center[0], center[1], number(radius)))
     return Region("cap", center=sphere_point(*center), numbers=(number(radius),))
-
-
-__all__ = ["geo_test", "stored_atoms", "parse_region", "g"]

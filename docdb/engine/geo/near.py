@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from docdb.engine.collection import Collection
-from docdb.engine.geo.index import LEVELS, SPHERE_BASE_DEGREES, GeoIndex, cells_of_box
+from docdb.engine.geo.index import SPHERE_BASE_DEGREES, GeoIndex, cells_of_box
 from docdb.engine.geo.predicates import sphere_distance
 from docdb.engine.geo.shapes import GeoError, flat_point, g, is_number, number, parse_geojson
 from docdb.engine.geo.sphere import EARTH_RADIUS_M, Vec, to_vec
@@ -222,10 +222,10 @@ def _cap_cells(index: GeoIndex, level: int, lng: float, lat: float, radius: floa
     lat0, lat1 = max(lat0, -90.0), min(lat1, 90.0)
     if index.spherical:
         return cells_of_box(level, lat0, lat1, lon0, span)
-    return _flat_box_cells(index, lon0, lat0, lon0 + span, lat1, wrap=True)
+    return flat_box_cells(index, lon0, lat0, lon0 + span, lat1, wrap=True)
 
 
-def _flat_box_cells(index: GeoIndex, x0: float, y0: float, x1: float, y1: float, wrap: bool) -> list[int]:
+def flat_box_cells(index: GeoIndex, x0: float, y0: float, x1: float, y1: float, wrap: bool) -> list[int]:
     size, low, n = index.size, index.low, 1024
     iy0 = max(math.floor((y0 - low) / size), 0)
     iy1 = min(math.floor((y1 - low) / size), n - 1)
@@ -245,7 +245,7 @@ def _flat_rings(index: GeoIndex, query: NearQuery) -> Iterator[tuple[float, list
     reach = (index.high - index.low) * 2 + abs(x) + abs(y)
     while True:
         found: list[tuple[float, Hashable]] = []
-        for cell in _flat_box_cells(index, x - radius, y - radius, x + radius, y + radius, wrap=False):
+        for cell in flat_box_cells(index, x - radius, y - radius, x + radius, y + radius, wrap=False):
             if cell in visited:
                 continue
             visited.add(cell)
@@ -259,6 +259,3 @@ def _flat_rings(index: GeoIndex, query: NearQuery) -> Iterator[tuple[float, list
             yield math.inf, []
             return
         radius *= 2
-
-
-__all__ = ["LEVELS", "NearQuery", "choose_index", "parse_near", "split_near", "stream"]

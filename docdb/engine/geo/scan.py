@@ -19,7 +19,7 @@ from docdb.bson_codec import decode_document
 from docdb.engine.collection import Collection
 from docdb.engine.geo.index import LEVELS, GeoIndex, bounding_box, cells_of_box
 from docdb.engine.geo.match import parse_region
-from docdb.engine.geo.near import _flat_box_cells
+from docdb.engine.geo.near import flat_box_cells
 from docdb.engine.geo.shapes import GeoError, Region, parse_geojson
 from docdb.engine.matcher import compile_filter
 from docdb.engine.planner import QueryPlans, Stats
@@ -125,7 +125,7 @@ class GeoScanPlan:
 def _cells(index: GeoIndex, box: Box) -> list[int]:
     lat0, lat1, lon0, span = box
     if not index.spherical:
-        return _flat_box_cells(index, lon0, lat0, lon0 + span, lat1, wrap=False)
+        return flat_box_cells(index, lon0, lat0, lon0 + span, lat1, wrap=False)
     levels = [level for level in range(LEVELS) if index.levels.get(level)]
     return [c for level in levels for c in cells_of_box(level, lat0, lat1, lon0, span)]
 

@@ -14,7 +14,7 @@ from typing import Any
 from docdb.bson_codec import decode_document
 from docdb.engine.aggregation.pipeline import StageContext, StageFn, register_stage
 from docdb.engine.expressions import Variables, compile_expression
-from docdb.engine.geo.index import GeoIndex, _values_along
+from docdb.engine.geo.index import GeoIndex, values_along
 from docdb.engine.geo.match import stored_atoms
 from docdb.engine.geo.near import choose_index, parse_near, stream
 from docdb.engine.geo.predicates import sphere_distance
@@ -138,7 +138,7 @@ def _default_key(coll: Any) -> str:
 def _closest_location(doc: dict, index: GeoIndex, query: Any) -> Any:
     """The stored location the distance was measured to (one point of an array of legacy pairs)."""
     candidates: list[Any] = []
-    for value in _values_along(doc, index.parts):
+    for value in values_along(doc, index.parts):
         if isinstance(value, list) and value and isinstance(value[0], (list, dict)) and not index.spherical:
             candidates.extend(value)
         else:
