@@ -198,14 +198,14 @@ class GeoIndex(Index):
 
     def _post(self, hk: Hashable, atom: Atom) -> None:
         self.count += 1
-        if isinstance(atom, Point):
+        if type(atom) is Point:
             cell = self.point_cell(atom)
             bucket = self.cells.get(cell)
             if bucket is None:
                 bucket = self.cells[cell] = ([], array("d"))
                 self.levels[0] = self.levels.get(0, 0) + 1
             bucket[0].append(hk)
-            bucket[1].extend(self._coords(atom))
+            bucket[1].extend(atom.v if self.spherical else (atom.x, atom.y))  # type: ignore[arg-type]
             return
         for cell in self.shape_cells(atom):
             self.shapes.setdefault(cell, []).append((hk, atom))
@@ -245,7 +245,8 @@ class GeoIndex(Index):
 
     def point_cell(self, atom: Point) -> int:
         if self.spherical:
-            return _cell(0, atom.x, atom.y)
+            ix = int((atom.x + 180) / SPHERE_BASE_DEGREES) % _NX0
+            return (min(int((atom.y + 90) / SPHERE_BASE_DEGREES), _NY0 - 1) << 20) | ix
         ix = min(int((atom.x - self.low) / self.size), FLAT_CELLS - 1)
         iy = min(int((atom.y - self.low) / self.size), FLAT_CELLS - 1)
         return (iy << 20) | ix
@@ -262,15 +263,6 @@ class GeoIndex(Index):
 
 def _num(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:g}"
-
-
-def _cell(level: int, lng: float, lat: float) -> int:
-    size = SPHERE_BASE_DEGREES * 2**level
-    nx = math.ceil(360 / size)
-    ny = math.ceil(180 / size)
-    ix = int((lng + 180) / size) % nx
-    iy = min(int((lat + 90) / size), ny - 1)
-    return (level << 40) | (iy << 20) | ix
 
 
 def cells_of_box(level: int, lat0: float, lat1: float, lon0: float, lon_span: float) -> list[int]:
