@@ -193,3 +193,16 @@ def test_within_uses_the_geo_index(grid):
     box = {"legacy": {"$geoWithin": {"$box": [[0, 0], [1, 1]]}}}
     assert sorted(_ids(grid.find(box))) == ["0,0", "0,1", "1,0", "1,1"]
     assert grid.find(box).explain()["queryPlanner"]["winningPlan"]["inputStage"]["indexName"] == "legacy_2d"
+
+
+def test_center_sphere_across_the_antimeridian_on_a_2d_index(db):
+    db.c.insert_many(
+        [{"_id": 1, "loc": [179.9, 0]}, {"_id": 2, "loc": [-179.9, 0]}, {"_id": 3, "loc": [170, 0]}]
+    )
+    query = {"loc": {"$geoWithin": {"$centerSphere": [[180, 0], math.radians(0.5)]}}}
+    assert sorted(_ids(db.c.find(query))) == [1, 2]
+    db.c.create_index([("loc", "2d")])
+    assert sorted(_ids(db.c.find(query))) == [1, 2]
+    db.d.insert_many([{"_id": 1, "loc": _point(179.9, 0)}, {"_id": 2, "loc": _point(-179.9, 0)}])
+    db.d.create_index([("loc", "2dsphere")])
+    assert sorted(_ids(db.d.find(query))) == [1, 2]

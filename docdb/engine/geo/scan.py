@@ -124,8 +124,8 @@ class GeoScanPlan:
 
 def _cells(index: GeoIndex, box: Box) -> list[int]:
     lat0, lat1, lon0, span = box
-    if not index.spherical:
-        return flat_box_cells(index, lon0, lat0, lon0 + span, lat1, wrap=False)
+    if not index.spherical:  # wrapping only adds cells: a cap across the antimeridian needs it
+        return flat_box_cells(index, lon0, lat0, lon0 + span, lat1, wrap=True)
     levels = [level for level in range(LEVELS) if index.levels.get(level)]
     return [c for level in levels for c in cells_of_box(level, lat0, lat1, lon0, span)]
 
