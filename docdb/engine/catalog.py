@@ -25,8 +25,7 @@ from docdb.bson_codec import CODEC_OPTIONS, StoredDocument, decode_document
 from docdb.engine.clock import LogicalClock
 from docdb.engine.collection import Collection
 from docdb.engine.history import DELETE, INSERT, UPDATE, ChangeHistory
-from docdb.engine.indexing.factory import new_index
-from docdb.engine.indexing.index import Index
+from docdb.engine.indexing.factory import make_index
 from docdb.engine.log import LogWriter, RecordType, lock_file, read_log
 from docdb.engine.log.batch import iter_write_runs, ts_number, write_batch_tail, write_batch_txn
 from docdb.engine.log.compaction import CollectionSnapshot, discard_partial
@@ -246,7 +245,7 @@ class Catalog:
         self._adopt(coll)
         built = []
         for spec in specs:
-            index = new_index(spec)
+            index = make_index(spec)
             coll.build_index(index)
             built.append(index)
         payload = {"ns": coll.ns, "indexes": specs}
@@ -439,7 +438,7 @@ class Catalog:
         coll = self.collection(*split_namespace(payload["ns"]))
         if coll is None:
             return
-        for index in built if built is not None else [new_index(spec) for spec in payload["indexes"]]:
+        for index in built if built is not None else [make_index(spec) for spec in payload["indexes"]]:
             coll.indexes[index.name] = index
 
     def _apply_drop_indexes(self, payload: dict[str, Any]) -> None:

@@ -68,7 +68,6 @@ UNSUPPORTED = frozenset(
         "$changeStream",
         "$changeStreamSplitLargeEvent",
         "$currentOp",
-        "$geoNear",
         "$listSampledQueries",
         "$listSearchIndexes",
         "$planCacheStats",
@@ -181,3 +180,4 @@ from docdb.engine.aggregation import (  # noqa: E402,F401  (stage families regis
     stages_stats,
     stages_window,
 )
+from docdb.engine.geo import stage as _geo_stage  # noqa: E402,F401  ($geoNear)
