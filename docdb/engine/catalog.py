@@ -26,6 +26,7 @@ from docdb.engine.clock import LogicalClock
 from docdb.engine.collection import Collection
 from docdb.engine.history import DELETE, INSERT, UPDATE, ChangeHistory
 from docdb.engine.indexing.factory import make_index
+from docdb.engine.indexing.index import Index
 from docdb.engine.log import LogWriter, RecordType, lock_file, read_log
 from docdb.engine.log.batch import iter_write_runs, ts_number, write_batch_tail, write_batch_txn
 from docdb.engine.log.compaction import CollectionSnapshot, discard_partial
@@ -169,7 +170,7 @@ class Catalog:
         for key, raw in raws:
             coll.put(key, raw)
         for spec in specs:
-            index = Index(spec)
+            index = make_index(spec)
             coll.build_index(index)
             coll.indexes[index.name] = index
         self.unlogged.add(ns)

@@ -515,6 +515,8 @@ def _plannable(coll: Collection, analysis: FilterAnalysis, sort: dict[str, Any] 
     id_index = coll.indexes_by_id()
     found: list[Index] = []
     for i in coll.indexes.values():
+        if i.builds_itself:  # text and geo indexes serve only their own operators
+            continue
         if isinstance(i.maker, WildcardKeyMaker):
             found.extend(_wildcard_views(coll, i, analysis))  # type: ignore[arg-type]
         elif (sort or i.fields[0] in paths) and _usable(i, analysis):

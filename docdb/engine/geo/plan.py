@@ -35,7 +35,11 @@ class GeoNearPlan:
     stats: Stats = field(default_factory=Stats)
 
     def run(
-        self, coll: Collection | None, predicate: Callable[[dict], bool], decode: bool = True
+        self,
+        coll: Collection | None,
+        predicate: Callable[[dict], bool],
+        decode: bool = True,
+        build_columns: bool = True,  # Plan.run's; a geo plan reads no columns
     ) -> Iterator[tuple[bytes, Any]]:
         if coll is None or self.index is None:
             return

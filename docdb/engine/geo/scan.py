@@ -62,7 +62,11 @@ class GeoScanPlan:
                 yield hk
 
     def run(
-        self, coll: Collection | None, predicate: Callable[[dict], bool], decode: bool = True
+        self,
+        coll: Collection | None,
+        predicate: Callable[[dict], bool],
+        decode: bool = True,
+        build_columns: bool = True,  # Plan.run's; a geo plan reads no columns
     ) -> Iterator[tuple[bytes, Any]]:
         if coll is None:
             return

@@ -144,7 +144,7 @@ def parse_index_spec(raw: Any) -> dict[str, Any]:
             continue
         plugin_options = [o for v in key.values() if isinstance(v, str) for o in _GEO_OPTIONS.get(v, ())]
         if option in plugin_options or option == "wildcardProjection":
-            spec[option] = value
+            options[option] = value
             continue
         if option in _UNSUPPORTED or option in ("2dsphereIndexVersion", "bits", "min", "max"):
             raise MongoError(ErrorCode.NotImplemented, f"index option '{option}' is not supported by docdb")
