@@ -117,6 +117,12 @@ def _configure_logging(level: str) -> None:
     envvar="DOCDB_ADVERTISE_HOST",
     help="HOST[:PORT] that hello names as this member (default localhost:<port>).",
 )
+@click.option(
+    "--auth",
+    is_flag=True,
+    envvar="DOCDB_AUTH",
+    help="Require authentication (SCRAM) and check each command against the user's roles.",
+)
 @click.version_option(__version__, prog_name="docdb-server")
 def server_main(
     file: str | None,
@@ -132,6 +138,7 @@ def server_main(
     ttl_monitor_interval_s: float,
     replica_set: str | None,
     advertise_host: str | None,
+    auth: bool,
 ) -> None:
     """Run a docdb server that MongoDB clients connect to."""
     from docdb.server.server import run_server
@@ -151,6 +158,7 @@ def server_main(
         ttl_monitor_interval_s=ttl_monitor_interval_s,
         replica_set=replica_set or None,
         advertise_host=advertise_host or None,
+        auth=auth,
     )
     try:
         run_server(config)

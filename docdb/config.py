@@ -28,3 +28,4 @@ class ServerConfig:
     compressors: tuple[str, ...] = ("zlib",)
     replica_set: str | None = None  # --replica-set NAME: a one-member replica set (None: a standalone)
     advertise_host: str | None = None  # host[:port] that hello names; None: localhost:<port>
+    auth: bool = False  # --auth: every command needs an authenticated user with the privilege for it

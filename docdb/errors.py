@@ -18,6 +18,7 @@ class ErrorCode(IntEnum):
 
     InternalError = 1
     BadValue = 2
+    UserNotFound = 11
     NoSuchKey = 4
     UnknownError = 8
     FailedToParse = 9
@@ -36,6 +37,7 @@ class ErrorCode(IntEnum):
     PathNotViable = 28
     NonExistentPath = 29
     InvalidPath = 30
+    RoleNotFound = 31
     ConflictingUpdateOperators = 40
     CursorNotFound = 43
     NamespaceExists = 48
@@ -76,6 +78,7 @@ class ErrorCode(IntEnum):
     NoSuchTransaction = 251
     NoQueryExecutionPlans = 291
     APIStrictError = 323
+    MechanismUnavailable = 334
     BSONObjectTooLarge = 10334
     DuplicateKey = 11000
     MergeStageNoMatchingDocument = 13113

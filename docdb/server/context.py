@@ -12,6 +12,7 @@ from typing import Any
 
 from docdb.config import ServerConfig
 from docdb.engine.catalog import Catalog
+from docdb.server.auth.session import AuthSession
 from docdb.server.cursors import CursorRegistry
 
 
@@ -49,6 +50,7 @@ class ConnectionInfo:
     local: str
     client_metadata: dict[str, Any] | None = None
     compressors: tuple[str, ...] = ()
+    auth: AuthSession = field(default_factory=AuthSession)  # who is logged in on this connection
 
 
 @dataclass(slots=True)

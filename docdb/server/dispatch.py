@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from docdb.errors import ErrorCode, MongoError, StorageError
+from docdb.server.auth.authorize import authorize
 from docdb.server.context import CommandContext
 from docdb.server.registry import REGISTRY
 
@@ -39,6 +40,7 @@ def run_command(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
         ctx.state.opcounters[_OPCOUNTER.get(name, "command")] += 1
         if spec.admin_only and ctx.db != "admin":
             raise MongoError(ErrorCode.Unauthorized, f"{name} may only be run against the admin database.")
+        authorize(ctx, spec, body)
         reply = spec.handler(ctx, body)
         reply["ok"] = 1.0
         return reply

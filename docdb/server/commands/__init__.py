@@ -3,10 +3,12 @@
 from docdb.server.commands import (  # noqa: F401
     admin,
     aggregate,
+    auth_cmds,
     catalog_cmds,
     crud,
     ddl,
     explain,
     handshake,
     session_cmds,
+    user_cmds,
 )

@@ -16,6 +16,7 @@ from bson.int64 import Int64
 from docdb import MAX_WIRE_VERSION, MONGODB_VERSION, __version__
 from docdb.errors import ErrorCode, MongoError
 from docdb.protocol import MAX_BSON_SIZE, MAX_MESSAGE_SIZE
+from docdb.server.commands.auth_cmds import hello_auth_fields
 from docdb.server.context import CommandContext
 from docdb.server.params import check_fields, get_bool, get_string
 from docdb.server.registry import command
@@ -63,6 +64,7 @@ def _hello_reply(ctx: CommandContext, cmd: dict[str, Any], legacy: bool) -> dict
     agreed = _negotiate_compression(ctx, cmd.get("compression"))
     if agreed:
         reply["compression"] = agreed
+    reply.update(hello_auth_fields(ctx, cmd))
     return reply
 
 
@@ -116,16 +118,6 @@ def whats_my_uri(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     return {"you": ctx.connection.peer}
 
 
-@command("connectionStatus")
-def connection_status(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """No authentication yet: nobody is authenticated, and that is allowed."""
-    check_fields(cmd, {"showPrivileges"})
-    info: dict[str, Any] = {"authenticatedUsers": [], "authenticatedUserRoles": []}
-    if get_bool(cmd, "showPrivileges"):
-        info["authenticatedUserPrivileges"] = []
-    return {"authInfo": info}
-
-
 @dataclass(frozen=True, slots=True)
 class ServerParameter:
     """A server parameter as getParameter shows it; the flags say when setParameter/--setParameter apply."""
@@ -137,7 +129,7 @@ class ServerParameter:
 
 # The parameters docdb has, with mongod's names and BSON types.  # sorted alphabetically
 PARAMETERS: dict[str, ServerParameter] = {
-    "authenticationMechanisms": ServerParameter(lambda ctx: [], False, True),
+    "authenticationMechanisms": ServerParameter(lambda ctx: ["SCRAM-SHA-1", "SCRAM-SHA-256"], False, True),
     "cursorTimeoutMillis": ServerParameter(
         lambda ctx: Int64(int(ctx.state.config.cursor_timeout_s * 1000)), True, True
     ),

@@ -1,0 +1,70 @@
+"""The authorization step of dispatch: one function, driven by ``command_privileges.COMMAND_RULES``.
+
+With ``--auth`` off it returns at once. A command that needs no authentication (``CommandSpec.no_auth``)
+passes; otherwise an unauthenticated caller gets mongod's "Command X requires authentication", unless the
+localhost exception is open (``--auth``, no user yet, a loopback client): then the caller holds only the
+privileges to create the first user, as mongod grants them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from docdb.errors import ErrorCode, MongoError
+from docdb.server.auth.command_privileges import Check, required_checks
+from docdb.server.auth.command_text import unauthorized
+from docdb.server.auth.privileges import CLUSTER_KEY, PrivilegeSet
+from docdb.server.auth.session import AuthSession
+from docdb.server.auth.store import AuthStore
+
+if TYPE_CHECKING:
+    from docdb.server.context import CommandContext
+    from docdb.server.registry import CommandSpec
+
+# mongod's privileges under the localhost exception (authorization_session_impl.cpp's default privileges).
+LOCALHOST_PRIVILEGES = PrivilegeSet()
+LOCALHOST_PRIVILEGES.add(("admin", ""), ("createUser", "grantRole"))
+LOCALHOST_PRIVILEGES.add(("$external", ""), ("createUser",))
+LOCALHOST_PRIVILEGES.add(CLUSTER_KEY, ("addShard", "replSetConfigure", "replSetGetStatus"))
+_LOOPBACK_PREFIXES = ("127.", "[::1]", "localhost")
+
+
+def is_loopback(peer: str) -> bool:
+    """Whether the client's address (``host:port``) is on this machine's loopback interface."""
+    return peer.startswith(_LOOPBACK_PREFIXES)
+
+
+def localhost_exception(ctx: CommandContext) -> bool:
+    """mongod's localhost exception: ``--auth``, no user yet, and a client on the loopback interface."""
+    return is_loopback(ctx.connection.peer) and not AuthStore(ctx.catalog).has_users()
+
+
+def authorize(ctx: CommandContext, spec: CommandSpec, body: dict[str, Any]) -> None:
+    """Raise Unauthorized (13) unless the caller may run ``body``."""
+    if not ctx.state.config.auth or spec.no_auth:
+        return
+    session: AuthSession = ctx.connection.auth
+    store = AuthStore(ctx.catalog)
+    privileges = session.privileges(store)
+    if privileges is None:
+        if not localhost_exception(ctx):
+            raise MongoError(ErrorCode.Unauthorized, f"Command {spec.name} requires authentication")
+        privileges = LOCALHOST_PRIVILEGES
+    for check in required_checks(spec.name, ctx.db, body):
+        if not _allowed(check, privileges, session, store):
+            raise unauthorized(ctx.db, body)
+
+
+def _allowed(check: Check, privileges: PrivilegeSet, session: AuthSession, store: AuthStore) -> bool:
+    kind, action, db, coll = check
+    if kind == "ns":
+        return privileges.on_namespace(action, db, coll)
+    if kind == "db":
+        return privileges.on_database(action, db)
+    if kind == "cluster":
+        return privileges.on_cluster(action)
+    if kind == "user":
+        return session.user is not None
+    if kind == "view":
+        return session.user is not None  # usersInfo/rolesInfo check whom they show (auth.views)
+    return session.user is not None and ("root", "admin") in session.role_names(store)

@@ -1,0 +1,91 @@
+"""One connection's authentication state: who is logged in, their resolved privileges, an open SASL
+conversation.
+
+Privileges are resolved once per login and reused while the stored user and role documents they came from
+are the same objects (stored documents are immutable bytes, so an update or drop replaces or removes them);
+checking that costs a dict read per document, so dispatch never resolves roles per command.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from docdb.bson_codec import decode_document
+from docdb.server.auth.privileges import PrivilegeSet, RoleName, resolve_roles
+from docdb.server.auth.scram import ScramConversation
+from docdb.server.auth.store import AuthStore
+
+UserName = tuple[str, str]  # (user, db)
+
+
+@dataclass(slots=True)
+class SaslState:
+    """An open SCRAM conversation: whom it authenticates and where it stands."""
+
+    conversation_id: int
+    user: str
+    db: str
+    mechanism: str
+    scram: ScramConversation
+    skip_empty_exchange: bool
+    done: bool = False
+
+
+@dataclass(slots=True)
+class AuthSession:
+    """Per connection: the authenticated user (mongod 7.0 allows one) and a SASL conversation."""
+
+    user: UserName | None = None
+    sasl: SaslState | None = None
+    next_conversation_id: int = 1
+    _raw_user: bytes | None = None
+    _consulted: list[tuple[RoleName, bytes | None]] = field(default_factory=list)
+    _roles: list[RoleName] = field(default_factory=list)
+    _direct_roles: list[RoleName] = field(default_factory=list)
+    _privileges: PrivilegeSet | None = None
+
+    def login(self, user: str, db: str) -> None:
+        self.user = (user, db)
+        self._raw_user = None
+        self._privileges = None
+
+    def logout(self) -> None:
+        self.user = None
+        self.sasl = None
+        self._raw_user = None
+        self._privileges = None
+
+    def privileges(self, store: AuthStore) -> PrivilegeSet | None:
+        """The logged-in user's privileges (None when nobody is, or the user was dropped meanwhile)."""
+        user = self.user
+        if user is None:
+            return None
+        raw = store.raw_user(user[1], user[0])
+        if raw is None:
+            return None
+        cached = self._privileges
+        if cached is not None and raw is self._raw_user:
+            for (role, db), seen in self._consulted:
+                if store.raw_role(role, db) is not seen:
+                    break
+            else:
+                return cached
+        doc = decode_document(raw)
+        self._direct_roles = [(r["role"], r["db"]) for r in doc.get("roles", [])]
+        self._roles, self._privileges, self._consulted = resolve_roles(self._direct_roles, store.raw_role)
+        self._raw_user = raw
+        return self._privileges
+
+    def role_names(self, store: AuthStore) -> list[RoleName]:
+        """Every role the user holds, directly or inherited (connectionStatus' authenticatedUserRoles
+        lists the direct ones; this is for the checks that accept inherited ones)."""
+        self.privileges(store)
+        return list(self._roles) if self.user is not None else []
+
+    def direct_roles(self, store: AuthStore) -> list[RoleName]:
+        self.privileges(store)
+        return list(self._direct_roles) if self.user is not None else []
+
+    def state(self) -> dict[str, Any]:
+        return {"user": self.user}
