@@ -64,6 +64,7 @@ class ErrorCode(IntEnum):
     CommandNotSupported = 115
     DocumentValidationFailure = 121
     CommandFailed = 125
+    InvalidRoleModification = 130
     InvalidPipelineOperator = 168
     CannotIndexParallelArrays = 171
     InvalidIndexSpecificationOption = 197

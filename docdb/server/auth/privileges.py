@@ -64,6 +64,10 @@ class PrivilegeSet:
         elif not db:
             self._coll.setdefault(coll, set()).update(actions)
 
+    def add_document(self, privilege: dict[str, Any]) -> None:
+        """Add one ``{resource, actions}`` document."""
+        self.add(resource_key(privilege["resource"]), privilege["actions"])
+
     def on_namespace(self, action: str, db: str, coll: str) -> bool:
         """``action`` on collection ``db.coll``."""
         if action in self._any:

@@ -9,6 +9,7 @@ from docdb.server.commands import (  # noqa: F401
     ddl,
     explain,
     handshake,
+    role_cmds,
     session_cmds,
     user_cmds,
 )

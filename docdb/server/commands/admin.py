@@ -99,7 +99,7 @@ def _sections(ctx: CommandContext) -> dict[str, Any]:
     }
 
 
-@command("listCommands")
+@command("listCommands", no_auth=True)
 def list_commands(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Every command this server knows, sorted by name, each described with mongod's fields."""
     return {

@@ -112,7 +112,7 @@ def build_info(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@command("whatsmyuri")
+@command("whatsmyuri", no_auth=True)
 def whats_my_uri(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """The client's address as the server sees it."""
     return {"you": ctx.connection.peer}

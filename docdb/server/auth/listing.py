@@ -1,0 +1,40 @@
+"""What listDatabases / listCollections may show a caller: mongod's authorizedDatabases and
+authorizedCollections rules, applied by those handlers through these two predicates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from docdb.server.auth.store import AuthStore
+
+if TYPE_CHECKING:
+    from docdb.server.context import CommandContext
+
+
+def database_filter(ctx: CommandContext, cmd: dict[str, Any]) -> Callable[[str], bool] | None:
+    """None when every database may be listed; else a predicate for the ones the caller holds some
+    privilege on (no ``listDatabases`` action, or ``authorizedDatabases: true``)."""
+    if not ctx.state.config.auth:
+        return None
+    privileges = ctx.connection.auth.privileges(AuthStore(ctx.catalog))
+    if privileges is None:
+        return lambda db: False
+    authorized_only = cmd.get("authorizedDatabases")
+    if authorized_only is None and privileges.on_cluster("listDatabases"):
+        return None
+    if authorized_only is False:
+        return None  # dispatch already required listDatabases
+    return privileges.any_on_database
+
+
+def collection_filter(ctx: CommandContext, cmd: dict[str, Any]) -> Callable[[str], bool] | None:
+    """None when every collection may be listed; else (``authorizedCollections`` with ``nameOnly`` and no
+    ``listCollections`` action) a predicate for the collections the caller holds some privilege on."""
+    if not ctx.state.config.auth:
+        return None
+    privileges = ctx.connection.auth.privileges(AuthStore(ctx.catalog))
+    if privileges is None or privileges.on_database("listCollections", ctx.db):
+        return None
+    db = ctx.db
+    return lambda coll: privileges.any_on_namespace(db, coll)
