@@ -27,6 +27,11 @@ def _ns(*actions: str) -> Rule:
     return lambda db, cmd: [("ns", action, db, _target(cmd)) for action in actions]
 
 
+def _ns_rule(db: str, cmd: dict[str, Any]) -> list[Check]:
+    """The rule of a command in NAMESPACE_ACTIONS (dispatch checks those without building the list)."""
+    return [("ns", NAMESPACE_ACTIONS[next(iter(cmd))], db, _target(cmd))]
+
+
 def _db(*actions: str) -> Rule:
     return lambda db, cmd: [("db", action, db, "") for action in actions]
 
@@ -196,30 +201,30 @@ def _list_databases(db: str, cmd: dict[str, Any]) -> list[Check]:
 COMMAND_RULES: dict[str, Rule] = {
     "abortTransaction": _user,
     "aggregate": _aggregate,
-    "collMod": _ns("collMod"),
-    "collStats": _ns("collStats"),
+    "collMod": _ns_rule,
+    "collStats": _ns_rule,
     "commitTransaction": _user,
-    "compact": _ns("compact"),
-    "count": _ns("find"),
-    "create": _ns("createCollection"),
-    "createIndexes": _ns("createIndex"),
+    "compact": _ns_rule,
+    "count": _ns_rule,
+    "create": _ns_rule,
+    "createIndexes": _ns_rule,
     "createRole": _with_roles("createRole", "grantRole"),
     "createUser": _with_roles("createUser", "grantRole"),
     "currentOp": _cluster("inprog"),
     "dbStats": _db("dbStats"),
-    "delete": _ns("remove"),
-    "deleteIndexes": _ns("dropIndex"),
-    "distinct": _ns("find"),
-    "drop": _ns("dropCollection"),
+    "delete": _ns_rule,
+    "deleteIndexes": _ns_rule,
+    "distinct": _ns_rule,
+    "drop": _ns_rule,
     "dropAllRolesFromDatabase": _db("dropRole"),
     "dropAllUsersFromDatabase": _db("dropUser"),
     "dropDatabase": _db("dropDatabase"),
-    "dropIndexes": _ns("dropIndex"),
+    "dropIndexes": _ns_rule,
     "dropRole": _db("dropRole"),
     "dropUser": _db("dropUser"),
     "endSessions": _user,
     "explain": _explain,
-    "find": _ns("find"),
+    "find": _ns_rule,
     "findAndModify": _find_and_modify,
     "findandmodify": _find_and_modify,
     "fsync": _cluster("fsync"),
@@ -232,15 +237,15 @@ COMMAND_RULES: dict[str, Rule] = {
     "grantRolesToRole": _with_roles("", "grantRole"),
     "grantRolesToUser": _with_roles("", "grantRole"),
     "hostInfo": _cluster("hostInfo"),
-    "insert": _ns("insert"),
+    "insert": _ns_rule,
     "killAllSessions": _cluster("killAnySession"),
     "killAllSessionsByPattern": _cluster("killAnySession"),
-    "killCursors": _ns("killCursors"),
+    "killCursors": _ns_rule,
     "killOp": _cluster("killop"),
     "killSessions": _user,
     "listCollections": _list_collections,
     "listDatabases": _list_databases,
-    "listIndexes": _ns("listIndexes"),
+    "listIndexes": _ns_rule,
     "lockInfo": _cluster("serverStatus"),
     "refreshSessions": _user,
     "renameCollection": _rename,
@@ -258,9 +263,30 @@ COMMAND_RULES: dict[str, Rule] = {
     "updateRole": _with_roles("", "grantRole"),
     "updateUser": _update_user,
     "usersInfo": _self_or("viewUser"),
-    "validate": _ns("validate"),
+    "validate": _ns_rule,
 }
 # fmt: on
+
+
+# Commands that need one action on the collection their first field names: dispatch's fast path.
+NAMESPACE_ACTIONS: dict[str, str] = {
+    "collMod": "collMod",
+    "collStats": "collStats",
+    "compact": "compact",
+    "count": "find",
+    "create": "createCollection",
+    "createIndexes": "createIndex",
+    "delete": "remove",
+    "deleteIndexes": "dropIndex",
+    "distinct": "find",
+    "drop": "dropCollection",
+    "dropIndexes": "dropIndex",
+    "find": "find",
+    "insert": "insert",
+    "killCursors": "killCursors",
+    "listIndexes": "listIndexes",
+    "validate": "validate",
+}
 
 
 def required_checks(name: str, db: str, cmd: dict[str, Any]) -> list[Check]:

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from docdb.server.auth.store import AuthStore
-
 if TYPE_CHECKING:
     from docdb.server.context import CommandContext
 
@@ -17,7 +15,7 @@ def database_filter(ctx: CommandContext, cmd: dict[str, Any]) -> Callable[[str],
     privilege on (no ``listDatabases`` action, or ``authorizedDatabases: true``)."""
     if not ctx.state.config.auth:
         return None
-    privileges = ctx.connection.auth.privileges(AuthStore(ctx.catalog))
+    privileges = ctx.connection.auth.privileges(ctx.catalog)
     if privileges is None:
         return lambda db: False
     authorized_only = cmd.get("authorizedDatabases")
@@ -33,7 +31,7 @@ def collection_filter(ctx: CommandContext, cmd: dict[str, Any]) -> Callable[[str
     ``listCollections`` action) a predicate for the collections the caller holds some privilege on."""
     if not ctx.state.config.auth:
         return None
-    privileges = ctx.connection.auth.privileges(AuthStore(ctx.catalog))
+    privileges = ctx.connection.auth.privileges(ctx.catalog)
     if privileges is None or privileges.on_database("listCollections", ctx.db):
         return None
     db = ctx.db

@@ -40,7 +40,7 @@ def resource_document(key: Resource) -> dict[str, Any]:
 class PrivilegeSet:
     """Actions by resource, with the lookups dispatch makes per command kept to a few dict reads."""
 
-    __slots__ = ("by_resource", "_db", "_coll", "_all", "_cluster", "_any")
+    __slots__ = ("by_resource", "_db", "_coll", "_all", "_cluster", "_any", "_memo")
 
     def __init__(self) -> None:
         self.by_resource: dict[Resource, set[str]] = {}
@@ -49,8 +49,10 @@ class PrivilegeSet:
         self._all: set[str] = set()
         self._cluster: set[str] = set()
         self._any: set[str] = set()
+        self._memo: dict[tuple[str, str, str], bool] = {}  # on_namespace answers (a set never shrinks)
 
     def add(self, key: Resource, actions: Iterable[str]) -> None:
+        self._memo.clear()
         self.by_resource.setdefault(key, set()).update(actions)
         db, coll = key
         if key == CLUSTER_KEY:
@@ -69,7 +71,17 @@ class PrivilegeSet:
         self.add(resource_key(privilege["resource"]), privilege["actions"])
 
     def on_namespace(self, action: str, db: str, coll: str) -> bool:
-        """``action`` on collection ``db.coll``."""
+        """``action`` on collection ``db.coll`` (answers remembered: this runs for every command)."""
+        key = (action, db, coll)
+        known = self._memo.get(key)
+        if known is None:
+            known = self._on_namespace(action, db, coll)
+            if len(self._memo) >= 4096:
+                self._memo.clear()
+            self._memo[key] = known
+        return known
+
+    def _on_namespace(self, action: str, db: str, coll: str) -> bool:
         if action in self._any:
             return True
         exact = self.by_resource.get((db, coll))

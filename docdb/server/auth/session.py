@@ -9,12 +9,12 @@ checking that costs a dict read per document, so dispatch never resolves roles p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from docdb.bson_codec import decode_document
+from docdb.engine.catalog import Catalog
 from docdb.server.auth.privileges import PrivilegeSet, RoleName, resolve_roles
 from docdb.server.auth.scram import ScramConversation
-from docdb.server.auth.store import AuthStore
+from docdb.server.auth.store import ADMIN, ROLES, USERS, AuthStore
 
 UserName = tuple[str, str]  # (user, db)
 
@@ -39,6 +39,7 @@ class AuthSession:
     user: UserName | None = None
     sasl: SaslState | None = None
     next_conversation_id: int = 1
+    _user_id: str = ""
     _raw_user: bytes | None = None
     _consulted: list[tuple[RoleName, bytes | None]] = field(default_factory=list)
     _roles: list[RoleName] = field(default_factory=list)
@@ -47,6 +48,7 @@ class AuthSession:
 
     def login(self, user: str, db: str) -> None:
         self.user = (user, db)
+        self._user_id = f"{db}.{user}"
         self._raw_user = None
         self._privileges = None
 
@@ -56,36 +58,40 @@ class AuthSession:
         self._raw_user = None
         self._privileges = None
 
-    def privileges(self, store: AuthStore) -> PrivilegeSet | None:
-        """The logged-in user's privileges (None when nobody is, or the user was dropped meanwhile)."""
-        user = self.user
-        if user is None:
+    def privileges(self, catalog: Catalog) -> PrivilegeSet | None:
+        """The logged-in user's privileges (None when nobody is, or the user was dropped meanwhile).
+
+        The per-command path: a few dict reads when nothing changed (dispatch runs it for every command).
+        """
+        if self.user is None:
             return None
-        raw = store.raw_user(user[1], user[0])
+        colls = catalog.databases.get(ADMIN)
+        users = None if colls is None else colls.get(USERS)
+        raw = None if users is None else users.docs.get(self._user_id)
         if raw is None:
             return None
         cached = self._privileges
         if cached is not None and raw is self._raw_user:
+            if not self._consulted:
+                return cached
+            roles = colls.get(ROLES) if colls is not None else None
+            docs = {} if roles is None else roles.docs
             for (role, db), seen in self._consulted:
-                if store.raw_role(role, db) is not seen:
+                if docs.get(f"{db}.{role}") is not seen:
                     break
             else:
                 return cached
         doc = decode_document(raw)
+        store = AuthStore(catalog)
         self._direct_roles = [(r["role"], r["db"]) for r in doc.get("roles", [])]
         self._roles, self._privileges, self._consulted = resolve_roles(self._direct_roles, store.raw_role)
         self._raw_user = raw
         return self._privileges
 
-    def role_names(self, store: AuthStore) -> list[RoleName]:
-        """Every role the user holds, directly or inherited (connectionStatus' authenticatedUserRoles
-        lists the direct ones; this is for the checks that accept inherited ones)."""
-        self.privileges(store)
-        return list(self._roles) if self.user is not None else []
+    def role_names(self, catalog: Catalog) -> list[RoleName]:
+        """Every role the user holds, directly or inherited."""
+        return list(self._roles) if self.privileges(catalog) is not None else []
 
-    def direct_roles(self, store: AuthStore) -> list[RoleName]:
-        self.privileges(store)
-        return list(self._direct_roles) if self.user is not None else []
-
-    def state(self) -> dict[str, Any]:
-        return {"user": self.user}
+    def direct_roles(self, catalog: Catalog) -> list[RoleName]:
+        """The roles granted to the user itself (connectionStatus' authenticatedUserRoles)."""
+        return list(self._direct_roles) if self.privileges(catalog) is not None else []

@@ -163,12 +163,11 @@ def connection_status(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any
     """Who is authenticated on this connection, their roles, and (``showPrivileges``) what they may do."""
     check_fields(cmd, {"showPrivileges"})
     session = ctx.connection.auth
-    store = AuthStore(ctx.catalog)
-    privileges = session.privileges(store)
+    privileges = session.privileges(ctx.catalog)
     users, roles = [], []
     if privileges is not None and session.user is not None:
         users = [{"user": session.user[0], "db": session.user[1]}]
-        roles = [{"role": role, "db": db} for role, db in session.direct_roles(store)]
+        roles = [{"role": role, "db": db} for role, db in session.direct_roles(ctx.catalog)]
     info: dict[str, Any] = {"authenticatedUsers": users, "authenticatedUserRoles": roles}
     if get_bool(cmd, "showPrivileges"):
         info["authenticatedUserPrivileges"] = [] if privileges is None else privileges.documents()

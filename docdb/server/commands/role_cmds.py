@@ -267,7 +267,7 @@ def roles_info(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         if get_bool(cmd, "showBuiltinRoles"):
             names += sorted((r, ctx.db) for r in BUILTIN_ROLES if is_builtin(r, ctx.db))
     else:
-        held = set(ctx.connection.auth.role_names(store))
+        held = set(ctx.connection.auth.role_names(ctx.catalog))
         for name in names:
             if name not in held and not may_view(ctx, "viewRole", name[1]):
                 raise unauthorized(ctx.db, cmd)

@@ -198,7 +198,7 @@ def may_view(ctx: CommandContext, action: str, db: str) -> bool:
     """With --auth, whether the caller holds ``action`` (viewUser / viewRole) on ``db``."""
     if not ctx.state.config.auth:
         return True
-    privileges = ctx.connection.auth.privileges(AuthStore(ctx.catalog))
+    privileges = ctx.connection.auth.privileges(ctx.catalog)
     if privileges is None:
         return False
     return privileges.on_database(action, db) if db else privileges.on_cluster(action)

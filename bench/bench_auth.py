@@ -1,0 +1,169 @@
+"""What access control costs: server CPU per authenticated connection, the per-command authorization
+check, and find_one throughput with --auth against without.
+
+    python bench/bench_auth.py [--connections 200] [--checks 200000] [--seconds 3]
+
+1. **Connection**: a server with ``--auth`` and a root user; ``--connections`` times, a new PyMongo client
+   authenticates (SCRAM-SHA-256, speculative, as drivers do by default), runs ``ping`` and closes. The
+   server process's CPU (``/proc/<pid>/stat``) over all of them ÷ connections; the same with no
+   credentials against the same server gives the part authentication adds. Also, in-process, the server's
+   own SCRAM work per conversation (saslStart + saslContinue: a few HMACs, no PBKDF2).
+2. **Check**: ``authorize()`` — dispatch's step — for a ``find`` by a ``readWrite`` user, in-process,
+   best of 5 runs of ``--checks`` calls: µs per call.
+3. **find_one**: two servers, one with ``--auth`` (root connection) and one without, driven in turn in
+   0.1 s slices (``run.timed``) so neighbours' load falls on both alike; the ratio of their rates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import pymongo
+from bson.binary import Binary
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.run import Settings, cpu_seconds, timed  # noqa: E402
+from bench.timing import best_of  # noqa: E402
+from docdb.config import ServerConfig  # noqa: E402
+from docdb.engine.catalog import Catalog  # noqa: E402
+from docdb.server import commands  # noqa: E402, F401  (registers every command)
+from docdb.server.auth.authorize import authorize  # noqa: E402
+from docdb.server.auth.documents import credentials_for, new_user_document  # noqa: E402
+from docdb.server.auth.scram import ScramConversation, parse_client_first  # noqa: E402
+from docdb.server.auth.store import USERS, AuthStore  # noqa: E402
+from docdb.server.context import CommandContext, ConnectionInfo, ServerState  # noqa: E402
+from docdb.server.cursors import CursorRegistry  # noqa: E402
+from docdb.server.registry import REGISTRY  # noqa: E402
+from tests.commands.auth_helpers import ScramClient  # noqa: E402
+from tests.serverproc import ServerProcess  # noqa: E402
+
+USER, PWD = "bench", "bench-password"
+
+
+def _uri(port: int, credentials: bool) -> str:
+    auth = f"{USER}:{PWD}@" if credentials else ""
+    return f"mongodb://{auth}127.0.0.1:{port}/?directConnection=true&authSource=admin"
+
+
+def connection_cpu(server: ServerProcess, count: int, credentials: bool) -> float:
+    """Server CPU seconds per new client (connect, authenticate or not, ping, close)."""
+    assert server.proc is not None and server.port is not None
+    cpu0 = cpu_seconds(server.proc.pid)
+    for _ in range(count):
+        with pymongo.MongoClient(_uri(server.port, credentials), serverSelectionTimeoutMS=10_000) as c:
+            c.admin.command("ping")
+    time.sleep(0.2)  # let the server finish closing the last connections
+    return (cpu_seconds(server.proc.pid) - cpu0) / count
+
+
+def scram_server_us(rounds: int = 2000) -> float:
+    """In-process: the server's part of one SCRAM-SHA-256 conversation (client work done beforehand)."""
+    creds = credentials_for("createUser", USER, PWD, ["SCRAM-SHA-256"], True)["SCRAM-SHA-256"]
+    prepared = []
+    for _ in range(50):
+        client = ScramClient(USER, PWD)
+        user, nonce, bare = parse_client_first(client.first())
+        conversation = ScramConversation("SCRAM-SHA-256", creds, nonce, bare)
+        prepared.append((client, client.final(conversation.server_first.encode()), conversation))
+
+    def run() -> None:
+        for i in range(rounds):
+            client, final, conversation = prepared[i % len(prepared)]
+            user, nonce, bare = parse_client_first(client.first())
+            fresh = ScramConversation("SCRAM-SHA-256", creds, nonce, bare)
+            conversation.step = 1
+            conversation.finish(final)
+            del fresh
+
+    return best_of(5, run) / rounds * 1e6
+
+
+def check_us(calls: int) -> float:
+    """µs per ``authorize()`` of a ``find`` by a readWrite user (the dispatch step, in-process)."""
+    catalog = Catalog()
+    state = ServerState(config=ServerConfig(auth=True), catalog=catalog, cursors=CursorRegistry())
+    creds = credentials_for("createUser", "rw", "pw", ["SCRAM-SHA-256"], True)
+    AuthStore(catalog).put(USERS, new_user_document("rw", "admin", creds, [("readWrite", "bench")], None))
+    info = ConnectionInfo(connection_id=1, peer="10.0.0.2:5000", local="10.0.0.1:27017")
+    info.auth.login("rw", "admin")
+    ctx = CommandContext(state, "bench", info)
+    spec = REGISTRY["find"]
+    body = {"find": "items", "filter": {"_id": 1}, "limit": 1, "singleBatch": True, "$db": "bench"}
+    body["lsid"] = {"id": Binary(os.urandom(16), 4)}
+    authorize(ctx, spec, body)
+
+    def run() -> None:
+        for _ in range(calls):
+            authorize(ctx, spec, body)
+
+    return best_of(5, run) / calls * 1e6
+
+
+def find_one_ratio(seconds: float) -> tuple[float, float, float]:
+    """find_one by _id rates (ops/s) with --auth and without, taking turns; and their ratio."""
+    settings = Settings(warmup_ops=300, seconds=seconds, bulk_docs=0)
+    with TemporaryDirectory() as tmp:
+        with (
+            ServerProcess(Path(tmp) / "auth.mdb", ["--auth"]) as secured,
+            ServerProcess(Path(tmp) / "open.mdb") as plain,
+        ):
+            with secured.client() as anonymous:
+                anonymous.admin.command("createUser", USER, pwd=PWD, roles=["root"])
+            clients = [
+                pymongo.MongoClient(_uri(secured.port or 0, True)),
+                pymongo.MongoClient(_uri(plain.port or 0, False)),
+            ]
+            try:
+                colls = [c.bench.items for c in clients]
+                for coll in colls:
+                    coll.insert_many([{"_id": i, "n": i, "s": "x" * 16} for i in range(1000)])
+                assert secured.proc is not None and plain.proc is not None
+                samples = timed(
+                    [
+                        (secured.proc.pid, lambda i, c=colls[0]: c.find_one({"_id": i % 1000})),
+                        (plain.proc.pid, lambda i, c=colls[1]: c.find_one({"_id": i % 1000})),
+                    ],
+                    settings,
+                )
+            finally:
+                for c in clients:
+                    c.close()
+    with_auth, without = samples[0].rate, samples[1].rate
+    return with_auth, without, with_auth / without
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--connections", type=int, default=200)
+    parser.add_argument("--checks", type=int, default=200_000)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    args = parser.parse_args(argv)
+
+    with TemporaryDirectory() as tmp, ServerProcess(Path(tmp) / "conn.mdb", ["--auth"]) as server:
+        with server.client() as anonymous:
+            anonymous.admin.command("createUser", USER, pwd=PWD, roles=["root"])
+        connection_cpu(server, 20, True)  # warm-up
+        with_auth = connection_cpu(server, args.connections, True)
+        without = connection_cpu(server, args.connections, False)
+    print(f"server CPU per new connection, authenticated (SCRAM-SHA-256): {with_auth * 1e3:.2f} ms")
+    print(f"server CPU per new connection, no credentials:               {without * 1e3:.2f} ms")
+    print(
+        f"  authentication adds:                                        {(with_auth - without) * 1e3:.2f} ms"
+    )
+    print(f"server SCRAM work per conversation (in-process):             {scram_server_us():.1f} µs")
+    print(f"authorization check per command (find, readWrite user):       {check_us(args.checks):.2f} µs")
+    rate_auth, rate_plain, ratio = find_one_ratio(args.seconds)
+    print(
+        f"find_one by _id: --auth {rate_auth:,.0f} ops/s, without {rate_plain:,.0f} ops/s, ratio {ratio:.3f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
