@@ -10,7 +10,10 @@ check, and find_one throughput with --auth against without.
    own SCRAM work per conversation (saslStart + saslContinue: a few HMACs, no PBKDF2).
 2. **Check**: ``authorize()`` — dispatch's step — for a ``find`` by a ``readWrite`` user, in-process,
    best of 5 runs of ``--checks`` calls: µs per call.
-3. **find_one**: two servers, one with ``--auth`` (root connection) and one without, driven in turn in
+3. **Stalled clients**: ``--stalled`` connections to a server with ``--auth`` each send a hello and then
+   8000 bytes of the largest frame an unauthenticated client may send (8 KiB), and stall: the server's
+   RSS growth ÷ connections.
+4. **find_one**: two servers, one with ``--auth`` (root connection) and one without, driven in turn in
    0.1 s slices (``run.timed``) so neighbours' load falls on both alike; the ratio of their rates.
 """
 
@@ -23,6 +26,7 @@ import time
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+import bson
 import pymongo
 from bson.binary import Binary
 
@@ -138,11 +142,43 @@ def find_one_ratio(seconds: float) -> tuple[float, float, float]:
     return with_auth, without, with_auth / without
 
 
+def _rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+
+def unauthenticated_memory(count: int) -> float:
+    """KB of server memory (RSS growth) per unauthenticated connection that sent a hello and then the
+    first 8000 bytes of the largest frame it may send, and stalls."""
+    import socket
+    import struct
+
+    with ServerProcess(None, ["--auth"]) as server:
+        assert server.proc is not None and server.port is not None
+        hello = bson.encode({"hello": 1, "$db": "admin"})
+        hello_frame = struct.pack("<iiii", 21 + len(hello), 1, 0, 2013) + b"\0\0\0\0\0" + hello
+        partial = struct.pack("<iiii", 8192, 2, 0, 2013) + b"\0" * 7984
+        socks = []
+        before = _rss_kb(server.proc.pid)
+        for _ in range(count):
+            sock = socket.create_connection(("127.0.0.1", server.port))
+            sock.sendall(hello_frame)
+            sock.recv(65536)
+            sock.sendall(partial)
+            socks.append(sock)
+        time.sleep(0.5)
+        grown = _rss_kb(server.proc.pid) - before
+        for sock in socks:
+            sock.close()
+    return grown / count
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--connections", type=int, default=200)
     parser.add_argument("--checks", type=int, default=200_000)
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--stalled", type=int, default=300, help="stalled unauthenticated connections")
     args = parser.parse_args(argv)
 
     with TemporaryDirectory() as tmp, ServerProcess(Path(tmp) / "conn.mdb", ["--auth"]) as server:
@@ -158,6 +194,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"server SCRAM work per conversation (in-process):             {scram_server_us():.1f} µs")
     print(f"authorization check per command (find, readWrite user):       {check_us(args.checks):.2f} µs")
+    print(
+        f"server memory per stalled unauthenticated connection (8 KB partial frame): "
+        f"{unauthenticated_memory(args.stalled):.1f} KB"
+    )
     rate_auth, rate_plain, ratio = find_one_ratio(args.seconds)
     print(
         f"find_one by _id: --auth {rate_auth:,.0f} ops/s, without {rate_plain:,.0f} ops/s, ratio {ratio:.3f}"

@@ -118,6 +118,15 @@ def _configure_logging(level: str) -> None:
     help="HOST[:PORT] that hello names as this member (default localhost:<port>).",
 )
 @click.option(
+    "--max-connections",
+    type=click.IntRange(1),
+    default=1_000_000,
+    show_default=True,
+    envvar="DOCDB_MAX_CONNECTIONS",
+    help="Most simultaneous client connections (at most 80% of the open-file limit, as mongod); "
+    "more are refused and logged.",
+)
+@click.option(
     "--auth",
     is_flag=True,
     envvar="DOCDB_AUTH",
@@ -138,6 +147,7 @@ def server_main(
     ttl_monitor_interval_s: float,
     replica_set: str | None,
     advertise_host: str | None,
+    max_connections: int,
     auth: bool,
 ) -> None:
     """Run a docdb server that MongoDB clients connect to."""
@@ -158,6 +168,7 @@ def server_main(
         ttl_monitor_interval_s=ttl_monitor_interval_s,
         replica_set=replica_set or None,
         advertise_host=advertise_host or None,
+        max_connections=max_connections,
         auth=auth,
     )
     try:

@@ -28,4 +28,5 @@ class ServerConfig:
     compressors: tuple[str, ...] = ("zlib",)
     replica_set: str | None = None  # --replica-set NAME: a one-member replica set (None: a standalone)
     advertise_host: str | None = None  # host[:port] that hello names; None: localhost:<port>
+    max_connections: int = 1_000_000  # mongod's maxIncomingConnections (capped at 80% of the fd limit)
     auth: bool = False  # --auth: every command needs an authenticated user with the privilege for it

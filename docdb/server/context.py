@@ -29,6 +29,8 @@ class ServerState:
     )
     connections_current: int = 0
     connections_total: int = 0
+    connections_rejected: int = 0
+    max_connections: int = 1_000_000  # config.max_connections capped by the open-file limit
     next_connection_id: int = 1
     opcounters: Counter[str] = field(default_factory=Counter)
     command_counts: Counter[str] = field(default_factory=Counter)

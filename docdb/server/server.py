@@ -29,6 +29,19 @@ SHUTDOWN_GRACE_S = 0.5
 REAP_INTERVAL_S = 60.0
 
 
+def connection_limit(configured: int) -> int:
+    """``configured``, capped as mongod caps maxIncomingConnections: at 80% of the soft open-file limit
+    (each connection is a descriptor; the rest are for the data file and the listener)."""
+    try:
+        import resource
+    except ImportError:  # not a Unix: no descriptor limit to respect
+        return configured
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return configured
+    return max(1, min(configured, int(soft * 0.8)))
+
+
 class Server:
     """One listening docdb server over one catalog."""
 
@@ -67,6 +80,7 @@ class Server:
             catalog=self.catalog,
             cursors=CursorRegistry(self.config.cursor_timeout_s),
             compressors=compressors,
+            max_connections=connection_limit(self.config.max_connections),
         )
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(

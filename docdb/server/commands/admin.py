@@ -19,8 +19,6 @@ from docdb.server.context import CommandContext
 from docdb.server.params import is_number
 from docdb.server.registry import REGISTRY, command
 
-MAX_CONNECTIONS = 1_000_000  # what "available" counts down from, as mongod's maxIncomingConnections
-
 
 def _memory_mb() -> tuple[int, int]:
     """Resident and virtual memory of this process in MiB (0 where /proc is missing)."""
@@ -68,9 +66,9 @@ def _sections(ctx: CommandContext) -> dict[str, Any]:
     return {
         "connections": {
             "current": current,
-            "available": MAX_CONNECTIONS - current,
+            "available": state.max_connections - current,
             "totalCreated": state.connections_total,
-            "rejected": 0,
+            "rejected": state.connections_rejected,
             "active": 1,
             "threaded": current,
             "exhaustIsMaster": 0,
