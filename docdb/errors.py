@@ -79,7 +79,6 @@ class ErrorCode(IntEnum):
     NoSuchTransaction = 251
     NoQueryExecutionPlans = 291
     APIStrictError = 323
-    MechanismUnavailable = 334
     BSONObjectTooLarge = 10334
     DuplicateKey = 11000
     MergeStageNoMatchingDocument = 13113

@@ -3,6 +3,7 @@ hand-driven conversation), the localhost exception, and users surviving a restar
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -183,10 +184,16 @@ def test_sasl_errors(auth_server):
     with _one_connection(auth_server) as c:
         with pytest.raises(OperationFailure) as exc:
             c.admin.command("saslStart", 1, mechanism="PLAIN", payload=Binary(b"x"))
-        assert (exc.value.code, exc.value.details["codeName"]) == (334, "MechanismUnavailable")
-        assert exc.value.details["errmsg"] == (
-            "Received authentication for mechanism PLAIN which is unknown or not enabled"
+        assert (exc.value.code, exc.value.details["errmsg"]) == (
+            2,
+            "Unsupported mechanism 'PLAIN' on authentication database 'admin'",
         )
+        with pytest.raises(OperationFailure) as exc:
+            c.admin.command("authenticate", 1, mechanism="MONGODB-X509")
+        assert (exc.value.code, exc.value.details["errmsg"]) == (18, "Authentication failed.")
+        with pytest.raises(OperationFailure) as exc:
+            c.admin.command("hello", saslSupportedMechs="nodot")
+        assert exc.value.details["errmsg"] == "UserName must contain a '.' separated database.user pair"
         with pytest.raises(OperationFailure) as exc:
             c.admin.command("saslContinue", 1, conversationId=1, payload=Binary(b"x"))
         assert (exc.value.code, exc.value.details["errmsg"]) == (17, "No SASL session state found")
@@ -266,3 +273,18 @@ def test_auth_env_variable_turns_auth_on(tmp_path: Path):
             with pytest.raises(OperationFailure) as exc:
                 c.test.c.find_one()
             assert exc.value.details["errmsg"] == "Command find requires authentication"
+
+
+def test_base64_string_payloads_are_answered_in_kind(auth_server):
+    scram = ScramClient(ROOT_USER, ROOT_PWD)
+    with _one_connection(auth_server) as c:
+        start = c.admin.command(
+            "saslStart", 1, mechanism="SCRAM-SHA-256", payload=base64.b64encode(scram.first()).decode()
+        )
+        assert isinstance(start["payload"], str)
+        final = scram.final(base64.b64decode(start["payload"]))
+        step = c.admin.command("saslContinue", 1, conversationId=1, payload=base64.b64encode(final).decode())
+        assert base64.b64decode(step["payload"]) == f"v={scram.expected_server_signature}".encode()
+        with pytest.raises(OperationFailure) as exc:
+            c.admin.command("saslContinue", 1, conversationId=2, payload="")
+        assert (exc.value.code, exc.value.details["errmsg"]) == (17, "sasl: Mismatched conversation id")

@@ -29,7 +29,7 @@ class SaslState:
     mechanism: str
     scram: ScramConversation
     skip_empty_exchange: bool
-    done: bool = False
+    as_base64: bool = False  # the client sent payloads as base64 strings: answer in kind
 
 
 @dataclass(slots=True)
@@ -38,7 +38,6 @@ class AuthSession:
 
     user: UserName | None = None
     sasl: SaslState | None = None
-    next_conversation_id: int = 1
     _user_id: str = ""
     _raw_user: bytes | None = None
     _consulted: list[tuple[RoleName, bytes | None]] = field(default_factory=list)

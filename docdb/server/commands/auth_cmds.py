@@ -23,6 +23,7 @@ from docdb.server.registry import command
 
 log = logging.getLogger("docdb.auth")
 AUTH_FAILED = "Authentication failed."
+CONVERSATION_ID = 1  # mongod holds one conversation per connection and always numbers it 1
 
 
 def _failed(ctx: CommandContext, reason: str) -> MongoError:
@@ -52,10 +53,10 @@ def start_conversation(ctx: CommandContext, cmd: dict[str, Any], db: str) -> dic
         raise MongoError(40414, "BSON field 'saslStart.mechanism' is missing but a required field")
     if mechanism not in MECHANISMS:
         raise MongoError(
-            ErrorCode.MechanismUnavailable,
-            f"Received authentication for mechanism {mechanism} which is unknown or not enabled",
+            ErrorCode.BadValue, f"Unsupported mechanism '{mechanism}' on authentication database '{db}'"
         )
     payload = _payload(cmd)
+    as_base64 = isinstance(cmd.get("payload"), str)
     options = get_doc(cmd, "options") or {}
     skip_empty = bool(options.get("skipEmptyExchange", False))
     session = ctx.connection.auth
@@ -67,11 +68,19 @@ def start_conversation(ctx: CommandContext, cmd: dict[str, Any], db: str) -> dic
     credentials = None if stored is None else stored.get("credentials", {}).get(mechanism)
     if credentials is None:
         raise _failed(ctx, f"no {mechanism} credentials for {user}@{db}")
-    conversation_id = session.next_conversation_id
-    session.next_conversation_id += 1
     scram = ScramConversation(mechanism, credentials, client_nonce, bare)
-    session.sasl = SaslState(conversation_id, user, db, mechanism, scram, skip_empty)
-    return {"conversationId": conversation_id, "done": False, "payload": scram.server_first.encode()}
+    session.sasl = SaslState(CONVERSATION_ID, user, db, mechanism, scram, skip_empty, as_base64)
+    return _reply(session.sasl, False, scram.server_first)
+
+
+def _reply(state: SaslState, done: bool, payload: str) -> dict[str, Any]:
+    """mongod's SaslReply; the payload in the form the client sent its own (BinData or base64 string)."""
+    data = payload.encode()
+    return {
+        "conversationId": CONVERSATION_ID,
+        "done": done,
+        "payload": base64.b64encode(data).decode() if state.as_base64 else data,
+    }
 
 
 @command("saslStart", no_auth=True)
@@ -90,7 +99,7 @@ def sasl_continue(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     state = session.sasl
     if state is None:
         raise MongoError(ErrorCode.ProtocolError, "No SASL session state found")
-    if cmd.get("conversationId") != state.conversation_id:
+    if cmd.get("conversationId") != CONVERSATION_ID:
         session.sasl = None
         raise MongoError(ErrorCode.ProtocolError, "sasl: Mismatched conversation id")
     payload = _payload(cmd)
@@ -100,13 +109,13 @@ def sasl_continue(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         except ScramFailure as error:
             raise _failed(ctx, str(error)) from None
         if not state.skip_empty_exchange:
-            return {"conversationId": state.conversation_id, "done": False, "payload": final.encode()}
+            return _reply(state, False, final)
         _login(ctx, state)
-        return {"conversationId": state.conversation_id, "done": True, "payload": final.encode()}
+        return _reply(state, True, final)
     if payload:
         raise _failed(ctx, "unexpected payload after the server-final-message")
     _login(ctx, state)
-    return {"conversationId": state.conversation_id, "done": True, "payload": b""}
+    return _reply(state, True, "")
 
 
 def _login(ctx: CommandContext, state: SaslState) -> None:
@@ -137,15 +146,10 @@ def _login(ctx: CommandContext, state: SaslState) -> None:
 
 @command("authenticate", no_auth=True)
 def authenticate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """mongod 7.0's ``authenticate`` serves only MONGODB-X509, which needs TLS client certificates."""
+    """mongod 7.0's ``authenticate`` serves only MONGODB-X509, which needs a verified TLS client
+    certificate; docdb has no TLS yet, so it fails as mongod does without one (any other mechanism too)."""
     check_fields(cmd, {"mechanism", "user"})
-    mechanism = cmd.get("mechanism")
-    if mechanism != "MONGODB-X509":
-        raise MongoError(
-            ErrorCode.MechanismUnavailable,
-            f"Received authentication for mechanism {mechanism} which is unknown or not enabled",
-        )
-    raise _failed(ctx, "MONGODB-X509 needs a verified TLS client certificate")
+    raise _failed(ctx, f"authenticate with mechanism {cmd.get('mechanism')!r}: no TLS client certificate")
 
 
 @command("logout", no_auth=True)
@@ -180,8 +184,10 @@ def hello_auth_fields(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any
     and the driver then authenticates the ordinary way)."""
     fields: dict[str, Any] = {}
     named = cmd.get("saslSupportedMechs")
-    if isinstance(named, str) and "." in named:
-        db, _, user = named.partition(".")
+    if isinstance(named, str):
+        db, dot, user = named.partition(".")
+        if not dot:
+            raise MongoError(ErrorCode.BadValue, "UserName must contain a '.' separated database.user pair")
         stored = AuthStore(ctx.catalog).user(db, user)
         if stored is not None:
             fields["saslSupportedMechs"] = [m for m in MECHANISMS if m in stored.get("credentials", {})]
