@@ -288,3 +288,17 @@ def test_base64_string_payloads_are_answered_in_kind(auth_server):
         with pytest.raises(OperationFailure) as exc:
             c.admin.command("saslContinue", 1, conversationId=2, payload="")
         assert (exc.value.code, exc.value.details["errmsg"]) == (17, "sasl: Mismatched conversation id")
+
+
+def test_users_are_encrypted_at_rest_with_the_rest(tmp_path: Path):
+    path, key = tmp_path / "enc.mdb", tmp_path / "key"
+    key.write_text("a long passphrase\n")
+    marker = "UserNameMarker7"
+    with ServerProcess(path, ["--auth", "--encryption-key-file", str(key)]) as proc, proc.client() as c:
+        c.admin.command("createUser", marker, pwd="pw", roles=["root"])
+    assert marker.encode() not in path.read_bytes()
+    with ServerProcess(path, ["--auth", "--encryption-key-file", str(key)]) as proc:
+        with user_client(proc, marker, "pw") as c:
+            assert c.admin.command("connectionStatus")["authInfo"]["authenticatedUsers"] == [
+                {"user": marker, "db": "admin"}
+            ]
