@@ -302,3 +302,18 @@ def test_users_are_encrypted_at_rest_with_the_rest(tmp_path: Path):
             assert c.admin.command("connectionStatus")["authInfo"]["authenticatedUsers"] == [
                 {"user": marker, "db": "admin"}
             ]
+
+
+def test_pymongo_authenticates_speculatively_by_default(auth_server, root):
+    def sasl_counts() -> tuple[int, int]:
+        commands = root.admin.command("serverStatus")["metrics"]["commands"]
+        return tuple(commands.get(name, {"total": 0})["total"] for name in ("saslStart", "saslContinue"))
+
+    starts, continues = sasl_counts()
+    with user_client(auth_server, ROOT_USER, ROOT_PWD) as c:
+        c.admin.command("ping")
+    # the first step rode in the handshake's hello: no saslStart, one saslContinue (skipEmptyExchange)
+    assert sasl_counts() == (starts, continues + 1)
+    with user_client(auth_server, ROOT_USER, ROOT_PWD, authMechanism="SCRAM-SHA-1") as c:
+        c.admin.command("ping")
+    assert sasl_counts() == (starts, continues + 2)

@@ -104,7 +104,7 @@ def list_commands(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         "commands": {
             name: {
                 "help": spec.help,
-                "requiresAuth": False,
+                "requiresAuth": not spec.no_auth,
                 "secondaryOk": True,
                 "adminOnly": spec.admin_only,
                 "apiVersions": [],
