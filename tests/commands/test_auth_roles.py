@@ -290,3 +290,20 @@ def test_every_command_has_an_authorization_rule():
         name for name, spec in REGISTRY.items() if not spec.no_auth and name not in COMMAND_RULES
     )
     assert missing == []
+
+
+def test_only_the_user_who_opened_a_cursor_may_use_it(auth_server, root):
+    root.shop.many.insert_many([{"_id": i} for i in range(5)])
+    root.admin.command("createUser", "reader2", pwd="r2", roles=[{"role": "read", "db": "shop"}])
+    with user_client(auth_server, "reader", "r") as owner, user_client(auth_server, "reader2", "r2") as other:
+        opened = owner.shop.command("find", "many", batchSize=2)
+        cursor_id = opened["cursor"]["id"]
+        with pytest.raises(OperationFailure) as exc:
+            other.shop.command("getMore", cursor_id, collection="many")
+        assert exc.value.code == 13
+        assert exc.value.details["errmsg"] == f"cursor id {cursor_id} was not created by the authenticated user"
+        with pytest.raises(OperationFailure) as exc:
+            other.shop.command("killCursors", "many", cursors=[cursor_id])
+        _denied(exc, "shop", 'killCursors: "many"')
+        more = owner.shop.command("getMore", cursor_id, collection="many")
+        assert [d["_id"] for d in more["cursor"]["nextBatch"]] == [2, 3, 4]

@@ -53,11 +53,33 @@ def authorize(ctx: CommandContext, spec: CommandSpec, body: dict[str, Any]) -> N
     action = NAMESPACE_ACTIONS.get(name)
     if action is not None:  # the common case (find, insert, ...): one memoised lookup
         coll = body[name]
-        if privileges.on_namespace(action, ctx.db, coll if coll.__class__ is str else ""):
-            return
-        raise unauthorized(ctx.db, body)
+        if not privileges.on_namespace(action, ctx.db, coll if coll.__class__ is str else ""):
+            raise unauthorized(ctx.db, body)
+        if name == "killCursors":
+            _check_cursor_owner(ctx, session, body.get("cursors"), body)
+        return
     for check in required_checks(name, ctx.db, body):
         if not _allowed(check, privileges, session, ctx):
+            raise unauthorized(ctx.db, body)
+    if name == "getMore":
+        _check_cursor_owner(ctx, session, [body.get("getMore")], body)
+
+
+def _check_cursor_owner(ctx: CommandContext, session: AuthSession, ids: Any, body: dict[str, Any]) -> None:
+    """As mongod: only the user who opened a cursor may read or kill it (anyone's: killAnyCursor)."""
+    if not isinstance(ids, list):
+        return
+    cursors = ctx.state.cursors.cursors
+    for cursor_id in ids:
+        cursor = cursors.get(cursor_id) if isinstance(cursor_id, int) else None
+        if cursor is None or cursor.owner == session.user:
+            continue
+        if body.get("getMore") is not None:
+            raise MongoError(
+                ErrorCode.Unauthorized, f"cursor id {cursor_id} was not created by the authenticated user"
+            )
+        privileges = session.privileges(ctx.catalog)
+        if privileges is None or not privileges.on_cluster("killAnyCursor"):
             raise unauthorized(ctx.db, body)
 
 

@@ -74,6 +74,8 @@ def cursor_reply(
 ) -> dict[str, Any]:
     """``{cursor: {firstBatch, id, ns}}``, registering a cursor when documents remain."""
     cursor_id, batch = ctx.state.cursors.first_batch(ns, docs, batch_size, single_batch)
+    if cursor_id:
+        ctx.state.cursors.cursors[int(cursor_id)].owner = ctx.connection.auth.user
     return {"cursor": {"firstBatch": batch, "id": cursor_id, "ns": ns}}
 
 
