@@ -99,7 +99,8 @@ def merge_privileges(privileges: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return merged.documents()
 
 
-def parse_mechanisms(cmd_name: str, value: Any, db: str) -> list[str]:
+def parse_mechanisms(value: Any) -> list[str]:
+    """``mechanisms`` of createUser/updateUser: both SCRAM variants when absent, in mongod's order."""
     if value is None:
         return list(MECHANISMS)
     if not isinstance(value, list) or not value:

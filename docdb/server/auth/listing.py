@@ -1,5 +1,5 @@
-"""What listDatabases / listCollections may show a caller: mongod's authorizedDatabases and
-authorizedCollections rules, applied by those handlers through these two predicates."""
+"""What a caller may see: listDatabases / listCollections under mongod's authorizedDatabases and
+authorizedCollections rules, and other users and roles in usersInfo / rolesInfo."""
 
 from __future__ import annotations
 
@@ -36,3 +36,13 @@ def collection_filter(ctx: CommandContext, cmd: dict[str, Any]) -> Callable[[str
         return None
     db = ctx.db
     return lambda coll: privileges.any_on_namespace(db, coll)
+
+
+def may_view(ctx: CommandContext, action: str, db: str) -> bool:
+    """With --auth, whether the caller holds ``action`` (viewUser / viewRole) on ``db``."""
+    if not ctx.state.config.auth:
+        return True
+    privileges = ctx.connection.auth.privileges(ctx.catalog)
+    if privileges is None:
+        return False
+    return privileges.on_database(action, db) if db else privileges.on_cluster(action)

@@ -16,9 +16,9 @@ from docdb.server.auth.documents import (
     parse_role_names,
     role_documents,
 )
+from docdb.server.auth.listing import may_view
 from docdb.server.auth.privileges import RoleName, resolve_roles
 from docdb.server.auth.store import ROLES, AuthStore
-from docdb.server.commands.user_cmds import may_view
 from docdb.server.context import CommandContext
 from docdb.server.params import check_fields, get_bool
 from docdb.server.registry import command

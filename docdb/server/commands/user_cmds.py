@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from docdb.engine.matcher import compile_filter
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.auth.command_text import unauthorized
 from docdb.server.auth.documents import (
@@ -20,6 +21,7 @@ from docdb.server.auth.documents import (
     role_documents,
     user_info,
 )
+from docdb.server.auth.listing import may_view
 from docdb.server.auth.store import USERS, AuthStore
 from docdb.server.context import CommandContext
 from docdb.server.params import check_fields, get_bool, get_doc
@@ -74,7 +76,7 @@ def create_user(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
             "source db",
         )
     custom_data = get_doc(cmd, "customData")
-    mechanisms = parse_mechanisms("createUser", cmd.get("mechanisms"), db)
+    mechanisms = parse_mechanisms(cmd.get("mechanisms"))
     store = AuthStore(ctx.catalog)
     if store.raw_user(db, user) is not None:
         raise MongoError(51003, f'User "{user}@{db}" already exists')
@@ -104,12 +106,12 @@ def update_user(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     if custom_data is not None:
         doc["customData"] = custom_data
     if "pwd" in cmd:
-        mechanisms = parse_mechanisms("updateUser", cmd.get("mechanisms"), db)
+        mechanisms = parse_mechanisms(cmd.get("mechanisms"))
         doc["credentials"] = credentials_for(
             "updateUser", user, cmd["pwd"], mechanisms, get_bool(cmd, "digestPassword", True)
         )
     elif "mechanisms" in cmd:
-        mechanisms = parse_mechanisms("updateUser", cmd["mechanisms"], db)
+        mechanisms = parse_mechanisms(cmd["mechanisms"])
         if not set(mechanisms) <= set(doc["credentials"]):
             raise MongoError(
                 ErrorCode.BadValue, "mechanisms field must be a subset of previously set mechanisms"
@@ -194,16 +196,6 @@ def _users_query(cmd: dict[str, Any], db: str) -> list[tuple[str, str]] | None:
     return names
 
 
-def may_view(ctx: CommandContext, action: str, db: str) -> bool:
-    """With --auth, whether the caller holds ``action`` (viewUser / viewRole) on ``db``."""
-    if not ctx.state.config.auth:
-        return True
-    privileges = ctx.connection.auth.privileges(ctx.catalog)
-    if privileges is None:
-        return False
-    return privileges.on_database(action, db) if db else privileges.on_cluster(action)
-
-
 @command("usersInfo")
 def users_info(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Users of this database, by name, or of all databases (``{forAllDBs: true}``); never credentials."""
@@ -233,8 +225,6 @@ def users_info(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     filter_doc = get_doc(cmd, "filter")
     infos = [user_info(store, d, show_privileges, show_custom) for d in docs]
     if filter_doc:
-        from docdb.engine.matcher import compile_filter
-
         predicate = compile_filter(filter_doc)
         infos = [i for i in infos if predicate(i)]
     return {"users": infos}
