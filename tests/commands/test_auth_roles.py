@@ -88,8 +88,8 @@ def test_user_admin_creates_users_but_cannot_read_data(auth_server, root):
             c.shop.orders.find_one()
         _denied(exc, "shop", 'find: "orders"')
         with pytest.raises(OperationFailure) as exc:  # its role is on shop only
-            c.hr.command("createUser", "spy", pwd="s", roles=[])
-        _denied(exc, "hr", 'createUser: "spy"')
+            c.hr.command("createUser", "spy", pwd="spy-password", roles=[])
+        _denied(exc, "hr", 'createUser: "spy", pwd: "xxx", roles: []')
     with user_client(auth_server, "clerk", "c", authSource="shop") as clerk:
         assert clerk.shop.orders.count_documents({}) >= 2
     root.shop.command("dropUser", "clerk")
@@ -301,7 +301,9 @@ def test_only_the_user_who_opened_a_cursor_may_use_it(auth_server, root):
         with pytest.raises(OperationFailure) as exc:
             other.shop.command("getMore", cursor_id, collection="many")
         assert exc.value.code == 13
-        assert exc.value.details["errmsg"] == f"cursor id {cursor_id} was not created by the authenticated user"
+        assert (
+            exc.value.details["errmsg"] == f"cursor id {cursor_id} was not created by the authenticated user"
+        )
         with pytest.raises(OperationFailure) as exc:
             other.shop.command("killCursors", "many", cursors=[cursor_id])
         _denied(exc, "shop", 'killCursors: "many"')

@@ -90,7 +90,10 @@ def format_document(doc: dict[str, Any]) -> str:
 
 
 def unauthorized(db: str, cmd: dict[str, Any]) -> MongoError:
-    """mongod's Unauthorized (13) for an authenticated caller lacking a privilege ``cmd`` needs."""
+    """mongod's Unauthorized (13) for an authenticated caller lacking a privilege ``cmd`` needs; a
+    password in the command is shown as "xxx", as mongod redacts createUser/updateUser's ``pwd``."""
+    if "pwd" in cmd:
+        cmd = {**cmd, "pwd": "xxx"}
     return MongoError(
         ErrorCode.Unauthorized, f"not authorized on {db} to execute command {format_document(cmd)}"
     )
