@@ -309,3 +309,40 @@ def test_only_the_user_who_opened_a_cursor_may_use_it(auth_server, root):
         _denied(exc, "shop", 'killCursors: "many"')
         more = owner.shop.command("getMore", cursor_id, collection="many")
         assert [d["_id"] for d in more["cursor"]["nextBatch"]] == [2, 3, 4]
+
+
+def test_roles_info_of_built_in_roles(root):
+    info = root.shop.command("rolesInfo", "read", showPrivileges=True, showAuthenticationRestrictions=True)
+    read = info["roles"][0]
+    assert list(read) == [
+        "role",
+        "db",
+        "isBuiltin",
+        "roles",
+        "inheritedRoles",
+        "privileges",
+        "inheritedPrivileges",
+        "authenticationRestrictions",
+        "inheritedAuthenticationRestrictions",
+    ]
+    assert (read["role"], read["db"], read["isBuiltin"], read["roles"]) == ("read", "shop", True, [])
+    assert read["privileges"][0]["resource"] == {"db": "shop", "collection": ""}
+    assert "find" in read["privileges"][0]["actions"] and "insert" not in read["privileges"][0]["actions"]
+    owner = root.shop.command("rolesInfo", "dbOwner")["roles"][0]
+    assert owner["roles"] == [
+        {"role": "readWrite", "db": "shop"},
+        {"role": "dbAdmin", "db": "shop"},
+        {"role": "userAdmin", "db": "shop"},
+    ]
+    names = [r["role"] for r in root.shop.command("rolesInfo", 1, showBuiltinRoles=True)["roles"]]
+    assert names == ["dbAdmin", "dbOwner", "read", "readWrite", "userAdmin"]
+    assert root.shop.command("rolesInfo", "root")["roles"] == []  # root exists only on admin
+    with pytest.raises(OperationFailure) as exc:
+        root.shop.command("rolesInfo", "read", showPrivileges="asUserFragment")
+    assert exc.value.code == 238
+
+
+def test_users_info_shows_authentication_restrictions_on_request(root):
+    info = root.admin.command("usersInfo", "reader", showAuthenticationRestrictions=True)["users"][0]
+    assert info["authenticationRestrictions"] == []
+    assert "authenticationRestrictions" not in root.admin.command("usersInfo", "reader")["users"][0]

@@ -149,9 +149,14 @@ def new_user_document(
 
 
 def user_info(
-    store: AuthStore, doc: dict[str, Any], show_privileges: bool, show_custom_data: bool
+    store: AuthStore,
+    doc: dict[str, Any],
+    show_privileges: bool,
+    show_custom_data: bool,
+    show_restrictions: bool,
 ) -> dict[str, Any]:
-    """A stored user as usersInfo shows it: never its credentials, only their mechanism names."""
+    """A stored user as usersInfo shows it: never its credentials, only their mechanism names (docdb
+    has no authentication restrictions, so those lists are empty)."""
     info: dict[str, Any] = {"_id": doc["_id"], "userId": doc["userId"], "user": doc["user"], "db": doc["db"]}
     if show_custom_data and "customData" in doc:
         info["customData"] = doc["customData"]
@@ -162,5 +167,6 @@ def user_info(
         info["inheritedRoles"] = role_documents(names)
         info["inheritedPrivileges"] = privileges.documents()
         info["inheritedAuthenticationRestrictions"] = []
+    if show_restrictions:
         info["authenticationRestrictions"] = []
     return info

@@ -208,7 +208,9 @@ def revoke_roles_from_role(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str
     return _change_roles(ctx, cmd, grant=False)
 
 
-def _role_info(store: AuthStore, name: RoleName, show_privileges: bool) -> dict[str, Any] | None:
+def _role_info(
+    store: AuthStore, name: RoleName, show_privileges: bool, show_restrictions: bool
+) -> dict[str, Any] | None:
     role, db = name
     if is_builtin(role, db):
         direct = [(sub, db) for sub in builtin_subroles(role)]
@@ -234,6 +236,9 @@ def _role_info(store: AuthStore, name: RoleName, show_privileges: bool) -> dict[
             privileges.add_document(privilege)
         info["privileges"] = own
         info["inheritedPrivileges"] = privileges.documents()
+    if show_restrictions:  # docdb has no authentication restrictions
+        info["authenticationRestrictions"] = []
+        info["inheritedAuthenticationRestrictions"] = []
     return info
 
 
@@ -257,7 +262,12 @@ def _roles_query(cmd: dict[str, Any], db: str) -> list[RoleName] | None:
 def roles_info(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Roles by name, or all user-defined roles of this database (plus built-ins with showBuiltinRoles)."""
     check_fields(cmd, {"showPrivileges", "showBuiltinRoles", "showAuthenticationRestrictions"})
-    show_privileges = cmd.get("showPrivileges") not in (None, False, 0)
+    if cmd.get("showPrivileges") == "asUserFragment":
+        raise MongoError(
+            ErrorCode.NotImplemented, "rolesInfo showPrivileges: 'asUserFragment' is not supported"
+        )
+    show_privileges = get_bool(cmd, "showPrivileges")
+    show_restrictions = get_bool(cmd, "showAuthenticationRestrictions")
     store = AuthStore(ctx.catalog)
     names = _roles_query(cmd, ctx.db)
     if names is None:
@@ -271,5 +281,9 @@ def roles_info(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         for name in names:
             if name not in held and not may_view(ctx, "viewRole", name[1]):
                 raise unauthorized(ctx.db, cmd)
-    infos = [info for info in (_role_info(store, n, show_privileges) for n in names) if info is not None]
+    infos = [
+        info
+        for info in (_role_info(store, n, show_privileges, show_restrictions) for n in names)
+        if info is not None
+    ]
     return {"roles": infos}

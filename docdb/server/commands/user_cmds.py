@@ -223,7 +223,8 @@ def users_info(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
                     raise unauthorized(ctx.db, cmd)
             docs = [d for d in (store.user(db, user) for user, db in names) if d is not None]
     filter_doc = get_doc(cmd, "filter")
-    infos = [user_info(store, d, show_privileges, show_custom) for d in docs]
+    restrictions = get_bool(cmd, "showAuthenticationRestrictions")
+    infos = [user_info(store, d, show_privileges, show_custom, restrictions) for d in docs]
     if filter_doc:
         predicate = compile_filter(filter_doc)
         infos = [i for i in infos if predicate(i)]
