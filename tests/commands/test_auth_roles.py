@@ -346,3 +346,28 @@ def test_users_info_shows_authentication_restrictions_on_request(root):
     info = root.admin.command("usersInfo", "reader", showAuthenticationRestrictions=True)["users"][0]
     assert info["authenticationRestrictions"] == []
     assert "authenticationRestrictions" not in root.admin.command("usersInfo", "reader")["users"][0]
+
+
+def test_hand_written_system_documents_grant_nothing_and_break_nothing(auth_server, root):
+    """root may write admin.system.users/roles directly (restore's privileges); a malformed document
+    there makes that user unable to log in or grants nothing, while the server keeps serving."""
+    root.admin.system.users.insert_many(
+        [
+            {"_id": "admin.broken", "user": "broken", "db": "admin", "credentials": "nope", "roles": "x"},
+            {"_id": "admin.noroles", "user": "noroles", "db": "admin", "roles": [{"role": 1}]},
+        ]
+    )
+    root.admin.system.roles.insert_one({"_id": "admin.odd", "role": "odd", "db": "admin", "privileges": [{}]})
+    with user_client(auth_server, "broken", "x") as c, pytest.raises(OperationFailure) as exc:
+        c.admin.command("connectionStatus")
+    assert (exc.value.code, exc.value.details["errmsg"]) == (18, "Authentication failed.")
+    info = root.admin.command("usersInfo", ["broken", "noroles"], showPrivileges=True)["users"]
+    assert [(u["user"], u["mechanisms"], u["inheritedPrivileges"]) for u in info] == [
+        ("broken", [], []),
+        ("noroles", [], []),
+    ]
+    assert (
+        root.admin.command("rolesInfo", "odd", showPrivileges=True)["roles"][0]["inheritedPrivileges"] == []
+    )
+    root.admin.system.users.delete_many({"_id": {"$in": ["admin.broken", "admin.noroles"]}})
+    root.admin.system.roles.delete_one({"_id": "admin.odd"})

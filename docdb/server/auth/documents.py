@@ -9,7 +9,7 @@ from bson.binary import Binary
 
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.auth.builtin_roles import BUILTIN_ROLES, is_builtin
-from docdb.server.auth.privileges import PrivilegeSet, RoleName, resolve_roles, resource_key
+from docdb.server.auth.privileges import PrivilegeSet, RoleName, resolve_roles, resource_key, role_names
 from docdb.server.auth.scram import MECHANISMS, keys_from_secret, make_credentials
 from docdb.server.auth.store import AuthStore
 
@@ -157,13 +157,14 @@ def user_info(
 ) -> dict[str, Any]:
     """A stored user as usersInfo shows it: never its credentials, only their mechanism names (docdb
     has no authentication restrictions, so those lists are empty)."""
-    info: dict[str, Any] = {"_id": doc["_id"], "userId": doc["userId"], "user": doc["user"], "db": doc["db"]}
+    info: dict[str, Any] = {key: doc[key] for key in ("_id", "userId", "user", "db") if key in doc}
     if show_custom_data and "customData" in doc:
         info["customData"] = doc["customData"]
     info["roles"] = doc.get("roles", [])
-    info["mechanisms"] = [m for m in MECHANISMS if m in doc.get("credentials", {})]
+    held = doc.get("credentials")
+    info["mechanisms"] = [m for m in MECHANISMS if isinstance(held, dict) and m in held]
     if show_privileges:
-        names, privileges, _ = resolve_roles([(r["role"], r["db"]) for r in info["roles"]], store.raw_role)
+        names, privileges, _ = resolve_roles(role_names(info["roles"]), store.raw_role)
         info["inheritedRoles"] = role_documents(names)
         info["inheritedPrivileges"] = privileges.documents()
         info["inheritedAuthenticationRestrictions"] = []

@@ -119,6 +119,32 @@ class PrivilegeSet:
         ]
 
 
+def role_names(roles: Any) -> list[RoleName]:
+    """``[{role, db}]`` of a stored user or role as names; entries that are not well-formed (a document
+    written into a system collection by hand) grant nothing rather than break every command."""
+    if not isinstance(roles, list):
+        return []
+    return [
+        (r["role"], r["db"])
+        for r in roles
+        if isinstance(r, dict) and isinstance(r.get("role"), str) and isinstance(r.get("db"), str)
+    ]
+
+
+def privilege_entries(privileges: Any) -> Iterable[tuple[Resource, list[str]]]:
+    """The well-formed ``{resource, actions}`` entries of a stored role (others grant nothing)."""
+    if not isinstance(privileges, list):
+        return
+    for privilege in privileges:
+        try:
+            key = resource_key(privilege["resource"])
+            actions = privilege["actions"]
+        except (KeyError, TypeError):
+            continue
+        if isinstance(key[0], str) and isinstance(key[1], str) and isinstance(actions, list):
+            yield key, [a for a in actions if isinstance(a, str)]
+
+
 RoleLookup = Callable[[str, str], "bytes | None"]  # (role, db) -> the stored role document's bytes
 
 
@@ -149,7 +175,7 @@ def resolve_roles(
             continue
         stored = decode_document(raw)
         seen.append(name)
-        for privilege in stored.get("privileges", []):
-            privileges.add(resource_key(privilege["resource"]), privilege["actions"])
-        pending.extend((r["role"], r["db"]) for r in stored.get("roles", []))
+        for key, actions in privilege_entries(stored.get("privileges")):
+            privileges.add(key, actions)
+        pending.extend(role_names(stored.get("roles")))
     return seen, privileges, consulted

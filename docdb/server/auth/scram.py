@@ -80,6 +80,20 @@ def keys_from_secret(
     }
 
 
+def usable_credentials(credentials: Any) -> bool:
+    """Whether a stored credential document has what a conversation needs (a document written into
+    admin.system.users by hand may not)."""
+    if not isinstance(credentials, dict):
+        return False
+    try:
+        base64.b64decode(credentials["storedKey"], validate=True)
+        base64.b64decode(credentials["serverKey"], validate=True)
+    except (KeyError, TypeError, binascii.Error, ValueError):
+        return False
+    count = credentials.get("iterationCount")
+    return isinstance(credentials.get("salt"), str) and isinstance(count, int) and not isinstance(count, bool)
+
+
 class ScramFailure(Exception):
     """A malformed message or a wrong proof; the command layer answers "Authentication failed."."""
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from docdb.bson_codec import decode_document
 from docdb.engine.catalog import Catalog
-from docdb.server.auth.privileges import PrivilegeSet, RoleName, resolve_roles
+from docdb.server.auth.privileges import PrivilegeSet, RoleName, resolve_roles, role_names
 from docdb.server.auth.scram import ScramConversation
 from docdb.server.auth.store import ADMIN, ROLES, USERS, AuthStore
 
@@ -82,7 +82,7 @@ class AuthSession:
                 return cached
         doc = decode_document(raw)
         store = AuthStore(catalog)
-        self._direct_roles = [(r["role"], r["db"]) for r in doc.get("roles", [])]
+        self._direct_roles = role_names(doc.get("roles"))
         self._roles, self._privileges, self._consulted = resolve_roles(self._direct_roles, store.raw_role)
         self._raw_user = raw
         return self._privileges

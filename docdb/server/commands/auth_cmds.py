@@ -14,7 +14,13 @@ import logging
 from typing import Any
 
 from docdb.errors import ErrorCode, MongoError
-from docdb.server.auth.scram import MECHANISMS, ScramConversation, ScramFailure, parse_client_first
+from docdb.server.auth.scram import (
+    MECHANISMS,
+    ScramConversation,
+    ScramFailure,
+    parse_client_first,
+    usable_credentials,
+)
 from docdb.server.auth.session import SaslState
 from docdb.server.auth.store import AuthStore
 from docdb.server.context import CommandContext
@@ -65,9 +71,10 @@ def start_conversation(ctx: CommandContext, cmd: dict[str, Any], db: str) -> dic
     except ScramFailure as error:
         raise _failed(ctx, str(error)) from None
     stored = AuthStore(ctx.catalog).user(db, user)
-    credentials = None if stored is None else stored.get("credentials", {}).get(mechanism)
-    if credentials is None:
-        raise _failed(ctx, f"no {mechanism} credentials for {user}@{db}")
+    all_credentials = None if stored is None else stored.get("credentials")
+    credentials = all_credentials.get(mechanism) if isinstance(all_credentials, dict) else None
+    if not usable_credentials(credentials):
+        raise _failed(ctx, f"no usable {mechanism} credentials for {user}@{db}")
     scram = ScramConversation(mechanism, credentials, client_nonce, bare)
     session.sasl = SaslState(CONVERSATION_ID, user, db, mechanism, scram, skip_empty, as_base64)
     return _reply(session.sasl, False, scram.server_first)
@@ -190,7 +197,8 @@ def hello_auth_fields(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any
             raise MongoError(ErrorCode.BadValue, "UserName must contain a '.' separated database.user pair")
         stored = AuthStore(ctx.catalog).user(db, user)
         if stored is not None:
-            fields["saslSupportedMechs"] = [m for m in MECHANISMS if m in stored.get("credentials", {})]
+            held = stored.get("credentials")
+            fields["saslSupportedMechs"] = [m for m in MECHANISMS if isinstance(held, dict) and m in held]
     speculative = cmd.get("speculativeAuthenticate")
     if isinstance(speculative, dict) and speculative.get("saslStart") and "db" in speculative:
         try:

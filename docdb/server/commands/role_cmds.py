@@ -17,7 +17,13 @@ from docdb.server.auth.documents import (
     role_documents,
 )
 from docdb.server.auth.listing import may_view
-from docdb.server.auth.privileges import RoleName, resolve_roles
+from docdb.server.auth.privileges import (
+    RoleName,
+    privilege_entries,
+    resolve_roles,
+    resource_document,
+    role_names,
+)
 from docdb.server.auth.store import ROLES, AuthStore
 from docdb.server.context import CommandContext
 from docdb.server.params import check_fields, get_bool
@@ -185,7 +191,7 @@ def _change_roles(ctx: CommandContext, cmd: dict[str, Any], grant: bool) -> dict
     store = AuthStore(ctx.catalog)
     doc = _existing(store, role, db)
     check_roles_exist(store, roles)
-    held = [(r["role"], r["db"]) for r in doc.get("roles", [])]
+    held = role_names(doc.get("roles"))
     if grant:
         held += [r for r in roles if r not in held]
         _check_no_cycle(store, (role, db), held)
@@ -220,8 +226,11 @@ def _role_info(
         doc = store.role(db, role)
         if doc is None:
             return None
-        direct = [(r["role"], r["db"]) for r in doc.get("roles", [])]
-        own = doc.get("privileges", [])
+        direct = role_names(doc.get("roles"))
+        own = [
+            {"resource": resource_document(key), "actions": actions}
+            for key, actions in privilege_entries(doc.get("privileges"))
+        ]
         builtin = False
     inherited, privileges, _ = resolve_roles(direct, store.raw_role)
     info: dict[str, Any] = {

@@ -22,6 +22,7 @@ from docdb.server.auth.documents import (
     user_info,
 )
 from docdb.server.auth.listing import may_view
+from docdb.server.auth.privileges import role_names
 from docdb.server.auth.store import USERS, AuthStore
 from docdb.server.context import CommandContext
 from docdb.server.params import check_fields, get_bool, get_doc
@@ -157,7 +158,7 @@ def _change_roles(ctx: CommandContext, cmd: dict[str, Any], grant: bool) -> dict
     store = AuthStore(ctx.catalog)
     doc = _existing(store, db, user)
     check_roles_exist(store, roles)
-    held = [(r["role"], r["db"]) for r in doc.get("roles", [])]
+    held = role_names(doc.get("roles"))
     if grant:
         held += [r for r in roles if r not in held]
     else:
