@@ -11,7 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from docdb.errors import ErrorCode, MongoError
-from docdb.server.auth.command_privileges import NAMESPACE_ACTIONS, Check, required_checks
+from docdb.server.auth.command_privileges import (
+    NAMESPACE_ACTIONS,
+    Check,
+    reads_only_its_collection,
+    required_checks,
+)
 from docdb.server.auth.command_text import unauthorized
 from docdb.server.auth.privileges import CLUSTER_KEY, PrivilegeSet
 from docdb.server.auth.session import AuthSession
@@ -50,23 +55,43 @@ def authorize(ctx: CommandContext, spec: CommandSpec, body: dict[str, Any]) -> N
             raise MongoError(ErrorCode.Unauthorized, f"Command {spec.name} requires authentication")
         privileges = LOCALHOST_PRIVILEGES
     name = spec.name
-    action = NAMESPACE_ACTIONS.get(name)
+    action = NAMESPACE_ACTIONS.get(name) or _simple_action(name, body)
     if action is not None:  # the common case (find, insert, ...): one memoised lookup
-        coll = body[name]
+        coll = body["collection" if name == "getMore" else name]
         if not privileges.on_namespace(action, ctx.db, coll if coll.__class__ is str else ""):
             raise unauthorized(ctx.db, body)
         if name == "killCursors":
             _check_cursor_owner(ctx, session, body.get("cursors"), body)
+        elif name == "getMore":
+            cursor_id = body["getMore"]
+            cursor = ctx.state.cursors.cursors.get(cursor_id) if isinstance(cursor_id, int) else None
+            if cursor is not None and cursor.owner != session.user:
+                raise MongoError(
+                    ErrorCode.Unauthorized, f"cursor id {cursor_id} was not created by the authenticated user"
+                )
         return
     for check in required_checks(name, ctx.db, body):
         if not _allowed(check, privileges, session, ctx):
             raise unauthorized(ctx.db, body)
-    if name == "getMore":
-        _check_cursor_owner(ctx, session, [body.get("getMore")], body)
+
+
+def _simple_action(name: str, body: dict[str, Any]) -> str | None:
+    """The one action on one collection that update (without upserts), getMore and aggregate (a pipeline
+    that reads only its collection) need — what their table rules would say, without building lists."""
+    if name == "update":
+        updates = body.get("updates")
+        if updates.__class__ is list and not any(u.__class__ is dict and u.get("upsert") for u in updates):
+            return "update"
+    elif name == "getMore":
+        return "find" if "collection" in body else None
+    elif name == "aggregate" and body["aggregate"] != 1 and reads_only_its_collection(body.get("pipeline")):
+        return "find"
+    return None
 
 
 def _check_cursor_owner(ctx: CommandContext, session: AuthSession, ids: Any, body: dict[str, Any]) -> None:
-    """As mongod: only the user who opened a cursor may read or kill it (anyone's: killAnyCursor)."""
+    """As mongod: only the user who opened a cursor may kill it (anyone's: killAnyCursor); getMore's
+    check (a cursor is read only by its owner) is inline in authorize."""
     if not isinstance(ids, list):
         return
     cursors = ctx.state.cursors.cursors
@@ -74,10 +99,6 @@ def _check_cursor_owner(ctx: CommandContext, session: AuthSession, ids: Any, bod
         cursor = cursors.get(cursor_id) if isinstance(cursor_id, int) else None
         if cursor is None or cursor.owner == session.user:
             continue
-        if body.get("getMore") is not None:
-            raise MongoError(
-                ErrorCode.Unauthorized, f"cursor id {cursor_id} was not created by the authenticated user"
-            )
         privileges = session.privileges(ctx.catalog)
         if privileges is None or not privileges.on_cluster("killAnyCursor"):
             raise unauthorized(ctx.db, body)

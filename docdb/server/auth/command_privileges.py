@@ -114,6 +114,35 @@ def _pipeline_checks(db: str, pipeline: Any) -> list[Check]:
     return checks
 
 
+# Stages that read or write other namespaces or need other actions (see _pipeline_checks).
+_NAMESPACE_STAGES = frozenset(
+    {
+        "$lookup",
+        "$graphLookup",
+        "$unionWith",
+        "$facet",
+        "$out",
+        "$merge",
+        "$currentOp",
+        "$collStats",
+        "$indexStats",
+    }
+)
+
+
+def reads_only_its_collection(pipeline: Any) -> bool:
+    """Whether ``pipeline`` (a list of one-field stages) needs nothing beyond find on its collection."""
+    if pipeline.__class__ is not list:
+        return False
+    for stage in pipeline:
+        if stage.__class__ is not dict:
+            return False
+        for key in stage:
+            if key in _NAMESPACE_STAGES:
+                return False
+    return True
+
+
 def _aggregate(db: str, cmd: dict[str, Any]) -> list[Check]:
     coll = _target(cmd)
     checks: list[Check] = [] if cmd.get("aggregate") == 1 else [("ns", "find", db, coll)]
