@@ -34,7 +34,7 @@ from bson.int64 import Int64
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.run import Settings, cpu_seconds, timed  # noqa: E402
+from bench.run import Sample, Settings, cpu_seconds, timed  # noqa: E402
 from bench.timing import best_of  # noqa: E402
 from docdb.config import ServerConfig  # noqa: E402
 from docdb.engine.catalog import Catalog  # noqa: E402
@@ -127,8 +127,8 @@ def check_us(calls: int) -> dict[str, float]:
     return results
 
 
-def find_one_ratio(seconds: float) -> tuple[float, float, float]:
-    """find_one by _id rates (ops/s) with --auth and without, taking turns; and their ratio."""
+def find_one_ratio(seconds: float) -> tuple[Sample, Sample]:
+    """find_one by _id with --auth and without, taking turns: the two samples (rate and server CPU)."""
     settings = Settings(warmup_ops=300, seconds=seconds, bulk_docs=0)
     with TemporaryDirectory() as tmp:
         with (
@@ -156,8 +156,7 @@ def find_one_ratio(seconds: float) -> tuple[float, float, float]:
             finally:
                 for c in clients:
                     c.close()
-    with_auth, without = samples[0].rate, samples[1].rate
-    return with_auth, without, with_auth / without
+    return samples[0], samples[1]
 
 
 def _rss_kb(pid: int) -> int:
@@ -220,9 +219,11 @@ def main(argv: list[str] | None = None) -> int:
         f"server memory per stalled unauthenticated connection (8 KB partial frame): "
         f"{unauthenticated_memory(args.stalled):.1f} KB"
     )
-    rate_auth, rate_plain, ratio = find_one_ratio(args.seconds)
+    secured, plain = find_one_ratio(args.seconds)
     print(
-        f"find_one by _id: --auth {rate_auth:,.0f} ops/s, without {rate_plain:,.0f} ops/s, ratio {ratio:.3f}"
+        f"find_one by _id: --auth {secured.rate:,.0f} ops/s, without {plain.rate:,.0f} ops/s, "
+        f"ratio {secured.rate / plain.rate:.3f}; server CPU {secured.cpu_us_per_op:.0f} vs "
+        f"{plain.cpu_us_per_op:.0f} µs/op"
     )
     return 0
 
