@@ -54,7 +54,7 @@ class Cursor:
     docs: Sequence[Any]
     position: int
     last_used: float = field(default_factory=time.monotonic)
-    owner: Any = None  # the (user, db) logged in on the connection that opened it (None: nobody)
+    owner: Any = None  # the (user, db) logged in on the connection that opened it (None: anyone may use it)
 
 
 class CursorRegistry:

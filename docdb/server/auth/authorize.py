@@ -65,7 +65,7 @@ def authorize(ctx: CommandContext, spec: CommandSpec, body: dict[str, Any]) -> N
         elif name == "getMore":
             cursor_id = body["getMore"]
             cursor = ctx.state.cursors.cursors.get(cursor_id) if isinstance(cursor_id, int) else None
-            if cursor is not None and cursor.owner != session.user:
+            if cursor is not None and cursor.owner is not None and cursor.owner != session.user:
                 raise MongoError(
                     ErrorCode.Unauthorized, f"cursor id {cursor_id} was not created by the authenticated user"
                 )
@@ -97,7 +97,7 @@ def _check_cursor_owner(ctx: CommandContext, session: AuthSession, ids: Any, bod
     cursors = ctx.state.cursors.cursors
     for cursor_id in ids:
         cursor = cursors.get(cursor_id) if isinstance(cursor_id, int) else None
-        if cursor is None or cursor.owner == session.user:
+        if cursor is None or cursor.owner is None or cursor.owner == session.user:
             continue
         privileges = session.privileges(ctx.catalog)
         if privileges is None or not privileges.on_cluster("killAnyCursor"):
