@@ -165,6 +165,21 @@ def _configure_logging(level: str) -> None:
     metavar="NAME=VALUE",
     help="Set a server parameter at start-up, as mongod's --setParameter (repeatable).",
 )
+@click.option(
+    "--max-connections",
+    type=click.IntRange(1),
+    default=1_000_000,
+    show_default=True,
+    envvar="DOCDB_MAX_CONNECTIONS",
+    help="Most simultaneous client connections (at most 80% of the open-file limit, as mongod); "
+    "more are refused and logged.",
+)
+@click.option(
+    "--auth",
+    is_flag=True,
+    envvar="DOCDB_AUTH",
+    help="Require authentication (SCRAM) and check each command against the user's roles.",
+)
 @click.version_option(__version__, prog_name="docdb-server")
 def server_main(
     file: str | None,
@@ -187,6 +202,8 @@ def server_main(
     tls_allow_connections_without_certificates: bool,
     enable_test_commands: bool,
     set_parameters: tuple[str, ...],
+    max_connections: int,
+    auth: bool,
 ) -> None:
     """Run a docdb server that MongoDB clients connect to."""
     from docdb.server.parameters import ServerParameters, StartupParameterError
@@ -219,6 +236,8 @@ def server_main(
         tls_allow_connections_without_certificates=tls_allow_connections_without_certificates,
         enable_test_commands=enable_test_commands,
         set_parameters=set_parameters,
+        max_connections=max_connections,
+        auth=auth,
     )
     try:
         run_server(config)

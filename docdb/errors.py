@@ -18,6 +18,7 @@ class ErrorCode(IntEnum):
 
     InternalError = 1
     BadValue = 2
+    UserNotFound = 11
     NoSuchKey = 4
     GraphContainsCycle = 5
     HostUnreachable = 6
@@ -40,9 +41,11 @@ class ErrorCode(IntEnum):
     PathNotViable = 28
     NonExistentPath = 29
     InvalidPath = 30
+    RoleNotFound = 31
     ConflictingUpdateOperators = 40
     CursorNotFound = 43
     NamespaceExists = 48
+    InvalidRoleModification = 49
     MaxTimeMSExpired = 50
     DollarPrefixedFieldName = 52
     InvalidIdField = 53

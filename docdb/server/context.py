@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from docdb.config import ServerConfig
 from docdb.engine.catalog import Catalog
+from docdb.server.auth.session import AuthSession
 from docdb.server.cursors import CursorRegistry
 from docdb.server.log_limits import RateLimitedLog
 from docdb.server.metrics import Metrics
@@ -37,6 +38,8 @@ class ServerState:
     )
     connections_current: int = 0
     connections_total: int = 0
+    connections_rejected: int = 0
+    max_connections: int = 1_000_000  # config.max_connections capped by the open-file limit
     next_connection_id: int = 1
     opcounters: Counter[str] = field(default_factory=Counter)
     command_counts: Counter[str] = field(default_factory=Counter)
@@ -69,6 +72,7 @@ class ConnectionInfo:
     compressors: tuple[str, ...] = ()
     tls: bool = False
     peer_certificate_subject: str | None = None  # RFC 4514 subject of a verified client certificate
+    auth: AuthSession = field(default_factory=AuthSession)  # who is logged in on this connection
 
 
 @dataclass(slots=True)

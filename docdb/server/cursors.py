@@ -66,6 +66,7 @@ class Cursor:
     opened: float = field(default_factory=time.monotonic)
     batches: int = 1
     lsid: bytes | None = None  # the session that opened it: only that session may getMore (or kill it)
+    owner: Any = None  # the (user, db) logged in on the connection that opened it (None: anyone may use it)
 
 
 class CursorRegistry:

@@ -37,6 +37,19 @@ SHUTDOWN_GRACE_S = 0.5
 REAP_INTERVAL_S = 60.0
 
 
+def connection_limit(configured: int) -> int:
+    """``configured``, capped as mongod caps maxIncomingConnections: at 80% of the soft open-file limit
+    (each connection is a descriptor; the rest are for the data file and the listener)."""
+    try:
+        import resource
+    except ImportError:  # not a Unix: no descriptor limit to respect
+        return configured
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return configured
+    return max(1, min(configured, int(soft * 0.8)))
+
+
 class Server:
     """One listening docdb server over one catalog."""
 
@@ -88,6 +101,7 @@ class Server:
             parameters=ServerParameters.at_startup(
                 self.config.enable_test_commands, self.config.set_parameters
             ),
+            max_connections=connection_limit(self.config.max_connections),
         )
         parameters = self.state.parameters
         if parameters.cursor_timeout_millis is not None:

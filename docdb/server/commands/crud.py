@@ -79,6 +79,8 @@ def cursor_reply(
     """``{cursor: {firstBatch, id, ns}}``, registering a cursor when documents remain."""
     lsid = None if ctx.session is None else ctx.session.id
     cursor_id, batch = ctx.state.cursors.first_batch(ns, docs, batch_size, single_batch, lsid)
+    if cursor_id:
+        ctx.state.cursors.cursors[int(cursor_id)].owner = ctx.connection.auth.user
     return {"cursor": {"firstBatch": batch, "id": cursor_id, "ns": ns}}
 
 
