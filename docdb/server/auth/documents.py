@@ -162,7 +162,10 @@ def user_info(
         info["customData"] = doc["customData"]
     info["roles"] = doc.get("roles", [])
     held = doc.get("credentials")
-    info["mechanisms"] = [m for m in MECHANISMS if isinstance(held, dict) and m in held]
+    if isinstance(held, dict) and held.get("external"):
+        info["mechanisms"] = ["external"]  # a $external (MONGODB-X509) user, as mongod lists it
+    else:
+        info["mechanisms"] = [m for m in MECHANISMS if isinstance(held, dict) and m in held]
     if show_privileges:
         names, privileges, _ = resolve_roles(role_names(info["roles"]), store.raw_role)
         info["inheritedRoles"] = role_documents(names)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from dataclasses import replace
 from typing import Any
 
 from docdb.errors import ErrorCode, MongoError
@@ -23,6 +24,8 @@ from docdb.server.auth.scram import (
 )
 from docdb.server.auth.session import SaslState
 from docdb.server.auth.store import AuthStore
+from docdb.server.auth.x509 import EXTERNAL_DB, x509_login
+from docdb.server.auth.x509 import MECHANISM as X509_MECHANISM
 from docdb.server.context import CommandContext
 from docdb.server.params import check_fields, get_bool, get_doc
 from docdb.server.registry import command
@@ -153,10 +156,34 @@ def _login(ctx: CommandContext, state: SaslState) -> None:
 
 @command("authenticate", no_auth=True)
 def authenticate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """mongod 7.0's ``authenticate`` serves only MONGODB-X509, which needs a verified TLS client
-    certificate; docdb has no TLS yet, so it fails as mongod does without one (any other mechanism too)."""
+    """mongod 7.0's ``authenticate`` serves only MONGODB-X509: the verified TLS client certificate's
+    subject must be a user of ``$external`` (and match ``user`` when given)."""
     check_fields(cmd, {"mechanism", "user"})
-    raise _failed(ctx, f"authenticate with mechanism {cmd.get('mechanism')!r}: no TLS client certificate")
+    return _x509(ctx, cmd)
+
+
+def _x509(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Log in by certificate; the reply (``{dbname, user}``) is also hello's speculativeAuthenticate."""
+    if cmd.get("mechanism") != X509_MECHANISM:
+        raise _failed(ctx, f"authenticate with mechanism {cmd.get('mechanism')!r}: only MONGODB-X509")
+    if ctx.db != EXTERNAL_DB:
+        raise _failed(ctx, "MONGODB-X509 authentication must use the $external database")
+    try:
+        subject = x509_login(ctx, cmd)
+    except MongoError as error:
+        raise _failed(ctx, error.errmsg) from None
+    session = ctx.connection.auth
+    if session.user is not None and session.user != (subject, EXTERNAL_DB):
+        raise MongoError(
+            5626702,
+            "Client has attempted to authenticate on multiple databases."
+            f"Already authenticated as: {session.user[0]}@{session.user[1]}",
+        )
+    session.login(subject, EXTERNAL_DB)
+    log.info(
+        "authenticated %s@$external with MONGODB-X509 on connection %d", subject, ctx.connection.connection_id
+    )
+    return {"dbname": EXTERNAL_DB, "user": subject}
 
 
 @command("logout", no_auth=True)
@@ -200,7 +227,17 @@ def hello_auth_fields(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any
             held = stored.get("credentials")
             fields["saslSupportedMechs"] = [m for m in MECHANISMS if isinstance(held, dict) and m in held]
     speculative = cmd.get("speculativeAuthenticate")
-    if isinstance(speculative, dict) and speculative.get("saslStart") and "db" in speculative:
+    if (
+        isinstance(speculative, dict)
+        and speculative.get("authenticate")
+        and speculative.get("db") == EXTERNAL_DB
+    ):
+        x509_ctx = ctx if ctx.db == EXTERNAL_DB else replace(ctx, db=EXTERNAL_DB)
+        try:
+            fields["speculativeAuthenticate"] = _x509(x509_ctx, speculative)
+        except MongoError as error:
+            log.info("speculative authentication failed: %s", error.errmsg)
+    elif isinstance(speculative, dict) and speculative.get("saslStart") and "db" in speculative:
         try:
             fields["speculativeAuthenticate"] = start_conversation(ctx, speculative, str(speculative["db"]))
         except MongoError as error:

@@ -24,6 +24,7 @@ from docdb.server.auth.documents import (
 from docdb.server.auth.listing import may_view
 from docdb.server.auth.privileges import role_names
 from docdb.server.auth.store import USERS, AuthStore
+from docdb.server.auth.x509 import EXTERNAL_DB
 from docdb.server.context import CommandContext
 from docdb.server.params import check_fields, get_bool, get_doc
 from docdb.server.registry import command
@@ -70,7 +71,12 @@ def create_user(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     if "authenticationRestrictions" in cmd:
         raise MongoError(ErrorCode.NotImplemented, "authenticationRestrictions are not supported by docdb")
     roles = parse_role_names("createUser", "roles", cmd["roles"], db)
-    if "pwd" not in cmd:
+    if db == EXTERNAL_DB:  # MONGODB-X509 users: the TLS client certificate is the credential
+        if "pwd" in cmd:
+            raise MongoError(
+                ErrorCode.BadValue, "Cannot set the password for users defined on the '$external' database"
+            )
+    elif "pwd" not in cmd:
         raise MongoError(
             ErrorCode.BadValue,
             "Must provide a 'pwd' field for all user documents, except those with '$external' as the user's "
@@ -82,8 +88,11 @@ def create_user(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     if store.raw_user(db, user) is not None:
         raise MongoError(51003, f'User "{user}@{db}" already exists')
     check_roles_exist(store, roles)
-    digest = get_bool(cmd, "digestPassword", True)
-    credentials = credentials_for("createUser", user, cmd["pwd"], mechanisms, digest)
+    if db == EXTERNAL_DB:
+        credentials: dict[str, Any] = {"external": True}
+    else:
+        digest = get_bool(cmd, "digestPassword", True)
+        credentials = credentials_for("createUser", user, cmd["pwd"], mechanisms, digest)
     store.put(USERS, new_user_document(user, db, credentials, roles, custom_data))
     return {}
 
