@@ -33,3 +33,6 @@ class ServerConfig:
     tls_cert_key_file: str | None = None  # the server's certificate and private key, PEM
     tls_ca_file: str | None = None  # CA for client certificates: then they are requested and verified
     tls_allow_connections_without_certificates: bool = False
+    javascript_enabled: bool = True  # --no-javascript: mongod's security.javascriptEnabled false
+    js_time_limit_ms: int = 60_000  # one JS call's limit (mongod's internalQueryJavaScriptFnTimeoutMillis)
+    js_memory_limit_mb: int = 100  # one JS scope's heap (mongod's internalQueryJavaScriptHeapSizeLimitMB)

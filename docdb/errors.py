@@ -63,6 +63,7 @@ class ErrorCode(IntEnum):
     CommandNotSupported = 115
     DocumentValidationFailure = 121
     CommandFailed = 125
+    JSInterpreterFailure = 139
     ViewDepthLimitExceeded = 149
     CommandNotSupportedOnView = 166
     OptionNotSupportedOnView = 167
@@ -82,6 +83,7 @@ class ErrorCode(IntEnum):
     APIStrictError = 323
     BSONObjectTooLarge = 10334
     DuplicateKey = 11000
+    Interrupted = 11601
     MergeStageNoMatchingDocument = 13113
     OutOfDiskSpace = 14031
 
