@@ -96,6 +96,11 @@ class JsScope:
             self._ctx.set("__tmp", convert.dumps(value))
             self._run(f"globalThis[{convert.dumps(name)}] = __in(__tmp);")
 
+    def bind_function(self, name: str, code: Any) -> None:
+        """A global function ``name`` from a Code value (mapReduce ``scope``)."""
+        self._ctx.set("__tmp", self.compile(code))
+        self._run(f"globalThis[{convert.dumps(name)}] = __tmp;")
+
     def call(self, fn: Any, args: list, this: Any = None) -> Any:
         """``fn.apply(this, args)`` with BSON in and out."""
         this_text = None if this is None else convert.dumps(this)

@@ -8,5 +8,6 @@ from docdb.server.commands import (  # noqa: F401
     ddl,
     explain,
     handshake,
+    map_reduce,
     session_cmds,
 )
