@@ -211,3 +211,11 @@ def test_accumulator_not_a_window_function(db) -> None:
             )
         )
     assert (exc.value.code, exc.value.details["errmsg"]) == (9, "Unrecognized window function, $accumulator")
+
+
+def test_function_refused_in_validator(db) -> None:
+    spec = {"$expr": {"$function": {"body": "function() { return true; }", "args": [], "lang": "js"}}}
+    with pytest.raises(OperationFailure) as exc:
+        db.create_collection("v", validator=spec)
+    message = "$function cannot be used inside a validator."
+    assert (exc.value.code, exc.value.details["errmsg"]) == (4660800, message)

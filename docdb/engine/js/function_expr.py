@@ -7,6 +7,9 @@ per compiled expression (per operation, as mongod's), so a disabled engine answe
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from bson.code import Code
@@ -15,6 +18,18 @@ from docdb.engine.bson_order import MISSING
 from docdb.engine.expressions.core import Evaluator, Scope, Variables, compile_node, register, type_name
 from docdb.engine.js.scope import JsScope, require_enabled
 from docdb.errors import MongoError
+
+_IN_VALIDATOR: ContextVar[bool] = ContextVar("parsing_validator", default=False)
+
+
+@contextlib.contextmanager
+def parsing_validator() -> Iterator[None]:
+    """Compile a collection validator: mongod refuses ``$function`` there (4660800)."""
+    token = _IN_VALIDATOR.set(True)
+    try:
+        yield
+    finally:
+        _IN_VALIDATOR.reset(token)
 
 
 class LazyFunction:
@@ -37,6 +52,8 @@ class LazyFunction:
 
 @register("$function")
 def compile_function(args: Any, scope: Scope) -> Evaluator:
+    if _IN_VALIDATOR.get():
+        raise MongoError(4660800, "$function cannot be used inside a validator.")
     if not isinstance(args, dict):
         raise MongoError(31260, f"$function requires an object as an argument, found: {type_name(args)}")
     if "body" not in args:
