@@ -91,8 +91,13 @@ class TextPlan:
         self.stats = Stats()
 
     def run(
-        self, coll: Any, predicate: Callable[[dict], bool] | None, decode: bool = True
+        self,
+        coll: Any,
+        predicate: Callable[[dict], bool] | None,
+        decode: bool = True,
+        build_columns: bool = True,
     ) -> Iterator[tuple[bytes, Any]]:
+        """``build_columns`` is the row plans' signature (a text plan reads its index, never columns)."""
         index = self.index
         index.accesses += 1
         stats = self.stats
