@@ -129,3 +129,13 @@ def test_time_and_memory_limits(limited_server) -> None:
     # the scope of a failed operation is gone: the next one runs normally
     assert len(list(coll.find({"$where": "this.a == 1"}))) == 1
     client.close()
+
+
+def test_where_with_indexed_and_id_predicates(db) -> None:
+    db.c.insert_many([{"_id": 1, "a": 1}, {"_id": 2, "a": 2}])
+    db.c.create_index("a")
+    assert list(db.c.find({"_id": 1, "$where": "false"})) == []
+    assert list(db.c.find({"a": 1, "$where": "false"})) == []
+    assert list(db.c.find({"a": 1, "$where": "true"})) == [{"_id": 1, "a": 1}]
+    assert db.c.update_one({"_id": 1, "$where": "false"}, {"$set": {"x": 1}}).matched_count == 0
+    assert db.c.delete_one({"_id": 1, "$where": "this.a == 1"}).deleted_count == 1
