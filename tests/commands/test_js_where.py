@@ -126,6 +126,20 @@ def test_time_and_memory_limits(limited_server) -> None:
         list(coll.find({"$where": "var a = []; while (true) { a.push(new Array(100000).fill(1)); }"}))
     assert exc.value.details["codeName"] == "JSInterpreterFailure"
     assert exc.value.details["errmsg"] == "Out of memory"
+    params = client.admin.command(
+        {
+            "getParameter": 1,
+            "internalQueryJavaScriptFnTimeoutMillis": 1,
+            "internalQueryJavaScriptHeapSizeLimitMB": 1,
+        }
+    )
+    assert (
+        params["internalQueryJavaScriptFnTimeoutMillis"],
+        params["internalQueryJavaScriptHeapSizeLimitMB"],
+    ) == (
+        200,
+        16,
+    )
     # the scope of a failed operation is gone: the next one runs normally
     assert len(list(coll.find({"$where": "this.a == 1"}))) == 1
     client.close()

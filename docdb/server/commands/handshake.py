@@ -144,6 +144,12 @@ PARAMETERS: dict[str, ServerParameter] = {
     "featureCompatibilityVersion": ServerParameter(
         lambda ctx: {"version": MONGODB_VERSION.rsplit(".", 1)[0]}, False, False
     ),
+    "internalQueryJavaScriptFnTimeoutMillis": ServerParameter(
+        lambda ctx: ctx.state.config.js_time_limit_ms, False, True
+    ),
+    "internalQueryJavaScriptHeapSizeLimitMB": ServerParameter(
+        lambda ctx: ctx.state.config.js_memory_limit_mb, False, True
+    ),
     "logLevel": ServerParameter(lambda ctx: 0, True, True),
     "quiet": ServerParameter(lambda ctx: False, True, True),
     "requireApiVersion": ServerParameter(lambda ctx: False, True, True),
