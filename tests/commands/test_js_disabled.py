@@ -75,9 +75,9 @@ def test_map_reduce_refused(disabled) -> None:
     with pytest.raises(OperationFailure) as exc:
         disabled.database.command(cmd)
     assert exc.value.code == 31246
-    assert (
-        exc.value.details["errmsg"]
-        == "Cannot run server-side javascript without the javascript engine enabled"
+    assert exc.value.details["errmsg"] == (
+        "PlanExecutor error during aggregation :: caused by :: "
+        "Cannot run server-side javascript without the javascript engine enabled"
     )
 
 

@@ -199,7 +199,10 @@ def test_javascript_errors_in_map_and_emit(db) -> None:
     with pytest.raises(OperationFailure) as exc:
         _mr(db, map="function() { emit(this.cust_id); }", reduce=REDUCE1, out={"inline": 1})
     assert exc.value.details["codeName"] == "JSInterpreterFailure"
-    assert "emit takes 2 args" in exc.value.details["errmsg"]
+    assert (
+        exc.value.details["errmsg"]
+        == "PlanExecutor error during aggregation :: caused by :: Error: emit takes 2 args"
+    )
     with pytest.raises(OperationFailure) as exc:
         _mr(db, map="function() { nope(); }", reduce=REDUCE1, out={"inline": 1})
     assert exc.value.details["codeName"] == "JSInterpreterFailure"

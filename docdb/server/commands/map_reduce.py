@@ -122,7 +122,12 @@ def map_reduce(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         pipeline.append({"$limit": limit})
     docs = run_aggregate(ctx.catalog, ctx.db, name, pipeline, None, host=host)
     js = MapReduceJs(map_code, reduce_code, finalize_code, scope)
-    results = js.run(docs)
+    try:
+        results = js.run(docs)
+    except MongoError as exc:  # mongod runs mapReduce as a pipeline: its run-time errors say so
+        exc.errmsg = f"PlanExecutor error during aggregation :: caused by :: {exc.errmsg}"
+        exc.args = (exc.errmsg,)
+        raise
     if mode == "inline":
         return {"results": results}
     assert out_db is not None and out_coll is not None
