@@ -122,6 +122,7 @@ def test_time_and_memory_limits(limited_server) -> None:
     with pytest.raises(OperationFailure) as exc:
         list(coll.find({"$where": "while (true) {} "}))
     assert (exc.value.code, exc.value.details["codeName"]) == (11601, "Interrupted")
+    assert exc.value.details["errmsg"].endswith("Interrupted by the host")
     with pytest.raises(OperationFailure) as exc:
         list(coll.find({"$where": "var a = []; while (true) { a.push(new Array(100000).fill(1)); }"}))
     assert exc.value.details["codeName"] == "JSInterpreterFailure"

@@ -48,7 +48,7 @@ def _error(exc: Exception) -> MongoError:
     text = str(exc)
     first = text.partition("\n")[0]
     if "interrupted" in first:
-        return MongoError(ErrorCode.Interrupted, "JavaScript execution interrupted")
+        return MongoError(ErrorCode.Interrupted, "Interrupted by the host")
     if "out of memory" in first or first in ("", "null"):
         return MongoError(ErrorCode.JSInterpreterFailure, "Out of memory")
     return MongoError(ErrorCode.JSInterpreterFailure, first)
