@@ -7,6 +7,7 @@ import datetime
 import math
 import re
 
+import pytest
 from bson import Decimal128, Int64, ObjectId
 from bson.binary import Binary
 from bson.code import Code
@@ -16,6 +17,7 @@ from bson.regex import Regex
 from bson.timestamp import Timestamp
 
 from docdb.engine.js import JsScope
+from docdb.errors import ErrorCode, MongoError
 
 IDENTITY = "function(x) { return x; }"
 
@@ -83,3 +85,14 @@ def test_undefined_results() -> None:
     assert scope.call(scope.compile("function() { return {a: undefined, b: [undefined]}; }"), []) == {
         "b": [None]
     }
+
+
+def test_function_sources_mongod_accepts_and_refuses() -> None:
+    scope = JsScope()
+    assert scope.call(scope.compile("function() { return 1; };  "), []) == 1.0
+    with pytest.raises(MongoError) as exc:
+        scope.compile("42")
+    assert exc.value.code == ErrorCode.JSInterpreterFailure
+    with pytest.raises(MongoError) as exc:
+        scope.compile("function (")
+    assert (exc.value.code, exc.value.errmsg.split(":")[0]) == (ErrorCode.JSInterpreterFailure, "SyntaxError")

@@ -55,8 +55,8 @@ def _error(exc: Exception) -> MongoError:
 
 
 def function_source(code: Any) -> str:
-    """The text of a ``function (…) {…}`` from a string or Code (bare expressions are wrapped)."""
-    return str(code).strip()
+    """The text of a string or Code, without the trailing semicolons a statement would carry."""
+    return str(code).strip().rstrip(";").rstrip()
 
 
 class JsScope:
@@ -88,7 +88,10 @@ class JsScope:
                 return self._run(f"(function() {{ return ({source}); }})")
             except MongoError:
                 return self._run(f"(function() {{ {source} }})")
-        return self._run(f"({source})")
+        fn = self._run(f"({source})")
+        if not isinstance(fn, quickjs.Object):
+            raise MongoError(ErrorCode.JSInterpreterFailure, f"SyntaxError: not a function: {source[:100]}")
+        return fn
 
     def set_globals(self, values: dict[str, Any]) -> None:
         """Bind ``scope`` variables (mapReduce's ``scope``) as globals."""
