@@ -219,3 +219,23 @@ def test_function_refused_in_validator(db) -> None:
         db.create_collection("v", validator=spec)
     message = "$function cannot be used inside a validator."
     assert (exc.value.code, exc.value.details["errmsg"]) == (4660800, message)
+
+
+def test_accumulator_in_bucket_auto_and_constant_group_key(db) -> None:
+    db.books.insert_many(BOOKS)
+    count = {
+        "init": "function(start) { return start; }",
+        "initArgs": [100],
+        "accumulate": "function(state, c) { return state + c; }",
+        "accumulateArgs": ["$copies"],
+        "merge": "function(a, b) { return a + b; }",
+        "lang": "js",
+    }
+    auto = list(
+        db.books.aggregate(
+            [{"$bucketAuto": {"groupBy": "$copies", "buckets": 2, "output": {"s": {"$accumulator": count}}}}]
+        )
+    )
+    assert [b["s"] for b in auto] == [105.0, 120.0]
+    total = list(db.books.aggregate([{"$group": {"_id": None, "s": {"$accumulator": count}}}]))
+    assert total == [{"_id": None, "s": 125.0}]
