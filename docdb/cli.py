@@ -180,6 +180,29 @@ def _configure_logging(level: str) -> None:
     envvar="DOCDB_AUTH",
     help="Require authentication (SCRAM) and check each command against the user's roles.",
 )
+@click.option(
+    "--no-javascript",
+    is_flag=True,
+    envvar="DOCDB_NO_JAVASCRIPT",
+    help="Turn server-side JavaScript off ($where, $function, $accumulator, mapReduce), as mongod's "
+    "security.javascriptEnabled: false.",
+)
+@click.option(
+    "--js-time-limit-ms",
+    type=click.IntRange(1),
+    default=60_000,
+    show_default=True,
+    envvar="DOCDB_JS_TIME_LIMIT_MS",
+    help="Time limit of one JavaScript call (mongod's internalQueryJavaScriptFnTimeoutMillis).",
+)
+@click.option(
+    "--js-memory-limit-mb",
+    type=click.IntRange(1),
+    default=100,
+    show_default=True,
+    envvar="DOCDB_JS_MEMORY_LIMIT_MB",
+    help="Heap limit of one JavaScript scope (mongod's internalQueryJavaScriptHeapSizeLimitMB).",
+)
 @click.version_option(__version__, prog_name="docdb-server")
 def server_main(
     file: str | None,
@@ -204,6 +227,9 @@ def server_main(
     set_parameters: tuple[str, ...],
     max_connections: int,
     auth: bool,
+    no_javascript: bool,
+    js_time_limit_ms: int,
+    js_memory_limit_mb: int,
 ) -> None:
     """Run a docdb server that MongoDB clients connect to."""
     from docdb.server.parameters import ServerParameters, StartupParameterError
@@ -238,6 +264,9 @@ def server_main(
         set_parameters=set_parameters,
         max_connections=max_connections,
         auth=auth,
+        javascript_enabled=not no_javascript,
+        js_time_limit_ms=js_time_limit_ms,
+        js_memory_limit_mb=js_memory_limit_mb,
     )
     try:
         run_server(config)

@@ -37,3 +37,6 @@ class ServerConfig:
     set_parameters: tuple[str, ...] = ()  # NAME=VALUE server parameters (mongod's --setParameter)
     max_connections: int = 1_000_000  # mongod's maxIncomingConnections (capped at 80% of the fd limit)
     auth: bool = False  # --auth: every command needs an authenticated user with the privilege for it
+    javascript_enabled: bool = True  # --no-javascript: mongod's security.javascriptEnabled false
+    js_time_limit_ms: int = 60_000  # one JS call's limit (mongod's internalQueryJavaScriptFnTimeoutMillis)
+    js_memory_limit_mb: int = 100  # one JS scope's heap (mongod's internalQueryJavaScriptHeapSizeLimitMB)

@@ -78,6 +78,7 @@ class ErrorCode(IntEnum):
     NotAReplicaSet = 123
     CommandFailed = 125
     ReadConcernMajorityNotAvailableYet = 134
+    JSInterpreterFailure = 139
     ViewDepthLimitExceeded = 165
     CommandNotSupportedOnView = 166
     OptionNotSupportedOnView = 167
@@ -112,6 +113,7 @@ class ErrorCode(IntEnum):
     BSONObjectTooLarge = 10334
     DuplicateKey = 11000
     InterruptedAtShutdown = 11600
+    Interrupted = 11601
     InterruptedDueToReplStateChange = 11602
     MergeStageNoMatchingDocument = 13113
     NotPrimaryNoSecondaryOk = 13435

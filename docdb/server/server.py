@@ -15,7 +15,7 @@ import time
 from functools import partial
 
 from docdb.config import ServerConfig
-from docdb.engine import columns
+from docdb.engine import columns, js
 from docdb.engine.catalog import Catalog
 from docdb.engine.compaction import Compactor
 from docdb.engine.log.crypto import read_key_file
@@ -92,6 +92,8 @@ class Server:
         )
         columns.SETTINGS.max_bytes = int(self.config.column_cache_mb * (1 << 20))
         columns.SETTINGS.enabled = self.config.column_cache_mb > 0
+        config = self.config
+        js.configure(config.javascript_enabled, config.js_time_limit_ms, config.js_memory_limit_mb)
         compressors = tuple(c for c in self.config.compressors if c in available_compressors())
         self.state = ServerState(
             config=self.config,

@@ -57,7 +57,6 @@ from docdb.errors import MongoError
         ({"a": {"$bitsAllClear": [-1]}}, 2, "BadValue", "bit positions must be >= 0 but got: 0: -1"),
         ({"$alwaysTrue": 2}, 9, "FailedToParse", "$alwaysTrue must be an integer value of 1"),
         ({"a": {"$where": "x"}}, 2, "BadValue", "$where cannot be applied to a field"),
-        ({"$where": "this.a == 1"}, 238, "NotImplemented", "$where is not supported (no JavaScript engine)"),
         ({"$text": {"$search": "x"}}, 27, "IndexNotFound", "text index required for $text query"),
         (
             {"a": {"$elemMatch": {"$text": {"$search": "x"}}}},

@@ -15,6 +15,7 @@ from docdb.engine.aggregation.sorting import compile_sort_key
 from docdb.engine.dbref import is_dollar_path_part
 from docdb.engine.expressions.core import MISSING, Variables, compile_node, show, type_name
 from docdb.engine.expressions.numeric import as_int, num_kind
+from docdb.engine.js.where import where_forbidden
 from docdb.engine.matcher import compile_filter, compile_filter_scoped
 from docdb.engine.text.meta import with_score_of
 from docdb.engine.text.search import split_text_filter
@@ -27,6 +28,11 @@ def _match(spec: Any, sctx: StageContext) -> StageFn:
     pipeline's ``let``) it reads the run's current values, wherever ``$expr`` sits in the filter."""
     if not isinstance(spec, dict):
         raise MongoError(15959, "the match filter must be an expression in an object")
+    with where_forbidden():
+        return _compile_match(spec, sctx)
+
+
+def _compile_match(spec: dict, sctx: StageContext) -> StageFn:
     text = split_text_filter(spec)
     if text is not None:
         if not sctx.is_first:

@@ -250,7 +250,10 @@ def _check_option(raw: dict[str, Any], option: str, value: Any) -> Any:
     if option == "partialFilterExpression":
         if not isinstance(value, dict):
             raise MongoError(ErrorCode.TypeMismatch, "The field 'partialFilterExpression' must be an object")
-        compile_filter(value)
+        from docdb.engine.js.where import where_forbidden
+
+        with where_forbidden():
+            compile_filter(value)
         return value
     if isinstance(value, bool) or not isinstance(value, (int, Int64, float)):
         raise _cannot_create(raw, "TTL index 'expireAfterSeconds' option must be numeric")

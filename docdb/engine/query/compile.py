@@ -263,7 +263,11 @@ def _text(name: str, value: Any, top: bool, scope: FilterScope | None) -> Predic
 
 
 def _where(name: str, value: Any, top: bool, scope: FilterScope | None) -> Predicate:
-    raise _bad("$where is not supported (no JavaScript engine)", ErrorCode.NotImplemented)
+    if not top:
+        raise _bad("$elemMatch cannot contain $where expression")
+    from docdb.engine.js.where import compile_where
+
+    return compile_where(value)
 
 
 # sorted alphabetically

@@ -150,6 +150,21 @@ def _aggregate(db: str, cmd: dict[str, Any]) -> list[Check]:
     return [(kind, action, d, c or coll if kind == "ns" else c) for kind, action, d, c in checks]
 
 
+def _map_reduce(db: str, cmd: dict[str, Any]) -> list[Check]:
+    """find on the input; insert and remove (and update, to merge or reduce) where the output goes."""
+    checks: list[Check] = [("ns", "find", db, _target(cmd))]
+    out = cmd.get("out")
+    if isinstance(out, str):
+        return checks + [("ns", action, db, out) for action in ("insert", "remove")]
+    if isinstance(out, dict) and "inline" not in out:
+        names = [out[mode] for mode in ("replace", "merge", "reduce") if isinstance(out.get(mode), str)]
+        out_db = out["db"] if isinstance(out.get("db"), str) else db
+        checks += [
+            ("ns", action, out_db, name) for name in names[:1] for action in ("insert", "remove", "update")
+        ]
+    return checks
+
+
 def _explain(db: str, cmd: dict[str, Any]) -> list[Check]:
     inner = cmd.get("explain")
     if not isinstance(inner, dict) or not inner:
@@ -276,6 +291,8 @@ COMMAND_RULES: dict[str, Rule] = {
     "listCollections": _list_collections,
     "listDatabases": _list_databases,
     "listIndexes": _ns_rule,
+    "mapReduce": _map_reduce,
+    "mapreduce": _map_reduce,
     "lockInfo": _cluster("serverStatus"),
     "refreshSessions": _user,
     "renameCollection": _rename,

@@ -10,6 +10,7 @@ from docdb.server.commands import (  # noqa: F401
     explain,
     failpoint_cmds,
     handshake,
+    map_reduce,
     parameter_cmds,
     replset,
     role_cmds,

@@ -124,7 +124,7 @@ def build_info(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         "gitVersion": f"docdb-{__version__}",
         "modules": [],
         "allocator": "system",
-        "javascriptEngine": "none",
+        "javascriptEngine": "mozjs",
         "sysInfo": "deprecated",
         "versionArray": [*parts, 0],
         "openssl": {"running": "disabled", "compiled": "disabled"},

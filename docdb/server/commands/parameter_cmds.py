@@ -83,6 +83,12 @@ PARAMETERS: dict[str, ServerParameter] = {
     "featureCompatibilityVersion": ServerParameter(
         lambda ctx: {"version": MONGODB_VERSION.rsplit(".", 1)[0]}, False, False
     ),
+    "internalQueryJavaScriptFnTimeoutMillis": ServerParameter(  # set with --js-time-limit-ms
+        lambda ctx: ctx.state.config.js_time_limit_ms, False, False
+    ),
+    "internalQueryJavaScriptHeapSizeLimitMB": ServerParameter(  # set with --js-memory-limit-mb
+        lambda ctx: ctx.state.config.js_memory_limit_mb, False, False
+    ),
     "logLevel": ServerParameter(lambda ctx: 0, True, True),
     "quiet": ServerParameter(lambda ctx: False, True, True),
     "requireApiVersion": ServerParameter(
