@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any, NoReturn
 
 import click
@@ -266,6 +268,219 @@ def compact(file: str, encrypt: bool, decrypt: bool, key_file: str | None) -> No
     )
 
 
-def _progress(length: int, label: str) -> Any:
-    """A progress bar on stderr (click draws it only on a terminal)."""
-    return click.progressbar(length=max(1, length), label=label, file=sys.stderr)
+@contextlib.contextmanager
+def _progress(length: int, label: str) -> Iterator[Any]:
+    """Bytes done on stderr: a bar on a terminal, periodic lines elsewhere, a summary line at the end."""
+    from docdb.tools.progress import Progress
+
+    bar = Progress(label, total=length, unit="bytes")
+    with bar:
+        yield bar
+    bar.finish()
+
+
+# -- dump / restore / export / import: mongodump's family, by the same option names ------------------
+
+_URI_OPTION = click.option(
+    "--uri", default=None, help="Connection string of the server (default mongodb://localhost:27017)."
+)
+_HOST_OPTION = click.option("--host", default=None, help="HOST[:PORT] (when --uri is not given).")
+_PORT_OPTION = click.option("--port", type=int, default=None, help="Server port (when --uri is not given).")
+_QUIET_OPTION = click.option("--quiet", is_flag=True, help="No progress and no summary lines.")
+_GZIP_OPTION = click.option("--gzip", is_flag=True, help="Compress (or read compressed) files or archive.")
+_ARCHIVE_OPTION = click.option(
+    "--archive",
+    is_flag=False,
+    flag_value="-",
+    default=None,
+    help="An archive stream: --archive=FILE, or --archive alone for stdout/stdin.",
+)
+
+
+def _uri(uri: str | None, host: str | None, port: int | None) -> str:
+    if uri:
+        return uri
+    hostname = host or "localhost"
+    if port is not None and ":" not in hostname:
+        hostname = f"{hostname}:{port}"
+    return f"mongodb://{hostname}"
+
+
+def _json_option(text: str | None, path: str | None) -> dict[str, Any] | None:
+    """``--query``/``--queryFile``: a document in (relaxed or canonical) Extended JSON."""
+    from bson import json_util
+
+    if path is not None:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    if text is None:
+        return None
+    try:
+        value = json_util.loads(text)
+    except ValueError as error:
+        _fail(ValueError(f"error parsing query as Extended JSON: {error}"))
+    if not isinstance(value, dict):
+        _fail(ValueError("query is not a document"))
+    return value
+
+
+def _tool_progress(label: str, quiet: bool) -> Any:
+    from docdb.tools.progress import NoProgress, Progress
+
+    return NoProgress(label) if quiet else Progress(label)
+
+
+@tools_main.command("dump")
+@_URI_OPTION
+@_HOST_OPTION
+@_PORT_OPTION
+@click.option(
+    "--file", "mdb_file", type=click.Path(dir_okay=False, exists=True), help="Dump an .mdb file offline."
+)
+@_KEY_OPTION
+@click.option("--db", "-d", default=None, help="Database to dump.")
+@click.option("--collection", "-c", default=None, help="Collection to dump (needs --db).")
+@click.option("--query", "-q", default=None, help="Filter in Extended JSON (needs --collection).")
+@click.option("--queryFile", "query_file", type=click.Path(dir_okay=False, exists=True), default=None)
+@click.option(
+    "--out", "-o", default=None, help="Output directory (default 'dump'); '-' writes BSON to stdout."
+)
+@_ARCHIVE_OPTION
+@_GZIP_OPTION
+@click.option("--dumpDbUsersAndRoles", "users_and_roles", is_flag=True, help="Also the users/roles of --db.")
+@_QUIET_OPTION
+def dump_command(
+    uri: str | None,
+    host: str | None,
+    port: int | None,
+    mdb_file: str | None,
+    key_file: str | None,
+    db: str | None,
+    collection: str | None,
+    query: str | None,
+    query_file: str | None,
+    out: str | None,
+    archive: str | None,
+    gzip: bool,
+    users_and_roles: bool,
+    quiet: bool,
+) -> None:
+    """Write databases in mongodump's formats, from a server (--uri) or an .mdb file (--file)."""
+    from docdb.tools.dump import DumpOptions, dump
+    from docdb.tools.dump_source import FileSource, WireSource
+
+    options = DumpOptions(
+        db, collection, _json_option(query, query_file), out, archive, gzip, users_and_roles
+    )
+    progress = _tool_progress("dump", quiet)
+    try:
+        source = FileSource(mdb_file, _key(key_file)) if mdb_file else WireSource(_uri(uri, host, port))
+        try:
+            result = dump(source, options, progress)
+        finally:
+            source.close()
+    except (StorageError, ValueError, OSError) as error:
+        _fail(error)
+    except Exception as error:  # a driver error (server down, refused command)
+        _fail(error)
+    if not quiet:
+        for ns, count in result.collections:
+            click.echo(f"done dumping {ns} ({count} document{'s' if count != 1 else ''})", err=True)
+        progress.finish(f"{len(result.collections)} collection(s)")
+
+
+@tools_main.command("restore")
+@click.argument("directory", required=False)
+@click.option("--dir", "dir_option", default=None, help="The dump directory (as the positional argument).")
+@_URI_OPTION
+@_HOST_OPTION
+@_PORT_OPTION
+@_ARCHIVE_OPTION
+@_GZIP_OPTION
+@click.option("--db", "-d", default=None, help="Restore only this database (or a database folder into it).")
+@click.option(
+    "--collection", "-c", default=None, help="Restore only this collection (or a .bson file into it)."
+)
+@click.option("--nsInclude", "ns_include", multiple=True, help="Namespaces to restore (wildcard *).")
+@click.option("--nsExclude", "ns_exclude", multiple=True, help="Namespaces to leave out (wildcard *).")
+@click.option("--nsFrom", "ns_from", multiple=True, help="Rename from this pattern ($var$ variables).")
+@click.option("--nsTo", "ns_to", multiple=True, help="Rename to this pattern (paired with --nsFrom).")
+@click.option("--drop", is_flag=True, help="Drop each collection before restoring it.")
+@click.option("--noIndexRestore", "no_index_restore", is_flag=True, help="Do not build the dumped indexes.")
+@click.option("--restoreDbUsersAndRoles", "users_and_roles", is_flag=True, help="Restore dumped users/roles.")
+@click.option("--maintainInsertionOrder", "ordered", is_flag=True, help="Insert in order, stop at an error.")
+@click.option("--stopOnError", "stop_on_error", is_flag=True, help="Stop at the first failed insert.")
+@click.option("--batchSize", "batch_size", type=click.IntRange(1), default=1000, show_default=True)
+@_QUIET_OPTION
+def restore_command(
+    directory: str | None,
+    dir_option: str | None,
+    uri: str | None,
+    host: str | None,
+    port: int | None,
+    archive: str | None,
+    gzip: bool,
+    db: str | None,
+    collection: str | None,
+    ns_include: tuple[str, ...],
+    ns_exclude: tuple[str, ...],
+    ns_from: tuple[str, ...],
+    ns_to: tuple[str, ...],
+    drop: bool,
+    no_index_restore: bool,
+    users_and_roles: bool,
+    ordered: bool,
+    stop_on_error: bool,
+    batch_size: int,
+    quiet: bool,
+) -> None:
+    """Load a mongodump directory (default 'dump') or archive into a server."""
+    import gzip as gzip_module
+
+    import pymongo
+
+    from docdb.tools.namespaces import NamespaceRules
+    from docdb.tools.restore import RestoreOptions, Restorer
+
+    if len(ns_from) != len(ns_to):
+        _fail(ValueError("--nsFrom and --nsTo arguments must be paired"))
+    try:
+        rules = NamespaceRules(list(ns_include), list(ns_exclude), list(zip(ns_from, ns_to, strict=True)))
+    except ValueError as error:
+        _fail(error)
+    options = RestoreOptions(
+        directory or dir_option,
+        archive,
+        gzip,
+        db,
+        collection,
+        rules,
+        drop,
+        no_index_restore,
+        users_and_roles,
+        ordered,
+        stop_on_error,
+        batch_size,
+    )
+    progress = _tool_progress("restore", quiet)
+    try:
+        with pymongo.MongoClient(_uri(uri, host, port)) as client:
+            restorer = Restorer(client, options, progress)
+            if archive is not None:
+                raw = sys.stdin.buffer if archive == "-" else open(archive, "rb")  # noqa: SIM115
+                stream = gzip_module.GzipFile(fileobj=raw, mode="rb") if gzip else raw
+                try:
+                    result = restorer.restore_archive(stream)  # type: ignore[arg-type]
+                finally:
+                    if raw is not sys.stdin.buffer:
+                        raw.close()
+            else:
+                result = restorer.restore_directory(options.directory or "dump")
+    except (StorageError, ValueError, OSError) as error:
+        _fail(error)
+    except Exception as error:  # a driver error: server down, a refused create or index
+        _fail(error)
+    if not quiet:
+        progress.finish(result.summary())
+    if result.failed and stop_on_error:
+        sys.exit(1)
