@@ -484,3 +484,188 @@ def restore_command(
         progress.finish(result.summary())
     if result.failed and stop_on_error:
         sys.exit(1)
+
+
+def _field_list(fields: str | None, field_file: str | None) -> list[str]:
+    """``--fields a,b.c`` or ``--fieldFile`` (one name a line)."""
+    if field_file is not None:
+        with open(field_file, encoding="utf-8") as f:
+            return [line.strip() for line in f if line.strip()]
+    return [f.strip() for f in fields.split(",") if f.strip()] if fields else []
+
+
+@tools_main.command("export")
+@_URI_OPTION
+@_HOST_OPTION
+@_PORT_OPTION
+@click.option("--db", "-d", required=True, help="Database of the collection.")
+@click.option("--collection", "-c", required=True, help="Collection to export.")
+@click.option("--type", "out_type", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option("--jsonFormat", "json_format", type=click.Choice(["relaxed", "canonical"]), default="relaxed")
+@click.option(
+    "--jsonArray", "json_array", is_flag=True, help="One JSON array instead of one document a line."
+)
+@click.option("--pretty", is_flag=True, help="Indented JSON.")
+@click.option("--fields", "-f", default=None, help="Comma-separated field names (CSV needs them).")
+@click.option("--fieldFile", "field_file", type=click.Path(dir_okay=False, exists=True), default=None)
+@click.option("--noHeaderLine", "no_header_line", is_flag=True, help="CSV without the field names line.")
+@click.option("--query", "-q", default=None, help="Filter in Extended JSON.")
+@click.option("--queryFile", "query_file", type=click.Path(dir_okay=False, exists=True), default=None)
+@click.option("--sort", default=None, help="Sort document in Extended JSON.")
+@click.option("--skip", type=click.IntRange(0), default=0)
+@click.option("--limit", type=click.IntRange(0), default=0)
+@click.option("--out", "-o", default=None, help="Output file (default stdout).")
+@_QUIET_OPTION
+def export_command(
+    uri: str | None,
+    host: str | None,
+    port: int | None,
+    db: str,
+    collection: str,
+    out_type: str,
+    json_format: str,
+    json_array: bool,
+    pretty: bool,
+    fields: str | None,
+    field_file: str | None,
+    no_header_line: bool,
+    query: str | None,
+    query_file: str | None,
+    sort: str | None,
+    skip: int,
+    limit: int,
+    out: str | None,
+    quiet: bool,
+) -> None:
+    """Write one collection as Extended JSON or CSV, as mongoexport does."""
+    import pymongo
+
+    from docdb.tools.exporter import ExportOptions, export
+
+    options = ExportOptions(
+        db,
+        collection,
+        out_type,
+        json_format,
+        json_array,
+        pretty,
+        _field_list(fields, field_file),
+        no_header_line,
+        _json_option(query, query_file),
+        _json_option(sort, None),
+        skip,
+        limit,
+    )
+    progress = _tool_progress("export", quiet)
+    try:
+        with pymongo.MongoClient(_uri(uri, host, port), tz_aware=True) as client:
+            if out is None or out == "-":
+                count = export(client, options, sys.stdout, progress)
+                sys.stdout.flush()
+            else:
+                with open(out, "w", encoding="utf-8", newline="", buffering=1 << 20) as f:
+                    count = export(client, options, f, progress)
+    except (ValueError, OSError) as error:
+        _fail(error)
+    except Exception as error:  # a driver error
+        _fail(error)
+    if not quiet:
+        progress.finish(f"exported {count} record{'s' if count != 1 else ''}")
+
+
+@tools_main.command("import")
+@_URI_OPTION
+@_HOST_OPTION
+@_PORT_OPTION
+@click.argument("positional_file", required=False)
+@click.option("--file", "in_file", default=None, help="Input file (default stdin).")
+@click.option("--db", "-d", default="test", show_default=True)
+@click.option("--collection", "-c", default=None, help="Target collection (default: the file's name).")
+@click.option(
+    "--type", "in_type", type=click.Choice(["json", "csv", "tsv"]), default="json", show_default=True
+)
+@click.option("--jsonArray", "json_array", is_flag=True, help="The input is one JSON array.")
+@click.option("--headerline", "header_line", is_flag=True, help="CSV/TSV: the first line names the fields.")
+@click.option("--fields", "-f", default=None, help="CSV/TSV: comma-separated field names.")
+@click.option("--fieldFile", "field_file", type=click.Path(dir_okay=False, exists=True), default=None)
+@click.option("--ignoreBlanks", "ignore_blanks", is_flag=True, help="CSV/TSV: leave out empty fields.")
+@click.option(
+    "--mode", type=click.Choice(["insert", "upsert", "merge", "delete"]), default="insert", show_default=True
+)
+@click.option("--upsertFields", "upsert_fields", default=None, help="Fields that find the existing document.")
+@click.option("--drop", is_flag=True, help="Drop the collection first.")
+@click.option(
+    "--stopOnError", "stop_on_error", is_flag=True, help="Stop at the first bad line or failed write."
+)
+@click.option("--batchSize", "batch_size", type=click.IntRange(1), default=1000, show_default=True)
+@_QUIET_OPTION
+def import_command(
+    uri: str | None,
+    host: str | None,
+    port: int | None,
+    positional_file: str | None,
+    in_file: str | None,
+    db: str,
+    collection: str | None,
+    in_type: str,
+    json_array: bool,
+    header_line: bool,
+    fields: str | None,
+    field_file: str | None,
+    ignore_blanks: bool,
+    mode: str,
+    upsert_fields: str | None,
+    drop: bool,
+    stop_on_error: bool,
+    batch_size: int,
+    quiet: bool,
+) -> None:
+    """Read Extended JSON, CSV or TSV into one collection, as mongoimport does."""
+    import pymongo
+
+    from docdb.tools.importer import ImportOptions, ImportStopped, import_documents
+
+    path = in_file or positional_file
+    if collection is None:
+        if path is None:
+            _fail(ValueError("no collection specified"))
+        collection = os.path.splitext(os.path.basename(path))[0]
+    field_names = _field_list(fields, field_file)
+    if in_type != "json" and not header_line and not field_names:
+        _fail(ValueError("must specify --fields, --fieldFile or --headerline to import this file type"))
+    options = ImportOptions(
+        db,
+        collection,
+        in_type,
+        json_array,
+        header_line,
+        field_names,
+        ignore_blanks,
+        mode,
+        _field_list(upsert_fields, None),
+        drop,
+        stop_on_error,
+        batch_size,
+    )
+    progress = _tool_progress("import", quiet)
+    stopped = None
+    try:
+        with pymongo.MongoClient(_uri(uri, host, port)) as client:
+            source = sys.stdin if path is None else open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+            try:
+                result = import_documents(client, source, options, progress)
+            except ImportStopped as error:
+                stopped, result = error, error.result
+            finally:
+                if source is not sys.stdin:
+                    source.close()
+    except (ValueError, OSError) as error:
+        _fail(error)
+    except Exception as error:  # a driver error
+        _fail(error)
+    for line in result.errors:
+        click.echo(f"error: {line}", err=True)
+    if not quiet:
+        progress.finish(result.summary())
+    if stopped is not None:
+        sys.exit(1)
