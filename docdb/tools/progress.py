@@ -68,14 +68,17 @@ class Progress:
         elapsed = (now if now is not None else self._clock()) - self._start
         return self.done / elapsed if elapsed > 0 else 0.0
 
+    def _with_unit(self, text: str) -> str:
+        return text if self.unit == "bytes" else f"{text} {self.unit}"
+
     def _counts(self) -> str:
         done = _amount(self.done, self.unit)
         if self.total:
-            return f"{done}/{_amount(self.total, self.unit)} {self.unit}"
-        return f"{done} {self.unit}"
+            return self._with_unit(f"{done}/{_amount(self.total, self.unit)}")
+        return self._with_unit(done)
 
     def _rate_text(self, now: float) -> str:
-        return f"{_amount(self.rate(now), self.unit)} {self.unit}/s"
+        return self._with_unit(_amount(self.rate(now), self.unit)) + "/s"
 
     def _report(self, now: float) -> None:
         if self._tty:
@@ -97,7 +100,7 @@ class Progress:
         if self._drawn:
             self._stream.write("\r\x1b[K")
         line = (
-            f"{self.label}: done, {_amount(self.done, self.unit)} {self.unit} in {elapsed:.1f} s "
+            f"{self.label}: done, {self._with_unit(_amount(self.done, self.unit))} in {elapsed:.1f} s "
             f"({self._rate_text(now)}){f', {detail}' if detail else ''}"
         )
         self._stream.write(line + "\n")
