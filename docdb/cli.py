@@ -442,6 +442,8 @@ def restore_command(
     from docdb.tools.namespaces import NamespaceRules
     from docdb.tools.restore import RestoreOptions, Restorer
 
+    if archive is not None and (directory or dir_option):
+        _fail(ValueError("cannot use --archive together with a dump directory"))
     if len(ns_from) != len(ns_to):
         _fail(ValueError("--nsFrom and --nsTo arguments must be paired"))
     try:

@@ -79,7 +79,9 @@ def dump(
         raise ValueError("cannot dump a collection without a specified database")
     if options.users_and_roles and options.db is None:
         raise ValueError("must specify a database when running with dumpDbUsersAndRoles")
-    if options.out == "-" and (options.collection is None or options.archive is not None):
+    if options.out is not None and options.archive is not None:
+        raise ValueError("--out not allowed when --archive is specified")
+    if options.out == "-" and options.collection is None:
         raise ValueError("can only dump a single collection to stdout")
     progress = progress or NoProgress("dump")
     colls = list(source.collections(options.db, options.collection, options.query))

@@ -20,6 +20,7 @@ from docdb.bson_codec import decode_document
 from docdb.tools.dump_layout import CollectionMetadata, uuid_hex
 
 _CHUNK_DOCS = 1000  # documents per chunk read from a file (over the wire: the server's batches)
+_WIRE_BATCH_DOCS = 10_000  # a getMore of ~3 MB: bounded memory, few round trips
 _DICT_OPTIONS: CodecOptions = CodecOptions(document_class=dict, tz_aware=True)
 
 
@@ -100,7 +101,7 @@ class WireSource:
         def read() -> Iterator[bytes]:
             if kind != "collection":
                 return
-            yield from coll.find_raw_batches(query or {})
+            yield from coll.find_raw_batches(query or {}, batch_size=_WIRE_BATCH_DOCS)
 
         return read
 

@@ -34,11 +34,30 @@ class ExportOptions:
     limit: int = 0
 
 
+def _relaxed_value(value: Any) -> Any:
+    return json_util.default(value, RELAXED_JSON_OPTIONS)
+
+
 def _json_text(doc: Any, options: ExportOptions) -> str:
-    json_options = CANONICAL_JSON_OPTIONS if options.json_format == "canonical" else RELAXED_JSON_OPTIONS
-    if options.pretty:
-        return json_util.dumps(doc, json_options=json_options, indent="\t", ensure_ascii=False)
-    return json_util.dumps(doc, json_options=json_options, separators=(",", ":"), ensure_ascii=False)
+    """One document as Extended JSON. Relaxed JSON is plain JSON for strings, numbers, booleans, null,
+    objects and arrays, so the C encoder writes those and only BSON types go through ``json_util``;
+    a non-finite double (``{"$numberDouble": "NaN"}``) takes ``json_util``'s whole-document path."""
+    if options.json_format == "canonical" or options.pretty:
+        json_options = CANONICAL_JSON_OPTIONS if options.json_format == "canonical" else RELAXED_JSON_OPTIONS
+        if options.pretty:
+            return json_util.dumps(doc, json_options=json_options, indent="\t", ensure_ascii=False)
+        return json_util.dumps(doc, json_options=json_options, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return _RELAXED_ENCODER.encode(doc)
+    except ValueError:
+        return json_util.dumps(
+            doc, json_options=RELAXED_JSON_OPTIONS, separators=(",", ":"), ensure_ascii=False
+        )
+
+
+_RELAXED_ENCODER = json.JSONEncoder(
+    separators=(",", ":"), ensure_ascii=False, allow_nan=False, check_circular=False, default=_relaxed_value
+)
 
 
 def csv_value(value: Any) -> str:

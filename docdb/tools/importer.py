@@ -7,6 +7,7 @@ rest is imported, unless ``--stopOnError``, which stops there (nothing after it 
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -65,6 +66,17 @@ class ImportResult:
         )
 
 
+def _extended(obj: dict[str, Any]) -> Any:
+    """Only an object whose first key starts with ``$`` can be an Extended JSON value: the others stay
+    as the C decoder made them (which is what ``json_util`` would make of them too)."""
+    if obj and next(iter(obj)).startswith("$"):
+        return json_util.object_hook(obj, _JSON_OPTIONS)
+    return obj
+
+
+_DECODER = json.JSONDecoder(object_hook=_extended)
+
+
 def csv_scalar(text: str) -> Any:
     """A CSV/TSV cell as mongoimport types it: integers, then doubles, else the string itself."""
     if _INT.match(text):
@@ -108,7 +120,7 @@ def parse_documents(source: IO[str], options: ImportOptions) -> Iterator[tuple[i
         return
     if options.json_array:
         try:
-            docs = json_util.loads(source.read(), json_options=_JSON_OPTIONS)
+            docs = _DECODER.decode(source.read())
         except ValueError as error:
             yield 1, f"error reading JSON array: {error}"
             return
@@ -122,7 +134,7 @@ def parse_documents(source: IO[str], options: ImportOptions) -> Iterator[tuple[i
         if not line.strip():
             continue
         try:
-            doc = json_util.loads(line, json_options=_JSON_OPTIONS)
+            doc = _DECODER.decode(line)
         except ValueError as error:
             yield number, f"line {number}: {error}"
             continue

@@ -96,6 +96,8 @@ class Restorer:
         """Where ``db.coll`` of the dump goes, or None when the options leave it out."""
         if coll in _USER_FILES:
             return ("admin", _USER_FILES[coll]) if self.options.users_and_roles else None
+        if not db or (db, coll) == ("admin", "system.version"):
+            return None  # an --oplog dump's oplog (no --oplogReplay here); the auth schema version
         ns = f"{db}.{coll}"
         if self.options.db is not None and db != self.options.db:
             return None
@@ -118,11 +120,7 @@ class Restorer:
         if meta.type == "view" or coll not in database.list_collection_names(filter={"name": coll}):
             database.command({"create": coll, **meta.options})
         if not self.options.no_index_restore:
-            specs = [
-                {k: v for k, v in spec.items() if k != "ns"}
-                for spec in meta.indexes
-                if spec.get("name") != "_id_"
-            ]
+            specs = [_index_spec(spec) for spec in meta.indexes if spec.get("name") != "_id_"]
             if specs:
                 self._pending_indexes.append((db, coll, specs))
         self.result.namespaces.append(f"{db}.{coll}")
@@ -190,6 +188,12 @@ class Restorer:
                 self.insert(*dest, docs)
         self.build_indexes()
         return self.result
+
+
+def _index_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """A dumped index as createIndexes takes it: no ``ns`` (old dumps) and no ``v`` (old dumps hold 1 or a
+    Decimal128; the server builds its current version, as mongod does when ``v`` is left out)."""
+    return {k: v for k, v in spec.items() if k not in ("ns", "v")}
 
 
 @dataclass(slots=True)

@@ -406,3 +406,27 @@ def test_metadata_written_by_mongodump_with_options_is_read(tmp_path: Path):
         "collection",
     )
     assert encode_metadata(meta) == text
+
+
+def test_refused_option_combinations(server, db, tmp_path):
+    result = run("dump", "--uri", server.uri, "--archive=x", "--out", str(tmp_path))
+    assert (result.exit_code, "--out not allowed when --archive is specified" in result.output) == (2, True)
+    result = run("restore", "--uri", server.uri, "--archive=x", str(tmp_path))
+    assert (result.exit_code, "cannot use --archive together with a dump directory" in result.output) == (
+        2,
+        True,
+    )
+    result = run("restore", "--uri", server.uri, "--nsFrom", "a.$x$", str(tmp_path))
+    assert (result.exit_code, "--nsFrom and --nsTo arguments must be paired" in result.output) == (2, True)
+
+
+def test_offline_dump_of_an_encrypted_file(tmp_path):
+    key = tmp_path / "key"
+    key.write_bytes(b"k" * 32)
+    path = tmp_path / "enc.mdb"
+    with ServerProcess(path, ["--encryption-key-file", str(key)]) as proc, proc.client() as c:
+        c.s.c.insert_many([{"_id": i} for i in range(3)])
+        expected = b"".join(_raw_docs(c.s.c))
+    assert run("dump", "--file", str(path), "--out", str(tmp_path / "no")).exit_code == 2
+    ok("dump", "--file", str(path), "--encryption-key-file", str(key), "--out", str(tmp_path / "d"))
+    assert (tmp_path / "d" / "s" / "c.bson").read_bytes() == expected
