@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -94,7 +95,20 @@ def dump(
         _dump_stdout(colls, progress, result)
     else:
         _dump_directory(colls, extras, options, progress, result)
+        _write_prelude_json(source.server_version, options)
     return result
+
+
+def _write_prelude_json(server_version: str, options: DumpOptions) -> None:
+    """``prelude.json``: the server and tool versions, in the dump's root (or its --db folder), written
+    as mongodump writes it; left out when nothing was dumped (no folder to put it in)."""
+    folder = os.path.join(options.out or "dump", options.db or "")
+    if not os.path.isdir(folder):
+        return
+    text = json.dumps({"ServerVersion": server_version, "ToolVersion": TOOL_VERSION}, separators=(",", ":"))
+    name = os.path.join(folder, "prelude.json" + (".gz" if options.gzip else ""))
+    with _open_out(name, options.gzip) as f:
+        f.write(text.encode())
 
 
 def _dump_stdout(colls: list[SourceCollection], progress: Progress, result: DumpResult) -> None:

@@ -90,7 +90,11 @@ def test_directory_round_trip_keeps_data_indexes_and_options(server, client, db,
         "other.metadata.json",
         "people.bson",
         "people.metadata.json",
+        "prelude.json",
     ]
+    assert (
+        out / db.name / "prelude.json"
+    ).read_text() == '{"ServerVersion":"7.0.0","ToolVersion":"docdb-0.1.0"}'
     target = client[db.name + "_r"]
     ok("restore", "--uri", server.uri, "--nsFrom", f"{db.name}.$c$", "--nsTo", f"{target.name}.$c$", str(out))
     assert _state(target) == _state(db)
@@ -118,7 +122,7 @@ def test_metadata_json_is_written_as_mongodump_writes_it(server, db, tmp_path):
 def test_collection_names_are_url_escaped_in_file_names(server, db, tmp_path):
     db["a b/c"].insert_one({"_id": 1})
     ok("dump", "--uri", server.uri, "--db", db.name, "--out", str(tmp_path))
-    assert sorted(os.listdir(tmp_path / db.name)) == ["a+b%2Fc.bson", "a+b%2Fc.metadata.json"]
+    assert sorted(os.listdir(tmp_path / db.name)) == ["a+b%2Fc.bson", "a+b%2Fc.metadata.json", "prelude.json"]
 
 
 def _crc64_ecma_bitwise(data: bytes) -> int:
@@ -196,7 +200,13 @@ def test_gzip_directory_files(server, client, db, tmp_path):
     _seed(db)
     ok("dump", "--uri", server.uri, "--db", db.name, "--gzip", "--out", str(tmp_path))
     files = sorted(os.listdir(tmp_path / db.name))
-    assert files == ["other.bson.gz", "other.metadata.json.gz", "people.bson.gz", "people.metadata.json.gz"]
+    assert files == [
+        "other.bson.gz",
+        "other.metadata.json.gz",
+        "people.bson.gz",
+        "people.metadata.json.gz",
+        "prelude.json.gz",
+    ]
     assert gzip.decompress((tmp_path / db.name / "people.bson.gz").read_bytes()) == b"".join(
         _raw_docs(db.people)
     )
@@ -253,7 +263,7 @@ def test_query_and_collection_filters(server, db, tmp_path):
         "--out",
         str(tmp_path),
     )
-    assert sorted(os.listdir(tmp_path / db.name)) == ["c.bson", "c.metadata.json"]
+    assert sorted(os.listdir(tmp_path / db.name)) == ["c.bson", "c.metadata.json", "prelude.json"]
     data = (tmp_path / db.name / "c.bson").read_bytes()
     assert [d["_id"] for d in bson.decode_all(data)] == [7, 8, 9]
 
@@ -330,6 +340,7 @@ def test_users_and_roles_of_one_database(server, client, db, tmp_path):
             "$admin.system.users.bson",
             "c.bson",
             "c.metadata.json",
+            "prelude.json",
         ]
         assert bson.decode_all((folder / "$admin.system.users.bson").read_bytes()) == [
             {"_id": f"{db.name}.ann", "user": "ann", "db": db.name}
