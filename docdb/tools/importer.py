@@ -15,6 +15,7 @@ from typing import IO, Any
 
 import pymongo
 from bson import json_util
+from bson.errors import BSONError
 from bson.json_util import JSONOptions
 from pymongo import DeleteOne, ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError
@@ -130,15 +131,37 @@ def parse_documents(source: IO[str], options: ImportOptions) -> Iterator[tuple[i
         for number, doc in enumerate(docs, 1):
             yield number, doc if isinstance(doc, dict) else f"array element {number} is not a document"
         return
+    yield from _json_documents(source)
+
+
+def _json_documents(source: IO[str]) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """One document per line, or spread over lines as ``mongoexport --pretty`` writes them: a document
+    that opens without closing on its first line takes the following lines until it parses."""
+    pending, first = "", 0
     for number, line in enumerate(source, 1):
-        if not line.strip():
-            continue
+        if not pending:
+            if not line.strip():
+                continue
+            first = number
+        pending += line
         try:
-            doc = _DECODER.decode(line)
-        except ValueError as error:
-            yield number, f"line {number}: {error}"
+            doc = _DECODER.decode(pending)
+        except json.JSONDecodeError as error:
+            if error.pos >= len(pending.rstrip()) and not pending.lstrip().split("\n", 1)[
+                0
+            ].rstrip().endswith("}"):
+                continue  # the document goes on in the next line
+            yield first, f"line {first}: {error.msg} (column {error.colno})"
+            pending = ""
             continue
-        yield number, doc if isinstance(doc, dict) else f"line {number}: not a document"
+        except (ValueError, TypeError, BSONError) as error:  # a malformed Extended JSON value
+            yield first, f"line {first}: {error}"
+            pending = ""
+            continue
+        pending = ""
+        yield first, doc if isinstance(doc, dict) else f"line {first}: not a document"
+    if pending:
+        yield first, f"line {first}: the input ends inside a document"
 
 
 def _operation(doc: dict[str, Any], options: ImportOptions) -> Any:

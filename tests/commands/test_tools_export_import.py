@@ -205,3 +205,19 @@ def test_import_modes(server, db):
     assert sorted(d["k"] for d in db.c.find()) == ["a", "c"]
     ok(*base, "--mode", "insert", "--drop", input='{"_id": 9}\n')
     assert list(db.c.find()) == [{"_id": 9}]
+
+
+def test_import_reads_pretty_exports_and_reports_bad_extended_json(server, db, tmp_path):
+    _seed(db)
+    path = tmp_path / "p.json"
+    ok("export", "--uri", server.uri, "-d", db.name, "-c", "c", "--pretty", "-o", str(path))
+    assert path.read_text().startswith('{\n\t"_id": {\n\t\t"$oid": "650000000000000000000001"\n\t},')
+    ok("import", "--uri", server.uri, "-d", db.name, "-c", "copy", str(path))
+    assert list(db.copy.find()) == list(db.c.find())
+    data = '{"_id": {"$oid": "zz"}}\n{"_id": 1}\n{"_id": 2,\n'
+    result = ok("import", "--uri", server.uri, "-d", db.name, "-c", "bad", input=data)
+    assert (
+        "error: line 1:" in result.output
+        and "error: line 3: the input ends inside a document" in result.output
+    )
+    assert list(db.bad.find()) == [{"_id": 1}]
