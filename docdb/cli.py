@@ -348,6 +348,8 @@ def _tool_progress(label: str, quiet: bool) -> Any:
 @_ARCHIVE_OPTION
 @_GZIP_OPTION
 @click.option("--dumpDbUsersAndRoles", "users_and_roles", is_flag=True, help="Also the users/roles of --db.")
+@click.option("--excludeCollection", "exclude_collections", multiple=True, help="Leave this collection out.")
+@click.option("--excludeCollectionsWithPrefix", "exclude_prefixes", multiple=True, help="Leave these out.")
 @_QUIET_OPTION
 def dump_command(
     uri: str | None,
@@ -363,6 +365,8 @@ def dump_command(
     archive: str | None,
     gzip: bool,
     users_and_roles: bool,
+    exclude_collections: tuple[str, ...],
+    exclude_prefixes: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Write databases in mongodump's formats, from a server (--uri) or an .mdb file (--file)."""
@@ -370,7 +374,15 @@ def dump_command(
     from docdb.tools.dump_source import FileSource, WireSource
 
     options = DumpOptions(
-        db, collection, _json_option(query, query_file), out, archive, gzip, users_and_roles
+        db,
+        collection,
+        _json_option(query, query_file),
+        out,
+        archive,
+        gzip,
+        users_and_roles,
+        list(exclude_collections),
+        list(exclude_prefixes),
     )
     progress = _tool_progress("dump", quiet)
     try:

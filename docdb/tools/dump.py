@@ -42,6 +42,8 @@ class DumpOptions:
     archive: str | None = None
     gzip: bool = False
     users_and_roles: bool = False
+    exclude_collections: list[str] = field(default_factory=list)
+    exclude_prefixes: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -84,8 +86,17 @@ def dump(
         raise ValueError("--out not allowed when --archive is specified")
     if options.out == "-" and options.collection is None:
         raise ValueError("can only dump a single collection to stdout")
+    if (options.exclude_collections or options.exclude_prefixes) and (
+        options.db is None or options.collection is not None
+    ):
+        raise ValueError("--db is required and --collection is not allowed when excluding collections")
     progress = progress or NoProgress("dump")
-    colls = list(source.collections(options.db, options.collection, options.query))
+    colls = [
+        c
+        for c in source.collections(options.db, options.collection, options.query)
+        if c.name not in options.exclude_collections
+        and not any(c.name.startswith(p) for p in options.exclude_prefixes)
+    ]
     progress.add_total(sum(c.count for c in colls))
     extras = list(source.users_and_roles(options.db)) if options.users_and_roles and options.db else []
     result = DumpResult()

@@ -441,3 +441,24 @@ def test_offline_dump_of_an_encrypted_file(tmp_path):
     assert run("dump", "--file", str(path), "--out", str(tmp_path / "no")).exit_code == 2
     ok("dump", "--file", str(path), "--encryption-key-file", str(key), "--out", str(tmp_path / "d"))
     assert (tmp_path / "d" / "s" / "c.bson").read_bytes() == expected
+
+
+def test_exclude_collections(server, db, tmp_path):
+    for name in ("keep", "skip", "tmp_a", "tmp_b"):
+        db[name].insert_one({"_id": 1})
+    ok(
+        "dump",
+        "--uri",
+        server.uri,
+        "--db",
+        db.name,
+        "--excludeCollection",
+        "skip",
+        "--excludeCollectionsWithPrefix",
+        "tmp_",
+        "--out",
+        str(tmp_path),
+    )
+    assert sorted(os.listdir(tmp_path / db.name)) == ["keep.bson", "keep.metadata.json", "prelude.json"]
+    result = run("dump", "--uri", server.uri, "--excludeCollection", "skip", "--out", str(tmp_path))
+    assert result.exit_code == 2
