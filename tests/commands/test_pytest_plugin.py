@@ -31,15 +31,21 @@ def test_fresh_db_each_time_b(docdb_db, docdb_client):
 
 
 def _pytest(tmp_path: Path, *args: str, body: str) -> subprocess.CompletedProcess[str]:
+    """Run pytest on ``body`` with the plugin found as an installed package's ``pytest11`` entry point
+    (a dist-info made here, as ``pip install`` makes from pyproject.toml), not named on the command line."""
+    site = tmp_path / "site"
+    dist = site / "docdb_plugin_check-0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: docdb-plugin-check\nVersion: 0\n")
+    (dist / "entry_points.txt").write_text("[pytest11]\ndocdb = docdb.pytest_plugin\n")
     (tmp_path / "test_user.py").write_text(body)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(site)])}
+    env.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
     return subprocess.run(
         [
             sys.executable,
             "-m",
             "pytest",
-            "-p",
-            "docdb.pytest_plugin",
             "-p",
             "no:cacheprovider",
             "-q",
