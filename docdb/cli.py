@@ -167,7 +167,9 @@ def server_main(
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="docdb")
 def tools_main() -> None:
-    """docdb file tools. Exit codes: 0 healthy/done, 1 damaged, 2 cannot read or refused."""
+    """docdb tools: for .mdb files (verify, repair, compact) and mongodump's family (dump, restore,
+    export, import). Exit codes: 0 healthy/done, 1 damaged or stopped by --stopOnError, 2 cannot read
+    or refused."""
 
 
 _KEY_OPTION = click.option(
