@@ -454,7 +454,7 @@ def restore_command(
     import pymongo
 
     from docdb.tools.namespaces import NamespaceRules
-    from docdb.tools.restore import RestoreOptions, Restorer
+    from docdb.tools.restore import RestoreOptions, Restorer, RestoreStopped
 
     if archive is not None and (directory or dir_option):
         _fail(ValueError("cannot use --archive together with a dump directory"))
@@ -479,26 +479,32 @@ def restore_command(
         batch_size,
     )
     progress = _tool_progress("restore", quiet)
+    stopped = None
     try:
         with pymongo.MongoClient(_uri(uri, host, port)) as client:
             restorer = Restorer(client, options, progress)
+            result = restorer.result
             if archive is not None:
                 raw = sys.stdin.buffer if archive == "-" else open(archive, "rb")  # noqa: SIM115
                 stream = gzip_module.GzipFile(fileobj=raw, mode="rb") if gzip else raw
                 try:
-                    result = restorer.restore_archive(stream)  # type: ignore[arg-type]
+                    restorer.restore_archive(stream)  # type: ignore[arg-type]
                 finally:
                     if raw is not sys.stdin.buffer:
                         raw.close()
             else:
-                result = restorer.restore_directory(options.directory or "dump")
+                restorer.restore_directory(options.directory or "dump")
+    except RestoreStopped as error:
+        stopped = error
     except (StorageError, ValueError, OSError) as error:
         _fail(error)
     except Exception as error:  # a driver error: server down, a refused create or index
         _fail(error)
+    if stopped is not None:
+        click.echo(f"error: {stopped}", err=True)
     if not quiet:
         progress.finish(result.summary())
-    if result.failed and stop_on_error:
+    if stopped is not None:
         sys.exit(1)
 
 

@@ -34,6 +34,10 @@ from docdb.tools.progress import NoProgress, Progress
 _USER_FILES = {USERS_FILE_COLLECTION: "system.users", ROLES_FILE_COLLECTION: "system.roles"}
 
 
+class RestoreStopped(Exception):
+    """A failed insert under --stopOnError or --maintainInsertionOrder (the counts are in the result)."""
+
+
 @dataclass(slots=True)
 class RestoreOptions:
     """mongorestore's options, by their mongorestore names."""
@@ -144,9 +148,9 @@ class Restorer:
             failed = len(error.details.get("writeErrors", []))
             self.result.failed += failed
             self.result.restored += error.details.get("nInserted", len(batch) - failed)
+            first = error.details["writeErrors"][0]["errmsg"] if failed else str(error)
             if self.options.stop_on_error or self.options.maintain_insertion_order:
-                raise
-            first = error.details["writeErrors"][0]["errmsg"]
+                raise RestoreStopped(first) from None
             sys.stderr.write(f"continuing through error: {first}\n")
         self.progress.update(len(batch))
 

@@ -462,3 +462,14 @@ def test_exclude_collections(server, db, tmp_path):
     assert sorted(os.listdir(tmp_path / db.name)) == ["keep.bson", "keep.metadata.json", "prelude.json"]
     result = run("dump", "--uri", server.uri, "--excludeCollection", "skip", "--out", str(tmp_path))
     assert result.exit_code == 2
+
+
+def test_restore_stop_on_error(server, db, tmp_path):
+    db.c.insert_many([{"_id": i} for i in range(5)])
+    ok("dump", "--uri", server.uri, "--db", db.name, "--out", str(tmp_path))
+    db.c.delete_many({"_id": {"$ne": 2}})
+    result = run("restore", "--uri", server.uri, "--stopOnError", "--maintainInsertionOrder", str(tmp_path))
+    assert result.exit_code == 1
+    assert "E11000 duplicate key error" in result.output
+    assert "2 document(s) restored successfully. 1 document(s) failed to restore." in result.output
+    assert sorted(d["_id"] for d in db.c.find()) == [0, 1, 2]
