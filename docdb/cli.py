@@ -352,6 +352,7 @@ def _tool_progress(label: str, quiet: bool) -> Any:
 @click.option("--dumpDbUsersAndRoles", "users_and_roles", is_flag=True, help="Also the users/roles of --db.")
 @click.option("--excludeCollection", "exclude_collections", multiple=True, help="Leave this collection out.")
 @click.option("--excludeCollectionsWithPrefix", "exclude_prefixes", multiple=True, help="Leave these out.")
+@click.option("--viewsAsCollections", "views_as_collections", is_flag=True, help="Dump views' documents.")
 @_QUIET_OPTION
 def dump_command(
     uri: str | None,
@@ -369,6 +370,7 @@ def dump_command(
     users_and_roles: bool,
     exclude_collections: tuple[str, ...],
     exclude_prefixes: tuple[str, ...],
+    views_as_collections: bool,
     quiet: bool,
 ) -> None:
     """Write databases in mongodump's formats, from a server (--uri) or an .mdb file (--file)."""
@@ -385,6 +387,7 @@ def dump_command(
         users_and_roles,
         list(exclude_collections),
         list(exclude_prefixes),
+        views_as_collections,
     )
     progress = _tool_progress("dump", quiet)
     try:

@@ -44,6 +44,7 @@ class DumpOptions:
     users_and_roles: bool = False
     exclude_collections: list[str] = field(default_factory=list)
     exclude_prefixes: list[str] = field(default_factory=list)
+    views_as_collections: bool = False
 
 
 @dataclass(slots=True)
@@ -93,7 +94,9 @@ def dump(
     progress = progress or NoProgress("dump")
     colls = [
         c
-        for c in source.collections(options.db, options.collection, options.query)
+        for c in source.collections(
+            options.db, options.collection, options.query, options.views_as_collections
+        )
         if c.name not in options.exclude_collections
         and not any(c.name.startswith(p) for p in options.exclude_prefixes)
     ]
@@ -158,9 +161,10 @@ def _dump_directory(
         os.makedirs(folder, exist_ok=True)
         stem = os.path.join(folder, file_stem(c.name))
         tally = [0]
-        with _open_out(stem + BSON_SUFFIX + suffix, options.gzip) as f:
-            for chunk in _counted(c.chunks(), progress, tally):
-                f.write(chunk)
+        if c.metadata.type != "view":  # a view has its metadata file only
+            with _open_out(stem + BSON_SUFFIX + suffix, options.gzip) as f:
+                for chunk in _counted(c.chunks(), progress, tally):
+                    f.write(chunk)
         with _open_out(stem + METADATA_SUFFIX + suffix, options.gzip) as f:
             f.write(encode_metadata(c.metadata).encode())
         result.collections.append((f"{c.db}.{c.name}", tally[0]))

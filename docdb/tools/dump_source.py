@@ -21,6 +21,7 @@ from docdb.tools.dump_layout import CollectionMetadata, uuid_hex
 
 _CHUNK_DOCS = 1000  # documents per chunk read from a file (over the wire: the server's batches)
 _WIRE_BATCH_DOCS = 10_000  # a getMore of ~3 MB: bounded memory, few round trips
+SYSTEM_VIEWS = "system.views"  # where mongod (and docdb) keep view definitions, one document per view
 _DICT_OPTIONS: CodecOptions = CodecOptions(document_class=dict, tz_aware=True)
 
 
@@ -66,8 +67,14 @@ class WireSource:
         self.client.close()
 
     def collections(
-        self, db: str | None = None, collection: str | None = None, query: dict[str, Any] | None = None
+        self,
+        db: str | None = None,
+        collection: str | None = None,
+        query: dict[str, Any] | None = None,
+        views_as_collections: bool = False,
     ) -> Iterator[SourceCollection]:
+        """Collections and views; ``views_as_collections`` (mongodump's --viewsAsCollections): only the
+        views, each dumped as a collection of the documents it returns."""
         for db_name in _wanted_dbs(self.client.list_database_names(), db):
             database = self.client.get_database(db_name, codec_options=_DICT_OPTIONS)
             infos = sorted(database.list_collections(), key=lambda i: i["name"])
@@ -79,27 +86,37 @@ class WireSource:
                     continue
                 coll = database[name]
                 kind = info.get("type", "collection")
-                indexes = [dict(i) for i in coll.list_indexes()] if kind == "collection" else []
+                options = dict(info.get("options") or {})
+                if views_as_collections:
+                    if kind != "view":
+                        continue
+                    kind = "collection"
+                    options = {k: v for k, v in options.items() if k not in ("viewOn", "pipeline")}
+                    indexes: list[dict[str, Any]] = []
+                    count = coll.count_documents(query or {})
+                elif kind == "view":
+                    indexes, count = [], 0
+                else:
+                    indexes = [dict(i) for i in coll.list_indexes()]
+                    count = coll.count_documents(query) if query else coll.estimated_document_count()
                 meta = CollectionMetadata(
-                    name,
-                    dict(info.get("options") or {}),
-                    indexes,
-                    uuid_hex((info.get("info") or {}).get("uuid")),
-                    kind,
+                    name, options, indexes, uuid_hex((info.get("info") or {}).get("uuid")), kind
                 )
-                count = coll.count_documents(query) if query else coll.estimated_document_count()
-                yield SourceCollection(db_name, meta, count, self._chunks(coll, query, kind))
+                reads_data = kind == "collection"
+                yield SourceCollection(db_name, meta, count, self._chunks(coll, query, reads_data))
 
     def users_and_roles(self, db: str) -> Iterator[tuple[str, Callable[[], Iterator[bytes]]]]:
         """``admin.system.users`` / ``.roles`` documents of ``db`` (what --dumpDbUsersAndRoles writes)."""
         admin = self.client.get_database("admin", codec_options=_DICT_OPTIONS)
         for which in ("users", "roles"):
-            yield which, self._chunks(admin[f"system.{which}"], {"db": db}, "collection")
+            yield which, self._chunks(admin[f"system.{which}"], {"db": db})
 
     @staticmethod
-    def _chunks(coll: Any, query: dict[str, Any] | None, kind: str) -> Callable[[], Iterator[bytes]]:
+    def _chunks(
+        coll: Any, query: dict[str, Any] | None, reads_data: bool = True
+    ) -> Callable[[], Iterator[bytes]]:
         def read() -> Iterator[bytes]:
-            if kind != "collection":
+            if not reads_data:  # a view dumped as a view: its definition only
                 return
             yield from coll.find_raw_batches(query or {}, batch_size=_WIRE_BATCH_DOCS)
 
@@ -123,19 +140,50 @@ class FileSource:
         self.catalog.databases.clear()
 
     def collections(
-        self, db: str | None = None, collection: str | None = None, query: dict[str, Any] | None = None
+        self,
+        db: str | None = None,
+        collection: str | None = None,
+        query: dict[str, Any] | None = None,
+        views_as_collections: bool = False,
     ) -> Iterator[SourceCollection]:
+        if views_as_collections:
+            raise ValueError("--viewsAsCollections needs a running server (--uri): a view is a query")
         for db_name in _wanted_dbs(list(self.catalog.databases), db):
-            for name, coll in sorted(self.catalog.databases[db_name].items()):
-                if collection is not None and name != collection:
-                    continue
-                if collection is None and skip_namespace(db_name, name, db):
+            entries: list[tuple[str, SourceCollection]] = []
+            for name, coll in self.catalog.databases[db_name].items():
+                if (collection is not None and name != collection) or (
+                    collection is None and skip_namespace(db_name, name, db)
+                ):
                     continue
                 meta = CollectionMetadata(name, dict(coll.options), coll.list_indexes(), uuid_hex(coll.uuid))
                 raws = list(coll.docs.values())
                 if query:
                     raws = _matching(raws, query)
-                yield SourceCollection(db_name, meta, len(raws), _chunked(raws))
+                entries.append((name, SourceCollection(db_name, meta, len(raws), _chunked(raws))))
+            for name, options in self._views(db_name):
+                if collection is None or name == collection:
+                    meta = CollectionMetadata(name, options, [], "", "view")
+                    entries.append((name, SourceCollection(db_name, meta, 0, _chunked([]))))
+            for _, entry in sorted(entries, key=lambda e: e[0]):
+                yield entry
+
+    def _views(self, db: str) -> list[tuple[str, dict[str, Any]]]:
+        """``(name, listCollections options)`` of the views of ``db``, from its ``system.views``
+        documents (``{_id: "db.name", viewOn, pipeline[, collation]}``, mongod's format)."""
+        coll = self.catalog.collection(db, SYSTEM_VIEWS)
+        if coll is None:
+            return []
+        found = []
+        for raw in coll.docs.values():
+            doc = decode_document(raw)
+            view_id = doc.get("_id")
+            if not isinstance(view_id, str) or not view_id.startswith(f"{db}."):
+                continue
+            options = {"viewOn": doc.get("viewOn"), "pipeline": doc.get("pipeline", [])}
+            if "collation" in doc:
+                options["collation"] = doc["collation"]
+            found.append((view_id[len(db) + 1 :], options))
+        return found
 
     def users_and_roles(self, db: str) -> Iterator[tuple[str, Callable[[], Iterator[bytes]]]]:
         for which in ("users", "roles"):

@@ -121,7 +121,7 @@ class Restorer:
             return
         if self.options.drop:
             database.drop_collection(coll)
-        if meta.type == "view" or coll not in database.list_collection_names(filter={"name": coll}):
+        if coll not in database.list_collection_names(filter={"name": coll}):
             database.command({"create": coll, **meta.options})
         if not self.options.no_index_restore:
             specs = [_index_spec(spec) for spec in meta.indexes if spec.get("name") != "_id_"]
