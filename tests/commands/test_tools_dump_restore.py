@@ -526,15 +526,43 @@ def test_views_are_dumped_as_mongodump_dumps_them(server, client, db, tmp_path):
     assert [d["_id"] for d in bson.decode_all((tmp_path / "vc" / db.name / "v.bson").read_bytes())] == [1, 2]
 
 
-def test_offline_dump_writes_views_like_the_wire_dump(tmp_path):
+def test_offline_dump_writes_views_and_options_like_the_wire_dump(tmp_path):
     path = tmp_path / "views.mdb"
     with ServerProcess(path) as proc, proc.client() as c:
         c.shop.c.insert_one({"_id": 1, "n": 1})
         _make_view(c.shop)
+        c.shop.create_collection("checked", validator={"n": {"$type": "int"}}, validationAction="warn")
         ok("dump", "--uri", proc.uri, "--out", str(tmp_path / "wire"))
     ok("dump", "--file", str(path), "--out", str(tmp_path / "file"))
-    for name in ("c.bson", "c.metadata.json", "v.metadata.json"):
+    for name in ("c.bson", "c.metadata.json", "v.metadata.json", "checked.metadata.json"):
         assert (tmp_path / "file" / "shop" / name).read_bytes() == (
             tmp_path / "wire" / "shop" / name
         ).read_bytes()
     assert not (tmp_path / "file" / "shop" / "v.bson").exists()
+
+
+def test_collection_options_round_trip(server, client, db, tmp_path):
+    from pymongo.errors import OperationFailure
+
+    try:
+        db.create_collection(
+            "checked", validator={"$jsonSchema": {"required": ["n"]}}, validationLevel="moderate"
+        )
+    except OperationFailure as error:
+        pytest.skip(f"this server has no validators: {error}")
+    db.checked.insert_one({"_id": 1, "n": 1})
+    ok("dump", "--uri", server.uri, "--db", db.name, "--archive=" + str(tmp_path / "a"))
+    target = client[db.name + "_o"]
+    ok(
+        "restore",
+        "--uri",
+        server.uri,
+        "--archive=" + str(tmp_path / "a"),
+        "--nsFrom",
+        f"{db.name}.$c$",
+        "--nsTo",
+        f"{target.name}.$c$",
+    )
+    assert _state(target) == _state(db)
+    assert target.checked.options()["validationLevel"] == "moderate"
+    client.drop_database(target.name)
