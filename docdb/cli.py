@@ -615,7 +615,10 @@ def export_command(
 @click.option("--fieldFile", "field_file", type=click.Path(dir_okay=False, exists=True), default=None)
 @click.option("--ignoreBlanks", "ignore_blanks", is_flag=True, help="CSV/TSV: leave out empty fields.")
 @click.option(
-    "--mode", type=click.Choice(["insert", "upsert", "merge", "delete"]), default="insert", show_default=True
+    "--mode",
+    type=click.Choice(["insert", "upsert", "merge", "delete"]),
+    default=None,
+    help="insert (default), or upsert when --upsertFields is given.",
 )
 @click.option("--upsertFields", "upsert_fields", default=None, help="Fields that find the existing document.")
 @click.option("--drop", is_flag=True, help="Drop the collection first.")
@@ -638,7 +641,7 @@ def import_command(
     fields: str | None,
     field_file: str | None,
     ignore_blanks: bool,
-    mode: str,
+    mode: str | None,
     upsert_fields: str | None,
     drop: bool,
     stop_on_error: bool,
@@ -658,6 +661,12 @@ def import_command(
     field_names = _field_list(fields, field_file)
     if in_type != "json" and not header_line and not field_names:
         _fail(ValueError("must specify --fields, --fieldFile or --headerline to import this file type"))
+    if header_line and field_names:
+        _fail(ValueError("incompatible options: --fields and --headerline"))
+    if json_array and in_type != "json":
+        _fail(ValueError("cannot use --jsonArray except with JSON input"))
+    if mode is None:
+        mode = "upsert" if upsert_fields else "insert"
     options = ImportOptions(
         db,
         collection,

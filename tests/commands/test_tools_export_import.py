@@ -221,3 +221,12 @@ def test_import_reads_pretty_exports_and_reports_bad_extended_json(server, db, t
         and "error: line 3: the input ends inside a document" in result.output
     )
     assert list(db.bad.find()) == [{"_id": 1}]
+
+
+def test_import_option_rules(server, db):
+    base = ["import", "--uri", server.uri, "-d", db.name, "-c", "c"]
+    assert run(*base, "--type", "csv", "--headerline", "--fields", "a", input="a\n1\n").exit_code == 2
+    assert run(*base, "--type", "csv", "--jsonArray", "--fields", "a", input="1\n").exit_code == 2
+    db.c.insert_one({"_id": 1, "k": "a", "v": 1})
+    ok(*base, "--upsertFields", "k", input='{"k": "a", "v": 2}\n')  # --upsertFields alone means upsert
+    assert list(db.c.find()) == [{"_id": 1, "k": "a", "v": 2}]
