@@ -283,11 +283,42 @@ def _progress(length: int, label: str) -> Iterator[Any]:
 
 # -- dump / restore / export / import: mongodump's family, by the same option names ------------------
 
-_URI_OPTION = click.option(
-    "--uri", default=None, help="Connection string of the server (default mongodb://localhost:27017)."
-)
-_HOST_OPTION = click.option("--host", default=None, help="HOST[:PORT] (when --uri is not given).")
-_PORT_OPTION = click.option("--port", type=int, default=None, help="Server port (when --uri is not given).")
+_CONNECTION_OPTIONS = [
+    click.option("--uri", default=None, help="Connection string (default mongodb://localhost:27017)."),
+    click.option("--host", default=None, help="HOST[:PORT] (when --uri is not given)."),
+    click.option("--port", type=int, default=None, help="Server port (when --uri is not given)."),
+    click.option("--username", "-u", default=None, help="User to authenticate as."),
+    click.option("--password", "-p", default=None, help="That user's password."),
+    click.option("--authenticationDatabase", "auth_db", default=None, help="Where the user is defined."),
+    click.option("--authenticationMechanism", "auth_mechanism", default=None, help="e.g. SCRAM-SHA-256."),
+]
+
+
+def _connection_options(command: Any) -> Any:
+    """mongodump's connection options (--uri or --host/--port, and credentials) on a command."""
+    for option in reversed(_CONNECTION_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _connect(conn: dict[str, Any], **kwargs: Any) -> Any:
+    """A PyMongo client from the connection options (credentials given apart from the URI win)."""
+    import pymongo
+
+    uri = conn.get("uri")
+    if not uri:
+        host = conn.get("host") or "localhost"
+        if conn.get("port") is not None and ":" not in host:
+            host = f"{host}:{conn['port']}"
+        uri = f"mongodb://{host}"
+    for option, key in (("username", "username"), ("password", "password"), ("auth_db", "authSource")):
+        if conn.get(option) is not None:
+            kwargs[key] = conn[option]
+    if conn.get("auth_mechanism"):
+        kwargs["authMechanism"] = conn["auth_mechanism"]
+    return pymongo.MongoClient(uri, **kwargs)
+
+
 _QUIET_OPTION = click.option("--quiet", is_flag=True, help="No progress and no summary lines.")
 _GZIP_OPTION = click.option("--gzip", is_flag=True, help="Compress (or read compressed) files or archive.")
 _ARCHIVE_OPTION = click.option(
@@ -297,15 +328,6 @@ _ARCHIVE_OPTION = click.option(
     default=None,
     help="An archive stream: --archive=FILE, or --archive alone for stdout/stdin.",
 )
-
-
-def _uri(uri: str | None, host: str | None, port: int | None) -> str:
-    if uri:
-        return uri
-    hostname = host or "localhost"
-    if port is not None and ":" not in hostname:
-        hostname = f"{hostname}:{port}"
-    return f"mongodb://{hostname}"
 
 
 def _json_option(text: str | None, path: str | None) -> dict[str, Any] | None:
@@ -333,9 +355,7 @@ def _tool_progress(label: str, quiet: bool) -> Any:
 
 
 @tools_main.command("dump")
-@_URI_OPTION
-@_HOST_OPTION
-@_PORT_OPTION
+@_connection_options
 @click.option(
     "--file", "mdb_file", type=click.Path(dir_okay=False, exists=True), help="Dump an .mdb file offline."
 )
@@ -355,9 +375,6 @@ def _tool_progress(label: str, quiet: bool) -> Any:
 @click.option("--viewsAsCollections", "views_as_collections", is_flag=True, help="Dump views' documents.")
 @_QUIET_OPTION
 def dump_command(
-    uri: str | None,
-    host: str | None,
-    port: int | None,
     mdb_file: str | None,
     key_file: str | None,
     db: str | None,
@@ -372,6 +389,7 @@ def dump_command(
     exclude_prefixes: tuple[str, ...],
     views_as_collections: bool,
     quiet: bool,
+    **conn: Any,
 ) -> None:
     """Write databases in mongodump's formats, from a server (--uri) or an .mdb file (--file)."""
     from docdb.tools.dump import DumpOptions, dump
@@ -391,7 +409,11 @@ def dump_command(
     )
     progress = _tool_progress("dump", quiet)
     try:
-        source = FileSource(mdb_file, _key(key_file)) if mdb_file else WireSource(_uri(uri, host, port))
+        source = (
+            FileSource(mdb_file, _key(key_file))
+            if mdb_file
+            else WireSource(_connect(conn, document_class=dict, tz_aware=True))
+        )
         try:
             result = dump(source, options, progress)
         finally:
@@ -409,9 +431,7 @@ def dump_command(
 @tools_main.command("restore")
 @click.argument("directory", required=False)
 @click.option("--dir", "dir_option", default=None, help="The dump directory (as the positional argument).")
-@_URI_OPTION
-@_HOST_OPTION
-@_PORT_OPTION
+@_connection_options
 @_ARCHIVE_OPTION
 @_GZIP_OPTION
 @click.option("--db", "-d", default=None, help="Restore only this database (or a database folder into it).")
@@ -432,9 +452,6 @@ def dump_command(
 def restore_command(
     directory: str | None,
     dir_option: str | None,
-    uri: str | None,
-    host: str | None,
-    port: int | None,
     archive: str | None,
     gzip: bool,
     db: str | None,
@@ -450,11 +467,10 @@ def restore_command(
     stop_on_error: bool,
     batch_size: int,
     quiet: bool,
+    **conn: Any,
 ) -> None:
     """Load a mongodump directory (default 'dump') or archive into a server."""
     import gzip as gzip_module
-
-    import pymongo
 
     from docdb.tools.namespaces import NamespaceRules
     from docdb.tools.restore import RestoreOptions, Restorer, RestoreStopped
@@ -484,7 +500,7 @@ def restore_command(
     progress = _tool_progress("restore", quiet)
     stopped = None
     try:
-        with pymongo.MongoClient(_uri(uri, host, port)) as client:
+        with _connect(conn) as client:
             restorer = Restorer(client, options, progress)
             result = restorer.result
             if archive is not None:
@@ -520,9 +536,7 @@ def _field_list(fields: str | None, field_file: str | None) -> list[str]:
 
 
 @tools_main.command("export")
-@_URI_OPTION
-@_HOST_OPTION
-@_PORT_OPTION
+@_connection_options
 @click.option("--db", "-d", required=True, help="Database of the collection.")
 @click.option("--collection", "-c", required=True, help="Collection to export.")
 @click.option("--type", "out_type", type=click.Choice(["json", "csv"]), default="json", show_default=True)
@@ -542,9 +556,6 @@ def _field_list(fields: str | None, field_file: str | None) -> list[str]:
 @click.option("--out", "-o", default=None, help="Output file (default stdout).")
 @_QUIET_OPTION
 def export_command(
-    uri: str | None,
-    host: str | None,
-    port: int | None,
     db: str,
     collection: str,
     out_type: str,
@@ -561,9 +572,9 @@ def export_command(
     limit: int,
     out: str | None,
     quiet: bool,
+    **conn: Any,
 ) -> None:
     """Write one collection as Extended JSON or CSV, as mongoexport does."""
-    import pymongo
 
     from docdb.tools.exporter import ExportOptions, export
 
@@ -583,7 +594,7 @@ def export_command(
     )
     progress = _tool_progress("export", quiet)
     try:
-        with pymongo.MongoClient(_uri(uri, host, port), tz_aware=True) as client:
+        with _connect(conn, tz_aware=True) as client:
             if out is None or out == "-":
                 count = export(client, options, sys.stdout, progress)
                 sys.stdout.flush()
@@ -599,9 +610,7 @@ def export_command(
 
 
 @tools_main.command("import")
-@_URI_OPTION
-@_HOST_OPTION
-@_PORT_OPTION
+@_connection_options
 @click.argument("positional_file", required=False)
 @click.option("--file", "in_file", default=None, help="Input file (default stdin).")
 @click.option("--db", "-d", default="test", show_default=True)
@@ -628,9 +637,6 @@ def export_command(
 @click.option("--batchSize", "batch_size", type=click.IntRange(1), default=1000, show_default=True)
 @_QUIET_OPTION
 def import_command(
-    uri: str | None,
-    host: str | None,
-    port: int | None,
     positional_file: str | None,
     in_file: str | None,
     db: str,
@@ -647,9 +653,9 @@ def import_command(
     stop_on_error: bool,
     batch_size: int,
     quiet: bool,
+    **conn: Any,
 ) -> None:
     """Read Extended JSON, CSV or TSV into one collection, as mongoimport does."""
-    import pymongo
 
     from docdb.tools.importer import ImportOptions, ImportStopped, import_documents
 
@@ -684,7 +690,7 @@ def import_command(
     progress = _tool_progress("import", quiet)
     stopped = None
     try:
-        with pymongo.MongoClient(_uri(uri, host, port)) as client:
+        with _connect(conn) as client:
             source = sys.stdin if path is None else open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
             try:
                 result = import_documents(client, source, options, progress)

@@ -59,9 +59,13 @@ def _wanted_dbs(names: list[str], db: str | None) -> list[str]:
 class WireSource:
     """A running server (``--uri``); reads each collection with one find over raw BSON batches."""
 
-    def __init__(self, uri: str) -> None:
-        self.client: pymongo.MongoClient = pymongo.MongoClient(uri, document_class=dict, tz_aware=True)
-        self.server_version = str(self.client.server_info().get("version", MONGODB_VERSION))
+    def __init__(self, client: pymongo.MongoClient) -> None:
+        self.client = client
+        try:
+            self.server_version = str(client.server_info().get("version", MONGODB_VERSION))
+        except BaseException:
+            client.close()
+            raise
 
     def close(self) -> None:
         self.client.close()

@@ -566,3 +566,14 @@ def test_collection_options_round_trip(server, client, db, tmp_path):
     assert _state(target) == _state(db)
     assert target.checked.options()["validationLevel"] == "moderate"
     client.drop_database(target.name)
+
+
+def test_credentials_options_reach_the_server(server, db, tmp_path):
+    """-u/-p/--authenticationDatabase are sent: an unknown user is refused where no user succeeds."""
+    db.c.insert_one({"_id": 1})
+    base = ["dump", "--host", "127.0.0.1", "--port", str(server.port), "--db", db.name, "--quiet"]
+    ok(*base, "--out", str(tmp_path / "a"))
+    refused = run(
+        *base, "-u", "nobody", "-p", "pw", "--authenticationDatabase", "admin", "--out", str(tmp_path / "b")
+    )
+    assert refused.exit_code == 2 and refused.output.startswith("error: ")
