@@ -418,9 +418,7 @@ def dump_command(
             result = dump(source, options, progress)
         finally:
             source.close()
-    except (StorageError, ValueError, OSError) as error:
-        _fail(error)
-    except Exception as error:  # a driver error (server down, refused command)
+    except Exception as error:  # a bad file or option, a driver error (server down, command refused)
         _fail(error)
     if not quiet:
         for ns, count in result.collections:
@@ -515,9 +513,7 @@ def restore_command(
                 restorer.restore_directory(options.directory or "dump")
     except RestoreStopped as error:
         stopped = error
-    except (StorageError, ValueError, OSError) as error:
-        _fail(error)
-    except Exception as error:  # a driver error: server down, a refused create or index
+    except Exception as error:  # a bad file or option, a driver error (server down, command refused)
         _fail(error)
     if stopped is not None:
         click.echo(f"error: {stopped}", err=True)
@@ -601,9 +597,7 @@ def export_command(
             else:
                 with open(out, "w", encoding="utf-8", newline="", buffering=1 << 20) as f:
                     count = export(client, options, f, progress)
-    except (ValueError, OSError) as error:
-        _fail(error)
-    except Exception as error:  # a driver error
+    except Exception as error:  # a bad file or option, a driver error (server down, command refused)
         _fail(error)
     if not quiet:
         progress.finish(f"exported {count} record{'s' if count != 1 else ''}")
@@ -699,9 +693,7 @@ def import_command(
             finally:
                 if source is not sys.stdin:
                     source.close()
-    except (ValueError, OSError) as error:
-        _fail(error)
-    except Exception as error:  # a driver error
+    except Exception as error:  # a bad file or option, a driver error (server down, command refused)
         _fail(error)
     for line in result.errors:
         click.echo(f"error: {line}", err=True)
