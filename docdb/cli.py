@@ -421,8 +421,6 @@ def dump_command(
     except Exception as error:  # a bad file or option, a driver error (server down, command refused)
         _fail(error)
     if not quiet:
-        for ns, count in result.collections:
-            click.echo(f"done dumping {ns} ({count} document{'s' if count != 1 else ''})", err=True)
         progress.finish(f"{len(result.collections)} collection(s)")
 
 

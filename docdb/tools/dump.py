@@ -56,6 +56,12 @@ class DumpResult:
         return sum(n for _, n in self.collections)
 
 
+def _done(result: DumpResult, progress: Progress, ns: str, count: int) -> None:
+    """mongodump's line as each namespace is finished."""
+    result.collections.append((ns, count))
+    progress.note(f"done dumping {ns} ({count} document{'s' if count != 1 else ''})")
+
+
 def _count_docs(chunk: bytes) -> int:
     """Documents in a chunk of concatenated BSON (walks the length prefixes only)."""
     n, pos, end = 0, 0, len(chunk)
@@ -131,7 +137,7 @@ def _dump_stdout(colls: list[SourceCollection], progress: Progress, result: Dump
         tally = [0]
         for chunk in _counted(c.chunks(), progress, tally):
             out.write(chunk)
-        result.collections.append((f"{c.db}.{c.name}", tally[0]))
+        _done(result, progress, f"{c.db}.{c.name}", tally[0])
     out.flush()
 
 
@@ -167,14 +173,14 @@ def _dump_directory(
                     f.write(chunk)
         with _open_out(stem + METADATA_SUFFIX + suffix, options.gzip) as f:
             f.write(encode_metadata(c.metadata).encode())
-        result.collections.append((f"{c.db}.{c.name}", tally[0]))
+        _done(result, progress, f"{c.db}.{c.name}", tally[0])
     for which, chunks in extras:
         name = USERS_FILE_COLLECTION if which == "users" else ROLES_FILE_COLLECTION
         tally = [0]
         with _open_out(os.path.join(root, str(options.db), name + BSON_SUFFIX + suffix), options.gzip) as f:
             for chunk in _counted(chunks(), progress, tally):
                 f.write(chunk)
-        result.collections.append((f"admin.system.{which}", tally[0]))
+        _done(result, progress, f"admin.system.{which}", tally[0])
 
 
 def _dump_archive(
@@ -200,11 +206,11 @@ def _dump_archive(
         for c in colls:
             tally = [0]
             write_namespace(out, c.db, c.name, _counted(c.chunks(), progress, tally))
-            result.collections.append((f"{c.db}.{c.name}", tally[0]))
+            _done(result, progress, f"{c.db}.{c.name}", tally[0])
         for name, (which, chunks) in zip(extra_names, extras, strict=True):
             tally = [0]
             write_namespace(out, str(options.db), name, _counted(chunks(), progress, tally))
-            result.collections.append((f"admin.system.{which}", tally[0]))
+            _done(result, progress, f"admin.system.{which}", tally[0])
         if out is not raw:
             out.close()
     finally:

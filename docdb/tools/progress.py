@@ -93,6 +93,14 @@ class Progress:
             self._stream.write(f"{self.label}: {self._counts()}{percent}, {self._rate_text(now)}\n")
         self._stream.flush()
 
+    def note(self, text: str) -> None:
+        """A line of its own between progress reports (a bar is cleared first and redrawn later)."""
+        if self._drawn:
+            self._stream.write("\r\x1b[K")
+            self._drawn = False
+        self._stream.write(text + "\n")
+        self._stream.flush()
+
     def finish(self, detail: str = "") -> str:
         """Write and return the one summary line (clearing a bar first)."""
         now = self._clock()
@@ -123,6 +131,9 @@ class NoProgress(Progress):
         super().__init__(label, total, unit, stream=sys.stderr, tty=False)
 
     def _report(self, now: float) -> None:
+        return
+
+    def note(self, text: str) -> None:
         return
 
     def finish(self, detail: str = "") -> str:

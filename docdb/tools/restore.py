@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -93,6 +92,7 @@ class Restorer:
         self.progress = progress or NoProgress("restore")
         self.result = RestoreResult()
         self._pending_indexes: list[tuple[str, str, list[dict[str, Any]]]] = []
+        self._counts: dict[str, list[int]] = {}  # namespace -> [restored, failed]
 
     # -- selection ------------------------------------------------------------------------------------
 
@@ -131,28 +131,46 @@ class Restorer:
 
     def insert(self, db: str, coll: str, docs: Iterator[bytes]) -> None:
         collection = self.client[db][coll]
+        counts = self._counts.setdefault(f"{db}.{coll}", [0, 0])
         batch: list[RawBSONDocument] = []
         for raw in docs:
             batch.append(RawBSONDocument(raw))
             if len(batch) >= self.options.batch_size:
-                self._flush(collection, batch)
+                self._flush(collection, batch, counts)
                 batch = []
         if batch:
-            self._flush(collection, batch)
+            self._flush(collection, batch, counts)
 
-    def _flush(self, collection: Any, batch: list[RawBSONDocument]) -> None:
+    def _flush(self, collection: Any, batch: list[RawBSONDocument], counts: list[int]) -> None:
+        """Insert one batch; ``counts`` (restored, failed) of its namespace and the totals go up."""
+        restored, failed = len(batch), 0
         try:
             collection.insert_many(batch, ordered=self.options.maintain_insertion_order)
-            self.result.restored += len(batch)
         except BulkWriteError as error:
             failed = len(error.details.get("writeErrors", []))
-            self.result.failed += failed
-            self.result.restored += error.details.get("nInserted", len(batch) - failed)
+            restored = error.details.get("nInserted", len(batch) - failed)
             first = error.details["writeErrors"][0]["errmsg"] if failed else str(error)
             if self.options.stop_on_error or self.options.maintain_insertion_order:
+                self._count(counts, restored, failed)
                 raise RestoreStopped(first) from None
-            sys.stderr.write(f"continuing through error: {first}\n")
-        self.progress.update(len(batch))
+            self.progress.note(f"continuing through error: {first}")
+        finally:
+            self.progress.update(len(batch))
+        self._count(counts, restored, failed)
+
+    def _count(self, counts: list[int], restored: int, failed: int) -> None:
+        counts[0] += restored
+        counts[1] += failed
+        self.result.restored += restored
+        self.result.failed += failed
+
+    def note_finished(self, ns: str) -> None:
+        """mongorestore's line for a finished namespace."""
+        restored, failed = self._counts.get(ns, (0, 0))
+        self.progress.note(
+            f"finished restoring {ns} ({restored} document{'s' if restored != 1 else ''}, "
+            f"{failed} failure{'s' if failed != 1 else ''})"
+        )
 
     def build_indexes(self) -> None:
         for db, coll, specs in self._pending_indexes:
@@ -176,6 +194,7 @@ class Restorer:
             if entry.bson_path is not None:
                 with _open_in(entry.bson_path) as f:
                     self.insert(*dest, iter_bson(f))
+            self.note_finished(".".join(dest))
         self.build_indexes()
         return self.result
 
@@ -190,6 +209,10 @@ class Restorer:
             dest = self.target(db, coll)
             if dest is not None:
                 self.insert(*dest, docs)
+        for db, coll in metas:
+            dest = self.target(db, coll)
+            if dest is not None:
+                self.note_finished(".".join(dest))
         self.build_indexes()
         return self.result
 

@@ -310,6 +310,8 @@ def test_restore_counts_duplicates_and_goes_on(server, db, tmp_path):
     ok("dump", "--uri", server.uri, "--db", db.name, "--out", str(tmp_path))
     db.c.delete_many({"_id": {"$gte": 3}})
     result = ok("restore", "--uri", server.uri, str(tmp_path))
+    assert f"finished restoring {db.name}.c (2 documents, 3 failures)" in result.output
+    assert "continuing through error: E11000 duplicate key error" in result.output
     assert "2 document(s) restored successfully. 3 document(s) failed to restore." in result.output
     assert db.c.count_documents({}) == 5
 

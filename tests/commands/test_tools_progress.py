@@ -63,3 +63,23 @@ def test_verify_ends_with_a_summary_line(tmp_path):
     result = CliRunner().invoke(tools_main, ["verify", str(path)])
     assert result.exit_code == 0, result.output
     assert any(line.startswith("verifying: done, ") for line in result.output.splitlines())
+
+
+def test_a_note_clears_the_bar_and_stands_on_its_own_line():
+    out, clock = io.StringIO(), Clock()
+    p = Progress("dump", total=10, stream=out, tty=True, clock=clock)
+    clock.now = 101.0
+    p.update(5)
+    p.note("done dumping a.b (5 documents)")
+    assert out.getvalue().endswith("\x1b[K\r\x1b[Kdone dumping a.b (5 documents)\n")
+
+
+def test_dump_reports_each_collection_as_it_is_done(server, db, tmp_path):
+    db.a.insert_many([{"_id": 1}, {"_id": 2}])
+    db.b.insert_one({"_id": 1})
+    result = CliRunner().invoke(
+        tools_main, ["dump", "--uri", server.uri, "--db", db.name, "--out", str(tmp_path)]
+    )
+    lines = result.output.splitlines()
+    assert lines[:2] == [f"done dumping {db.name}.a (2 documents)", f"done dumping {db.name}.b (1 document)"]
+    assert lines[2].startswith("dump: done, 3 docs in ") and lines[2].endswith("/s), 2 collection(s)")
