@@ -64,8 +64,8 @@ class Plan:
         self, coll: Collection | None, predicate: Callable[[dict], bool], decode: bool = True
     ) -> Iterator[tuple[bytes, Any]]:
         """``(raw, decoded)`` of matching documents, in this plan's order, lazily. With ``decode`` False
-        an _id lookup, an index scan whose bounds decide the filter, or a scan for an empty filter
-        yields ``(raw, None)``: nothing needs the decoded document."""
+        an _id lookup, or an index scan whose bounds decide the filter, yields ``(raw, None)``: nothing
+        needs the decoded document."""
         if coll is None or self.kind == "EOF":
             return iter(())
         if self.kind == "COLLSCAN" and not decode and predicate is match_all:
