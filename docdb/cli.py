@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any, NoReturn
 
 import click
@@ -281,7 +283,9 @@ def server_main(
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="docdb")
 def tools_main() -> None:
-    """docdb file tools. Exit codes: 0 healthy/done, 1 damaged, 2 cannot read or refused."""
+    """docdb tools: for .mdb files (verify, repair, compact) and mongodump's family (dump, restore,
+    export, import). Exit codes: 0 healthy/done, 1 damaged or stopped by --stopOnError, 2 cannot read
+    or refused."""
 
 
 _KEY_OPTION = click.option(
@@ -382,6 +386,432 @@ def compact(file: str, encrypt: bool, decrypt: bool, key_file: str | None) -> No
     )
 
 
-def _progress(length: int, label: str) -> Any:
-    """A progress bar on stderr (click draws it only on a terminal)."""
-    return click.progressbar(length=max(1, length), label=label, file=sys.stderr)
+@contextlib.contextmanager
+def _progress(length: int, label: str) -> Iterator[Any]:
+    """Bytes done on stderr: a bar on a terminal, periodic lines elsewhere, a summary line at the end."""
+    from docdb.tools.progress import Progress
+
+    bar = Progress(label, total=length, unit="bytes")
+    with bar:
+        yield bar
+    bar.finish()
+
+
+# -- dump / restore / export / import: mongodump's family, by the same option names ------------------
+
+_CONNECTION_OPTIONS = [
+    click.option("--uri", default=None, help="Connection string (default mongodb://localhost:27017)."),
+    click.option("--host", default=None, help="HOST[:PORT] (when --uri is not given)."),
+    click.option("--port", type=int, default=None, help="Server port (when --uri is not given)."),
+    click.option("--username", "-u", default=None, help="User to authenticate as."),
+    click.option("--password", "-p", default=None, help="That user's password."),
+    click.option("--authenticationDatabase", "auth_db", default=None, help="Where the user is defined."),
+    click.option("--authenticationMechanism", "auth_mechanism", default=None, help="e.g. SCRAM-SHA-256."),
+]
+
+
+def _connection_options(command: Any) -> Any:
+    """mongodump's connection options (--uri or --host/--port, and credentials) on a command."""
+    for option in reversed(_CONNECTION_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _connect(conn: dict[str, Any], **kwargs: Any) -> Any:
+    """A PyMongo client from the connection options (credentials given apart from the URI win)."""
+    import pymongo
+
+    uri = conn.get("uri")
+    if not uri:
+        host = conn.get("host") or "localhost"
+        if conn.get("port") is not None and ":" not in host:
+            host = f"{host}:{conn['port']}"
+        uri = f"mongodb://{host}"
+    for option, key in (("username", "username"), ("password", "password"), ("auth_db", "authSource")):
+        if conn.get(option) is not None:
+            kwargs[key] = conn[option]
+    if conn.get("auth_mechanism"):
+        kwargs["authMechanism"] = conn["auth_mechanism"]
+    return pymongo.MongoClient(uri, **kwargs)
+
+
+_QUIET_OPTION = click.option("--quiet", is_flag=True, help="No progress and no summary lines.")
+_GZIP_OPTION = click.option("--gzip", is_flag=True, help="Compress (or read compressed) files or archive.")
+_ARCHIVE_OPTION = click.option(
+    "--archive",
+    is_flag=False,
+    flag_value="-",
+    default=None,
+    help="An archive stream: --archive=FILE, or --archive alone for stdout/stdin.",
+)
+
+
+def _json_option(text: str | None, path: str | None) -> dict[str, Any] | None:
+    """``--query``/``--queryFile``: a document in (relaxed or canonical) Extended JSON."""
+    from bson import json_util
+
+    if path is not None:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    if text is None:
+        return None
+    try:
+        value = json_util.loads(text)
+    except ValueError as error:
+        _fail(ValueError(f"error parsing query as Extended JSON: {error}"))
+    if not isinstance(value, dict):
+        _fail(ValueError("query is not a document"))
+    return value
+
+
+def _tool_progress(label: str, quiet: bool) -> Any:
+    from docdb.tools.progress import NoProgress, Progress
+
+    return NoProgress(label) if quiet else Progress(label)
+
+
+@tools_main.command("dump")
+@_connection_options
+@click.option(
+    "--file", "mdb_file", type=click.Path(dir_okay=False, exists=True), help="Dump an .mdb file offline."
+)
+@_KEY_OPTION
+@click.option("--db", "-d", default=None, help="Database to dump.")
+@click.option("--collection", "-c", default=None, help="Collection to dump (needs --db).")
+@click.option("--query", "-q", default=None, help="Filter in Extended JSON (needs --collection).")
+@click.option("--queryFile", "query_file", type=click.Path(dir_okay=False, exists=True), default=None)
+@click.option(
+    "--out", "-o", default=None, help="Output directory (default 'dump'); '-' writes BSON to stdout."
+)
+@_ARCHIVE_OPTION
+@_GZIP_OPTION
+@click.option("--dumpDbUsersAndRoles", "users_and_roles", is_flag=True, help="Also the users/roles of --db.")
+@click.option("--excludeCollection", "exclude_collections", multiple=True, help="Leave this collection out.")
+@click.option("--excludeCollectionsWithPrefix", "exclude_prefixes", multiple=True, help="Leave these out.")
+@click.option("--viewsAsCollections", "views_as_collections", is_flag=True, help="Dump views' documents.")
+@_QUIET_OPTION
+def dump_command(
+    mdb_file: str | None,
+    key_file: str | None,
+    db: str | None,
+    collection: str | None,
+    query: str | None,
+    query_file: str | None,
+    out: str | None,
+    archive: str | None,
+    gzip: bool,
+    users_and_roles: bool,
+    exclude_collections: tuple[str, ...],
+    exclude_prefixes: tuple[str, ...],
+    views_as_collections: bool,
+    quiet: bool,
+    **conn: Any,
+) -> None:
+    """Write databases in mongodump's formats, from a server (--uri) or an .mdb file (--file)."""
+    from docdb.tools.dump import DumpOptions, dump
+    from docdb.tools.dump_source import FileSource, WireSource
+
+    options = DumpOptions(
+        db,
+        collection,
+        _json_option(query, query_file),
+        out,
+        archive,
+        gzip,
+        users_and_roles,
+        list(exclude_collections),
+        list(exclude_prefixes),
+        views_as_collections,
+    )
+    progress = _tool_progress("dump", quiet)
+    try:
+        source = (
+            FileSource(mdb_file, _key(key_file))
+            if mdb_file
+            else WireSource(_connect(conn, document_class=dict, tz_aware=True))
+        )
+        try:
+            result = dump(source, options, progress)
+        finally:
+            source.close()
+    except Exception as error:  # a bad file or option, a driver error (server down, command refused)
+        _fail(error)
+    if not quiet:
+        progress.finish(f"{len(result.collections)} collection(s)")
+
+
+@tools_main.command("restore")
+@click.argument("directory", required=False)
+@click.option("--dir", "dir_option", default=None, help="The dump directory (as the positional argument).")
+@_connection_options
+@_ARCHIVE_OPTION
+@_GZIP_OPTION
+@click.option("--db", "-d", default=None, help="Restore only this database (or a database folder into it).")
+@click.option(
+    "--collection", "-c", default=None, help="Restore only this collection (or a .bson file into it)."
+)
+@click.option("--nsInclude", "ns_include", multiple=True, help="Namespaces to restore (wildcard *).")
+@click.option("--nsExclude", "ns_exclude", multiple=True, help="Namespaces to leave out (wildcard *).")
+@click.option("--nsFrom", "ns_from", multiple=True, help="Rename from this pattern ($var$ variables).")
+@click.option("--nsTo", "ns_to", multiple=True, help="Rename to this pattern (paired with --nsFrom).")
+@click.option("--drop", is_flag=True, help="Drop each collection before restoring it.")
+@click.option("--noIndexRestore", "no_index_restore", is_flag=True, help="Do not build the dumped indexes.")
+@click.option("--restoreDbUsersAndRoles", "users_and_roles", is_flag=True, help="Restore dumped users/roles.")
+@click.option("--maintainInsertionOrder", "ordered", is_flag=True, help="Insert in order, stop at an error.")
+@click.option("--stopOnError", "stop_on_error", is_flag=True, help="Stop at the first failed insert.")
+@click.option("--batchSize", "batch_size", type=click.IntRange(1), default=1000, show_default=True)
+@_QUIET_OPTION
+def restore_command(
+    directory: str | None,
+    dir_option: str | None,
+    archive: str | None,
+    gzip: bool,
+    db: str | None,
+    collection: str | None,
+    ns_include: tuple[str, ...],
+    ns_exclude: tuple[str, ...],
+    ns_from: tuple[str, ...],
+    ns_to: tuple[str, ...],
+    drop: bool,
+    no_index_restore: bool,
+    users_and_roles: bool,
+    ordered: bool,
+    stop_on_error: bool,
+    batch_size: int,
+    quiet: bool,
+    **conn: Any,
+) -> None:
+    """Load a mongodump directory (default 'dump') or archive into a server."""
+    import gzip as gzip_module
+
+    from docdb.tools.namespaces import NamespaceRules
+    from docdb.tools.restore import RestoreOptions, Restorer, RestoreStopped
+
+    if archive is not None and (directory or dir_option):
+        _fail(ValueError("cannot use --archive together with a dump directory"))
+    if len(ns_from) != len(ns_to):
+        _fail(ValueError("--nsFrom and --nsTo arguments must be paired"))
+    try:
+        rules = NamespaceRules(list(ns_include), list(ns_exclude), list(zip(ns_from, ns_to, strict=True)))
+    except ValueError as error:
+        _fail(error)
+    options = RestoreOptions(
+        directory or dir_option,
+        archive,
+        gzip,
+        db,
+        collection,
+        rules,
+        drop,
+        no_index_restore,
+        users_and_roles,
+        ordered,
+        stop_on_error,
+        batch_size,
+    )
+    progress = _tool_progress("restore", quiet)
+    stopped = None
+    try:
+        with _connect(conn) as client:
+            restorer = Restorer(client, options, progress)
+            result = restorer.result
+            if archive is not None:
+                raw = sys.stdin.buffer if archive == "-" else open(archive, "rb")  # noqa: SIM115
+                stream = gzip_module.GzipFile(fileobj=raw, mode="rb") if gzip else raw
+                try:
+                    restorer.restore_archive(stream)  # type: ignore[arg-type]
+                finally:
+                    if raw is not sys.stdin.buffer:
+                        raw.close()
+            else:
+                restorer.restore_directory(options.directory or "dump")
+    except RestoreStopped as error:
+        stopped = error
+    except Exception as error:  # a bad file or option, a driver error (server down, command refused)
+        _fail(error)
+    if stopped is not None:
+        click.echo(f"error: {stopped}", err=True)
+    if not quiet:
+        progress.finish(result.summary())
+    if stopped is not None:
+        sys.exit(1)
+
+
+def _field_list(fields: str | None, field_file: str | None) -> list[str]:
+    """``--fields a,b.c`` or ``--fieldFile`` (one name a line)."""
+    if field_file is not None:
+        with open(field_file, encoding="utf-8") as f:
+            return [line.strip() for line in f if line.strip()]
+    return [f.strip() for f in fields.split(",") if f.strip()] if fields else []
+
+
+@tools_main.command("export")
+@_connection_options
+@click.option("--db", "-d", required=True, help="Database of the collection.")
+@click.option("--collection", "-c", required=True, help="Collection to export.")
+@click.option("--type", "out_type", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option("--jsonFormat", "json_format", type=click.Choice(["relaxed", "canonical"]), default="relaxed")
+@click.option(
+    "--jsonArray", "json_array", is_flag=True, help="One JSON array instead of one document a line."
+)
+@click.option("--pretty", is_flag=True, help="Indented JSON.")
+@click.option("--fields", "-f", default=None, help="Comma-separated field names (CSV needs them).")
+@click.option("--fieldFile", "field_file", type=click.Path(dir_okay=False, exists=True), default=None)
+@click.option("--noHeaderLine", "no_header_line", is_flag=True, help="CSV without the field names line.")
+@click.option("--query", "-q", default=None, help="Filter in Extended JSON.")
+@click.option("--queryFile", "query_file", type=click.Path(dir_okay=False, exists=True), default=None)
+@click.option("--sort", default=None, help="Sort document in Extended JSON.")
+@click.option("--skip", type=click.IntRange(0), default=0)
+@click.option("--limit", type=click.IntRange(0), default=0)
+@click.option("--out", "-o", default=None, help="Output file (default stdout).")
+@_QUIET_OPTION
+def export_command(
+    db: str,
+    collection: str,
+    out_type: str,
+    json_format: str,
+    json_array: bool,
+    pretty: bool,
+    fields: str | None,
+    field_file: str | None,
+    no_header_line: bool,
+    query: str | None,
+    query_file: str | None,
+    sort: str | None,
+    skip: int,
+    limit: int,
+    out: str | None,
+    quiet: bool,
+    **conn: Any,
+) -> None:
+    """Write one collection as Extended JSON or CSV, as mongoexport does."""
+
+    from docdb.tools.exporter import ExportOptions, export
+
+    options = ExportOptions(
+        db,
+        collection,
+        out_type,
+        json_format,
+        json_array,
+        pretty,
+        _field_list(fields, field_file),
+        no_header_line,
+        _json_option(query, query_file),
+        _json_option(sort, None),
+        skip,
+        limit,
+    )
+    progress = _tool_progress("export", quiet)
+    try:
+        with _connect(conn, tz_aware=True) as client:
+            if out is None or out == "-":
+                count = export(client, options, sys.stdout, progress)
+                sys.stdout.flush()
+            else:
+                with open(out, "w", encoding="utf-8", newline="", buffering=1 << 20) as f:
+                    count = export(client, options, f, progress)
+    except Exception as error:  # a bad file or option, a driver error (server down, command refused)
+        _fail(error)
+    if not quiet:
+        progress.finish(f"exported {count} record{'s' if count != 1 else ''}")
+
+
+@tools_main.command("import")
+@_connection_options
+@click.argument("positional_file", required=False)
+@click.option("--file", "in_file", default=None, help="Input file (default stdin).")
+@click.option("--db", "-d", default="test", show_default=True)
+@click.option("--collection", "-c", default=None, help="Target collection (default: the file's name).")
+@click.option(
+    "--type", "in_type", type=click.Choice(["json", "csv", "tsv"]), default="json", show_default=True
+)
+@click.option("--jsonArray", "json_array", is_flag=True, help="The input is one JSON array.")
+@click.option("--headerline", "header_line", is_flag=True, help="CSV/TSV: the first line names the fields.")
+@click.option("--fields", "-f", default=None, help="CSV/TSV: comma-separated field names.")
+@click.option("--fieldFile", "field_file", type=click.Path(dir_okay=False, exists=True), default=None)
+@click.option("--ignoreBlanks", "ignore_blanks", is_flag=True, help="CSV/TSV: leave out empty fields.")
+@click.option(
+    "--mode",
+    type=click.Choice(["insert", "upsert", "merge", "delete"]),
+    default=None,
+    help="insert (default), or upsert when --upsertFields is given.",
+)
+@click.option("--upsertFields", "upsert_fields", default=None, help="Fields that find the existing document.")
+@click.option("--drop", is_flag=True, help="Drop the collection first.")
+@click.option(
+    "--stopOnError", "stop_on_error", is_flag=True, help="Stop at the first bad line or failed write."
+)
+@click.option("--batchSize", "batch_size", type=click.IntRange(1), default=1000, show_default=True)
+@_QUIET_OPTION
+def import_command(
+    positional_file: str | None,
+    in_file: str | None,
+    db: str,
+    collection: str | None,
+    in_type: str,
+    json_array: bool,
+    header_line: bool,
+    fields: str | None,
+    field_file: str | None,
+    ignore_blanks: bool,
+    mode: str | None,
+    upsert_fields: str | None,
+    drop: bool,
+    stop_on_error: bool,
+    batch_size: int,
+    quiet: bool,
+    **conn: Any,
+) -> None:
+    """Read Extended JSON, CSV or TSV into one collection, as mongoimport does."""
+
+    from docdb.tools.importer import ImportOptions, ImportStopped, import_documents
+
+    path = in_file or positional_file
+    if collection is None:
+        if path is None:
+            _fail(ValueError("no collection specified"))
+        collection = os.path.splitext(os.path.basename(path))[0]
+    field_names = _field_list(fields, field_file)
+    if in_type != "json" and not header_line and not field_names:
+        _fail(ValueError("must specify --fields, --fieldFile or --headerline to import this file type"))
+    if header_line and field_names:
+        _fail(ValueError("incompatible options: --fields and --headerline"))
+    if json_array and in_type != "json":
+        _fail(ValueError("cannot use --jsonArray except with JSON input"))
+    if mode is None:
+        mode = "upsert" if upsert_fields else "insert"
+    options = ImportOptions(
+        db,
+        collection,
+        in_type,
+        json_array,
+        header_line,
+        field_names,
+        ignore_blanks,
+        mode,
+        _field_list(upsert_fields, None),
+        drop,
+        stop_on_error,
+        batch_size,
+    )
+    progress = _tool_progress("import", quiet)
+    stopped = None
+    try:
+        with _connect(conn) as client:
+            source = sys.stdin if path is None else open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+            try:
+                result = import_documents(client, source, options, progress)
+            except ImportStopped as error:
+                stopped, result = error, error.result
+            finally:
+                if source is not sys.stdin:
+                    source.close()
+    except Exception as error:  # a bad file or option, a driver error (server down, command refused)
+        _fail(error)
+    for line in result.errors:
+        click.echo(f"error: {line}", err=True)
+    if not quiet:
+        progress.finish(result.summary())
+    if stopped is not None:
+        sys.exit(1)

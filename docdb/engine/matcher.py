@@ -28,6 +28,11 @@ from docdb.engine.query.leaf import eq_test
 __all__ = ["compile_filter", "compile_filter_scoped", "equality_pairs", "filter_equality_fields"]
 
 
+def match_all(doc: dict) -> bool:
+    """The predicate of an empty filter: one object, so a plan can tell it needs no document at all."""
+    return True
+
+
 def compile_filter(spec: dict | None, *, variables: dict[str, Any] | None = None) -> Callable[[dict], bool]:
     """Compile a MongoDB filter once; the returned predicate never raises (``$expr`` evaluation errors
     such as ``$divide`` by zero excepted, as in mongod).
@@ -42,8 +47,8 @@ def compile_filter(spec: dict | None, *, variables: dict[str, Any] | None = None
     >>> compile_filter({"$expr": {"$gt": ["$a", "$$low"]}}, variables={"low": 2})({"a": 3})
     True
     """
-    if spec is None:
-        return lambda doc: True
+    if spec is None or (spec.__class__ is dict and not spec):
+        return match_all
     if not variables:
         if spec.__class__ is dict and len(spec) == 1:
             fast = _plain_equality(spec)

@@ -30,7 +30,7 @@ from docdb.engine.indexing.index import Index
 from docdb.engine.indexing.keys import HIGH, invert, split_key
 from docdb.engine.indexing.spec import direction
 from docdb.engine.indexing.wildcard import WildcardKeyMaker, WildcardView, views
-from docdb.engine.matcher import compile_filter
+from docdb.engine.matcher import compile_filter, match_all
 from docdb.errors import ErrorCode, MongoError
 
 MAX_POINT_COMBINATIONS = 10_000  # beyond this many equality prefixes, scan ranges and check instead
@@ -78,6 +78,8 @@ class Plan:
         columns already built (writes: see ``engine.columns.column_rows``)."""
         if coll is None or self.kind == "EOF":
             return iter(())
+        if self.kind == "COLLSCAN" and not decode and predicate is match_all:
+            return self._every_document(coll)
         if self.kind == "IDHACK":
             return self._id_lookup(coll, decode)
         if self.kind == "COLLSCAN":
@@ -112,6 +114,17 @@ class Plan:
         if raw is not None:
             stats.n_returned += 1
             yield raw, decode_document(raw) if decode else None
+
+    def _every_document(self, coll: Collection) -> Iterator[tuple[bytes, None]]:
+        """An empty filter whose documents are sent as stored (a dump, ``find({})``): nothing is decoded."""
+        stats = self.stats
+        values = list(coll.docs.values())
+        if self.direction < 0:
+            values.reverse()
+        for raw in values:
+            stats.docs_examined += 1
+            stats.n_returned += 1
+            yield raw, None
 
     def _collection_scan(
         self, coll: Collection, predicate: Callable[[dict], bool]
