@@ -38,6 +38,9 @@ from run import SLICE_S, Sample, cpu_seconds, free_port  # noqa: E402
 from tests.serverproc import ServerProcess  # noqa: E402
 
 PEERS_ENV = ROOT / "bench" / ".peers"
+# A cold query over 1 000 000 documents (or a slow peer's) can hold a server for longer than PyMongo's
+# default monitor timeout, which would cancel it: generous timeouts, so every run completes.
+CLIENT_OPTIONS = {"directConnection": True, "connectTimeoutMS": 600_000, "socketTimeoutMS": 600_000}
 PEER_PACKAGES = ["secantusdb", "nx-27017"]
 PIPELINE = [
     {"$match": {"qty": {"$gte": 1}}},
@@ -104,7 +107,7 @@ def start_peer(name: str, bin_dir: Path, workdir: Path) -> tuple[subprocess.Pope
 
 
 def load(port: int, docs: list[dict]) -> float:
-    with pymongo.MongoClient(port=port, directConnection=True) as client:
+    with pymongo.MongoClient(port=port, **CLIENT_OPTIONS) as client:
         coll = client.bench.orders
         coll.drop()
         start = time.perf_counter()
@@ -167,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             for label, _, port in targets:
                 print(f"loaded {args.docs} documents into {label} in {load(port, docs):.1f} s", flush=True)
             clients = {
-                label: pymongo.MongoClient(port=port, directConnection=True) for label, _, port in targets
+                label: pymongo.MongoClient(port=port, **CLIENT_OPTIONS) for label, _, port in targets
             }
             cold = {}
             for label in ("docdb", "docdb rows"):
