@@ -127,7 +127,7 @@ def interleaved(targets: list[tuple[int, Any]], seconds: float) -> list[Sample]:
     """Like ``run.timed`` for slow operations: each target runs in turn for a 0.1 s slice, the clock read
     after every call (a peer's aggregate can take a second), until each has run ``seconds``."""
     for _, op in targets:
-        op(0)  # warm-up
+        op(-1)  # warm-up (its own index: a workload may use i to name what it inserts)
     ops, spent, cpu = [0] * len(targets), [0.0] * len(targets), [0.0] * len(targets)
     while min(spent) < seconds:
         for k, (pid, op) in enumerate(targets):
