@@ -5,12 +5,10 @@ And valid frames split anywhere across ``feed`` calls come out whole and in orde
 
 from __future__ import annotations
 
-import datetime
 import struct
 from pathlib import Path
 
 import bson
-from bson import Binary, Code, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +23,7 @@ from docdb.protocol import (
     encode_op_msg,
     encode_op_query,
 )
+from tests.fuzz_campaign import RICH
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -38,22 +37,7 @@ BUILT = [
     compress_frame(encode_op_msg({"ping": 1}, 6, 0), 0),
 ]
 CORPUS = GOLDEN + BUILT
-RICH_DOCUMENT = bson.encode(
-    {
-        "a": {"b": [1, "x", {"c": None}]},
-        "bin": Binary(b"\x00" * 16, 4),
-        "code": Code("f()", {"s": 1}),
-        "date": datetime.datetime(2024, 1, 2),
-        "dec": Decimal128("1.5"),
-        "ref": {"$ref": "c", "$id": 1, "$db": "d"},
-        "oid": ObjectId(b"\x01" * 12),
-        "re": Regex("^a", "imsx"),
-        "ts": Timestamp(5, 6),
-        "keys": [MinKey(), MaxKey()],
-        "n": Int64(-(2**63)),
-        "f": 2.5,
-    }
-)
+RICH_DOCUMENT = bson.encode(RICH)  # one value of every BSON type (shared with the fuzz campaign)
 INTERESTING_INT32 = [0, 1, 4, 5, 15, 16, 17, 2**31 - 1, -1, -(2**31), 48_000_000, 48_000_001]
 
 
