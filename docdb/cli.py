@@ -14,12 +14,10 @@ from docdb.config import ServerConfig
 from docdb.errors import StorageError
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+def _configure_logging(level: str, fmt: str = "text") -> None:
+    from docdb.server.log_format import configure
+
+    configure(level, fmt, sys.stderr)
 
 
 @click.command(context_settings={"auto_envvar_prefix": "DOCDB", "help_option_names": ["-h", "--help"]})
@@ -51,6 +49,14 @@ def _configure_logging(level: str) -> None:
     default="info",
     show_default=True,
     envvar="DOCDB_LOG_LEVEL",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    envvar="DOCDB_LOG_FORMAT",
+    help="'json' writes mongod's structured log lines ({t, s, c, id, ctx, msg, attr}).",
 )
 @click.option(
     "--sync-interval-ms",
@@ -171,6 +177,7 @@ def server_main(
     port: int,
     bind: str,
     log_level: str,
+    log_format: str,
     sync_interval_ms: int,
     sync_mode: str,
     encryption_key_file: str | None,
@@ -197,7 +204,7 @@ def server_main(
     except StartupParameterError as error:
         raise click.UsageError(str(error)) from None
 
-    _configure_logging(log_level)
+    _configure_logging(log_level, log_format)
     config = ServerConfig(
         file=file,
         bind=bind,

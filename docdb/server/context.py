@@ -14,6 +14,7 @@ from docdb.config import ServerConfig
 from docdb.engine.catalog import Catalog
 from docdb.server.cursors import CursorRegistry
 from docdb.server.parameters import ServerParameters
+from docdb.server.profiler import Profiler
 
 if TYPE_CHECKING:
     from docdb.server.failpoints import FailPoint
@@ -41,6 +42,7 @@ class ServerState:
     replica_set: ReplicaSet | None = None  # --replica-set: this member's config and topology
     parameters: ServerParameters = field(default_factory=ServerParameters)
     fail_points: dict[str, FailPoint] = field(default_factory=dict)  # configureFailPoint (test commands)
+    profiler: Profiler = field(default_factory=Profiler)  # profile levels, slowms, system.profile rings
 
     def new_connection_id(self) -> int:
         cid = self.next_connection_id
