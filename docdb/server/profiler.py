@@ -66,7 +66,7 @@ class Profiler:
     slowms: int = 100
     sample_rate: float = 1.0
     databases: dict[str, DatabaseProfile] = field(default_factory=dict)
-    watching: bool = False  # some database has level 1 or 2, or a filter: dispatch must call after()
+    watching: bool = False  # some database has level 2 or a filter: dispatch must call after() always
     slow_seconds: float = 0.1  # slowms / 1000, read by dispatch on every command
 
     def settings(self, db: str) -> DatabaseProfile:
@@ -97,7 +97,8 @@ class Profiler:
             self.slow_seconds = slowms / 1000
         if sample_rate is not None:
             self.sample_rate = sample_rate
-        self.watching = any(p.level or p.filter is not None for p in self.databases.values())
+        # Level 1 without a filter records only slow commands, which dispatch's slowms check catches.
+        self.watching = any(p.level == 2 or p.filter is not None for p in self.databases.values())
 
     def ring(self, db: str) -> Collection | None:
         """The ``system.profile`` entries of ``db`` (None when it never had any)."""
