@@ -81,6 +81,7 @@ class ErrorCode(IntEnum):
     InvalidIndexSpecificationOption = 197
     ClusterTimeFailsRateLimiter = 205
     NoSuchSession = 206
+    InvalidUUID = 207
     IllegalOpMsgFlag = 223
     QueryFeatureNotAllowed = 224
     TooManyDocumentSequences = 233

@@ -56,6 +56,7 @@ class Catalog:
         self.last_lsn = 0
         self.clock = LogicalClock()  # the Timestamp of every logged change (see engine/clock.py)
         self._lock = None
+        self.unlogged: set[str] = set()  # namespaces held in memory only (engine/system_collections.py)
 
     # -- opening and closing -------------------------------------------------------------------------
 
@@ -146,6 +147,33 @@ class Catalog:
     def document_count(self) -> int:
         return sum(len(c) for colls in self.databases.values() for c in colls.values())
 
+    # -- unlogged system collections -------------------------------------------------------------------
+
+    def install_unlogged(
+        self, ns: str, raws: list[tuple[Hashable, bytes]], specs: list[dict[str, Any]]
+    ) -> None:
+        """Create ``ns`` in memory only (no record), holding ``raws`` (key, bytes) and indexes ``specs``."""
+        coll = self._apply_create({"ns": ns, "options": {}, "uuid": Binary(uuid_module.uuid4().bytes, 4)})
+        for key, raw in raws:
+            coll.put(key, raw)
+        for spec in specs:
+            index = Index(spec)
+            coll.build_index(index)
+            coll.indexes[index.name] = index
+        self.unlogged.add(ns)
+
+    def _adopt(self, coll: Collection) -> None:
+        """Log an unlogged collection's creation, indexes and documents before its first change."""
+        if coll.ns not in self.unlogged:
+            return
+        self.unlogged.discard(coll.ns)
+        self._log(RecordType.CREATE_COLLECTION, {"ns": coll.ns, "options": coll.options, "uuid": coll.uuid})
+        if coll.indexes:
+            self._log(RecordType.CREATE_INDEXES, {"ns": coll.ns, "indexes": coll.index_specs})
+        if coll.docs:
+            ops = [{"ns": coll.ns, "put": StoredDocument(raw)} for raw in coll.docs.values()]
+            self._log(RecordType.WRITE_BATCH, {"ops": ops})
+
     # -- DDL -------------------------------------------------------------------------------------------
 
     def ensure_collection(self, db: str, name: str) -> Collection:
@@ -165,6 +193,7 @@ class Catalog:
     def drop_collection(self, db: str, name: str) -> Collection | None:
         coll = self.collection(db, name)
         if coll is not None:
+            self.unlogged.discard(coll.ns)
             payload = {"ns": coll.ns}
             self._log(RecordType.DROP_COLLECTION, payload)
             self._apply_drop(payload)
@@ -175,6 +204,7 @@ class Catalog:
             return False
         payload = {"db": db}
         self._log(RecordType.DROP_DATABASE, payload)
+        self.unlogged -= {coll.ns for coll in self.collections(db)}
         self._apply_drop_database(payload)
         return True
 
@@ -190,6 +220,7 @@ class Catalog:
             raise MongoError(ErrorCode.IllegalOperation, "Can't rename a collection to itself")
         if self.collection(dst_db, dst_name) is not None and not drop_target:
             raise MongoError(ErrorCode.NamespaceExists, "target namespace exists")
+        self._adopt(self.databases[src_db][src_name])
         payload = {"from": source, "to": target, "dropTarget": bool(drop_target)}
         self._log(RecordType.RENAME_COLLECTION, payload)
         self._apply_rename(payload)
@@ -199,6 +230,7 @@ class Catalog:
     def create_indexes(self, coll: Collection, specs: list[dict[str, Any]]) -> None:
         """Build ``specs`` (normalized, new) over ``coll``, then log and attach them. A build that fails
         (duplicates for a unique index, parallel arrays) raises with nothing logged or attached."""
+        self._adopt(coll)
         built = []
         for spec in specs:
             index = new_index(spec)
@@ -209,12 +241,14 @@ class Catalog:
         self._apply_create_indexes(payload, built)
 
     def drop_indexes(self, coll: Collection, names: list[str]) -> None:
+        self._adopt(coll)
         payload = {"ns": coll.ns, "names": names}
         self._log(RecordType.DROP_INDEXES, payload)
         self._apply_drop_indexes(payload)
 
     def modify_collection(self, coll: Collection, changes: dict[str, Any]) -> None:
         """Apply a collMod; ``changes["index"]`` is ``{name, hidden?, expireAfterSeconds?}``."""
+        self._adopt(coll)
         payload = {"ns": coll.ns, "changes": changes}
         self._log(RecordType.COLL_MOD, payload)
         self._apply_coll_mod(payload)
@@ -231,6 +265,8 @@ class Catalog:
         """Log ``writes`` as one record, then apply them. Nothing is applied if logging fails."""
         if not writes:
             return
+        for w in writes:
+            self._adopt(w.collection)
         ops = []
         for w in writes:
             if w.raw is None:
@@ -259,6 +295,7 @@ class Catalog:
             )
             for colls in self.databases.values()
             for coll in colls.values()
+            if coll.ns not in self.unlogged
         ]
 
     def replace_writer(self, writer: LogWriter) -> None:
@@ -344,8 +381,9 @@ class Catalog:
         if coll is None or change is None or change.get("name") not in coll.indexes:
             return
         index = coll.indexes[change["name"]]
-        for option in ("hidden", "expireAfterSeconds"):
+        for option in ("hidden", "expireAfterSeconds"):  # mongod rewrites a changed option at the end
             if option in change:
+                index.spec.pop(option, None)
                 index.spec[option] = change[option]
         if index.spec.get("hidden") is False:
             del index.spec["hidden"]

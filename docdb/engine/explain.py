@@ -70,7 +70,7 @@ def _shape(value: Any) -> Any:
 # -- the stage tree -------------------------------------------------------------------------------------
 
 
-def _index_stage(plan: Plan, stats: bool) -> dict[str, Any]:
+def _index_stage(plan: Plan, stats: bool, covered: bool = False) -> dict[str, Any]:
     index = plan.index
     assert index is not None
     multikey_paths = {f: sorted(index.multikey.get(f, ())) for f in index.fields}
@@ -92,7 +92,7 @@ def _index_stage(plan: Plan, stats: bool) -> dict[str, Any]:
     }
     if stats:
         s = plan.stats
-        returned = s.docs_examined
+        returned = s.n_returned if covered else s.docs_examined  # what the next stage took from it
         _add_work(stage, returned, s.keys_examined)
         stage.update(
             keysExamined=s.keys_examined,
@@ -197,7 +197,7 @@ def projection_stage_name(projection: dict[str, Any]) -> str:
 def find_stages(spec: FindSpec, run: FindRun, stats: bool) -> dict[str, Any]:
     """The winning plan tree of a find (with execution counters when ``stats``)."""
     plan = run.plans.winner
-    stage = base_stage(plan, spec.filter, stats)
+    stage = _index_stage(plan, stats, covered=True) if run.covered else base_stage(plan, spec.filter, stats)
     n = len(run.rows)
     if run.sorted_in_memory:
         fields: dict[str, Any] = {"sortPattern": dict(spec.sort or {}), "memLimit": SORT_MEM_LIMIT}
@@ -213,7 +213,7 @@ def find_stages(spec: FindSpec, run: FindRun, stats: bool) -> dict[str, Any]:
         if spec.limit:
             stage = _wrap("LIMIT", {"limitAmount": spec.limit}, stage, n if stats else None)
     if spec.projection:
-        name = projection_stage_name(spec.projection)
+        name = "PROJECTION_COVERED" if run.covered else projection_stage_name(spec.projection)
         stage = _wrap(name, {"transformBy": dict(spec.projection)}, stage, n if stats else None)
     return stage
 

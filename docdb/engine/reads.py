@@ -14,6 +14,7 @@ from typing import Any
 from docdb.bson_codec import StoredDocument
 from docdb.engine.bson_order import hash_key, sort_key
 from docdb.engine.collection import Collection
+from docdb.engine.indexing.covering import covered_rows, plan_covered
 from docdb.engine.matcher import compile_filter
 from docdb.engine.paths import MISSING, lookup_values
 from docdb.engine.planner import QueryPlans, plan_query, quick_plan
@@ -132,11 +133,18 @@ class FindRun:
     rows: list[tuple[bytes, dict[str, Any]]]
     plans: QueryPlans
     sorted_in_memory: bool
+    covered: bool = False  # rows are (None, projected document) built from index keys
 
 
-def run_find(coll: Collection | None, spec: FindSpec, need_docs: bool = True) -> FindRun:
+def run_find(
+    coll: Collection | None,
+    spec: FindSpec,
+    need_docs: bool = True,
+    project: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> FindRun:
     """Plan and run a find: matches after sort, skip and limit, as ``(raw, decoded)`` (decoded may be
-    None when ``need_docs`` is False and the plan never had to decode)."""
+    None when ``need_docs`` is False and the plan never had to decode). With the find's compiled
+    projection (``project``), a plan the index covers answers projected documents from its keys."""
     sort = spec.sort
     natural = _natural_direction(sort) if sort else 0
     key = compile_sort(sort, text_score=True) if sort and not natural else None  # checked below
@@ -155,6 +163,14 @@ def run_find(coll: Collection | None, spec: FindSpec, need_docs: bool = True) ->
     elif wants_score:
         raise MongoError(NO_SCORE, "query requires text score metadata, but it is not available")
     sorts_in_memory = key is not None and not plan.provides_sort
+    cover = plan_covered(plan, spec.projection, sorts_in_memory) if coll is not None else None
+    if cover is not None:
+        assert coll is not None
+        if project is None:
+            project = compile_projection(spec.projection, query=spec.filter, variables=spec.variables)
+        covered = covered_rows(plan, coll, cover, project)
+        out: list[Any] = list(islice(covered, spec.skip + spec.limit if spec.limit else None))
+        return FindRun(out[spec.skip :], plans, False, covered=True)
     rows_iter = plan.run(coll, predicate, need_docs or sorts_in_memory)
     if not sorts_in_memory:
         out = list(islice(rows_iter, spec.skip + spec.limit if spec.limit else None))
@@ -189,10 +205,12 @@ def find_documents(coll: Collection | None, spec: FindSpec) -> list[Any]:
         if spec.projection
         else None
     )
-    rows = run_find(coll, spec, need_docs=project is not None).rows
+    run = run_find(coll, spec, need_docs=project is not None, project=project)
     if project is None:
-        return [StoredDocument(raw) for raw, _ in rows]
-    return [project(doc) for _, doc in rows]
+        return [StoredDocument(raw) for raw, _ in run.rows]
+    if run.covered:
+        return [doc for _, doc in run.rows]
+    return [project(doc) for _, doc in run.rows]
 
 
 def count_documents(coll: Collection | None, spec: FindSpec) -> int:

@@ -88,6 +88,7 @@ class MongoProtocol(asyncio.Protocol):
             self.on_close(self)
 
     def data_received(self, data: bytes) -> None:
+        self.state.metrics.physical_bytes_in += len(data)
         try:
             frames = self.buffer.feed(data)
         except ProtocolError as error:
@@ -111,7 +112,7 @@ class MongoProtocol(asyncio.Protocol):
 
     def _abort(self, error: Exception) -> None:
         info = self.info.peer if self.info else "?"
-        log.warning("closing connection %s: %s", info, error)
+        self.state.log_limiter.warning("protocol", "closing connection %s: %s", info, error)
         self.queue.clear()
         if self.transport is not None:
             self.transport.abort()
@@ -123,13 +124,17 @@ class MongoProtocol(asyncio.Protocol):
             try:
                 request = decode_request(frame)
             except InvalidRequest as error:  # well framed, bad content: mongod replies with an error
+                self.state.metrics.count_request(frame, False)
                 if not error.more_to_come and self.transport is not None:
                     reply = MongoError(error.code, error.errmsg).to_document()
-                    self.transport.write(encode_op_msg(reply, next(_request_ids), error.request_id))
+                    out = encode_op_msg(reply, next(_request_ids), error.request_id)
+                    self.state.metrics.count_reply_bytes(len(out), len(out))
+                    self.transport.write(out)
                 continue
             except ProtocolError as error:
                 self._abort(error)
                 return
+            self.state.metrics.count_request(frame, request.compressor_id is not None)
             self._run(request)
         self._flow_control()
 
@@ -151,11 +156,9 @@ class MongoProtocol(asyncio.Protocol):
             if message.sequences:
                 body.update(message.sequences)
             db = body.get("$db")
-            if not isinstance(db, str):
-                db = ""
-            ctx = self._context(db)
+            ctx = self._context(db if type(db) is str else "")  # a wrong type fails in run_command
             ctx.exhaust_allowed = bool(message.flags & EXHAUST_ALLOWED)
-            if not db:
+            if db is None and "$db" not in body or db == "":
                 reply = MongoError(40571, "OP_MSG requests require a $db argument").to_document()
             else:
                 reply = run_command(ctx, body)
@@ -202,8 +205,10 @@ class MongoProtocol(asyncio.Protocol):
     def _send(self, request: Request, frame: bytes) -> None:
         if self.transport is None or self.closed:
             return
+        logical = len(frame)
         if request.compressor_id is not None:
             frame = compress_frame(frame, request.compressor_id)
+        self.state.metrics.count_reply_bytes(logical, len(frame))
         self.transport.write(frame)
 
     def _abort_for_test(self, ctx: CommandContext) -> None:

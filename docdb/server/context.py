@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -19,6 +20,8 @@ from docdb.server.profiler import Profiler
 if TYPE_CHECKING:
     from docdb.server.failpoints import FailPoint
     from docdb.server.replica_set import ReplicaSet
+from docdb.server.log_limits import RateLimitedLog
+from docdb.server.metrics import Metrics
 
 
 @dataclass(slots=True)
@@ -43,6 +46,10 @@ class ServerState:
     parameters: ServerParameters = field(default_factory=ServerParameters)
     fail_points: dict[str, FailPoint] = field(default_factory=dict)  # configureFailPoint (test commands)
     profiler: Profiler = field(default_factory=Profiler)  # profile levels, slowms, system.profile rings
+    metrics: Metrics = field(default_factory=Metrics)  # serverStatus counters (server/metrics.py)
+    log_limiter: RateLimitedLog = field(
+        default_factory=lambda: RateLimitedLog(logging.getLogger("docdb.connection"))
+    )
 
     def new_connection_id(self) -> int:
         cid = self.next_connection_id

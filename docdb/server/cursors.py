@@ -22,6 +22,15 @@ from docdb.errors import ErrorCode, MongoError
 FIRST_BATCH_DEFAULT = 101
 _RAW = attrgetter("raw")
 MAX_BATCH_BYTES = 16 * 1024 * 1024 - 16 * 1024  # a batch stays below maxBsonObjectSize with reply overhead
+# serverStatus metrics.cursor.lifespan buckets, mongod's names, in its order (upper bound in seconds)
+LIFESPAN_BUCKETS = [
+    (1, "lessThan1Second"),
+    (5, "lessThan5Seconds"),
+    (15, "lessThan15Seconds"),
+    (30, "lessThan30Seconds"),
+    (60, "lessThan1Minute"),
+    (600, "lessThan10Minutes"),
+]
 
 
 def document_size(doc: Any) -> int:
@@ -54,6 +63,8 @@ class Cursor:
     docs: Sequence[Any]
     position: int
     last_used: float = field(default_factory=time.monotonic)
+    opened: float = field(default_factory=time.monotonic)
+    batches: int = 1
 
 
 class CursorRegistry:
@@ -64,6 +75,19 @@ class CursorRegistry:
         self.cursors: dict[int, Cursor] = {}
         self.total_opened = 0
         self.timed_out = 0
+        self.more_than_one_batch = 0
+        # closed cursors by how long they lived (serverStatus metrics.cursor.lifespan)
+        self.lifespans: dict[str, int] = dict.fromkeys(
+            [name for _, name in LIFESPAN_BUCKETS] + ["greaterThanOrEqual10Minutes"], 0
+        )
+
+    def _closed(self, cursor: Cursor, now: float) -> None:
+        lived = now - cursor.opened
+        for bound, name in LIFESPAN_BUCKETS:
+            if lived < bound:
+                self.lifespans[name] += 1
+                return
+        self.lifespans["greaterThanOrEqual10Minutes"] += 1
 
     def first_batch(
         self, ns: str, docs: Sequence[Any], batch_size: int | None, single_batch: bool = False
@@ -98,15 +122,22 @@ class CursorRegistry:
         batch = list(cursor.docs[cursor.position : end])
         cursor.position = end
         cursor.last_used = time.monotonic()
+        cursor.batches += 1
+        if cursor.batches == 2:
+            self.more_than_one_batch += 1
         if end >= len(cursor.docs):
             del self.cursors[cursor_id]
+            self._closed(cursor, cursor.last_used)
             return Int64(0), batch
         return Int64(cursor_id), batch
 
     def kill(self, cursor_ids: list[int]) -> tuple[list[Int64], list[Int64]]:
         killed, not_found = [], []
+        now = time.monotonic()
         for cid in cursor_ids:
-            if self.cursors.pop(int(cid), None) is not None:
+            cursor = self.cursors.pop(int(cid), None)
+            if cursor is not None:
+                self._closed(cursor, now)
                 killed.append(Int64(cid))
             else:
                 not_found.append(Int64(cid))
@@ -117,6 +148,6 @@ class CursorRegistry:
         now = time.monotonic() if now is None else now
         stale = [cid for cid, c in self.cursors.items() if now - c.last_used > self.timeout_s]
         for cid in stale:
-            del self.cursors[cid]
+            self._closed(self.cursors.pop(cid), now)
         self.timed_out += len(stale)
         return len(stale)

@@ -18,6 +18,7 @@ from docdb.engine import columns
 from docdb.engine.catalog import Catalog
 from docdb.engine.compaction import Compactor
 from docdb.engine.log.crypto import read_key_file
+from docdb.engine.system_collections import install_system_collections
 from docdb.protocol import available_compressors
 from docdb.server import commands  # noqa: F401  (registers every command)
 from docdb.server.connection import MongoProtocol
@@ -25,6 +26,7 @@ from docdb.server.context import ServerState
 from docdb.server.cursors import CursorRegistry
 from docdb.server.parameters import ServerParameters
 from docdb.server.replica_set import ReplicaSet, advertised_address
+from docdb.server.startup_log import startup_document
 from docdb.server.tls import TlsListener, build_tls_settings
 from docdb.server.ttl import run_ttl_monitor
 
@@ -68,6 +70,7 @@ class Server:
                 sync_always=self.config.sync_always,
                 key=read_key_file(key_file) if key_file else None,
             )
+        install_system_collections(self.catalog, startup_document(self.config))
         compactor = Compactor(
             self.catalog,
             min_bytes=self.config.compaction_min_bytes,
@@ -125,6 +128,7 @@ class Server:
         while True:
             await asyncio.sleep(REAP_INTERVAL_S)
             self.state.cursors.reap_idle()
+            self.state.log_limiter.flush()
 
     def request_stop(self) -> None:
         self._stop.set()

@@ -12,6 +12,7 @@ from bson.int64 import Int64
 from docdb.engine.aggregation.pipeline import StageContext, StageFn, register_stage
 from docdb.engine.aggregation.shaping import AddFields, Projection
 from docdb.engine.aggregation.sorting import compile_sort_key
+from docdb.engine.dbref import is_dollar_path_part
 from docdb.engine.expressions.core import MISSING, Variables, compile_node, show, type_name
 from docdb.engine.expressions.numeric import as_int, num_kind
 from docdb.engine.matcher import compile_filter, compile_filter_scoped
@@ -259,7 +260,7 @@ def _unwind(spec: Any, sctx: StageContext) -> StageFn:
     if not path.startswith("$"):
         raise MongoError(28818, f"path option to $unwind stage should be prefixed with a '$': {path}")
     parts = path[1:].split(".")
-    if any(not p or p.startswith("$") for p in parts):
+    if any(not p or is_dollar_path_part(p) for p in parts):
         raise MongoError(
             16410, "FieldPath field names may not start with '$'. Consider using $getField or $setField."
         )

@@ -14,10 +14,9 @@ from collections.abc import Hashable, Iterable, Iterator, Mapping
 from itertools import islice, repeat
 from typing import Any
 
-import bson
 from sortedcontainers import SortedList
 
-from docdb.bson_codec import CODEC_OPTIONS
+from docdb.bson_codec import decode_documents
 from docdb.engine.bson_order import MISSING, RANK_NUMBER, RANK_STRING, sort_key
 from docdb.engine.indexing.keys import HIGH, NULL_KEY, KeyMaker, fast_sort_key, invert, split_key
 from docdb.engine.indexing.spec import direction, same_key
@@ -226,7 +225,7 @@ def build_indexes(indexes: list[Index], docs: Mapping[Hashable, bytes]) -> None:
         raws = iter(docs.values())
         for _ in range(0, len(docs), BUILD_CHUNK):
             chunk_hks = list(islice(hks, BUILD_CHUNK))
-            decoded = bson.decode_all(b"".join(islice(raws, BUILD_CHUNK)), CODEC_OPTIONS)
+            decoded = decode_documents(b"".join(islice(raws, BUILD_CHUNK)))
             tails = [
                 (RANK_NUMBER, 1, hk, hk) if type(hk) is int else _id_tail(hk, doc)
                 for hk, doc in zip(chunk_hks, decoded, strict=True)

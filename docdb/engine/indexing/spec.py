@@ -11,15 +11,17 @@ from bson.int64 import Int64
 
 from docdb.engine.key_format import format_value
 from docdb.engine.matcher import compile_filter
+from docdb.engine.query.bson_text import format_element
+from docdb.engine.query.types import type_name
 from docdb.engine.text.spec import TEXT_OPTIONS, fix_text_spec, is_text_key, is_text_spec, text_options
 from docdb.errors import ErrorCode, MongoError
 
 ID_INDEX_SPEC: dict[str, Any] = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
 _NOT_BUILT_PLUGINS = ("2d", "2dsphere", "geoHaystack", "hashed", "text", "columnstore")
 # Options that change what an index holds or enforces.  # sorted alphabetically
-_OPTIONS = ("expireAfterSeconds", "hidden", "partialFilterExpression", "sparse", "unique")
-# Accepted and dropped: they do not change behaviour here (build options of older servers).
-_IGNORED = ("background", "dropDups", "ns", "v")
+_OPTIONS = ("background", "expireAfterSeconds", "hidden", "partialFilterExpression", "sparse", "unique")
+# Accepted and dropped, as mongod drops them from the stored spec.
+_IGNORED = ("dropDups", "ns")
 _UNSUPPORTED = (
     "2dsphereIndexVersion",
     "bits",
@@ -122,9 +124,13 @@ def parse_index_spec(raw: Any) -> dict[str, Any]:
         raise MongoError(
             ErrorCode.NotImplemented, "collation other than {locale: 'simple'} is not supported by docdb"
         )
-    spec: dict[str, Any] = {"v": 2, "key": dict(key), "name": name}
+    options: dict[str, Any] = {}
     for option, value in raw.items():
-        if option in ("key", "name", "collation") or option in _IGNORED or (text and option in TEXT_OPTIONS):
+        if (
+            option in ("key", "name", "collation", "v")
+            or option in _IGNORED
+            or (text and option in TEXT_OPTIONS)
+        ):
             continue
         if option in _UNSUPPORTED:
             raise MongoError(ErrorCode.NotImplemented, f"index option '{option}' is not supported by docdb")
@@ -134,7 +140,8 @@ def parse_index_spec(raw: Any) -> dict[str, Any]:
                 f"The field '{option}' is not valid for an index specification. "
                 f"Specification: {spec_text(raw)}",
             )
-        spec[option] = _check_option(raw, option, value)
+        options[option] = _check_option(raw, option, value)
+    spec = _stored_spec(raw, _index_version(raw), options)
     if text:
         spec = fix_text_spec(raw, name, spec)
     if spec.get("sparse") and "partialFilterExpression" in spec:
@@ -152,11 +159,59 @@ def parse_index_spec(raw: Any) -> dict[str, Any]:
     return spec
 
 
+def _stored_spec(raw: dict[str, Any], version: int, options: dict[str, Any]) -> dict[str, Any]:
+    """The spec as mongod stores and lists it (its IndexCatalog's fixIndexSpec): ``v``, then ``unique``
+    and ``hidden`` when true (as booleans; false ones are dropped), ``key``, ``name``, then every other
+    option as given, in the order given (a simple collation and ``ns``/``dropDups`` are dropped)."""
+    spec: dict[str, Any] = {"v": version}
+    for flag in ("unique", "hidden"):
+        if options.get(flag):
+            spec[flag] = True
+    spec["key"] = dict(raw["key"])
+    spec["name"] = raw["name"]
+    for option, value in options.items():
+        if option not in ("unique", "hidden"):
+            spec[option] = value
+    return spec
+
+
+def _index_version(raw: dict[str, Any]) -> int:
+    """``v`` as given (1 or 2, mongod's creatable versions) or 2."""
+    if "v" not in raw:
+        return 2
+    value = raw["v"]
+    if isinstance(value, bool) or not isinstance(value, (int, Int64, float, Decimal128)):
+        raise MongoError(
+            ErrorCode.TypeMismatch, f"The field 'v' must be a number, but got {type_name(value)}"
+        )
+    number = float(value.to_decimal()) if isinstance(value, Decimal128) else float(value)
+    if not math.isfinite(number) or not number.is_integer() or not -(2**31) <= number < 2**31:
+        raise MongoError(
+            ErrorCode.BadValue,
+            f"Index version must be representable as a 32-bit integer, but got {format_value(value)}",
+        )
+    if number not in (1, 2):
+        raise MongoError(
+            ErrorCode.CannotCreateIndex,
+            f"Invalid index specification {spec_text(raw)}; cannot create an index with v={int(number)}",
+        )
+    return int(number)
+
+
 def _check_option(raw: dict[str, Any], option: str, value: Any) -> Any:
-    if option in ("unique", "sparse", "hidden"):
-        if not isinstance(value, (bool, int, float, Int64)):
-            raise MongoError(ErrorCode.TypeMismatch, f"The field '{option}' must be a bool")
-        return bool(value)
+    if option in ("unique", "sparse", "background"):
+        if isinstance(value, bool) or isinstance(value, (int, float, Int64, Decimal128)):
+            return value
+        shown = format_element(option, value)
+        raise MongoError(
+            ErrorCode.TypeMismatch, f"The field '{option} has value {shown}, which is not convertible to bool"
+        )
+    if option == "hidden":
+        if not isinstance(value, bool):  # mongod's message names the wrong field ('name'); kept as it is
+            raise MongoError(
+                ErrorCode.TypeMismatch, f"The field 'name' must be a bool, but got {type_name(value)}"
+            )
+        return value
     if option == "partialFilterExpression":
         if not isinstance(value, dict):
             raise MongoError(ErrorCode.TypeMismatch, "The field 'partialFilterExpression' must be an object")
@@ -171,7 +226,7 @@ def _check_option(raw: dict[str, Any], option: str, value: Any) -> Any:
             raw,
             "TTL index 'expireAfterSeconds' option must be within an acceptable range, try a lower number",
         )
-    return int(value)
+    return value
 
 
 def _identity(spec: dict[str, Any]) -> tuple:

@@ -18,7 +18,7 @@ from bson.int64 import Int64
 from bson.objectid import ObjectId
 from bson.raw_bson import DEFAULT_RAW_BSON_OPTIONS
 
-from docdb.bson_codec import CODEC_OPTIONS, decode_document
+from docdb.bson_codec import decode_document
 
 _INT32 = struct.Struct("<i")
 _INT64 = struct.Struct("<q")
@@ -154,7 +154,7 @@ def first_id(raw: bytes) -> Any:
             return raw[13 : 12 + _INT32.unpack_from(raw, 9)[0]].decode()
         size = _value_size(raw, raw[4], 9)
         if size is not None:
-            return bson.decode(_INT32.pack(10 + size) + raw[4 : 9 + size] + b"\x00", CODEC_OPTIONS)["_id"]
+            return decode_document(_INT32.pack(10 + size) + raw[4 : 9 + size] + b"\x00")["_id"]
     return decode_document(raw)["_id"]
 
 
@@ -163,7 +163,7 @@ def _decode_element(buf: bytes, start: int, value_start: int) -> Any:
     size = _value_size(buf, buf[start], value_start)
     assert size is not None
     element = buf[start : value_start + size]
-    return next(iter(bson.decode(_INT32.pack(5 + len(element)) + element + b"\x00", CODEC_OPTIONS).values()))
+    return next(iter(decode_document(_INT32.pack(5 + len(element)) + element + b"\x00").values()))
 
 
 def _value_size(buf: bytes, btype: int, pos: int) -> int | None:

@@ -11,7 +11,7 @@ from bson.decimal128 import Decimal128
 from bson.errors import InvalidBSON
 from bson.int64 import Int64
 
-from docdb.bson_codec import CODEC_OPTIONS
+from docdb.bson_codec import decode_documents
 from docdb.engine.bson_types import bson_type_alias
 from docdb.engine.collection import Collection
 from docdb.engine.indexing.spec import ID_INDEX_SPEC
@@ -193,7 +193,7 @@ def _invalid_documents(coll: Collection) -> int:
     which is what the log's CRCs and the insert checks guarantee)."""
     raws = list(coll.docs.values())
     try:
-        docs = bson.decode_all(b"".join(raws), CODEC_OPTIONS)
+        docs = decode_documents(b"".join(raws))
         return sum(1 for doc in docs if "_id" not in doc)
     except InvalidBSON:
         return sum(1 for raw in raws if not bson.is_valid(raw))

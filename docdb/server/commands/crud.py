@@ -330,8 +330,12 @@ def _delete_statement(raw: dict[str, Any]) -> tuple[dict[str, Any], int, Any]:
 
 @command("delete", writes=True, in_transaction=True, retryable=True)
 def delete(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """Delete the first (limit 1) or all (limit 0) matching documents per statement."""
-    check_fields(cmd, {"deletes", "ordered", "let"})
+    """Delete the first (limit 1) or all (limit 0) matching documents per statement.
+
+    ``bypassDocumentValidation`` is accepted (a safeBool, as every write command's IDL has it) and has
+    nothing to bypass: a delete writes no document a validator could check."""
+    check_fields(cmd, {"deletes", "ordered", "let", "bypassDocumentValidation"})
+    get_bool(cmd, "bypassDocumentValidation")
     name = collection_name(ctx, cmd)
     refuse_view(ctx.catalog, ctx.db, name)
     variables = _let_values(cmd)
