@@ -171,6 +171,12 @@ def _configure_logging(level: str, fmt: str = "text") -> None:
     metavar="NAME=VALUE",
     help="Set a server parameter at start-up, as mongod's --setParameter (repeatable).",
 )
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    envvar="DOCDB_METRICS_PORT",
+    help="Serve Prometheus metrics on http://<bind>:PORT/metrics (0 picks a free port; off when unset).",
+)
 @click.version_option(__version__, prog_name="docdb-server")
 def server_main(
     file: str | None,
@@ -194,6 +200,7 @@ def server_main(
     tls_allow_connections_without_certificates: bool,
     enable_test_commands: bool,
     set_parameters: tuple[str, ...],
+    metrics_port: int | None,
 ) -> None:
     """Run a docdb server that MongoDB clients connect to."""
     from docdb.server.parameters import ServerParameters, StartupParameterError
@@ -226,6 +233,7 @@ def server_main(
         tls_allow_connections_without_certificates=tls_allow_connections_without_certificates,
         enable_test_commands=enable_test_commands,
         set_parameters=set_parameters,
+        metrics_port=metrics_port,
     )
     try:
         run_server(config)

@@ -35,3 +35,4 @@ class ServerConfig:
     tls_allow_connections_without_certificates: bool = False
     enable_test_commands: bool = False  # configureFailPoint (as mongod's enableTestCommands=1)
     set_parameters: tuple[str, ...] = ()  # NAME=VALUE server parameters (mongod's --setParameter)
+    metrics_port: int | None = None  # --metrics-port: Prometheus text on http://<bind>:PORT/metrics
