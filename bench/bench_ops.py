@@ -1,18 +1,22 @@
-"""What operating features cost per command: ``find_one`` with the profiler at level 1 (slowms 100)
-against the same server with it off, in one run.
+"""What operating features cost per command: ``find_one`` with the profiler at level 1 (slowms 100), and
+with ``--metrics-port``, against the same server with both off, in one run.
 
     python bench/bench_ops.py [--seconds 5]
 
-Two in-memory docdb-server subprocesses; each is loaded with the same 1 000 documents, then PyMongo's
+Three in-memory docdb-server subprocesses; each is loaded with the same 1 000 documents, then PyMongo's
 ``find_one({"_id": i})`` runs against both in turn, in 0.1 s slices (``bench/run.py``'s ``timed``), so
 load from neighbours on a shared machine falls on both alike. Prints client-observed ops/s, server CPU
-µs per operation and the ratio profiled ÷ plain (the target is ≥ 0.95).
+µs per operation and the ratio to plain (the target is ≥ 0.95). The metrics server is scraped once a
+second meanwhile, as a Prometheus would (more often than its usual 15 s).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import threading
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,12 +29,18 @@ from serverproc import ServerProcess  # noqa: E402
 DOCS = 1000
 
 
+def _scrape_every_second(url: str, stop: threading.Event) -> None:
+    while not stop.wait(1.0):
+        with urllib.request.urlopen(url, timeout=10) as response:
+            response.read()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
     settings = Settings(warmup_ops=500, seconds=args.seconds, bulk_docs=0)
-    variants = {"plain": [], "profiler level 1": []}
+    variants = {"plain": [], "profiler level 1": [], "metrics on": ["--metrics-port", "0"]}
     servers = {name: ServerProcess(None, extra).start() for name, extra in variants.items()}
     try:
         targets = []
@@ -45,7 +55,17 @@ def main() -> None:
             coll = db.c
             assert proc.proc is not None
             targets.append((proc.proc.pid, lambda i, coll=coll: coll.find_one({"_id": i % DOCS})))
+        stop = threading.Event()
+        url = next(
+            m.group(1)
+            for line in servers["metrics on"].output
+            if (m := re.search(r"Prometheus text on (\S+)", line))
+        )
+        scraper = threading.Thread(target=_scrape_every_second, args=(url, stop), daemon=True)
+        scraper.start()
         samples = timed(targets, settings)
+        stop.set()
+        scraper.join()
         base = samples[0].rate
         print(f"find_one, {settings.seconds:.0f} s each, interleaved 0.1 s slices")
         for name, sample in zip(servers, samples, strict=True):
