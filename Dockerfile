@@ -7,7 +7,8 @@
 # the Python interpreter, Debian's numpy (38 MB with its BLAS/LAPACK, against 73 MB for the PyPI wheel;
 # the venv sees it through --system-site-packages) and the finished venv without pip or setuptools, its
 # native extensions stripped of symbols (uvloop's loop.so: 13.6 MB -> 1.6 MB). Parts of Python and numpy
-# that a server never imports (test suites, f2py, distutils, C headers, GUI and packaging modules) go too.
+# that a server never imports (test suites, f2py, distutils, C headers, GUI and packaging modules) go too;
+# wsgiref stays: prometheus_client (--metrics-port) imports it.
 FROM debian:bookworm-slim AS build
 
 RUN apt-get update \
@@ -45,7 +46,7 @@ RUN apt-get update \
       /usr/lib/python3.11/test /usr/lib/python3.11/ensurepip /usr/lib/python3.11/lib2to3 \
       /usr/lib/python3.11/pydoc_data /usr/lib/python3.11/idlelib /usr/lib/python3.11/tkinter \
       /usr/lib/python3.11/turtledemo /usr/lib/python3.11/unittest /usr/lib/python3.11/distutils \
-      /usr/lib/python3.11/xmlrpc /usr/lib/python3.11/wsgiref /usr/lib/python3.11/curses \
+      /usr/lib/python3.11/xmlrpc /usr/lib/python3.11/curses \
       /usr/lib/python3.11/dbm /usr/lib/python3.11/sqlite3 /usr/lib/python3.11/venv \
  && groupadd --system --gid 999 docdb \
  && useradd --system --uid 999 --gid docdb --home-dir /data --no-create-home --shell /usr/sbin/nologin docdb \
