@@ -120,12 +120,13 @@ class Server:
 
             self._metrics_server = await serve_metrics(self.state, self.config.bind, self.config.metrics_port)
         where = self.config.file if self.config.file else "(in memory, nothing persisted)"
-        log.info("docdb-server ready: listening on %s:%d, file %s", host, self.port, where)
         # mongod's own ready line (id 23016): what container wait strategies look for, e.g. testcontainers'
-        # MongoDbContainer waits for "Waiting for connections" in the container's log.
+        # MongoDbContainer waits for "Waiting for connections" in the container's log. It comes before
+        # docdb's own ready line, so whoever waits for that one has seen this one too.
         ssl = "off" if self.config.tls_mode == "disabled" else "on"
         attr = {"port": self.port, "ssl": ssl}
         log.info("Waiting for connections", extra={"mongo_id": 23016, "attr": attr, "ctx": "listener"})
+        log.info("docdb-server ready: listening on %s:%d, file %s", host, self.port, where)
 
     def _new_protocol(self) -> MongoProtocol:
         assert self.state is not None
