@@ -24,6 +24,8 @@ from bson.binary import Binary, UuidRepresentation
 
 from docdb.bson_codec import encode_document
 from docdb.engine.collection import Collection
+from docdb.errors import MongoError
+from docdb.server.params import GENERIC_FIELDS
 
 if TYPE_CHECKING:
     from docdb.server.context import CommandContext
@@ -46,6 +48,7 @@ OP_TYPES = {
 # Arguments that drivers add to every command; mongod leaves them out of the profiled ``command``
 # except ``$db`` and ``lsid``, which it keeps.
 _DROPPED_ARGUMENTS = frozenset({"$clusterTime", "$readPreference", "signature"})
+_EXPLAINED = frozenset({"find", "count", "distinct"})  # reads whose profile entry gets the plan
 
 
 @dataclass(slots=True)
@@ -128,6 +131,8 @@ class Profiler:
             return
         if entry is None:
             entry = self.entry(ctx, name, body, reply, millis)
+        if profile and name in _EXPLAINED and reply.get("ok"):
+            entry = _with_plan(ctx, name, body, entry)
         if slow:
             self._log_slow(ctx, entry)
         if profile and settings is not None and entry["ns"] != f"{ctx.db}.{PROFILE_COLLECTION}":
@@ -203,6 +208,48 @@ class Profiler:
             "Slow query",
             extra={"mongo_id": SLOW_QUERY_ID, "attr": attr, "ctx": f"conn{ctx.connection.connection_id}"},
         )
+
+
+def _with_plan(ctx: CommandContext, name: str, body: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    """``entry`` with ``keysExamined``, ``docsExamined`` and ``planSummary`` from an executionStats explain
+    of the same read, run again after it (only for profiled reads: the planner keeps no per-run counters).
+    """
+    from docdb.server.commands.explain import explain_reply
+
+    inner = {k: v for k, v in body.items() if k not in GENERIC_FIELDS}
+    try:
+        explained = explain_reply(ctx, inner, "executionStats")
+    except MongoError:
+        return entry
+    stats = explained.get("executionStats", {})
+    summary = plan_summary(explained.get("queryPlanner", {}).get("winningPlan", {}))
+    ordered: dict[str, Any] = {}
+    for key, value in entry.items():
+        ordered[key] = value
+        if key == "command":
+            ordered["keysExamined"] = stats.get("totalKeysExamined", 0)
+            ordered["docsExamined"] = stats.get("totalDocsExamined", 0)
+        elif key == "millis" and summary:
+            ordered["planSummary"] = summary
+    return ordered
+
+
+def plan_summary(plan: dict[str, Any]) -> str:
+    """mongod's one-line plan summary: the leaf stage, with its key pattern for an index scan."""
+    while "inputStage" in plan:
+        plan = plan["inputStage"]
+    if "inputStages" in plan and plan["inputStages"]:
+        return ", ".join(plan_summary(p) for p in plan["inputStages"])
+    stage = plan.get("stage", "")
+    pattern = plan.get("keyPattern")
+    if isinstance(pattern, dict) and stage != "IDHACK":
+        fields = ", ".join(f"{k}: {_number(v)}" for k, v in pattern.items())
+        return f"{stage} {{ {fields} }}"
+    return stage
+
+
+def _number(value: Any) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def namespace(db: str, name: str, body: dict[str, Any]) -> str:

@@ -59,9 +59,12 @@ def test_level_2_profiles_find_with_mongod_fields(profiled):
     assert _stable(entry) == {
         "op": "query",
         "ns": f"{profiled.name}.c",
+        "keysExamined": 3,
+        "docsExamined": 3,
         "cursorExhausted": True,
         "nreturned": 3,
         "protocol": "op_msg",
+        "planSummary": "IXSCAN { _id: 1 }",
         "allUsers": [],
         "user": "",
     }
@@ -236,3 +239,16 @@ def test_json_log_format(tmp_path):
     assert slow["ctx"].startswith("conn")
     assert slow["attr"]["ns"] == "t.c" and slow["attr"]["type"] == "command"
     datetime.datetime.fromisoformat(slow["t"]["$date"])
+
+
+def test_profiled_reads_carry_their_plan(profiled):
+    profiled.c.insert_many([{"a": i} for i in range(20)])
+    profiled.c.create_index("a")
+    assert profiled.c.find_one({"a": 3})["a"] == 3
+    assert list(profiled.c.find({"b": 1})) == []
+    by_index, scan = _entries(profiled, op="query")
+    examined = ("keysExamined", "docsExamined", "nreturned", "planSummary")
+    assert [by_index[k] for k in examined] == [1, 1, 1, "IXSCAN { a: 1 }"]
+    assert [scan[k] for k in examined] == [0, 20, 0, "COLLSCAN"]
+    assert list(scan)[:5] == ["op", "ns", "command", "keysExamined", "docsExamined"]
+    assert list(scan).index("planSummary") == list(scan).index("millis") + 1
