@@ -11,11 +11,10 @@ from bson.int64 import Int64
 from docdb.engine.bson_types import bson_type_alias
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.context import CommandContext
-from docdb.server.params import GENERIC_FIELDS, check_fields, get_int, is_number
+from docdb.server.params import GENERIC_FIELDS, get_int, is_number
 from docdb.server.profiler import OP_TYPES, PROFILER_CHANGED_ID, log, namespace
 from docdb.server.registry import command
 
-_PROFILE_FIELDS = frozenset({"slowms", "sampleRate", "filter"})
 _CURRENT_OP_OPTIONS = frozenset(
     {"$all", "$ownOps", "$truncateOps", "idleConnections", "idleCursors", "idleSessions", "backtrace"}
 )
@@ -27,8 +26,8 @@ _FILTER_NOTE = (
 
 @command("profile")
 def profile(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """Read (-1) or set the database's profiling level; ``slowms`` and ``sampleRate`` are server-wide."""
-    check_fields(cmd, _PROFILE_FIELDS)
+    """Read (-1) or set the database's profiling level; ``slowms`` and ``sampleRate`` are server-wide.
+    Other fields are ignored: mongod's parser for ``profile`` is not strict."""
     level = get_int(cmd, "profile")
     assert level is not None
     if level not in (-1, 0, 1, 2):
