@@ -50,12 +50,13 @@ RUN apt-get update \
       /usr/lib/python3.11/dbm /usr/lib/python3.11/sqlite3 /usr/lib/python3.11/venv \
  && groupadd --system --gid 999 docdb \
  && useradd --system --uid 999 --gid docdb --home-dir /data --no-create-home --shell /usr/sbin/nologin docdb \
- && mkdir -p /data \
+ && mkdir -p /data /docker-entrypoint-initdb.d \
  && chown docdb:docdb /data
 
 COPY --from=build /opt/docdb /opt/docdb
 COPY docker/entrypoint.sh /usr/local/bin/docdb-entrypoint
 COPY docker/healthcheck.py /opt/docdb/healthcheck.py
+COPY docker/initdb.py /opt/docdb/initdb.py
 
 ENV PATH=/opt/docdb/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \

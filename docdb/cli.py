@@ -177,6 +177,21 @@ def _configure_logging(level: str, fmt: str = "text") -> None:
     envvar="DOCDB_METRICS_PORT",
     help="Serve Prometheus metrics on http://<bind>:PORT/metrics (0 picks a free port; off when unset).",
 )
+@click.option(
+    "--max-connections",
+    type=click.IntRange(1),
+    default=1_000_000,
+    show_default=True,
+    envvar="DOCDB_MAX_CONNECTIONS",
+    help="Most simultaneous client connections (at most 80% of the open-file limit, as mongod); "
+    "more are refused and logged.",
+)
+@click.option(
+    "--auth",
+    is_flag=True,
+    envvar="DOCDB_AUTH",
+    help="Require authentication (SCRAM) and check each command against the user's roles.",
+)
 @click.version_option(__version__, prog_name="docdb-server")
 def server_main(
     file: str | None,
@@ -201,6 +216,8 @@ def server_main(
     enable_test_commands: bool,
     set_parameters: tuple[str, ...],
     metrics_port: int | None,
+    max_connections: int,
+    auth: bool,
 ) -> None:
     """Run a docdb server that MongoDB clients connect to."""
     from docdb.server.parameters import ServerParameters, StartupParameterError
@@ -234,6 +251,8 @@ def server_main(
         enable_test_commands=enable_test_commands,
         set_parameters=set_parameters,
         metrics_port=metrics_port,
+        max_connections=max_connections,
+        auth=auth,
     )
     try:
         run_server(config)

@@ -35,4 +35,6 @@ class ServerConfig:
     tls_allow_connections_without_certificates: bool = False
     enable_test_commands: bool = False  # configureFailPoint (as mongod's enableTestCommands=1)
     set_parameters: tuple[str, ...] = ()  # NAME=VALUE server parameters (mongod's --setParameter)
+    max_connections: int = 1_000_000  # mongod's maxIncomingConnections (capped at 80% of the fd limit)
+    auth: bool = False  # --auth: every command needs an authenticated user with the privilege for it
     metrics_port: int | None = None  # --metrics-port: Prometheus text on http://<bind>:PORT/metrics

@@ -18,6 +18,7 @@ class ErrorCode(IntEnum):
 
     InternalError = 1
     BadValue = 2
+    UserNotFound = 11
     NoSuchKey = 4
     GraphContainsCycle = 5
     HostUnreachable = 6
@@ -40,9 +41,11 @@ class ErrorCode(IntEnum):
     PathNotViable = 28
     NonExistentPath = 29
     InvalidPath = 30
+    RoleNotFound = 31
     ConflictingUpdateOperators = 40
     CursorNotFound = 43
     NamespaceExists = 48
+    InvalidRoleModification = 49
     MaxTimeMSExpired = 50
     DollarPrefixedFieldName = 52
     InvalidIdField = 53
@@ -68,8 +71,11 @@ class ErrorCode(IntEnum):
     OperationFailed = 96
     DBPathInUse = 98
     NewReplicaSetConfigurationIncompatible = 103
+    WriteConflict = 112
     CommandNotSupported = 115
+    ConflictingOperationInProgress = 117
     DocumentValidationFailure = 121
+    NotAReplicaSet = 123
     CommandFailed = 125
     ReadConcernMajorityNotAvailableYet = 134
     ViewDepthLimitExceeded = 165
@@ -82,16 +88,21 @@ class ErrorCode(IntEnum):
     ClusterTimeFailsRateLimiter = 205
     NoSuchSession = 206
     InvalidUUID = 207
+    IncompleteTransactionHistory = 217
     IllegalOpMsgFlag = 223
     QueryFeatureNotAllowed = 224
+    TransactionTooOld = 225
     TooManyDocumentSequences = 233
     CursorKilled = 237
     NotImplemented = 238
+    SnapshotTooOld = 239
     ConversionFailure = 241
     CannotCreateCollection = 242
     NoSuchTransaction = 251
     ExceededTimeLimit = 262
     FailPointSetFailed = 266
+    TransactionCommitted = 256
+    OperationNotSupportedInTransaction = 263
     NoQueryExecutionPlans = 291
     APIVersionError = 322
     APIStrictError = 323
@@ -106,6 +117,7 @@ class ErrorCode(IntEnum):
     NotPrimaryNoSecondaryOk = 13435
     NotPrimaryOrSecondary = 13436
     OutOfDiskSpace = 14031
+    NotARetryableWriteCommand = 50768
 
 
 def code_name(code: int) -> str:

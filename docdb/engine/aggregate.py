@@ -6,7 +6,7 @@ record that deletes the target's old documents and puts the new ones, so the rep
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from docdb.engine.aggregation.pipeline import compile_pipeline
@@ -35,9 +35,11 @@ class CatalogPipelineContext:
         collection: str | None = None,
         host: str = "localhost:27017",
         bypass_validation: bool = False,
+        sessions: Callable[[list[tuple[str, str]] | None], list[dict[str, Any]]] | None = None,
     ) -> None:
         self.catalog = catalog
         self.bypass_validation = bypass_validation
+        self.sessions = sessions  # the server's session records ($listLocalSessions), when it has them
         self.db = db
         self.collection = collection
         self.host = host
@@ -91,6 +93,7 @@ def run_aggregate(
     host: str = "localhost:27017",
     bypass_validation: bool = False,
     documents: Iterable[dict[str, Any]] | None = None,
+    sessions: Callable[[list[tuple[str, str]] | None], list[dict[str, Any]]] | None = None,
 ) -> list[dict[str, Any]]:
     """The pipeline's output documents; ``collection`` None runs a collectionless (``aggregate: 1``) one.
     ``documents`` replaces the collection's documents as the source (the server's in-memory
@@ -106,6 +109,7 @@ def run_aggregate(
         collection=collection,
         host=host,
         bypass_validation=bypass_validation,
+        sessions=sessions,
     )
     compiled = compile_pipeline(pipeline, ctx, is_collectionless=collection is None)  # validates it all
     source: Iterable[dict[str, Any]] = []

@@ -19,16 +19,19 @@ import bson
 from bson.binary import Binary
 from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
+from bson.timestamp import Timestamp
 
 from docdb.bson_codec import CODEC_OPTIONS, StoredDocument, decode_document
 from docdb.engine.clock import LogicalClock
 from docdb.engine.collection import Collection
-from docdb.engine.indexing.factory import new_index
+from docdb.engine.history import DELETE, INSERT, UPDATE, ChangeHistory
+from docdb.engine.indexing.factory import make_index
 from docdb.engine.indexing.index import Index
 from docdb.engine.log import LogWriter, RecordType, lock_file, read_log
-from docdb.engine.log.batch import iter_write_runs
+from docdb.engine.log.batch import iter_write_runs, ts_number, write_batch_tail, write_batch_txn
 from docdb.engine.log.compaction import CollectionSnapshot, discard_partial
 from docdb.engine.namespaces import split_namespace, validate_collection_name, validate_db_name
+from docdb.engine.session_log import SessionFacts, fold
 from docdb.engine.validation.rules import OPTION_NAMES as VALIDATION_OPTIONS
 from docdb.errors import ErrorCode, MongoError
 
@@ -39,12 +42,15 @@ _RAW_OPTIONS = CodecOptions(document_class=RawBSONDocument)
 
 @dataclass(slots=True)
 class DocWrite:
-    """One after-image of a command: ``raw`` is the new document, or None to delete ``id_value``."""
+    """One after-image of a command: ``raw`` is the new document, or None to delete ``id_value``;
+    ``op`` is the change's kind for the history (``history.UPDATE``/``REPLACE``; "" lets the commit
+    tell an insert, an update and a delete apart by what was there)."""
 
     collection: Collection
     key: Hashable
     id_value: Any
     raw: bytes | None
+    op: str = ""
 
 
 class Catalog:
@@ -55,6 +61,11 @@ class Catalog:
         self.writer = writer
         self.last_lsn = 0
         self.clock = LogicalClock()  # the Timestamp of every logged change (see engine/clock.py)
+        self.history = ChangeHistory()  # every document change, for snapshots and change streams
+        self.session_facts: dict[bytes, SessionFacts] = {}  # retryable writes / commits by lsid
+        self._replayed_ts = 0  # the newest record Timestamp replayed, as ``log.batch.ts_number`` gives it
+        self._last_batch: bytes | None = None  # the last WRITE_BATCH replayed (its ts is read once)
+        self._held: list[DocWrite] | None = None  # writes collected while commits are held
         self._lock = None
         self.unlogged: set[str] = set()  # namespaces held in memory only (engine/system_collections.py)
 
@@ -99,6 +110,7 @@ class Catalog:
                 cipher=cipher,
             )
             catalog.last_lsn = catalog.writer.size
+            catalog.history.horizon = catalog.clock.last  # what came before this start is not in it
             catalog._lock = lock
             log.info("loaded %s: %d records, %d documents", path, count, catalog.document_count())
             return catalog
@@ -121,6 +133,7 @@ class Catalog:
                 self._replay(rtype, payload)
                 count += 1
             self.build_pending_indexes()
+            self._advance_clock()
             gc.freeze()
         finally:
             if was_enabled:
@@ -157,7 +170,7 @@ class Catalog:
         for key, raw in raws:
             coll.put(key, raw)
         for spec in specs:
-            index = Index(spec)
+            index = make_index(spec)
             coll.build_index(index)
             coll.indexes[index.name] = index
         self.unlogged.add(ns)
@@ -233,7 +246,7 @@ class Catalog:
         self._adopt(coll)
         built = []
         for spec in specs:
-            index = new_index(spec)
+            index = make_index(spec)
             coll.build_index(index)
             built.append(index)
         payload = {"ns": coll.ns, "indexes": specs}
@@ -261,10 +274,20 @@ class Catalog:
 
     # -- document writes -------------------------------------------------------------------------------
 
-    def commit(self, writes: list[DocWrite]) -> None:
-        """Log ``writes`` as one record, then apply them. Nothing is applied if logging fails."""
-        if not writes:
-            return
+    def commit(self, writes: list[DocWrite], txn: dict[str, Any] | None = None) -> Timestamp | None:
+        """Log ``writes`` as one record stamped with a new Timestamp, then apply them and add them to the
+        history; returns the Timestamp (None: nothing to log). Nothing is applied if logging fails.
+
+        ``txn`` (``session_log.txn_document``) says which session statements or transaction these
+        writes are; it is written in the same record, so the effect and the fact it ran are one. While
+        commits are held (``hold_commits``), a commit without ``txn`` only collects its writes.
+        """
+        held = self._held
+        if held is not None and txn is None:
+            held.extend(writes)
+            return None
+        if not writes and txn is None:
+            return None
         for w in writes:
             self._adopt(w.collection)
         ops = []
@@ -273,12 +296,40 @@ class Catalog:
                 ops.append({"ns": w.collection.ns, "del": w.id_value})
             else:
                 ops.append({"ns": w.collection.ns, "put": StoredDocument(w.raw)})
-        self._log(RecordType.WRITE_BATCH, {"ops": ops})
+        payload: dict[str, Any] = {"ops": ops}
+        if txn is not None:
+            payload["txn"] = txn
+        ts = self._log(RecordType.WRITE_BATCH, payload)
+        append = self.history.append
+        lsid = number = None
+        if txn is not None:
+            lsid, number = bytes(txn["lsid"]), int(txn["txnNumber"])
+            fold(self.session_facts, txn)
         for w in writes:
+            coll = w.collection
+            before = coll.docs.get(w.key)
             if w.raw is None:
-                w.collection.remove(w.key)
+                coll.remove(w.key)
+                op = DELETE
             else:
-                w.collection.put(w.key, w.raw)
+                coll.put(w.key, w.raw)
+                op = w.op or (INSERT if before is None else UPDATE)
+            append(ts, coll.ns, op, w.key, w.id_value, w.raw, before, lsid, number)
+        return ts
+
+    def hold_commits(self) -> list[DocWrite]:
+        """Until ``release_commits``, collect the writes committed instead of logging them: the
+        retryable-write step logs a statement's writes itself, with the fact that it ran (one record)."""
+        held: list[DocWrite] = []
+        self._held = held
+        return held
+
+    def release_commits(self) -> None:
+        self._held = None
+
+    def attach_collection(self, coll: Collection) -> None:
+        """Make a collection created inside a transaction visible; its commit record created it."""
+        self.databases.setdefault(coll.db, {})[coll.name] = coll
 
     # -- the log ---------------------------------------------------------------------------------------
 
@@ -306,17 +357,42 @@ class Catalog:
     def apply_record(self, rtype: int, payload: bytes | memoryview) -> None:
         """Apply one logged record, as recovery does (the file tools replay into a scratch catalog)."""
         self._replay(rtype, payload)
+        self._advance_clock()
 
-    def _log(self, rtype: RecordType, payload: dict[str, Any]) -> None:
-        self.clock.tick()
+    def _advance_clock(self) -> None:
+        """Never stamp a change at or before the newest Timestamp replayed."""
+        if self._last_batch is not None:
+            self._replayed_ts = max(self._replayed_ts, write_batch_tail(self._last_batch)[0])
+            self._last_batch = None
+        ts = self._replayed_ts
+        if ts:
+            self.clock.advance(Timestamp(ts >> 32, ts & 0xFFFFFFFF))
+
+    def _log(self, rtype: RecordType, payload: dict[str, Any]) -> Timestamp:
+        """Stamp ``payload`` with the change's Timestamp (its ``ts`` field: recovery advances the clock
+        past it) and append it to the log."""
+        ts = payload["ts"] = self.clock.tick()
         if self.writer is not None:
             self.last_lsn = self.writer.append(rtype, bson.encode(payload, codec_options=CODEC_OPTIONS))
+        return ts
 
     def _replay(self, rtype: int, payload: bytes | memoryview) -> None:
         if rtype == RecordType.WRITE_BATCH:
-            self._apply_write_batch(bytes(payload))
+            raw = bytes(payload)
+            txn = write_batch_txn(raw)
+            if txn is not None:
+                for created in txn.get("creates", ()):  # collections a transaction created
+                    if self.collection(*split_namespace(created["ns"])) is None:
+                        self._apply_create({"ns": created["ns"], "options": {}, "uuid": created["uuid"]})
+            self._apply_write_batch(raw)
+            self._last_batch = raw  # Timestamps grow along the log: the last batch's is the newest
+            if txn is not None:
+                fold(self.session_facts, txn)
             return
         doc = decode_document(payload)
+        ts = ts_number(doc.get("ts"))
+        if ts > self._replayed_ts:
+            self._replayed_ts = ts
         if rtype == RecordType.CREATE_COLLECTION:
             self._apply_create(doc)
         elif rtype == RecordType.DROP_COLLECTION:
@@ -363,7 +439,7 @@ class Catalog:
         coll = self.collection(*split_namespace(payload["ns"]))
         if coll is None:
             return
-        for index in built if built is not None else [new_index(spec) for spec in payload["indexes"]]:
+        for index in built if built is not None else [make_index(spec) for spec in payload["indexes"]]:
             coll.indexes[index.name] = index
 
     def _apply_drop_indexes(self, payload: dict[str, Any]) -> None:

@@ -133,6 +133,8 @@ def _add_work(stage: dict[str, Any], returned: int, works: int) -> None:
 def base_stage(plan: Plan, spec: dict[str, Any], stats: bool) -> dict[str, Any]:
     """The access stage(s): EOF, IDHACK, COLLSCAN, or FETCH over IXSCAN."""
     s = plan.stats
+    if plan.kind.startswith("GEO_"):  # geo plans (engine/geo) describe themselves
+        return plan.explain_stage(stats)  # type: ignore[attr-defined]
     if plan.kind == "TEXT":
         text = split_text_filter(spec)
         rest = parsed_query(text[1]) if text is not None and text[1] else None

@@ -14,6 +14,8 @@ from typing import Any
 from docdb.bson_codec import StoredDocument
 from docdb.engine.bson_order import hash_key, sort_key
 from docdb.engine.collection import Collection
+from docdb.engine.geo.plan import plan_near
+from docdb.engine.geo.scan import plan_geo_scan
 from docdb.engine.indexing.covering import covered_rows, plan_covered
 from docdb.engine.matcher import compile_filter
 from docdb.engine.paths import MISSING, lookup_values
@@ -107,6 +109,13 @@ def _planned(
         quick = quick_plan(coll, spec, sort)
         if quick is not None:
             return quick, _exact_plan_needs_no_predicate
+    near = plan_near(coll, spec, variables)  # $near/$nearSphere: nearest first from a geo index
+    if near is not None:
+        return near
+    if coll is not None:
+        geo_scan = plan_geo_scan(coll, spec, hint, variables)  # $geoWithin/$geoIntersects by a geo index
+        if geo_scan is not None:
+            return geo_scan
     predicate = compile_filter(spec, variables=variables)
     return plan_query(coll, spec, sort, hint), predicate
 

@@ -17,6 +17,7 @@ from typing import Any, cast
 from docdb.errors import ErrorCode, MongoError, ProtocolError
 from docdb.protocol import (
     EXHAUST_ALLOWED,
+    MAX_MESSAGE_SIZE,
     MORE_TO_COME,
     FrameBuffer,
     InvalidRequest,
@@ -38,6 +39,12 @@ log = logging.getLogger("docdb.connection")
 
 _request_ids = itertools.count(1)
 MAX_QUEUED_FRAMES = 64
+# With --auth, what a client that has not authenticated may make the server hold: frames of at most this
+# size (hello, saslStart/saslContinue, a first createUser are far smaller), this many queued, and this
+# much unsent reply data before reading stops.
+UNAUTHENTICATED_MAX_FRAME = 8 * 1024
+UNAUTHENTICATED_MAX_QUEUED = 2
+UNAUTHENTICATED_WRITE_BUFFER = 8 * 1024
 QUERY_FAILURE = 1 << 1  # OP_REPLY responseFlags bit
 
 
@@ -62,12 +69,25 @@ class MongoProtocol(asyncio.Protocol):
         self.write_paused = False
         self.read_paused = False
         self.closed = False
+        self.rejected = False  # refused at accept (too many connections): never counted as open
+        self.limited = False  # the small limits of a client that has not authenticated are in force
+        self.max_queued = MAX_QUEUED_FRAMES
         self.on_close = on_close
 
     # -- asyncio.Protocol ------------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's transports don't subclass it
+        if self.state.connections_current >= self.state.max_connections:
+            self.rejected = self.closed = True
+            self.state.connections_rejected += 1
+            log.warning(
+                "connection refused because there are too many open connections: %s (%d open)",
+                _peer_name(transport.get_extra_info("peername")),
+                self.state.connections_current,
+            )
+            self.transport.abort()
+            return
         self.state.connections_current += 1
         self.state.connections_total += 1
         self.info = ConnectionInfo(
@@ -79,10 +99,12 @@ class MongoProtocol(asyncio.Protocol):
         if ssl_object is not None:
             self.info.tls = True
             self.info.peer_certificate_subject = certificate_subject(ssl_object)
+        self._apply_auth_limits()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        self.state.connections_current -= 1
+        if not self.rejected:
+            self.state.connections_current -= 1
         self.queue.clear()
         if self.on_close is not None:
             self.on_close(self)
@@ -136,12 +158,27 @@ class MongoProtocol(asyncio.Protocol):
                 return
             self.state.metrics.count_request(frame, request.compressor_id is not None)
             self._run(request)
+            if self.limited or self.state.config.auth:
+                self._apply_auth_limits()
         self._flow_control()
+
+    def _apply_auth_limits(self) -> None:
+        """With --auth, small limits until the client authenticates (and again after it logs out), so
+        that an unauthenticated client cannot make the server hold more than a few KB for it."""
+        assert self.info is not None
+        limited = self.state.config.auth and self.info.auth.user is None
+        if limited == self.limited:
+            return
+        self.limited = limited
+        self.buffer.max_length = UNAUTHENTICATED_MAX_FRAME if limited else MAX_MESSAGE_SIZE
+        self.max_queued = UNAUTHENTICATED_MAX_QUEUED if limited else MAX_QUEUED_FRAMES
+        if self.transport is not None:
+            self.transport.set_write_buffer_limits(high=UNAUTHENTICATED_WRITE_BUFFER if limited else None)
 
     def _flow_control(self) -> None:
         if self.transport is None or self.closed:
             return
-        too_many = len(self.queue) >= MAX_QUEUED_FRAMES
+        too_many = len(self.queue) >= self.max_queued
         if too_many and not self.read_paused:
             self.transport.pause_reading()
             self.read_paused = True

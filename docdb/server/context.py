@@ -13,15 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 from docdb.config import ServerConfig
 from docdb.engine.catalog import Catalog
+from docdb.server.auth.session import AuthSession
 from docdb.server.cursors import CursorRegistry
+from docdb.server.log_limits import RateLimitedLog
+from docdb.server.metrics import Metrics
 from docdb.server.parameters import ServerParameters
 from docdb.server.profiler import Profiler
+from docdb.server.sessions import Session, SessionRegistry
 
 if TYPE_CHECKING:
     from docdb.server.failpoints import FailPoint
     from docdb.server.replica_set import ReplicaSet
-from docdb.server.log_limits import RateLimitedLog
-from docdb.server.metrics import Metrics
 
 
 @dataclass(slots=True)
@@ -37,6 +39,8 @@ class ServerState:
     )
     connections_current: int = 0
     connections_total: int = 0
+    connections_rejected: int = 0
+    max_connections: int = 1_000_000  # config.max_connections capped by the open-file limit
     next_connection_id: int = 1
     opcounters: Counter[str] = field(default_factory=Counter)
     command_counts: Counter[str] = field(default_factory=Counter)
@@ -50,6 +54,8 @@ class ServerState:
     log_limiter: RateLimitedLog = field(
         default_factory=lambda: RateLimitedLog(logging.getLogger("docdb.connection"))
     )
+    sessions: SessionRegistry = field(default_factory=SessionRegistry)
+    intents: dict[Any, Any] = field(default_factory=dict)  # (ns, key) -> open transaction that wrote it
 
     def new_connection_id(self) -> int:
         cid = self.next_connection_id
@@ -68,6 +74,7 @@ class ConnectionInfo:
     compressors: tuple[str, ...] = ()
     tls: bool = False
     peer_certificate_subject: str | None = None  # RFC 4514 subject of a verified client certificate
+    auth: AuthSession = field(default_factory=AuthSession)  # who is logged in on this connection
 
 
 @dataclass(slots=True)
@@ -91,7 +98,12 @@ class CommandContext:
     next_invocation: dict[str, Any] | None = None  # a streamed reply (moreToCome): the command run next
     close_connection: bool = False  # close without replying (failCommand's closeConnection)
     awaits_topology: bool = False  # ``pending`` is an awaitable hello's wait (shutdown does not wait)
+    session: Session | None = None  # the command's logical session (its ``lsid``), set by dispatch
+    store: Any = None  # a transaction's (or snapshot read's) store: what ``catalog`` is for this command
 
     @property
     def catalog(self) -> Catalog:
-        return self.state.catalog
+        """Where the command reads and writes: the catalog, or the store of its transaction or snapshot
+        read (``engine/store.py``), which answers the same calls."""
+        store = self.store
+        return self.state.catalog if store is None else store

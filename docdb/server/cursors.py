@@ -65,6 +65,8 @@ class Cursor:
     last_used: float = field(default_factory=time.monotonic)
     opened: float = field(default_factory=time.monotonic)
     batches: int = 1
+    lsid: bytes | None = None  # the session that opened it: only that session may getMore (or kill it)
+    owner: Any = None  # the (user, db) logged in on the connection that opened it (None: anyone may use it)
 
 
 class CursorRegistry:
@@ -90,9 +92,15 @@ class CursorRegistry:
         self.lifespans["greaterThanOrEqual10Minutes"] += 1
 
     def first_batch(
-        self, ns: str, docs: Sequence[Any], batch_size: int | None, single_batch: bool = False
+        self,
+        ns: str,
+        docs: Sequence[Any],
+        batch_size: int | None,
+        single_batch: bool = False,
+        lsid: bytes | None = None,
     ) -> tuple[Int64, list[Any]]:
-        """The first batch and the cursor id (0 when nothing is left or ``single_batch``)."""
+        """The first batch and the cursor id (0 when nothing is left or ``single_batch``); the cursor
+        belongs to session ``lsid``."""
         size = FIRST_BATCH_DEFAULT if batch_size is None else batch_size
         if size == 0:
             end = 0
@@ -104,14 +112,18 @@ class CursorRegistry:
         if end >= len(docs) or single_batch:
             return Int64(0), batch
         cursor_id = secrets.randbits(62) + 1
-        self.cursors[cursor_id] = Cursor(cursor_id, ns, docs, end)
+        self.cursors[cursor_id] = Cursor(cursor_id, ns, docs, end, lsid=lsid)
         self.total_opened += 1
         return Int64(cursor_id), batch
 
-    def get_more(self, cursor_id: int, ns: str, batch_size: int | None) -> tuple[Int64, list[Any]]:
+    def get_more(
+        self, cursor_id: int, ns: str, batch_size: int | None, lsid: bytes | None = None
+    ) -> tuple[Int64, list[Any]]:
         cursor = self.cursors.get(cursor_id)
         if cursor is None:
             raise MongoError(ErrorCode.CursorNotFound, f"cursor id {cursor_id} not found")
+        if cursor.lsid != lsid:
+            _wrong_session(cursor_id, cursor.lsid, lsid)
         if cursor.ns != ns:
             raise MongoError(
                 ErrorCode.Unauthorized,
@@ -143,6 +155,13 @@ class CursorRegistry:
                 not_found.append(Int64(cid))
         return killed, not_found
 
+    def kill_session(self, lsid: bytes) -> int:
+        """Close every cursor of session ``lsid`` (killed, ended or expired); returns how many."""
+        owned = [cid for cid, c in self.cursors.items() if c.lsid == lsid]
+        for cid in owned:
+            del self.cursors[cid]
+        return len(owned)
+
     def reap_idle(self, now: float | None = None) -> int:
         """Close cursors idle for longer than the timeout; returns how many."""
         now = time.monotonic() if now is None else now
@@ -151,3 +170,18 @@ class CursorRegistry:
             self._closed(self.cursors.pop(cid), now)
         self.timed_out += len(stale)
         return len(stale)
+
+
+def _wrong_session(cursor_id: int, owner: bytes | None, caller: bytes | None) -> None:
+    """mongod's refusal of a getMore from a session other than the cursor's (50736/50737/50738)."""
+    from docdb.server.sessions import describe_lsid
+
+    prefix = f"Cannot run getMore on cursor {cursor_id}, which was"
+    if owner is None:
+        assert caller is not None
+        raise MongoError(50736, f"{prefix} not created in a session, in session {describe_lsid(caller)}")
+    if caller is None:
+        raise MongoError(50737, f"{prefix} created in session {describe_lsid(owner)}, without an lsid")
+    raise MongoError(
+        50738, f"{prefix} created in session {describe_lsid(owner)}, in session {describe_lsid(caller)}"
+    )

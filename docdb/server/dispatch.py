@@ -13,7 +13,8 @@ from time import perf_counter
 from typing import Any
 
 from docdb.errors import ErrorCode, MongoError, StorageError
-from docdb.server import api_version, cluster_time, failpoints
+from docdb.server import api_version, cluster_time, failpoints, transactions
+from docdb.server.auth.authorize import authorize
 from docdb.server.context import CommandContext
 from docdb.server.generic_fields import check_generic_fields
 from docdb.server.registry import REGISTRY, CommandSpec
@@ -61,13 +62,14 @@ def _reply(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
     api_version.check(name, body, ctx.state.parameters.require_api_version)
     if spec.admin_only and ctx.db != "admin":
         raise MongoError(ErrorCode.Unauthorized, f"{name} may only be run against the admin database.")
+    authorize(ctx, spec, body)
     if ctx.state.fail_points and (point := failpoints.triggered(ctx, name, body)) is not None:
         return failpoints.apply(ctx, point, name, body, lambda: _guarded(_handle, ctx, body, spec))
     return _handle(ctx, body, spec)
 
 
 def _handle(ctx: CommandContext, body: dict[str, Any], spec: CommandSpec) -> dict[str, Any]:
-    reply = spec.handler(ctx, body)
+    reply = transactions.run(ctx, spec, body)
     reply["ok"] = 1.0
     return reply
 

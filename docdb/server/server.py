@@ -12,6 +12,7 @@ import logging
 import signal
 import socket
 import time
+from functools import partial
 
 from docdb.config import ServerConfig
 from docdb.engine import columns
@@ -20,7 +21,7 @@ from docdb.engine.compaction import Compactor
 from docdb.engine.log.crypto import read_key_file
 from docdb.engine.system_collections import install_system_collections
 from docdb.protocol import available_compressors
-from docdb.server import commands  # noqa: F401  (registers every command)
+from docdb.server import commands, transactions  # noqa: F401  (commands registers every command)
 from docdb.server.connection import MongoProtocol
 from docdb.server.context import ServerState
 from docdb.server.cursors import CursorRegistry
@@ -34,6 +35,19 @@ log = logging.getLogger("docdb.server")
 
 SHUTDOWN_GRACE_S = 0.5
 REAP_INTERVAL_S = 60.0
+
+
+def connection_limit(configured: int) -> int:
+    """``configured``, capped as mongod caps maxIncomingConnections: at 80% of the soft open-file limit
+    (each connection is a descriptor; the rest are for the data file and the listener)."""
+    try:
+        import resource
+    except ImportError:  # not a Unix: no descriptor limit to respect
+        return configured
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return configured
+    return max(1, min(configured, int(soft * 0.8)))
 
 
 class Server:
@@ -88,6 +102,7 @@ class Server:
             parameters=ServerParameters.at_startup(
                 self.config.enable_test_commands, self.config.set_parameters
             ),
+            max_connections=connection_limit(self.config.max_connections),
         )
         parameters = self.state.parameters
         if parameters.cursor_timeout_millis is not None:
@@ -108,6 +123,9 @@ class Server:
             self.state.replica_set = ReplicaSet(
                 self.catalog, self.config.replica_set, me, self.port, bool(self.config.advertise_host)
             )
+        self.state.sessions.on_kill = partial(transactions.kill_session, self.state)
+        for sid in self.catalog.session_facts:  # sessions with retryable writes in the log expire as others
+            self.state.sessions.touch(sid)
         self._reaper = asyncio.create_task(self._reap_cursors())
         ttl_interval_s = parameters.ttl_monitor_sleep_secs or self.config.ttl_monitor_interval_s
         self._ttl_monitor = asyncio.create_task(
@@ -140,6 +158,7 @@ class Server:
             await asyncio.sleep(REAP_INTERVAL_S)
             self.state.cursors.reap_idle()
             self.state.log_limiter.flush()
+            transactions.reap(self.state)
 
     def request_stop(self) -> None:
         self._stop.set()

@@ -34,9 +34,9 @@ def _connections(state: ServerState) -> dict[str, Any]:
     awaiting, exhaust = rs.waiting() if rs is not None else (0, 0)
     return {
         "current": current,
-        "available": MAX_CONNECTIONS - current,
+        "available": state.max_connections - current,
         "totalCreated": state.connections_total,
-        "rejected": 0,
+        "rejected": state.connections_rejected,
         "active": 1,
         "threaded": current,
         "exhaustIsMaster": 0,

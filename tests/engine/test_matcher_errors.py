@@ -65,8 +65,16 @@ from docdb.errors import MongoError
             "BadValue",
             "$text can only be applied to the top-level document",
         ),
-        ({"a": {"$near": [0, 0]}}, 291, "NoQueryExecutionPlans", "unable to find index for $geoNear query"),
-        ({"a": {"$geoWithin": {}}}, 238, "NotImplemented", "$geoWithin is not supported yet"),
+        (
+            {"a": {"$near": [0, 0]}},
+            5626500,
+            "Location5626500",
+            "$geoNear, $near, and $nearSphere are not allowed in this context, as these operators require "
+            "sorting geospatial data. If you do not need sort, consider using $geoWithin instead. Check out "
+            "https://dochub.mongodb.org/core/near-sort-operation and "
+            "https://dochub.mongodb.org/core/nearSphere-sort-operationfor more details.",
+        ),
+        ({"a": {"$geoWithin": {}}}, 2, "BadValue", "geo query doesn't have any geometry"),
         ({"$jsonSchema": 1}, 14, "TypeMismatch", "$jsonSchema must be an object"),
     ],
 )

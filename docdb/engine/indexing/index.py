@@ -18,8 +18,10 @@ from sortedcontainers import SortedList
 
 from docdb.bson_codec import decode_documents
 from docdb.engine.bson_order import MISSING, RANK_NUMBER, RANK_STRING, sort_key
+from docdb.engine.indexing.hashed import HashedKeyMaker, hashed_field
 from docdb.engine.indexing.keys import HIGH, NULL_KEY, KeyMaker, fast_sort_key, invert, split_key
 from docdb.engine.indexing.spec import direction, same_key
+from docdb.engine.indexing.wildcard import WildcardKeyMaker, is_wildcard_key
 from docdb.engine.key_format import duplicate_key_message
 from docdb.engine.matcher import compile_filter
 from docdb.errors import ErrorCode, MongoError
@@ -29,6 +31,7 @@ class Index:
     """A secondary index of one collection. ``spec`` is the normalized ``listIndexes`` document."""
 
     __slots__ = ("spec", "name", "fields", "maker", "entries", "built", "multikey", "accesses", "since")
+    builds_itself = False  # True for indexes that are no sorted key list (geo): they fill themselves
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
@@ -36,12 +39,19 @@ class Index:
         key = spec["key"]
         self.fields = list(key)
         partial = spec.get("partialFilterExpression")
-        self.maker = KeyMaker(
+        args = (
             self.fields,
             [direction(key[f]) < 0 for f in self.fields],
             bool(spec.get("sparse")),
             compile_filter(partial) if partial is not None else None,
         )
+        hashed = hashed_field(key)
+        if is_wildcard_key(key):
+            self.maker: KeyMaker = WildcardKeyMaker(spec)
+        elif hashed is not None:
+            self.maker = HashedKeyMaker(*args, self.fields.index(hashed))
+        else:
+            self.maker = KeyMaker(*args)
         self.entries: SortedList = SortedList()
         self.built = False
         self.multikey: dict[str, set[str]] = {}
@@ -210,11 +220,11 @@ def build_indexes(indexes: list[Index], docs: Mapping[Hashable, bytes]) -> None:
     """Fill ``indexes`` from ``docs`` (hash key -> raw document) in one pass: documents are decoded in
     chunks by one C call each, each index's entries are sorted once. The cyclic garbage collector is
     paused meanwhile (millions of new tuples would otherwise trigger full collections over and over).
-    Raises on a document an index cannot hold (parallel arrays), before any index is changed. An index
-    of a special kind (text) builds itself."""
-    for special in [i for i in indexes if not isinstance(i, Index)]:
-        special.build(docs)
-    indexes = [i for i in indexes if isinstance(i, Index)]
+    Raises on a document an index cannot hold (parallel arrays), before any index is changed."""
+    for index in indexes:
+        if index.builds_itself:
+            index.build(docs.items())
+    indexes = [index for index in indexes if not index.builds_itself]
     if not indexes:
         return
     was_enabled = gc.isenabled()
@@ -268,6 +278,11 @@ def _collect_entries(
     column (one field over the chunk) at a time, a scalar value's component inline; a document the
     columns cannot key alone (an array value; missing from a sparse index) goes through ``KeyMaker``."""
     maker = index.maker
+    column = getattr(maker, "column_keys", None)  # hashed.py: one hash per document, column by column
+    keys_of_chunk = column(decoded) if column is not None else None
+    if keys_of_chunk is not None:
+        entries += [key + tail for key, tail in zip(keys_of_chunk, tails, strict=True)]
+        return
     if maker.top_level is None or maker.partial is not None or (maker.sparse and len(maker.fields) > 1):
         _collect_general(maker, decoded, tails, entries, multikey)
         return

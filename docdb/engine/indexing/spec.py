@@ -9,6 +9,8 @@ from typing import Any
 from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 
+from docdb.engine.indexing.hashed import HASHED, check_hashed_spec
+from docdb.engine.indexing.wildcard import check_wildcard_spec, is_wildcard_key
 from docdb.engine.key_format import format_value
 from docdb.engine.matcher import compile_filter
 from docdb.engine.query.bson_text import format_element
@@ -17,22 +19,20 @@ from docdb.engine.text.spec import TEXT_OPTIONS, fix_text_spec, is_text_key, is_
 from docdb.errors import ErrorCode, MongoError
 
 ID_INDEX_SPEC: dict[str, Any] = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
-_NOT_BUILT_PLUGINS = ("2d", "2dsphere", "geoHaystack", "hashed", "text", "columnstore")
+_NOT_BUILT_PLUGINS = ("geoHaystack", "text", "columnstore")
+BUILT_PLUGINS = ("hashed", "2dsphere", "2d")
+_GEO_OPTIONS = {"2dsphere": ("2dsphereIndexVersion",), "2d": ("bits", "min", "max")}
 # Options that change what an index holds or enforces.  # sorted alphabetically
 _OPTIONS = ("background", "expireAfterSeconds", "hidden", "partialFilterExpression", "sparse", "unique")
 # Accepted and dropped, as mongod drops them from the stored spec.
 _IGNORED = ("dropDups", "ns")
 _UNSUPPORTED = (
-    "2dsphereIndexVersion",
-    "bits",
     "bucketSize",
     "clustered",
     "coarsestIndexedLevel",
     "default_language",
     "finestIndexedLevel",
     "language_override",
-    "max",
-    "min",
     "prepareUnique",
     "storageEngine",
     "textIndexVersion",
@@ -75,7 +75,13 @@ def _check_key(raw: dict[str, Any], key: Any) -> None:
         raise MongoError(ErrorCode.TypeMismatch, "The field 'key' must be an object")
     if not key:
         raise _cannot_create(raw, "Index keys cannot be empty.")
+    plugins = {v for v in key.values() if isinstance(v, str)}
+    if len(plugins) > 1 and plugins <= {*BUILT_PLUGINS, *_NOT_BUILT_PLUGINS}:
+        raise _cannot_create(raw, "Can't use more than one index plugin for a single index.")
     for field, value in key.items():
+        if (field == "$**" or field.endswith(".$**")) and not isinstance(value, str):
+            _check_direction(raw, value)  # a wildcard index (wildcard.py)
+            continue
         if field == "$**" or field.endswith(".$**"):
             raise MongoError(ErrorCode.NotImplemented, "wildcard indexes are not supported by docdb")
         if (
@@ -87,16 +93,20 @@ def _check_key(raw: dict[str, Any], key: Any) -> None:
         ):
             raise _cannot_create(raw, f"Index key contains an illegal field name: '{field}'")
         if isinstance(value, str):
+            if value in BUILT_PLUGINS:
+                continue
             if value in _NOT_BUILT_PLUGINS:
                 raise MongoError(ErrorCode.NotImplemented, f"'{value}' indexes are not supported by docdb")
             raise _cannot_create(raw, f"Unknown index plugin '{value}'")
-        if isinstance(value, bool) or not isinstance(value, (int, Int64, float, Decimal128)):
-            raise _cannot_create(
-                raw, f"Values in the index key pattern can't be of type {type(value).__name__}"
-            )
-        number = float(value.to_decimal()) if isinstance(value, Decimal128) else float(value)
-        if number == 0 or math.isnan(number):
-            raise _cannot_create(raw, "Values in the index key pattern can't be zero.")
+        _check_direction(raw, value)
+
+
+def _check_direction(raw: dict[str, Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, Int64, float, Decimal128)):
+        raise _cannot_create(raw, f"Values in the index key pattern can't be of type {type(value).__name__}")
+    number = float(value.to_decimal()) if isinstance(value, Decimal128) else float(value)
+    if number == 0 or math.isnan(number):
+        raise _cannot_create(raw, "Values in the index key pattern can't be zero.")
 
 
 def parse_index_spec(raw: Any) -> dict[str, Any]:
@@ -132,7 +142,11 @@ def parse_index_spec(raw: Any) -> dict[str, Any]:
             or (text and option in TEXT_OPTIONS)
         ):
             continue
-        if option in _UNSUPPORTED:
+        plugin_options = [o for v in key.values() if isinstance(v, str) for o in _GEO_OPTIONS.get(v, ())]
+        if option in plugin_options or option == "wildcardProjection":
+            options[option] = value
+            continue
+        if option in _UNSUPPORTED or option in ("2dsphereIndexVersion", "bits", "min", "max"):
             raise MongoError(ErrorCode.NotImplemented, f"index option '{option}' is not supported by docdb")
         if option not in _OPTIONS:
             raise MongoError(
@@ -144,6 +158,18 @@ def parse_index_spec(raw: Any) -> dict[str, Any]:
     spec = _stored_spec(raw, _index_version(raw), options)
     if text:
         spec = fix_text_spec(raw, name, spec)
+    if is_wildcard_key(key):
+        check_wildcard_spec(spec, raw)
+    elif "wildcardProjection" in spec:
+        raise MongoError(
+            ErrorCode.FailedToParse, "The field 'wildcardProjection' is only allowed in an 'wildcard' index"
+        )
+    if HASHED in key.values():
+        check_hashed_spec(spec)
+    if "2dsphere" in key.values():
+        spec.setdefault("2dsphereIndexVersion", 3)
+    if "2d" in key.values():
+        _check_2d(key)
     if spec.get("sparse") and "partialFilterExpression" in spec:
         raise _cannot_create(raw, 'cannot mix "partialFilterExpression" and "sparse" options')
     if "expireAfterSeconds" in spec and len(key) > 1:
@@ -198,6 +224,15 @@ def _index_version(raw: dict[str, Any]) -> int:
     return int(number)
 
 
+def _check_2d(key: dict[str, Any]) -> None:
+    """mongod's 2d rules: one geo field, and it comes first."""
+    geo = [f for f, v in key.items() if v == "2d"]
+    if len(geo) > 1:
+        raise MongoError(16800, "can't have 2 geo fields")
+    if list(key)[0] != geo[0]:
+        raise MongoError(16801, "2d has to be first in index")
+
+
 def _check_option(raw: dict[str, Any], option: str, value: Any) -> Any:
     if option in ("unique", "sparse", "background"):
         if isinstance(value, bool) or isinstance(value, (int, float, Int64, Decimal128)):
@@ -250,7 +285,13 @@ def direction(value: Any) -> float:
 
 def same_key(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Key patterns equal field by field, with ``1``, ``1.0`` and ``Int64(1)`` alike."""
-    return list(a) == list(b) and all(direction(a[f]) == direction(b[f]) and a[f] is not None for f in a)
+    return list(a) == list(b) and all(
+        direction(a[f]) == direction(b[f]) and a[f] is not None and _plugin(a[f]) == _plugin(b[f]) for f in a
+    )
+
+
+def _plugin(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def find_conflict(existing: list[dict[str, Any]], spec: dict[str, Any]) -> dict[str, Any] | None:

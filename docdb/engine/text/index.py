@@ -29,6 +29,7 @@ class TextIndex:
     """The one text index of a collection. ``spec`` is the stored ``listIndexes`` document."""
 
     plannable = False  # the general planner leaves it alone: only $text uses it
+    builds_itself = True  # build_indexes hands it the documents (it is no sorted key list)
 
     __slots__ = (
         "spec",

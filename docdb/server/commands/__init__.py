@@ -3,6 +3,7 @@
 from docdb.server.commands import (  # noqa: F401
     admin,
     aggregate,
+    auth_cmds,
     catalog_cmds,
     crud,
     ddl,
@@ -12,5 +13,8 @@ from docdb.server.commands import (  # noqa: F401
     handshake,
     parameter_cmds,
     replset,
-    session_cmds,
+    role_cmds,
+    session_admin,
+    transaction_cmds,
+    user_cmds,
 )

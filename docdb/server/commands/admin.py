@@ -48,14 +48,14 @@ def server_status(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     return reply
 
 
-@command("listCommands")
+@command("listCommands", no_auth=True)
 def list_commands(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Every command this server knows, sorted by name, each described with mongod's fields."""
     return {
         "commands": {
             name: {
                 "help": spec.help,
-                "requiresAuth": False,
+                "requiresAuth": not spec.no_auth,
                 "secondaryOk": True,
                 "adminOnly": spec.admin_only,
                 "apiVersions": api_versions(name),

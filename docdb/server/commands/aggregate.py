@@ -97,6 +97,7 @@ def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         host=host,
         bypass_validation=get_bool(cmd, "bypassDocumentValidation"),
         documents=_profile_entries(ctx, source),
+        sessions=ctx.state.sessions.records,
     )
     request_durability(ctx, durable)
     return cursor_reply(ctx, ns, docs, batch_size)

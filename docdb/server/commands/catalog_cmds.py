@@ -18,6 +18,7 @@ from docdb.engine.indexing.spec import ID_INDEX_SPEC
 from docdb.engine.matcher import compile_filter
 from docdb.engine.views import refuse_view, view_definitions, view_info
 from docdb.errors import ErrorCode, MongoError
+from docdb.server.auth.listing import collection_filter, database_filter
 from docdb.server.commands.crud import collection_name, cursor_reply
 from docdb.server.context import CommandContext
 from docdb.server.params import check_fields, get_bool, get_doc, get_int, get_strict_bool, is_number
@@ -35,7 +36,10 @@ def list_databases(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     predicate = compile_filter(get_doc(cmd, "filter") or {})
     databases = []
     total = 0
+    visible = database_filter(ctx, cmd)
     for db in sorted(ctx.catalog.databases):
+        if visible is not None and not visible(db):
+            continue
         size = sum(_data_and_index_size(c) for c in ctx.catalog.collections(db))
         entry: dict[str, Any] = {"name": db}
         if not name_only:
@@ -73,7 +77,10 @@ def list_collections(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]
     predicate = compile_filter(get_doc(cmd, "filter") or {})
     batch_size = _cursor_batch_size(cmd)
     entries = []
+    visible = collection_filter(ctx, cmd)
     for coll in sorted(ctx.catalog.collections(ctx.db), key=lambda c: c.name):
+        if visible is not None and not visible(coll.name):
+            continue
         entry = {"name": coll.name, "type": "collection"} if name_only else _collection_info(coll)
         if predicate(entry):
             entries.append(entry)

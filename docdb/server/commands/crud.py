@@ -78,7 +78,10 @@ def cursor_reply(
     ctx: CommandContext, ns: str, docs: list[Any], batch_size: int | None, single_batch: bool = False
 ) -> dict[str, Any]:
     """``{cursor: {firstBatch, id, ns}}``, registering a cursor when documents remain."""
-    cursor_id, batch = ctx.state.cursors.first_batch(ns, docs, batch_size, single_batch)
+    lsid = None if ctx.session is None else ctx.session.id
+    cursor_id, batch = ctx.state.cursors.first_batch(ns, docs, batch_size, single_batch, lsid)
+    if cursor_id:
+        ctx.state.cursors.cursors[int(cursor_id)].owner = ctx.connection.auth.user
     return {"cursor": {"firstBatch": batch, "id": cursor_id, "ns": ns}}
 
 
@@ -182,7 +185,8 @@ def get_more(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
             ErrorCode.BadValue, f"Batch size for getMore must be non-negative, but received: {batch_size}"
         )
     ns = f"{ctx.db}.{name}"
-    next_id, batch = ctx.state.cursors.get_more(int(cursor_id), ns, batch_size or None)
+    lsid = None if ctx.session is None else ctx.session.id
+    next_id, batch = ctx.state.cursors.get_more(int(cursor_id), ns, batch_size or None, lsid)
     return {"cursor": {"nextBatch": batch, "id": next_id, "ns": ns}}
 
 

@@ -14,8 +14,9 @@ from bson.int64 import Int64
 from docdb import MAX_WIRE_VERSION, MONGODB_VERSION, __version__
 from docdb.errors import ErrorCode, MongoError
 from docdb.protocol import MAX_BSON_SIZE, MAX_MESSAGE_SIZE
+from docdb.server.commands.auth_cmds import hello_auth_fields
 from docdb.server.context import CommandContext
-from docdb.server.params import check_fields, get_bool, get_string
+from docdb.server.params import check_fields, get_string
 from docdb.server.registry import command
 from docdb.server.topology_wait import awaitable_wait
 
@@ -83,6 +84,7 @@ def _hello_reply(ctx: CommandContext, cmd: dict[str, Any], legacy: bool) -> dict
 
     def build(_: Any = None) -> dict[str, Any]:
         reply = hello_document(ctx, cmd, legacy)
+        reply.update(hello_auth_fields(ctx, cmd))
         if streaming:  # the next reply waits on the topology this one shows
             ctx.next_invocation = {**cmd, "topologyVersion": reply["topologyVersion"]}
         return reply
@@ -139,20 +141,10 @@ def build_info(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@command("whatsmyuri")
+@command("whatsmyuri", no_auth=True)
 def whats_my_uri(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """The client's address as the server sees it."""
     return {"you": ctx.connection.peer}
-
-
-@command("connectionStatus")
-def connection_status(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """No authentication yet: nobody is authenticated, and that is allowed."""
-    check_fields(cmd, {"showPrivileges"})
-    info: dict[str, Any] = {"authenticatedUsers": [], "authenticatedUserRoles": []}
-    if get_bool(cmd, "showPrivileges"):
-        info["authenticatedUserPrivileges"] = []
-    return {"authInfo": info}
 
 
 @command("getCmdLineOpts", admin_only=True)

@@ -75,7 +75,7 @@ def _set_lifetime(ctx: CommandContext, value: Any) -> None:
 
 # The parameters docdb has, with mongod's names and BSON types.  # sorted alphabetically
 PARAMETERS: dict[str, ServerParameter] = {
-    "authenticationMechanisms": ServerParameter(lambda ctx: [], False, True),
+    "authenticationMechanisms": ServerParameter(lambda ctx: ["SCRAM-SHA-1", "SCRAM-SHA-256"], False, True),
     "cursorTimeoutMillis": ServerParameter(
         lambda ctx: Int64(int(ctx.state.cursors.timeout_s * 1000)), True, True, _set_cursor_timeout
     ),
