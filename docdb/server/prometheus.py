@@ -25,6 +25,7 @@ from prometheus_client.registry import CollectorRegistry
 
 from docdb.engine.compaction import Compactor, dead_bytes
 from docdb.server.metrics import LATENCY_BUCKETS_MICROS, LATENCY_KINDS
+from docdb.server.transactions import IN_PROGRESS
 
 if TYPE_CHECKING:
     from docdb.server.context import ServerState
@@ -93,6 +94,13 @@ class ServerCollector:
         network.add_metric(["out"], m.bytes_out)
         yield network
         yield CounterMetricFamily("docdb_network_requests", "Messages received.", value=m.requests)
+        sessions = [s for s in state.sessions.sessions.values() if not s.ended]
+        yield GaugeMetricFamily("docdb_sessions", "Logical sessions in use (not ended).", value=len(sessions))
+        yield GaugeMetricFamily(
+            "docdb_transactions_open",
+            "Multi-document transactions in progress.",
+            value=sum(1 for s in sessions if s.txn is not None and s.txn.state == IN_PROGRESS),
+        )
         yield from self._storage()
 
     def _storage(self) -> Iterator[Metric]:

@@ -60,6 +60,8 @@ def test_counters_follow_the_commands(metrics_server):
     assert delta("docdb_command_duration_seconds_bucket", command="insert", le="+Inf") == 1
     assert after[("docdb_connections", ())] >= 1
     assert after[("docdb_open_cursors", ())] == 0
+    assert after[("docdb_sessions", ())] >= 1  # PyMongo's implicit session
+    assert after[("docdb_transactions_open", ())] == 0
     # the implicit collection creation, the insert (one record per batch), the update, the delete
     assert delta("docdb_log_records_total") == 4
     assert after[("docdb_file_size_bytes", ())] > 0
@@ -106,3 +108,17 @@ def test_only_get_is_served(metrics_server):
         urllib.request.urlopen(request, timeout=10)
     assert exc.value.code == 405
     exc.value.close()
+
+
+def test_sessions_and_open_transactions(tmp_path):
+    with ServerProcess(tmp_path / "rs.mdb", ["--metrics-port", "0", "--replica-set", "rs0"]) as proc:
+        url = next(m.group(1) for line in proc.output if (m := _METRICS_LINE.search(line)))
+        with proc.client() as client:
+            client.mdb.t.insert_one({"a": 0})
+            with client.start_session() as session, session.start_transaction():
+                client.mdb.t.insert_one({"a": 1}, session=session)
+                during = _scrape(url)
+            after = _scrape(url)
+    assert during[("docdb_transactions_open", ())] == 1
+    assert during[("docdb_sessions", ())] >= 1
+    assert after[("docdb_transactions_open", ())] == 0
