@@ -254,3 +254,18 @@ def test_profiled_reads_carry_their_plan(profiled):
     assert [scan[k] for k in examined] == [0, 20, 0, "COLLSCAN"]
     assert list(scan)[:5] == ["op", "ns", "command", "keysExamined", "docsExamined"]
     assert list(scan).index("planSummary") == list(scan).index("millis") + 1
+
+
+def test_current_op_idle_cursors(client, db):
+    db.c.insert_many([{"_id": i} for i in range(5)])
+    cursor = db.c.find().batch_size(2)
+    next(cursor)
+    reply = client.admin.command({"currentOp": 1, "idleCursors": True, "type": "idleCursor"})
+    [idle] = [op for op in reply["inprog"] if op["ns"] == f"{db.name}.c"]
+    assert idle["type"] == "idleCursor"
+    assert idle["cursor"]["cursorId"] == cursor.cursor_id
+    assert (idle["cursor"]["nDocsReturned"], idle["cursor"]["nBatchesReturned"]) == (2, 1)
+    assert idle["cursor"]["createdDate"] <= idle["cursor"]["lastAccessDate"]
+    cursor.close()
+    reply = client.admin.command({"currentOp": 1, "idleCursors": True, "type": "idleCursor"})
+    assert [op for op in reply["inprog"] if op["ns"] == f"{db.name}.c"] == []

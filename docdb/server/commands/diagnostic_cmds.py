@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import socket
+import time
 from typing import Any
 
 from bson.int64 import Int64
@@ -94,8 +95,40 @@ def current_op(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         if k != "currentOp" and k not in _CURRENT_OP_OPTIONS and k not in GENERIC_FIELDS
     }
     ops = [running_operation(ctx, cmd)]
+    if cmd.get("idleCursors"):
+        ops.extend(idle_cursors(ctx))
     matches = compile_filter(filter_)
     return {"inprog": [op for op in ops if matches(op)]}
+
+
+def idle_cursors(ctx: CommandContext) -> list[dict[str, Any]]:
+    """An ``idleCursor`` entry per open cursor (mongod's ``idleCursors: true``); the command that opened
+    a cursor is not kept, so ``originatingCommand`` is left out."""
+    host = f"{socket.gethostname()}:{ctx.connection.local.rpartition(':')[2]}"
+    now_wall = datetime.datetime.now(datetime.timezone.utc)
+    now_mono = time.monotonic()
+
+    def wall(mono: float) -> datetime.datetime:
+        return now_wall - datetime.timedelta(seconds=now_mono - mono)
+
+    return [
+        {
+            "type": "idleCursor",
+            "host": host,
+            "ns": cursor.ns,
+            "cursor": {
+                "cursorId": Int64(cursor.cursor_id),
+                "createdDate": wall(cursor.opened),
+                "lastAccessDate": wall(cursor.last_used),
+                "nDocsReturned": Int64(cursor.position),
+                "nBatchesReturned": Int64(cursor.batches),
+                "noCursorTimeout": False,
+                "tailable": False,
+                "awaitData": False,
+            },
+        }
+        for cursor in list(ctx.state.cursors.cursors.values())
+    ]
 
 
 def running_operation(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
