@@ -169,9 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for label, _, port in targets:
                 print(f"loaded {args.docs} documents into {label} in {load(port, docs):.1f} s", flush=True)
-            clients = {
-                label: pymongo.MongoClient(port=port, **CLIENT_OPTIONS) for label, _, port in targets
-            }
+            clients = {label: pymongo.MongoClient(port=port, **CLIENT_OPTIONS) for label, _, port in targets}
             cold = {}
             for label in ("docdb", "docdb rows"):
                 coll = clients[label].bench.orders

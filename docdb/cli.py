@@ -16,12 +16,10 @@ from docdb.config import ServerConfig
 from docdb.errors import StorageError
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+def _configure_logging(level: str, fmt: str = "text") -> None:
+    from docdb.server.log_format import configure
+
+    configure(level, fmt, sys.stderr)
 
 
 @click.command(context_settings={"auto_envvar_prefix": "DOCDB", "help_option_names": ["-h", "--help"]})
@@ -53,6 +51,14 @@ def _configure_logging(level: str) -> None:
     default="info",
     show_default=True,
     envvar="DOCDB_LOG_LEVEL",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    envvar="DOCDB_LOG_FORMAT",
+    help="'json' writes mongod's structured log lines ({t, s, c, id, ctx, msg, attr}).",
 )
 @click.option(
     "--sync-interval-ms",
@@ -168,6 +174,12 @@ def _configure_logging(level: str) -> None:
     help="Set a server parameter at start-up, as mongod's --setParameter (repeatable).",
 )
 @click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    envvar="DOCDB_METRICS_PORT",
+    help="Serve Prometheus metrics on http://<bind>:PORT/metrics (0 picks a free port; off when unset).",
+)
+@click.option(
     "--max-connections",
     type=click.IntRange(1),
     default=1_000_000,
@@ -211,6 +223,7 @@ def server_main(
     port: int,
     bind: str,
     log_level: str,
+    log_format: str,
     sync_interval_ms: int,
     sync_mode: str,
     encryption_key_file: str | None,
@@ -227,6 +240,7 @@ def server_main(
     tls_allow_connections_without_certificates: bool,
     enable_test_commands: bool,
     set_parameters: tuple[str, ...],
+    metrics_port: int | None,
     max_connections: int,
     auth: bool,
     no_javascript: bool,
@@ -242,7 +256,7 @@ def server_main(
     except StartupParameterError as error:
         raise click.UsageError(str(error)) from None
 
-    _configure_logging(log_level)
+    _configure_logging(log_level, log_format)
     config = ServerConfig(
         file=file,
         bind=bind,
@@ -264,6 +278,7 @@ def server_main(
         tls_allow_connections_without_certificates=tls_allow_connections_without_certificates,
         enable_test_commands=enable_test_commands,
         set_parameters=set_parameters,
+        metrics_port=metrics_port,
         max_connections=max_connections,
         auth=auth,
         javascript_enabled=not no_javascript,

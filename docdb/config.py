@@ -40,3 +40,4 @@ class ServerConfig:
     javascript_enabled: bool = True  # --no-javascript: mongod's security.javascriptEnabled false
     js_time_limit_ms: int = 60_000  # one JS call's limit (mongod's internalQueryJavaScriptFnTimeoutMillis)
     js_memory_limit_mb: int = 100  # one JS scope's heap (mongod's internalQueryJavaScriptHeapSizeLimitMB)
+    metrics_port: int | None = None  # --metrics-port: Prometheus text on http://<bind>:PORT/metrics

@@ -92,9 +92,12 @@ def run_aggregate(
     *,
     host: str = "localhost:27017",
     bypass_validation: bool = False,
+    documents: Iterable[dict[str, Any]] | None = None,
     sessions: Callable[[list[tuple[str, str]] | None], list[dict[str, Any]]] | None = None,
 ) -> list[dict[str, Any]]:
     """The pipeline's output documents; ``collection`` None runs a collectionless (``aggregate: 1``) one.
+    ``documents`` replaces the collection's documents as the source (the server's in-memory
+    ``system.profile``, which is not in the catalog).
 
     Errors found while running (not while compiling) carry mongod's "PlanExecutor error during
     aggregation" context, as clients see them from mongod.
@@ -110,7 +113,9 @@ def run_aggregate(
     )
     compiled = compile_pipeline(pipeline, ctx, is_collectionless=collection is None)  # validates it all
     source: Iterable[dict[str, Any]] = []
-    if collection is not None:
+    if documents is not None:
+        source = documents
+    elif collection is not None:
         cursor, rest = split_cursor_prefix(pipeline, ctx.variables)
         check_score_available(pipeline, split_text_filter(cursor.filter) is not None)
         coll = catalog.collection(db, collection)

@@ -18,6 +18,7 @@ from docdb.server.cursors import CursorRegistry
 from docdb.server.log_limits import RateLimitedLog
 from docdb.server.metrics import Metrics
 from docdb.server.parameters import ServerParameters
+from docdb.server.profiler import Profiler
 from docdb.server.sessions import Session, SessionRegistry
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class ServerState:
     replica_set: ReplicaSet | None = None  # --replica-set: this member's config and topology
     parameters: ServerParameters = field(default_factory=ServerParameters)
     fail_points: dict[str, FailPoint] = field(default_factory=dict)  # configureFailPoint (test commands)
+    profiler: Profiler = field(default_factory=Profiler)  # profile levels, slowms, system.profile rings
     metrics: Metrics = field(default_factory=Metrics)  # serverStatus counters (server/metrics.py)
     log_limiter: RateLimitedLog = field(
         default_factory=lambda: RateLimitedLog(logging.getLogger("docdb.connection"))

@@ -32,10 +32,19 @@ _OPCOUNTER = {
 
 
 def run_command(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
-    """The reply document for ``body`` (never raises); its latency and counters go to the metrics."""
+    """The reply document for ``body`` (never raises); its latency and counters go to the metrics.
+
+    The same clock reads feed the profiler; it is called only when a database is profiled at level 2 or
+    with a filter, or the command was slower than ``slowms`` (see server/profiler.py).
+    """
     started = perf_counter()
-    reply = cluster_time.stamp(ctx, _guarded(_reply, ctx, body))
-    ctx.state.metrics.count_command(next(iter(body), ""), reply, perf_counter() - started)
+    reply = _guarded(_reply, ctx, body)
+    seconds = perf_counter() - started
+    profiler = ctx.state.profiler
+    if profiler.watching or seconds >= profiler.slow_seconds:
+        profiler.after(ctx, body, reply, seconds)
+    reply = cluster_time.stamp(ctx, reply)
+    ctx.state.metrics.count_command(next(iter(body), ""), reply, seconds)
     return reply
 
 

@@ -10,6 +10,7 @@ assertion counters.
 from __future__ import annotations
 
 import struct
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,10 @@ _INT32 = struct.Struct("<i")
 READ_COMMANDS = frozenset({"aggregate", "count", "distinct", "find", "getMore", "mapReduce"})
 WRITE_COMMANDS = frozenset({"delete", "findAndModify", "findandmodify", "insert", "update"})
 _BATCH_FIELDS = ("firstBatch", "nextBatch")
+# Upper bounds (microseconds) of the per-command latency histogram buckets, and a cap on the number of
+# distinct command names counted (a client sending made-up names must not grow the table forever).
+LATENCY_BUCKETS_MICROS = (100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 100_000, 250_000, 1_000_000)
+MAX_COMMAND_NAMES = 512
 
 
 LATENCY_KINDS = ("reads", "writes", "commands", "transactions")  # opLatencies, mongod's order
@@ -47,6 +52,9 @@ class Metrics:
     latency_micros: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
     latency_ops: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
     commands_failed: Counter[str] = field(default_factory=Counter)  # by command name (metrics.commands)
+    # by command name: counts per LATENCY_BUCKETS_MICROS bucket (+ one for slower), and total microseconds
+    command_buckets: dict[str, list[int]] = field(default_factory=dict)
+    command_micros: Counter[str] = field(default_factory=Counter)
 
     def count_request(self, frame: bytes, compressed: bool) -> None:
         """One message read: its wire size, and its logical size (OP_COMPRESSED's uncompressedSize)."""
@@ -61,8 +69,15 @@ class Metrics:
         """Latency class, assertions and documents of one finished command (a few C-level steps for
         the common case: it runs once per command)."""
         kind = _KIND.get(name, 2)
-        self.latency_micros[kind] += int(seconds * 1_000_000)
+        micros = int(seconds * 1_000_000)
+        self.latency_micros[kind] += micros
         self.latency_ops[kind] += 1
+        buckets = self.command_buckets.get(name)
+        if buckets is None and len(self.command_buckets) < MAX_COMMAND_NAMES:
+            buckets = self.command_buckets[name] = [0] * (len(LATENCY_BUCKETS_MICROS) + 1)
+        if buckets is not None:
+            buckets[bisect_left(LATENCY_BUCKETS_MICROS, micros)] += 1
+            self.command_micros[name] += micros
         if reply.get("ok"):
             if name in _DOCUMENT_COMMANDS:
                 self._count_documents(name, reply)

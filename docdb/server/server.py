@@ -65,6 +65,7 @@ class Server:
         self._reaper: asyncio.Task[None] | None = None
         self._compaction_watch: asyncio.Task[None] | None = None
         self._ttl_monitor: asyncio.Task[None] | None = None
+        self._metrics_server: asyncio.base_events.Server | None = None
         self.port: int | None = None
 
     async def start(self, *, handle_signals: bool = True) -> None:
@@ -134,7 +135,17 @@ class Server:
         )
         if self.catalog.writer is not None and self.config.compaction_check_s > 0:
             self._compaction_watch = asyncio.create_task(compactor.watch(self.config.compaction_check_s))
+        if self.config.metrics_port is not None:  # imported only when asked for: start-up time matters
+            from docdb.server.prometheus import serve_metrics
+
+            self._metrics_server = await serve_metrics(self.state, self.config.bind, self.config.metrics_port)
         where = self.config.file if self.config.file else "(in memory, nothing persisted)"
+        # mongod's own ready line (id 23016): what container wait strategies look for, e.g. testcontainers'
+        # MongoDbContainer waits for "Waiting for connections" in the container's log. It comes before
+        # docdb's own ready line, so whoever waits for that one has seen this one too.
+        ssl = "off" if self.config.tls_mode == "disabled" else "on"
+        attr = {"port": self.port, "ssl": ssl}
+        log.info("Waiting for connections", extra={"mongo_id": 23016, "attr": attr, "ctx": "listener"})
         log.info("docdb-server ready: listening on %s:%d, file %s", host, self.port, where)
 
     def _new_protocol(self) -> MongoProtocol:
@@ -174,6 +185,8 @@ class Server:
             self._server.close()
         if self._tls_listener is not None:
             self._tls_listener.close()
+        if self._metrics_server is not None:
+            self._metrics_server.close()
         if self._reaper is not None:
             self._reaper.cancel()
         if self._ttl_monitor is not None:

@@ -82,6 +82,7 @@ class LogWriter:
         self.bytes_appended = 0
         self.records_appended = 0
         self.fsyncs = 0
+        self.fsync_seconds = 0.0  # total time spent in the fsyncs counted by ``fsyncs`` (metrics)
         self._thread = threading.Thread(target=self._run, name="docdb-log-sync", daemon=True)
         self._thread.start()
 
@@ -253,12 +254,15 @@ class LogWriter:
         Returns the failure (also stored on the writer) if the fsync failed.
         """
         error: OSError | None = None
+        started = time.perf_counter()
         try:
             sync_data(self._fd)
         except OSError as exc:
             error = exc
+        elapsed = time.perf_counter() - started
         with self._cond:
             self.fsyncs += 1
+            self.fsync_seconds += elapsed
             if error is None:
                 self._durable = max(self._durable, target)
                 self._written = max(self._written, target)

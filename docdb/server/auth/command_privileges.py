@@ -294,6 +294,7 @@ COMMAND_RULES: dict[str, Rule] = {
     "mapReduce": _map_reduce,
     "mapreduce": _map_reduce,
     "lockInfo": _cluster("serverStatus"),
+    "profile": _db("enableProfiler"),  # mongod: enableProfiler on the database
     "refreshSessions": _user,
     "renameCollection": _rename,
     "replSetFreeze": _cluster("replSetStateChange"),

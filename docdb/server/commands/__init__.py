@@ -7,6 +7,7 @@ from docdb.server.commands import (  # noqa: F401
     catalog_cmds,
     crud,
     ddl,
+    diagnostic_cmds,
     explain,
     failpoint_cmds,
     handshake,

@@ -101,8 +101,8 @@ def compact(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 
 @command("killOp", admin_only=True)
 def kill_op(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """Nothing else is ever in progress (see currentOp), so there is never an operation to kill; mongod
-    answers an unknown op id the same way."""
+    """Commands run to completion one at a time, so no other operation is ever in progress to kill;
+    mongod answers an unknown op id the same way."""
     if "op" not in cmd:
         raise MongoError(ErrorCode.NoSuchKey, 'Missing expected field "op"')
     op = cmd["op"]
@@ -112,9 +112,3 @@ def kill_op(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
             f'Expected field "op" to have numeric type, but found {bson_type_alias(op)}',
         )
     return {"info": "attempting to kill op"}
-
-
-@command("currentOp", admin_only=True)
-def current_op(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """Commands run one at a time to completion, so nothing else is in progress while this one runs."""
-    return {"inprog": []}

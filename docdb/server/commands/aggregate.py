@@ -13,6 +13,7 @@ from docdb.server.commands.explain import explain_reply
 from docdb.server.commands.query_options import check_collation, check_hint
 from docdb.server.context import CommandContext
 from docdb.server.params import check_fields, get_array, get_bool, get_doc, get_int
+from docdb.server.profiler import PROFILE_COLLECTION
 from docdb.server.registry import command
 from docdb.server.write_concern import needs_fsync, request_durability
 
@@ -95,7 +96,17 @@ def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         get_doc(cmd, "let"),
         host=host,
         bypass_validation=get_bool(cmd, "bypassDocumentValidation"),
+        documents=_profile_entries(ctx, source),
         sessions=ctx.state.sessions.records,
     )
     request_durability(ctx, durable)
     return cursor_reply(ctx, ns, docs, batch_size)
+
+
+def _profile_entries(ctx: CommandContext, source: str | None) -> list[dict[str, Any]] | None:
+    """The profiler's in-memory ``system.profile`` entries when the pipeline reads them (no such
+    collection exists in the catalog: see server/profiler.py), else None."""
+    if source != PROFILE_COLLECTION or ctx.catalog.collection(ctx.db, source) is not None:
+        return None
+    ring = ctx.state.profiler.ring(ctx.db)
+    return [] if ring is None else [doc for _, doc in ring.scan()]

@@ -29,6 +29,7 @@ from docdb.server.commands.query_options import check_collation, check_hint
 from docdb.server.commands.view_cmds import find_on_view
 from docdb.server.context import CommandContext
 from docdb.server.params import check_fields, get_array, get_bool, get_doc, get_int, get_string, non_negative
+from docdb.server.profiler import PROFILE_COLLECTION
 from docdb.server.registry import command
 from docdb.server.write_concern import needs_fsync, request_durability
 
@@ -131,6 +132,8 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     coll = resolve_namespace(ctx.catalog, ctx.db, name)
     if isinstance(coll, ViewChain):
         return find_on_view(ctx, cmd, coll)
+    if coll is None and name == PROFILE_COLLECTION:  # the profiler's in-memory ring (server/profiler.py)
+        coll = ctx.state.profiler.ring(ctx.db)
     hint = cmd.get("hint")
     if hint is not None:
         check_hint(coll, hint)
