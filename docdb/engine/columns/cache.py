@@ -35,6 +35,7 @@ class ColumnSettings:
 
 
 SETTINGS = ColumnSettings()
+DECODE_CHUNK = 8192  # documents decoded at once while building columns
 
 
 class ColumnSet:
@@ -52,18 +53,25 @@ class ColumnSet:
         return len(self.raws)
 
     def ensure(self, paths: set[str]) -> None:
-        """Build the missing columns of ``paths`` in one decoding pass over the documents."""
+        """Build the missing columns of ``paths`` in one decoding pass over the documents, a chunk at a
+        time: only ``DECODE_CHUNK`` decoded documents exist at once, so the transient memory of a build
+        stays small however large the collection (the values are kept, the documents are not)."""
         missing = [p for p in sorted(paths) if p not in self.columns]
         if not missing:
             return
-        docs = bson.decode_all(b"".join(self.raws), CODEC_OPTIONS) if self.raws else []
+        values: dict[str, list[Any]] = {path: [] for path in missing}
+        split = {path: path.split(".") for path in missing if "." in path}
+        raws = self.raws
+        for start in range(0, len(raws), DECODE_CHUNK):
+            docs = bson.decode_all(b"".join(raws[start : start + DECODE_CHUNK]), CODEC_OPTIONS)
+            for path in missing:
+                parts = split.get(path)
+                if parts is not None:
+                    values[path].extend([path_value(doc, parts) for doc in docs])
+                else:
+                    values[path].extend([doc.get(path, _MISSING) for doc in docs])
         for path in missing:
-            if "." in path:
-                parts = path.split(".")
-                values = [path_value(doc, parts) for doc in docs]
-            else:
-                values = [doc.get(path, _MISSING) for doc in docs]
-            column = build_column(path, values)
+            column = build_column(path, values.pop(path))
             self.columns[path] = column
             self.nbytes += column.nbytes
 
