@@ -2,11 +2,21 @@
 #   docker build -t docdb .
 #   docker run -d -p 27017:27017 -v docdb-data:/data docdb
 # Classic Dockerfile syntax only (no BuildKit features), so `podman build --format docker` builds it too.
+
+# PyICU (collations) has no wheels on PyPI: build one against Debian's ICU in a throw-away stage, so the
+# image carries only the ICU runtime (libicu72) and the built wheel, never the compiler.
+FROM debian:bookworm-slim AS icu-wheel
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      python3 python3-venv python3-dev g++ pkg-config libicu-dev ca-certificates \
+ && python3 -m venv /opt/build \
+ && /opt/build/bin/pip wheel --no-cache-dir --no-deps --wheel-dir /wheels "PyICU>=2.10"
+
 FROM debian:bookworm-slim
 
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      python3 python3-venv ca-certificates \
+      python3 python3-venv ca-certificates libicu72 \
  && rm -rf /var/lib/apt/lists/* \
  && python3 -m venv /opt/docdb \
  && groupadd --system --gid 999 docdb \
@@ -22,8 +32,10 @@ ENV PATH=/opt/docdb/bin:$PATH \
 
 # Dependencies first, from pyproject.toml alone: a source change does not re-download them.
 COPY pyproject.toml docker/pyproject_deps.py /build/
+COPY --from=icu-wheel /wheels /wheels
 RUN python /build/pyproject_deps.py /build/pyproject.toml > /build/requirements.txt \
- && pip install -r /build/requirements.txt
+ && pip install --find-links /wheels -r /build/requirements.txt \
+ && rm -rf /wheels
 
 COPY . /build/
 RUN pip install --no-deps /build \

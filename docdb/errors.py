@@ -68,6 +68,7 @@ class ErrorCode(IntEnum):
     OptionNotSupportedOnView = 167
     InvalidPipelineOperator = 168
     CannotIndexParallelArrays = 171
+    IncompatibleCollationVersion = 174
     InvalidIndexSpecificationOption = 197
     NoSuchSession = 206
     IllegalOpMsgFlag = 223

@@ -190,4 +190,11 @@ class Collection:
 
     def list_indexes(self) -> list[dict[str, Any]]:
         """``listIndexes`` documents: ``_id_`` first, then the secondary indexes in creation order."""
-        return [{"v": 2, "key": {"_id": 1}, "name": "_id_"}, *self.index_specs]
+        return [self.id_index_spec(), *self.index_specs]
+
+    def id_index_spec(self) -> dict[str, Any]:
+        """The ``_id_`` index document; it carries the collection's default collation, as in mongod."""
+        spec: dict[str, Any] = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
+        if "collation" in self.options:
+            spec["collation"] = self.options["collation"]
+        return spec

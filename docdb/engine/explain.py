@@ -65,6 +65,7 @@ def _index_stage(plan: Plan, stats: bool) -> dict[str, Any]:
         "stage": "IXSCAN",
         "keyPattern": dict(index.key_pattern),
         "indexName": index.name,
+        **({} if index.collator.spec is None else {"collation": index.collator.spec}),
         "isMultiKey": index.is_multikey,
         "multiKeyPaths": multikey_paths,
         "isUnique": index.unique or index.name == "_id_",

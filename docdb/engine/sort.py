@@ -15,6 +15,7 @@ from typing import Any
 from bson.decimal128 import Decimal128
 
 from docdb.engine.bson_order import MISSING, RANK_MISSING, RANK_NULL, sort_key
+from docdb.engine.collation import SIMPLE, Collator, active
 from docdb.engine.paths import iter_path
 from docdb.errors import ErrorCode, MongoError
 
@@ -62,23 +63,28 @@ def natural_direction(spec: dict | None) -> int | None:
     return None
 
 
-def field_sort_key(doc: dict, parts: list[str], descending: bool) -> tuple:
-    """The key of one document for one sort field (smallest value ascending, largest descending)."""
+def field_sort_key(doc: dict, parts: list[str], descending: bool, keyer: Callable = sort_key) -> tuple:
+    """The key of one document for one sort field (smallest value ascending, largest descending);
+    ``keyer`` is the collator's ``sort_key``."""
     keys = []
     for value in iter_path(doc, parts, traverse_leaf=False):
         if value.__class__ is list:
-            keys.extend([sort_key(item) for item in value] or [_EMPTY_ARRAY_KEY])
+            keys.extend([keyer(item) for item in value] or [_EMPTY_ARRAY_KEY])
         elif value is MISSING:
             keys.append(_NULL_KEY)
         else:
-            keys.append(sort_key(value))
+            keys.append(keyer(value))
     if not keys:
         return _NULL_KEY
     return max(keys) if descending else min(keys)
 
 
-def compile_sort(spec: dict | None) -> Callable[[dict], object] | None:
-    """A key function for ``list.sort(key=...)``, or None when there is nothing to sort by."""
+def compile_sort(spec: dict | None, collator: Collator | None = None) -> Callable[[dict], object] | None:
+    """A key function for ``list.sort(key=...)``, or None when there is nothing to sort by. Strings
+    order by ``collator`` (default: the operation's)."""
+    collator = collator or active()
+    if not collator.is_simple:
+        return _collated_sort(spec, collator)
     if not spec:
         return None
     if not isinstance(spec, dict):
@@ -116,6 +122,25 @@ def compile_sort(spec: dict | None) -> Callable[[dict], object] | None:
     def composite(doc: dict) -> object:
         return tuple(
             Descending(field_sort_key(doc, parts, True)) if descending else field_sort_key(doc, parts, False)
+            for parts, descending in fields
+        )
+
+    return composite
+
+
+def _collated_sort(spec: dict | None, collator: Collator) -> Callable[[dict], object] | None:
+    """``compile_sort`` with strings ordered by ``collator`` (the spec is checked by the simple path)."""
+    if compile_sort(spec, SIMPLE) is None:
+        return None
+    assert spec is not None
+    keyer = collator.sort_key
+    fields = [(name.split("."), _direction(value) < 0) for name, value in spec.items()]
+
+    def composite(doc: dict) -> object:
+        return tuple(
+            Descending(field_sort_key(doc, parts, True, keyer))
+            if descending
+            else field_sort_key(doc, parts, False, keyer)
             for parts, descending in fields
         )
 

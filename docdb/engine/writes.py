@@ -17,6 +17,7 @@ from bson.regex import Regex
 from docdb.bson_codec import decode_document, encode_document
 from docdb.engine.bson_order import RANK_DATE, hash_key
 from docdb.engine.catalog import Catalog, DocWrite
+from docdb.engine.collation import operation_collator, using
 from docdb.engine.collection import Collection
 from docdb.engine.indexing.keys import HIGH, invert
 from docdb.engine.key_format import duplicate_key_message
@@ -262,6 +263,7 @@ class UpdateStatement:
     constants: dict[str, Any] | None = None  # the statement's `c` (pipeline updates only)
     hint: Any = None  # an index name or key pattern, already validated
     bypass_validation: bool = False  # the command's bypassDocumentValidation
+    collation: Any = None  # the statement's own collation option (validated), else the collection's
 
 
 def _compile_statement(st: UpdateStatement) -> CompiledUpdate:
@@ -282,8 +284,15 @@ def _upsert_document(st: UpdateStatement, compiled: CompiledUpdate) -> dict[str,
 
 def update_one_statement(catalog: Catalog, db: str, name: str, st: UpdateStatement) -> tuple[int, int, Any]:
     """Run one update statement; returns ``(matched, modified, upserted _id or None)``."""
-    compiled = _compile_statement(st)
     coll = catalog.collection(db, name)
+    with using(operation_collator(st.collation, coll)):
+        return _update_one(catalog, db, name, st, coll)
+
+
+def _update_one(
+    catalog: Catalog, db: str, name: str, st: UpdateStatement, coll: Collection | None
+) -> tuple[int, int, Any]:
+    compiled = _compile_statement(st)
     matches = []
     for item in iter_matches(coll, st.q, hint=st.hint, variables=st.variables):
         matches.append(item)
@@ -347,25 +356,26 @@ def delete_documents(
     catalog: Catalog,
     db: str,
     name: str,
-    statements: list[tuple[dict[str, Any], int, Any]],
+    statements: list[tuple],
     ordered: bool,
     variables: dict[str, Any] | None = None,
 ) -> WriteOutcome:
-    """``statements`` are ``(filter, limit, hint)`` with limit 0 (all) or 1; ``variables``: the evaluated
-    `let`."""
+    """``statements`` are ``(filter, limit, hint[, collation])`` with limit 0 (all) or 1; ``variables``: the
+    evaluated `let`."""
     outcome = WriteOutcome()
-    for index, (spec, limit, hint) in enumerate(statements):
+    for index, (spec, limit, hint, *collation) in enumerate(statements):
         try:
             coll = catalog.collection(db, name)
-            matches = iter_matches(coll, spec, hint=hint, variables=variables)
-            if coll is None:
-                list(matches)  # still validates the filter
-                continue
-            batch = DocumentBatch(coll)
-            for _, doc in matches:
-                batch.delete(doc)
-                if limit == 1:
-                    break
+            with using(operation_collator(collation[0] if collation else None, coll)):
+                matches = iter_matches(coll, spec, hint=hint, variables=variables)
+                if coll is None:
+                    list(matches)  # still validates the filter
+                    continue
+                batch = DocumentBatch(coll)
+                for _, doc in matches:
+                    batch.delete(doc)
+                    if limit == 1:
+                        break
             catalog.commit(batch.writes)
             outcome.n += len(batch.writes)
         except MongoError as error:

@@ -16,6 +16,7 @@ from typing import Any
 
 from docdb.engine.aggregation.sorting import compile_sort_key
 from docdb.engine.bson_order import compare, hash_key
+from docdb.engine.collation import active
 from docdb.engine.expressions.core import MISSING, Evaluator, Scope, compile_node, is_constant
 from docdb.engine.expressions.numeric import (
     DECIMAL,
@@ -125,16 +126,17 @@ class Avg:
 class Extreme:
     """$min / $max: null and missing are ignored; null when nothing else was seen."""
 
-    __slots__ = ("best", "sign")
+    __slots__ = ("best", "sign", "compare")
 
-    def __init__(self, sign: int) -> None:
+    def __init__(self, sign: int, compare: Callable[[Any, Any], int] = compare) -> None:
         self.best: Any = MISSING
         self.sign = sign
+        self.compare = compare  # the collator's
 
     def add(self, value: Any) -> None:
         if value is None or value is MISSING:
             return
-        if self.best is MISSING or self.sign * compare(value, self.best) > 0:
+        if self.best is MISSING or self.sign * self.compare(value, self.best) > 0:
             self.best = value
 
     def result(self) -> Any:
@@ -185,16 +187,17 @@ class Push:
 
 
 class AddToSet:
-    __slots__ = ("values", "keys")
+    __slots__ = ("values", "keys", "hash_key")
 
-    def __init__(self) -> None:
+    def __init__(self, hash_key: Callable[[Any], Any] = hash_key) -> None:
         self.values: list = []
         self.keys: set = set()
+        self.hash_key = hash_key  # the collator's: values equal under it are one
 
     def add(self, value: Any) -> None:
         if value is MISSING:
             return
-        key = hash_key(value)
+        key = self.hash_key(value)
         if key not in self.keys:
             self.keys.add(key)
             self.values.append(value)
@@ -379,6 +382,13 @@ def _object_arg(name: str, arg: Any, required: tuple[str, ...]) -> dict:
 def compile_accumulator(name: str, arg: Any, scope: Scope) -> tuple[Factory, Evaluator]:
     """(factory, argument evaluator) for one ``{name: arg}`` accumulator; unknown names raise 15952."""
     simple = _SIMPLE.get(name)
+    collator = active()
+    if simple is not None and not collator.is_simple and name in ("$addToSet", "$max", "$min"):
+        simple = {
+            "$addToSet": lambda: AddToSet(collator.hash_key),
+            "$max": lambda: Extreme(1, collator.compare),
+            "$min": lambda: Extreme(-1, collator.compare),
+        }[name]
     if simple is not None:
         if isinstance(arg, list):
             raise MongoError(40237, f"The {name} accumulator is a unary operator")

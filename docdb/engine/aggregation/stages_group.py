@@ -8,6 +8,7 @@ from typing import Any
 from docdb.engine.aggregation.accumulators import Sum, compile_accumulator
 from docdb.engine.aggregation.pipeline import StageContext, StageFn, register_stage
 from docdb.engine.bson_order import compare, hash_key, type_rank
+from docdb.engine.collation import active
 from docdb.engine.expressions.core import (
     MISSING,
     Evaluator,
@@ -24,6 +25,7 @@ class GroupSpec:
     """Compiled accumulators of a $group-like stage: field names, factories and argument evaluators."""
 
     def __init__(self, fields: dict, scope: Scope, stage: str = "$group") -> None:
+        self.collator = active()  # group keys equal under the operation's collation are one group
         self.names: list[str] = []
         self.factories: list = []
         self.args: list[Evaluator] = []
@@ -55,13 +57,17 @@ def group_documents(docs: Iterable[dict], key_fn: Evaluator, spec: GroupSpec, v:
     local = v.with_root(None)
     args = list(zip(spec.args, range(len(spec.args)), strict=True))
     key_constant = is_constant(key_fn)
+    collated = None if spec.collator.is_simple else spec.collator.hash_key
     for doc in docs:
         local.root = doc
         key = key_fn(doc, local)
         if key is MISSING:
             key = None
-        t = type(key)
-        hk = key if t is str or t is int else (0 if key_constant else hash_key(key))
+        if collated is not None:
+            hk = 0 if key_constant else collated(key)
+        else:
+            t = type(key)
+            hk = key if t is str or t is int else (0 if key_constant else hash_key(key))
         entry = groups.get(hk)
         if entry is None:
             entry = groups[hk] = [key, spec.new_states()]

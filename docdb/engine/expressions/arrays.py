@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from docdb.engine.bson_order import values_equal
 from docdb.engine.expressions.core import (
     MISSING,
+    collated,
     simple,
     type_name,
 )
@@ -63,10 +65,10 @@ def _end(name: str, last: bool) -> Any:
     return apply
 
 
-def in_(value: Any, array: Any) -> bool:
+def in_(value: Any, array: Any, equal: Callable[[Any, Any], bool] = values_equal) -> bool:
     if not isinstance(array, list):
         raise MongoError(40081, f"$in requires an array as a second argument, found: {type_name(array)}")
-    return any(values_equal(value, item) for item in array)
+    return any(equal(value, item) for item in array)
 
 
 def slice_(array: Any, first: Any, second: Any = MISSING) -> Any:
@@ -226,7 +228,7 @@ simple("$arrayElemAt", array_elem_at, 2)
 simple("$arrayToObject", array_to_object, 1)
 simple("$concatArrays", concat_arrays, 0, None)
 simple("$first", _end("$first", False), 1)
-simple("$in", in_, 2)
+collated("$in", lambda c: in_ if c.is_simple else (lambda v, a: in_(v, a, c.values_equal)), 2)
 simple("$indexOfArray", index_of_array, 2, 4)
 simple("$isArray", is_array, 1)
 simple("$last", _end("$last", True), 1)

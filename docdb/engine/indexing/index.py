@@ -19,6 +19,7 @@ from sortedcontainers import SortedList
 
 from docdb.bson_codec import CODEC_OPTIONS
 from docdb.engine.bson_order import MISSING, RANK_NUMBER, RANK_STRING, sort_key
+from docdb.engine.collation import SIMPLE, parse_collation
 from docdb.engine.indexing.keys import HIGH, NULL_KEY, KeyMaker, fast_sort_key, invert, split_key
 from docdb.engine.indexing.spec import direction, same_key
 from docdb.engine.key_format import duplicate_key_message
@@ -29,7 +30,8 @@ from docdb.errors import ErrorCode, MongoError
 class Index:
     """A secondary index of one collection. ``spec`` is the normalized ``listIndexes`` document."""
 
-    __slots__ = ("spec", "name", "fields", "maker", "entries", "built", "multikey", "accesses", "since")
+    __slots__ = ("spec", "name", "fields", "collator", "maker", "entries", "built", "multikey", "accesses")
+    __slots__ += ("since",)
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
@@ -37,11 +39,13 @@ class Index:
         key = spec["key"]
         self.fields = list(key)
         partial = spec.get("partialFilterExpression")
+        self.collator = parse_collation(spec["collation"]) if "collation" in spec else SIMPLE
         self.maker = KeyMaker(
             self.fields,
             [direction(key[f]) < 0 for f in self.fields],
             bool(spec.get("sparse")),
-            compile_filter(partial) if partial is not None else None,
+            compile_filter(partial, collator=self.collator) if partial is not None else None,
+            self.collator,
         )
         self.entries: SortedList = SortedList()
         self.built = False

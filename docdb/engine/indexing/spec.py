@@ -9,6 +9,7 @@ from typing import Any
 from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 
+from docdb.engine.collation import cached_collation
 from docdb.engine.key_format import format_value
 from docdb.engine.matcher import compile_filter
 from docdb.errors import ErrorCode, MongoError
@@ -96,8 +97,9 @@ def _check_key(raw: dict[str, Any], key: Any) -> None:
             raise _cannot_create(raw, "Values in the index key pattern can't be zero.")
 
 
-def parse_index_spec(raw: Any) -> dict[str, Any]:
-    """The normalized spec of one ``createIndexes`` entry; raises as mongod does for a bad one."""
+def parse_index_spec(raw: Any, default_collation: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The normalized spec of one ``createIndexes`` entry; raises as mongod does for a bad one.
+    ``default_collation``: the collection's, which an index without its own ``collation`` takes."""
     if not isinstance(raw, dict):
         raise MongoError(ErrorCode.TypeMismatch, "The 'indexes' field must be an array of objects")
     if "key" not in raw:
@@ -115,10 +117,7 @@ def parse_index_spec(raw: Any) -> dict[str, Any]:
         raise MongoError(ErrorCode.TypeMismatch, "The field 'name' must be a string")
     if not name or name == "*" or "\0" in name:
         raise _cannot_create(raw, f"The index name '{name}' is not valid")
-    if "collation" in raw and raw["collation"] not in ({"locale": "simple"},):
-        raise MongoError(
-            ErrorCode.NotImplemented, "collation other than {locale: 'simple'} is not supported by docdb"
-        )
+    collator = cached_collation(raw["collation"]) if "collation" in raw else None
     spec: dict[str, Any] = {"v": 2, "key": dict(key), "name": name}
     for option, value in raw.items():
         if option in ("key", "name", "collation") or option in _IGNORED:
@@ -132,6 +131,11 @@ def parse_index_spec(raw: Any) -> dict[str, Any]:
                 f"Specification: {spec_text(raw)}",
             )
         spec[option] = _check_option(raw, option, value)
+    if collator is not None:
+        if collator.spec is not None:  # the simple collation is not stored (mongod's catalog)
+            spec["collation"] = collator.spec
+    elif default_collation is not None:  # an index inherits the collection's default collation
+        spec["collation"] = default_collation
     if spec.get("sparse") and "partialFilterExpression" in spec:
         raise _cannot_create(raw, 'cannot mix "partialFilterExpression" and "sparse" options')
     if "expireAfterSeconds" in spec and len(key) > 1:
@@ -171,7 +175,11 @@ def _check_option(raw: dict[str, Any], option: str, value: Any) -> Any:
 
 def _identity(spec: dict[str, Any]) -> tuple:
     """What makes two specs the same index (the key pattern and partial filter, as in mongod 7.0)."""
-    return (format_value(spec["key"]), format_value(spec.get("partialFilterExpression", {})))
+    return (
+        format_value(spec["key"]),
+        format_value(spec.get("partialFilterExpression", {})),
+        format_value(spec.get("collation", {})),
+    )
 
 
 def _options(spec: dict[str, Any]) -> dict[str, Any]:
@@ -195,7 +203,7 @@ def same_key(a: dict[str, Any], b: dict[str, Any]) -> bool:
 def find_conflict(existing: list[dict[str, Any]], spec: dict[str, Any]) -> dict[str, Any] | None:
     """The existing spec ``spec`` duplicates (a no-op), or None when it is new; raises on a conflict."""
     for old in existing:
-        same_identity = same_key(old["key"], spec["key"]) and _identity(old)[1] == _identity(spec)[1]
+        same_identity = same_key(old["key"], spec["key"]) and _identity(old)[1:] == _identity(spec)[1:]
         if old["name"] == spec["name"]:
             if not same_identity:
                 raise MongoError(

@@ -14,7 +14,6 @@ from bson.int64 import Int64
 from docdb.bson_codec import CODEC_OPTIONS
 from docdb.engine.bson_types import bson_type_alias
 from docdb.engine.collection import Collection
-from docdb.engine.indexing.spec import ID_INDEX_SPEC
 from docdb.engine.matcher import compile_filter
 from docdb.engine.views import refuse_view, view_definitions, view_info
 from docdb.errors import ErrorCode, MongoError
@@ -58,7 +57,7 @@ def _collection_info(coll: Collection) -> dict[str, Any]:
         "type": "collection",
         "options": dict(coll.options),
         "info": {"readOnly": False, "uuid": coll.uuid},
-        "idIndex": dict(ID_INDEX_SPEC),
+        "idIndex": coll.id_index_spec(),
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from docdb.engine.collation import cached_collation
 from docdb.engine.indexing import ddl as indexing_ddl
 from docdb.engine.namespaces import validate_collection_name, validate_db_name
 from docdb.engine.validation.rules import OPTION_NAMES as VALIDATION_OPTIONS
@@ -33,24 +34,30 @@ _CREATE_UNSUPPORTED = (
     "size",
     "timeseries",
 )
-_CREATE_IGNORED = ("autoIndexId", "collation", "flags", "idIndex", "indexOptionDefaults", "storageEngine")
+_CREATE_IGNORED = ("autoIndexId", "flags", "idIndex", "indexOptionDefaults", "storageEngine")
 _VIEW_OPTIONS = ("viewOn", "pipeline")
 
 
 def _requested_options(cmd: dict[str, Any]) -> dict[str, Any]:
     """The options of a create that would change the collection (a simple collation is no option)."""
     options = {k: cmd[k] for k in _CREATE_UNSUPPORTED if cmd.get(k) not in (False, None)}
-    if cmd.get("collation") not in (None, {"locale": "simple"}):
-        options["collation"] = cmd["collation"]
     return options
+
+
+def _default_collation(cmd: dict[str, Any]) -> dict[str, Any]:
+    """``{collation: <normalized>}`` for a create's non-simple ``collation`` option, else ``{}``."""
+    if "collation" not in cmd:
+        return {}
+    if not isinstance(cmd["collation"], dict):
+        raise MongoError(
+            ErrorCode.TypeMismatch, "BSON field 'create.collation' is the wrong type, expected type 'object'"
+        )
+    collator = cached_collation(cmd["collation"])
+    return {} if collator.spec is None else {"collation": collator.spec}
 
 
 def _refuse_unsupported(requested: dict[str, Any]) -> None:
     for option in requested:
-        if option == "collation":
-            raise MongoError(
-                ErrorCode.NotImplemented, "collation other than {locale: 'simple'} is not supported by docdb"
-            )
         raise MongoError(ErrorCode.NotImplemented, f"create option '{option}' is not supported by docdb")
 
 
@@ -58,15 +65,18 @@ def _refuse_unsupported(requested: dict[str, Any]) -> None:
 def create(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Create a collection or a view explicitly. As in mongod 7.0, repeating it with the same options is a
     no-op and with other options is NamespaceExists, whether or not docdb could build those options."""
-    check_fields(cmd, {*_CREATE_UNSUPPORTED, *_CREATE_IGNORED, *_VIEW_OPTIONS, *VALIDATION_OPTIONS})
+    check_fields(
+        cmd, {*_CREATE_UNSUPPORTED, *_CREATE_IGNORED, *_VIEW_OPTIONS, *VALIDATION_OPTIONS, "collation"}
+    )
     name = collection_name(ctx, cmd)
     if "viewOn" in cmd or "pipeline" in cmd:
         return _create_view(ctx, cmd, name)
     requested = _requested_options(cmd)
     validation = parse_validation_options("create", cmd)
+    collation = _default_collation(cmd)
     existing = ctx.catalog.collection(ctx.db, name)
     if existing is not None:
-        if existing.options == {**requested, **validation}:
+        if existing.options == {**requested, **validation, **collation}:
             return {}
         raise MongoError(ErrorCode.NamespaceExists, f"Collection {ctx.db}.{name} already exists.")
     if view_definition(ctx.catalog, ctx.db, name) is not None:
@@ -76,7 +86,7 @@ def create(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         raise MongoError(
             ErrorCode.InvalidOptions, f"Document validators not allowed on system collection {ctx.db}.{name}"
         )
-    ctx.catalog.create_collection(ctx.db, name, validation)
+    ctx.catalog.create_collection(ctx.db, name, {**validation, **collation})
     return {}
 
 
@@ -88,19 +98,16 @@ def _create_view(ctx: CommandContext, cmd: dict[str, Any], name: str) -> dict[st
         if option in cmd:
             raise MongoError(ErrorCode.InvalidOptions, f"option not supported on a view: {option}")
     pipeline = check_view_options("create", cmd["viewOn"], cmd.get("pipeline"))
-    collation = cmd.get("collation")
-    if collation not in (None, {"locale": "simple"}):
-        raise MongoError(
-            ErrorCode.NotImplemented, "collation other than {locale: 'simple'} is not supported by docdb"
-        )
+    collation = _default_collation(cmd).get("collation")
     existing = view_definition(ctx.catalog, ctx.db, name)
     if (
         existing is not None
         and existing.get("viewOn") == cmd["viewOn"]
         and existing.get("pipeline") == pipeline
+        and existing.get("collation") == collation
     ):
         return {}
-    create_view(ctx.catalog, ctx.db, name, cmd["viewOn"], pipeline)
+    create_view(ctx.catalog, ctx.db, name, cmd["viewOn"], pipeline, collation)
     return {}
 
 

@@ -1,0 +1,450 @@
+"""Collation through PyMongo: the MongoDB manual's cases on find, sort, count, distinct, aggregate, writes,
+unique indexes and explain; the normalized collation document; mongod's errors for bad ones."""
+
+from __future__ import annotations
+
+import pytest
+from pymongo import ASCENDING
+from pymongo.collation import Collation
+from pymongo.errors import DuplicateKeyError, OperationFailure
+
+FR = {"locale": "fr"}
+EN_1 = {"locale": "en", "strength": 1}
+EN_2 = {"locale": "en", "strength": 2}
+NUMERIC = {"locale": "en", "numericOrdering": True}
+UPPER = {"locale": "en", "caseFirst": "upper"}
+
+
+def _full(locale: str, **changes: object) -> dict:
+    """A collation document as mongod returns it: every field, defaults filled in."""
+    spec = {
+        "locale": locale,
+        "caseLevel": False,
+        "caseFirst": "off",
+        "strength": 3,
+        "numericOrdering": False,
+        "alternate": "non-ignorable",
+        "maxVariable": "punct",
+        "normalization": False,
+        "backwards": False,
+        "version": "57.1",
+    }
+    spec.update(changes)
+    return spec
+
+
+def _failure(exc: pytest.ExceptionInfo) -> tuple[int, str, str]:
+    return exc.value.code, exc.value.details["codeName"], exc.value.details["errmsg"]
+
+
+@pytest.fixture
+def words(db):
+    db.words.insert_many(
+        [
+            {"_id": 1, "w": "cafe"},
+            {"_id": 2, "w": "Café"},
+            {"_id": 3, "w": "café"},
+            {"_id": 4, "w": "CAFE"},
+            {"_id": 5, "w": "cafes"},
+        ]
+    )
+    return db.words
+
+
+# -- matching -----------------------------------------------------------------------------------------
+
+
+def test_strength_1_matches_case_and_accents_alike(words):
+    found = list(words.find({"w": "cafe"}, collation=EN_1).sort("_id", 1))
+    assert [d["_id"] for d in found] == [1, 2, 3, 4]
+    assert words.count_documents({"w": "cafe"}, collation=EN_1) == 4
+    assert [d["_id"] for d in words.find({"w": "cafe"})] == [1]
+
+
+def test_strength_2_ignores_case_only(words):
+    assert [d["_id"] for d in words.find({"w": "CAFE"}, collation=EN_2).sort("_id", 1)] == [1, 4]
+    assert [d["_id"] for d in words.find({"w": "CAFÉ"}, collation=EN_2).sort("_id", 1)] == [2, 3]
+
+
+def test_ranges_and_in_use_the_collation(words):
+    assert [d["_id"] for d in words.find({"w": {"$in": ["CAFES"]}}, collation=EN_2)] == [5]
+    assert [d["_id"] for d in words.find({"w": {"$gt": "CAFE"}}, collation=EN_1)] == [5]
+    assert [d["_id"] for d in words.find({"w": {"$ne": "cafe"}}, collation=EN_1)] == [5]
+
+
+def test_numeric_ordering_puts_10_after_9(db):
+    db.n.insert_many([{"_id": i, "v": v} for i, v in enumerate(["10", "9", "2", "100", "1"])])
+    by_numeric = [d["v"] for d in db.n.find({}, collation=NUMERIC).sort("v", 1)]
+    assert by_numeric == ["1", "2", "9", "10", "100"]
+    assert [d["v"] for d in db.n.find({}).sort("v", 1)] == ["1", "10", "100", "2", "9"]
+    assert [d["v"] for d in db.n.find({"v": {"$gt": "9"}}, collation=NUMERIC).sort("v", 1)] == ["10", "100"]
+
+
+def test_case_first_upper_sorts_capitals_first(db):
+    db.c.insert_many([{"_id": i, "v": v} for i, v in enumerate(["b", "a", "B", "A"])])
+    assert [d["v"] for d in db.c.find({}, collation=UPPER).sort("v", 1)] == ["A", "a", "B", "b"]
+    lower = {"locale": "en", "caseFirst": "lower"}
+    assert [d["v"] for d in db.c.find({}, collation=lower).sort("v", 1)] == ["a", "A", "b", "B"]
+    assert [d["v"] for d in db.c.find({}).sort("v", 1)] == ["A", "B", "a", "b"]
+
+
+def test_french_backwards_orders_accents_from_the_end(db):
+    words = ["cote", "côte", "coté", "côté"]
+    db.f.insert_many([{"_id": i, "v": v} for i, v in enumerate(words)])
+    assert [d["v"] for d in db.f.find({}, collation=FR).sort("v", 1)] == ["cote", "coté", "côte", "côté"]
+    backwards = {"locale": "fr", "backwards": True}
+    assert [d["v"] for d in db.f.find({}, collation=backwards).sort("v", 1)] == [
+        "cote",
+        "côte",
+        "coté",
+        "côté",
+    ]
+    assert [d["v"] for d in db.f.find({}, collation={"locale": "fr_CA"}).sort("v", -1)] == [
+        "côté",
+        "coté",
+        "côte",
+        "cote",
+    ]
+
+
+def test_alternate_shifted_ignores_punctuation_and_spaces(db):
+    db.p.insert_many([{"_id": 1, "v": "a-b"}, {"_id": 2, "v": "a b"}, {"_id": 3, "v": "ab"}])
+    shifted = {"locale": "en", "strength": 1, "alternate": "shifted"}
+    assert [d["_id"] for d in db.p.find({"v": "ab"}, collation=shifted)] == [1, 2, 3]
+    space_only = {**shifted, "maxVariable": "space"}
+    assert [d["_id"] for d in db.p.find({"v": "ab"}, collation=space_only)] == [2, 3]
+
+
+def test_strings_inside_documents_and_arrays_collate(db):
+    db.d.insert_many(
+        [{"_id": 1, "a": {"x": "ABC"}}, {"_id": 2, "a": ["Abc", "z"]}, {"_id": 3, "a": {"x": "z"}}]
+    )
+    assert [d["_id"] for d in db.d.find({"a": {"x": "abc"}}, collation=EN_2)] == [1]
+    assert [d["_id"] for d in db.d.find({"a": "abc"}, collation=EN_2)] == [2]
+    assert [d["_id"] for d in db.d.find({"a": ["abc", "Z"]}, collation=EN_2)] == [2]
+
+
+def test_expr_comparisons_use_the_collation(words):
+    query = {"$expr": {"$eq": ["$w", "CAFE"]}}
+    assert [d["_id"] for d in words.find(query, collation=EN_1).sort("_id", 1)] == [1, 2, 3, 4]
+    assert [d["_id"] for d in words.find(query)] == [4]
+
+
+# -- distinct, aggregate ------------------------------------------------------------------------------
+
+
+def test_distinct_counts_equal_strings_once(words):
+    assert words.distinct("w", collation=EN_1) == ["cafe", "cafes"]
+    assert words.distinct("w", collation=EN_2) == ["cafe", "Café", "cafes"]
+    assert len(words.distinct("w")) == 5
+
+
+def test_group_keys_sort_match_and_accumulators_use_the_collation(words):
+    pipeline = [
+        {"$match": {"w": {"$in": ["cafe", "cafes"]}}},
+        {"$group": {"_id": "$w", "n": {"$sum": 1}, "ids": {"$push": "$_id"}}},
+        {"$sort": {"_id": 1}},
+    ]
+    assert list(words.aggregate(pipeline, collation=EN_1)) == [
+        {"_id": "cafe", "n": 4, "ids": [1, 2, 3, 4]},
+        {"_id": "cafes", "n": 1, "ids": [5]},
+    ]
+    assert list(words.aggregate(pipeline)) == [
+        {"_id": "cafe", "n": 1, "ids": [1]},
+        {"_id": "cafes", "n": 1, "ids": [5]},
+    ]
+    sets = [{"$group": {"_id": None, "s": {"$addToSet": "$w"}, "hi": {"$max": "$w"}}}]
+    assert list(words.aggregate(sets, collation=EN_1)) == [
+        {"_id": None, "s": ["cafe", "cafes"], "hi": "cafes"}
+    ]
+    projected = [{"$project": {"_id": 0, "same": {"$eq": ["$w", "CAFÉ"]}, "in": {"$in": ["$w", ["CAFES"]]}}}]
+    assert list(words.aggregate(projected, collation=EN_2))[:2] == [
+        {"same": False, "in": False},
+        {"same": True, "in": False},
+    ]
+
+
+# -- writes -------------------------------------------------------------------------------------------
+
+
+def test_update_delete_and_find_and_modify_use_the_collation(words):
+    result = words.update_many({"w": "cafe"}, {"$set": {"hit": True}}, collation=EN_1)
+    assert (result.matched_count, result.modified_count) == (4, 4)
+    assert words.count_documents({"hit": True}) == 4
+    doc = words.find_one_and_update(
+        {"w": "CAFES"},
+        {"$set": {"x": 1}},
+        collation=EN_2,
+        return_document=True,
+        projection={"_id": 1, "x": 1},
+    )
+    assert doc == {"_id": 5, "x": 1}
+    assert words.delete_many({"w": "CAFÉ"}, collation=EN_2).deleted_count == 2
+    assert sorted(d["_id"] for d in words.find()) == [1, 4, 5]
+    assert words.delete_one({"w": "Cafe"}, collation=EN_2).deleted_count == 1
+
+
+def test_bulk_write_statements_each_take_their_collation(words):
+    from pymongo import DeleteMany, UpdateOne
+
+    result = words.bulk_write(
+        [
+            UpdateOne({"w": "CAFES"}, {"$set": {"up": 1}}, collation=Collation("en", strength=2)),
+            DeleteMany({"w": "cafe"}, collation=Collation("en", strength=2)),
+        ]
+    )
+    assert (result.modified_count, result.deleted_count) == (1, 2)
+    assert sorted(d["_id"] for d in words.find()) == [2, 3, 5]
+
+
+# -- the collection's default collation ---------------------------------------------------------------
+
+
+def test_collection_default_collation_applies_unless_the_operation_names_one(db):
+    db.create_collection("k", collation=Collation("en", strength=2))
+    db.k.insert_many([{"_id": 1, "v": "abc"}, {"_id": 2, "v": "ABC"}])
+    assert db.k.count_documents({"v": "Abc"}) == 2
+    assert db.k.count_documents({"v": "Abc"}, collation={"locale": "simple"}) == 0
+    assert db.k.count_documents({"v": "Abc"}, collation={"locale": "en", "strength": 3}) == 0
+    assert db.k.find_one({"v": "aBC"}, {"_id": 1}) == {"_id": 1}
+
+
+def test_list_collections_and_indexes_show_the_normalized_collation(db):
+    db.create_collection("k", collation={"locale": "fr_CA"})
+    info = next(db.list_collections(filter={"name": "k"}))
+    assert info["options"] == {"collation": _full("fr_CA", backwards=True)}
+    assert info["idIndex"] == {
+        "v": 2,
+        "key": {"_id": 1},
+        "name": "_id_",
+        "collation": _full("fr_CA", backwards=True),
+    }
+    db.k.create_index("a")
+    db.k.create_index("b", collation={"locale": "simple"})
+    db.k.create_index("c", collation={"locale": "en", "strength": 2})
+    indexes = {i["name"]: i.to_dict() for i in db.k.list_indexes()}
+    assert indexes["a_1"] == {
+        "v": 2,
+        "key": {"a": 1},
+        "name": "a_1",
+        "collation": _full("fr_CA", backwards=True),
+    }
+    assert indexes["b_1"] == {"v": 2, "key": {"b": 1}, "name": "b_1"}
+    assert indexes["c_1"]["collation"] == _full("en", strength=2)
+
+
+def test_simple_locale_is_binary_and_stores_nothing(db):
+    db.create_collection("s", collation={"locale": "simple"})
+    assert next(db.list_collections(filter={"name": "s"}))["options"] == {}
+    db.s.insert_many([{"v": "a"}, {"v": "A"}])
+    assert db.s.count_documents({"v": "a"}, collation={"locale": "simple"}) == 1
+
+
+# -- indexes ------------------------------------------------------------------------------------------
+
+
+def test_unique_index_with_strength_2_refuses_a_case_variant(db):
+    db.u.create_index([("name", ASCENDING)], unique=True, collation=EN_2)
+    db.u.insert_one({"_id": 1, "name": "abc"})
+    with pytest.raises(DuplicateKeyError) as exc:
+        db.u.insert_one({"_id": 2, "name": "ABC"})
+    assert exc.value.code == 11000
+    assert exc.value.details["keyValue"] == {"name": "ABC"}
+    db.u.insert_one({"_id": 3, "name": "abd"})
+    db.u.insert_one({"_id": 4, "name": "ábc"})  # strength 2 tells accents apart
+
+
+def test_index_builds_over_existing_documents_refuse_collation_duplicates(db):
+    db.u.insert_many([{"name": "abc"}, {"name": "ABC"}])
+    with pytest.raises(OperationFailure) as exc:
+        db.u.create_index("name", unique=True, collation=EN_2)
+    assert exc.value.code == 11000
+
+
+def test_planner_uses_an_index_only_when_its_collation_matches(words):
+    words.create_index("w", collation=EN_2, name="w_en2")
+    plan = words.find({"w": "CAFE"}, collation=EN_2).explain()["queryPlanner"]["winningPlan"]
+    assert plan["stage"] == "FETCH"
+    scan = plan["inputStage"]
+    assert (scan["stage"], scan["indexName"], scan["collation"]) == (
+        "IXSCAN",
+        "w_en2",
+        _full("en", strength=2),
+    )
+    assert [d["_id"] for d in words.find({"w": "CAFE"}, collation=EN_2).sort("_id", 1)] == [1, 4]
+    plain = words.find({"w": "CAFE"}).explain()["queryPlanner"]["winningPlan"]
+    assert plain["stage"] == "COLLSCAN"
+    assert [d["_id"] for d in words.find({"w": "CAFE"})] == [4]
+    other = words.find({"w": "CAFE"}, collation=EN_1).explain()["queryPlanner"]["winningPlan"]
+    assert other["stage"] == "COLLSCAN"
+
+
+def test_collated_index_serves_ranges_sorts_and_in(words):
+    words.create_index("w", collation=EN_2, name="w_en2")
+    found = words.find({"w": {"$in": ["CAFÉ", "CAFES"]}}, collation=EN_2).sort("w", 1)
+    assert [d["_id"] for d in found] in ([2, 3, 5], [3, 2, 5])
+    assert (
+        words.find({}, collation=EN_2).sort("w", 1).explain()["queryPlanner"]["winningPlan"]["stage"]
+        == "FETCH"
+    )
+    ordered = [d["w"].lower() for d in words.find({"w": {"$gte": "CAFE"}}, collation=EN_2).sort("w", -1)]
+    assert ordered == ["cafes", "café", "café", "cafe", "cafe"]
+
+
+def test_explain_of_a_delete_uses_its_statement_collation(words):
+    words.create_index("w", collation=EN_2, name="w_en2")
+    explained = words.database.command(
+        "explain", {"delete": "words", "deletes": [{"q": {"w": "CAFE"}, "limit": 0, "collation": EN_2}]}
+    )
+    assert explained["queryPlanner"]["winningPlan"]["inputStage"]["inputStage"]["indexName"] == "w_en2"
+
+
+# -- errors ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("collation", "code", "name", "message"),
+    [
+        ({"locale": "xx"}, 2, "BadValue", "Field 'locale' is invalid in: { locale: \"xx\" }"),
+        (
+            {"locale": "en-US"},
+            2,
+            "BadValue",
+            "Field 'locale' is invalid in: { locale: \"en-US\" }. Did you mean 'en_US'?",
+        ),
+        ({"strength": 2}, 4, "NoSuchKey", 'Missing expected field "locale"'),
+        (
+            {"locale": "en", "strength": 6},
+            9,
+            "FailedToParse",
+            "Field 'strength' must be an integer 1 through 5. Got: 6",
+        ),
+        (
+            {"locale": "en", "caseFirst": "UPPER"},
+            9,
+            "FailedToParse",
+            "Field 'caseFirst' must be 'upper', 'lower', or 'off'. Got: UPPER",
+        ),
+        (
+            {"locale": "en", "alternate": "x"},
+            9,
+            "FailedToParse",
+            "Field 'alternate' must be 'non-ignorable' or 'shifted'. Got: x",
+        ),
+        (
+            {"locale": "en", "blah": 1},
+            9,
+            "FailedToParse",
+            'Collation spec contains unknown field. Collation spec: { locale: "en", blah: 1 }',
+        ),
+        (
+            {"locale": "simple", "strength": 1},
+            9,
+            "FailedToParse",
+            'If locale=simple, no other fields should be present in: { locale: "simple", strength: 1 }',
+        ),
+        (
+            {"locale": "en", "caseLevel": 1},
+            14,
+            "TypeMismatch",
+            '"caseLevel" had the wrong type. Expected bool, found int',
+        ),
+        (
+            {"locale": "en", "strength": 1, "backwards": True},
+            2,
+            "BadValue",
+            "'backwards' is invalid with 'strength' of 1 in: { locale: \"en\", caseLevel: false, caseFirst: "
+            '"off", strength: 1, numericOrdering: false, alternate: "non-ignorable", maxVariable: "punct", '
+            'normalization: false, backwards: true, version: "57.1" }',
+        ),
+        (
+            {"locale": "en", "version": "1.0"},
+            174,
+            "IncompatibleCollationVersion",
+            "Requested collation version 1.0 but the only available collator version was 57.1. "
+            'Requested collation spec: { locale: "en", version: "1.0" }',
+        ),
+    ],
+)
+def test_bad_collations_fail_as_mongod(db, collation, code, name, message):
+    db.e.insert_one({"a": 1})
+    with pytest.raises(OperationFailure) as exc:
+        db.command({"find": "e", "filter": {}, "collation": collation})
+    assert _failure(exc) == (code, name, message)
+    with pytest.raises(OperationFailure) as exc:
+        db.command({"create": "e2", "collation": collation})
+    assert _failure(exc) == (code, name, message)
+
+
+def test_case_first_needs_strength_3_or_case_level(db):
+    with pytest.raises(OperationFailure) as exc:
+        db.command({"count": "e", "collation": {"locale": "en", "strength": 2, "caseFirst": "upper"}})
+    assert exc.value.code == 2
+    assert exc.value.details["errmsg"].startswith(
+        "'caseFirst' is invalid unless 'caseLevel' is on or 'strength' is greater than 2 in: "
+    )
+    assert (
+        db.command({"count": "e", "collation": {"locale": "en", "strength": 2, "caseLevel": True}})["n"] == 0
+    )
+
+
+# -- views ----------------------------------------------------------------------------------------------
+
+
+def test_a_view_reads_under_its_own_collation(words):
+    db = words.database
+    db.create_collection("ci", viewOn="words", pipeline=[{"$match": {"w": "CAFE"}}], collation=EN_1)
+    info = next(db.list_collections(filter={"name": "ci"}))
+    assert info["options"] == {
+        "viewOn": "words",
+        "pipeline": [{"$match": {"w": "CAFE"}}],
+        "collation": _full("en", strength=1),
+    }
+    assert sorted(d["_id"] for d in db.ci.find()) == [1, 2, 3, 4]
+    assert db.ci.count_documents({"w": "café"}) == 4
+    assert db.ci.distinct("w") == ["cafe"]
+    assert [d["_id"] for d in db.ci.aggregate([{"$sort": {"_id": 1}}, {"$limit": 1}])] == [1]
+    assert sorted(d["_id"] for d in db.ci.find({}, collation=EN_1)) == [1, 2, 3, 4]
+
+
+def test_a_view_refuses_another_collation(words):
+    db = words.database
+    db.create_collection("ci", viewOn="words", pipeline=[], collation=EN_1)
+    db.create_collection("plain_view", viewOn="words", pipeline=[])
+    for command in (
+        {"find": "ci", "filter": {}, "collation": EN_2},
+        {"aggregate": "ci", "pipeline": [], "cursor": {}, "collation": {"locale": "simple"}},
+        {"count": "ci", "collation": EN_2},
+        {"distinct": "ci", "key": "w", "collation": EN_2},
+        {"find": "plain_view", "filter": {}, "collation": EN_2},
+    ):
+        with pytest.raises(OperationFailure) as exc:
+            db.command(command)
+        assert _failure(exc) == (
+            167,
+            "OptionNotSupportedOnView",
+            "Cannot override a view's default collation",
+        )
+    assert db.command({"count": "plain_view", "collation": {"locale": "simple"}})["n"] == 5
+
+
+# -- durability -----------------------------------------------------------------------------------------
+
+
+def test_collations_survive_a_restart(tmp_path):
+    from tests.serverproc import ServerProcess
+
+    path = tmp_path / "c.mdb"
+    with ServerProcess(path) as server, server.client() as client:
+        client.d.create_collection("k", collation=EN_2)
+        client.d.k.create_index("v", unique=True)
+        client.d.k.insert_one({"v": "abc"})
+        client.d.create_collection("view", viewOn="k", pipeline=[], collation=EN_1)
+    with ServerProcess(path) as server, server.client() as client:
+        assert next(client.d.list_collections(filter={"name": "k"}))["options"] == {
+            "collation": _full("en", strength=2)
+        }
+        with pytest.raises(DuplicateKeyError):
+            client.d.k.insert_one({"v": "ABC"})
+        assert client.d.k.count_documents({"v": "ABC"}) == 1
+        assert client.d.view.count_documents({"v": "ábc"}) == 1
