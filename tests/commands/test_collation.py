@@ -184,6 +184,26 @@ def test_update_delete_and_find_and_modify_use_the_collation(words):
     assert words.delete_one({"w": "Cafe"}, collation=EN_2).deleted_count == 1
 
 
+def test_update_operators_compare_under_the_collation(db):
+    db.a.insert_one({"_id": 1, "tags": ["Red", "green"], "name": "b", "list": ["b", "A", "c"]})
+    update = {
+        "$addToSet": {"tags": {"$each": ["RED", "blue"]}},
+        "$min": {"name": "A"},
+        "$push": {"list": {"$each": [], "$sort": 1}},
+    }
+    db.a.update_one({"_id": 1}, update, collation=EN_2)
+    assert db.a.find_one() == {
+        "_id": 1,
+        "tags": ["Red", "green", "blue"],
+        "name": "A",
+        "list": ["A", "b", "c"],
+    }
+    db.a.update_one({"_id": 1}, {"$pullAll": {"tags": ["GREEN"]}, "$pull": {"list": "B"}}, collation=EN_2)
+    assert db.a.find_one() == {"_id": 1, "tags": ["Red", "blue"], "name": "A", "list": ["A", "c"]}
+    db.a.update_one({"_id": 1}, {"$addToSet": {"tags": "RED"}})
+    assert db.a.find_one()["tags"] == ["Red", "blue", "RED"]
+
+
 def test_bulk_write_statements_each_take_their_collation(words):
     from pymongo import DeleteMany, UpdateOne
 
