@@ -190,6 +190,8 @@ class Collection:
 
     def list_indexes(self) -> list[dict[str, Any]]:
         """``listIndexes`` documents: ``_id_`` first, then the secondary indexes in creation order."""
+        if "timeseries" in self.options:  # a time-series collection lists no _id index (mongod 7.0)
+            return list(self.index_specs)
         return [self.id_index_spec(), *self.index_specs]
 
     def id_index_spec(self) -> dict[str, Any]:

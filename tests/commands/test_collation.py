@@ -157,11 +157,29 @@ def test_group_keys_sort_match_and_accumulators_use_the_collation(words):
     assert list(words.aggregate(sets, collation=EN_1)) == [
         {"_id": None, "s": ["cafe", "cafes"], "hi": "cafes"}
     ]
+    sort_array = [
+        {"$project": {"_id": 0, "s": {"$sortArray": {"input": ["b", "C", "a"], "sortBy": 1}}}},
+        {"$limit": 1},
+    ]
+    assert list(words.aggregate(sort_array, collation=EN_2)) == [{"s": ["a", "b", "C"]}]
+    assert list(words.aggregate(sort_array)) == [{"s": ["C", "a", "b"]}]
     projected = [{"$project": {"_id": 0, "same": {"$eq": ["$w", "CAFÉ"]}, "in": {"$in": ["$w", ["CAFES"]]}}}]
     assert list(words.aggregate(projected, collation=EN_2))[:2] == [
         {"same": False, "in": False},
         {"same": True, "in": False},
     ]
+
+
+def test_lookup_matches_local_and_foreign_values_under_the_collation(words):
+    db = words.database
+    db.tags.insert_many([{"_id": 1, "name": "CAFE"}, {"_id": 2, "name": "tea"}])
+    pipeline = [
+        {"$match": {"_id": 1}},
+        {"$lookup": {"from": "tags", "localField": "w", "foreignField": "name", "as": "t"}},
+        {"$project": {"_id": 0, "t": "$t._id"}},
+    ]
+    assert list(words.aggregate(pipeline, collation=EN_2)) == [{"t": [1]}]
+    assert list(words.aggregate(pipeline)) == [{"t": []}]
 
 
 # -- writes -------------------------------------------------------------------------------------------

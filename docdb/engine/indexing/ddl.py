@@ -21,6 +21,14 @@ def create_indexes(catalog: Catalog, db: str, name: str, raw_specs: list[Any]) -
     existing_coll = catalog.collection(db, name)
     default = existing_coll.options.get("collation") if existing_coll is not None else None
     specs = [parse_index_spec(raw, default) for raw in raw_specs]
+    if (
+        existing_coll is not None
+        and "timeseries" in existing_coll.options
+        and any(s.get("unique") for s in specs)
+    ):
+        raise MongoError(
+            ErrorCode.InvalidOptions, "Unique indexes are not supported on time-series collections"
+        )
     created = existing_coll is None
     coll = catalog.ensure_collection(db, name)
     existing = coll.list_indexes()

@@ -52,6 +52,13 @@ def _data_and_index_size(coll: Collection) -> int:
 
 
 def _collection_info(coll: Collection) -> dict[str, Any]:
+    if "timeseries" in coll.options:  # the user-facing entry; docdb keeps no system.buckets namespace
+        return {
+            "name": coll.name,
+            "type": "timeseries",
+            "options": dict(coll.options),
+            "info": {"readOnly": False},
+        }
     return {
         "name": coll.name,
         "type": "collection",
@@ -73,7 +80,8 @@ def list_collections(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]
     batch_size = _cursor_batch_size(cmd)
     entries = []
     for coll in sorted(ctx.catalog.collections(ctx.db), key=lambda c: c.name):
-        entry = {"name": coll.name, "type": "collection"} if name_only else _collection_info(coll)
+        kind = "timeseries" if "timeseries" in coll.options else "collection"
+        entry = {"name": coll.name, "type": kind} if name_only else _collection_info(coll)
         if predicate(entry):
             entries.append(entry)
     for definition in view_definitions(ctx.catalog, ctx.db):

@@ -7,6 +7,7 @@ from typing import Any
 from docdb.engine.collation import cached_collation
 from docdb.engine.indexing import ddl as indexing_ddl
 from docdb.engine.namespaces import validate_collection_name, validate_db_name
+from docdb.engine.timeseries import parse_expire_after, parse_timeseries
 from docdb.engine.validation.rules import OPTION_NAMES as VALIDATION_OPTIONS
 from docdb.engine.validation.rules import parse_validation_options
 from docdb.engine.views import (
@@ -29,10 +30,8 @@ _CREATE_UNSUPPORTED = (
     "changeStreamPreAndPostImages",
     "clusteredIndex",
     "encryptedFields",
-    "expireAfterSeconds",
     "max",
     "size",
-    "timeseries",
 )
 _CREATE_IGNORED = ("autoIndexId", "flags", "idIndex", "indexOptionDefaults", "storageEngine")
 _VIEW_OPTIONS = ("viewOn", "pipeline")
@@ -66,12 +65,14 @@ def create(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Create a collection or a view explicitly. As in mongod 7.0, repeating it with the same options is a
     no-op and with other options is NamespaceExists, whether or not docdb could build those options."""
     check_fields(
-        cmd, {*_CREATE_UNSUPPORTED, *_CREATE_IGNORED, *_VIEW_OPTIONS, *VALIDATION_OPTIONS, "collation"}
+        cmd,
+        {*_CREATE_UNSUPPORTED, *_CREATE_IGNORED, *_VIEW_OPTIONS, *VALIDATION_OPTIONS}
+        | {"collation", "timeseries", "expireAfterSeconds"},
     )
     name = collection_name(ctx, cmd)
     if "viewOn" in cmd or "pipeline" in cmd:
         return _create_view(ctx, cmd, name)
-    requested = _requested_options(cmd)
+    requested = {**_timeseries_options(cmd), **_requested_options(cmd)}
     validation = parse_validation_options("create", cmd)
     collation = _default_collation(cmd)
     existing = ctx.catalog.collection(ctx.db, name)
@@ -81,20 +82,42 @@ def create(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         raise MongoError(ErrorCode.NamespaceExists, f"Collection {ctx.db}.{name} already exists.")
     if view_definition(ctx.catalog, ctx.db, name) is not None:
         raise MongoError(ErrorCode.NamespaceExists, f"Collection {ctx.db}.{name} already exists.")
-    _refuse_unsupported(requested)
+    _refuse_unsupported(_requested_options(cmd))
     if validation and (ctx.db in ("admin", "local", "config") or name.startswith("system.")):
         raise MongoError(
             ErrorCode.InvalidOptions, f"Document validators not allowed on system collection {ctx.db}.{name}"
         )
-    ctx.catalog.create_collection(ctx.db, name, {**validation, **collation})
+    coll = ctx.catalog.create_collection(ctx.db, name, {**requested, **validation, **collation})
+    meta = requested.get("timeseries", {}).get("metaField")
+    if meta is not None:  # 7.0 indexes a time-series collection's meta and time fields from the start
+        time_field = requested["timeseries"]["timeField"]
+        key = {meta: 1, time_field: 1}
+        spec = {"v": 2, "key": key, "name": f"{meta}_1_{time_field}_1"}
+        if collation:
+            spec["collation"] = collation["collation"]
+        ctx.catalog.create_indexes(coll, [spec])
     return {}
+
+
+def _timeseries_options(cmd: dict[str, Any]) -> dict[str, Any]:
+    """``{timeseries, expireAfterSeconds}`` of a create, checked and normalized (empty for a plain one)."""
+    if "timeseries" not in cmd:
+        if cmd.get("expireAfterSeconds") is not None:
+            raise MongoError(
+                ErrorCode.InvalidOptions, "'expireAfterSeconds' is only supported on time-series collections"
+            )
+        return {}
+    options: dict[str, Any] = {"timeseries": parse_timeseries(cmd["timeseries"])}
+    if cmd.get("expireAfterSeconds") is not None:
+        options["expireAfterSeconds"] = parse_expire_after(cmd["expireAfterSeconds"])
+    return options
 
 
 def _create_view(ctx: CommandContext, cmd: dict[str, Any], name: str) -> dict[str, Any]:
     """``create`` with ``viewOn``/``pipeline``: a read-only view (a ``system.views`` document)."""
     if "viewOn" not in cmd:
         raise MongoError(ErrorCode.InvalidOptions, "'pipeline' requires 'viewOn' to also be specified")
-    for option in (*_CREATE_UNSUPPORTED, *VALIDATION_OPTIONS):
+    for option in (*_CREATE_UNSUPPORTED, *VALIDATION_OPTIONS, "timeseries", "expireAfterSeconds"):
         if option in cmd:
             raise MongoError(ErrorCode.InvalidOptions, f"option not supported on a view: {option}")
     pipeline = check_view_options("create", cmd["viewOn"], cmd.get("pipeline"))
