@@ -163,6 +163,18 @@ def test_group_keys_sort_match_and_accumulators_use_the_collation(words):
     ]
     assert list(words.aggregate(sort_array, collation=EN_2)) == [{"s": ["a", "b", "C"]}]
     assert list(words.aggregate(sort_array)) == [{"s": ["C", "a", "b"]}]
+    sets = [
+        {"$limit": 1},
+        {
+            "$project": {
+                "_id": 0,
+                "u": {"$setUnion": [["a", "A"], ["b"]]},
+                "e": {"$setEquals": [["a"], ["A"]]},
+            }
+        },
+    ]
+    assert list(words.aggregate(sets, collation=EN_2)) == [{"u": ["a", "b"], "e": True}]
+    assert list(words.aggregate(sets)) == [{"u": ["a", "A", "b"], "e": False}]
     projected = [{"$project": {"_id": 0, "same": {"$eq": ["$w", "CAFÉ"]}, "in": {"$in": ["$w", ["CAFES"]]}}}]
     assert list(words.aggregate(projected, collation=EN_2))[:2] == [
         {"same": False, "in": False},
