@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
+from docdb.engine.collation import active
 from docdb.engine.collection import Collection
 from docdb.engine.indexing.bounds import analyze_filter
 from docdb.engine.planner import Plan, QueryPlans
@@ -218,10 +219,12 @@ def query_planner(
     projection: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     shape_hash = query_hash(spec, sort, projection)
+    collation = active().spec  # the query's collator (None: simple, which mongod does not show)
     return {
         "namespace": ns,
         "indexFilterSet": False,
         "parsedQuery": parsed_query(spec),
+        **({} if collation is None else {"collation": collation}),
         "queryHash": shape_hash,
         "planCacheKey": f"{zlib.crc32((shape_hash + ns).encode()):08X}",
         "maxIndexedOrSolutionsReached": False,

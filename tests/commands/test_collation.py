@@ -313,7 +313,11 @@ def test_index_builds_over_existing_documents_refuse_collation_duplicates(db):
 
 def test_planner_uses_an_index_only_when_its_collation_matches(words):
     words.create_index("w", collation=EN_2, name="w_en2")
-    plan = words.find({"w": "CAFE"}, collation=EN_2).explain()["queryPlanner"]["winningPlan"]
+    planner = words.find({"w": "CAFE"}, collation=EN_2).explain()["queryPlanner"]
+    assert list(planner)[2:4] == ["parsedQuery", "collation"]
+    assert planner["collation"] == _full("en", strength=2)
+    assert "collation" not in words.find({"w": "CAFE"}).explain()["queryPlanner"]
+    plan = planner["winningPlan"]
     assert plan["stage"] == "FETCH"
     scan = plan["inputStage"]
     assert (scan["stage"], scan["indexName"], scan["collation"]) == (
