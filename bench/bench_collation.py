@@ -8,9 +8,12 @@
    computed once per value).
 2. The same sort, in-process: ``sorted(strings, key=collator.sort_key)`` vs ``key=bson_order.sort_key``,
    to show the comparator's own cost apart from the server's document handling.
-3. The default path with collation support in place (no collation asked for): a filtered find, a
-   ``$group`` and a sorted find, against ``--baseline DIR`` (a checkout of the commit before collation,
-   e.g. ``git archive <commit> | tar -x -C DIR``) when given: the two servers in alternating slices.
+3. The default path with collation support in place (no collation asked for), against ``--baseline DIR``
+   (a checkout of the commit before collation, e.g. ``git archive <commit> | tar -x -C DIR``) when
+   given: (a) in-process, the engine's compiled filter, sort and ``$group`` over 20 000 documents, CPU
+   time (best of 15) in a fresh interpreter per tree, the trees taking turns 5 times, so wall-clock noise
+   from neighbours does not count; (b) a filtered find, a ``$group`` and a sorted find against the two
+   servers in alternating slices (wall clock: noisy on a shared machine).
 
 Each pair runs in ``run.timed``'s alternating 0.1 s slices, so load from neighbours on a shared machine
 weighs on both alike. Nothing asserts: these are numbers to compare.
@@ -59,6 +62,67 @@ def _seconds(fn) -> float:  # noqa: ANN001
     return time.perf_counter() - t0
 
 
+# Run in a fresh interpreter with one tree on sys.path: best-of-15 CPU seconds of each default-path workload.
+_DEFAULT_PATH = """
+import random, sys, time
+from types import SimpleNamespace
+from docdb.engine.aggregation.pipeline import compile_pipeline
+from docdb.engine.matcher import compile_filter
+from docdb.engine.sort import compile_sort
+
+rng = random.Random(14)
+docs = [
+    {"_id": i, "g": i % 50, "s": "%s %d" % (rng.choice("abcxyz"), rng.randrange(10**6))} for i in range(20000)
+]
+ctx = SimpleNamespace(variables={}, collection="c", db="d")
+
+def best(fn):
+    out = []
+    for _ in range(15):
+        t0 = time.process_time()
+        fn()
+        out.append(time.process_time() - t0)
+    return min(out)
+
+def filtered():
+    match = compile_filter({"g": 7, "s": {"$gt": "b"}})
+    return [d for d in docs if match(d)]
+
+def sorted_docs():
+    return sorted(docs, key=compile_sort({"s": 1}))
+
+def grouped():
+    return list(compile_pipeline([{"$group": {"_id": "$g", "m": {"$max": "$s"}}}], ctx).run(iter(docs)))
+
+print(best(filtered), best(sorted_docs), best(grouped))
+"""
+
+
+def _default_path_in_process(baseline: Path) -> None:
+    import subprocess
+
+    totals: dict[str, list[list[float]]] = {"now": [], "before": []}
+    for _ in range(5):
+        for label, tree in (("now", ROOT), ("before", baseline)):
+            env = {**os.environ, "PYTHONPATH": str(tree)}
+            out = subprocess.run(
+                [sys.executable, "-c", _DEFAULT_PATH],
+                env=env,
+                cwd=tree,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            totals[label].append([float(x) for x in out.stdout.split()])
+    for i, name in enumerate(("find filter", "sort", "$group")):
+        now = min(run[i] for run in totals["now"])
+        before = min(run[i] for run in totals["before"])
+        print(
+            f"default     {name:12s} in-process CPU  now {now * 1000:7.2f} ms  before {before * 1000:7.2f} ms"
+            f"  ratio {now / before:.3f}"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -70,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(warmup_ops=2, seconds=args.seconds, bulk_docs=0)
     values = strings(args.docs)
     in_process(values)
+    if args.baseline is not None:
+        _default_path_in_process(args.baseline)
     with tempfile.TemporaryDirectory() as tmp:
         with ServerProcess(Path(tmp) / "bench.mdb", env=ENV) as server, server.client() as client:
             pid = server.proc.pid

@@ -126,21 +126,36 @@ class Avg:
 class Extreme:
     """$min / $max: null and missing are ignored; null when nothing else was seen."""
 
-    __slots__ = ("best", "sign", "compare")
+    __slots__ = ("best", "sign")
 
-    def __init__(self, sign: int, compare: Callable[[Any, Any], int] = compare) -> None:
+    def __init__(self, sign: int) -> None:
         self.best: Any = MISSING
         self.sign = sign
-        self.compare = compare  # the collator's
+
+    def add(self, value: Any) -> None:
+        if value is None or value is MISSING:
+            return
+        if self.best is MISSING or self.sign * compare(value, self.best) > 0:
+            self.best = value
+
+    def result(self) -> Any:
+        return None if self.best is MISSING else self.best
+
+
+class CollatedExtreme(Extreme):
+    """$min / $max under a collation (a subclass, so the default path keeps its plain ``compare``)."""
+
+    __slots__ = ("compare",)
+
+    def __init__(self, sign: int, compare: Callable[[Any, Any], int]) -> None:
+        super().__init__(sign)
+        self.compare = compare
 
     def add(self, value: Any) -> None:
         if value is None or value is MISSING:
             return
         if self.best is MISSING or self.sign * self.compare(value, self.best) > 0:
             self.best = value
-
-    def result(self) -> Any:
-        return None if self.best is MISSING else self.best
 
 
 class First:
@@ -187,12 +202,32 @@ class Push:
 
 
 class AddToSet:
-    __slots__ = ("values", "keys", "hash_key")
+    __slots__ = ("values", "keys")
 
-    def __init__(self, hash_key: Callable[[Any], Any] = hash_key) -> None:
+    def __init__(self) -> None:
         self.values: list = []
         self.keys: set = set()
-        self.hash_key = hash_key  # the collator's: values equal under it are one
+
+    def add(self, value: Any) -> None:
+        if value is MISSING:
+            return
+        key = hash_key(value)
+        if key not in self.keys:
+            self.keys.add(key)
+            self.values.append(value)
+
+    def result(self) -> Any:
+        return self.values
+
+
+class CollatedAddToSet(AddToSet):
+    """$addToSet under a collation: values equal by the collator are one."""
+
+    __slots__ = ("hash_key",)
+
+    def __init__(self, hash_key: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.hash_key = hash_key
 
     def add(self, value: Any) -> None:
         if value is MISSING:
@@ -201,9 +236,6 @@ class AddToSet:
         if key not in self.keys:
             self.keys.add(key)
             self.values.append(value)
-
-    def result(self) -> Any:
-        return self.values
 
 
 class StdDev:
@@ -385,9 +417,9 @@ def compile_accumulator(name: str, arg: Any, scope: Scope) -> tuple[Factory, Eva
     collator = active()
     if simple is not None and not collator.is_simple and name in ("$addToSet", "$max", "$min"):
         simple = {
-            "$addToSet": lambda: AddToSet(collator.hash_key),
-            "$max": lambda: Extreme(1, collator.compare),
-            "$min": lambda: Extreme(-1, collator.compare),
+            "$addToSet": lambda: CollatedAddToSet(collator.hash_key),
+            "$max": lambda: CollatedExtreme(1, collator.compare),
+            "$min": lambda: CollatedExtreme(-1, collator.compare),
         }[name]
     if simple is not None:
         if isinstance(arg, list):

@@ -57,17 +57,36 @@ def group_documents(docs: Iterable[dict], key_fn: Evaluator, spec: GroupSpec, v:
     local = v.with_root(None)
     args = list(zip(spec.args, range(len(spec.args)), strict=True))
     key_constant = is_constant(key_fn)
-    collated = None if spec.collator.is_simple else spec.collator.hash_key
+    if not spec.collator.is_simple:
+        return _group_collated(docs, key_fn, spec, local, args, key_constant)
     for doc in docs:
         local.root = doc
         key = key_fn(doc, local)
         if key is MISSING:
             key = None
-        if collated is not None:
-            hk = 0 if key_constant else collated(key)
-        else:
-            t = type(key)
-            hk = key if t is str or t is int else (0 if key_constant else hash_key(key))
+        t = type(key)
+        hk = key if t is str or t is int else (0 if key_constant else hash_key(key))
+        entry = groups.get(hk)
+        if entry is None:
+            entry = groups[hk] = [key, spec.new_states()]
+        states = entry[1]
+        for arg, i in args:
+            states[i].add(arg(doc, local))
+    return groups
+
+
+def _group_collated(
+    docs: Iterable[dict], key_fn: Evaluator, spec: GroupSpec, local: Variables, args: list, key_constant: bool
+) -> dict:
+    """``group_documents`` under a collation: keys equal by the collator are one group."""
+    groups: dict = {}
+    collated = spec.collator.hash_key
+    for doc in docs:
+        local.root = doc
+        key = key_fn(doc, local)
+        if key is MISSING:
+            key = None
+        hk = 0 if key_constant else collated(key)
         entry = groups.get(hk)
         if entry is None:
             entry = groups[hk] = [key, spec.new_states()]
