@@ -330,3 +330,12 @@ def test_measurements_expire_and_options_survive_a_restart(tmp_path):
         assert info["options"]["expireAfterSeconds"] == 3600
         with pytest.raises(BulkWriteError):
             client.d.ts.insert_many([{"m": 3}])
+
+
+def test_merge_into_a_time_series_collection_is_refused(weather):
+    db = weather.database
+    db.src.insert_one({"timestamp": T0, "metadata": {}, "temp": 1})
+    with pytest.raises(OperationFailure) as exc:
+        list(db.src.aggregate([{"$project": {"_id": 0}}, {"$merge": {"into": "weather"}}]))
+    assert exc.value.code == 238
+    assert weather.count_documents({}) == 4
