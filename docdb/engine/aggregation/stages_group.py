@@ -7,7 +7,7 @@ from typing import Any
 
 from docdb.engine.aggregation.accumulators import Sum, compile_accumulator
 from docdb.engine.aggregation.pipeline import StageContext, StageFn, register_stage
-from docdb.engine.bson_order import compare, hash_key, type_rank
+from docdb.engine.bson_order import hash_key, type_rank
 from docdb.engine.collation import active
 from docdb.engine.expressions.core import (
     MISSING,
@@ -166,6 +166,8 @@ def _bucket(spec: Any, sctx: StageContext) -> StageFn:
         raise MongoError(
             40202, "The $bucket 'groupBy' field must be defined as a $-prefixed path or an expression"
         )
+    collator = active()  # boundaries and values compare as $bucket's $gte/$lt would: under the collation
+    compare = collator.compare
     boundaries = spec["boundaries"]
     if not isinstance(boundaries, list):
         raise MongoError(
@@ -218,7 +220,12 @@ def _bucket(spec: Any, sctx: StageContext) -> StageFn:
         groups = group_documents(docs, key_fn, group_spec, v)
         rows = []
         for low in boundaries[:-1]:
-            entry = groups.pop(hash_key(low), None) if type(low) not in (str, int) else groups.pop(low, None)
+            if not collator.is_simple:
+                entry = groups.pop(collator.hash_key(low), None)
+            elif type(low) not in (str, int):
+                entry = groups.pop(hash_key(low), None)
+            else:
+                entry = groups.pop(low, None)
             if entry is not None:
                 rows.append({"_id": entry[0], **group_spec.results(entry[1])})
         for key, states in groups.values():
