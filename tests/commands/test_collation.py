@@ -175,6 +175,18 @@ def test_group_keys_sort_match_and_accumulators_use_the_collation(words):
     ]
     assert list(words.aggregate(sets, collation=EN_2)) == [{"u": ["a", "b"], "e": True}]
     assert list(words.aggregate(sets)) == [{"u": ["a", "A", "b"], "e": False}]
+    extremes = [
+        {"$limit": 1},
+        {
+            "$project": {
+                "_id": 0,
+                "hi": {"$max": ["b", "C", "a"]},
+                "low2": {"$minN": {"n": 2, "input": ["b", "C", "a"]}},
+            }
+        },
+    ]
+    assert list(words.aggregate(extremes, collation=EN_2)) == [{"hi": "C", "low2": ["a", "b"]}]
+    assert list(words.aggregate(extremes)) == [{"hi": "b", "low2": ["C", "a"]}]
     projected = [{"$project": {"_id": 0, "same": {"$eq": ["$w", "CAFÉ"]}, "in": {"$in": ["$w", ["CAFES"]]}}}]
     assert list(words.aggregate(projected, collation=EN_2))[:2] == [
         {"same": False, "in": False},
