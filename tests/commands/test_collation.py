@@ -187,6 +187,9 @@ def test_group_keys_sort_match_and_accumulators_use_the_collation(words):
     ]
     assert list(words.aggregate(extremes, collation=EN_2)) == [{"hi": "C", "low2": ["a", "b"]}]
     assert list(words.aggregate(extremes)) == [{"hi": "b", "low2": ["C", "a"]}]
+    index_of = [{"$limit": 1}, {"$project": {"_id": 0, "i": {"$indexOfArray": [["x", "B", "b"], "b"]}}}]
+    assert list(words.aggregate(index_of, collation=EN_2)) == [{"i": 1}]
+    assert list(words.aggregate(index_of)) == [{"i": 2}]
     projected = [{"$project": {"_id": 0, "same": {"$eq": ["$w", "CAFÉ"]}, "in": {"$in": ["$w", ["CAFES"]]}}}]
     assert list(words.aggregate(projected, collation=EN_2))[:2] == [
         {"same": False, "in": False},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -138,7 +139,9 @@ def reverse_array(array: Any) -> Any:
     return array[::-1]
 
 
-def index_of_array(array: Any, search: Any, start: Any = MISSING, end: Any = MISSING) -> Any:
+def index_of_array(
+    array: Any, search: Any, start: Any = MISSING, end: Any = MISSING, *, equal: Callable = values_equal
+) -> Any:
     if _nullish(array):
         return None
     if not isinstance(array, list):
@@ -163,7 +166,7 @@ def index_of_array(array: Any, search: Any, start: Any = MISSING, end: Any = MIS
         else:
             stop = min(stop, number)
     for i in range(begin, stop):
-        if values_equal(array[i], search):
+        if equal(array[i], search):
             return i
     return -1
 
@@ -229,7 +232,12 @@ simple("$arrayToObject", array_to_object, 1)
 simple("$concatArrays", concat_arrays, 0, None)
 simple("$first", _end("$first", False), 1)
 collated("$in", lambda c: in_ if c.is_simple else (lambda v, a: in_(v, a, c.values_equal)), 2)
-simple("$indexOfArray", index_of_array, 2, 4)
+collated(
+    "$indexOfArray",
+    lambda c: index_of_array if c.is_simple else functools.partial(index_of_array, equal=c.values_equal),
+    2,
+    4,
+)
 simple("$isArray", is_array, 1)
 simple("$last", _end("$last", True), 1)
 simple("$objectToArray", object_to_array, 1)
