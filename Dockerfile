@@ -3,14 +3,19 @@
 #   docker run -d -p 27017:27017 -v docdb-data:/data docdb
 # Classic Dockerfile syntax only (no BuildKit features), so `podman build --format docker` builds it too.
 
-# PyICU (collations) has no wheels on PyPI: build one against Debian's ICU in a throw-away stage, so the
-# image carries only the ICU runtime (libicu72) and the built wheel, never the compiler.
-FROM debian:bookworm-slim AS icu-wheel
+# PyICU (collations) has no wheels on PyPI: build it against Debian's ICU in a throw-away stage and copy
+# only the stripped module and its dist-info, so the image carries the ICU runtime (libicu72), never the
+# compiler, the headers or a wheel file.
+FROM debian:bookworm-slim AS icu-build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       python3 python3-venv python3-dev g++ pkg-config libicu-dev ca-certificates \
  && python3 -m venv /opt/build \
- && /opt/build/bin/pip wheel --no-cache-dir --no-deps --wheel-dir /wheels "PyICU>=2.10"
+ && /opt/build/bin/pip install --no-cache-dir "PyICU>=2.10" \
+ && mkdir /icu-package \
+ && mv /opt/build/lib/python3.11/site-packages/icu /opt/build/lib/python3.11/site-packages/pyicu-*.dist-info \
+      /icu-package/ \
+ && strip --strip-unneeded /icu-package/icu/*.so
 
 FROM debian:bookworm-slim
 
@@ -31,11 +36,10 @@ ENV PATH=/opt/docdb/bin:$PATH \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # Dependencies first, from pyproject.toml alone: a source change does not re-download them.
+COPY --from=icu-build /icu-package/ /opt/docdb/lib/python3.11/site-packages/
 COPY pyproject.toml docker/pyproject_deps.py /build/
-COPY --from=icu-wheel /wheels /wheels
 RUN python /build/pyproject_deps.py /build/pyproject.toml > /build/requirements.txt \
- && pip install --find-links /wheels -r /build/requirements.txt \
- && rm -rf /wheels
+ && pip install -r /build/requirements.txt
 
 COPY . /build/
 RUN pip install --no-deps /build \

@@ -51,8 +51,10 @@ class Collection:
         self.validation: Validation | None = compile_validation(options)
 
     def set_options(self, changes: dict[str, Any]) -> None:
-        """Merge ``changes`` into the options (a collMod) and recompile the validator they define."""
-        self.options = {**self.options, **changes}
+        """Merge ``changes`` into the options (a collMod; a None value removes the option) and recompile
+        the validator they define."""
+        merged = {**self.options, **changes}
+        self.options = {name: value for name, value in merged.items() if value is not None}
         self.validation = compile_validation(self.options)
 
     @property

@@ -339,3 +339,23 @@ def test_merge_into_a_time_series_collection_is_refused(weather):
         list(db.src.aggregate([{"$project": {"_id": 0}}, {"$merge": {"into": "weather"}}]))
     assert exc.value.code == 238
     assert weather.count_documents({}) == 4
+
+
+def test_coll_mod_changes_or_removes_the_expiry(tmp_path):
+    from tests.serverproc import ServerProcess
+
+    path = tmp_path / "mod.mdb"
+    with ServerProcess(path) as server, server.client() as client:
+        db = client.d
+        db.create_collection("ts", timeseries={"timeField": "t"}, expireAfterSeconds=100)
+        assert db.command({"collMod": "ts", "expireAfterSeconds": 50}) == {"ok": 1.0}
+        assert _info(db, "ts")["options"]["expireAfterSeconds"] == 50
+        db.create_collection("ts2", timeseries={"timeField": "t"}, expireAfterSeconds=100)
+        db.command({"collMod": "ts2", "expireAfterSeconds": "off"})
+        assert "expireAfterSeconds" not in _info(db, "ts2")["options"]
+        with pytest.raises(OperationFailure) as exc:
+            db.command({"collMod": "ts", "timeseries": {"granularity": "hours"}})
+        assert exc.value.code == 238
+    with ServerProcess(path) as server, server.client() as client:
+        assert _info(client.d, "ts")["options"]["expireAfterSeconds"] == 50
+        assert "expireAfterSeconds" not in _info(client.d, "ts2")["options"]

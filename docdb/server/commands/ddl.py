@@ -233,7 +233,6 @@ _COLL_MOD_UNSUPPORTED = (
     "cappedMax",
     "cappedSize",
     "changeStreamPreAndPostImages",
-    "expireAfterSeconds",
     "timeseries",
 )
 
@@ -242,7 +241,17 @@ _COLL_MOD_UNSUPPORTED = (
 def coll_mod(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Modify a collection (``index: {keyPattern|name, hidden|expireAfterSeconds}``, the validator
     options) or a view (``viewOn`` with ``pipeline``)."""
-    check_fields(cmd, {"index", "dryRun", *_COLL_MOD_UNSUPPORTED, *_VIEW_OPTIONS, *VALIDATION_OPTIONS})
+    check_fields(
+        cmd,
+        {
+            "index",
+            "dryRun",
+            "expireAfterSeconds",
+            *_COLL_MOD_UNSUPPORTED,
+            *_VIEW_OPTIONS,
+            *VALIDATION_OPTIONS,
+        },
+    )
     name = collection_name(ctx, cmd)
     for option in _COLL_MOD_UNSUPPORTED:
         if option in cmd:
@@ -257,6 +266,8 @@ def coll_mod(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     for option in _VIEW_OPTIONS:
         if option in cmd:
             raise MongoError(ErrorCode.InvalidOptions, f"option only supported on a view: {option}")
+    if "expireAfterSeconds" in cmd:
+        _coll_mod_expiry(ctx, coll, cmd["expireAfterSeconds"])
     validation = parse_validation_options("collMod", cmd)
     if validation:
         if ctx.db in ("admin", "local", "config") or name.startswith("system."):
@@ -267,6 +278,16 @@ def coll_mod(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     if "index" not in cmd:
         return {}
     return indexing_ddl.modify_index(ctx.catalog, coll, cmd["index"])
+
+
+def _coll_mod_expiry(ctx: CommandContext, coll: Any, value: Any) -> None:
+    """collMod ``expireAfterSeconds`` (seconds, or ``"off"``) of a time-series collection."""
+    if "timeseries" not in coll.options:
+        raise MongoError(
+            ErrorCode.NotImplemented, "collMod option 'expireAfterSeconds' is not supported by docdb"
+        )
+    seconds = None if value == "off" else parse_expire_after(value)
+    ctx.catalog.modify_collection(coll, {"expireAfterSeconds": seconds})  # None: the option goes
 
 
 def _coll_mod_view(ctx: CommandContext, cmd: dict[str, Any], name: str) -> dict[str, Any]:
