@@ -45,6 +45,8 @@ COPY . /build/
 RUN pip install --no-deps /build \
  && install -m 0755 /build/docker/entrypoint.sh /usr/local/bin/docdb-entrypoint \
  && install -m 0644 /build/docker/healthcheck.py /opt/docdb/healthcheck.py \
+ && install -m 0644 /build/docker/initdb.py /opt/docdb/initdb.py \
+ && mkdir -p /docker-entrypoint-initdb.d \
  && rm -rf /build
 
 ENV DOCDB_FILE=/data/db.mdb \

@@ -8,6 +8,12 @@ Chosen so that decoding and re-encoding is byte-exact for every non-deprecated B
 - ``tz_aware=False``: datetimes are naive UTC, as BSON stores them.
 Deprecated types that PyMongo folds into others (Symbol -> str, Undefined -> None, DBPointer -> DBRef)
 are not preserved; the README lists this.
+
+PyMongo's decoders turn every embedded ``{$ref, $id[, $db]}`` document into a ``bson.DBRef`` object, with
+no option to stop them. mongod sees such a document as an ordinary one whose fields happen to be named
+``$ref``/``$id``/``$db`` (paths like ``link.$id`` reach into it; its field order is kept), so every decode
+here hands back plain dicts: a document whose bytes hold ``$ref`` is decoded through RawBSONDocument, which
+never builds DBRefs, and unfolded in field order. Others (almost all) take the plain C decoder.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any
 import bson
 from bson.binary import UuidRepresentation
 from bson.codec_options import CodecOptions, DatetimeConversion
+from bson.raw_bson import RawBSONDocument
 
 CODEC_OPTIONS: CodecOptions = CodecOptions(
     document_class=dict,
@@ -26,9 +33,56 @@ CODEC_OPTIONS: CodecOptions = CodecOptions(
 )
 
 
+_RAW_OPTIONS: CodecOptions = CODEC_OPTIONS.with_options(document_class=RawBSONDocument)
+
+
+def _may_hold_dbref(data: bytes) -> bool:
+    r"""Whether ``data`` holds the bytes of a field named ``$ref`` (what PyMongo turns into a DBRef).
+
+    Found with memchr on ``$`` (a byte most documents never hold) rather than one search for the whole
+    key, which costs a few microseconds on a long document.
+
+    >>> _may_hold_dbref(b"\x02$ref\x00"), _may_hold_dbref(b"$x$re"), _may_hold_dbref(b"plain")
+    (True, False, False)
+    """
+    at = data.find(b"$")
+    while at != -1:
+        if data.startswith(b"ref\x00", at + 1):
+            return True
+        at = data.find(b"$", at + 1)
+    return False
+
+
 def decode_document(data: bytes | memoryview) -> dict[str, Any]:
-    """Decode one BSON document with the shared options (raises ``bson.errors.InvalidBSON``)."""
+    """Decode one BSON document with the shared options, DBRef-shaped parts as dicts (raises
+    ``bson.errors.InvalidBSON``).
+
+    >>> decode_document(bson.encode({"l": {"$id": 1, "$ref": "c"}}))
+    {'l': {'$id': 1, '$ref': 'c'}}
+    """
+    if isinstance(data, memoryview):
+        data = bytes(data)
+    if _may_hold_dbref(data):
+        return _unfold(bson.decode(data, _RAW_OPTIONS))
     return bson.decode(data, CODEC_OPTIONS)
+
+
+def decode_documents(data: bytes | memoryview) -> list[dict[str, Any]]:
+    """Decode concatenated BSON documents (``bson.decode_all``), DBRef-shaped parts as dicts."""
+    if isinstance(data, memoryview):
+        data = bytes(data)
+    if _may_hold_dbref(data):
+        return [_unfold(doc) for doc in bson.decode_all(data, _RAW_OPTIONS)]
+    return bson.decode_all(data, CODEC_OPTIONS)
+
+
+def _unfold(value: Any) -> Any:
+    """``value`` with every RawBSONDocument made a dict (in field order), through arrays."""
+    if isinstance(value, RawBSONDocument):
+        return {name: _unfold(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_unfold(item) for item in value]
+    return value
 
 
 def encode_document(doc: Any) -> bytes:

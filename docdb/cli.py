@@ -108,6 +108,14 @@ def _configure_logging(level: str) -> None:
     help="How often documents expired by TTL indexes are deleted; 0 turns the monitor off.",
 )
 @click.option(
+    "--column-cache-mb",
+    type=click.FloatRange(0),
+    default=256.0,
+    show_default=True,
+    envvar="DOCDB_COLUMN_CACHE_MB",
+    help="Memory for the columns that unindexed scans and $group use (0: always scan rows).",
+)
+@click.option(
     "--replica-set",
     envvar="DOCDB_REPLICA_SET",
     help="Run as the primary of a one-member replica set of this name (sessions with transactions).",
@@ -143,6 +151,58 @@ def _configure_logging(level: str) -> None:
     envvar="DOCDB_TLS_ALLOW_CONNECTIONS_WITHOUT_CERTIFICATES",
     help="With --tls-ca-file: a client without a certificate may still connect.",
 )
+@click.option(
+    "--enable-test-commands",
+    is_flag=True,
+    envvar="DOCDB_ENABLE_TEST_COMMANDS",
+    help="Allow test-only commands (configureFailPoint), as mongod's --setParameter enableTestCommands=1.",
+)
+@click.option(
+    "--set-parameter",
+    "--setParameter",
+    "set_parameters",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set a server parameter at start-up, as mongod's --setParameter (repeatable).",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(1),
+    default=1_000_000,
+    show_default=True,
+    envvar="DOCDB_MAX_CONNECTIONS",
+    help="Most simultaneous client connections (at most 80% of the open-file limit, as mongod); "
+    "more are refused and logged.",
+)
+@click.option(
+    "--auth",
+    is_flag=True,
+    envvar="DOCDB_AUTH",
+    help="Require authentication (SCRAM) and check each command against the user's roles.",
+)
+@click.option(
+    "--no-javascript",
+    is_flag=True,
+    envvar="DOCDB_NO_JAVASCRIPT",
+    help="Turn server-side JavaScript off ($where, $function, $accumulator, mapReduce), as mongod's "
+    "security.javascriptEnabled: false.",
+)
+@click.option(
+    "--js-time-limit-ms",
+    type=click.IntRange(1),
+    default=60_000,
+    show_default=True,
+    envvar="DOCDB_JS_TIME_LIMIT_MS",
+    help="Time limit of one JavaScript call (mongod's internalQueryJavaScriptFnTimeoutMillis).",
+)
+@click.option(
+    "--js-memory-limit-mb",
+    type=click.IntRange(1),
+    default=100,
+    show_default=True,
+    envvar="DOCDB_JS_MEMORY_LIMIT_MB",
+    help="Heap limit of one JavaScript scope (mongod's internalQueryJavaScriptHeapSizeLimitMB).",
+)
 @click.version_option(__version__, prog_name="docdb-server")
 def server_main(
     file: str | None,
@@ -156,15 +216,29 @@ def server_main(
     compaction_dead_ratio: float,
     compaction_check_s: float,
     ttl_monitor_interval_s: float,
+    column_cache_mb: float,
     replica_set: str | None,
     advertise_host: str | None,
     tls_mode: str,
     tls_cert_key_file: str | None,
     tls_ca_file: str | None,
     tls_allow_connections_without_certificates: bool,
+    enable_test_commands: bool,
+    set_parameters: tuple[str, ...],
+    max_connections: int,
+    auth: bool,
+    no_javascript: bool,
+    js_time_limit_ms: int,
+    js_memory_limit_mb: int,
 ) -> None:
     """Run a docdb server that MongoDB clients connect to."""
+    from docdb.server.parameters import ServerParameters, StartupParameterError
     from docdb.server.server import run_server
+
+    try:
+        ServerParameters.at_startup(enable_test_commands, set_parameters)
+    except StartupParameterError as error:
+        raise click.UsageError(str(error)) from None
 
     _configure_logging(log_level)
     config = ServerConfig(
@@ -179,12 +253,20 @@ def server_main(
         compaction_dead_ratio=compaction_dead_ratio,
         compaction_check_s=compaction_check_s,
         ttl_monitor_interval_s=ttl_monitor_interval_s,
+        column_cache_mb=column_cache_mb,
         replica_set=replica_set or None,
         advertise_host=advertise_host or None,
         tls_mode=tls_mode,
         tls_cert_key_file=tls_cert_key_file,
         tls_ca_file=tls_ca_file,
         tls_allow_connections_without_certificates=tls_allow_connections_without_certificates,
+        enable_test_commands=enable_test_commands,
+        set_parameters=set_parameters,
+        max_connections=max_connections,
+        auth=auth,
+        javascript_enabled=not no_javascript,
+        js_time_limit_ms=js_time_limit_ms,
+        js_memory_limit_mb=js_memory_limit_mb,
     )
     try:
         run_server(config)

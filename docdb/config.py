@@ -26,9 +26,17 @@ class ServerConfig:
     cursor_timeout_s: float = 600.0
     ttl_monitor_interval_s: float = 60.0  # how often expired documents of TTL indexes are deleted
     compressors: tuple[str, ...] = ("zlib",)
+    column_cache_mb: float = 256.0  # columnar scan cache bound (engine/columns); 0 turns the path off
     replica_set: str | None = None  # --replica-set NAME: a one-member replica set (None: a standalone)
     advertise_host: str | None = None  # host[:port] that hello names; None: localhost:<port>
     tls_mode: str = "disabled"  # disabled | allowTLS | preferTLS | requireTLS (mongod's net.tls.mode)
     tls_cert_key_file: str | None = None  # the server's certificate and private key, PEM
     tls_ca_file: str | None = None  # CA for client certificates: then they are requested and verified
     tls_allow_connections_without_certificates: bool = False
+    enable_test_commands: bool = False  # configureFailPoint (as mongod's enableTestCommands=1)
+    set_parameters: tuple[str, ...] = ()  # NAME=VALUE server parameters (mongod's --setParameter)
+    max_connections: int = 1_000_000  # mongod's maxIncomingConnections (capped at 80% of the fd limit)
+    auth: bool = False  # --auth: every command needs an authenticated user with the privilege for it
+    javascript_enabled: bool = True  # --no-javascript: mongod's security.javascriptEnabled false
+    js_time_limit_ms: int = 60_000  # one JS call's limit (mongod's internalQueryJavaScriptFnTimeoutMillis)
+    js_memory_limit_mb: int = 100  # one JS scope's heap (mongod's internalQueryJavaScriptHeapSizeLimitMB)

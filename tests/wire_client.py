@@ -36,3 +36,10 @@ def raw_command(port: int, body: dict[str, Any]) -> dict[str, Any]:
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(op_msg_frame(bson.encode(body)))
         return read_reply(sock)
+
+
+def without_cluster_time(reply: dict[str, Any]) -> dict[str, Any]:
+    """A replica-set member's reply without the ``$clusterTime``/``operationTime`` it ends with (checked
+    present and last, as mongod orders them), for tests that compare the rest exactly."""
+    assert list(reply)[-2:] == ["$clusterTime", "operationTime"], list(reply)
+    return {k: v for k, v in reply.items() if k not in ("$clusterTime", "operationTime")}

@@ -6,14 +6,19 @@ record that deletes the target's old documents and puts the new ones, so the rep
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from docdb.engine.aggregation.pipeline import compile_pipeline
 from docdb.engine.catalog import Catalog
+from docdb.engine.collection import Collection
+from docdb.engine.columns.group import column_group
 from docdb.engine.indexing.stats import index_stats
+from docdb.engine.planner import plan_query
 from docdb.engine.query.let import evaluate_let
-from docdb.engine.reads import ordered_matches, split_cursor_prefix
+from docdb.engine.reads import FindSpec, ordered_matches, split_cursor_prefix
+from docdb.engine.text.meta import check_score_available
+from docdb.engine.text.search import split_text_filter
 from docdb.engine.writes import DocumentBatch, with_id_first
 from docdb.errors import ErrorCode, MongoError
 
@@ -30,9 +35,11 @@ class CatalogPipelineContext:
         collection: str | None = None,
         host: str = "localhost:27017",
         bypass_validation: bool = False,
+        sessions: Callable[[list[tuple[str, str]] | None], list[dict[str, Any]]] | None = None,
     ) -> None:
         self.catalog = catalog
         self.bypass_validation = bypass_validation
+        self.sessions = sessions  # the server's session records ($listLocalSessions), when it has them
         self.db = db
         self.collection = collection
         self.host = host
@@ -88,6 +95,7 @@ def run_aggregate(
     *,
     host: str = "localhost:27017",
     bypass_validation: bool = False,
+    sessions: Callable[[list[tuple[str, str]] | None], list[dict[str, Any]]] | None = None,
 ) -> list[dict[str, Any]]:
     """The pipeline's output documents; ``collection`` None runs a collectionless (``aggregate: 1``) one.
 
@@ -101,13 +109,18 @@ def run_aggregate(
         collection=collection,
         host=host,
         bypass_validation=bypass_validation,
+        sessions=sessions,
     )
     compiled = compile_pipeline(pipeline, ctx, is_collectionless=collection is None)  # validates it all
     source: Iterable[dict[str, Any]] = []
     if collection is not None:
         cursor, rest = split_cursor_prefix(pipeline, ctx.variables)
-        if len(rest) < len(pipeline):  # leading $match/$sort run as a planned find (indexes serve it)
-            coll = catalog.collection(db, collection)
+        check_score_available(pipeline, split_text_filter(cursor.filter) is not None)
+        coll = catalog.collection(db, collection)
+        grouped = _column_group(coll, cursor, rest)
+        if grouped is not None:  # $match + $group answered by the columnar path
+            source, compiled = grouped, compile_pipeline(rest[1:], ctx)
+        elif len(rest) < len(pipeline):  # leading $match/$sort run as a planned find (indexes serve it)
             source = (doc for _, doc in ordered_matches(coll, cursor))
             compiled = compile_pipeline(rest, ctx)
         else:
@@ -118,3 +131,17 @@ def run_aggregate(
         exc.errmsg = f"PlanExecutor error during aggregation :: caused by :: {exc.errmsg}"
         exc.args = (exc.errmsg,)
         raise
+
+
+def _column_group(coll: Collection | None, cursor: FindSpec, rest: list[Any]) -> list[dict[str, Any]] | None:
+    """The groups of a pipeline that starts (after its leading ``$match``) with ``$group``, from the
+    columns — only where the row path would scan the whole collection anyway (no index serves the match,
+    no sort before the group)."""
+    if coll is None or cursor.sort is not None or not rest or not isinstance(rest[0], dict):
+        return None
+    group = rest[0].get("$group")
+    if group is None or len(rest[0]) != 1:
+        return None
+    if cursor.filter and plan_query(coll, cursor.filter).winner.kind != "COLLSCAN":
+        return None
+    return column_group(coll, cursor.filter, group)

@@ -202,7 +202,7 @@ _KEYERS: dict[type, Callable[[Any], tuple]] = {
     _Missing: lambda v: (RANK_MISSING,),
     bool: lambda v: (RANK_BOOL, v),
     int: lambda v: (RANK_NUMBER, 1, v),
-    Int64: lambda v: (RANK_NUMBER, 1, int(v)),
+    Int64: lambda v: (RANK_NUMBER, 1, v),  # an int subclass: same order, and index keys keep the type
     float: _key_float,
     Decimal128: _key_decimal,
     str: lambda v: (RANK_STRING, v),

@@ -19,15 +19,19 @@ import bson
 from bson.binary import Binary
 from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
+from bson.timestamp import Timestamp
 
 from docdb.bson_codec import CODEC_OPTIONS, StoredDocument, decode_document
 from docdb.engine.clock import LogicalClock
 from docdb.engine.collection import Collection
+from docdb.engine.history import DELETE, INSERT, UPDATE, ChangeHistory
+from docdb.engine.indexing.factory import make_index
 from docdb.engine.indexing.index import Index
 from docdb.engine.log import LogWriter, RecordType, lock_file, read_log
-from docdb.engine.log.batch import iter_write_runs
+from docdb.engine.log.batch import iter_write_runs, ts_number, write_batch_tail, write_batch_txn
 from docdb.engine.log.compaction import CollectionSnapshot, discard_partial
 from docdb.engine.namespaces import split_namespace, validate_collection_name, validate_db_name
+from docdb.engine.session_log import SessionFacts, fold
 from docdb.engine.validation.rules import OPTION_NAMES as VALIDATION_OPTIONS
 from docdb.errors import ErrorCode, MongoError
 
@@ -38,12 +42,15 @@ _RAW_OPTIONS = CodecOptions(document_class=RawBSONDocument)
 
 @dataclass(slots=True)
 class DocWrite:
-    """One after-image of a command: ``raw`` is the new document, or None to delete ``id_value``."""
+    """One after-image of a command: ``raw`` is the new document, or None to delete ``id_value``;
+    ``op`` is the change's kind for the history (``history.UPDATE``/``REPLACE``; "" lets the commit
+    tell an insert, an update and a delete apart by what was there)."""
 
     collection: Collection
     key: Hashable
     id_value: Any
     raw: bytes | None
+    op: str = ""
 
 
 class Catalog:
@@ -54,7 +61,13 @@ class Catalog:
         self.writer = writer
         self.last_lsn = 0
         self.clock = LogicalClock()  # the Timestamp of every logged change (see engine/clock.py)
+        self.history = ChangeHistory()  # every document change, for snapshots and change streams
+        self.session_facts: dict[bytes, SessionFacts] = {}  # retryable writes / commits by lsid
+        self._replayed_ts = 0  # the newest record Timestamp replayed, as ``log.batch.ts_number`` gives it
+        self._last_batch: bytes | None = None  # the last WRITE_BATCH replayed (its ts is read once)
+        self._held: list[DocWrite] | None = None  # writes collected while commits are held
         self._lock = None
+        self.unlogged: set[str] = set()  # namespaces held in memory only (engine/system_collections.py)
 
     # -- opening and closing -------------------------------------------------------------------------
 
@@ -97,6 +110,7 @@ class Catalog:
                 cipher=cipher,
             )
             catalog.last_lsn = catalog.writer.size
+            catalog.history.horizon = catalog.clock.last  # what came before this start is not in it
             catalog._lock = lock
             log.info("loaded %s: %d records, %d documents", path, count, catalog.document_count())
             return catalog
@@ -119,6 +133,7 @@ class Catalog:
                 self._replay(rtype, payload)
                 count += 1
             self.build_pending_indexes()
+            self._advance_clock()
             gc.freeze()
         finally:
             if was_enabled:
@@ -145,6 +160,33 @@ class Catalog:
     def document_count(self) -> int:
         return sum(len(c) for colls in self.databases.values() for c in colls.values())
 
+    # -- unlogged system collections -------------------------------------------------------------------
+
+    def install_unlogged(
+        self, ns: str, raws: list[tuple[Hashable, bytes]], specs: list[dict[str, Any]]
+    ) -> None:
+        """Create ``ns`` in memory only (no record), holding ``raws`` (key, bytes) and indexes ``specs``."""
+        coll = self._apply_create({"ns": ns, "options": {}, "uuid": Binary(uuid_module.uuid4().bytes, 4)})
+        for key, raw in raws:
+            coll.put(key, raw)
+        for spec in specs:
+            index = make_index(spec)
+            coll.build_index(index)
+            coll.indexes[index.name] = index
+        self.unlogged.add(ns)
+
+    def _adopt(self, coll: Collection) -> None:
+        """Log an unlogged collection's creation, indexes and documents before its first change."""
+        if coll.ns not in self.unlogged:
+            return
+        self.unlogged.discard(coll.ns)
+        self._log(RecordType.CREATE_COLLECTION, {"ns": coll.ns, "options": coll.options, "uuid": coll.uuid})
+        if coll.indexes:
+            self._log(RecordType.CREATE_INDEXES, {"ns": coll.ns, "indexes": coll.index_specs})
+        if coll.docs:
+            ops = [{"ns": coll.ns, "put": StoredDocument(raw)} for raw in coll.docs.values()]
+            self._log(RecordType.WRITE_BATCH, {"ops": ops})
+
     # -- DDL -------------------------------------------------------------------------------------------
 
     def ensure_collection(self, db: str, name: str) -> Collection:
@@ -164,6 +206,7 @@ class Catalog:
     def drop_collection(self, db: str, name: str) -> Collection | None:
         coll = self.collection(db, name)
         if coll is not None:
+            self.unlogged.discard(coll.ns)
             payload = {"ns": coll.ns}
             self._log(RecordType.DROP_COLLECTION, payload)
             self._apply_drop(payload)
@@ -174,6 +217,7 @@ class Catalog:
             return False
         payload = {"db": db}
         self._log(RecordType.DROP_DATABASE, payload)
+        self.unlogged -= {coll.ns for coll in self.collections(db)}
         self._apply_drop_database(payload)
         return True
 
@@ -189,6 +233,7 @@ class Catalog:
             raise MongoError(ErrorCode.IllegalOperation, "Can't rename a collection to itself")
         if self.collection(dst_db, dst_name) is not None and not drop_target:
             raise MongoError(ErrorCode.NamespaceExists, "target namespace exists")
+        self._adopt(self.databases[src_db][src_name])
         payload = {"from": source, "to": target, "dropTarget": bool(drop_target)}
         self._log(RecordType.RENAME_COLLECTION, payload)
         self._apply_rename(payload)
@@ -198,9 +243,10 @@ class Catalog:
     def create_indexes(self, coll: Collection, specs: list[dict[str, Any]]) -> None:
         """Build ``specs`` (normalized, new) over ``coll``, then log and attach them. A build that fails
         (duplicates for a unique index, parallel arrays) raises with nothing logged or attached."""
+        self._adopt(coll)
         built = []
         for spec in specs:
-            index = Index(spec)
+            index = make_index(spec)
             coll.build_index(index)
             built.append(index)
         payload = {"ns": coll.ns, "indexes": specs}
@@ -208,12 +254,14 @@ class Catalog:
         self._apply_create_indexes(payload, built)
 
     def drop_indexes(self, coll: Collection, names: list[str]) -> None:
+        self._adopt(coll)
         payload = {"ns": coll.ns, "names": names}
         self._log(RecordType.DROP_INDEXES, payload)
         self._apply_drop_indexes(payload)
 
     def modify_collection(self, coll: Collection, changes: dict[str, Any]) -> None:
         """Apply a collMod; ``changes["index"]`` is ``{name, hidden?, expireAfterSeconds?}``."""
+        self._adopt(coll)
         payload = {"ns": coll.ns, "changes": changes}
         self._log(RecordType.COLL_MOD, payload)
         self._apply_coll_mod(payload)
@@ -226,22 +274,62 @@ class Catalog:
 
     # -- document writes -------------------------------------------------------------------------------
 
-    def commit(self, writes: list[DocWrite]) -> None:
-        """Log ``writes`` as one record, then apply them. Nothing is applied if logging fails."""
-        if not writes:
-            return
+    def commit(self, writes: list[DocWrite], txn: dict[str, Any] | None = None) -> Timestamp | None:
+        """Log ``writes`` as one record stamped with a new Timestamp, then apply them and add them to the
+        history; returns the Timestamp (None: nothing to log). Nothing is applied if logging fails.
+
+        ``txn`` (``session_log.txn_document``) says which session statements or transaction these
+        writes are; it is written in the same record, so the effect and the fact it ran are one. While
+        commits are held (``hold_commits``), a commit without ``txn`` only collects its writes.
+        """
+        held = self._held
+        if held is not None and txn is None:
+            held.extend(writes)
+            return None
+        if not writes and txn is None:
+            return None
+        for w in writes:
+            self._adopt(w.collection)
         ops = []
         for w in writes:
             if w.raw is None:
                 ops.append({"ns": w.collection.ns, "del": w.id_value})
             else:
                 ops.append({"ns": w.collection.ns, "put": StoredDocument(w.raw)})
-        self._log(RecordType.WRITE_BATCH, {"ops": ops})
+        payload: dict[str, Any] = {"ops": ops}
+        if txn is not None:
+            payload["txn"] = txn
+        ts = self._log(RecordType.WRITE_BATCH, payload)
+        append = self.history.append
+        lsid = number = None
+        if txn is not None:
+            lsid, number = bytes(txn["lsid"]), int(txn["txnNumber"])
+            fold(self.session_facts, txn)
         for w in writes:
+            coll = w.collection
+            before = coll.docs.get(w.key)
             if w.raw is None:
-                w.collection.remove(w.key)
+                coll.remove(w.key)
+                op = DELETE
             else:
-                w.collection.put(w.key, w.raw)
+                coll.put(w.key, w.raw)
+                op = w.op or (INSERT if before is None else UPDATE)
+            append(ts, coll.ns, op, w.key, w.id_value, w.raw, before, lsid, number)
+        return ts
+
+    def hold_commits(self) -> list[DocWrite]:
+        """Until ``release_commits``, collect the writes committed instead of logging them: the
+        retryable-write step logs a statement's writes itself, with the fact that it ran (one record)."""
+        held: list[DocWrite] = []
+        self._held = held
+        return held
+
+    def release_commits(self) -> None:
+        self._held = None
+
+    def attach_collection(self, coll: Collection) -> None:
+        """Make a collection created inside a transaction visible; its commit record created it."""
+        self.databases.setdefault(coll.db, {})[coll.name] = coll
 
     # -- the log ---------------------------------------------------------------------------------------
 
@@ -258,6 +346,7 @@ class Catalog:
             )
             for colls in self.databases.values()
             for coll in colls.values()
+            if coll.ns not in self.unlogged
         ]
 
     def replace_writer(self, writer: LogWriter) -> None:
@@ -268,17 +357,42 @@ class Catalog:
     def apply_record(self, rtype: int, payload: bytes | memoryview) -> None:
         """Apply one logged record, as recovery does (the file tools replay into a scratch catalog)."""
         self._replay(rtype, payload)
+        self._advance_clock()
 
-    def _log(self, rtype: RecordType, payload: dict[str, Any]) -> None:
-        self.clock.tick()
+    def _advance_clock(self) -> None:
+        """Never stamp a change at or before the newest Timestamp replayed."""
+        if self._last_batch is not None:
+            self._replayed_ts = max(self._replayed_ts, write_batch_tail(self._last_batch)[0])
+            self._last_batch = None
+        ts = self._replayed_ts
+        if ts:
+            self.clock.advance(Timestamp(ts >> 32, ts & 0xFFFFFFFF))
+
+    def _log(self, rtype: RecordType, payload: dict[str, Any]) -> Timestamp:
+        """Stamp ``payload`` with the change's Timestamp (its ``ts`` field: recovery advances the clock
+        past it) and append it to the log."""
+        ts = payload["ts"] = self.clock.tick()
         if self.writer is not None:
             self.last_lsn = self.writer.append(rtype, bson.encode(payload, codec_options=CODEC_OPTIONS))
+        return ts
 
     def _replay(self, rtype: int, payload: bytes | memoryview) -> None:
         if rtype == RecordType.WRITE_BATCH:
-            self._apply_write_batch(bytes(payload))
+            raw = bytes(payload)
+            txn = write_batch_txn(raw)
+            if txn is not None:
+                for created in txn.get("creates", ()):  # collections a transaction created
+                    if self.collection(*split_namespace(created["ns"])) is None:
+                        self._apply_create({"ns": created["ns"], "options": {}, "uuid": created["uuid"]})
+            self._apply_write_batch(raw)
+            self._last_batch = raw  # Timestamps grow along the log: the last batch's is the newest
+            if txn is not None:
+                fold(self.session_facts, txn)
             return
         doc = decode_document(payload)
+        ts = ts_number(doc.get("ts"))
+        if ts > self._replayed_ts:
+            self._replayed_ts = ts
         if rtype == RecordType.CREATE_COLLECTION:
             self._apply_create(doc)
         elif rtype == RecordType.DROP_COLLECTION:
@@ -325,7 +439,7 @@ class Catalog:
         coll = self.collection(*split_namespace(payload["ns"]))
         if coll is None:
             return
-        for index in built if built is not None else [Index(spec) for spec in payload["indexes"]]:
+        for index in built if built is not None else [make_index(spec) for spec in payload["indexes"]]:
             coll.indexes[index.name] = index
 
     def _apply_drop_indexes(self, payload: dict[str, Any]) -> None:
@@ -344,8 +458,9 @@ class Catalog:
         if coll is None or change is None or change.get("name") not in coll.indexes:
             return
         index = coll.indexes[change["name"]]
-        for option in ("hidden", "expireAfterSeconds"):
+        for option in ("hidden", "expireAfterSeconds"):  # mongod rewrites a changed option at the end
             if option in change:
+                index.spec.pop(option, None)
                 index.spec[option] = change[option]
         if index.spec.get("hidden") is False:
             del index.spec["hidden"]

@@ -26,17 +26,9 @@ class Collection:
     """Documents and metadata of one namespace. Mutated only through :class:`Catalog` commits."""
 
     __slots__ = (
-        "db",
-        "name",
-        "uuid",
-        "options",
-        "docs",
-        "data_size",
-        "indexes",
-        "id_accesses",
-        "_id_index",
-        "validation",
-    )
+        "db", "name", "uuid", "options", "docs", "data_size", "indexes", "id_accesses", "_id_index",
+        "validation", "version", "columns", "__weakref__",
+    )  # fmt: skip
 
     def __init__(self, db: str, name: str, uuid: Binary, options: dict[str, Any]) -> None:
         self.db = db
@@ -49,6 +41,8 @@ class Collection:
         self.id_accesses = 0
         self._id_index: Index | None = None
         self.validation: Validation | None = compile_validation(options)
+        self.version = 0  # bumped by every change to ``docs``: cached columns of another version are stale
+        self.columns: Any = None  # the engine.columns ColumnSet of some version, or None
 
     def set_options(self, changes: dict[str, Any]) -> None:
         """Merge ``changes`` into the options (a collMod; a None value removes the option) and recompile
@@ -74,6 +68,7 @@ class Collection:
         old = self.docs.get(key)
         if old is not None:
             self.data_size -= len(old)
+        self.version += 1
         self.docs[key] = raw
         self.data_size += len(raw)
         if self._has_built_indexes() and old != raw:
@@ -91,6 +86,7 @@ class Collection:
         after the whole log is read) a run of new documents is stored by a few C-level calls."""
         keys = [id_value if type(id_value) is int else hash_key(id_value) for id_value in ids]
         docs = self.docs
+        self.version += 1
         if not self._has_built_indexes() and None not in raws:
             run = dict(zip(keys, raws, strict=True))
             if len(run) == len(keys) and docs.keys().isdisjoint(run):
@@ -106,6 +102,7 @@ class Collection:
     def remove(self, key: Hashable) -> None:
         old = self.docs.pop(key, None)
         if old is not None:
+            self.version += 1
             self.data_size -= len(old)
             if self._has_built_indexes():
                 old_doc = decode_document(old)

@@ -30,6 +30,7 @@ from docdb.engine.log import LogWriter
 from docdb.engine.log.compaction import SnapshotFile, compact_path, estimated_live_bytes
 from docdb.engine.log.faults import crash_point
 from docdb.engine.log.writer import fsync_directory
+from docdb.engine.session_log import compaction_records
 from docdb.errors import StorageError
 
 if TYPE_CHECKING:
@@ -161,12 +162,15 @@ async def compact_online(catalog: Catalog) -> CompactionResult:
     started = time.monotonic()
     old_size = writer.size
     collections = catalog.snapshot()
+    batches = compaction_records(catalog.session_facts, catalog.clock.last)
     lsn = writer.size
     crash_point("snapshot")
     target = SnapshotFile(compact_path(writer.path), writer.cipher)
     source_fd = os.open(writer.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
-        copied = await asyncio.to_thread(_write_and_catch_up, target, collections, source_fd, lsn, writer)
+        copied = await asyncio.to_thread(
+            _write_and_catch_up, target, collections, batches, source_fd, lsn, writer
+        )
         pause_started = time.monotonic()
         if catalog.writer is not writer:
             raise StorageError("the log writer changed during compaction")
@@ -216,12 +220,12 @@ def _release_old(writer: LogWriter, source_fd: int) -> None:
 
 
 def _write_and_catch_up(
-    target: SnapshotFile, collections: list, source_fd: int, lsn: int, writer: LogWriter
+    target: SnapshotFile, collections: list, batches: list[bytes], source_fd: int, lsn: int, writer: LogWriter
 ) -> int:
     """Worker thread: write the snapshot, then copy what was appended meanwhile until little is left;
     returns the old-file offset copied up to. Reads ``writer.size`` only: every byte before it is
     already in the OS, and the old file is append-only."""
-    target.write_collections(collections)
+    target.write_collections(collections, batches=batches)
     crash_point("write")
     copied = lsn
     while True:

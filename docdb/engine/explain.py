@@ -17,6 +17,8 @@ from docdb.engine.collection import Collection
 from docdb.engine.indexing.bounds import analyze_filter
 from docdb.engine.planner import Plan, QueryPlans
 from docdb.engine.reads import FindRun, FindSpec, run_find, split_cursor_prefix
+from docdb.engine.text.explain import parsed_text, text_stage
+from docdb.engine.text.search import split_text_filter
 
 VERBOSITIES = ("queryPlanner", "executionStats", "allPlansExecution")
 SORT_MEM_LIMIT = 104_857_600
@@ -28,9 +30,20 @@ def parsed_query(spec: dict[str, Any]) -> dict[str, Any]:
     >>> parsed_query({"a": 1, "b": {"$gt": 2}})
     {'$and': [{'a': {'$eq': 1}}, {'b': {'$gt': 2}}]}
     """
+    text = split_text_filter(spec)
+    if text is not None:
+        return _conjunction([*_split(parsed_query(text[1])), {"$text": text[0]}])
     analysis = analyze_filter(spec)
     parts = [{name: cond} for name, cond in analysis.conjuncts] + analysis.opaque
     return _conjunction(parts)
+
+
+def _parsed_text_query(spec: dict[str, Any], plan: Any) -> dict[str, Any] | None:
+    """A ``$text`` filter's parsedQuery: the search with its language and flags filled in."""
+    text = split_text_filter(spec) if plan.kind == "TEXT" else None
+    if text is None:
+        return None
+    return _conjunction([*_split(parsed_query(text[1])), parsed_text(plan)])
 
 
 def _conjunction(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -58,7 +71,7 @@ def _shape(value: Any) -> Any:
 # -- the stage tree -------------------------------------------------------------------------------------
 
 
-def _index_stage(plan: Plan, stats: bool) -> dict[str, Any]:
+def _index_stage(plan: Plan, stats: bool, covered: bool = False) -> dict[str, Any]:
     index = plan.index
     assert index is not None
     multikey_paths = {f: sorted(index.multikey.get(f, ())) for f in index.fields}
@@ -81,7 +94,7 @@ def _index_stage(plan: Plan, stats: bool) -> dict[str, Any]:
     }
     if stats:
         s = plan.stats
-        returned = s.docs_examined
+        returned = s.n_returned if covered else s.docs_examined  # what the next stage took from it
         _add_work(stage, returned, s.keys_examined)
         stage.update(
             keysExamined=s.keys_examined,
@@ -122,6 +135,12 @@ def _add_work(stage: dict[str, Any], returned: int, works: int) -> None:
 def base_stage(plan: Plan, spec: dict[str, Any], stats: bool) -> dict[str, Any]:
     """The access stage(s): EOF, IDHACK, COLLSCAN, or FETCH over IXSCAN."""
     s = plan.stats
+    if plan.kind.startswith("GEO_"):  # geo plans (engine/geo) describe themselves
+        return plan.explain_stage(stats)  # type: ignore[attr-defined]
+    if plan.kind == "TEXT":
+        text = split_text_filter(spec)
+        rest = parsed_query(text[1]) if text is not None and text[1] else None
+        return text_stage(plan, rest, stats, _add_work)  # type: ignore[arg-type]
     if plan.kind == "EOF":
         stage: dict[str, Any] = {"stage": "EOF"}
         if stats:
@@ -134,7 +153,7 @@ def base_stage(plan: Plan, spec: dict[str, Any], stats: bool) -> dict[str, Any]:
             stage.update(keysExamined=s.keys_examined, docsExamined=s.docs_examined)
         return stage
     if plan.kind == "COLLSCAN":
-        stage = {"stage": "COLLSCAN"}
+        stage = {"stage": "COLUMN_SCAN" if plan.column_scan else "COLLSCAN"}
         if spec:
             stage["filter"] = parsed_query(spec)
         stage["direction"] = "forward" if plan.direction > 0 else "backward"
@@ -182,7 +201,7 @@ def projection_stage_name(projection: dict[str, Any]) -> str:
 def find_stages(spec: FindSpec, run: FindRun, stats: bool) -> dict[str, Any]:
     """The winning plan tree of a find (with execution counters when ``stats``)."""
     plan = run.plans.winner
-    stage = base_stage(plan, spec.filter, stats)
+    stage = _index_stage(plan, stats, covered=True) if run.covered else base_stage(plan, spec.filter, stats)
     n = len(run.rows)
     if run.sorted_in_memory:
         fields: dict[str, Any] = {"sortPattern": dict(spec.sort or {}), "memLimit": SORT_MEM_LIMIT}
@@ -198,7 +217,7 @@ def find_stages(spec: FindSpec, run: FindRun, stats: bool) -> dict[str, Any]:
         if spec.limit:
             stage = _wrap("LIMIT", {"limitAmount": spec.limit}, stage, n if stats else None)
     if spec.projection:
-        name = projection_stage_name(spec.projection)
+        name = "PROJECTION_COVERED" if run.covered else projection_stage_name(spec.projection)
         stage = _wrap(name, {"transformBy": dict(spec.projection)}, stage, n if stats else None)
     return stage
 
@@ -223,7 +242,7 @@ def query_planner(
     return {
         "namespace": ns,
         "indexFilterSet": False,
-        "parsedQuery": parsed_query(spec),
+        "parsedQuery": _parsed_text_query(spec, plans.winner) or parsed_query(spec),
         **({} if collation is None else {"collation": collation}),
         "queryHash": shape_hash,
         "planCacheKey": f"{zlib.crc32((shape_hash + ns).encode()):08X}",

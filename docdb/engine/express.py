@@ -13,6 +13,7 @@ from typing import Any
 
 from docdb.engine.bson_order import hash_key
 from docdb.engine.collection import Collection
+from docdb.engine.indexing.hashed import HASHED, holds
 from docdb.engine.planner import id_equality, point_range, sole_point_index
 
 
@@ -29,7 +30,12 @@ def express_first(coll: Collection | None, spec: dict[str, Any]) -> list[bytes] 
     index = sole_point_index(coll, spec)
     if index is None:
         return None
-    entry = next(index.scan(*point_range(index, next(iter(spec.values()))), False), None)
+    ((path, value),) = spec.items()
+    entries = index.scan(*point_range(index, value), False)
+    if index.key_pattern[path] == HASHED:  # a hash is shared by other values (42 and 42.5): check each
+        entry = next((e for e in entries if holds(coll.docs.get(e[-1]), path, value)), None)
+    else:
+        entry = next(entries, None)
     raw = None if entry is None else coll.docs.get(entry[-1])
     if entry is not None and raw is None:  # never so while Collection keeps both in step: let the
         return None  # planned scan, which steps over such entries, answer

@@ -20,13 +20,17 @@ from bson.objectid import ObjectId
 from bson.regex import Regex
 
 from docdb.bson_codec import decode_document
-from docdb.engine.bson_order import hash_key, sort_key
+from docdb.engine.bson_order import RANK_NUMBER, hash_key, sort_key
 from docdb.engine.collation import SIMPLE, Collator, active
 from docdb.engine.collection import Collection
+from docdb.engine.columns import column_rows
+from docdb.engine.columns.cache import ColumnSet
 from docdb.engine.indexing.bounds import FULL, FilterAnalysis, Interval, analyze_filter, point
+from docdb.engine.indexing.hashed import HASHED, hash64, hashed_field, hashed_intervals
 from docdb.engine.indexing.index import Index
 from docdb.engine.indexing.keys import HIGH, invert, split_key
 from docdb.engine.indexing.spec import direction
+from docdb.engine.indexing.wildcard import WildcardKeyMaker, WildcardView, views
 from docdb.engine.matcher import compile_filter
 from docdb.errors import ErrorCode, MongoError
 
@@ -60,20 +64,44 @@ class Plan:
     residual: list[dict[str, Any]] = field(default_factory=list)
     id_value: Any = None
     stats: Stats = field(default_factory=Stats)
+    column_scan: bool = False  # a COLLSCAN the columnar path answered (explain: COLUMN_SCAN)
 
     def run(
-        self, coll: Collection | None, predicate: Callable[[dict], bool], decode: bool = True
+        self,
+        coll: Collection | None,
+        predicate: Callable[[dict], bool],
+        decode: bool = True,
+        build_columns: bool = True,
     ) -> Iterator[tuple[bytes, Any]]:
         """``(raw, decoded)`` of matching documents, in this plan's order, lazily. With ``decode`` False
-        an _id lookup, or an index scan whose bounds decide the filter, yields ``(raw, None)``: nothing
-        needs the decoded document."""
+        an _id lookup, an index scan whose bounds decide the filter, or a column scan yields
+        ``(raw, None)``: nothing needs the decoded document. ``build_columns`` False lets a scan use only
+        columns already built (writes: see ``engine.columns.column_rows``)."""
         if coll is None or self.kind == "EOF":
             return iter(())
         if self.kind == "IDHACK":
             return self._id_lookup(coll, decode)
         if self.kind == "COLLSCAN":
+            if self.direction > 0 and self.residual:
+                found = column_rows(coll, self.residual[0], build=build_columns)
+                if found is not None:
+                    return self._column_scan(coll, *found, decode)
             return self._collection_scan(coll, predicate)
         return self._index_scan(coll, predicate, decode)
+
+    def _column_scan(
+        self, coll: Collection, columns: ColumnSet, rows: Any, decode: bool
+    ) -> Iterator[tuple[bytes, Any]]:
+        """A COLLSCAN answered from columns: every document examined (as a scan does), only the matches
+        touched."""
+        self.column_scan = True
+        stats = self.stats
+        stats.docs_examined = len(columns)
+        raws = columns.raws
+        for row in rows.tolist():
+            raw = raws[row]
+            stats.n_returned += 1
+            yield raw, decode_document(raw) if decode else None
 
     def _id_lookup(self, coll: Collection, decode: bool) -> Iterator[tuple[bytes, Any]]:
         # The filter is exactly {_id: v} (id_equality), and docs are keyed by hash_key(_id), which is
@@ -245,6 +273,7 @@ def _candidate(
     eq_prefix = 0
     ranged = 0
     counting_eq = True
+    hashed = hashed_field(index.key_pattern)
     for name in index.fields:
         path = analysis.paths.get(name)
         multikey = name in index.multikey
@@ -255,8 +284,13 @@ def _candidate(
             intervals = [FULL]
         else:
             intervals = path.intervals(multikey, None if collator.is_simple else collator)
+        if name == "$_path" and isinstance(index, WildcardView):
+            intervals = [point(index.path)]
+        if name == hashed:
+            intervals = hashed_intervals(intervals, FULL)
         bounds.append(intervals)
-        if path is not None and path.constraints and path.is_exact(multikey) and not foreign:
+        exact_ok = not foreign and name != hashed
+        if exact_ok and path is not None and path.constraints and path.is_exact(multikey):
             exact.add(name)
         if counting_eq and intervals and all(iv.is_point for iv in intervals) and intervals != [FULL]:
             eq_prefix += 1
@@ -281,6 +315,8 @@ def _sort_direction(index: Index, bounds: list[list[Interval]], sort: dict[str, 
             if i >= len(fields):
                 break
             f, d = fields[i]
+            if f == wanted[j][0] and index.key_pattern[f] == HASHED:
+                break
             if f == wanted[j][0] and d * way == wanted[j][1] and f not in index.multikey:
                 i += 1
                 j += 1
@@ -320,8 +356,14 @@ def _has_numeric_part(fields: list[str]) -> bool:
 
 
 def _plannable_at_all(index: Index) -> bool:
-    """Hidden indexes and those with a numeric path part (``a.0``) are never planned."""
-    return not index.hidden and not _has_numeric_part(index.fields)
+    """Hidden indexes, those with a numeric path part (``a.0``) and special ones (text, geo: they fill
+    themselves and serve only their own operators) are never planned."""
+    return (
+        getattr(index, "plannable", True)
+        and not index.hidden
+        and not index.builds_itself
+        and not _has_numeric_part(index.fields)
+    )
 
 
 def _usable(index: Index, analysis: FilterAnalysis) -> bool:
@@ -397,7 +439,15 @@ def plan_query(
             if c.eq_prefix or c.ranged or c.sort_direction
         ]
     else:
-        candidates = [_candidate(_find_hinted(coll, hint), analysis, sort, collator)]
+        hinted = _find_hinted(coll, hint)
+        if not getattr(hinted, "plannable", True):  # a text index serves only $text
+            raise MongoError(ErrorCode.BadValue, "hint provided does not correspond to an existing index")
+        if isinstance(hinted.maker, WildcardKeyMaker):  # a wildcard index answers through a path's view
+            wildcard = _wildcard_views(coll, hinted, analysis)
+            if not wildcard:
+                raise MongoError(ErrorCode.NoQueryExecutionPlans, "No query solutions")
+            hinted = wildcard[0]  # type: ignore[assignment]
+        candidates = [_candidate(hinted, analysis, sort, collator)]
     if not candidates:
         return QueryPlans(Plan("COLLSCAN", residual=[spec] if spec else []), [])
     if len(candidates) == 1:
@@ -424,7 +474,10 @@ def quick_plan(coll: Collection, spec: dict[str, Any], sort: dict[str, Any] | No
     if not sort:
         index = sole_point_index(coll, spec)
         if index is not None:
-            return QueryPlans(Plan("IXSCAN", index=index, bounds=[[point(next(iter(spec.values())))]]), [])
+            value = next(iter(spec.values()))
+            if index.key_pattern[index.fields[0]] == HASHED:
+                return None  # a hashed point is no exact plan: the general rule plans it
+            return QueryPlans(Plan("IXSCAN", index=index, bounds=[[point(value)]]), [])
     return None
 
 
@@ -459,6 +512,9 @@ def sole_point_index(coll: Collection, spec: dict[str, Any]) -> Index | None:
 def point_range(index: Index, value: Any) -> tuple[tuple, tuple]:
     """``(start, end)`` of the entries of a one-field ``index`` whose key equals ``value``: what
     ``_scan_ranges`` gives for the one point interval, without building it."""
+    if index.key_pattern[index.fields[0]] == HASHED:
+        key = (RANK_NUMBER, 1, hash64(value))
+        return key, key + (HIGH,)
     key = sort_key(value)
     if index.maker.descending[0]:
         key = invert(key)
@@ -473,14 +529,31 @@ def _plannable(
     dropped: it is left out before the work of building one."""
     paths = analysis.paths
     id_index = coll.indexes_by_id()
-    found = [
-        i
-        for i in coll.indexes.values()
-        if (sort or i.fields[0] in paths) and i.collator.same_as(collator) and _usable(i, analysis)
-    ]
+    found: list[Index] = []
+    for i in coll.indexes.values():
+        if i.builds_itself:  # text and geo indexes serve only their own operators
+            continue
+        if not i.collator.same_as(collator):  # an index of another collation orders strings otherwise
+            continue
+        if isinstance(i.maker, WildcardKeyMaker):
+            found.extend(_wildcard_views(coll, i, analysis))  # type: ignore[arg-type]
+        elif (sort or i.fields[0] in paths) and _usable(i, analysis):
+            found.append(i)
     if not collator.is_simple:  # the _id index orders strings binary: no use to a collated query
         return found
     return [id_index, *found] if sort or "_id" in paths else found
+
+
+def _wildcard_views(coll: Collection, index: Index, analysis: FilterAnalysis) -> list[WildcardView]:
+    """A wildcard index's views for the filter's paths (see wildcard.py), built first if it was not."""
+    if index.hidden:
+        return []
+    if not index.built:
+        coll.build_index(index)
+    found = views(index, analysis.paths, lambda path: True)
+    for view in found:
+        view.built = True
+    return [v for v in found if _usable(v, analysis)]  # type: ignore[arg-type]
 
 
 def _index_plan(c: Candidate, analysis: FilterAnalysis) -> Plan:

@@ -17,6 +17,7 @@ from bson.decimal128 import Decimal128
 
 from docdb.engine.bson_order import MISSING
 from docdb.engine.query.compile import compile_document, element_test, is_expression_document, parse_operators
+from docdb.engine.text.meta import text_score
 from docdb.engine.updates.positional import positional_index
 from docdb.errors import ErrorCode, MongoError
 
@@ -114,7 +115,11 @@ class _Parser:
             self.set_mode("include", path)
             self.insert(path, ElemMatch(_elem_match_test(value["$elemMatch"])))
         elif first == "$meta":
-            raise MongoError(ErrorCode.NotImplemented, f"$meta projection is not supported: {value['$meta']}")
+            if value != {"$meta": "textScore"}:
+                raise MongoError(
+                    ErrorCode.NotImplemented, f"$meta projection is not supported: {value['$meta']}"
+                )
+            self.insert(path, Computed(text_score))  # allowed in either kind of projection
         elif first.startswith("$"):
             self.computed(path, value)
         else:
@@ -323,4 +328,11 @@ def compile_projection(
         if parser.id_mode is None:
             tree = {"_id": True, **tree}
         return lambda doc: _include(doc, tree, doc, query, True)
+    if _has_computed(tree):  # {$meta: "textScore"} fields follow the document's
+        return lambda doc: _with_computed(_exclude(doc, tree), tree, doc)
     return lambda doc: _exclude(doc, tree)
+
+
+def _with_computed(out: dict, tree: dict, root: dict) -> dict:
+    _add_computed(out, tree, root)
+    return out

@@ -15,8 +15,9 @@ from typing import Any
 from bson.decimal128 import Decimal128
 
 from docdb.engine.bson_order import MISSING, RANK_MISSING, RANK_NULL, sort_key
-from docdb.engine.collation import SIMPLE, Collator, active
+from docdb.engine.collation import Collator, active
 from docdb.engine.paths import iter_path
+from docdb.engine.text.meta import is_text_score_meta, text_score
 from docdb.errors import ErrorCode, MongoError
 
 _NULL_KEY = (RANK_NULL,)
@@ -79,12 +80,13 @@ def field_sort_key(doc: dict, parts: list[str], descending: bool, keyer: Callabl
     return max(keys) if descending else min(keys)
 
 
-def compile_sort(spec: dict | None, collator: Collator | None = None) -> Callable[[dict], object] | None:
-    """A key function for ``list.sort(key=...)``, or None when there is nothing to sort by. Strings
-    order by ``collator`` (default: the operation's)."""
+def compile_sort(
+    spec: dict | None, text_score: bool = False, collator: Collator | None = None
+) -> Callable[[dict], object] | None:
+    """A key function for ``list.sort(key=...)``, or None when there is nothing to sort by. A
+    ``{$meta: "textScore"}`` field needs ``text_score`` (the documents come from a ``$text`` match).
+    Strings order by ``collator`` (default: the operation's)."""
     collator = collator or active()
-    if not collator.is_simple:
-        return _collated_sort(spec, collator)
     if not spec:
         return None
     if not isinstance(spec, dict):
@@ -102,7 +104,12 @@ def compile_sort(spec: dict | None, collator: Collator | None = None) -> Callabl
             raise MongoError(
                 ErrorCode.BadValue, f"FieldPath field names may not start with '$'. Given '{name}'"
             )
+        if is_text_score_meta(value) and text_score:
+            fields.append(([], True))  # {$meta: "textScore"}: best score first
+            continue
         fields.append((name.split("."), _direction(value) < 0))
+    if not collator.is_simple or any(not parts for parts, _ in fields):
+        return _general_key(fields, sort_key if collator.is_simple else collator.sort_key)
     if len(fields) == 1:
         parts, descending = fields[0]
         if len(parts) == 1 and not descending:
@@ -128,20 +135,18 @@ def compile_sort(spec: dict | None, collator: Collator | None = None) -> Callabl
     return composite
 
 
-def _collated_sort(spec: dict | None, collator: Collator) -> Callable[[dict], object] | None:
-    """``compile_sort`` with strings ordered by ``collator`` (the spec is checked by the simple path)."""
-    if compile_sort(spec, SIMPLE) is None:
-        return None
-    assert spec is not None
-    keyer = collator.sort_key
-    fields = [(name.split("."), _direction(value) < 0) for name, value in spec.items()]
+def _general_key(fields: list[tuple[list[str], bool]], keyer: Callable) -> Callable[[dict], object]:
+    """A key whose strings order by ``keyer`` (a collator's ``sort_key``) and whose
+    ``{$meta: "textScore"}`` components (empty ``parts``) are the score, highest first."""
 
-    def composite(doc: dict) -> object:
+    def key(doc: dict) -> object:
         return tuple(
-            Descending(field_sort_key(doc, parts, True, keyer))
+            -text_score(doc)
+            if not parts
+            else Descending(field_sort_key(doc, parts, True, keyer))
             if descending
             else field_sort_key(doc, parts, False, keyer)
             for parts, descending in fields
         )
 
-    return composite
+    return key

@@ -19,11 +19,11 @@ from docdb.engine.bson_order import RANK_DATE, hash_key
 from docdb.engine.catalog import Catalog, DocWrite
 from docdb.engine.collation import operation_collator, using
 from docdb.engine.collection import Collection
+from docdb.engine.history import REPLACE, UPDATE
 from docdb.engine.indexing.keys import HIGH, invert
 from docdb.engine.key_format import duplicate_key_message
-from docdb.engine.matcher import compile_filter
 from docdb.engine.projection import compile_projection
-from docdb.engine.reads import FindSpec, iter_matches, ordered_matches
+from docdb.engine.reads import FindSpec, iter_matches, ordered_matches, validate_filter
 from docdb.engine.timeseries import check_update, measurement
 from docdb.engine.timeseries import expired as timeseries_expired
 from docdb.engine.update import CompiledUpdate, compile_update
@@ -161,6 +161,11 @@ class DocumentBatch:
             self._claims[name][ikey] = key
         self._held[key] = held
 
+    def check_indexes(self, key: Hashable, doc: dict[str, Any]) -> None:
+        """Raise as ``insert``/``put`` would if ``doc`` joined the indexes as ``key`` (a transaction's
+        write set checked against the live indexes: ``engine/store.py``)."""
+        self._check_indexes(key, doc)
+
     def exists(self, key: Hashable) -> bool:
         if key in self.pending:
             return self.pending[key] is not None
@@ -180,11 +185,12 @@ class DocumentBatch:
         self.writes.append(DocWrite(self.coll, key, doc["_id"], raw))
         return doc
 
-    def replace(self, old: dict[str, Any], new: dict[str, Any]) -> None:
-        self.put(new, old["_id"])
+    def replace(self, old: dict[str, Any], new: dict[str, Any], op: str = "") -> None:
+        self.put(new, old["_id"], op)
 
-    def put(self, doc: dict[str, Any], id_value: Any = None) -> None:
-        """``doc`` as the after-image of its ``_id`` (``id_value`` when given), inserted or replacing."""
+    def put(self, doc: dict[str, Any], id_value: Any = None, op: str = "") -> None:
+        """``doc`` as the after-image of its ``_id`` (``id_value`` when given), inserted or replacing;
+        ``op`` is the change's kind for the history (history.UPDATE / REPLACE)."""
         id_value = doc["_id"] if id_value is None else id_value
         validate_id(id_value)
         key = hash_key(id_value)
@@ -193,7 +199,7 @@ class DocumentBatch:
         raw = encode_stored(doc, self.timeseries is not None)
         self._check_indexes(key, doc)
         self.pending[key] = raw
-        self.writes.append(DocWrite(self.coll, key, id_value, raw))
+        self.writes.append(DocWrite(self.coll, key, id_value, raw, op))
 
     def _validate_after_image(self, key: Hashable, doc: dict[str, Any]) -> None:
         """The validator's check of a new version: under ``moderate`` a document that already failed
@@ -317,7 +323,8 @@ def _update_one(
     for _, doc in matches:
         new_doc, changed = compiled.apply(doc, query=st.q)
         if changed:
-            batch.replace(doc, new_doc if batch.timeseries is not None else with_id_first(new_doc))
+            after = new_doc if batch.timeseries is not None else with_id_first(new_doc)
+            batch.replace(doc, after, REPLACE if compiled.is_replacement else UPDATE)
             modified += 1
     catalog.commit(batch.writes)
     return len(matches), modified, None
@@ -415,7 +422,7 @@ def find_and_modify(catalog: Catalog, db: str, name: str, spec: FindAndModifySpe
         raise MongoError(
             ErrorCode.NotImplemented, "findAndModify on a time-series collection is not supported by docdb"
         )
-    compile_filter(spec.query, variables=spec.variables)
+    validate_filter(spec.query, variables=spec.variables)
     project = (
         compile_projection(spec.fields, query=spec.query, variables=spec.variables) if spec.fields else None
     )

@@ -27,21 +27,23 @@ DECODERS: dict[int, Callable[[bytes], OpMsg | OpQuery]] = {
 }
 
 
-def _check_length(length: int) -> None:
-    if length < HEADER_SIZE or length > MAX_MESSAGE_SIZE:
-        raise ProtocolError(f"message length {length} is outside {HEADER_SIZE}..{MAX_MESSAGE_SIZE}")
+def _check_length(length: int, limit: int = MAX_MESSAGE_SIZE) -> None:
+    if length < HEADER_SIZE or length > limit:
+        raise ProtocolError(f"message length {length} is outside {HEADER_SIZE}..{limit}")
 
 
 class FrameBuffer:
     """Accumulates received bytes; ``feed`` returns the frames they complete, in order.
 
-    The common case, one whole frame per ``data_received``, is returned without copying.
+    The common case, one whole frame per ``data_received``, is returned without copying. ``max_length``
+    is the largest frame accepted (the connection lowers it for a client that has not authenticated).
     """
 
-    __slots__ = ("_buf",)
+    __slots__ = ("_buf", "max_length")
 
-    def __init__(self) -> None:
+    def __init__(self, max_length: int = MAX_MESSAGE_SIZE) -> None:
         self._buf = bytearray()
+        self.max_length = max_length
 
     @property
     def pending(self) -> int:
@@ -51,13 +53,13 @@ class FrameBuffer:
     def feed(self, data: bytes) -> list[bytes]:
         """Add ``data``; return the complete frames (each with its 16-byte header), oldest first.
 
-        Raises ProtocolError as soon as a frame's declared length is < 16 or > MAX_MESSAGE_SIZE; frames
+        Raises ProtocolError as soon as a frame's declared length is < 16 or > ``max_length``; frames
         completed earlier in the same call are then dropped too, since the connection is closing.
         """
         buf = self._buf
         if not buf and len(data) >= 4:
             length = _INT32.unpack_from(data)[0]
-            _check_length(length)
+            _check_length(length, self.max_length)
             if length == len(data):
                 return [bytes(data)]
         buf += data
@@ -66,7 +68,7 @@ class FrameBuffer:
         with memoryview(buf) as view:
             while end - pos >= 4:
                 length = _INT32.unpack_from(buf, pos)[0]
-                _check_length(length)
+                _check_length(length, self.max_length)
                 if end - pos < length:
                     break
                 frames.append(bytes(view[pos : pos + length]))

@@ -20,7 +20,7 @@ from typing import Any
 import bson
 import crc32c
 
-from docdb.bson_codec import CODEC_OPTIONS
+from docdb.bson_codec import CODEC_OPTIONS, decode_document, decode_documents
 from docdb.errors import ErrorCode, ProtocolError
 from docdb.protocol.header import HEADER_SIZE, MAX_COMMAND_SIZE, OpCode, decode_cstring
 
@@ -149,7 +149,7 @@ def _decode_body(view: memoryview, start: int, stop: int, request_id: int, flags
     if stop - start > MAX_COMMAND_SIZE:
         _check_document_size(stop - start, request_id, bool(flags & MORE_TO_COME))
     try:
-        return bson.decode(view[start:stop], CODEC_OPTIONS)
+        return decode_document(view[start:stop])
     except Exception as exc:  # the C decoder raises InvalidBSON, but also ValueError & co. on odd input
         raise InvalidRequest(
             ErrorCode.InvalidBSON,
@@ -171,7 +171,7 @@ def _decode_sequence(
             _check_document_size(size, request_id, more)
             pos += max(size, 5)
     try:
-        docs = bson.decode_all(view[first:stop], CODEC_OPTIONS)
+        docs = decode_documents(view[first:stop])
     except Exception as exc:  # as in _decode_body: any decoder failure is the client's malformed input
         raise InvalidRequest(
             ErrorCode.InvalidBSON, f"invalid BSON in OP_MSG document sequence {name}: {exc}", request_id, more

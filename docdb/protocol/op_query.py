@@ -17,7 +17,7 @@ from typing import Any
 
 import bson
 
-from docdb.bson_codec import CODEC_OPTIONS
+from docdb.bson_codec import CODEC_OPTIONS, decode_document
 from docdb.errors import ProtocolError
 from docdb.protocol.header import HEADER, HEADER_SIZE, MAX_COMMAND_SIZE, OpCode, decode_cstring
 
@@ -74,7 +74,7 @@ def _decode_document(frame: bytes, view: memoryview, pos: int, end: int, what: s
     if size < 5 or size > end - pos or size > MAX_COMMAND_SIZE:
         raise ProtocolError(f"OP_QUERY {what} declares {size} bytes, {end - pos} remain")
     try:
-        return bson.decode(view[pos : pos + size], CODEC_OPTIONS), pos + size
+        return decode_document(view[pos : pos + size]), pos + size
     except Exception as exc:  # the C decoder raises InvalidBSON, but also ValueError & co. on odd input
         raise ProtocolError(f"invalid BSON in OP_QUERY {what}: {exc}") from exc
 

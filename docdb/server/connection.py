@@ -16,6 +16,8 @@ from typing import Any, cast
 
 from docdb.errors import ErrorCode, MongoError, ProtocolError
 from docdb.protocol import (
+    EXHAUST_ALLOWED,
+    MAX_MESSAGE_SIZE,
     MORE_TO_COME,
     FrameBuffer,
     InvalidRequest,
@@ -27,6 +29,7 @@ from docdb.protocol import (
     encode_op_msg,
     encode_op_reply,
 )
+from docdb.server import cluster_time
 from docdb.server.context import CommandContext, ConnectionInfo, ServerState
 from docdb.server.dispatch import run_command
 from docdb.server.tls import certificate_subject
@@ -36,6 +39,12 @@ log = logging.getLogger("docdb.connection")
 
 _request_ids = itertools.count(1)
 MAX_QUEUED_FRAMES = 64
+# With --auth, what a client that has not authenticated may make the server hold: frames of at most this
+# size (hello, saslStart/saslContinue, a first createUser are far smaller), this many queued, and this
+# much unsent reply data before reading stops.
+UNAUTHENTICATED_MAX_FRAME = 8 * 1024
+UNAUTHENTICATED_MAX_QUEUED = 2
+UNAUTHENTICATED_WRITE_BUFFER = 8 * 1024
 QUERY_FAILURE = 1 << 1  # OP_REPLY responseFlags bit
 
 
@@ -56,15 +65,29 @@ class MongoProtocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.info: ConnectionInfo | None = None
         self.busy = False  # a command is waiting (fsync); the queue holds until it's done
+        self.awaiting_topology = False  # the wait is an awaitable hello's: shutdown need not wait for it
         self.write_paused = False
         self.read_paused = False
         self.closed = False
+        self.rejected = False  # refused at accept (too many connections): never counted as open
+        self.limited = False  # the small limits of a client that has not authenticated are in force
+        self.max_queued = MAX_QUEUED_FRAMES
         self.on_close = on_close
 
     # -- asyncio.Protocol ------------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's transports don't subclass it
+        if self.state.connections_current >= self.state.max_connections:
+            self.rejected = self.closed = True
+            self.state.connections_rejected += 1
+            log.warning(
+                "connection refused because there are too many open connections: %s (%d open)",
+                _peer_name(transport.get_extra_info("peername")),
+                self.state.connections_current,
+            )
+            self.transport.abort()
+            return
         self.state.connections_current += 1
         self.state.connections_total += 1
         self.info = ConnectionInfo(
@@ -76,15 +99,18 @@ class MongoProtocol(asyncio.Protocol):
         if ssl_object is not None:
             self.info.tls = True
             self.info.peer_certificate_subject = certificate_subject(ssl_object)
+        self._apply_auth_limits()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        self.state.connections_current -= 1
+        if not self.rejected:
+            self.state.connections_current -= 1
         self.queue.clear()
         if self.on_close is not None:
             self.on_close(self)
 
     def data_received(self, data: bytes) -> None:
+        self.state.metrics.physical_bytes_in += len(data)
         try:
             frames = self.buffer.feed(data)
         except ProtocolError as error:
@@ -102,13 +128,13 @@ class MongoProtocol(asyncio.Protocol):
 
     @property
     def idle(self) -> bool:
-        return not self.queue and not self.busy
+        return not self.queue and (not self.busy or self.awaiting_topology)
 
     # -- running commands ------------------------------------------------------------------------------
 
     def _abort(self, error: Exception) -> None:
         info = self.info.peer if self.info else "?"
-        log.warning("closing connection %s: %s", info, error)
+        self.state.log_limiter.warning("protocol", "closing connection %s: %s", info, error)
         self.queue.clear()
         if self.transport is not None:
             self.transport.abort()
@@ -120,20 +146,39 @@ class MongoProtocol(asyncio.Protocol):
             try:
                 request = decode_request(frame)
             except InvalidRequest as error:  # well framed, bad content: mongod replies with an error
+                self.state.metrics.count_request(frame, False)
                 if not error.more_to_come and self.transport is not None:
                     reply = MongoError(error.code, error.errmsg).to_document()
-                    self.transport.write(encode_op_msg(reply, next(_request_ids), error.request_id))
+                    out = encode_op_msg(reply, next(_request_ids), error.request_id)
+                    self.state.metrics.count_reply_bytes(len(out), len(out))
+                    self.transport.write(out)
                 continue
             except ProtocolError as error:
                 self._abort(error)
                 return
+            self.state.metrics.count_request(frame, request.compressor_id is not None)
             self._run(request)
+            if self.limited or self.state.config.auth:
+                self._apply_auth_limits()
         self._flow_control()
+
+    def _apply_auth_limits(self) -> None:
+        """With --auth, small limits until the client authenticates (and again after it logs out), so
+        that an unauthenticated client cannot make the server hold more than a few KB for it."""
+        assert self.info is not None
+        limited = self.state.config.auth and self.info.auth.user is None
+        if limited == self.limited:
+            return
+        self.limited = limited
+        self.buffer.max_length = UNAUTHENTICATED_MAX_FRAME if limited else MAX_MESSAGE_SIZE
+        self.max_queued = UNAUTHENTICATED_MAX_QUEUED if limited else MAX_QUEUED_FRAMES
+        if self.transport is not None:
+            self.transport.set_write_buffer_limits(high=UNAUTHENTICATED_WRITE_BUFFER if limited else None)
 
     def _flow_control(self) -> None:
         if self.transport is None or self.closed:
             return
-        too_many = len(self.queue) >= MAX_QUEUED_FRAMES
+        too_many = len(self.queue) >= self.max_queued
         if too_many and not self.read_paused:
             self.transport.pause_reading()
             self.read_paused = True
@@ -148,18 +193,20 @@ class MongoProtocol(asyncio.Protocol):
             if message.sequences:
                 body.update(message.sequences)
             db = body.get("$db")
-            if not isinstance(db, str):
-                db = ""
-            ctx = self._context(db)
-            if not db:
+            ctx = self._context(db if type(db) is str else "")  # a wrong type fails in run_command
+            ctx.exhaust_allowed = bool(message.flags & EXHAUST_ALLOWED)
+            if db is None and "$db" not in body or db == "":
                 reply = MongoError(40571, "OP_MSG requests require a $db argument").to_document()
             else:
                 reply = run_command(ctx, body)
+            if ctx.close_connection:
+                self._abort_for_test(ctx)
+                return
             no_reply = bool(message.flags & MORE_TO_COME)
             if (ctx.wait_lsn is not None or ctx.pending is not None) and reply.get("ok"):
                 self._wait_then_reply(ctx, request, reply, no_reply)
             elif not no_reply:
-                self._send(request, encode_op_msg(reply, next(_request_ids), request.header.request_id))
+                self._reply(ctx, request, reply)
             return
         assert isinstance(message, OpQuery)
         self._run_op_query(request, message)
@@ -181,7 +228,12 @@ class MongoProtocol(asyncio.Protocol):
             body = body["$query"]
         ctx = self._context(db)
         reply = run_command(ctx, dict(body))
-        self._send(request, encode_op_reply([reply], next(_request_ids), request.header.request_id))
+        if ctx.close_connection:
+            self._abort_for_test(ctx)
+        elif (ctx.wait_lsn is not None or ctx.pending is not None) and reply.get("ok"):
+            self._wait_then_reply(ctx, request, reply, False)
+        else:
+            self._reply(ctx, request, reply)
 
     def _context(self, db: str) -> CommandContext:
         assert self.info is not None
@@ -190,9 +242,33 @@ class MongoProtocol(asyncio.Protocol):
     def _send(self, request: Request, frame: bytes) -> None:
         if self.transport is None or self.closed:
             return
+        logical = len(frame)
         if request.compressor_id is not None:
             frame = compress_frame(frame, request.compressor_id)
+        self.state.metrics.count_reply_bytes(logical, len(frame))
         self.transport.write(frame)
+
+    def _abort_for_test(self, ctx: CommandContext) -> None:
+        """Close without replying (failCommand's closeConnection), as mongod ends the session."""
+        self.queue.clear()
+        self.busy = False
+        if self.transport is not None:
+            self.transport.close()
+
+    def _reply(self, ctx: CommandContext, request: Request, body: dict[str, Any]) -> None:
+        """Send ``body``; a streamed reply goes with moreToCome, and the command's next invocation runs
+        as a request whose id is this reply's (exhaust replies answer the previous reply, as mongod's)."""
+        reply_id = next(_request_ids)
+        if request.message.__class__ is OpQuery:  # legacy: one OP_REPLY, never streamed
+            self._send(request, encode_op_reply([body], reply_id, request.header.request_id))
+            return
+        streaming = ctx.next_invocation is not None and body.get("ok") and not self.closed
+        flags = MORE_TO_COME if streaming else 0
+        self._send(request, encode_op_msg(body, reply_id, request.header.request_id, flags))
+        if streaming:
+            assert ctx.next_invocation is not None and isinstance(request.message, OpMsg)
+            message = OpMsg(request.message.flags, ctx.next_invocation, {})
+            self._run(Request(request.header._replace(request_id=reply_id), message, request.compressor_id))
 
     def _wait_then_reply(
         self, ctx: CommandContext, request: Request, reply: dict[str, Any], no_reply: bool
@@ -208,9 +284,10 @@ class MongoProtocol(asyncio.Protocol):
                 self._send(request, encode_op_msg(reply, next(_request_ids), request.header.request_id))
             return
         self.busy = True
+        self.awaiting_topology = ctx.awaits_topology
 
         def done(fut: asyncio.Future[Any]) -> None:
-            self.busy = False
+            self.busy = self.awaiting_topology = False
             body = reply
             error = fut.exception()
             if isinstance(error, MongoError):
@@ -218,9 +295,14 @@ class MongoProtocol(asyncio.Protocol):
             elif error is not None:
                 body = MongoError(ErrorCode.InternalError, f"{type(error).__name__}: {error}").to_document()
             elif ctx.finish is not None:
-                body = {**ctx.finish(fut.result()), "ok": 1.0}
+                body = ctx.finish(fut.result())
+                body.setdefault("ok", 1.0)
+                body = cluster_time.stamp(ctx, body)
+            if ctx.close_connection:
+                self._abort_for_test(ctx)
+                return
             if not no_reply:
-                self._send(request, encode_op_msg(body, next(_request_ids), request.header.request_id))
+                self._reply(ctx, request, body)
             self._drain()
 
         future.add_done_callback(done)

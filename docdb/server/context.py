@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docdb.config import ServerConfig
 from docdb.engine.catalog import Catalog
+from docdb.server.auth.session import AuthSession
 from docdb.server.cursors import CursorRegistry
+from docdb.server.log_limits import RateLimitedLog
+from docdb.server.metrics import Metrics
+from docdb.server.parameters import ServerParameters
+from docdb.server.sessions import Session, SessionRegistry
+
+if TYPE_CHECKING:
+    from docdb.server.failpoints import FailPoint
+    from docdb.server.replica_set import ReplicaSet
 
 
 @dataclass(slots=True)
@@ -28,11 +38,22 @@ class ServerState:
     )
     connections_current: int = 0
     connections_total: int = 0
+    connections_rejected: int = 0
+    max_connections: int = 1_000_000  # config.max_connections capped by the open-file limit
     next_connection_id: int = 1
     opcounters: Counter[str] = field(default_factory=Counter)
     command_counts: Counter[str] = field(default_factory=Counter)
     compressors: tuple[str, ...] = ()
     log_lines: list[str] = field(default_factory=list)
+    replica_set: ReplicaSet | None = None  # --replica-set: this member's config and topology
+    parameters: ServerParameters = field(default_factory=ServerParameters)
+    fail_points: dict[str, FailPoint] = field(default_factory=dict)  # configureFailPoint (test commands)
+    metrics: Metrics = field(default_factory=Metrics)  # serverStatus counters (server/metrics.py)
+    log_limiter: RateLimitedLog = field(
+        default_factory=lambda: RateLimitedLog(logging.getLogger("docdb.connection"))
+    )
+    sessions: SessionRegistry = field(default_factory=SessionRegistry)
+    intents: dict[Any, Any] = field(default_factory=dict)  # (ns, key) -> open transaction that wrote it
 
     def new_connection_id(self) -> int:
         cid = self.next_connection_id
@@ -51,6 +72,7 @@ class ConnectionInfo:
     compressors: tuple[str, ...] = ()
     tls: bool = False
     peer_certificate_subject: str | None = None  # RFC 4514 subject of a verified client certificate
+    auth: AuthSession = field(default_factory=AuthSession)  # who is logged in on this connection
 
 
 @dataclass(slots=True)
@@ -60,6 +82,8 @@ class CommandContext:
     A handler whose reply must wait sets ``wait_lsn`` (the reply goes out after the fsync covering that log
     position: j:true, w:"majority", fsync) or ``pending`` (an asyncio future, e.g. a compaction; its result
     goes through ``finish`` to become the reply body). The connection waits without blocking the loop.
+    A handler that streams (exhaust hello) sets ``next_invocation``: its reply goes out with moreToCome and
+    that command runs next on the connection, as if the client had sent it.
     """
 
     state: ServerState
@@ -68,7 +92,16 @@ class CommandContext:
     wait_lsn: int | None = None
     pending: asyncio.Future[Any] | None = None
     finish: Callable[[Any], dict[str, Any]] | None = None
+    exhaust_allowed: bool = False  # the request's OP_MSG exhaustAllowed bit
+    next_invocation: dict[str, Any] | None = None  # a streamed reply (moreToCome): the command run next
+    close_connection: bool = False  # close without replying (failCommand's closeConnection)
+    awaits_topology: bool = False  # ``pending`` is an awaitable hello's wait (shutdown does not wait)
+    session: Session | None = None  # the command's logical session (its ``lsid``), set by dispatch
+    store: Any = None  # a transaction's (or snapshot read's) store: what ``catalog`` is for this command
 
     @property
     def catalog(self) -> Catalog:
-        return self.state.catalog
+        """Where the command reads and writes: the catalog, or the store of its transaction or snapshot
+        read (``engine/store.py``), which answers the same calls."""
+        store = self.store
+        return self.state.catalog if store is None else store

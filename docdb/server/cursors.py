@@ -22,6 +22,15 @@ from docdb.errors import ErrorCode, MongoError
 FIRST_BATCH_DEFAULT = 101
 _RAW = attrgetter("raw")
 MAX_BATCH_BYTES = 16 * 1024 * 1024 - 16 * 1024  # a batch stays below maxBsonObjectSize with reply overhead
+# serverStatus metrics.cursor.lifespan buckets, mongod's names, in its order (upper bound in seconds)
+LIFESPAN_BUCKETS = [
+    (1, "lessThan1Second"),
+    (5, "lessThan5Seconds"),
+    (15, "lessThan15Seconds"),
+    (30, "lessThan30Seconds"),
+    (60, "lessThan1Minute"),
+    (600, "lessThan10Minutes"),
+]
 
 
 def document_size(doc: Any) -> int:
@@ -54,6 +63,10 @@ class Cursor:
     docs: Sequence[Any]
     position: int
     last_used: float = field(default_factory=time.monotonic)
+    opened: float = field(default_factory=time.monotonic)
+    batches: int = 1
+    lsid: bytes | None = None  # the session that opened it: only that session may getMore (or kill it)
+    owner: Any = None  # the (user, db) logged in on the connection that opened it (None: anyone may use it)
 
 
 class CursorRegistry:
@@ -64,11 +77,30 @@ class CursorRegistry:
         self.cursors: dict[int, Cursor] = {}
         self.total_opened = 0
         self.timed_out = 0
+        self.more_than_one_batch = 0
+        # closed cursors by how long they lived (serverStatus metrics.cursor.lifespan)
+        self.lifespans: dict[str, int] = dict.fromkeys(
+            [name for _, name in LIFESPAN_BUCKETS] + ["greaterThanOrEqual10Minutes"], 0
+        )
+
+    def _closed(self, cursor: Cursor, now: float) -> None:
+        lived = now - cursor.opened
+        for bound, name in LIFESPAN_BUCKETS:
+            if lived < bound:
+                self.lifespans[name] += 1
+                return
+        self.lifespans["greaterThanOrEqual10Minutes"] += 1
 
     def first_batch(
-        self, ns: str, docs: Sequence[Any], batch_size: int | None, single_batch: bool = False
+        self,
+        ns: str,
+        docs: Sequence[Any],
+        batch_size: int | None,
+        single_batch: bool = False,
+        lsid: bytes | None = None,
     ) -> tuple[Int64, list[Any]]:
-        """The first batch and the cursor id (0 when nothing is left or ``single_batch``)."""
+        """The first batch and the cursor id (0 when nothing is left or ``single_batch``); the cursor
+        belongs to session ``lsid``."""
         size = FIRST_BATCH_DEFAULT if batch_size is None else batch_size
         if size == 0:
             end = 0
@@ -80,14 +112,18 @@ class CursorRegistry:
         if end >= len(docs) or single_batch:
             return Int64(0), batch
         cursor_id = secrets.randbits(62) + 1
-        self.cursors[cursor_id] = Cursor(cursor_id, ns, docs, end)
+        self.cursors[cursor_id] = Cursor(cursor_id, ns, docs, end, lsid=lsid)
         self.total_opened += 1
         return Int64(cursor_id), batch
 
-    def get_more(self, cursor_id: int, ns: str, batch_size: int | None) -> tuple[Int64, list[Any]]:
+    def get_more(
+        self, cursor_id: int, ns: str, batch_size: int | None, lsid: bytes | None = None
+    ) -> tuple[Int64, list[Any]]:
         cursor = self.cursors.get(cursor_id)
         if cursor is None:
             raise MongoError(ErrorCode.CursorNotFound, f"cursor id {cursor_id} not found")
+        if cursor.lsid != lsid:
+            _wrong_session(cursor_id, cursor.lsid, lsid)
         if cursor.ns != ns:
             raise MongoError(
                 ErrorCode.Unauthorized,
@@ -98,25 +134,54 @@ class CursorRegistry:
         batch = list(cursor.docs[cursor.position : end])
         cursor.position = end
         cursor.last_used = time.monotonic()
+        cursor.batches += 1
+        if cursor.batches == 2:
+            self.more_than_one_batch += 1
         if end >= len(cursor.docs):
             del self.cursors[cursor_id]
+            self._closed(cursor, cursor.last_used)
             return Int64(0), batch
         return Int64(cursor_id), batch
 
     def kill(self, cursor_ids: list[int]) -> tuple[list[Int64], list[Int64]]:
         killed, not_found = [], []
+        now = time.monotonic()
         for cid in cursor_ids:
-            if self.cursors.pop(int(cid), None) is not None:
+            cursor = self.cursors.pop(int(cid), None)
+            if cursor is not None:
+                self._closed(cursor, now)
                 killed.append(Int64(cid))
             else:
                 not_found.append(Int64(cid))
         return killed, not_found
+
+    def kill_session(self, lsid: bytes) -> int:
+        """Close every cursor of session ``lsid`` (killed, ended or expired); returns how many."""
+        owned = [cid for cid, c in self.cursors.items() if c.lsid == lsid]
+        for cid in owned:
+            del self.cursors[cid]
+        return len(owned)
 
     def reap_idle(self, now: float | None = None) -> int:
         """Close cursors idle for longer than the timeout; returns how many."""
         now = time.monotonic() if now is None else now
         stale = [cid for cid, c in self.cursors.items() if now - c.last_used > self.timeout_s]
         for cid in stale:
-            del self.cursors[cid]
+            self._closed(self.cursors.pop(cid), now)
         self.timed_out += len(stale)
         return len(stale)
+
+
+def _wrong_session(cursor_id: int, owner: bytes | None, caller: bytes | None) -> None:
+    """mongod's refusal of a getMore from a session other than the cursor's (50736/50737/50738)."""
+    from docdb.server.sessions import describe_lsid
+
+    prefix = f"Cannot run getMore on cursor {cursor_id}, which was"
+    if owner is None:
+        assert caller is not None
+        raise MongoError(50736, f"{prefix} not created in a session, in session {describe_lsid(caller)}")
+    if caller is None:
+        raise MongoError(50737, f"{prefix} created in session {describe_lsid(owner)}, without an lsid")
+    raise MongoError(
+        50738, f"{prefix} created in session {describe_lsid(owner)}, in session {describe_lsid(caller)}"
+    )

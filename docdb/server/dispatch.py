@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import errno
 import logging
+from collections.abc import Callable
+from time import perf_counter
 from typing import Any
 
 from docdb.errors import ErrorCode, MongoError, StorageError
+from docdb.server import api_version, cluster_time, failpoints, transactions
+from docdb.server.auth.authorize import authorize
 from docdb.server.context import CommandContext
-from docdb.server.registry import REGISTRY
+from docdb.server.generic_fields import check_generic_fields
+from docdb.server.registry import REGISTRY, CommandSpec
 
 log = logging.getLogger("docdb.dispatch")
 
@@ -27,21 +32,45 @@ _OPCOUNTER = {
 
 
 def run_command(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
-    """The reply document for ``body`` (never raises)."""
+    """The reply document for ``body`` (never raises); its latency and counters go to the metrics."""
+    started = perf_counter()
+    reply = cluster_time.stamp(ctx, _guarded(_reply, ctx, body))
+    ctx.state.metrics.count_command(next(iter(body), ""), reply, perf_counter() - started)
+    return reply
+
+
+def _reply(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
+    if not body:
+        raise MongoError(ErrorCode.FailedToParse, "Empty command object")
+    name = next(iter(body))
+    spec = REGISTRY.get(name)
+    ctx.state.command_counts[name] += 1
+    if spec is None:
+        raise MongoError(ErrorCode.CommandNotFound, f"no such command: '{name}'")
+    check_generic_fields(body)
+    ctx.state.opcounters[_OPCOUNTER.get(name, "command")] += 1
+    cluster_time.receive(ctx, body)
+    api_version.check(name, body, ctx.state.parameters.require_api_version)
+    if spec.admin_only and ctx.db != "admin":
+        raise MongoError(ErrorCode.Unauthorized, f"{name} may only be run against the admin database.")
+    authorize(ctx, spec, body)
+    if ctx.state.fail_points and (point := failpoints.triggered(ctx, name, body)) is not None:
+        return failpoints.apply(ctx, point, name, body, lambda: _guarded(_handle, ctx, body, spec))
+    return _handle(ctx, body, spec)
+
+
+def _handle(ctx: CommandContext, body: dict[str, Any], spec: CommandSpec) -> dict[str, Any]:
+    reply = transactions.run(ctx, spec, body)
+    reply["ok"] = 1.0
+    return reply
+
+
+def _guarded(
+    step: Callable[..., dict[str, Any]], ctx: CommandContext, body: dict[str, Any], *args: Any
+) -> Any:
+    """``step(ctx, body, *args)``, with any error turned into its reply document."""
     try:
-        if not body:
-            raise MongoError(ErrorCode.FailedToParse, "Empty command object")
-        name = next(iter(body))
-        spec = REGISTRY.get(name)
-        ctx.state.command_counts[name] += 1
-        if spec is None:
-            raise MongoError(ErrorCode.CommandNotFound, f"no such command: '{name}'")
-        ctx.state.opcounters[_OPCOUNTER.get(name, "command")] += 1
-        if spec.admin_only and ctx.db != "admin":
-            raise MongoError(ErrorCode.Unauthorized, f"{name} may only be run against the admin database.")
-        reply = spec.handler(ctx, body)
-        reply["ok"] = 1.0
-        return reply
+        return step(ctx, body, *args)
     except MongoError as error:
         return error.to_document()
     except StorageError as error:

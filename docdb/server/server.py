@@ -12,16 +12,22 @@ import logging
 import signal
 import socket
 import time
+from functools import partial
 
 from docdb.config import ServerConfig
+from docdb.engine import columns, js
 from docdb.engine.catalog import Catalog
 from docdb.engine.compaction import Compactor
 from docdb.engine.log.crypto import read_key_file
+from docdb.engine.system_collections import install_system_collections
 from docdb.protocol import available_compressors
-from docdb.server import commands  # noqa: F401  (registers every command)
+from docdb.server import commands, transactions  # noqa: F401  (commands registers every command)
 from docdb.server.connection import MongoProtocol
 from docdb.server.context import ServerState
 from docdb.server.cursors import CursorRegistry
+from docdb.server.parameters import ServerParameters
+from docdb.server.replica_set import ReplicaSet, advertised_address
+from docdb.server.startup_log import startup_document
 from docdb.server.tls import TlsListener, build_tls_settings
 from docdb.server.ttl import run_ttl_monitor
 
@@ -29,6 +35,19 @@ log = logging.getLogger("docdb.server")
 
 SHUTDOWN_GRACE_S = 0.5
 REAP_INTERVAL_S = 60.0
+
+
+def connection_limit(configured: int) -> int:
+    """``configured``, capped as mongod caps maxIncomingConnections: at 80% of the soft open-file limit
+    (each connection is a descriptor; the rest are for the data file and the listener)."""
+    try:
+        import resource
+    except ImportError:  # not a Unix: no descriptor limit to respect
+        return configured
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return configured
+    return max(1, min(configured, int(soft * 0.8)))
 
 
 class Server:
@@ -65,18 +84,30 @@ class Server:
                 sync_always=self.config.sync_always,
                 key=read_key_file(key_file) if key_file else None,
             )
+        install_system_collections(self.catalog, startup_document(self.config))
         compactor = Compactor(
             self.catalog,
             min_bytes=self.config.compaction_min_bytes,
             dead_ratio=self.config.compaction_dead_ratio,
         )
+        columns.SETTINGS.max_bytes = int(self.config.column_cache_mb * (1 << 20))
+        columns.SETTINGS.enabled = self.config.column_cache_mb > 0
+        config = self.config
+        js.configure(config.javascript_enabled, config.js_time_limit_ms, config.js_memory_limit_mb)
         compressors = tuple(c for c in self.config.compressors if c in available_compressors())
         self.state = ServerState(
             config=self.config,
             catalog=self.catalog,
             cursors=CursorRegistry(self.config.cursor_timeout_s),
             compressors=compressors,
+            parameters=ServerParameters.at_startup(
+                self.config.enable_test_commands, self.config.set_parameters
+            ),
+            max_connections=connection_limit(self.config.max_connections),
         )
+        parameters = self.state.parameters
+        if parameters.cursor_timeout_millis is not None:
+            self.state.cursors.timeout_s = parameters.cursor_timeout_millis / 1000
         if tls.enabled:  # one port for TLS and (by mode) plaintext: our own accept loop peeks first
             sock = socket.create_server((self.config.bind, self.config.port), reuse_port=False, backlog=511)
             self._tls_listener = TlsListener(sock, tls, self._new_protocol)
@@ -88,9 +119,18 @@ class Server:
             )
             sock = self._server.sockets[0]
         host, self.port = sock.getsockname()[:2]
+        if self.config.replica_set:
+            me = advertised_address(self.config.advertise_host, self.port)
+            self.state.replica_set = ReplicaSet(
+                self.catalog, self.config.replica_set, me, self.port, bool(self.config.advertise_host)
+            )
+        self.state.sessions.on_kill = partial(transactions.kill_session, self.state)
+        for sid in self.catalog.session_facts:  # sessions with retryable writes in the log expire as others
+            self.state.sessions.touch(sid)
         self._reaper = asyncio.create_task(self._reap_cursors())
+        ttl_interval_s = parameters.ttl_monitor_sleep_secs or self.config.ttl_monitor_interval_s
         self._ttl_monitor = asyncio.create_task(
-            run_ttl_monitor(self.catalog, self.config.ttl_monitor_interval_s)
+            run_ttl_monitor(self.catalog, ttl_interval_s, lambda: parameters.ttl_monitor_enabled)
         )
         if self.catalog.writer is not None and self.config.compaction_check_s > 0:
             self._compaction_watch = asyncio.create_task(compactor.watch(self.config.compaction_check_s))
@@ -108,6 +148,8 @@ class Server:
         while True:
             await asyncio.sleep(REAP_INTERVAL_S)
             self.state.cursors.reap_idle()
+            self.state.log_limiter.flush()
+            transactions.reap(self.state)
 
     def request_stop(self) -> None:
         self._stop.set()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 from docdb.engine.catalog import Catalog
 from docdb.engine.writes import expire_documents
@@ -26,12 +27,17 @@ def run_ttl_pass(catalog: Catalog, now: float | None = None) -> int:
     return deleted
 
 
-async def run_ttl_monitor(catalog: Catalog, interval_s: float) -> None:
-    """Run passes forever, ``interval_s`` apart (cancel the task to stop it); 0 or less disables it."""
+async def run_ttl_monitor(
+    catalog: Catalog, interval_s: float, enabled: Callable[[], bool] = lambda: True
+) -> None:
+    """Run passes forever, ``interval_s`` apart (cancel the task to stop it); 0 or less disables it.
+    A pass is skipped while ``enabled()`` is false (the ``ttlMonitorEnabled`` server parameter)."""
     if interval_s <= 0:
         return
     while True:
         await asyncio.sleep(interval_s)
+        if not enabled():
+            continue
         try:
             run_ttl_pass(catalog)
         except Exception:

@@ -17,6 +17,7 @@ from docdb.engine.log.compaction import SnapshotFile, compact_path
 from docdb.engine.log.crypto import new_cipher
 from docdb.engine.log.faults import crash_point
 from docdb.engine.log.writer import fsync_directory
+from docdb.engine.session_log import compaction_records
 from docdb.errors import StorageError
 
 
@@ -59,10 +60,11 @@ def compact_file(
         else:
             cipher = None if decrypt else writer.cipher
         collections = catalog.snapshot()
+        batches = compaction_records(catalog.session_facts, catalog.clock.last)
         crash_point("snapshot")
         target = SnapshotFile(compact_path(path), cipher)
         try:
-            target.write_collections(collections, progress)
+            target.write_collections(collections, progress, batches)
             crash_point("write")
             target.sync()
             crash_point("fsync")

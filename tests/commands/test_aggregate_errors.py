@@ -22,7 +22,7 @@ def _fail(db, target, pipeline, **options):
             "Unrecognized pipeline stage name: '$bogus'",
             id="unknown-stage",
         ),
-        pytest.param([{"$geoNear": {}}], 238, "NotImplemented", None, id="unsupported-stage"),
+        pytest.param([{"$search": {}}], 238, "NotImplemented", None, id="unsupported-stage"),
         pytest.param(
             [{"$group": {"n": {"$sum": 1}}}],
             15955,

@@ -71,10 +71,6 @@ def test_name_and_option_conflicts(db):
 @pytest.mark.parametrize(
     ("key", "code"),
     [
-        pytest.param({"a": "hashed"}, 238, id="hashed"),
-        pytest.param({"a": "text"}, 238, id="text"),
-        pytest.param({"a": "2dsphere"}, 238, id="2dsphere"),
-        pytest.param({"$**": 1}, 238, id="wildcard"),
         pytest.param({"a": 0}, 67, id="zero"),
         pytest.param({"a": "nope"}, 67, id="unknown-plugin"),
         pytest.param({}, 67, id="empty"),

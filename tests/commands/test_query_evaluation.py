@@ -1,5 +1,5 @@
 """Evaluation, element and logical operators through PyMongo: $regex, $mod, $expr (with let), $type,
-$exists, $and/$or/$nor/$not, and the refused $where/$text/geo operators."""
+$exists, $and/$or/$nor/$not, and the refused $text/geo operators."""
 
 from __future__ import annotations
 
@@ -191,7 +191,6 @@ def test_logical_manual(db, spec, expected):
 @pytest.mark.parametrize(
     "spec,code,code_name",
     [
-        pytest.param({"$where": "this.a == 1"}, 238, "NotImplemented", id="where"),
         pytest.param({"$text": {"$search": "x"}}, 27, "IndexNotFound", id="text"),
         pytest.param({"loc": {"$near": [0, 0]}}, 291, "NoQueryExecutionPlans", id="near"),
         pytest.param({"$and": []}, 2, "BadValue", id="empty-and"),

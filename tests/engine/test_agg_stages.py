@@ -204,7 +204,7 @@ def test_let_variables_and_now():
     "pipeline, code",
     [
         pytest.param([{"$foo": {}}], 40324, id="unknown-stage"),
-        pytest.param([{"$geoNear": {}}], 238, id="unsupported-stage"),
+        pytest.param([{"$search": {}}], 238, id="unsupported-stage"),
         pytest.param([{"$collStats": {"latencyStats": {}}}], 238, id="collStats-latency"),
         pytest.param([{"$collStats": None}], 5447000, id="collStats-not-object"),
         pytest.param([{"$collStats": {"nope": {}}}], 40415, id="collStats-unknown-field"),

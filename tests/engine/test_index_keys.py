@@ -114,7 +114,14 @@ def test_index_add_remove_and_owners():
 def test_spec_normalization_and_names():
     assert default_name({"a": 1, "b.c": -1.0}) == "a_1_b.c_-1"
     spec = parse_index_spec({"name": "x", "key": {"a": 1}, "sparse": True, "background": True, "unique": 1})
-    assert spec == {"v": 2, "key": {"a": 1}, "name": "x", "sparse": True, "unique": True}
+    assert list(spec.items()) == [
+        ("v", 2),
+        ("unique", True),
+        ("key", {"a": 1}),
+        ("name", "x"),
+        ("sparse", True),
+        ("background", True),
+    ]
     assert find_conflict([spec], dict(spec)) == spec
 
 

@@ -57,7 +57,6 @@ from docdb.errors import MongoError
         ({"a": {"$bitsAllClear": [-1]}}, 2, "BadValue", "bit positions must be >= 0 but got: 0: -1"),
         ({"$alwaysTrue": 2}, 9, "FailedToParse", "$alwaysTrue must be an integer value of 1"),
         ({"a": {"$where": "x"}}, 2, "BadValue", "$where cannot be applied to a field"),
-        ({"$where": "this.a == 1"}, 238, "NotImplemented", "$where is not supported (no JavaScript engine)"),
         ({"$text": {"$search": "x"}}, 27, "IndexNotFound", "text index required for $text query"),
         (
             {"a": {"$elemMatch": {"$text": {"$search": "x"}}}},
@@ -65,8 +64,16 @@ from docdb.errors import MongoError
             "BadValue",
             "$text can only be applied to the top-level document",
         ),
-        ({"a": {"$near": [0, 0]}}, 291, "NoQueryExecutionPlans", "unable to find index for $geoNear query"),
-        ({"a": {"$geoWithin": {}}}, 238, "NotImplemented", "$geoWithin is not supported yet"),
+        (
+            {"a": {"$near": [0, 0]}},
+            5626500,
+            "Location5626500",
+            "$geoNear, $near, and $nearSphere are not allowed in this context, as these operators require "
+            "sorting geospatial data. If you do not need sort, consider using $geoWithin instead. Check out "
+            "https://dochub.mongodb.org/core/near-sort-operation and "
+            "https://dochub.mongodb.org/core/nearSphere-sort-operationfor more details.",
+        ),
+        ({"a": {"$geoWithin": {}}}, 2, "BadValue", "geo query doesn't have any geometry"),
         ({"$jsonSchema": 1}, 14, "TypeMismatch", "$jsonSchema must be an object"),
     ],
 )

@@ -453,6 +453,10 @@ def compile_accumulator(name: str, arg: Any, scope: Scope) -> tuple[Factory, Eva
         output = compile_node(spec["output"], scope)
         bottom = name.startswith("$bottom")
         return (lambda: TopBottom(n, single, bottom)), (lambda doc, v: (key(doc), output(doc, v)))
+    if name == "$accumulator":
+        from docdb.engine.js.accumulator import compile_js_accumulator
+
+        return compile_js_accumulator(arg, scope)
     raise MongoError(15952, f"unknown group operator '{name}'")
 
 

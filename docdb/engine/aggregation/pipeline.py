@@ -68,11 +68,8 @@ UNSUPPORTED = frozenset(
         "$changeStream",
         "$changeStreamSplitLargeEvent",
         "$currentOp",
-        "$geoNear",
-        "$listLocalSessions",
         "$listSampledQueries",
         "$listSearchIndexes",
-        "$listSessions",
         "$planCacheStats",
         "$search",
         "$searchMeta",
@@ -179,6 +176,8 @@ from docdb.engine.aggregation import (  # noqa: E402,F401  (stage families regis
     stages_group,
     stages_join,
     stages_output,
+    stages_sessions,
     stages_stats,
     stages_window,
 )
+from docdb.engine.geo import stage as _geo_stage  # noqa: E402,F401  ($geoNear)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from docdb.engine.expressions.core import MISSING, Evaluator, Scope, Variables, compile_node, is_constant
+from docdb.engine.text.meta import is_text_score_meta
 from docdb.errors import MongoError
 
 INCLUDE = "include"
@@ -39,10 +40,19 @@ class Projection:
         self.mode: str | None = None
         self.tree: dict = {}
         self.exclude_id = False
+        self.meta: dict[str, Evaluator] = {}  # top-level {$meta: "textScore"} fields: either kind allows them
         for key, value in spec.items():
+            if is_text_score_meta(value) and "." not in key and not key.startswith("$"):
+                self.meta[key] = compile_node(value, scope)
+                continue
             self._add(self.tree, key, value, key)
         if self.mode is None:
-            self.mode = INCLUDE if self.exclude_id is False or self._has_computed(self.tree) else EXCLUDE
+            computed = self._has_computed(self.tree) or bool(self.meta)
+            self.mode = INCLUDE if self.exclude_id is False or computed else EXCLUDE
+        if self.mode == INCLUDE and self.meta:  # computed like the others, in the spec's order
+            names = dict.fromkeys(key.split(".")[0] for key in spec)
+            self.tree = {name: self.meta[name] if name in self.meta else self.tree[name] for name in names}
+            self.meta = {}
         if self.mode == EXCLUDE and self._has_computed(self.tree):
             raise MongoError(
                 31252,
@@ -121,7 +131,11 @@ class Projection:
 
     def apply(self, doc: dict, v: Variables) -> dict:
         if self.mode == EXCLUDE:
-            return _exclude(doc, self.tree)
+            out = _exclude(doc, self.tree)
+            for key, evaluate in self.meta.items():
+                out.pop(key, None)
+                out[key] = evaluate(doc, v)
+            return out
         return _include(doc, self.tree, doc, v)
 
 

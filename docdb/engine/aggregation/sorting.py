@@ -14,6 +14,7 @@ from typing import Any
 from bson.decimal128 import Decimal128
 
 from docdb.engine.sort import compile_sort
+from docdb.engine.text.meta import is_text_score_meta
 from docdb.errors import ErrorCode, MongoError
 
 _BAD_DIRECTION = "$sort key ordering must be 1 (for ascending) or -1 (for descending)"
@@ -28,6 +29,8 @@ def _direction(value: Any) -> int:
     if isinstance(value, dict):
         if next(iter(value), None) != "$meta":
             raise MongoError(17312, "$meta is the only expression supported by $sort right now")
+        if is_text_score_meta(value):
+            return 0  # {$meta: "textScore"}: best score first
         raise MongoError(ErrorCode.NotImplemented, "$meta sorts are not supported by this server")
     if isinstance(value, Decimal128):
         value = value.to_decimal()
@@ -59,7 +62,7 @@ def parse_sort_spec(spec: Any) -> list[tuple[list[str], bool]]:
     for path, value in spec.items():
         direction = _direction(value)
         _check_path(path)
-        fields.append((path.split("."), direction == 1))
+        fields.append((path.split("."), direction == 1) if direction else ([], False))
     if not fields:
         raise MongoError(15976, "$sort stage must have at least one sort key")
     return fields
@@ -68,6 +71,12 @@ def parse_sort_spec(spec: Any) -> list[tuple[list[str], bool]]:
 def compile_sort_key(spec: Any) -> Callable[[dict], Any]:
     """A key function: ``sorted(docs, key=compile_sort_key({"a": 1, "b": -1}))`` is mongod's $sort order."""
     fields = parse_sort_spec(spec)
-    key = compile_sort({".".join(parts): 1 if ascending else -1 for parts, ascending in fields})
+    key = compile_sort(
+        {
+            path: {"$meta": "textScore"} if not parts else 1 if ascending else -1
+            for path, (parts, ascending) in zip(spec, fields, strict=True)
+        },
+        text_score=True,
+    )
     assert key is not None
     return key

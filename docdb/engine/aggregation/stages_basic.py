@@ -12,9 +12,13 @@ from bson.int64 import Int64
 from docdb.engine.aggregation.pipeline import StageContext, StageFn, register_stage
 from docdb.engine.aggregation.shaping import AddFields, Projection
 from docdb.engine.aggregation.sorting import compile_sort_key
+from docdb.engine.dbref import is_dollar_path_part
 from docdb.engine.expressions.core import MISSING, Variables, compile_node, show, type_name
 from docdb.engine.expressions.numeric import as_int, num_kind
+from docdb.engine.js.where import where_forbidden
 from docdb.engine.matcher import compile_filter, compile_filter_scoped
+from docdb.engine.text.meta import with_score_of
+from docdb.engine.text.search import split_text_filter
 from docdb.errors import ErrorCode, MongoError
 
 
@@ -24,6 +28,20 @@ def _match(spec: Any, sctx: StageContext) -> StageFn:
     pipeline's ``let``) it reads the run's current values, wherever ``$expr`` sits in the filter."""
     if not isinstance(spec, dict):
         raise MongoError(15959, "the match filter must be an expression in an object")
+    with where_forbidden():
+        return _compile_match(spec, sctx)
+
+
+def _compile_match(spec: dict, sctx: StageContext) -> StageFn:
+    text = split_text_filter(spec)
+    if text is not None:
+        if not sctx.is_first:
+            raise MongoError(17313, "$match with $text is only allowed as the first pipeline stage")
+        if sctx.in_facet or sctx.in_lookup:
+            raise MongoError(ErrorCode.NotImplemented, "$text in a sub-pipeline is not supported by docdb")
+        # The pipeline's first $match runs as the find that feeds the pipeline (reads.split_cursor_prefix,
+        # which plans $text); here only the rest of the filter is checked.
+        spec = text[1]
     if not sctx.scope.names:
         predicate = compile_filter(spec)
         return lambda docs, v: filter(predicate, docs)
@@ -42,7 +60,7 @@ def _per_document(apply: Any) -> StageFn:
         local = v.with_root(None)
         for doc in docs:
             local.root = doc
-            yield apply(doc, local)
+            yield with_score_of(doc, apply(doc, local))
 
     return run
 
@@ -248,7 +266,7 @@ def _unwind(spec: Any, sctx: StageContext) -> StageFn:
     if not path.startswith("$"):
         raise MongoError(28818, f"path option to $unwind stage should be prefixed with a '$': {path}")
     parts = path[1:].split(".")
-    if any(not p or p.startswith("$") for p in parts):
+    if any(not p or is_dollar_path_part(p) for p in parts):
         raise MongoError(
             16410, "FieldPath field names may not start with '$'. Consider using $getField or $setField."
         )

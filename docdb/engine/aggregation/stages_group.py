@@ -43,9 +43,17 @@ class GroupSpec:
             self.names.append(name)
             self.factories.append(factory)
             self.args.append(arg_fn)
+        self.keyed = any(next(iter(spec)) == "$accumulator" for spec in fields.values())
 
-    def new_states(self) -> list:
-        return [factory() for factory in self.factories]
+    def new_states(self, key: Any = MISSING, v: Variables | None = None) -> list:
+        """A group's fresh states; those that start from the group key ($accumulator's init) start."""
+        states = [factory() for factory in self.factories]
+        if self.keyed:
+            for state in states:
+                start = getattr(state, "start_group", None)
+                if start is not None:
+                    start(key, v)
+        return states
 
     def results(self, states: list) -> dict:
         return {name: state.result() for name, state in zip(self.names, states, strict=True)}
@@ -68,7 +76,7 @@ def group_documents(docs: Iterable[dict], key_fn: Evaluator, spec: GroupSpec, v:
         hk = key if t is str or t is int else (0 if key_constant else hash_key(key))
         entry = groups.get(hk)
         if entry is None:
-            entry = groups[hk] = [key, spec.new_states()]
+            entry = groups[hk] = [key, spec.new_states(key, local)]
         states = entry[1]
         for arg, i in args:
             states[i].add(arg(doc, local))

@@ -17,6 +17,7 @@ from docdb.engine.expressions import (  # noqa: F401  (operator families registe
     date_arithmetic,
     dates,
     logic,
+    metadata,
     objects,
     sets,
     strings,
@@ -24,6 +25,7 @@ from docdb.engine.expressions import (  # noqa: F401  (operator families registe
 )
 from docdb.engine.expressions.core import MISSING, OPERATORS, Scope, Variables, compile_node, is_constant
 from docdb.engine.expressions.logic import truthy
+from docdb.engine.js import function_expr  # noqa: F401,E402  ($function registers itself)
 
 __all__ = ["MISSING", "OPERATORS", "Variables", "compile_expression", "evaluate", "is_constant", "truthy"]
 

@@ -16,6 +16,7 @@ from typing import Any
 from bson.timestamp import Timestamp
 
 from docdb.engine.bson_order import MISSING
+from docdb.engine.dbref import is_dollar_path_part
 from docdb.errors import ErrorCode, MongoError
 
 Evaluator = Callable[[Any, "Variables"], Any]
@@ -145,7 +146,7 @@ def _compile_object(spec: dict, scope: Scope) -> Evaluator:
 def check_field_name(name: str) -> None:
     if name == "":
         raise MongoError(16410, "FieldPath field names may not be empty strings.")
-    if name.startswith("$"):
+    if is_dollar_path_part(name):
         raise MongoError(
             16410, "FieldPath field names may not start with '$'. Consider using $getField or $setField."
         )
@@ -159,7 +160,7 @@ def parse_field_path(path: str) -> list[str]:
     for part in parts:
         if part == "":
             raise MongoError(15998, "FieldPath field names may not be empty strings.")
-        if part.startswith("$"):
+        if is_dollar_path_part(part):
             raise MongoError(
                 16410, "FieldPath field names may not start with '$'. Consider using $getField or $setField."
             )

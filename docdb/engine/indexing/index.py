@@ -14,14 +14,15 @@ from collections.abc import Hashable, Iterable, Iterator, Mapping
 from itertools import islice, repeat
 from typing import Any
 
-import bson
 from sortedcontainers import SortedList
 
-from docdb.bson_codec import CODEC_OPTIONS
+from docdb.bson_codec import decode_documents
 from docdb.engine.bson_order import MISSING, RANK_NUMBER, RANK_STRING, sort_key
 from docdb.engine.collation import SIMPLE, parse_collation
+from docdb.engine.indexing.hashed import HashedKeyMaker, hashed_field
 from docdb.engine.indexing.keys import HIGH, NULL_KEY, KeyMaker, fast_sort_key, invert, split_key
 from docdb.engine.indexing.spec import direction, same_key
+from docdb.engine.indexing.wildcard import WildcardKeyMaker, is_wildcard_key
 from docdb.engine.key_format import duplicate_key_message
 from docdb.engine.matcher import compile_filter
 from docdb.errors import ErrorCode, MongoError
@@ -32,6 +33,7 @@ class Index:
 
     __slots__ = ("spec", "name", "fields", "collator", "maker", "entries", "built", "multikey", "accesses")
     __slots__ += ("since",)
+    builds_itself = False  # True for indexes that are no sorted key list (geo): they fill themselves
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
@@ -40,13 +42,19 @@ class Index:
         self.fields = list(key)
         partial = spec.get("partialFilterExpression")
         self.collator = parse_collation(spec["collation"]) if "collation" in spec else SIMPLE
-        self.maker = KeyMaker(
+        args = (
             self.fields,
             [direction(key[f]) < 0 for f in self.fields],
             bool(spec.get("sparse")),
             compile_filter(partial, collator=self.collator) if partial is not None else None,
-            self.collator,
         )
+        hashed = hashed_field(key)
+        if is_wildcard_key(key):
+            self.maker: KeyMaker = WildcardKeyMaker(spec)
+        elif hashed is not None:
+            self.maker = HashedKeyMaker(*args, self.fields.index(hashed))
+        else:
+            self.maker = KeyMaker(*args, self.collator)
         self.entries: SortedList = SortedList()
         self.built = False
         self.multikey: dict[str, set[str]] = {}
@@ -216,6 +224,12 @@ def build_indexes(indexes: list[Index], docs: Mapping[Hashable, bytes]) -> None:
     chunks by one C call each, each index's entries are sorted once. The cyclic garbage collector is
     paused meanwhile (millions of new tuples would otherwise trigger full collections over and over).
     Raises on a document an index cannot hold (parallel arrays), before any index is changed."""
+    for index in indexes:
+        if index.builds_itself:
+            index.build(docs.items())
+    indexes = [index for index in indexes if not index.builds_itself]
+    if not indexes:
+        return
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -224,7 +238,7 @@ def build_indexes(indexes: list[Index], docs: Mapping[Hashable, bytes]) -> None:
         raws = iter(docs.values())
         for _ in range(0, len(docs), BUILD_CHUNK):
             chunk_hks = list(islice(hks, BUILD_CHUNK))
-            decoded = bson.decode_all(b"".join(islice(raws, BUILD_CHUNK)), CODEC_OPTIONS)
+            decoded = decode_documents(b"".join(islice(raws, BUILD_CHUNK)))
             tails = [
                 (RANK_NUMBER, 1, hk, hk) if type(hk) is int else _id_tail(hk, doc)
                 for hk, doc in zip(chunk_hks, decoded, strict=True)
@@ -267,6 +281,11 @@ def _collect_entries(
     column (one field over the chunk) at a time, a scalar value's component inline; a document the
     columns cannot key alone (an array value; missing from a sparse index) goes through ``KeyMaker``."""
     maker = index.maker
+    column = getattr(maker, "column_keys", None)  # hashed.py: one hash per document, column by column
+    keys_of_chunk = column(decoded) if column is not None else None
+    if keys_of_chunk is not None:
+        entries += [key + tail for key, tail in zip(keys_of_chunk, tails, strict=True)]
+        return
     if maker.top_level is None or maker.partial is not None or (maker.sparse and len(maker.fields) > 1):
         _collect_general(maker, decoded, tails, entries, multikey)
         return

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from itertools import product
 from typing import Any
 
+from bson.int64 import Int64
+
 from docdb.engine.bson_order import MISSING, RANK_MISSING, RANK_NUMBER, RANK_STRING, sort_key
 from docdb.errors import ErrorCode, MongoError
 
@@ -69,7 +71,10 @@ def invert(k: tuple) -> tuple:
     """
     rank = k[0]
     if rank == RANK_NUMBER:
-        return (-rank, 0) if k[1] == 0 else (-rank, -1, -k[2])
+        if k[1] == 0:
+            return (-rank, 0)
+        value = k[2]
+        return (-rank, -1, Int64(-value) if value.__class__ is Int64 else -value)
     if len(k) == 1:
         return (-rank,)
     return _INVERTERS[rank](k)

@@ -10,27 +10,30 @@ from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 
 from docdb.engine.collation import cached_collation
+from docdb.engine.indexing.hashed import HASHED, check_hashed_spec
+from docdb.engine.indexing.wildcard import check_wildcard_spec, is_wildcard_key
 from docdb.engine.key_format import format_value
 from docdb.engine.matcher import compile_filter
+from docdb.engine.query.bson_text import format_element
+from docdb.engine.query.types import type_name
+from docdb.engine.text.spec import TEXT_OPTIONS, fix_text_spec, is_text_key, is_text_spec, text_options
 from docdb.errors import ErrorCode, MongoError
 
 ID_INDEX_SPEC: dict[str, Any] = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
-_NOT_BUILT_PLUGINS = ("2d", "2dsphere", "geoHaystack", "hashed", "text", "columnstore")
+_NOT_BUILT_PLUGINS = ("geoHaystack", "text", "columnstore")
+BUILT_PLUGINS = ("hashed", "2dsphere", "2d")
+_GEO_OPTIONS = {"2dsphere": ("2dsphereIndexVersion",), "2d": ("bits", "min", "max")}
 # Options that change what an index holds or enforces.  # sorted alphabetically
-_OPTIONS = ("expireAfterSeconds", "hidden", "partialFilterExpression", "sparse", "unique")
-# Accepted and dropped: they do not change behaviour here (build options of older servers).
-_IGNORED = ("background", "dropDups", "ns", "v")
+_OPTIONS = ("background", "expireAfterSeconds", "hidden", "partialFilterExpression", "sparse", "unique")
+# Accepted and dropped, as mongod drops them from the stored spec.
+_IGNORED = ("dropDups", "ns")
 _UNSUPPORTED = (
-    "2dsphereIndexVersion",
-    "bits",
     "bucketSize",
     "clustered",
     "coarsestIndexedLevel",
     "default_language",
     "finestIndexedLevel",
     "language_override",
-    "max",
-    "min",
     "prepareUnique",
     "storageEngine",
     "textIndexVersion",
@@ -73,7 +76,13 @@ def _check_key(raw: dict[str, Any], key: Any) -> None:
         raise MongoError(ErrorCode.TypeMismatch, "The field 'key' must be an object")
     if not key:
         raise _cannot_create(raw, "Index keys cannot be empty.")
+    plugins = {v for v in key.values() if isinstance(v, str)}
+    if len(plugins) > 1 and plugins <= {*BUILT_PLUGINS, *_NOT_BUILT_PLUGINS}:
+        raise _cannot_create(raw, "Can't use more than one index plugin for a single index.")
     for field, value in key.items():
+        if (field == "$**" or field.endswith(".$**")) and not isinstance(value, str):
+            _check_direction(raw, value)  # a wildcard index (wildcard.py)
+            continue
         if field == "$**" or field.endswith(".$**"):
             raise MongoError(ErrorCode.NotImplemented, "wildcard indexes are not supported by docdb")
         if (
@@ -85,16 +94,20 @@ def _check_key(raw: dict[str, Any], key: Any) -> None:
         ):
             raise _cannot_create(raw, f"Index key contains an illegal field name: '{field}'")
         if isinstance(value, str):
+            if value in BUILT_PLUGINS:
+                continue
             if value in _NOT_BUILT_PLUGINS:
                 raise MongoError(ErrorCode.NotImplemented, f"'{value}' indexes are not supported by docdb")
             raise _cannot_create(raw, f"Unknown index plugin '{value}'")
-        if isinstance(value, bool) or not isinstance(value, (int, Int64, float, Decimal128)):
-            raise _cannot_create(
-                raw, f"Values in the index key pattern can't be of type {type(value).__name__}"
-            )
-        number = float(value.to_decimal()) if isinstance(value, Decimal128) else float(value)
-        if number == 0 or math.isnan(number):
-            raise _cannot_create(raw, "Values in the index key pattern can't be zero.")
+        _check_direction(raw, value)
+
+
+def _check_direction(raw: dict[str, Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, Int64, float, Decimal128)):
+        raise _cannot_create(raw, f"Values in the index key pattern can't be of type {type(value).__name__}")
+    number = float(value.to_decimal()) if isinstance(value, Decimal128) else float(value)
+    if number == 0 or math.isnan(number):
+        raise _cannot_create(raw, "Values in the index key pattern can't be zero.")
 
 
 def parse_index_spec(raw: Any, default_collation: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -107,7 +120,9 @@ def parse_index_spec(raw: Any, default_collation: dict[str, Any] | None = None) 
             ErrorCode.FailedToParse, "The 'key' field is a required property of an index specification"
         )
     key = raw["key"]
-    _check_key(raw, key)
+    text = is_text_key(key)
+    if not text:
+        _check_key(raw, key)
     name = raw.get("name")
     if name is None:
         raise MongoError(
@@ -118,11 +133,19 @@ def parse_index_spec(raw: Any, default_collation: dict[str, Any] | None = None) 
     if not name or name == "*" or "\0" in name:
         raise _cannot_create(raw, f"The index name '{name}' is not valid")
     collator = cached_collation(raw["collation"]) if "collation" in raw else None
-    spec: dict[str, Any] = {"v": 2, "key": dict(key), "name": name}
+    options: dict[str, Any] = {}
     for option, value in raw.items():
-        if option in ("key", "name", "collation") or option in _IGNORED:
+        if (
+            option in ("key", "name", "collation", "v")
+            or option in _IGNORED
+            or (text and option in TEXT_OPTIONS)
+        ):
             continue
-        if option in _UNSUPPORTED:
+        plugin_options = [o for v in key.values() if isinstance(v, str) for o in _GEO_OPTIONS.get(v, ())]
+        if option in plugin_options or option == "wildcardProjection":
+            options[option] = value
+            continue
+        if option in _UNSUPPORTED or option in ("2dsphereIndexVersion", "bits", "min", "max"):
             raise MongoError(ErrorCode.NotImplemented, f"index option '{option}' is not supported by docdb")
         if option not in _OPTIONS:
             raise MongoError(
@@ -130,12 +153,29 @@ def parse_index_spec(raw: Any, default_collation: dict[str, Any] | None = None) 
                 f"The field '{option}' is not valid for an index specification. "
                 f"Specification: {spec_text(raw)}",
             )
-        spec[option] = _check_option(raw, option, value)
+        options[option] = _check_option(raw, option, value)
+    spec = _stored_spec(raw, _index_version(raw), options)
     if collator is not None:
         if collator.spec is not None:  # the simple collation is not stored (mongod's catalog)
             spec["collation"] = collator.spec
     elif default_collation is not None:  # an index inherits the collection's default collation
         spec["collation"] = default_collation
+    if "collation" in spec:
+        _check_collation_support(spec)
+    if text:
+        spec = fix_text_spec(raw, name, spec)
+    if is_wildcard_key(key):
+        check_wildcard_spec(spec, raw)
+    elif "wildcardProjection" in spec:
+        raise MongoError(
+            ErrorCode.FailedToParse, "The field 'wildcardProjection' is only allowed in an 'wildcard' index"
+        )
+    if HASHED in key.values():
+        check_hashed_spec(spec)
+    if "2dsphere" in key.values():
+        spec.setdefault("2dsphereIndexVersion", 3)
+    if "2d" in key.values():
+        _check_2d(key)
     if spec.get("sparse") and "partialFilterExpression" in spec:
         raise _cannot_create(raw, 'cannot mix "partialFilterExpression" and "sparse" options')
     if "expireAfterSeconds" in spec and len(key) > 1:
@@ -151,15 +191,96 @@ def parse_index_spec(raw: Any, default_collation: dict[str, Any] | None = None) 
     return spec
 
 
+def _check_collation_support(spec: dict[str, Any]) -> None:
+    """mongod refuses a non-simple collation on text and 2d indexes (CannotCreateIndex); docdb does not
+    key hashed, wildcard or 2dsphere indexes by a collator, so it refuses those with NotImplemented."""
+    key = spec["key"]
+    kinds = [v for v in key.values() if isinstance(v, str)] + (["wildcard"] if is_wildcard_key(key) else [])
+    if "_fts" in key:
+        kinds.append("text")
+    for kind in ("text", "2d"):
+        if kind in kinds:
+            raise MongoError(
+                ErrorCode.CannotCreateIndex,
+                f"Index type '{kind}' does not support collation: {format_value(spec['collation'])}",
+            )
+    for kind in (HASHED, "wildcard", "2dsphere"):
+        if kind in kinds:
+            raise MongoError(
+                ErrorCode.NotImplemented,
+                f"'{kind}' indexes with a non-simple collation are not supported by docdb",
+            )
+
+
+def _stored_spec(raw: dict[str, Any], version: int, options: dict[str, Any]) -> dict[str, Any]:
+    """The spec as mongod stores and lists it (its IndexCatalog's fixIndexSpec): ``v``, then ``unique``
+    and ``hidden`` when true (as booleans; false ones are dropped), ``key``, ``name``, then every other
+    option as given, in the order given (a simple collation and ``ns``/``dropDups`` are dropped)."""
+    spec: dict[str, Any] = {"v": version}
+    for flag in ("unique", "hidden"):
+        if options.get(flag):
+            spec[flag] = True
+    spec["key"] = dict(raw["key"])
+    spec["name"] = raw["name"]
+    for option, value in options.items():
+        if option not in ("unique", "hidden"):
+            spec[option] = value
+    return spec
+
+
+def _index_version(raw: dict[str, Any]) -> int:
+    """``v`` as given (1 or 2, mongod's creatable versions) or 2."""
+    if "v" not in raw:
+        return 2
+    value = raw["v"]
+    if isinstance(value, bool) or not isinstance(value, (int, Int64, float, Decimal128)):
+        raise MongoError(
+            ErrorCode.TypeMismatch, f"The field 'v' must be a number, but got {type_name(value)}"
+        )
+    number = float(value.to_decimal()) if isinstance(value, Decimal128) else float(value)
+    if not math.isfinite(number) or not number.is_integer() or not -(2**31) <= number < 2**31:
+        raise MongoError(
+            ErrorCode.BadValue,
+            f"Index version must be representable as a 32-bit integer, but got {format_value(value)}",
+        )
+    if number not in (1, 2):
+        raise MongoError(
+            ErrorCode.CannotCreateIndex,
+            f"Invalid index specification {spec_text(raw)}; cannot create an index with v={int(number)}",
+        )
+    return int(number)
+
+
+def _check_2d(key: dict[str, Any]) -> None:
+    """mongod's 2d rules: one geo field, and it comes first."""
+    geo = [f for f, v in key.items() if v == "2d"]
+    if len(geo) > 1:
+        raise MongoError(16800, "can't have 2 geo fields")
+    if list(key)[0] != geo[0]:
+        raise MongoError(16801, "2d has to be first in index")
+
+
 def _check_option(raw: dict[str, Any], option: str, value: Any) -> Any:
-    if option in ("unique", "sparse", "hidden"):
-        if not isinstance(value, (bool, int, float, Int64)):
-            raise MongoError(ErrorCode.TypeMismatch, f"The field '{option}' must be a bool")
-        return bool(value)
+    if option in ("unique", "sparse", "background"):
+        if isinstance(value, bool) or isinstance(value, (int, float, Int64, Decimal128)):
+            return value
+        shown = format_element(option, value)
+        raise MongoError(
+            ErrorCode.TypeMismatch, f"The field '{option} has value {shown}, which is not convertible to bool"
+        )
+    if option == "hidden":
+        if not isinstance(value, bool):  # mongod's message names the wrong field ('name'); kept as it is
+            raise MongoError(
+                ErrorCode.TypeMismatch, f"The field 'name' must be a bool, but got {type_name(value)}"
+            )
+        return value
     if option == "partialFilterExpression":
         if not isinstance(value, dict):
             raise MongoError(ErrorCode.TypeMismatch, "The field 'partialFilterExpression' must be an object")
-        compile_filter(value)
+        from docdb.engine.js.where import where_forbidden
+
+        with where_forbidden():
+            compile_filter(value)
         return value
     if isinstance(value, bool) or not isinstance(value, (int, Int64, float)):
         raise _cannot_create(raw, "TTL index 'expireAfterSeconds' option must be numeric")
@@ -170,7 +291,7 @@ def _check_option(raw: dict[str, Any], option: str, value: Any) -> Any:
             raw,
             "TTL index 'expireAfterSeconds' option must be within an acceptable range, try a lower number",
         )
-    return int(value)
+    return value
 
 
 def _identity(spec: dict[str, Any]) -> tuple:
@@ -183,7 +304,8 @@ def _identity(spec: dict[str, Any]) -> tuple:
 
 
 def _options(spec: dict[str, Any]) -> dict[str, Any]:
-    return {k: spec.get(k, False) for k in ("unique", "sparse", "expireAfterSeconds", "hidden")}
+    options = {k: spec.get(k, False) for k in ("unique", "sparse", "expireAfterSeconds", "hidden")}
+    return options | {"text": text_options(spec)} if is_text_spec(spec) else options
 
 
 def direction(value: Any) -> float:
@@ -197,7 +319,13 @@ def direction(value: Any) -> float:
 
 def same_key(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Key patterns equal field by field, with ``1``, ``1.0`` and ``Int64(1)`` alike."""
-    return list(a) == list(b) and all(direction(a[f]) == direction(b[f]) and a[f] is not None for f in a)
+    return list(a) == list(b) and all(
+        direction(a[f]) == direction(b[f]) and a[f] is not None and _plugin(a[f]) == _plugin(b[f]) for f in a
+    )
+
+
+def _plugin(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def find_conflict(existing: list[dict[str, Any]], spec: dict[str, Any]) -> dict[str, Any] | None:
@@ -222,8 +350,21 @@ def find_conflict(existing: list[dict[str, Any]], spec: dict[str, Any]) -> dict[
         if same_identity:
             if old["name"] == "_id_":
                 return old
+            if is_text_spec(spec) and _options(old) != _options(spec):
+                raise MongoError(
+                    ErrorCode.IndexOptionsConflict,
+                    "An equivalent index already exists with a different name and options. "
+                    f"Requested index: {spec_text(spec)}, existing index: {spec_text(old)}",
+                )
             raise MongoError(
                 ErrorCode.IndexOptionsConflict,
                 f"Index already exists with a different name: {old['name']}",
             )
+    if is_text_spec(spec):
+        for old in existing:
+            if is_text_spec(old):
+                raise MongoError(
+                    ErrorCode.CannotCreateIndex,
+                    f'only one text index per collection allowed, found existing text index "{old["name"]}"',
+                )
     return None

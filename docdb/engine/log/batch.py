@@ -17,11 +17,13 @@ import bson
 from bson.int64 import Int64
 from bson.objectid import ObjectId
 from bson.raw_bson import DEFAULT_RAW_BSON_OPTIONS
+from bson.timestamp import Timestamp
 
-from docdb.bson_codec import CODEC_OPTIONS, decode_document
+from docdb.bson_codec import decode_document
 
 _INT32 = struct.Struct("<i")
 _INT64 = struct.Struct("<q")
+_UINT64 = struct.Struct("<Q")
 _FIXED_SIZES = {0x01: 8, 0x07: 12, 0x08: 1, 0x09: 8, 0x0A: 0, 0x10: 4, 0x11: 8, 0x12: 8, 0x13: 16}
 _FIXED_SIZES.update({0x06: 0, 0x7F: 0, 0xFF: 0})
 _LENGTH_PREFIXED = {0x02: 4, 0x0D: 4, 0x0E: 4, 0x05: 5}  # int32 length, plus a subtype byte for binary
@@ -113,6 +115,46 @@ def _iter_op_groups(payload: bytes) -> Iterator[tuple[str, list[Any], list[bytes
         yield ns, ids, raws
 
 
+def write_batch_txn(payload: bytes) -> dict[str, Any] | None:
+    """A WRITE_BATCH payload's ``txn`` document, or None: the restart hot path, so a payload whose
+    ops are followed by nothing or by a ``ts`` alone (13 bytes) is answered with one unpack.
+
+    >>> write_batch_txn(bson.encode({"ops": [], "ts": Timestamp(7, 2)})) is None
+    True
+    """
+    if payload[4:9] == b"\x04ops\x00" and len(payload) - 9 - _INT32.unpack_from(payload, 9)[0] <= 14:
+        return None
+    return write_batch_tail(payload)[1]
+
+
+def write_batch_tail(payload: bytes) -> tuple[int, dict[str, Any] | None]:
+    """What a WRITE_BATCH payload holds after its ``ops``: its ``ts`` as one integer (a BSON Timestamp's
+    8 bytes: ``time << 32 | inc``, so integers order as Timestamps do; 0 without one) and its ``txn``
+    document (None without one). A ``ts`` alone, the usual tail, is read with one unpack.
+
+    >>> write_batch_tail(bson.encode({"ops": [{"ns": "d.c", "del": 1}], "ts": Timestamp(7, 2)}))
+    (30064771074, None)
+    >>> write_batch_tail(bson.encode({"ops": [], "txn": {"lsid": b"x"}}))
+    (0, {'lsid': b'x'})
+    """
+    if payload[4:9] != b"\x04ops\x00":
+        fields = decode_document(payload)
+        return ts_number(fields.get("ts")), fields.get("txn")
+    tail = 9 + _INT32.unpack_from(payload, 9)[0]
+    rest = len(payload) - tail
+    if rest == 1:
+        return 0, None
+    if rest == 13 and payload[tail : tail + 4] == b"\x11ts\x00":
+        return _UINT64.unpack_from(payload, tail + 4)[0], None
+    fields = decode_document(_INT32.pack(rest + 4) + payload[tail:])
+    return ts_number(fields.get("ts")), fields.get("txn")
+
+
+def ts_number(ts: Any) -> int:
+    """A Timestamp as the integer its 8 BSON bytes make (0 for anything else)."""
+    return (ts.time << 32 | ts.inc) if isinstance(ts, Timestamp) else 0
+
+
 def _put_struct(put_head: bytes) -> struct.Struct:
     """Op size, ``len(put_head)`` bytes, document size, first element type + ``_id`` name, int32."""
     return struct.Struct(f"<i{len(put_head)}si5si")
@@ -154,7 +196,7 @@ def first_id(raw: bytes) -> Any:
             return raw[13 : 12 + _INT32.unpack_from(raw, 9)[0]].decode()
         size = _value_size(raw, raw[4], 9)
         if size is not None:
-            return bson.decode(_INT32.pack(10 + size) + raw[4 : 9 + size] + b"\x00", CODEC_OPTIONS)["_id"]
+            return decode_document(_INT32.pack(10 + size) + raw[4 : 9 + size] + b"\x00")["_id"]
     return decode_document(raw)["_id"]
 
 
@@ -163,7 +205,7 @@ def _decode_element(buf: bytes, start: int, value_start: int) -> Any:
     size = _value_size(buf, buf[start], value_start)
     assert size is not None
     element = buf[start : value_start + size]
-    return next(iter(bson.decode(_INT32.pack(5 + len(element)) + element + b"\x00", CODEC_OPTIONS).values()))
+    return next(iter(decode_document(_INT32.pack(5 + len(element)) + element + b"\x00").values()))
 
 
 def _value_size(buf: bytes, btype: int, pos: int) -> int | None:

@@ -69,9 +69,14 @@ class SnapshotFile:
         self._write(new_file_header(cipher))
 
     def write_collections(
-        self, collections: list[CollectionSnapshot], progress: Callable[[int], None] | None = None
+        self,
+        collections: list[CollectionSnapshot],
+        progress: Callable[[int], None] | None = None,
+        batches: list[bytes] = (),  # type: ignore[assignment]
     ) -> None:
-        """Write every collection's records; ``progress(n)`` is told of each ``n`` document bytes written."""
+        """Write every collection's records, then ``batches`` (WRITE_BATCH payloads: the clock and
+        session facts, ``session_log.compaction_records``); ``progress(n)`` is told of each ``n``
+        document bytes written."""
         for coll in collections:
             create = {"ns": coll.ns, "options": coll.options, "uuid": coll.uuid}
             self._record(RecordType.CREATE_COLLECTION, encode_document(create))
@@ -79,6 +84,8 @@ class SnapshotFile:
                 payload = encode_document({"ns": coll.ns, "indexes": coll.indexes})
                 self._record(RecordType.CREATE_INDEXES, payload)
             self.write_documents(coll.ns, coll.docs, progress)
+        for payload in batches:
+            self._record(RecordType.WRITE_BATCH, payload)
         self.flush()
 
     def write_documents(

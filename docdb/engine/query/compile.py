@@ -263,7 +263,11 @@ def _text(name: str, value: Any, top: bool, scope: FilterScope | None) -> Predic
 
 
 def _where(name: str, value: Any, top: bool, scope: FilterScope | None) -> Predicate:
-    raise _bad("$where is not supported (no JavaScript engine)", ErrorCode.NotImplemented)
+    if not top:
+        raise _bad("$elemMatch cannot contain $where expression")
+    from docdb.engine.js.where import compile_where
+
+    return compile_where(value)
 
 
 # sorted alphabetically
@@ -291,8 +295,8 @@ _PATHLESS: dict[str, Callable[[str, Any, bool, FilterScope | None], Predicate | 
 def parse_operators(name: str, spec: dict) -> list[Node]:
     """The nodes of an operator document such as ``{$gt: 1, $lt: 5}`` on path ``name``."""
     first = next(iter(spec))
-    if first in _GEO_NEAR:
-        raise MongoError(ErrorCode.NoQueryExecutionPlans, "unable to find index for $geoNear query")
+    if first in _GEO_NEAR:  # a find plans $near before compiling the rest (engine/geo/plan.py)
+        raise MongoError(5626500, _NEAR_NOT_ALLOWED)
     nodes: list[Node] = []
     for op, arg in spec.items():
         handler = _FIELD_OPS.get(op)
@@ -302,7 +306,10 @@ def parse_operators(name: str, spec: dict) -> list[Node]:
             if op in _GEO_NEAR:
                 raise _bad(f"near must be first in: {{ {format_element(op, arg)} }}")
             if op in _GEO:
-                raise _bad(f"{op} is not supported yet", ErrorCode.NotImplemented)
+                from docdb.engine.geo.match import geo_test  # the geo package builds on this module
+
+                nodes.append(Leaf(geo_test("$geoWithin" if op == "$within" else op, arg)))
+                continue
             raise _bad(f"unknown operator: {op}")
         nodes.extend(handler(name, op, arg, spec))
     return nodes
@@ -524,6 +531,12 @@ def _all(name: str, op: str, arg: Any, spec: dict) -> list[Node]:
 
 
 _GEO_NEAR = frozenset({"$geoNear", "$near", "$nearSphere"})
+_NEAR_NOT_ALLOWED = (
+    "$geoNear, $near, and $nearSphere are not allowed in this context, as these operators require sorting "
+    "geospatial data. If you do not need sort, consider using $geoWithin instead. Check out "
+    "https://dochub.mongodb.org/core/near-sort-operation and "
+    "https://dochub.mongodb.org/core/nearSphere-sort-operationfor more details."
+)
 _GEO = frozenset({"$geoIntersects", "$geoWithin", "$within"})
 
 # sorted alphabetically

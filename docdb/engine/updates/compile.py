@@ -16,8 +16,9 @@ from bson.int64 import Int64
 
 from docdb.engine.bson_order import MISSING
 from docdb.engine.collation import Collator, active
+from docdb.engine.dbref import DBREF_FIELDS, check_dbref_fields
 from docdb.engine.matcher import equality_pairs
-from docdb.engine.paths import set_path
+from docdb.engine.paths import get_path, set_path
 from docdb.engine.query.bson_text import format_element, format_value
 from docdb.engine.query.types import type_name
 from docdb.engine.updates.operators import OPERATORS, Applier, ApplyContext, copy_value
@@ -34,6 +35,14 @@ class Action:
     parts: list[str]
     payload: Any
     applier: Applier
+    dbref: bool = False  # a part is $id/$ref/$db: the written DBRef must stay well-formed
+
+
+def _check_dbref_parts(doc: dict, parts: list[str]) -> None:
+    """mongod's storage validation of the DBRefs an update wrote through ``parts`` (``link.$id``)."""
+    for position in range(len(parts) - 1, 0, -1):
+        if parts[position] in DBREF_FIELDS:
+            check_dbref_fields(get_path(doc, parts[:position]), ".".join(parts[:position]))
 
 
 def _order_key(parts: list[str]) -> tuple:
@@ -66,6 +75,8 @@ class CompiledUpdate:
             for action in self.actions:
                 for parts in expand_path(new, action.parts, query, self.array_filters, is_upsert_insert):
                     action.applier(new, parts, action.payload, ctx)
+                    if action.dbref:
+                        _check_dbref_parts(new, parts)
             if "_id" in doc and not same_value(doc["_id"], new.get("_id", MISSING)):
                 raise MongoError(
                     ErrorCode.ImmutableField,
@@ -211,7 +222,7 @@ def _compile_operators(spec: dict, array_filters: list | None) -> CompiledUpdate
             _check_conflict(parts, seen)
             if op == "$rename":
                 _check_conflict(_validate_path(payload, filters, used), seen)
-            actions.append(Action(op, parts, payload, applier))
+            actions.append(Action(op, parts, payload, applier, not DBREF_FIELDS.isdisjoint(parts)))
     unused = sorted(set(filters) - used)
     if unused:
         raise MongoError(
@@ -253,7 +264,7 @@ def _validate_path(path: str, filters: dict, used: set[str]) -> list[str]:
                         f"No array filter found for identifier '{identifier}' in path '{path}'",
                     )
                 used.add(identifier)
-        elif part.startswith("$"):
+        elif part.startswith("$") and (position == 0 or part not in DBREF_FIELDS):
             raise MongoError(
                 ErrorCode.DollarPrefixedFieldName,
                 f"The dollar ($) prefixed field '{part}' in '{path}' is not valid for storage.",

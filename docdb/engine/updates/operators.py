@@ -333,7 +333,7 @@ def _sort_array(items: list, spec: Any, collator: Collator = SIMPLE) -> None:
     if isinstance(spec, int):
         items.sort(key=collator.sort_key, reverse=spec < 0)
         return
-    key = compile_sort(spec, collator)
+    key = compile_sort(spec, collator=collator)
     items.sort(key=lambda item: key(item if isinstance(item, dict) else {}))
 
 

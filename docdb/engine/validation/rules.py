@@ -66,7 +66,10 @@ def parse_validation_options(command: str, cmd: dict[str, Any]) -> dict[str, Any
 def check_validator(validator: dict[str, Any]) -> None:
     """Raise for a validator mongod refuses: a bad filter, or an operator not allowed in one."""
     _refuse_operators(validator)
-    compile_filter(validator)
+    from docdb.engine.js.function_expr import parsing_validator
+
+    with parsing_validator():
+        compile_filter(validator)
 
 
 def _refuse_operators(spec: Any) -> None:

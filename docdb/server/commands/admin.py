@@ -11,27 +11,14 @@ from bson.int64 import Int64
 
 from docdb import MONGODB_VERSION
 from docdb.engine.bson_types import bson_type_alias
-from docdb.engine.catalog import Catalog
 from docdb.engine.compaction import Compactor, dead_bytes
 from docdb.errors import ErrorCode, MongoError
+from docdb.server.api_version import api_versions
 from docdb.server.commands.handshake import now_utc
 from docdb.server.context import CommandContext
 from docdb.server.params import is_number
 from docdb.server.registry import REGISTRY, command
-
-MAX_CONNECTIONS = 1_000_000  # what "available" counts down from, as mongod's maxIncomingConnections
-
-
-def _memory_mb() -> tuple[int, int]:
-    """Resident and virtual memory of this process in MiB (0 where /proc is missing)."""
-    try:
-        with open("/proc/self/status") as status:
-            fields = dict(line.split(":", 1) for line in status if ":" in line)
-        rss = int(fields["VmRSS"].split()[0]) // 1024
-        virt = int(fields["VmSize"].split()[0]) // 1024
-        return rss, virt
-    except (OSError, KeyError, ValueError):
-        return 0, 0
+from docdb.server.status_sections import SECTIONS
 
 
 @command("serverStatus")
@@ -52,64 +39,26 @@ def server_status(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         "uptimeEstimate": Int64(int(uptime)),
         "localTime": now_utc(),
     }
-    sections = _sections(ctx)
-    for name in sorted(sections):
+    for name in sorted(SECTIONS):
         wanted = cmd.get(name, True)
         if wanted is True or (not isinstance(wanted, bool) and wanted not in (0, None)):
-            reply[name] = sections[name]
+            section = SECTIONS[name](state)
+            if section is not None:  # e.g. repl on a standalone
+                reply[name] = section
     return reply
 
 
-def _sections(ctx: CommandContext) -> dict[str, Any]:
-    state = ctx.state
-    resident, virtual = _memory_mb()
-    counters = state.opcounters
-    current = state.connections_current
-    return {
-        "connections": {
-            "current": current,
-            "available": MAX_CONNECTIONS - current,
-            "totalCreated": state.connections_total,
-            "rejected": 0,
-            "active": 1,
-            "threaded": current,
-            "exhaustIsMaster": 0,
-            "exhaustHello": 0,
-            "awaitingTopologyChanges": 0,
-        },
-        "docdb": _storage_status(state.catalog),
-        "mem": {"bits": 64, "resident": resident, "virtual": virtual, "supported": True},
-        "metrics": {
-            "commands": {name: {"total": Int64(n)} for name, n in sorted(state.command_counts.items())},
-            "cursor": {
-                "timedOut": Int64(state.cursors.timed_out),
-                "open": {"total": Int64(len(state.cursors.cursors))},
-            },
-        },
-        "opcounters": {
-            name: Int64(counters[name])
-            for name in ("insert", "query", "update", "delete", "getmore", "command")
-        },
-        "storageEngine": {
-            "name": "docdb",
-            "supportsCommittedReads": False,
-            "persistent": state.catalog.writer is not None,
-            "readOnly": False,
-        },
-    }
-
-
-@command("listCommands")
+@command("listCommands", no_auth=True)
 def list_commands(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Every command this server knows, sorted by name, each described with mongod's fields."""
     return {
         "commands": {
             name: {
                 "help": spec.help,
-                "requiresAuth": False,
+                "requiresAuth": not spec.no_auth,
                 "secondaryOk": True,
                 "adminOnly": spec.admin_only,
-                "apiVersions": [],
+                "apiVersions": api_versions(name),
                 "deprecatedApiVersions": [],
             }
             for name, spec in sorted(REGISTRY.items())
@@ -148,32 +97,6 @@ def compact(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     ctx.pending = Compactor.of(ctx.catalog).start()
     ctx.finish = lambda result: {"bytesFreed": result.bytes_freed}
     return {}
-
-
-def _storage_status(catalog: Catalog) -> dict[str, Any]:
-    """docdb's own serverStatus section: file size, dead bytes, fsyncs and compactions."""
-    writer = catalog.writer
-    if writer is None:
-        return {"persistent": False}
-    compactor = Compactor.of(catalog)
-    last = compactor.last
-    return {
-        "persistent": True,
-        "encrypted": writer.cipher is not None,
-        "fileSize": Int64(writer.size),
-        "durableSize": Int64(writer.durable_lsn),
-        "deadBytes": Int64(dead_bytes(catalog)),
-        "fsyncs": Int64(writer.fsyncs),
-        "compaction": {
-            "running": compactor.running,
-            "completed": compactor.completed,
-            "failed": compactor.failed,
-            "lastError": compactor.last_error,
-            "lastBytesFreed": Int64(last.bytes_freed if last else 0),
-            "lastSeconds": last.seconds if last else 0.0,
-            "lastPauseMillis": last.pause_seconds * 1000 if last else 0.0,
-        },
-    }
 
 
 @command("killOp", admin_only=True)

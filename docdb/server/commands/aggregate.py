@@ -103,6 +103,7 @@ def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
             get_doc(cmd, "let"),
             host=host,
             bypass_validation=get_bool(cmd, "bypassDocumentValidation"),
+            sessions=ctx.state.sessions.records,
         )
     request_durability(ctx, durable)
     return cursor_reply(ctx, ns, docs, batch_size)

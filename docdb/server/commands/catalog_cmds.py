@@ -11,12 +11,13 @@ from bson.decimal128 import Decimal128
 from bson.errors import InvalidBSON
 from bson.int64 import Int64
 
-from docdb.bson_codec import CODEC_OPTIONS
+from docdb.bson_codec import decode_documents
 from docdb.engine.bson_types import bson_type_alias
 from docdb.engine.collection import Collection
 from docdb.engine.matcher import compile_filter
 from docdb.engine.views import refuse_view, view_definitions, view_info
 from docdb.errors import ErrorCode, MongoError
+from docdb.server.auth.listing import collection_filter, database_filter
 from docdb.server.commands.crud import collection_name, cursor_reply
 from docdb.server.context import CommandContext
 from docdb.server.params import check_fields, get_bool, get_doc, get_int, get_strict_bool, is_number
@@ -34,7 +35,10 @@ def list_databases(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     predicate = compile_filter(get_doc(cmd, "filter") or {})
     databases = []
     total = 0
+    visible = database_filter(ctx, cmd)
     for db in sorted(ctx.catalog.databases):
+        if visible is not None and not visible(db):
+            continue
         size = sum(_data_and_index_size(c) for c in ctx.catalog.collections(db))
         entry: dict[str, Any] = {"name": db}
         if not name_only:
@@ -79,7 +83,10 @@ def list_collections(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]
     predicate = compile_filter(get_doc(cmd, "filter") or {})
     batch_size = _cursor_batch_size(cmd)
     entries = []
+    visible = collection_filter(ctx, cmd)
     for coll in sorted(ctx.catalog.collections(ctx.db), key=lambda c: c.name):
+        if visible is not None and not visible(coll.name):
+            continue
         kind = "timeseries" if "timeseries" in coll.options else "collection"
         entry = {"name": coll.name, "type": kind} if name_only else _collection_info(coll)
         if predicate(entry):
@@ -200,7 +207,7 @@ def _invalid_documents(coll: Collection) -> int:
     which is what the log's CRCs and the insert checks guarantee)."""
     raws = list(coll.docs.values())
     try:
-        docs = bson.decode_all(b"".join(raws), CODEC_OPTIONS)
+        docs = decode_documents(b"".join(raws))
         return sum(1 for doc in docs if "_id" not in doc)
     except InvalidBSON:
         return sum(1 for raw in raws if not bson.is_valid(raw))

@@ -78,7 +78,10 @@ def cursor_reply(
     ctx: CommandContext, ns: str, docs: list[Any], batch_size: int | None, single_batch: bool = False
 ) -> dict[str, Any]:
     """``{cursor: {firstBatch, id, ns}}``, registering a cursor when documents remain."""
-    cursor_id, batch = ctx.state.cursors.first_batch(ns, docs, batch_size, single_batch)
+    lsid = None if ctx.session is None else ctx.session.id
+    cursor_id, batch = ctx.state.cursors.first_batch(ns, docs, batch_size, single_batch, lsid)
+    if cursor_id:
+        ctx.state.cursors.cursors[int(cursor_id)].owner = ctx.connection.auth.user
     return {"cursor": {"firstBatch": batch, "id": cursor_id, "ns": ns}}
 
 
@@ -149,7 +152,7 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         found = express_first(coll, filter_)
         if found is not None:
             return cursor_reply(ctx, ns, [StoredDocument(raw) for raw in found], batch_size, single_batch)
-    spec = FindSpec(filter_, projection, sort, skip, limit, hint, variables)
+    spec = FindSpec(filter_, projection, sort, skip, limit, hint, variables, namespace=ns)
     with using(collator):
         if not _FIND_KEY_OPTIONS.isdisjoint(cmd):
             docs = find_with_key_options(
@@ -183,7 +186,8 @@ def get_more(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
             ErrorCode.BadValue, f"Batch size for getMore must be non-negative, but received: {batch_size}"
         )
     ns = f"{ctx.db}.{name}"
-    next_id, batch = ctx.state.cursors.get_more(int(cursor_id), ns, batch_size or None)
+    lsid = None if ctx.session is None else ctx.session.id
+    next_id, batch = ctx.state.cursors.get_more(int(cursor_id), ns, batch_size or None, lsid)
     return {"cursor": {"nextBatch": batch, "id": next_id, "ns": ns}}
 
 
@@ -209,7 +213,13 @@ def count(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     if skip < 0:
         raise MongoError(ErrorCode.BadValue, "skip value is negative in count query")
     limit = abs(get_int(cmd, "limit") or 0)
-    spec = FindSpec(get_doc(cmd, "query") or {}, skip=skip, limit=limit, hint=cmd.get("hint"))
+    spec = FindSpec(
+        get_doc(cmd, "query") or {},
+        skip=skip,
+        limit=limit,
+        hint=cmd.get("hint"),
+        namespace=f"{ctx.db}.{name}",
+    )
     if isinstance(coll, ViewChain):
         with using(view_collator(cmd.get("collation"), coll.definition)):
             return {"n": count_view(ctx.catalog, coll, spec)}
@@ -330,8 +340,12 @@ def _delete_statement(raw: dict[str, Any]) -> tuple[dict[str, Any], int, Any, An
 
 @command("delete", writes=True, in_transaction=True, retryable=True)
 def delete(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """Delete the first (limit 1) or all (limit 0) matching documents per statement."""
-    check_fields(cmd, {"deletes", "ordered", "let"})
+    """Delete the first (limit 1) or all (limit 0) matching documents per statement.
+
+    ``bypassDocumentValidation`` is accepted (a safeBool, as every write command's IDL has it) and has
+    nothing to bypass: a delete writes no document a validator could check."""
+    check_fields(cmd, {"deletes", "ordered", "let", "bypassDocumentValidation"})
+    get_bool(cmd, "bypassDocumentValidation")
     name = collection_name(ctx, cmd)
     refuse_view(ctx.catalog, ctx.db, name)
     variables = _let_values(cmd)

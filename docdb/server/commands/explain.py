@@ -20,9 +20,8 @@ from docdb.engine.explain import (
     explain_find,
     explain_write,
 )
-from docdb.engine.matcher import compile_filter
 from docdb.engine.namespaces import validate_collection_name
-from docdb.engine.reads import FindSpec
+from docdb.engine.reads import FindSpec, validate_filter
 from docdb.engine.views import view_definition
 from docdb.engine.writes import UpdateStatement, would_update
 from docdb.errors import ErrorCode, MongoError
@@ -117,7 +116,7 @@ def _delete(ctx: CommandContext, name: str, cmd: dict[str, Any], verbosity: str)
     raw = _statement(cmd, "deletes")
     limit = raw.get("limit", 0)
     spec = FindSpec(raw.get("q") or {}, limit=1 if limit == 1 else 0, hint=raw.get("hint"))
-    compile_filter(spec.filter)
+    validate_filter(spec.filter)
     coll = ctx.catalog.collection(ctx.db, name)
     return explain_write(
         coll, f"{ctx.db}.{name}", "DELETE", spec, verbosity, lambda rows: {"nWouldDelete": len(rows)}

@@ -7,8 +7,6 @@ import os
 import platform
 import socket
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from bson.int64 import Int64
@@ -16,9 +14,11 @@ from bson.int64 import Int64
 from docdb import MAX_WIRE_VERSION, MONGODB_VERSION, __version__
 from docdb.errors import ErrorCode, MongoError
 from docdb.protocol import MAX_BSON_SIZE, MAX_MESSAGE_SIZE
+from docdb.server.commands.auth_cmds import hello_auth_fields
 from docdb.server.context import CommandContext
-from docdb.server.params import check_fields, get_bool, get_string
+from docdb.server.params import check_fields, get_string
 from docdb.server.registry import command
+from docdb.server.topology_wait import awaitable_wait
 
 MAX_WRITE_BATCH_SIZE = 100_000
 LOGICAL_SESSION_TIMEOUT_MINUTES = 30
@@ -38,17 +38,17 @@ def _negotiate_compression(ctx: CommandContext, requested: Any) -> list[str] | N
     return agreed
 
 
-def _hello_reply(ctx: CommandContext, cmd: dict[str, Any], legacy: bool) -> dict[str, Any]:
-    if "client" in cmd:
-        if ctx.connection.client_metadata is not None:
-            raise MongoError(186, "The client metadata document may only be sent in the first hello")
-        if not isinstance(cmd["client"], dict):
-            raise MongoError(ErrorCode.TypeMismatch, "'client' field must be an object")
-        ctx.connection.client_metadata = cmd["client"]
+def hello_document(ctx: CommandContext, cmd: dict[str, Any], legacy: bool) -> dict[str, Any]:
+    """hello's reply body, in mongod's field order: the one place it is built (an awaitable hello builds it
+    again when its wait ends), so features that add fields to hello add them here."""
     reply: dict[str, Any] = {}
-    if legacy and cmd.get("helloOk"):
+    if isinstance(cmd.get("helloOk"), bool):  # mongod says it knows hello whenever a client asks
         reply["helloOk"] = True
-    reply["ismaster" if legacy else "isWritablePrimary"] = True
+    rs = ctx.state.replica_set
+    if rs is None:
+        reply["ismaster" if legacy else "isWritablePrimary"] = True
+    else:
+        reply.update(rs.hello_fields(legacy))
     reply.update(
         maxBsonObjectSize=MAX_BSON_SIZE,
         maxMessageSizeBytes=MAX_MESSAGE_SIZE,
@@ -60,10 +60,41 @@ def _hello_reply(ctx: CommandContext, cmd: dict[str, Any], legacy: bool) -> dict
         maxWireVersion=MAX_WIRE_VERSION,
         readOnly=False,
     )
-    agreed = _negotiate_compression(ctx, cmd.get("compression"))
-    if agreed:
-        reply["compression"] = agreed
+    if isinstance(cmd.get("compression"), list) and ctx.connection.compressors:
+        reply["compression"] = list(ctx.connection.compressors)
     return reply
+
+
+def _hello_reply(ctx: CommandContext, cmd: dict[str, Any], legacy: bool) -> dict[str, Any]:
+    """Take the client's metadata and compressors (first hello only), then answer now or, for an awaitable
+    hello whose topology version is current, when the topology changes or ``maxAwaitTimeMS`` runs out."""
+    wait_s = awaitable_wait(ctx, cmd)
+    if "client" in cmd:
+        if ctx.connection.client_metadata is not None:
+            raise MongoError(186, "The client metadata document may only be sent in the first hello")
+        if not isinstance(cmd["client"], dict):
+            raise MongoError(ErrorCode.TypeMismatch, "'client' field must be an object")
+        ctx.connection.client_metadata = cmd["client"]
+    if "compression" in cmd:
+        _negotiate_compression(ctx, cmd["compression"])
+    rs = ctx.state.replica_set
+    if ctx.exhaust_allowed and "maxAwaitTimeMS" not in cmd:
+        raise MongoError(51756, "An isMaster or hello request with exhaust must specify 'maxAwaitTimeMS'")
+    streaming = ctx.exhaust_allowed and rs is not None
+
+    def build(_: Any = None) -> dict[str, Any]:
+        reply = hello_document(ctx, cmd, legacy)
+        reply.update(hello_auth_fields(ctx, cmd))
+        if streaming:  # the next reply waits on the topology this one shows
+            ctx.next_invocation = {**cmd, "topologyVersion": reply["topologyVersion"]}
+        return reply
+
+    if wait_s is not None and rs is not None:
+        ctx.pending = rs.wait_for_change(wait_s, streaming)
+        ctx.awaits_topology = True
+        ctx.finish = build
+        return {}
+    return build()
 
 
 @command("hello", no_auth=True)
@@ -93,7 +124,7 @@ def build_info(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         "gitVersion": f"docdb-{__version__}",
         "modules": [],
         "allocator": "system",
-        "javascriptEngine": "none",
+        "javascriptEngine": "mozjs",
         "sysInfo": "deprecated",
         "versionArray": [*parts, 0],
         "openssl": {"running": "disabled", "compiled": "disabled"},
@@ -110,91 +141,10 @@ def build_info(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@command("whatsmyuri")
+@command("whatsmyuri", no_auth=True)
 def whats_my_uri(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """The client's address as the server sees it."""
     return {"you": ctx.connection.peer}
-
-
-@command("connectionStatus")
-def connection_status(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """No authentication yet: nobody is authenticated, and that is allowed."""
-    check_fields(cmd, {"showPrivileges"})
-    info: dict[str, Any] = {"authenticatedUsers": [], "authenticatedUserRoles": []}
-    if get_bool(cmd, "showPrivileges"):
-        info["authenticatedUserPrivileges"] = []
-    return {"authInfo": info}
-
-
-@dataclass(frozen=True, slots=True)
-class ServerParameter:
-    """A server parameter as getParameter shows it; the flags say when setParameter/--setParameter apply."""
-
-    value: Callable[[CommandContext], Any]
-    settable_at_runtime: bool
-    settable_at_startup: bool
-
-
-# The parameters docdb has, with mongod's names and BSON types.  # sorted alphabetically
-PARAMETERS: dict[str, ServerParameter] = {
-    "authenticationMechanisms": ServerParameter(lambda ctx: [], False, True),
-    "cursorTimeoutMillis": ServerParameter(
-        lambda ctx: Int64(int(ctx.state.config.cursor_timeout_s * 1000)), True, True
-    ),
-    "featureCompatibilityVersion": ServerParameter(
-        lambda ctx: {"version": MONGODB_VERSION.rsplit(".", 1)[0]}, False, False
-    ),
-    "logLevel": ServerParameter(lambda ctx: 0, True, True),
-    "quiet": ServerParameter(lambda ctx: False, True, True),
-    "requireApiVersion": ServerParameter(lambda ctx: False, True, True),
-    "transactionLifetimeLimitSeconds": ServerParameter(lambda ctx: 60, True, True),
-}
-_SET_AT = ("runtime", "startup")
-
-
-def _get_parameter_options(cmd: dict[str, Any]) -> tuple[bool, bool, str | None]:
-    """``(all, showDetails, setAt)`` from ``getParameter: "*" | {allParameters, showDetails, setAt}``;
-    any other value (``1``) means "the parameters named by the other fields", as in mongod."""
-    spec = cmd["getParameter"]
-    if spec == "*":
-        return True, False, None
-    if not isinstance(spec, dict):
-        return False, False, None
-    options = {"getParameter": 1, **spec}
-    check_fields(options, {"allParameters", "showDetails", "setAt"})
-    set_at = get_string(options, "setAt")
-    if set_at is not None and set_at not in _SET_AT:
-        raise MongoError(
-            ErrorCode.BadValue,
-            f"Enumeration value '{set_at}' for field 'getParameter.setAt' is not a valid value.",
-        )
-    return get_bool(options, "allParameters"), get_bool(options, "showDetails"), set_at
-
-
-@command("getParameter", admin_only=True)
-def get_parameter(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """Server parameters by name, or all with ``"*"``/``{allParameters: true}``; in name order, as mongod
-    walks its sorted parameter map; ``showDetails`` wraps each value with its settability."""
-    everything, details, set_at = _get_parameter_options(cmd)
-    reply: dict[str, Any] = {}
-    for name, param in PARAMETERS.items():
-        if not everything and name not in cmd:
-            continue
-        if (set_at == "runtime" and not param.settable_at_runtime) or (
-            set_at == "startup" and not param.settable_at_startup
-        ):
-            continue
-        value = param.value(ctx)
-        if details:
-            value = {
-                "value": value,
-                "settableAtRuntime": param.settable_at_runtime,
-                "settableAtStartup": param.settable_at_startup,
-            }
-        reply[name] = value
-    if not reply:
-        raise MongoError(ErrorCode.InvalidOptions, "no option found to get")
-    return reply
 
 
 @command("getCmdLineOpts", admin_only=True)

@@ -1,0 +1,138 @@
+"""The change history: every document change the catalog commits, in commit order, kept in memory.
+
+Each entry is one document's change: its Timestamp (the commit's cluster time, shared by every change
+of one record), namespace, kind, ``_id``, after-image and before-image. Images are the stored bytes
+themselves (immutable), so an entry is a few references, never a copy of a document.
+
+Who reads it: snapshot reads (``engine/store.py``: the value a document had at a snapshot is the
+before-image of its first change after it), write-conflict checks, and later change streams and
+``local.oplog.rs``. It is bounded: the oldest entries are dropped past ``max_entries`` unless a reader
+has *pinned* them (an open snapshot pins every entry after its start), so memory stays bounded by the
+write rate over the longest open snapshot.
+
+Positions are sequence numbers (``Change.seq``), dense and increasing: a reader remembers the next one
+it wants and calls ``since(seq)``; ``first_seq`` says how far back the history still reaches.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Hashable, Iterator
+from typing import Any, NamedTuple
+
+from bson.timestamp import Timestamp
+
+INSERT = "insert"
+UPDATE = "update"
+REPLACE = "replace"
+DELETE = "delete"
+DEFAULT_MAX_ENTRIES = 10_000
+DEFAULT_MAX_BYTES = 64 << 20  # images the history alone may keep alive (overwritten documents)
+
+
+class Change(NamedTuple):
+    """One document change. ``after`` is None for a delete, ``before`` None for an insert; ``lsid`` and
+    ``txn_number`` name the session write (retryable write or transaction) that made it, if any. A
+    tuple: the catalog makes one per written document, so it must be cheap to build."""
+
+    seq: int
+    ts: Timestamp
+    ns: str
+    op: str
+    key: Hashable
+    id_value: Any
+    after: bytes | None
+    before: bytes | None
+    lsid: bytes | None = None
+    txn_number: int | None = None
+
+
+_new_change = tuple.__new__  # builds a Change without NamedTuple's Python-level __new__
+
+
+class ChangeHistory:
+    """Changes in commit order; ``append`` is the catalog's, everything else is for readers.
+
+    >>> h = ChangeHistory(max_entries=2)
+    >>> for i in range(3):
+    ...     _ = h.append(Timestamp(1, i + 1), "d.c", INSERT, i, i, b"x", None)
+    >>> [c.seq for c in h.since(h.first_seq)], h.first_seq, h.next_seq
+    ([1, 2], 1, 3)
+    """
+
+    def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._trim_at = max_entries + max_entries // 8  # trim in steps, not at every append
+        self._bytes = 0  # sizes of the images held (an upper bound of what only the history keeps)
+        self._entries: deque[Change] = deque()
+        self.first_seq = 0  # the seq of the oldest entry still held (== next_seq when empty)
+        self.next_seq = 0
+        self._pins: dict[int, int] = {}  # pin token -> the first seq it keeps
+        # Changes up to this Timestamp may be missing (dropped, or before the server started): a reader
+        # wanting the state as of an earlier time cannot be served.
+        self.horizon = Timestamp(0, 0)
+        self._next_token = 0
+
+    def append(
+        self,
+        ts: Timestamp,
+        ns: str,
+        op: str,
+        key: Hashable,
+        id_value: Any,
+        after: bytes | None,
+        before: bytes | None,
+        lsid: bytes | None = None,
+        txn_number: int | None = None,
+    ) -> Change:
+        change = _new_change(
+            Change, (self.next_seq, ts, ns, op, key, id_value, after, before, lsid, txn_number)
+        )
+        self._entries.append(change)
+        self.next_seq += 1
+        if after is not None:
+            self._bytes += len(after)
+        if before is not None:
+            self._bytes += len(before)
+        if len(self._entries) > self._trim_at or self._bytes > self.max_bytes:
+            self._trim()
+        return change
+
+    def _trim(self) -> None:
+        keep_from = min(self._pins.values(), default=self.next_seq)
+        entries = self._entries
+        while (len(entries) > self.max_entries or self._bytes > self.max_bytes) and entries[
+            0
+        ].seq < keep_from:
+            dropped = entries.popleft()
+            self.horizon = dropped.ts
+            self._bytes -= (len(dropped.after) if dropped.after is not None else 0) + (
+                len(dropped.before) if dropped.before is not None else 0
+            )
+        self.first_seq = entries[0].seq if entries else self.next_seq
+
+    def since(self, seq: int) -> Iterator[Change]:
+        """The changes from ``seq`` on, oldest first (ValueError when ``seq`` was already dropped)."""
+        if seq < self.first_seq:
+            raise ValueError(f"change {seq} is no longer held (history starts at {self.first_seq})")
+        entries = self._entries
+        for i in range(seq - self.first_seq, len(entries)):
+            yield entries[i]
+
+    def pin(self, seq: int | None = None) -> int:
+        """Keep every change from ``seq`` (default: from now) on until ``unpin``; returns the token."""
+        token = self._next_token
+        self._next_token += 1
+        self._pins[token] = self.next_seq if seq is None else seq
+        return token
+
+    def unpin(self, token: int) -> None:
+        self._pins.pop(token, None)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _size(image: bytes | None) -> int:
+    return 0 if image is None else len(image)

@@ -1,0 +1,411 @@
+"""Stores the engine reads and writes through: the catalog (autocommit) or a transaction's snapshot.
+
+The read and write functions (``reads.py``, ``writes.py``, ``aggregate.py``) ask a store for a collection
+(``collection``, ``ensure_collection``, ``create_collection``) and hand it their after-images
+(``commit``). :class:`~docdb.engine.catalog.Catalog` is the autocommit store: a commit is logged and
+applied at once. :class:`TransactionStore` is the store of one multi-document transaction:
+
+- **Snapshot reads without copying.** Stored documents are immutable bytes, so the state as of the
+  snapshot is the live state with the changes since undone: the value a document had at the snapshot is
+  the before-image of its first change after it, which the change history holds (pinned while the
+  transaction is open). A collection nothing has changed since the snapshot is read as it is, with its
+  indexes; one that changed is read through a :class:`CollectionView` (snapshot + own writes, no
+  secondary indexes). Starting a transaction costs the same on an empty or a million-document catalog.
+- **Buffered writes.** A statement's after-images join the transaction's write set; its reads see them.
+  Writing a document that changed after the snapshot, or that another open transaction wrote, fails at
+  once with WriteConflict; a plain write that overtakes one of its writes makes the commit fail with it.
+- **One record.** ``commit_transaction`` makes the write set one ``Catalog.commit``: atomic across
+  collections and databases, collections created inside the transaction included.
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+from collections.abc import Hashable, Iterator, Mapping
+from typing import Any, Protocol
+
+from bson.binary import Binary
+from bson.timestamp import Timestamp
+
+from docdb.bson_codec import decode_document
+from docdb.engine.catalog import Catalog, DocWrite
+from docdb.engine.collection import Collection
+from docdb.engine.indexing.index import Index
+from docdb.engine.namespaces import validate_collection_name, validate_db_name
+from docdb.errors import ErrorCode, MongoError
+
+TRANSIENT = ["TransientTransactionError"]
+
+
+class Store(Protocol):
+    """What the read and write functions need from where the data lives."""
+
+    def collection(self, db: str, name: str) -> Any: ...
+
+    def ensure_collection(self, db: str, name: str) -> Any: ...
+
+    def create_collection(self, db: str, name: str, options: dict[str, Any]) -> Any: ...
+
+    def commit(self, writes: list[DocWrite], txn: dict[str, Any] | None = None) -> Timestamp | None: ...
+
+
+def write_conflict() -> MongoError:
+    return MongoError(
+        ErrorCode.WriteConflict,
+        "Write conflict during plan execution and yielding is disabled. :: Please retry your operation or "
+        "multi-document transaction.",
+        errorLabels=TRANSIENT,
+    )
+
+
+class Snapshot:
+    """A point in the commit order and what changed since: ``undo[ns][key]`` is the document's stored
+    bytes at the snapshot (None: it did not exist), for every document changed after it.
+
+    ``at`` (a past Timestamp) starts the snapshot at the last change no later than it, for
+    ``readConcern: {level: "snapshot", atClusterTime}``; SnapshotTooOld when the history no longer
+    reaches back that far.
+    """
+
+    def __init__(self, catalog: Catalog, at: Timestamp | None = None) -> None:
+        history = catalog.history
+        self.history = history
+        self.ts = catalog.clock.last
+        self.seq = history.next_seq
+        if at is not None and at < self.ts:
+            if at < history.horizon:
+                raise MongoError(
+                    ErrorCode.SnapshotTooOld,
+                    f"Read timestamp {_ts_text(at)} is older than the oldest available timestamp.",
+                )
+            self.seq = next((c.seq for c in history.since(history.first_seq) if c.ts > at), history.next_seq)
+            self.ts = at
+        self.token = history.pin(self.seq)
+        self._consumed = self.seq
+        self.undo: dict[str, dict[Hashable, bytes | None]] = {}
+
+    def catch_up(self) -> None:
+        """Take in the changes committed since the last call (each key's first change is its undo)."""
+        history = self.history
+        if self._consumed == history.next_seq:
+            return
+        undo = self.undo
+        for change in history.since(self._consumed):
+            per_ns = undo.get(change.ns)
+            if per_ns is None:
+                per_ns = undo[change.ns] = {}
+            if change.key not in per_ns:
+                per_ns[change.key] = change.before
+        self._consumed = history.next_seq
+
+    def release(self) -> None:
+        self.history.unpin(self.token)
+
+
+def _ts_text(ts: Timestamp) -> str:
+    return f"Timestamp({ts.time}, {ts.inc})"
+
+
+class SnapshotDocs(Mapping[Hashable, bytes]):
+    """A collection's documents as of a snapshot, with a transaction's own writes on top: ``undo``
+    gives the snapshot value of keys changed since, ``own`` the transaction's value (None: deleted)."""
+
+    __slots__ = ("base", "undo", "own")
+
+    def __init__(
+        self,
+        base: dict[Hashable, bytes],
+        undo: dict[Hashable, bytes | None],
+        own: dict[Hashable, bytes | None],
+    ) -> None:
+        self.base = base
+        self.undo = undo
+        self.own = own
+
+    def get(self, key: Hashable, default: Any = None) -> Any:
+        own = self.own
+        if key in own:
+            value = own[key]
+        elif key in self.undo:
+            value = self.undo[key]
+        else:
+            return self.base.get(key, default)
+        return default if value is None else value
+
+    def __getitem__(self, key: Hashable) -> bytes:
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return self.get(key) is not None
+
+    def __iter__(self) -> Iterator[Hashable]:
+        """Keys in natural order: the live order, then documents deleted since the snapshot, then
+        documents the transaction inserted."""
+        get = self.get
+        base = self.base
+        for key in list(base):
+            if get(key) is not None:
+                yield key
+        for key in list(self.undo):
+            if key not in base and get(key) is not None:
+                yield key
+        for key in list(self.own):
+            if key not in base and key not in self.undo and self.own[key] is not None:
+                yield key
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def values(self) -> Any:
+        get = self.get
+        return [get(key) for key in self]
+
+    def items(self) -> Any:
+        get = self.get
+        return [(key, get(key)) for key in self]
+
+
+class CollectionView:
+    """A collection as a snapshot sees it, for reading and for ``DocumentBatch``: documents through
+    :class:`SnapshotDocs`, no secondary indexes (their entries are of the live state); an ``_id`` index
+    is built over the view when a plan wants one."""
+
+    def __init__(self, target: Collection, docs: SnapshotDocs) -> None:
+        self.target = target
+        self.db = target.db
+        self.name = target.name
+        self.uuid = target.uuid
+        self.options = target.options
+        self.docs = docs
+        self.indexes: dict[str, Index] = {}
+        self.id_accesses = 0
+        self._id_index: Index | None = None
+        # What readers and writers of a Collection may also look at: its validator (the live one
+        # applies to the transaction's writes) and a version for caches built over ``docs`` (a view is
+        # built per statement, so its caches never outlive it).
+        self.validation = getattr(target, "validation", None)
+        self.version = -1
+        self.columns = None
+
+    @property
+    def ns(self) -> str:
+        return self.target.ns
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def scan(self) -> Iterator[tuple[bytes, dict[str, Any]]]:
+        for raw in self.docs.values():
+            yield raw, decode_document(raw)
+
+    def indexes_by_id(self) -> Index:
+        if self._id_index is None:
+            from docdb.engine.indexing.spec import ID_INDEX_SPEC
+
+            self._id_index = Index(dict(ID_INDEX_SPEC))
+        return self._id_index
+
+    def build_index(self, index: Index) -> None:
+        from docdb.engine.indexing.index import build_indexes
+
+        build_indexes([index], self.docs)
+
+    def list_indexes(self) -> list[dict[str, Any]]:
+        return self.target.list_indexes()
+
+    def storage_stats(self, scale: int = 1) -> dict[str, Any]:
+        return self.target.storage_stats(scale)
+
+
+class TransactionStore:
+    """The store of one multi-document transaction (see the module docstring).
+
+    ``intents`` is shared by every open transaction of the server: ``(ns, key)`` -> the transaction that
+    wrote that document, so a second writer gets WriteConflict at once (first writer wins).
+    """
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        intents: dict[tuple[str, Hashable], TransactionStore],
+        at: Timestamp | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.intents = intents
+        self.snapshot = Snapshot(catalog, at)
+        self.own: dict[str, dict[Hashable, bytes | None]] = {}
+        self.writes: list[DocWrite] = []
+        self.created: dict[str, Collection] = {}
+        self.open = True
+
+    # -- what handlers and the engine read through ------------------------------------------------------
+
+    @property
+    def clock(self) -> Any:
+        return self.catalog.clock
+
+    @property
+    def writer(self) -> Any:
+        return self.catalog.writer
+
+    @property
+    def last_lsn(self) -> int:
+        return self.catalog.last_lsn
+
+    def collection(self, db: str, name: str) -> Collection | CollectionView | None:
+        ns = f"{db}.{name}"
+        coll = self.created.get(ns)
+        if coll is None:
+            coll = self.catalog.collection(db, name)
+        if coll is None:
+            return None
+        self.snapshot.catch_up()
+        undo = self.snapshot.undo.get(ns)
+        own = self.own.get(ns)
+        if not undo and not own and ns not in self.created:
+            return coll  # unchanged since the snapshot: read it as it is, indexes and all
+        if own is None:
+            own = self.own[ns] = {}
+        return CollectionView(coll, SnapshotDocs(coll.docs, undo or {}, own))
+
+    def ensure_collection(self, db: str, name: str) -> Collection | CollectionView:
+        found = self.collection(db, name)
+        return found if found is not None else self.create_collection(db, name, {})
+
+    def create_collection(self, db: str, name: str, options: dict[str, Any]) -> CollectionView:
+        """A collection created inside the transaction: visible to it only, created by its commit."""
+        validate_db_name(db)
+        validate_collection_name(db, name)
+        if self.collection(db, name) is not None:
+            raise MongoError(ErrorCode.NamespaceExists, f"Collection {db}.{name} already exists.")
+        coll = Collection(db, name, Binary(uuid_module.uuid4().bytes, 4), options)
+        self.created[coll.ns] = coll
+        view = self.collection(db, name)
+        assert isinstance(view, CollectionView)
+        return view
+
+    def commit(self, writes: list[DocWrite], txn: dict[str, Any] | None = None) -> None:
+        """Add one statement's after-images to the write set (all or none), or raise WriteConflict."""
+        self.snapshot.catch_up()
+        undo = self.snapshot.undo
+        intents = self.intents
+        for w in writes:
+            ns = w.collection.ns
+            if w.key in undo.get(ns, ()):
+                raise write_conflict()
+            holder = intents.get((ns, w.key))
+            if holder is not None and holder is not self and holder.open:
+                raise write_conflict()
+        for w in writes:
+            ns = w.collection.ns
+            own = self.own.get(ns)
+            if own is None:
+                own = self.own[ns] = {}
+            own[w.key] = w.raw
+            intents[(ns, w.key)] = self
+            target = w.collection.target if isinstance(w.collection, CollectionView) else w.collection
+            self.writes.append(DocWrite(target, w.key, w.id_value, w.raw, w.op))
+        self._check_unique(writes)
+
+    def _check_unique(self, writes: list[DocWrite]) -> None:
+        """Unique indexes of the live collections against this statement's new documents (the
+        transaction's own earlier writes count as already there)."""
+        from docdb.engine.writes import DocumentBatch
+
+        batches: dict[str, DocumentBatch] = {}
+        for w in writes:
+            target = w.collection.target if isinstance(w.collection, CollectionView) else w.collection
+            if w.raw is None or not any(i.unique for i in target.indexes.values()):
+                continue
+            batch = batches.get(target.ns)
+            if batch is None:
+                batch = batches[target.ns] = DocumentBatch(target)
+                batch.pending.update(self.own.get(target.ns, {}))
+            batch.check_indexes(w.key, decode_document(w.raw))
+
+    # -- the end of the transaction -------------------------------------------------------------------------
+
+    def commit_transaction(self, txn: dict[str, Any]) -> Timestamp | None:
+        """Log the write set as one record (with ``txn``: the session's commit fact) and apply it; raises
+        WriteConflict (nothing applied) when a write of another client overtook one of its writes."""
+        self.snapshot.catch_up()
+        undo = self.snapshot.undo
+        for ns, own in self.own.items():
+            changed = undo.get(ns)
+            if changed and not changed.keys().isdisjoint(own):
+                raise write_conflict()
+        for coll in self.created.values():
+            if self.catalog.collection(coll.db, coll.name) is not None:
+                raise write_conflict()
+        for w in self.writes:  # a collection written to and dropped or renamed since: nothing to commit to
+            coll = w.collection
+            if coll.ns not in self.created and self.catalog.collection(coll.db, coll.name) is not coll:
+                raise write_conflict()
+        try:  # a unique key taken meanwhile by another client's write: the commit lost the race
+            self._check_unique(self._final_writes())
+        except MongoError as error:
+            if error.code == ErrorCode.DuplicateKey:
+                raise write_conflict() from None
+            raise
+        if self.created:
+            txn["creates"] = [{"ns": ns, "uuid": c.uuid} for ns, c in self.created.items()]
+        try:
+            ts = self.catalog.commit(self.writes, txn)
+        finally:
+            self.release()
+        for coll in self.created.values():
+            self.catalog.attach_collection(coll)
+        return ts
+
+    def _final_writes(self) -> list[DocWrite]:
+        """The last write of each document (what the commit leaves), for the unique-index check."""
+        last: dict[tuple[str, Hashable], DocWrite] = {}
+        for w in self.writes:
+            last[(w.collection.ns, w.key)] = w
+        return list(last.values())
+
+    def release(self) -> None:
+        """End the transaction's claims: its snapshot pin and its write intents (commit or abort)."""
+        if not self.open:
+            return
+        self.open = False
+        self.snapshot.release()
+        intents = self.intents
+        for ns, own in self.own.items():
+            for key in own:
+                if intents.get((ns, key)) is self:
+                    del intents[(ns, key)]
+
+
+class SnapshotReadStore:
+    """A read-only store at a snapshot: ``readConcern: {level: "snapshot"}`` outside a transaction."""
+
+    def __init__(self, catalog: Catalog, at: Timestamp | None) -> None:
+        self.catalog = catalog
+        self.snapshot = Snapshot(catalog, at)
+        self.writer = catalog.writer
+        self.clock = catalog.clock
+
+    @property
+    def last_lsn(self) -> int:
+        return self.catalog.last_lsn
+
+    def collection(self, db: str, name: str) -> Collection | CollectionView | None:
+        coll = self.catalog.collection(db, name)
+        if coll is None:
+            return None
+        self.snapshot.catch_up()
+        undo = self.snapshot.undo.get(coll.ns)
+        return coll if not undo else CollectionView(coll, SnapshotDocs(coll.docs, undo, {}))
+
+    def _refuse_write(self, *args: Any) -> None:
+        """Snapshot reads never write (the server refuses ``$out``/``$merge`` with one before this)."""
+        raise MongoError(ErrorCode.InvalidOptions, "a snapshot read cannot write")
+
+    ensure_collection = create_collection = commit = _refuse_write
+
+    def release(self) -> None:
+        self.snapshot.release()
