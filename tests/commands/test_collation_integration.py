@@ -80,3 +80,14 @@ def test_default_collation_filters_and_groups_without_the_columns(db) -> None:
         db.c.aggregate([{"$match": {"s": {"$lte": "A"}}}, {"$group": {"_id": None, "n": {"$sum": 1}}}])
     )
     assert groups == [{"_id": None, "n": 3}]
+
+
+def test_a_collated_index_does_not_cover_a_projection_of_its_strings(db) -> None:
+    db.c.create_index([("s", 1)], collation=CASELESS)
+    db.c.insert_many([{"_id": 1, "s": "Abc"}, {"_id": 2, "s": "abc"}, {"_id": 3, "s": "x"}])
+    found = db.c.find({"s": "ABC"}, {"_id": 0, "s": 1}, collation=CASELESS).sort("s", 1)
+    assert sorted(d["s"] for d in found) == ["Abc", "abc"]
+    plan = db.c.find({"s": "ABC"}, {"_id": 0, "s": 1}, collation=CASELESS).explain()["queryPlanner"]
+    stage = plan["winningPlan"]
+    assert stage["stage"] == "PROJECTION_SIMPLE" and stage["inputStage"]["stage"] == "FETCH"
+    assert stage["inputStage"]["inputStage"]["indexName"] == "s_1"
