@@ -8,12 +8,14 @@
 # the venv sees it through --system-site-packages) and the finished venv without pip or setuptools, its
 # native extensions stripped of symbols (uvloop's loop.so: 13.6 MB -> 1.6 MB). Parts of Python and numpy
 # that a server never imports (test suites, f2py, distutils, C headers, GUI and packaging modules) go too;
-# wsgiref stays: prometheus_client (--metrics-port) imports it.
+# wsgiref stays: prometheus_client (--metrics-port) imports it. PyICU (collations) has no wheels: it is
+# compiled against Debian's ICU in the build stage, and the final stage carries only the ICU runtime
+# (libicu72) and the stripped module, never the compiler or the headers.
 FROM debian:bookworm-slim AS build
 
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      python3 python3-venv python3-numpy binutils \
+      python3 python3-venv python3-numpy binutils python3-dev g++ pkg-config libicu-dev \
  && python3 -m venv --system-site-packages /opt/docdb
 
 ENV PATH=/opt/docdb/bin:$PATH \
@@ -35,7 +37,7 @@ RUN pip install --no-deps /build \
 FROM debian:bookworm-slim
 
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-numpy \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-numpy libicu72 \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/cache/debconf/*-old /var/log/apt /var/log/dpkg.log \
       /usr/share/doc/* /usr/share/man/* /usr/share/locale/* \

@@ -90,6 +90,12 @@ def encode_document(doc: Any) -> bytes:
     return bson.encode(doc, codec_options=CODEC_OPTIONS)
 
 
+def encode_in_order(doc: Any) -> bytes:
+    """Encode one document keeping its field order (``encode_document`` moves ``_id`` first, as drivers
+    do): the bytes of ``doc`` embedded as a field's value, which the encoder never reorders."""
+    return bson.encode({"d": doc}, codec_options=CODEC_OPTIONS)[7:-1]
+
+
 class StoredDocument:
     """A stored document's bytes, for a reply: the C encoder embeds any value whose ``_type_marker`` is
     101 (RawBSONDocument's) by copying ``raw``. Unlike RawBSONDocument it checks no codec options when

@@ -84,6 +84,7 @@ class ErrorCode(IntEnum):
     OptionNotSupportedOnView = 167
     InvalidPipelineOperator = 168
     CannotIndexParallelArrays = 171
+    IncompatibleCollationVersion = 174
     PrimarySteppedDown = 189
     InvalidIndexSpecificationOption = 197
     ClusterTimeFailsRateLimiter = 205

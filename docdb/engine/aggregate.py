@@ -20,7 +20,7 @@ from docdb.engine.reads import FindSpec, ordered_matches, split_cursor_prefix
 from docdb.engine.text.meta import check_score_available
 from docdb.engine.text.search import split_text_filter
 from docdb.engine.writes import DocumentBatch, with_id_first
-from docdb.errors import MongoError
+from docdb.errors import ErrorCode, MongoError
 
 
 class CatalogPipelineContext:
@@ -61,9 +61,12 @@ class CatalogPipelineContext:
         from docdb.engine.views import refuse_view
 
         refuse_view(self.catalog, db, coll)
-        batch = DocumentBatch(
-            self.catalog.ensure_collection(db, coll), bypass_validation=self.bypass_validation
-        )
+        target = self.catalog.ensure_collection(db, coll)
+        if not replace_all and "timeseries" in target.options:
+            raise MongoError(
+                ErrorCode.NotImplemented, "$merge into a time-series collection is not supported by docdb"
+            )
+        batch = DocumentBatch(target, bypass_validation=self.bypass_validation)
         if replace_all:
             for _, old in batch.coll.scan():
                 batch.delete(old)

@@ -450,10 +450,11 @@ class Catalog:
 
     def _apply_coll_mod(self, payload: dict[str, Any]) -> None:
         coll = self.collection(*split_namespace(payload["ns"]))
-        options = {k: v for k, v in payload["changes"].items() if k in VALIDATION_OPTIONS}
+        changes = payload["changes"]
+        options = {k: v for k, v in changes.items() if k in VALIDATION_OPTIONS or k == "expireAfterSeconds"}
         if coll is not None and options:
             coll.set_options(options)
-        change = payload["changes"].get("index")
+        change = changes.get("index")
         if coll is None or change is None or change.get("name") not in coll.indexes:
             return
         index = coll.indexes[change["name"]]

@@ -45,8 +45,10 @@ class Collection:
         self.columns: Any = None  # the engine.columns ColumnSet of some version, or None
 
     def set_options(self, changes: dict[str, Any]) -> None:
-        """Merge ``changes`` into the options (a collMod) and recompile the validator they define."""
-        self.options = {**self.options, **changes}
+        """Merge ``changes`` into the options (a collMod; a None value removes the option) and recompile
+        the validator they define."""
+        merged = {**self.options, **changes}
+        self.options = {name: value for name, value in merged.items() if value is not None}
         self.validation = compile_validation(self.options)
 
     @property
@@ -187,4 +189,13 @@ class Collection:
 
     def list_indexes(self) -> list[dict[str, Any]]:
         """``listIndexes`` documents: ``_id_`` first, then the secondary indexes in creation order."""
-        return [{"v": 2, "key": {"_id": 1}, "name": "_id_"}, *self.index_specs]
+        if "timeseries" in self.options:  # a time-series collection lists no _id index (mongod 7.0)
+            return list(self.index_specs)
+        return [self.id_index_spec(), *self.index_specs]
+
+    def id_index_spec(self) -> dict[str, Any]:
+        """The ``_id_`` index document; it carries the collection's default collation, as in mongod."""
+        spec: dict[str, Any] = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
+        if "collation" in self.options:
+            spec["collation"] = self.options["collation"]
+        return spec

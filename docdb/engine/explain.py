@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
+from docdb.engine.collation import active
 from docdb.engine.collection import Collection
 from docdb.engine.indexing.bounds import analyze_filter
 from docdb.engine.planner import Plan, QueryPlans
@@ -78,6 +79,7 @@ def _index_stage(plan: Plan, stats: bool, covered: bool = False) -> dict[str, An
         "stage": "IXSCAN",
         "keyPattern": dict(index.key_pattern),
         "indexName": index.name,
+        **({} if index.collator.spec is None else {"collation": index.collator.spec}),
         "isMultiKey": index.is_multikey,
         "multiKeyPaths": multikey_paths,
         "isUnique": index.unique or index.name == "_id_",
@@ -236,10 +238,12 @@ def query_planner(
     projection: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     shape_hash = query_hash(spec, sort, projection)
+    collation = active().spec  # the query's collator (None: simple, which mongod does not show)
     return {
         "namespace": ns,
         "indexFilterSet": False,
         "parsedQuery": _parsed_text_query(spec, plans.winner) or parsed_query(spec),
+        **({} if collation is None else {"collation": collation}),
         "queryHash": shape_hash,
         "planCacheKey": f"{zlib.crc32((shape_hash + ns).encode()):08X}",
         "maxIndexedOrSolutionsReached": False,

@@ -16,6 +16,7 @@ from bson.int64 import Int64
 from bson.objectid import ObjectId
 from bson.regex import Regex
 
+from docdb.engine.collation import Collator, using
 from docdb.engine.query.compile import (
     FilterScope,
     Leaf,
@@ -33,7 +34,9 @@ def match_all(doc: dict) -> bool:
     return True
 
 
-def compile_filter(spec: dict | None, *, variables: dict[str, Any] | None = None) -> Callable[[dict], bool]:
+def compile_filter(
+    spec: dict | None, *, variables: dict[str, Any] | None = None, collator: Collator | None = None
+) -> Callable[[dict], bool]:
     """Compile a MongoDB filter once; the returned predicate never raises (``$expr`` evaluation errors
     such as ``$divide`` by zero excepted, as in mongod).
 
@@ -46,7 +49,12 @@ def compile_filter(spec: dict | None, *, variables: dict[str, Any] | None = None
     (True, False)
     >>> compile_filter({"$expr": {"$gt": ["$a", "$$low"]}}, variables={"low": 2})({"a": 3})
     True
+
+    ``collator``: how strings compare (default: the operation's, ``collation.active()``).
     """
+    if collator is not None:
+        with using(collator):
+            return compile_filter(spec, variables=variables)
     if spec is None or (spec.__class__ is dict and not spec):
         return match_all
     if not variables:

@@ -21,6 +21,7 @@ from bson.regex import Regex
 
 from docdb.bson_codec import decode_document
 from docdb.engine.bson_order import RANK_NUMBER, hash_key, sort_key
+from docdb.engine.collation import SIMPLE, Collator, active
 from docdb.engine.collection import Collection
 from docdb.engine.columns import column_rows
 from docdb.engine.columns.cache import ColumnSet
@@ -277,7 +278,9 @@ class Candidate:
         return (self.eq_prefix, self.ranged, self.sort_direction != 0, -len(self.bounds))
 
 
-def _candidate(index: Index, analysis: FilterAnalysis, sort: dict[str, Any] | None) -> Candidate:
+def _candidate(
+    index: Index, analysis: FilterAnalysis, sort: dict[str, Any] | None, collator: Collator = SIMPLE
+) -> Candidate:
     bounds: list[list[Interval]] = []
     exact: set[str] = set()
     eq_prefix = 0
@@ -287,13 +290,20 @@ def _candidate(index: Index, analysis: FilterAnalysis, sort: dict[str, Any] | No
     for name in index.fields:
         path = analysis.paths.get(name)
         multikey = name in index.multikey
-        intervals = path.intervals(multikey) if path is not None else [FULL]
+        foreign = not index.collator.same_as(collator)
+        if foreign:  # a hinted index of another collation: scan it all
+            intervals = [FULL]
+        elif path is None:
+            intervals = [FULL]
+        else:
+            intervals = path.intervals(multikey, None if collator.is_simple else collator)
         if name == "$_path" and isinstance(index, WildcardView):
             intervals = [point(index.path)]
         if name == hashed:
             intervals = hashed_intervals(intervals, FULL)
         bounds.append(intervals)
-        if path is not None and path.constraints and path.is_exact(multikey) and name != hashed:
+        exact_ok = not foreign and name != hashed
+        if exact_ok and path is not None and path.constraints and path.is_exact(multikey):
             exact.add(name)
         if counting_eq and intervals and all(iv.is_point for iv in intervals) and intervals != [FULL]:
             eq_prefix += 1
@@ -433,10 +443,12 @@ def plan_query(
         if quick is not None:
             return quick
     analysis = analyze_filter(spec)
+    collator = active()
     if hint is None:
+        plannable = _plannable(coll, analysis, sort, collator)
         candidates = [
             c
-            for c in (_candidate(i, analysis, sort) for i in _plannable(coll, analysis, sort))
+            for c in (_candidate(i, analysis, sort, collator) for i in plannable)
             if c.eq_prefix or c.ranged or c.sort_direction
         ]
     else:
@@ -448,7 +460,7 @@ def plan_query(
             if not wildcard:
                 raise MongoError(ErrorCode.NoQueryExecutionPlans, "No query solutions")
             hinted = wildcard[0]  # type: ignore[assignment]
-        candidates = [_candidate(hinted, analysis, sort)]
+        candidates = [_candidate(hinted, analysis, sort, collator)]
     if not candidates:
         return QueryPlans(Plan("COLLSCAN", residual=[spec] if spec else []), [])
     if len(candidates) == 1:
@@ -466,8 +478,8 @@ def quick_plan(coll: Collection, spec: dict[str, Any], sort: dict[str, Any] | No
     """The plan for the two hot shapes of filter, found before any analysis: ``{_id: v}`` (IDHACK) and,
     without a sort, ``{path: scalar}`` with a sole one-field index on ``path``. Both are always valid
     filters and their plans are exact (they return exactly the matches, so need no predicate). None for
-    any other filter, or when a hint decides. Runs on unvalidated filters."""
-    if len(spec) != 1:
+    any other filter, or when a hint decides, or under a collation. Runs on unvalidated filters."""
+    if len(spec) != 1 or not active().is_simple:
         return None
     is_id, id_value = id_equality(spec)
     if is_id:  # the hot path of find_one/update_one by _id
@@ -501,7 +513,9 @@ def sole_point_index(coll: Collection, spec: dict[str, Any]) -> Index | None:
             if found is not None:
                 return None
             found = index
-    if found is None or len(found.fields) != 1 or found.partial is not None or not _plannable_at_all(found):
+    if found is None or len(found.fields) != 1 or found.partial is not None or not found.collator.is_simple:
+        return None
+    if not _plannable_at_all(found):
         return None
     if not found.built:
         coll.build_index(found)
@@ -520,7 +534,9 @@ def point_range(index: Index, value: Any) -> tuple[tuple, tuple]:
     return key, key + (HIGH,)
 
 
-def _plannable(coll: Collection, analysis: FilterAnalysis, sort: dict[str, Any] | None) -> list[Index]:
+def _plannable(
+    coll: Collection, analysis: FilterAnalysis, sort: dict[str, Any] | None, collator: Collator
+) -> list[Index]:
     """The indexes worth a candidate, ``_id_`` first. Without a sort, an index whose first field the
     filter does not constrain gets no bounds (no equality prefix, no range), so its candidate would be
     dropped: it is left out before the work of building one."""
@@ -530,10 +546,14 @@ def _plannable(coll: Collection, analysis: FilterAnalysis, sort: dict[str, Any] 
     for i in coll.indexes.values():
         if i.builds_itself:  # text and geo indexes serve only their own operators
             continue
+        if not i.collator.same_as(collator):  # an index of another collation orders strings otherwise
+            continue
         if isinstance(i.maker, WildcardKeyMaker):
             found.extend(_wildcard_views(coll, i, analysis))  # type: ignore[arg-type]
         elif (sort or i.fields[0] in paths) and _usable(i, analysis):
             found.append(i)
+    if not collator.is_simple:  # the _id index orders strings binary: no use to a collated query
+        return found
     return [id_index, *found] if sort or "_id" in paths else found
 
 

@@ -12,7 +12,7 @@ from itertools import islice
 from typing import Any
 
 from docdb.bson_codec import StoredDocument
-from docdb.engine.bson_order import hash_key, sort_key
+from docdb.engine.collation import active
 from docdb.engine.collection import Collection
 from docdb.engine.geo.plan import plan_near
 from docdb.engine.geo.scan import plan_geo_scan
@@ -236,7 +236,10 @@ def distinct_values(coll: Collection | None, key: str, spec: dict[str, Any], hin
 
 
 def distinct_of(docs: Iterable[dict[str, Any]], key: str) -> list[Any]:
-    """Distinct values of ``key`` among ``docs`` (a view's output, or a collection's matches)."""
+    """Distinct values of ``key`` among ``docs`` (a view's output, or a collection's matches); under a
+    collation, values equal by it count once (the first seen stands for them)."""
+    collator = active()
+    hash_key, sort_key = collator.hash_key, collator.sort_key
     seen: dict[Any, Any] = {}
     for doc in docs:
         for value in lookup_values(doc, key, traverse_leaf=False):

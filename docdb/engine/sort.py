@@ -15,6 +15,7 @@ from typing import Any
 from bson.decimal128 import Decimal128
 
 from docdb.engine.bson_order import MISSING, RANK_MISSING, RANK_NULL, sort_key
+from docdb.engine.collation import Collator, active
 from docdb.engine.paths import iter_path
 from docdb.engine.text.meta import is_text_score_meta, text_score
 from docdb.errors import ErrorCode, MongoError
@@ -63,24 +64,29 @@ def natural_direction(spec: dict | None) -> int | None:
     return None
 
 
-def field_sort_key(doc: dict, parts: list[str], descending: bool) -> tuple:
-    """The key of one document for one sort field (smallest value ascending, largest descending)."""
+def field_sort_key(doc: dict, parts: list[str], descending: bool, keyer: Callable = sort_key) -> tuple:
+    """The key of one document for one sort field (smallest value ascending, largest descending);
+    ``keyer`` is the collator's ``sort_key``."""
     keys = []
     for value in iter_path(doc, parts, traverse_leaf=False):
         if value.__class__ is list:
-            keys.extend([sort_key(item) for item in value] or [_EMPTY_ARRAY_KEY])
+            keys.extend([keyer(item) for item in value] or [_EMPTY_ARRAY_KEY])
         elif value is MISSING:
             keys.append(_NULL_KEY)
         else:
-            keys.append(sort_key(value))
+            keys.append(keyer(value))
     if not keys:
         return _NULL_KEY
     return max(keys) if descending else min(keys)
 
 
-def compile_sort(spec: dict | None, text_score: bool = False) -> Callable[[dict], object] | None:
+def compile_sort(
+    spec: dict | None, text_score: bool = False, collator: Collator | None = None
+) -> Callable[[dict], object] | None:
     """A key function for ``list.sort(key=...)``, or None when there is nothing to sort by. A
-    ``{$meta: "textScore"}`` field needs ``text_score`` (the documents come from a ``$text`` match)."""
+    ``{$meta: "textScore"}`` field needs ``text_score`` (the documents come from a ``$text`` match).
+    Strings order by ``collator`` (default: the operation's)."""
+    collator = collator or active()
     if not spec:
         return None
     if not isinstance(spec, dict):
@@ -102,8 +108,8 @@ def compile_sort(spec: dict | None, text_score: bool = False) -> Callable[[dict]
             fields.append(([], True))  # {$meta: "textScore"}: best score first
             continue
         fields.append((name.split("."), _direction(value) < 0))
-    if any(not parts for parts, _ in fields):
-        return _with_text_score(fields)
+    if not collator.is_simple or any(not parts for parts, _ in fields):
+        return _general_key(fields, sort_key if collator.is_simple else collator.sort_key)
     if len(fields) == 1:
         parts, descending = fields[0]
         if len(parts) == 1 and not descending:
@@ -129,16 +135,17 @@ def compile_sort(spec: dict | None, text_score: bool = False) -> Callable[[dict]
     return composite
 
 
-def _with_text_score(fields: list[tuple[list[str], bool]]) -> Callable[[dict], object]:
-    """A key with ``{$meta: "textScore"}`` components (empty ``parts``): the score, highest first."""
+def _general_key(fields: list[tuple[list[str], bool]], keyer: Callable) -> Callable[[dict], object]:
+    """A key whose strings order by ``keyer`` (a collator's ``sort_key``) and whose
+    ``{$meta: "textScore"}`` components (empty ``parts``) are the score, highest first."""
 
     def key(doc: dict) -> object:
         return tuple(
             -text_score(doc)
             if not parts
-            else Descending(field_sort_key(doc, parts, True))
+            else Descending(field_sort_key(doc, parts, True, keyer))
             if descending
-            else field_sort_key(doc, parts, False)
+            else field_sort_key(doc, parts, False, keyer)
             for parts, descending in fields
         )
 

@@ -14,15 +14,18 @@ from typing import Any
 from bson.objectid import ObjectId
 from bson.regex import Regex
 
-from docdb.bson_codec import decode_document, encode_document
+from docdb.bson_codec import decode_document, encode_document, encode_in_order
 from docdb.engine.bson_order import RANK_DATE, hash_key
 from docdb.engine.catalog import Catalog, DocWrite
+from docdb.engine.collation import operation_collator, using
 from docdb.engine.collection import Collection
 from docdb.engine.history import REPLACE, UPDATE
 from docdb.engine.indexing.keys import HIGH, invert
 from docdb.engine.key_format import duplicate_key_message
 from docdb.engine.projection import compile_projection
 from docdb.engine.reads import FindSpec, iter_matches, ordered_matches, validate_filter
+from docdb.engine.timeseries import check_update, measurement
+from docdb.engine.timeseries import expired as timeseries_expired
 from docdb.engine.update import CompiledUpdate, compile_update
 from docdb.errors import ErrorCode, MongoError
 
@@ -81,14 +84,14 @@ def _check_depth(doc: dict[str, Any]) -> None:
         )
 
 
-def encode_stored(doc: dict[str, Any]) -> bytes:
+def encode_stored(doc: dict[str, Any], in_order: bool = False) -> bytes:
     """The stored bytes of ``doc``, refused as mongod refuses: too deep (Overflow 15) or too large.
 
     Too deep is decided first, as mongod does; the nesting is walked only when the encoding (or its
     failure, e.g. a RecursionError) leaves the question open.
     """
     try:
-        raw = encode_document(doc)
+        raw = encode_in_order(doc) if in_order else encode_document(doc)
     except Exception:
         _check_depth(doc)
         raise
@@ -123,6 +126,7 @@ class DocumentBatch:
     def __init__(self, coll: Collection, *, bypass_validation: bool = False) -> None:
         self.coll = coll
         self.validation = None if bypass_validation else coll.validation
+        self.timeseries: dict[str, Any] | None = coll.options.get("timeseries")
         self.writes: list[DocWrite] = []
         self.pending: dict[Hashable, bytes | None] = {}
         self._claims: dict[str, dict[tuple, Hashable]] = {}
@@ -168,14 +172,14 @@ class DocumentBatch:
         return key in self.coll.docs
 
     def insert(self, doc: dict[str, Any]) -> dict[str, Any]:
-        doc = with_id_first(doc)
+        doc = with_id_first(doc) if self.timeseries is None else measurement(doc, self.timeseries)
         validate_id(doc["_id"])
         key = hash_key(doc["_id"])
         if self.validation is not None:
             self.validation.check(self.coll.ns, doc)
         if self.exists(key):
             raise duplicate_id_error(self.coll, doc["_id"])
-        raw = encode_stored(doc)
+        raw = encode_stored(doc, self.timeseries is not None)
         self._check_indexes(key, doc)
         self.pending[key] = raw
         self.writes.append(DocWrite(self.coll, key, doc["_id"], raw))
@@ -192,7 +196,7 @@ class DocumentBatch:
         key = hash_key(id_value)
         if self.validation is not None:
             self._validate_after_image(key, doc)
-        raw = encode_stored(doc)
+        raw = encode_stored(doc, self.timeseries is not None)
         self._check_indexes(key, doc)
         self.pending[key] = raw
         self.writes.append(DocWrite(self.coll, key, id_value, raw, op))
@@ -268,6 +272,7 @@ class UpdateStatement:
     constants: dict[str, Any] | None = None  # the statement's `c` (pipeline updates only)
     hint: Any = None  # an index name or key pattern, already validated
     bypass_validation: bool = False  # the command's bypassDocumentValidation
+    collation: Any = None  # the statement's own collation option (validated), else the collection's
 
 
 def _compile_statement(st: UpdateStatement) -> CompiledUpdate:
@@ -288,8 +293,17 @@ def _upsert_document(st: UpdateStatement, compiled: CompiledUpdate) -> dict[str,
 
 def update_one_statement(catalog: Catalog, db: str, name: str, st: UpdateStatement) -> tuple[int, int, Any]:
     """Run one update statement; returns ``(matched, modified, upserted _id or None)``."""
-    compiled = _compile_statement(st)
     coll = catalog.collection(db, name)
+    if coll is not None and "timeseries" in coll.options:
+        check_update(coll.options["timeseries"], st.q, st.u, st.multi, st.upsert)
+    with using(operation_collator(st.collation, coll)):
+        return _update_one(catalog, db, name, st, coll)
+
+
+def _update_one(
+    catalog: Catalog, db: str, name: str, st: UpdateStatement, coll: Collection | None
+) -> tuple[int, int, Any]:
+    compiled = _compile_statement(st)
     matches = []
     for item in iter_matches(coll, st.q, hint=st.hint, variables=st.variables):
         matches.append(item)
@@ -309,7 +323,8 @@ def update_one_statement(catalog: Catalog, db: str, name: str, st: UpdateStateme
     for _, doc in matches:
         new_doc, changed = compiled.apply(doc, query=st.q)
         if changed:
-            batch.replace(doc, with_id_first(new_doc), REPLACE if compiled.is_replacement else UPDATE)
+            after = new_doc if batch.timeseries is not None else with_id_first(new_doc)
+            batch.replace(doc, after, REPLACE if compiled.is_replacement else UPDATE)
             modified += 1
     catalog.commit(batch.writes)
     return len(matches), modified, None
@@ -353,25 +368,26 @@ def delete_documents(
     catalog: Catalog,
     db: str,
     name: str,
-    statements: list[tuple[dict[str, Any], int, Any]],
+    statements: list[tuple],
     ordered: bool,
     variables: dict[str, Any] | None = None,
 ) -> WriteOutcome:
-    """``statements`` are ``(filter, limit, hint)`` with limit 0 (all) or 1; ``variables``: the evaluated
-    `let`."""
+    """``statements`` are ``(filter, limit, hint[, collation])`` with limit 0 (all) or 1; ``variables``: the
+    evaluated `let`."""
     outcome = WriteOutcome()
-    for index, (spec, limit, hint) in enumerate(statements):
+    for index, (spec, limit, hint, *collation) in enumerate(statements):
         try:
             coll = catalog.collection(db, name)
-            matches = iter_matches(coll, spec, hint=hint, variables=variables)
-            if coll is None:
-                list(matches)  # still validates the filter
-                continue
-            batch = DocumentBatch(coll)
-            for _, doc in matches:
-                batch.delete(doc)
-                if limit == 1:
-                    break
+            with using(operation_collator(collation[0] if collation else None, coll)):
+                matches = iter_matches(coll, spec, hint=hint, variables=variables)
+                if coll is None:
+                    list(matches)  # still validates the filter
+                    continue
+                batch = DocumentBatch(coll)
+                for _, doc in matches:
+                    batch.delete(doc)
+                    if limit == 1:
+                        break
             catalog.commit(batch.writes)
             outcome.n += len(batch.writes)
         except MongoError as error:
@@ -401,6 +417,11 @@ class FindAndModifySpec:
 
 def find_and_modify(catalog: Catalog, db: str, name: str, spec: FindAndModifySpec) -> dict[str, Any]:
     """Returns the reply's ``{lastErrorObject, value}``."""
+    target = catalog.collection(db, name)
+    if target is not None and "timeseries" in target.options:
+        raise MongoError(
+            ErrorCode.NotImplemented, "findAndModify on a time-series collection is not supported by docdb"
+        )
     validate_filter(spec.query, variables=spec.variables)
     project = (
         compile_projection(spec.fields, query=spec.query, variables=spec.variables) if spec.fields else None
@@ -462,6 +483,11 @@ def expired_documents(coll: Collection, now_ms: int) -> list[dict[str, Any]]:
     """Documents of ``coll`` that a TTL index says are expired at ``now_ms`` (epoch milliseconds): the
     indexed field holds a date (an array: its earliest date) older than ``expireAfterSeconds``."""
     found: dict[Hashable, dict[str, Any]] = {}
+    if "timeseries" in coll.options and "expireAfterSeconds" in coll.options:
+        for key, raw in coll.docs.items():
+            doc = decode_document(raw)
+            if timeseries_expired(coll.options, doc, now_ms):
+                found[key] = doc
     for index in coll.indexes.values():
         seconds = index.spec.get("expireAfterSeconds")
         if seconds is None or not index.built:

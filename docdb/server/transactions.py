@@ -185,6 +185,8 @@ def _run_in_transaction(
     try:
         if spec.writes:
             _check_write_target(body.get(name), ctx.db)
+            if name == "insert":
+                _check_timeseries_insert(ctx, body.get(name))
         if name == "aggregate":
             _check_pipeline(body.get("pipeline"))
         elif name == "create":
@@ -267,6 +269,16 @@ def _check_write_target(target: Any, db: str) -> None:
         raise MongoError(
             ErrorCode.OperationNotSupportedInTransaction,
             f"Cannot write to system collection {db}.{target} within a transaction.",
+        )
+
+
+def _check_timeseries_insert(ctx: CommandContext, target: Any) -> None:
+    """mongod inserts into a time-series collection only outside a multi-document transaction."""
+    coll = ctx.state.catalog.collection(ctx.db, target) if isinstance(target, str) else None
+    if coll is not None and "timeseries" in coll.options:
+        raise MongoError(
+            ErrorCode.OperationNotSupportedInTransaction,
+            f"Cannot insert into a time-series collection in a multi-document transaction: {ctx.db}.{target}",
         )
 
 

@@ -33,9 +33,9 @@ def test_create_again_with_other_options_is_namespace_exists(db):
 
 
 def test_create_unsupported_option_on_a_new_collection(db):
-    assert _error(db, {"create": "b", "timeseries": {"timeField": "t"}}) == {
+    assert _error(db, {"create": "b", "clusteredIndex": {"key": {"_id": 1}, "unique": True}}) == {
         "ok": 0.0,
-        "errmsg": "create option 'timeseries' is not supported by docdb",
+        "errmsg": "create option 'clusteredIndex' is not supported by docdb",
         "code": 238,
         "codeName": "NotImplemented",
     }

@@ -16,6 +16,7 @@ from typing import Any
 
 from docdb.engine.aggregation.sorting import compile_sort_key
 from docdb.engine.bson_order import compare, hash_key
+from docdb.engine.collation import active
 from docdb.engine.expressions.core import MISSING, Evaluator, Scope, compile_node, is_constant
 from docdb.engine.expressions.numeric import (
     DECIMAL,
@@ -141,6 +142,22 @@ class Extreme:
         return None if self.best is MISSING else self.best
 
 
+class CollatedExtreme(Extreme):
+    """$min / $max under a collation (a subclass, so the default path keeps its plain ``compare``)."""
+
+    __slots__ = ("compare",)
+
+    def __init__(self, sign: int, compare: Callable[[Any, Any], int]) -> None:
+        super().__init__(sign)
+        self.compare = compare
+
+    def add(self, value: Any) -> None:
+        if value is None or value is MISSING:
+            return
+        if self.best is MISSING or self.sign * self.compare(value, self.best) > 0:
+            self.best = value
+
+
 class First:
     __slots__ = ("value", "seen")
 
@@ -201,6 +218,24 @@ class AddToSet:
 
     def result(self) -> Any:
         return self.values
+
+
+class CollatedAddToSet(AddToSet):
+    """$addToSet under a collation: values equal by the collator are one."""
+
+    __slots__ = ("hash_key",)
+
+    def __init__(self, hash_key: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.hash_key = hash_key
+
+    def add(self, value: Any) -> None:
+        if value is MISSING:
+            return
+        key = self.hash_key(value)
+        if key not in self.keys:
+            self.keys.add(key)
+            self.values.append(value)
 
 
 class StdDev:
@@ -379,6 +414,13 @@ def _object_arg(name: str, arg: Any, required: tuple[str, ...]) -> dict:
 def compile_accumulator(name: str, arg: Any, scope: Scope) -> tuple[Factory, Evaluator]:
     """(factory, argument evaluator) for one ``{name: arg}`` accumulator; unknown names raise 15952."""
     simple = _SIMPLE.get(name)
+    collator = active()
+    if simple is not None and not collator.is_simple and name in ("$addToSet", "$max", "$min"):
+        simple = {
+            "$addToSet": lambda: CollatedAddToSet(collator.hash_key),
+            "$max": lambda: CollatedExtreme(1, collator.compare),
+            "$min": lambda: CollatedExtreme(-1, collator.compare),
+        }[name]
     if simple is not None:
         if isinstance(arg, list):
             raise MongoError(40237, f"The {name} accumulator is a unary operator")

@@ -7,7 +7,8 @@ from typing import Any
 
 from docdb.engine.aggregation.accumulators import Sum, compile_accumulator
 from docdb.engine.aggregation.pipeline import StageContext, StageFn, register_stage
-from docdb.engine.bson_order import compare, hash_key, type_rank
+from docdb.engine.bson_order import hash_key, type_rank
+from docdb.engine.collation import active
 from docdb.engine.expressions.core import (
     MISSING,
     Evaluator,
@@ -24,6 +25,7 @@ class GroupSpec:
     """Compiled accumulators of a $group-like stage: field names, factories and argument evaluators."""
 
     def __init__(self, fields: dict, scope: Scope, stage: str = "$group") -> None:
+        self.collator = active()  # group keys equal under the operation's collation are one group
         self.names: list[str] = []
         self.factories: list = []
         self.args: list[Evaluator] = []
@@ -63,6 +65,8 @@ def group_documents(docs: Iterable[dict], key_fn: Evaluator, spec: GroupSpec, v:
     local = v.with_root(None)
     args = list(zip(spec.args, range(len(spec.args)), strict=True))
     key_constant = is_constant(key_fn)
+    if not spec.collator.is_simple:
+        return _group_collated(docs, key_fn, spec, local, args, key_constant)
     for doc in docs:
         local.root = doc
         key = key_fn(doc, local)
@@ -73,6 +77,27 @@ def group_documents(docs: Iterable[dict], key_fn: Evaluator, spec: GroupSpec, v:
         entry = groups.get(hk)
         if entry is None:
             entry = groups[hk] = [key, spec.new_states(key, local)]
+        states = entry[1]
+        for arg, i in args:
+            states[i].add(arg(doc, local))
+    return groups
+
+
+def _group_collated(
+    docs: Iterable[dict], key_fn: Evaluator, spec: GroupSpec, local: Variables, args: list, key_constant: bool
+) -> dict:
+    """``group_documents`` under a collation: keys equal by the collator are one group."""
+    groups: dict = {}
+    collated = spec.collator.hash_key
+    for doc in docs:
+        local.root = doc
+        key = key_fn(doc, local)
+        if key is MISSING:
+            key = None
+        hk = 0 if key_constant else collated(key)
+        entry = groups.get(hk)
+        if entry is None:
+            entry = groups[hk] = [key, spec.new_states()]
         states = entry[1]
         for arg, i in args:
             states[i].add(arg(doc, local))
@@ -149,6 +174,8 @@ def _bucket(spec: Any, sctx: StageContext) -> StageFn:
         raise MongoError(
             40202, "The $bucket 'groupBy' field must be defined as a $-prefixed path or an expression"
         )
+    collator = active()  # boundaries and values compare as $bucket's $gte/$lt would: under the collation
+    compare = collator.compare
     boundaries = spec["boundaries"]
     if not isinstance(boundaries, list):
         raise MongoError(
@@ -201,7 +228,12 @@ def _bucket(spec: Any, sctx: StageContext) -> StageFn:
         groups = group_documents(docs, key_fn, group_spec, v)
         rows = []
         for low in boundaries[:-1]:
-            entry = groups.pop(hash_key(low), None) if type(low) not in (str, int) else groups.pop(low, None)
+            if not collator.is_simple:
+                entry = groups.pop(collator.hash_key(low), None)
+            elif type(low) not in (str, int):
+                entry = groups.pop(hash_key(low), None)
+            else:
+                entry = groups.pop(low, None)
             if entry is not None:
                 rows.append({"_id": entry[0], **group_spec.results(entry[1])})
         for key, states in groups.values():

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from docdb.engine.aggregation.pipeline import StageContext, StageFn, compile_pipeline, register_stage
 from docdb.engine.bson_order import hash_key
+from docdb.engine.collation import active
 from docdb.engine.expressions.core import (
     MISSING,
     Variables,
@@ -31,8 +32,9 @@ def _set_field(doc: dict, path: str, value: Any) -> dict:
     return out
 
 
-def _local_keys(doc: dict, path: str) -> list:
-    """hash keys of a $lookup localField: each array element (and the array), missing/empty as null."""
+def _local_keys(doc: dict, path: str, hash_key: Callable[[Any], Any] = hash_key) -> list:
+    """hash keys of a $lookup localField: each array element (and the array), missing/empty as null;
+    ``hash_key`` is the operation collator's."""
     values = [v for v in lookup_values(doc, path) if v is not MISSING]
     if not values:
         return [hash_key(None)]
@@ -44,7 +46,7 @@ def _local_keys(doc: dict, path: str) -> list:
     return keys
 
 
-def _foreign_keys(doc: dict, path: str) -> set:
+def _foreign_keys(doc: dict, path: str, hash_key: Callable[[Any], Any] = hash_key) -> set:
     values = lookup_values(doc, path)
     keys = {hash_key(v) for v in values if v is not MISSING}
     if any(v is MISSING for v in values) or not values:
@@ -52,10 +54,10 @@ def _foreign_keys(doc: dict, path: str) -> set:
     return keys
 
 
-def _index_by(docs: Iterable[dict], path: str) -> dict:
+def _index_by(docs: Iterable[dict], path: str, hash_key: Callable[[Any], Any] = hash_key) -> dict:
     index: dict = {}
     for position, doc in enumerate(docs):
-        for key in _foreign_keys(doc, path):
+        for key in _foreign_keys(doc, path, hash_key):
             index.setdefault(key, []).append((position, doc))
     return index
 
@@ -137,14 +139,16 @@ def _lookup(spec: Any, sctx: StageContext) -> StageFn:
         sub = compile_pipeline(sub_spec, sctx.ctx, scope=scope, in_lookup=True, in_facet=sctx.in_facet)
     ctx = sctx.ctx
 
+    keyer = active().hash_key  # local and foreign values match under the operation's collation
+
     def run(docs: Iterable[dict], v: Variables) -> Iterator[dict]:
         foreign_docs = list(ctx.scan(*namespace)) if namespace is not None else []
-        index = _index_by(foreign_docs, foreign) if local is not None else None
+        index = _index_by(foreign_docs, foreign, keyer) if local is not None else None
         local_v = v.with_root(None)
         for doc in docs:
             if index is not None:
                 hits: dict = {}
-                for key in _local_keys(doc, local):
+                for key in _local_keys(doc, local, keyer):
                     for position, match in index.get(key, ()):
                         hits[position] = match
                 candidates = [hits[p] for p in sorted(hits)]

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from docdb.engine.collation import active
 from docdb.engine.collection import Collection
 from docdb.engine.columns.cache import SETTINGS, ColumnSet, cached_bytes, column_set
 from docdb.engine.columns.filters import Unsupported, compile_column_filter
@@ -30,7 +31,11 @@ def column_rows(
 
     ``build`` False serves only from columns already built for the collection's current version (a
     write's filter: building columns that the write itself makes stale would cost more than a scan).
+    A non-simple collation (the operation's collator) always takes the row path: the columns compare
+    strings by their code points only.
     """
+    if not active().is_simple:
+        return None
     compiled = compile_column_filter(spec)
     if compiled is None:
         return None

@@ -24,6 +24,7 @@ import numpy as np
 from docdb.bson_codec import decode_document
 from docdb.engine.aggregation.accumulators import Avg, Sum
 from docdb.engine.bson_order import MISSING
+from docdb.engine.collation import active
 from docdb.engine.collection import Collection
 from docdb.engine.columns.cache import ColumnSet, column_set
 from docdb.engine.columns.column import EXACT_FLOAT_INT, T_NUMBER, T_STRING, Column
@@ -292,7 +293,10 @@ def _extremes(op: str, column: Column, tags: np.ndarray, seg: _Segments, path: s
 
 
 def column_group(coll: Collection, spec: dict[str, Any], group: Any) -> list[dict[str, Any]] | None:
-    """``$match: spec`` then ``$group: group`` over ``coll`` as group documents, or None for the row path."""
+    """``$match: spec`` then ``$group: group`` over ``coll`` as group documents, or None for the row path
+    (always under a non-simple collation: strings then match and group by the collator)."""
+    if not active().is_simple:
+        return None
     compiled_group = compile_column_group(group)
     compiled_filter = compile_column_filter(spec)
     if compiled_group is None or compiled_filter is None:

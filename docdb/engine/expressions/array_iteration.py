@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from docdb.engine.bson_order import compare
 from docdb.engine.expressions.core import (
     MISSING,
     Evaluator,
@@ -204,8 +203,10 @@ def _sort_array(args: Any, scope: Scope) -> Evaluator:
 def array_sort_key(sort_by: Any) -> Any:
     """A sort key for $sortArray: ``1``/``-1`` sorts whole values, ``{field: ±1}`` sorts "
     "documents by fields."""
+    from docdb.engine.collation import active
     from docdb.engine.expressions.core import walk
 
+    compare = active().compare  # strings order by the operation's collation
     if sort_by in (1, -1) and not isinstance(sort_by, bool):
         direction = int(sort_by)
         return functools.cmp_to_key(lambda a, b: direction * compare(a, b))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from docdb.engine.bson_order import values_equal
 from docdb.engine.expressions.core import (
     MISSING,
+    collated,
     simple,
     type_name,
 )
@@ -63,10 +66,10 @@ def _end(name: str, last: bool) -> Any:
     return apply
 
 
-def in_(value: Any, array: Any) -> bool:
+def in_(value: Any, array: Any, equal: Callable[[Any, Any], bool] = values_equal) -> bool:
     if not isinstance(array, list):
         raise MongoError(40081, f"$in requires an array as a second argument, found: {type_name(array)}")
-    return any(values_equal(value, item) for item in array)
+    return any(equal(value, item) for item in array)
 
 
 def slice_(array: Any, first: Any, second: Any = MISSING) -> Any:
@@ -136,7 +139,9 @@ def reverse_array(array: Any) -> Any:
     return array[::-1]
 
 
-def index_of_array(array: Any, search: Any, start: Any = MISSING, end: Any = MISSING) -> Any:
+def index_of_array(
+    array: Any, search: Any, start: Any = MISSING, end: Any = MISSING, *, equal: Callable = values_equal
+) -> Any:
     if _nullish(array):
         return None
     if not isinstance(array, list):
@@ -161,7 +166,7 @@ def index_of_array(array: Any, search: Any, start: Any = MISSING, end: Any = MIS
         else:
             stop = min(stop, number)
     for i in range(begin, stop):
-        if values_equal(array[i], search):
+        if equal(array[i], search):
             return i
     return -1
 
@@ -226,8 +231,13 @@ simple("$arrayElemAt", array_elem_at, 2)
 simple("$arrayToObject", array_to_object, 1)
 simple("$concatArrays", concat_arrays, 0, None)
 simple("$first", _end("$first", False), 1)
-simple("$in", in_, 2)
-simple("$indexOfArray", index_of_array, 2, 4)
+collated("$in", lambda c: in_ if c.is_simple else (lambda v, a: in_(v, a, c.values_equal)), 2)
+collated(
+    "$indexOfArray",
+    lambda c: index_of_array if c.is_simple else functools.partial(index_of_array, equal=c.values_equal),
+    2,
+    4,
+)
 simple("$isArray", is_array, 1)
 simple("$last", _end("$last", True), 1)
 simple("$objectToArray", object_to_array, 1)

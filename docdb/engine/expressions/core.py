@@ -292,9 +292,22 @@ def arity_error(name: str, count: int, low: int, high: int | None) -> MongoError
 
 def simple(name: str, fn: Callable[..., Any], low: int, high: int | None = -1) -> None:
     """Register an operator taking ``low``..``high`` evaluated positional arguments (high=-1: exactly low)."""
-    high = low if high == -1 else high
+    OPERATORS[name] = _positional(name, lambda: fn, low, low if high == -1 else high)
 
+
+def collated(name: str, make: Callable[[Any], Callable[..., Any]], low: int, high: int | None = -1) -> None:
+    """``simple`` for an operator that compares values: ``make(collator)`` gives its function, built when
+    the expression compiles, under the operation's collator (``collation.active()``)."""
+    from docdb.engine.collation import active
+
+    OPERATORS[name] = _positional(name, lambda: make(active()), low, low if high == -1 else high)
+
+
+def _positional(
+    name: str, make: Callable[[], Callable[..., Any]], low: int, high: int | None
+) -> OperatorCompiler:
     def compile_op(args: Any, scope: Scope) -> Evaluator:
+        fn = make()
         evaluators = compile_args(args, scope)
         count = len(evaluators)
         if count < low or (high is not None and count > high):
@@ -307,7 +320,7 @@ def simple(name: str, fn: Callable[..., Any], low: int, high: int | None = -1) -
             return lambda doc, v: fn(first(doc, v), second(doc, v))
         return lambda doc, v: fn(*[e(doc, v) for e in evaluators])
 
-    OPERATORS[name] = compile_op
+    return compile_op
 
 
 def named_args(name: str, args: Any, required: tuple[str, ...], optional: tuple[str, ...], code: int) -> dict:

@@ -6,12 +6,12 @@ from typing import Any
 
 from bson.decimal128 import Decimal128
 
-from docdb.engine.bson_order import compare
 from docdb.engine.expressions.core import (
     MISSING,
     Evaluator,
     Scope,
     Variables,
+    collated,
     compile_args,
     compile_node,
     register,
@@ -34,17 +34,15 @@ def truthy(value: Any) -> bool:
     return True
 
 
-def _cmp(a: Any, b: Any) -> int:
-    return compare(a, b)
-
-
-simple("$cmp", _cmp, 2)
-simple("$eq", lambda a, b: compare(a, b) == 0, 2)
-simple("$gt", lambda a, b: compare(a, b) > 0, 2)
-simple("$gte", lambda a, b: compare(a, b) >= 0, 2)
-simple("$lt", lambda a, b: compare(a, b) < 0, 2)
-simple("$lte", lambda a, b: compare(a, b) <= 0, 2)
-simple("$ne", lambda a, b: compare(a, b) != 0, 2)
+# Comparisons are built per expression from the operation's collator's ``compare`` (strings by ICU
+# sort key under a collation; ``bson_order.compare`` itself otherwise, one call as before).
+collated("$cmp", lambda c: c.compare, 2)
+collated("$eq", lambda c: (lambda cmp: lambda a, b: cmp(a, b) == 0)(c.compare), 2)
+collated("$gt", lambda c: (lambda cmp: lambda a, b: cmp(a, b) > 0)(c.compare), 2)
+collated("$gte", lambda c: (lambda cmp: lambda a, b: cmp(a, b) >= 0)(c.compare), 2)
+collated("$lt", lambda c: (lambda cmp: lambda a, b: cmp(a, b) < 0)(c.compare), 2)
+collated("$lte", lambda c: (lambda cmp: lambda a, b: cmp(a, b) <= 0)(c.compare), 2)
+collated("$ne", lambda c: (lambda cmp: lambda a, b: cmp(a, b) != 0)(c.compare), 2)
 simple("$not", lambda a: not truthy(a), 1)
 
 

@@ -8,6 +8,7 @@ import random
 from typing import Any
 
 from docdb.engine.bson_order import compare
+from docdb.engine.collation import active
 from docdb.engine.expressions.core import (
     MISSING,
     Evaluator,
@@ -134,11 +135,14 @@ def _operand_values(args: list[Any]) -> list:
     return [x for x in args if not _nullish(x)]
 
 
-def _accumulator_expr(name: str, reduce: Any) -> None:
+def _accumulator_expr(name: str, reduce: Any, under: Any = None) -> None:
+    """``under(collator)``, when given, builds ``reduce`` at compile time for the operation's collator."""
+
     @register(name)
     def compile_acc(args: Any, scope: Scope) -> Evaluator:
         items = compile_args(args, scope)
-        return lambda doc, v: reduce(_operand_values([item(doc, v) for item in items]))
+        fn = reduce if under is None else under(active())
+        return lambda doc, v: fn(_operand_values([item(doc, v) for item in items]))
 
 
 def _sum(values: list) -> Any:
@@ -153,7 +157,7 @@ def _avg(values: list) -> Any:
     return avg_values(_numbers(values))
 
 
-def _extreme(sign: int) -> Any:
+def _extreme(sign: int, compare: Any = compare) -> Any:
     def pick(values: list) -> Any:
         best = MISSING
         for value in values:
@@ -182,16 +186,17 @@ def _std_dev(sample: bool) -> Any:
 
 
 _accumulator_expr("$avg", _avg)
-_accumulator_expr("$max", _extreme(1))
-_accumulator_expr("$min", _extreme(-1))
+_accumulator_expr("$max", _extreme(1), lambda c: _extreme(1, c.compare))
+_accumulator_expr("$min", _extreme(-1), lambda c: _extreme(-1, c.compare))
 _accumulator_expr("$stdDevPop", _std_dev(False))
 _accumulator_expr("$stdDevSamp", _std_dev(True))
 _accumulator_expr("$sum", _sum)
 
 
-def _n_op(name: str, pick: Any) -> None:
+def _n_op(name: str, pick: Any, under: Any = None) -> None:
     @register(name)
     def compile_n(args: Any, scope: Scope) -> Evaluator:
+        chosen = pick if under is None else under(active())
         if not isinstance(args, dict) or set(args) != {"n", "input"}:
             raise MongoError(5787900, f"{name} requires an object with exactly 'n' and 'input' fields")
         n_fn = compile_node(args["n"], scope)
@@ -206,7 +211,7 @@ def _n_op(name: str, pick: Any) -> None:
                 raise MongoError(
                     5788200, f"Input to {name} must be an array, but is of type: {type_name(array)}"
                 )
-            return pick(array, n)
+            return chosen(array, n)
 
         return evaluate
 
@@ -223,7 +228,7 @@ def check_n(name: str, value: Any) -> int:
     return n
 
 
-def _sorted_non_null(array: list, sign: int) -> list:
+def _sorted_non_null(array: list, sign: int, compare: Any = compare) -> list:
     import functools
 
     values = [x for x in array if not _nullish(x)]
@@ -232,8 +237,16 @@ def _sorted_non_null(array: list, sign: int) -> list:
 
 _n_op("$firstN", lambda array, n: array[:n])
 _n_op("$lastN", lambda array, n: array[-n:])
-_n_op("$maxN", lambda array, n: _sorted_non_null(array, -1)[:n])
-_n_op("$minN", lambda array, n: _sorted_non_null(array, 1)[:n])
+_n_op(
+    "$maxN",
+    lambda array, n: _sorted_non_null(array, -1)[:n],
+    lambda c: lambda array, n: _sorted_non_null(array, -1, c.compare)[:n],
+)
+_n_op(
+    "$minN",
+    lambda array, n: _sorted_non_null(array, 1)[:n],
+    lambda c: lambda array, n: _sorted_non_null(array, 1, c.compare)[:n],
+)
 simple("$mergeObjects", merge_objects, 0, None)
 
 

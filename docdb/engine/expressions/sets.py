@@ -3,10 +3,12 @@ $anyElementTrue / $allElementsTrue: arrays read as sets of distinct values under
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from docdb.engine.bson_order import hash_key
-from docdb.engine.expressions.core import MISSING, simple, type_name
+from docdb.engine.expressions.core import MISSING, collated, simple, type_name
 from docdb.engine.expressions.logic import truthy
 from docdb.errors import MongoError
 
@@ -15,18 +17,18 @@ def _nullish(value: Any) -> bool:
     return value is None or value is MISSING
 
 
-def _dedupe(values: Any) -> list:
+def _dedupe(values: Any, hk: Callable[[Any], Any] = hash_key) -> list:
     seen: set = set()
     out = []
     for value in values:
-        key = hash_key(value)
+        key = hk(value)
         if key not in seen:
             seen.add(key)
             out.append(value)
     return out
 
 
-def set_union(*arrays: Any) -> Any:
+def set_union(*arrays: Any, hk: Callable[[Any], Any] = hash_key) -> Any:
     for array in arrays:
         if _nullish(array):
             return None
@@ -35,10 +37,10 @@ def set_union(*arrays: Any) -> Any:
                 17043,
                 f"All operands of $setUnion must be arrays. One argument is of type: {type_name(array)}",
             )
-    return _dedupe(item for array in arrays for item in array)
+    return _dedupe((item for array in arrays for item in array), hk)
 
 
-def set_intersection(*arrays: Any) -> Any:
+def set_intersection(*arrays: Any, hk: Callable[[Any], Any] = hash_key) -> Any:
     for array in arrays:
         if _nullish(array):
             return None
@@ -50,14 +52,14 @@ def set_intersection(*arrays: Any) -> Any:
             )
     if not arrays:
         return []
-    result = _dedupe(arrays[0])
+    result = _dedupe(arrays[0], hk)
     for array in arrays[1:]:
-        keys = {hash_key(item) for item in array}
-        result = [item for item in result if hash_key(item) in keys]
+        keys = {hk(item) for item in array}
+        result = [item for item in result if hk(item) in keys]
     return result
 
 
-def set_difference(left: Any, right: Any) -> Any:
+def set_difference(left: Any, right: Any, hk: Callable[[Any], Any] = hash_key) -> Any:
     if _nullish(left) or _nullish(right):
         return None
     if not isinstance(left, list):
@@ -70,11 +72,11 @@ def set_difference(left: Any, right: Any) -> Any:
             17049,
             f"both operands of $setDifference must be arrays. Second argument is of type: {type_name(right)}",
         )
-    keys = {hash_key(item) for item in right}
-    return [item for item in _dedupe(left) if hash_key(item) not in keys]
+    keys = {hk(item) for item in right}
+    return [item for item in _dedupe(left, hk) if hk(item) not in keys]
 
 
-def set_equals(*arrays: Any) -> bool:
+def set_equals(*arrays: Any, hk: Callable[[Any], Any] = hash_key) -> bool:
     keysets = []
     for array in arrays:
         if not isinstance(array, list):
@@ -82,11 +84,11 @@ def set_equals(*arrays: Any) -> bool:
                 17044,
                 f"All operands of $setEquals must be arrays. One argument is of type: {type_name(array)}",
             )
-        keysets.append({hash_key(item) for item in array})
+        keysets.append({hk(item) for item in array})
     return all(keys == keysets[0] for keys in keysets)
 
 
-def set_is_subset(left: Any, right: Any) -> bool:
+def set_is_subset(left: Any, right: Any, hk: Callable[[Any], Any] = hash_key) -> bool:
     if not isinstance(left, list):
         raise MongoError(
             17046,
@@ -97,7 +99,7 @@ def set_is_subset(left: Any, right: Any) -> bool:
             17042,
             f"both operands of $setIsSubset must be arrays. Second argument is of type: {type_name(right)}",
         )
-    return {hash_key(item) for item in left} <= {hash_key(item) for item in right}
+    return {hk(item) for item in left} <= {hk(item) for item in right}
 
 
 def any_element_true(array: Any) -> bool:
@@ -114,8 +116,15 @@ def all_elements_true(array: Any) -> bool:
 
 simple("$allElementsTrue", all_elements_true, 1)
 simple("$anyElementTrue", any_element_true, 1)
-simple("$setDifference", set_difference, 2)
-simple("$setEquals", set_equals, 2, None)
-simple("$setIntersection", set_intersection, 0, None)
-simple("$setIsSubset", set_is_subset, 2)
-simple("$setUnion", set_union, 0, None)
+
+
+def _under(fn: Callable[..., Any]) -> Callable[[Any], Callable[..., Any]]:
+    """For ``collated``: ``fn`` itself without a collation, else ``fn`` with the collator's hash key."""
+    return lambda collator: fn if collator.is_simple else functools.partial(fn, hk=collator.hash_key)
+
+
+collated("$setDifference", _under(set_difference), 2)
+collated("$setEquals", _under(set_equals), 2, None)
+collated("$setIntersection", _under(set_intersection), 0, None)
+collated("$setIsSubset", _under(set_is_subset), 2)
+collated("$setUnion", _under(set_union), 0, None)

@@ -179,6 +179,19 @@ def union(intervals: list[Interval]) -> list[Interval]:
     return out
 
 
+_HOLDS_STRINGS = (str, dict, list)
+
+
+def _collated(iv: Interval, collator: Any) -> Interval:
+    """``iv`` with its string (or string-holding) ends keyed by ``collator``'s sort key."""
+    lo, hi = iv.lo, iv.hi
+    if isinstance(iv.lo_shown, _HOLDS_STRINGS):
+        lo = collator.sort_key(iv.lo_shown)
+    if isinstance(iv.hi_shown, _HOLDS_STRINGS):
+        hi = collator.sort_key(iv.hi_shown)
+    return Interval(lo, iv.lo_incl, hi, iv.hi_incl, iv.lo_shown, iv.hi_shown)
+
+
 @dataclass(slots=True)
 class PathBounds:
     """What the filter says about one path: interval lists to intersect, and whether all are exact."""
@@ -188,13 +201,17 @@ class PathBounds:
     has_equality: bool = False
     can_match_missing: bool = False
 
-    def intervals(self, multikey: bool) -> list[Interval]:
-        """The bounds; on a multikey path only the first constraint (mongod cannot intersect there)."""
+    def intervals(self, multikey: bool, collator: Any = None) -> list[Interval]:
+        """The bounds; on a multikey path only the first constraint (mongod cannot intersect there).
+        With a ``collator`` (an index's non-simple one), in that collator's key space."""
         if not self.constraints:
             return [FULL]
-        result = self.constraints[0]
+        constraints = self.constraints
+        if collator is not None:
+            constraints = [union([_collated(iv, collator) for iv in c]) for c in constraints]
+        result = constraints[0]
         if not multikey:
-            for more in self.constraints[1:]:
+            for more in constraints[1:]:
                 result = intersect(result, more)
         return union(result)
 

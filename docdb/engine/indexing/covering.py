@@ -1,7 +1,8 @@
 """Covered finds: a projection answered from index keys alone, with no document fetched.
 
 mongod's rules, as its planner applies them to a PROJECTION_COVERED plan: the find runs one index scan
-whose bounds decide the whole filter (nothing left to check on the document), the index is not multikey,
+whose bounds decide the whole filter (nothing left to check on the document), the index is not multikey
+nor collated (its string keys are ICU sort keys, not the strings),
 the projection includes only top-level fields that are fields of the index (and excludes ``_id`` unless
 ``_id`` is one of them), and the index order serves any sort. The output document holds the projected
 fields in the index's key order, built from the key (a field missing from the document was indexed as
@@ -70,6 +71,8 @@ def plan_covered(
     index = plan.index
     if index is None or index.is_multikey:
         return None
+    if not index.collator.is_simple:
+        return None  # a collated index keys strings by their ICU sort key: it cannot give them back
     included: set[str] = set()
     id_included = True
     for name, value in projection.items():

@@ -18,8 +18,18 @@ def create_indexes(catalog: Catalog, db: str, name: str, raw_specs: list[Any]) -
     """Create the indexes of ``raw_specs`` that do not exist yet; all are built before any is kept."""
     if not raw_specs:
         raise MongoError(ErrorCode.BadValue, "Must specify at least one index to create")
-    specs = [parse_index_spec(raw) for raw in raw_specs]
-    created = catalog.collection(db, name) is None
+    existing_coll = catalog.collection(db, name)
+    default = existing_coll.options.get("collation") if existing_coll is not None else None
+    specs = [parse_index_spec(raw, default) for raw in raw_specs]
+    if (
+        existing_coll is not None
+        and "timeseries" in existing_coll.options
+        and any(s.get("unique") for s in specs)
+    ):
+        raise MongoError(
+            ErrorCode.InvalidOptions, "Unique indexes are not supported on time-series collections"
+        )
+    created = existing_coll is None
     coll = catalog.ensure_collection(db, name)
     existing = coll.list_indexes()
     before = len(existing)

@@ -18,6 +18,7 @@ from sortedcontainers import SortedList
 
 from docdb.bson_codec import decode_documents
 from docdb.engine.bson_order import MISSING, RANK_NUMBER, RANK_STRING, sort_key
+from docdb.engine.collation import SIMPLE, parse_collation
 from docdb.engine.indexing.hashed import HashedKeyMaker, hashed_field
 from docdb.engine.indexing.keys import HIGH, NULL_KEY, KeyMaker, fast_sort_key, invert, split_key
 from docdb.engine.indexing.spec import direction, same_key
@@ -30,7 +31,8 @@ from docdb.errors import ErrorCode, MongoError
 class Index:
     """A secondary index of one collection. ``spec`` is the normalized ``listIndexes`` document."""
 
-    __slots__ = ("spec", "name", "fields", "maker", "entries", "built", "multikey", "accesses", "since")
+    __slots__ = ("spec", "name", "fields", "collator", "maker", "entries", "built", "multikey", "accesses")
+    __slots__ += ("since",)
     builds_itself = False  # True for indexes that are no sorted key list (geo): they fill themselves
 
     def __init__(self, spec: dict[str, Any]) -> None:
@@ -39,11 +41,12 @@ class Index:
         key = spec["key"]
         self.fields = list(key)
         partial = spec.get("partialFilterExpression")
+        self.collator = parse_collation(spec["collation"]) if "collation" in spec else SIMPLE
         args = (
             self.fields,
             [direction(key[f]) < 0 for f in self.fields],
             bool(spec.get("sparse")),
-            compile_filter(partial) if partial is not None else None,
+            compile_filter(partial, collator=self.collator) if partial is not None else None,
         )
         hashed = hashed_field(key)
         if is_wildcard_key(key):
@@ -51,7 +54,7 @@ class Index:
         elif hashed is not None:
             self.maker = HashedKeyMaker(*args, self.fields.index(hashed))
         else:
-            self.maker = KeyMaker(*args)
+            self.maker = KeyMaker(*args, self.collator)
         self.entries: SortedList = SortedList()
         self.built = False
         self.multikey: dict[str, set[str]] = {}

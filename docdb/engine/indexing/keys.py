@@ -80,7 +80,9 @@ def invert(k: tuple) -> tuple:
     return _INVERTERS[rank](k)
 
 
-def _inv_text(value: str) -> tuple:
+def _inv_text(value: str | bytes) -> tuple:
+    if type(value) is bytes:  # a collated string's ICU sort key
+        return _inv_bytes(value)
     return (*[-ord(c) for c in value], 1)
 
 
@@ -182,7 +184,7 @@ def component(value: Any) -> tuple:
 class KeyMaker:
     """Computes the key tuples of one index pattern; ``keys`` raises CannotIndexParallelArrays."""
 
-    __slots__ = ("fields", "parts", "descending", "sparse", "partial", "single", "top_level")
+    __slots__ = ("fields", "parts", "descending", "sparse", "partial", "single", "top_level", "component")
 
     def __init__(
         self,
@@ -190,16 +192,22 @@ class KeyMaker:
         descending: list[bool],
         sparse: bool,
         partial: Callable[[dict], bool] | None,
+        collator: Any = None,
     ) -> None:
         self.fields = fields
         self.parts = [f.split(".") for f in fields]
         self.descending = descending
         self.sparse = sparse
         self.partial = partial
-        self.single = len(fields) == 1 and not descending[0] and len(self.parts[0]) == 1
+        collated = collator is not None and not collator.is_simple
+        self.single = len(fields) == 1 and not descending[0] and len(self.parts[0]) == 1 and not collated
         self.top_level = (
-            list(zip(fields, descending, strict=True)) if all("." not in f for f in fields) else None
+            list(zip(fields, descending, strict=True))
+            if all("." not in f for f in fields) and not collated
+            else None
         )
+        # A collated index keys every value by its collator (strings by ICU sort key): the general path.
+        self.component = _collated_component(collator.sort_key) if collated else component
 
     def keys(self, doc: dict) -> tuple[list[tuple], list[tuple[str, str]]]:
         """Distinct flat keys of ``doc`` (none for sparse/partial exclusions), and the
@@ -231,8 +239,9 @@ class KeyMaker:
                         )
                 expanded.append((name, array_path))
             comps: dict[tuple, tuple] = {}
+            make = self.component
             for value in values:
-                c = component(value)
+                c = make(value)
                 comps.setdefault(c, invert(c) if desc else c)
             per_field.append(list(comps.values()))
         if self.sparse and not any_present:
@@ -265,8 +274,19 @@ class KeyMaker:
         comps, _ = split_key(key, len(self.fields))
         for name, parts, comp, desc in zip(self.fields, self.parts, comps, self.descending, strict=True):
             values, _, _ = field_values(doc, parts)
-            out[name] = next((v for v in values if (invert if desc else _same)(component(v)) == comp), None)
+            out[name] = next(
+                (v for v in values if (invert if desc else _same)(self.component(v)) == comp), None
+            )
         return out
+
+
+def _collated_component(keyer: Callable[[Any], tuple]) -> Callable[[Any], tuple]:
+    def collated(value: Any) -> tuple:
+        if isinstance(value, list) and not value:
+            return UNDEFINED_KEY
+        return keyer(value)
+
+    return collated
 
 
 def _same(k: tuple) -> tuple:

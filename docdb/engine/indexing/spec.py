@@ -9,6 +9,7 @@ from typing import Any
 from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 
+from docdb.engine.collation import cached_collation
 from docdb.engine.indexing.hashed import HASHED, check_hashed_spec
 from docdb.engine.indexing.wildcard import check_wildcard_spec, is_wildcard_key
 from docdb.engine.key_format import format_value
@@ -109,8 +110,9 @@ def _check_direction(raw: dict[str, Any], value: Any) -> None:
         raise _cannot_create(raw, "Values in the index key pattern can't be zero.")
 
 
-def parse_index_spec(raw: Any) -> dict[str, Any]:
-    """The normalized spec of one ``createIndexes`` entry; raises as mongod does for a bad one."""
+def parse_index_spec(raw: Any, default_collation: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The normalized spec of one ``createIndexes`` entry; raises as mongod does for a bad one.
+    ``default_collation``: the collection's, which an index without its own ``collation`` takes."""
     if not isinstance(raw, dict):
         raise MongoError(ErrorCode.TypeMismatch, "The 'indexes' field must be an array of objects")
     if "key" not in raw:
@@ -130,10 +132,7 @@ def parse_index_spec(raw: Any) -> dict[str, Any]:
         raise MongoError(ErrorCode.TypeMismatch, "The field 'name' must be a string")
     if not name or name == "*" or "\0" in name:
         raise _cannot_create(raw, f"The index name '{name}' is not valid")
-    if "collation" in raw and raw["collation"] not in ({"locale": "simple"},):
-        raise MongoError(
-            ErrorCode.NotImplemented, "collation other than {locale: 'simple'} is not supported by docdb"
-        )
+    collator = cached_collation(raw["collation"]) if "collation" in raw else None
     options: dict[str, Any] = {}
     for option, value in raw.items():
         if (
@@ -156,6 +155,13 @@ def parse_index_spec(raw: Any) -> dict[str, Any]:
             )
         options[option] = _check_option(raw, option, value)
     spec = _stored_spec(raw, _index_version(raw), options)
+    if collator is not None:
+        if collator.spec is not None:  # the simple collation is not stored (mongod's catalog)
+            spec["collation"] = collator.spec
+    elif default_collation is not None:  # an index inherits the collection's default collation
+        spec["collation"] = default_collation
+    if "collation" in spec:
+        _check_collation_support(spec)
     if text:
         spec = fix_text_spec(raw, name, spec)
     if is_wildcard_key(key):
@@ -183,6 +189,27 @@ def parse_index_spec(raw: Any) -> dict[str, Any]:
                     f"Specification: {spec_text(raw)}",
                 )
     return spec
+
+
+def _check_collation_support(spec: dict[str, Any]) -> None:
+    """mongod refuses a non-simple collation on text and 2d indexes (CannotCreateIndex); docdb does not
+    key hashed, wildcard or 2dsphere indexes by a collator, so it refuses those with NotImplemented."""
+    key = spec["key"]
+    kinds = [v for v in key.values() if isinstance(v, str)] + (["wildcard"] if is_wildcard_key(key) else [])
+    if "_fts" in key:
+        kinds.append("text")
+    for kind in ("text", "2d"):
+        if kind in kinds:
+            raise MongoError(
+                ErrorCode.CannotCreateIndex,
+                f"Index type '{kind}' does not support collation: {format_value(spec['collation'])}",
+            )
+    for kind in (HASHED, "wildcard", "2dsphere"):
+        if kind in kinds:
+            raise MongoError(
+                ErrorCode.NotImplemented,
+                f"'{kind}' indexes with a non-simple collation are not supported by docdb",
+            )
 
 
 def _stored_spec(raw: dict[str, Any], version: int, options: dict[str, Any]) -> dict[str, Any]:
@@ -269,7 +296,11 @@ def _check_option(raw: dict[str, Any], option: str, value: Any) -> Any:
 
 def _identity(spec: dict[str, Any]) -> tuple:
     """What makes two specs the same index (the key pattern and partial filter, as in mongod 7.0)."""
-    return (format_value(spec["key"]), format_value(spec.get("partialFilterExpression", {})))
+    return (
+        format_value(spec["key"]),
+        format_value(spec.get("partialFilterExpression", {})),
+        format_value(spec.get("collation", {})),
+    )
 
 
 def _options(spec: dict[str, Any]) -> dict[str, Any]:
@@ -300,7 +331,7 @@ def _plugin(value: Any) -> str | None:
 def find_conflict(existing: list[dict[str, Any]], spec: dict[str, Any]) -> dict[str, Any] | None:
     """The existing spec ``spec`` duplicates (a no-op), or None when it is new; raises on a conflict."""
     for old in existing:
-        same_identity = same_key(old["key"], spec["key"]) and _identity(old)[1] == _identity(spec)[1]
+        same_identity = same_key(old["key"], spec["key"]) and _identity(old)[1:] == _identity(spec)[1:]
         if old["name"] == spec["name"]:
             if not same_identity:
                 raise MongoError(

@@ -167,6 +167,7 @@ class WildcardView:
         self.multikey = {path: arrays} if arrays else {}
         self.unique = self.sparse = self.hidden = self.built = False
         self.partial = index.partial
+        self.collator = index.collator  # always simple: a wildcard index takes no collation
         self.builds_itself = False
 
     @property

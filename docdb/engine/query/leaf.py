@@ -24,9 +24,9 @@ from docdb.engine.bson_order import (
     is_finite_number,
     is_nan,
     number_value,
-    sort_key,
     type_rank,
 )
+from docdb.engine.collation import active
 from docdb.engine.query.types import bson_type
 
 Test = Callable[[Any], bool]
@@ -59,11 +59,18 @@ def _number_test(op: Callable[[Any, Any], bool], rhs: Any) -> Test:
     return test
 
 
+_STRING_HOLDERS = (str, dict, list)
+
+
 def eq_test(rhs: Any) -> Test:
     """``{$eq: rhs}`` on one value (a regex rhs is compared as a value, not matched)."""
     if rhs is None:
         return lambda value: value is None or value is MISSING
     cls = rhs.__class__
+    if cls in _STRING_HOLDERS and not (collator := active()).is_simple:
+        collated = collator.hash_key
+        wanted = collated(rhs)
+        return lambda value: value is not MISSING and collated(value) == wanted
     if cls is str:
         return lambda value: value == rhs and value.__class__ is str
     if cls is bool:
@@ -99,26 +106,29 @@ def compare_test(op_name: str, rhs: Any) -> Test:
         if is_nan(rhs):
             return is_nan if inclusive else always(False)
         return _number_test(op, rhs)
-    if cls is str:
+    collator = active()
+    if cls is str and collator.is_simple:
         return lambda value: value.__class__ is str and op(value, rhs)
     rank = type_rank(rhs)
-    key = sort_key(rhs)
+    keyer = collator.sort_key
+    key = keyer(rhs)
 
     def generic(value: Any) -> bool:
-        return value is not MISSING and type_rank(value) == rank and op(sort_key(value), key)
+        return value is not MISSING and type_rank(value) == rank and op(keyer(value), key)
 
     return generic
 
 
 def in_test(equalities: list, regex_tests: list[Test]) -> Test:
     """``$in``: hash lookup for the equalities (null also matches missing), then the regexes."""
-    keys = frozenset(hash_key(item) for item in equalities if item is not None)
+    hasher = active().hash_key
+    keys = frozenset(hasher(item) for item in equalities if item is not None)
     has_null = any(item is None for item in equalities)
 
     def test(value: Any) -> bool:
         if value is None or value is MISSING:
             return has_null
-        if hash_key(value) in keys:
+        if hasher(value) in keys:
             return True
         for regex in regex_tests:
             if regex(value):

@@ -17,6 +17,7 @@ from typing import Any
 import bson
 
 from docdb.bson_codec import CODEC_OPTIONS
+from docdb.engine.collation import SIMPLE
 from docdb.engine.indexing.spec import same_key
 from docdb.engine.matcher import compile_filter
 from docdb.engine.text.scoring import TextSpec, check_extras, document_scores, iter_strings
@@ -30,6 +31,7 @@ class TextIndex:
 
     plannable = False  # the general planner leaves it alone: only $text uses it
     builds_itself = True  # build_indexes hands it the documents (it is no sorted key list)
+    collator = SIMPLE  # mongod refuses a text index with a non-simple collation
 
     __slots__ = (
         "spec",

@@ -15,6 +15,7 @@ from typing import Any
 from bson.int64 import Int64
 
 from docdb.engine.bson_order import MISSING
+from docdb.engine.collation import Collator, active
 from docdb.engine.dbref import DBREF_FIELDS, check_dbref_fields
 from docdb.engine.matcher import equality_pairs
 from docdb.engine.paths import get_path, set_path
@@ -57,6 +58,7 @@ class CompiledUpdate:
     actions: list[Action] = field(default_factory=list)
     array_filters: dict = field(default_factory=dict)
     pipeline: UpdatePipeline | None = None
+    collator: Collator = field(default_factory=active)  # $addToSet, $pullAll, $min/$max, $push's $sort
 
     def apply(
         self, doc: dict, *, is_upsert_insert: bool = False, query: dict | None = None
@@ -69,7 +71,7 @@ class CompiledUpdate:
             new = self._replace(doc, copy_value(self.replacement))
         else:
             new = copy_value(doc)
-            ctx = ApplyContext(doc.get("_id", MISSING), _now(), is_upsert_insert)
+            ctx = ApplyContext(doc.get("_id", MISSING), _now(), is_upsert_insert, self.collator)
             for action in self.actions:
                 for parts in expand_path(new, action.parts, query, self.array_filters, is_upsert_insert):
                     action.applier(new, parts, action.payload, ctx)

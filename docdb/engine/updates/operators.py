@@ -16,7 +16,8 @@ from typing import Any
 from bson.regex import Regex
 from bson.timestamp import Timestamp
 
-from docdb.engine.bson_order import MISSING, compare, regex_flags_text, regex_pattern_text, values_equal
+from docdb.engine.bson_order import MISSING, regex_flags_text, regex_pattern_text
+from docdb.engine.collation import SIMPLE, Collator
 from docdb.engine.paths import get_path, set_path, unset_path
 from docdb.engine.query.bson_text import format_element, format_value
 from docdb.engine.query.compile import compile_document, element_test, is_expression_document, parse_operators
@@ -34,6 +35,7 @@ class ApplyContext:
     doc_id: Any
     now: datetime.datetime
     is_upsert_insert: bool
+    collator: Collator = SIMPLE  # the operation's: how the array operators and $min/$max compare strings
 
     def id_text(self) -> str:
         return "{" + format_element("_id", self.doc_id) + "}" if self.doc_id is not MISSING else "{}"
@@ -116,7 +118,7 @@ def _apply_arithmetic(op: str, name: str) -> Callable[[dict, list[str], Any, App
 def _apply_extreme(sign: int) -> Callable[[dict, list[str], Any, ApplyContext], None]:
     def apply(doc: dict, parts: list[str], arg: Any, ctx: ApplyContext) -> None:
         current = get_path(doc, parts)
-        if current is MISSING or compare(arg, current) == sign:
+        if current is MISSING or ctx.collator.compare(arg, current) == sign:
             set_path(doc, parts, copy_value(arg))
 
     return apply
@@ -325,15 +327,13 @@ def _array_at(doc: dict, parts: list[str], name: str, ctx: ApplyContext) -> list
     return current
 
 
-def _sort_array(items: list, spec: Any) -> None:
+def _sort_array(items: list, spec: Any, collator: Collator = SIMPLE) -> None:
     from docdb.engine.sort import compile_sort
 
     if isinstance(spec, int):
-        from docdb.engine.bson_order import sort_key
-
-        items.sort(key=sort_key, reverse=spec < 0)
+        items.sort(key=collator.sort_key, reverse=spec < 0)
         return
-    key = compile_sort(spec)
+    key = compile_sort(spec, collator=collator)
     items.sort(key=lambda item: key(item if isinstance(item, dict) else {}))
 
 
@@ -347,7 +347,7 @@ def apply_push(doc: dict, parts: list[str], spec: PushSpec, ctx: ApplyContext) -
         position = spec.position if spec.position >= 0 else max(len(items) + spec.position, 0)
         items[position:position] = new
     if spec.sort is not None:
-        _sort_array(items, spec.sort)
+        _sort_array(items, spec.sort, ctx.collator)
     if spec.slice is not None:
         items = items[: spec.slice] if spec.slice >= 0 else items[spec.slice :] if spec.slice else []
     set_path(doc, parts, items)
@@ -372,8 +372,9 @@ def apply_add_to_set(doc: dict, parts: list[str], values: list, ctx: ApplyContex
             f"{type_name(current)}"
         )
     items = list(current) if current is not MISSING else []
+    equal = ctx.collator.values_equal
     for value in values:
-        if not any(values_equal(value, item) for item in items):
+        if not any(equal(value, item) for item in items):
             items.append(copy_value(value))
     set_path(doc, parts, items)
 
@@ -433,7 +434,8 @@ def apply_pull_all(doc: dict, parts: list[str], values: list, ctx: ApplyContext)
         return
     if not isinstance(current, list):
         raise _bad("$pullAll requires an array argument but was given a " + type_name(current))
-    kept = [item for item in current if not any(values_equal(item, value) for value in values)]
+    equal = ctx.collator.values_equal
+    kept = [item for item in current if not any(equal(item, value) for value in values)]
     if len(kept) != len(current):
         set_path(doc, parts, kept)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+from docdb.engine.collation import using
 from docdb.engine.namespaces import validate_collection_name
 from docdb.engine.views import ViewChain, resolve_namespace
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.commands.crud import cursor_reply
 from docdb.server.commands.explain import explain_reply
-from docdb.server.commands.query_options import check_collation, check_hint
+from docdb.server.commands.query_options import check_collation, check_hint, collator_for, view_collator
 from docdb.server.context import CommandContext
 from docdb.server.params import check_fields, get_array, get_bool, get_doc, get_int
 from docdb.server.profiler import PROFILE_COLLECTION
@@ -51,10 +52,11 @@ def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     pipeline = get_array(cmd, "pipeline", required=True)
     assert pipeline is not None
     source, view_pipeline = collection, []
+    view: ViewChain | None = None
     if collection is not None:
         target = resolve_namespace(ctx.catalog, ctx.db, collection)
         if isinstance(target, ViewChain):
-            source, view_pipeline = target.source, target.pipeline
+            source, view_pipeline, view = target.source, target.pipeline, target
     if cmd.get("explain"):
         if view_pipeline or source != collection:
             raise MongoError(
@@ -88,17 +90,23 @@ def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 
     port = ctx.connection.local.rpartition(":")[2]
     host = f"{socket.gethostname()}:{port}"
-    docs = run_aggregate(
-        ctx.catalog,
-        ctx.db,
-        source,
-        view_pipeline + pipeline,
-        get_doc(cmd, "let"),
-        host=host,
-        bypass_validation=get_bool(cmd, "bypassDocumentValidation"),
-        documents=_profile_entries(ctx, source),
-        sessions=ctx.state.sessions.records,
-    )
+    if view is not None:
+        collator = view_collator(cmd.get("collation"), view.definition)
+    else:
+        base = ctx.catalog.collection(ctx.db, source) if source is not None else None
+        collator = collator_for(cmd.get("collation"), base)
+    with using(collator):
+        docs = run_aggregate(
+            ctx.catalog,
+            ctx.db,
+            source,
+            view_pipeline + pipeline,
+            get_doc(cmd, "let"),
+            host=host,
+            bypass_validation=get_bool(cmd, "bypassDocumentValidation"),
+            documents=_profile_entries(ctx, source),
+            sessions=ctx.state.sessions.records,
+        )
     request_durability(ctx, durable)
     return cursor_reply(ctx, ns, docs, batch_size)
 

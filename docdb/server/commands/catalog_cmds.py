@@ -14,7 +14,6 @@ from bson.int64 import Int64
 from docdb.bson_codec import decode_documents
 from docdb.engine.bson_types import bson_type_alias
 from docdb.engine.collection import Collection
-from docdb.engine.indexing.spec import ID_INDEX_SPEC
 from docdb.engine.matcher import compile_filter
 from docdb.engine.views import refuse_view, view_definitions, view_info
 from docdb.errors import ErrorCode, MongoError
@@ -57,12 +56,19 @@ def _data_and_index_size(coll: Collection) -> int:
 
 
 def _collection_info(coll: Collection) -> dict[str, Any]:
+    if "timeseries" in coll.options:  # the user-facing entry; docdb keeps no system.buckets namespace
+        return {
+            "name": coll.name,
+            "type": "timeseries",
+            "options": dict(coll.options),
+            "info": {"readOnly": False},
+        }
     return {
         "name": coll.name,
         "type": "collection",
         "options": dict(coll.options),
         "info": {"readOnly": False, "uuid": coll.uuid},
-        "idIndex": dict(ID_INDEX_SPEC),
+        "idIndex": coll.id_index_spec(),
     }
 
 
@@ -81,7 +87,8 @@ def list_collections(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]
     for coll in sorted(ctx.catalog.collections(ctx.db), key=lambda c: c.name):
         if visible is not None and not visible(coll.name):
             continue
-        entry = {"name": coll.name, "type": "collection"} if name_only else _collection_info(coll)
+        kind = "timeseries" if "timeseries" in coll.options else "collection"
+        entry = {"name": coll.name, "type": kind} if name_only else _collection_info(coll)
         if predicate(entry):
             entries.append(entry)
     for definition in view_definitions(ctx.catalog, ctx.db):

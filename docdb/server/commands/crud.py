@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from docdb.bson_codec import StoredDocument
+from docdb.engine.collation import using
 from docdb.engine.express import express_first
 from docdb.engine.find_key_options import find_with_key_options
 from docdb.engine.namespaces import validate_collection_name
@@ -25,7 +26,7 @@ from docdb.engine.writes import (
     update_documents,
 )
 from docdb.errors import ErrorCode, MongoError
-from docdb.server.commands.query_options import check_collation, check_hint
+from docdb.server.commands.query_options import check_collation, check_hint, collator_for, view_collator
 from docdb.server.commands.view_cmds import find_on_view
 from docdb.server.context import CommandContext
 from docdb.server.params import check_fields, get_array, get_bool, get_doc, get_int, get_string, non_negative
@@ -149,22 +150,25 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         non_negative("batchSize", batch_size)
     single_batch = get_bool(cmd, "singleBatch")
     ns = f"{ctx.db}.{name}"
-    if limit == 1 and _EXPRESS_BLOCKERS.isdisjoint(cmd):  # find_one: no sort, skip, projection, hint …
+    collator = collator_for(cmd.get("collation"), coll)
+    if limit == 1 and _EXPRESS_BLOCKERS.isdisjoint(cmd) and collator.is_simple:  # find_one, no options
         found = express_first(coll, filter_)
         if found is not None:
             return cursor_reply(ctx, ns, [StoredDocument(raw) for raw in found], batch_size, single_batch)
     spec = FindSpec(filter_, projection, sort, skip, limit, hint, variables, namespace=ns)
-    if not _FIND_KEY_OPTIONS.isdisjoint(cmd):
-        docs = find_with_key_options(
-            coll,
-            spec,
-            get_doc(cmd, "min"),
-            get_doc(cmd, "max"),
-            get_bool(cmd, "returnKey"),
-            get_bool(cmd, "showRecordId"),
-        )
-        return cursor_reply(ctx, ns, docs, batch_size, single_batch)
-    return cursor_reply(ctx, ns, find_documents(coll, spec), batch_size, single_batch)
+    with using(collator):
+        if not _FIND_KEY_OPTIONS.isdisjoint(cmd):
+            docs = find_with_key_options(
+                coll,
+                spec,
+                get_doc(cmd, "min"),
+                get_doc(cmd, "max"),
+                get_bool(cmd, "returnKey"),
+                get_bool(cmd, "showRecordId"),
+            )
+        else:
+            docs = find_documents(coll, spec)
+    return cursor_reply(ctx, ns, docs, batch_size, single_batch)
 
 
 @command("getMore", in_transaction=True)
@@ -220,8 +224,10 @@ def count(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         namespace=f"{ctx.db}.{name}",
     )
     if isinstance(coll, ViewChain):
-        return {"n": count_view(ctx.catalog, coll, spec)}
-    return {"n": count_documents(coll, spec)}
+        with using(view_collator(cmd.get("collation"), coll.definition)):
+            return {"n": count_view(ctx.catalog, coll, spec)}
+    with using(collator_for(cmd.get("collation"), coll)):
+        return {"n": count_documents(coll, spec)}
 
 
 @command("distinct", in_transaction=True)
@@ -235,9 +241,11 @@ def distinct(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     coll = resolve_namespace(ctx.catalog, ctx.db, name)
     if isinstance(coll, ViewChain):
         check_hint(coll.base, cmd.get("hint"))
-        return {"values": distinct_view(ctx.catalog, coll, key, get_doc(cmd, "query") or {})}
+        with using(view_collator(cmd.get("collation"), coll.definition)):
+            return {"values": distinct_view(ctx.catalog, coll, key, get_doc(cmd, "query") or {})}
     check_hint(coll, cmd.get("hint"))
-    return {"values": distinct_values(coll, key, get_doc(cmd, "query") or {}, hint=cmd.get("hint"))}
+    with using(collator_for(cmd.get("collation"), coll)):
+        return {"values": distinct_values(coll, key, get_doc(cmd, "query") or {}, hint=cmd.get("hint"))}
 
 
 # -- writes ---------------------------------------------------------------------------------------------
@@ -297,6 +305,7 @@ def _update_statement(raw: dict[str, Any], variables: dict[str, Any]) -> UpdateS
         variables,
         raw.get("c"),
         raw.get("hint"),
+        collation=raw.get("collation"),
     )
 
 
@@ -321,7 +330,7 @@ def update(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 _DELETE_STATEMENT_FIELDS = frozenset({"q", "limit", "collation", "hint"})
 
 
-def _delete_statement(raw: dict[str, Any]) -> tuple[dict[str, Any], int, Any]:
+def _delete_statement(raw: dict[str, Any]) -> tuple[dict[str, Any], int, Any, Any]:
     _check_statement(raw, "delete.deletes", _DELETE_STATEMENT_FIELDS, ("q", "limit"))
     check_collation(raw.get("collation"))
     limit = raw["limit"]
@@ -329,7 +338,7 @@ def _delete_statement(raw: dict[str, Any]) -> tuple[dict[str, Any], int, Any]:
         raise MongoError(
             ErrorCode.FailedToParse, f"The limit field in delete objects must be 0 or 1. Got {limit}"
         )
-    return raw["q"], int(limit), raw.get("hint")
+    return raw["q"], int(limit), raw.get("hint"), raw.get("collation")
 
 
 @command("delete", writes=True, in_transaction=True, retryable=True)
@@ -412,6 +421,7 @@ def find_and_modify_cmd(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, A
         variables=_let_values(cmd),
         bypass_validation=get_bool(cmd, "bypassDocumentValidation"),
     )
-    reply = find_and_modify(ctx.catalog, ctx.db, name, spec)
+    with using(collator_for(cmd.get("collation"), coll)):
+        reply = find_and_modify(ctx.catalog, ctx.db, name, spec)
     request_durability(ctx, durable)
     return reply

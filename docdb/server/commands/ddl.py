@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from docdb.engine.collation import cached_collation
 from docdb.engine.indexing import ddl as indexing_ddl
 from docdb.engine.namespaces import validate_collection_name, validate_db_name
+from docdb.engine.timeseries import parse_expire_after, parse_timeseries
 from docdb.engine.validation.rules import OPTION_NAMES as VALIDATION_OPTIONS
 from docdb.engine.validation.rules import parse_validation_options
 from docdb.engine.views import (
@@ -28,29 +30,33 @@ _CREATE_UNSUPPORTED = (
     "changeStreamPreAndPostImages",
     "clusteredIndex",
     "encryptedFields",
-    "expireAfterSeconds",
     "max",
     "size",
-    "timeseries",
 )
-_CREATE_IGNORED = ("autoIndexId", "collation", "flags", "idIndex", "indexOptionDefaults", "storageEngine")
+_CREATE_IGNORED = ("autoIndexId", "flags", "idIndex", "indexOptionDefaults", "storageEngine")
 _VIEW_OPTIONS = ("viewOn", "pipeline")
 
 
 def _requested_options(cmd: dict[str, Any]) -> dict[str, Any]:
     """The options of a create that would change the collection (a simple collation is no option)."""
     options = {k: cmd[k] for k in _CREATE_UNSUPPORTED if cmd.get(k) not in (False, None)}
-    if cmd.get("collation") not in (None, {"locale": "simple"}):
-        options["collation"] = cmd["collation"]
     return options
+
+
+def _default_collation(cmd: dict[str, Any]) -> dict[str, Any]:
+    """``{collation: <normalized>}`` for a create's non-simple ``collation`` option, else ``{}``."""
+    if "collation" not in cmd:
+        return {}
+    if not isinstance(cmd["collation"], dict):
+        raise MongoError(
+            ErrorCode.TypeMismatch, "BSON field 'create.collation' is the wrong type, expected type 'object'"
+        )
+    collator = cached_collation(cmd["collation"])
+    return {} if collator.spec is None else {"collation": collator.spec}
 
 
 def _refuse_unsupported(requested: dict[str, Any]) -> None:
     for option in requested:
-        if option == "collation":
-            raise MongoError(
-                ErrorCode.NotImplemented, "collation other than {locale: 'simple'} is not supported by docdb"
-            )
         raise MongoError(ErrorCode.NotImplemented, f"create option '{option}' is not supported by docdb")
 
 
@@ -58,49 +64,73 @@ def _refuse_unsupported(requested: dict[str, Any]) -> None:
 def create(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Create a collection or a view explicitly. As in mongod 7.0, repeating it with the same options is a
     no-op and with other options is NamespaceExists, whether or not docdb could build those options."""
-    check_fields(cmd, {*_CREATE_UNSUPPORTED, *_CREATE_IGNORED, *_VIEW_OPTIONS, *VALIDATION_OPTIONS})
+    check_fields(
+        cmd,
+        {*_CREATE_UNSUPPORTED, *_CREATE_IGNORED, *_VIEW_OPTIONS, *VALIDATION_OPTIONS}
+        | {"collation", "timeseries", "expireAfterSeconds"},
+    )
     name = collection_name(ctx, cmd)
     if "viewOn" in cmd or "pipeline" in cmd:
         return _create_view(ctx, cmd, name)
-    requested = _requested_options(cmd)
+    requested = {**_timeseries_options(cmd), **_requested_options(cmd)}
     validation = parse_validation_options("create", cmd)
+    collation = _default_collation(cmd)
     existing = ctx.catalog.collection(ctx.db, name)
     if existing is not None:
-        if existing.options == {**requested, **validation}:
+        if existing.options == {**requested, **validation, **collation}:
             return {}
         raise MongoError(ErrorCode.NamespaceExists, f"Collection {ctx.db}.{name} already exists.")
     if view_definition(ctx.catalog, ctx.db, name) is not None:
         raise MongoError(ErrorCode.NamespaceExists, f"Collection {ctx.db}.{name} already exists.")
-    _refuse_unsupported(requested)
+    _refuse_unsupported(_requested_options(cmd))
     if validation and (ctx.db in ("admin", "local", "config") or name.startswith("system.")):
         raise MongoError(
             ErrorCode.InvalidOptions, f"Document validators not allowed on system collection {ctx.db}.{name}"
         )
-    ctx.catalog.create_collection(ctx.db, name, validation)
+    coll = ctx.catalog.create_collection(ctx.db, name, {**requested, **validation, **collation})
+    meta = requested.get("timeseries", {}).get("metaField")
+    if meta is not None:  # 7.0 indexes a time-series collection's meta and time fields from the start
+        time_field = requested["timeseries"]["timeField"]
+        key = {meta: 1, time_field: 1}
+        spec = {"v": 2, "key": key, "name": f"{meta}_1_{time_field}_1"}
+        if collation:
+            spec["collation"] = collation["collation"]
+        ctx.catalog.create_indexes(coll, [spec])
     return {}
+
+
+def _timeseries_options(cmd: dict[str, Any]) -> dict[str, Any]:
+    """``{timeseries, expireAfterSeconds}`` of a create, checked and normalized (empty for a plain one)."""
+    if "timeseries" not in cmd:
+        if cmd.get("expireAfterSeconds") is not None:
+            raise MongoError(
+                ErrorCode.InvalidOptions, "'expireAfterSeconds' is only supported on time-series collections"
+            )
+        return {}
+    options: dict[str, Any] = {"timeseries": parse_timeseries(cmd["timeseries"])}
+    if cmd.get("expireAfterSeconds") is not None:
+        options["expireAfterSeconds"] = parse_expire_after(cmd["expireAfterSeconds"])
+    return options
 
 
 def _create_view(ctx: CommandContext, cmd: dict[str, Any], name: str) -> dict[str, Any]:
     """``create`` with ``viewOn``/``pipeline``: a read-only view (a ``system.views`` document)."""
     if "viewOn" not in cmd:
         raise MongoError(ErrorCode.InvalidOptions, "'pipeline' requires 'viewOn' to also be specified")
-    for option in (*_CREATE_UNSUPPORTED, *VALIDATION_OPTIONS):
+    for option in (*_CREATE_UNSUPPORTED, *VALIDATION_OPTIONS, "timeseries", "expireAfterSeconds"):
         if option in cmd:
             raise MongoError(ErrorCode.InvalidOptions, f"option not supported on a view: {option}")
     pipeline = check_view_options("create", cmd["viewOn"], cmd.get("pipeline"))
-    collation = cmd.get("collation")
-    if collation not in (None, {"locale": "simple"}):
-        raise MongoError(
-            ErrorCode.NotImplemented, "collation other than {locale: 'simple'} is not supported by docdb"
-        )
+    collation = _default_collation(cmd).get("collation")
     existing = view_definition(ctx.catalog, ctx.db, name)
     if (
         existing is not None
         and existing.get("viewOn") == cmd["viewOn"]
         and existing.get("pipeline") == pipeline
+        and existing.get("collation") == collation
     ):
         return {}
-    create_view(ctx.catalog, ctx.db, name, cmd["viewOn"], pipeline)
+    create_view(ctx.catalog, ctx.db, name, cmd["viewOn"], pipeline, collation)
     return {}
 
 
@@ -203,7 +233,6 @@ _COLL_MOD_UNSUPPORTED = (
     "cappedMax",
     "cappedSize",
     "changeStreamPreAndPostImages",
-    "expireAfterSeconds",
     "timeseries",
 )
 
@@ -212,7 +241,17 @@ _COLL_MOD_UNSUPPORTED = (
 def coll_mod(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Modify a collection (``index: {keyPattern|name, hidden|expireAfterSeconds}``, the validator
     options) or a view (``viewOn`` with ``pipeline``)."""
-    check_fields(cmd, {"index", "dryRun", *_COLL_MOD_UNSUPPORTED, *_VIEW_OPTIONS, *VALIDATION_OPTIONS})
+    check_fields(
+        cmd,
+        {
+            "index",
+            "dryRun",
+            "expireAfterSeconds",
+            *_COLL_MOD_UNSUPPORTED,
+            *_VIEW_OPTIONS,
+            *VALIDATION_OPTIONS,
+        },
+    )
     name = collection_name(ctx, cmd)
     for option in _COLL_MOD_UNSUPPORTED:
         if option in cmd:
@@ -227,6 +266,8 @@ def coll_mod(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     for option in _VIEW_OPTIONS:
         if option in cmd:
             raise MongoError(ErrorCode.InvalidOptions, f"option only supported on a view: {option}")
+    if "expireAfterSeconds" in cmd:
+        _coll_mod_expiry(ctx, coll, cmd["expireAfterSeconds"])
     validation = parse_validation_options("collMod", cmd)
     if validation:
         if ctx.db in ("admin", "local", "config") or name.startswith("system."):
@@ -237,6 +278,16 @@ def coll_mod(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     if "index" not in cmd:
         return {}
     return indexing_ddl.modify_index(ctx.catalog, coll, cmd["index"])
+
+
+def _coll_mod_expiry(ctx: CommandContext, coll: Any, value: Any) -> None:
+    """collMod ``expireAfterSeconds`` (seconds, or ``"off"``) of a time-series collection."""
+    if "timeseries" not in coll.options:
+        raise MongoError(
+            ErrorCode.NotImplemented, "collMod option 'expireAfterSeconds' is not supported by docdb"
+        )
+    seconds = None if value == "off" else parse_expire_after(value)
+    ctx.catalog.modify_collection(coll, {"expireAfterSeconds": seconds})  # None: the option goes
 
 
 def _coll_mod_view(ctx: CommandContext, cmd: dict[str, Any], name: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from docdb import MONGODB_VERSION, __version__
+from docdb.engine.collation import using
 from docdb.engine.explain import (
     VERBOSITIES,
     explain_aggregate,
@@ -24,7 +25,7 @@ from docdb.engine.reads import FindSpec, validate_filter
 from docdb.engine.views import view_definition
 from docdb.engine.writes import UpdateStatement, would_update
 from docdb.errors import ErrorCode, MongoError
-from docdb.server.commands.query_options import check_collation
+from docdb.server.commands.query_options import check_collation, collator_for
 from docdb.server.context import CommandContext
 from docdb.server.params import GENERIC_FIELDS, check_fields, get_doc, get_int, get_string, non_negative
 from docdb.server.registry import command
@@ -158,6 +159,15 @@ EXPLAINABLE: dict[str, Callable[[CommandContext, str, dict[str, Any], str], dict
 }
 
 
+def _collation_of(inner: dict[str, Any]) -> Any:
+    """The explained command's ``collation`` (an update's or delete's is in its one statement)."""
+    for field in ("updates", "deletes"):
+        items = inner.get(field)
+        if isinstance(items, list) and len(items) == 1 and isinstance(items[0], dict):
+            return items[0].get("collation")
+    return inner.get("collation")
+
+
 def explain_reply(ctx: CommandContext, inner: dict[str, Any], verbosity: str) -> dict[str, Any]:
     """The whole explain reply for the inner command ``inner`` (also used by ``aggregate`` with
     ``explain: true``)."""
@@ -174,7 +184,8 @@ def explain_reply(ctx: CommandContext, inner: dict[str, Any], verbosity: str) ->
         and view_definition(ctx.catalog, ctx.db, name) is not None
     ):
         raise MongoError(ErrorCode.NotImplemented, "explain of a command on a view is not supported by docdb")
-    body = handler(ctx, name, inner, verbosity)
+    with using(collator_for(_collation_of(inner), ctx.catalog.collection(ctx.db, name))):
+        body = handler(ctx, name, inner, verbosity)
     if "explainVersion" not in body:
         body = {"explainVersion": "1", **body}
     body["command"] = {k: v for k, v in inner.items() if k not in GENERIC_FIELDS} | {"$db": ctx.db}

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from docdb.engine.collation import using
 from docdb.engine.reads import FindSpec
 from docdb.engine.view_reads import FIND_OPTIONS_REFUSED_ON_VIEWS, find_view
 from docdb.engine.views import ViewChain
 from docdb.errors import ErrorCode, MongoError
-from docdb.server.commands.query_options import check_hint
+from docdb.server.commands.query_options import check_hint, view_collator
 from docdb.server.context import CommandContext
 from docdb.server.params import get_bool, get_doc, get_int, non_negative
 
@@ -34,5 +35,6 @@ def find_on_view(ctx: CommandContext, cmd: dict[str, Any], chain: ViewChain) -> 
     batch_size = get_int(cmd, "batchSize")
     if batch_size is not None:
         non_negative("batchSize", batch_size)
-    docs = find_view(ctx.catalog, chain, spec, get_doc(cmd, "let"))
+    with using(view_collator(cmd.get("collation"), chain.definition)):
+        docs = find_view(ctx.catalog, chain, spec, get_doc(cmd, "let"))
     return cursor_reply(ctx, chain.ns, docs, batch_size, get_bool(cmd, "singleBatch"))
