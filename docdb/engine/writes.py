@@ -168,17 +168,26 @@ class DocumentBatch:
         return key in self.coll.docs
 
     def insert(self, doc: dict[str, Any]) -> dict[str, Any]:
-        doc = with_id_first(doc)
-        validate_id(doc["_id"])
-        key = hash_key(doc["_id"])
+        if not doc or next(iter(doc)) != "_id":
+            doc = with_id_first(doc)
+        id_value = doc["_id"]
+        kind = type(id_value)
+        if kind is int or kind is str:  # the commonest _id types: valid, and their own hash keys
+            key: Hashable = id_value
+        else:
+            validate_id(id_value)
+            key = hash_key(id_value)
+        coll = self.coll
         if self.validation is not None:
-            self.validation.check(self.coll.ns, doc)
-        if self.exists(key):
-            raise duplicate_id_error(self.coll, doc["_id"])
+            self.validation.check(coll.ns, doc)
+        pending = self.pending
+        if (pending[key] is not None) if key in pending else (key in coll.docs):
+            raise duplicate_id_error(coll, id_value)
         raw = encode_stored(doc)
-        self._check_indexes(key, doc)
-        self.pending[key] = raw
-        self.writes.append(DocWrite(self.coll, key, doc["_id"], raw))
+        if coll.indexes:
+            self._check_indexes(key, doc)
+        pending[key] = raw
+        self.writes.append(DocWrite(coll, key, id_value, raw))
         return doc
 
     def replace(self, old: dict[str, Any], new: dict[str, Any], op: str = "") -> None:
