@@ -22,6 +22,7 @@ from docdb.engine.collection import Collection
 from docdb.engine.history import REPLACE, UPDATE
 from docdb.engine.indexing.keys import HIGH, invert
 from docdb.engine.key_format import duplicate_key_message
+from docdb.engine.planner import id_equality
 from docdb.engine.projection import compile_projection
 from docdb.engine.reads import FindSpec, iter_matches, ordered_matches, validate_filter
 from docdb.engine.update import CompiledUpdate, compile_update
@@ -331,15 +332,30 @@ def _upsert_document(st: UpdateStatement, compiled: CompiledUpdate) -> dict[str,
     return compiled.upsert_document(st.q)
 
 
+def _id_match(coll: Collection, st: UpdateStatement) -> list[tuple[bytes, dict[str, Any]]] | None:
+    """The match of a ``{_id: v}`` filter without a hint, found as the planner's IDHACK plan finds it
+    (same lookup, same access count) without building the plan; None for any other statement."""
+    if st.hint not in (None, {}, ""):
+        return None
+    is_id, id_value = id_equality(st.q)
+    if not is_id:
+        return None
+    coll.id_accesses += 1
+    raw = coll.docs.get(hash_key(id_value))
+    return [] if raw is None else [(raw, decode_document(raw))]
+
+
 def update_one_statement(catalog: Catalog, db: str, name: str, st: UpdateStatement) -> tuple[int, int, Any]:
     """Run one update statement; returns ``(matched, modified, upserted _id or None)``."""
     compiled = _compile_statement(st)
     coll = catalog.collection(db, name)
-    matches = []
-    for item in iter_matches(coll, st.q, hint=st.hint, variables=st.variables):
-        matches.append(item)
-        if not st.multi:
-            break
+    matches = _id_match(coll, st) if coll is not None else None
+    if matches is None:
+        matches = []
+        for item in iter_matches(coll, st.q, hint=st.hint, variables=st.variables):
+            matches.append(item)
+            if not st.multi:
+                break
     if not matches:
         if not st.upsert:
             return 0, 0, None
