@@ -9,8 +9,9 @@ one "command" here is framing, OP_MSG decoding, dispatch, the handler, the engin
 socket system calls and the event loop's wake-up, which the null responder pays too.
 
 Workloads: ``ping``; ``find_id`` (find_one by ``_id``); ``find_indexed`` (find_one by a field with a
-single-field index); ``insert_one``; ``update_inc`` (update_one by ``_id`` with ``$inc``). Prints, per
-workload, the best, median and worst µs per command over ``--runs`` short runs: on a shared machine the
+single-field index); ``insert_one``; ``update_inc`` (update_one by ``_id`` with ``$inc``);
+``insert_many`` (batches of 1000, reported per document). Prints, per workload, the best, median
+and worst µs per command over ``--runs`` short runs: on a shared machine the
 best run is the one least disturbed by neighbours, the spread shows the noise. ``--profile NAME`` runs
 one workload under cProfile instead and prints the top functions.
 """
@@ -44,7 +45,8 @@ from docdb.server.cursors import CursorRegistry  # noqa: E402
 
 DB = "bench"
 LSID = {"id": Binary(uuid.uuid4().bytes, 4)}
-WORKLOADS = ("ping", "find_id", "find_indexed", "insert_one", "update_inc")
+WORKLOADS = ("ping", "find_id", "find_indexed", "insert_one", "update_inc", "insert_many")
+MANY = 1000  # documents per insert_many batch, as bench/run.py sends them
 
 
 class CountingTransport:
@@ -59,7 +61,7 @@ class CountingTransport:
         self.bytes += len(data)
 
     def get_extra_info(self, name: str) -> Any:
-        return ("127.0.0.1", 50000)
+        return ("127.0.0.1", 50000) if name in ("peername", "sockname") else None
 
     def pause_reading(self) -> None:
         pass
@@ -106,6 +108,17 @@ def insert_frames(n: int, docs: int) -> list[bytes]:
     ]
 
 
+def insert_many_frames(n: int, docs: int) -> list[bytes]:
+    """``n // MANY`` batches (at least one) of ``MANY`` plain documents, as bench/run.py's insert_many."""
+    return [
+        frame(
+            {"insert": "many", "ordered": True},
+            {"documents": [{"_id": docs + b * MANY + i, "n": i, "s": "abcdefghijklm"} for i in range(MANY)]},
+        )
+        for b in range(max(1, n // MANY))
+    ]
+
+
 def update_frames(n: int, docs: int) -> list[bytes]:
     return [
         frame(
@@ -122,6 +135,7 @@ BUILDERS: dict[str, Callable[[int, int], list[bytes]]] = {
     "find_indexed": find_indexed_frames,
     "insert_one": insert_frames,
     "update_inc": update_frames,
+    "insert_many": insert_many_frames,
 }
 
 
@@ -160,14 +174,20 @@ def run_once(protocol: MongoProtocol, frames: list[bytes]) -> float:
     return elapsed / len(frames) * 1e6
 
 
+def per_unit(name: str, micros: float) -> float:
+    """µs per command, or per document for insert_many (the unit bench/run.py reports)."""
+    return micros / MANY if name == "insert_many" else micros
+
+
 def measure(protocol: MongoProtocol, name: str, ops: int, runs: int, docs: int) -> list[float]:
     """µs per command of each run of ``name``; inserts use fresh ``_id`` values in every run."""
     results = []
     next_id = docs
     for _ in range(runs):
-        frames = BUILDERS[name](ops, next_id if name == "insert_one" else docs)
-        next_id += ops
-        if name != "insert_one":  # warm up (inserts can't repeat their _ids)
+        fresh = name in ("insert_one", "insert_many")
+        frames = BUILDERS[name](ops, next_id if fresh else docs)
+        next_id += max(ops, MANY)
+        if not fresh:  # warm up (inserts can't repeat their _ids)
             run_once(protocol, frames[:200])
         results.append(run_once(protocol, frames))
     return results
@@ -199,7 +219,8 @@ def main() -> None:
             for name in args.only or WORKLOADS:
                 results = measure(protocol, name, args.ops, args.runs, args.docs)
                 median = statistics.median(results)
-                print(f"{name:<14}{min(results):>9.2f}{median:>9.2f}{max(results):>9.2f}")
+                best, median, worst = (per_unit(name, x) for x in (min(results), median, max(results)))
+                print(f"{name:<14}{best:>9.2f}{median:>9.2f}{worst:>9.2f}")
         finally:
             protocol.state.catalog.close()
 

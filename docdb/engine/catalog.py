@@ -29,6 +29,7 @@ from docdb.engine.indexing.factory import make_index
 from docdb.engine.indexing.index import Index
 from docdb.engine.log import LogWriter, RecordType, lock_file, read_log
 from docdb.engine.log.batch import iter_write_runs, ts_number, write_batch_tail, write_batch_txn
+from docdb.engine.log.batch_encode import encode_write_batch
 from docdb.engine.log.compaction import CollectionSnapshot, discard_partial
 from docdb.engine.namespaces import split_namespace, validate_collection_name, validate_db_name
 from docdb.engine.session_log import SessionFacts, fold
@@ -288,25 +289,22 @@ class Catalog:
             return None
         if not writes and txn is None:
             return None
+        adopted = None
         for w in writes:
-            self._adopt(w.collection)
-        ops = []
-        for w in writes:
-            if w.raw is None:
-                ops.append({"ns": w.collection.ns, "del": w.id_value})
-            else:
-                ops.append({"ns": w.collection.ns, "put": StoredDocument(w.raw)})
-        payload: dict[str, Any] = {"ops": ops}
-        if txn is not None:
-            payload["txn"] = txn
-        ts = self._log(RecordType.WRITE_BATCH, payload)
+            if w.collection is not adopted:
+                adopted = w.collection
+                self._adopt(adopted)
+        ts = self._log_write_batch(writes, txn)
         append = self.history.append
         lsid = number = None
         if txn is not None:
             lsid, number = bytes(txn["lsid"]), int(txn["txnNumber"])
             fold(self.session_facts, txn)
+        coll = ns = None
         for w in writes:
-            coll = w.collection
+            if w.collection is not coll:
+                coll = w.collection
+                ns = coll.ns
             before = coll.docs.get(w.key)
             if w.raw is None:
                 coll.remove(w.key)
@@ -314,7 +312,7 @@ class Catalog:
             else:
                 coll.put(w.key, w.raw)
                 op = w.op or (INSERT if before is None else UPDATE)
-            append(ts, coll.ns, op, w.key, w.id_value, w.raw, before, lsid, number)
+            append(ts, ns, op, w.key, w.id_value, w.raw, before, lsid, number)
         return ts
 
     def hold_commits(self) -> list[DocWrite]:
@@ -374,6 +372,20 @@ class Catalog:
         ts = payload["ts"] = self.clock.tick()
         if self.writer is not None:
             self.last_lsn = self.writer.append(rtype, bson.encode(payload, codec_options=CODEC_OPTIONS))
+        return ts
+
+    def _log_write_batch(self, writes: list[DocWrite], txn: dict[str, Any] | None) -> Timestamp:
+        """``_log`` of ``{ops, txn?, ts}`` for ``writes``, the payload written without a dict per op."""
+        ts = self.clock.tick()
+        if self.writer is not None:
+            ops = []
+            coll = ns = None
+            for w in writes:
+                if w.collection is not coll:
+                    coll = w.collection
+                    ns = coll.ns
+                ops.append((ns, w.id_value, w.raw))
+            self.last_lsn = self.writer.append(RecordType.WRITE_BATCH, encode_write_batch(ops, txn, ts))
         return ts
 
     def _replay(self, rtype: int, payload: bytes | memoryview) -> None:

@@ -71,7 +71,7 @@ class Collection:
         self.version += 1
         self.docs[key] = raw
         self.data_size += len(raw)
-        if self._has_built_indexes() and old != raw:
+        if (self.indexes or self._id_index is not None) and self._has_built_indexes() and old != raw:
             old_doc = decode_document(old) if old is not None else None
             new_doc = decode_document(raw)
             for index in self._maintained():

@@ -7,6 +7,7 @@ MongoDB's shape; the documents before them (and, unordered, after them) are stil
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,11 +18,12 @@ from bson.regex import Regex
 from docdb.bson_codec import decode_document, encode_document, encode_in_order
 from docdb.engine.bson_order import RANK_DATE, hash_key
 from docdb.engine.catalog import Catalog, DocWrite
-from docdb.engine.collation import operation_collator, using
+from docdb.engine.collation import active, operation_collator, using
 from docdb.engine.collection import Collection
 from docdb.engine.history import REPLACE, UPDATE
 from docdb.engine.indexing.keys import HIGH, invert
 from docdb.engine.key_format import duplicate_key_message
+from docdb.engine.planner import id_equality
 from docdb.engine.projection import compile_projection
 from docdb.engine.reads import FindSpec, iter_matches, ordered_matches, validate_filter
 from docdb.engine.timeseries import check_update, measurement
@@ -30,6 +32,7 @@ from docdb.engine.update import CompiledUpdate, compile_update
 from docdb.errors import ErrorCode, MongoError
 
 MAX_DOCUMENT_SIZE = 16 * 1024 * 1024
+_INT32 = struct.Struct("<i")
 
 
 # -- document preparation ------------------------------------------------------------------------------
@@ -95,6 +98,12 @@ def encode_stored(doc: dict[str, Any], in_order: bool = False) -> bytes:
     except Exception:
         _check_depth(doc)
         raise
+    check_stored(doc, raw)
+    return raw
+
+
+def check_stored(doc: dict[str, Any], raw: bytes) -> None:
+    """``encode_stored``'s limits for ``raw``, the encoding of ``doc``: nesting depth, then size."""
     if len(raw) >= MIN_TOO_DEEP_BYTES:
         _check_depth(doc)
     if len(raw) > MAX_DOCUMENT_SIZE:
@@ -102,7 +111,30 @@ def encode_stored(doc: dict[str, Any], in_order: bool = False) -> bytes:
             ErrorCode.BadValue,
             f"object to insert too large. size in bytes: {len(raw)}, max size: {MAX_DOCUMENT_SIZE}",
         )
-    return raw
+
+
+def encode_many(docs: list[dict[str, Any]]) -> list[bytes | None]:
+    """The stored bytes of each document whose ``_id`` comes first (None for the others), by one call
+    of the C encoder for the lot: a call's fixed cost (the codec options read again) is most of the time
+    of a small document. A document nested inside encodes to the same bytes as alone (only a top-level
+    ``_id`` is moved first, and these already have it first). Anything the encoder refuses makes every
+    entry None, so each document is encoded, and refused, on its own as before; the size and depth
+    limits are still checked per document (``insert``)."""
+    try:
+        blob = encode_document({"d": docs})
+    except Exception:
+        return [None] * len(docs)
+    raws: list[bytes | None] = []
+    add = raws.append
+    find = blob.find
+    unpack = _INT32.unpack_from
+    pos = 11  # document length, array element (type, "d", NUL), array length
+    for doc in docs:
+        start = find(b"\x00", pos + 1) + 1  # past the element's type byte and index key
+        size = unpack(blob, start)[0]
+        add(blob[start : start + size] if doc and next(iter(doc)) == "_id" else None)
+        pos = start + size
+    return raws
 
 
 def duplicate_id_error(coll: Collection, id_value: Any) -> MongoError:
@@ -171,18 +203,34 @@ class DocumentBatch:
             return self.pending[key] is not None
         return key in self.coll.docs
 
-    def insert(self, doc: dict[str, Any]) -> dict[str, Any]:
-        doc = with_id_first(doc) if self.timeseries is None else measurement(doc, self.timeseries)
-        validate_id(doc["_id"])
-        key = hash_key(doc["_id"])
+    def insert(self, doc: dict[str, Any], raw: bytes | None = None) -> dict[str, Any]:
+        """Add ``doc`` as a new document; ``raw``, when given, is its encoding (``encode_many``)."""
+        timeseries = self.timeseries is not None
+        if timeseries:  # laid out as mongod returns a measurement, and encoded in that order
+            doc, raw = measurement(doc, self.timeseries), None
+        elif not doc or next(iter(doc)) != "_id":
+            doc = with_id_first(doc)
+        id_value = doc["_id"]
+        kind = type(id_value)
+        if kind is int or kind is str:  # the commonest _id types: valid, and their own hash keys
+            key: Hashable = id_value
+        else:
+            validate_id(id_value)
+            key = hash_key(id_value)
+        coll = self.coll
         if self.validation is not None:
-            self.validation.check(self.coll.ns, doc)
-        if self.exists(key):
-            raise duplicate_id_error(self.coll, doc["_id"])
-        raw = encode_stored(doc, self.timeseries is not None)
-        self._check_indexes(key, doc)
-        self.pending[key] = raw
-        self.writes.append(DocWrite(self.coll, key, doc["_id"], raw))
+            self.validation.check(coll.ns, doc)
+        pending = self.pending
+        if (pending[key] is not None) if key in pending else (key in coll.docs):
+            raise duplicate_id_error(coll, id_value)
+        if raw is None:
+            raw = encode_stored(doc, timeseries)
+        else:
+            check_stored(doc, raw)
+        if coll.indexes:
+            self._check_indexes(key, doc)
+        pending[key] = raw
+        self.writes.append(DocWrite(coll, key, id_value, raw))
         return doc
 
     def replace(self, old: dict[str, Any], new: dict[str, Any], op: str = "") -> None:
@@ -246,9 +294,10 @@ def insert_documents(
     coll = catalog.ensure_collection(db, name)
     batch = DocumentBatch(coll, bypass_validation=bypass_validation)
     outcome = WriteOutcome()
+    raws = encode_many(docs) if len(docs) > 1 else [None] * len(docs)
     for index, doc in enumerate(docs):
         try:
-            batch.insert(doc)
+            batch.insert(doc, raws[index])
         except MongoError as error:
             outcome.add_error(index, error)
             if ordered:
@@ -291,6 +340,19 @@ def _upsert_document(st: UpdateStatement, compiled: CompiledUpdate) -> dict[str,
     return compiled.upsert_document(st.q)
 
 
+def _id_match(coll: Collection, st: UpdateStatement) -> list[tuple[bytes, dict[str, Any]]] | None:
+    """The match of a ``{_id: v}`` filter without a hint, found as the planner's IDHACK plan finds it
+    (same lookup, same access count) without building the plan; None for any other statement."""
+    if st.hint not in (None, {}, "") or not active().is_simple:  # the _id index is binary (collation)
+        return None
+    is_id, id_value = id_equality(st.q)
+    if not is_id:
+        return None
+    coll.id_accesses += 1
+    raw = coll.docs.get(hash_key(id_value))
+    return [] if raw is None else [(raw, decode_document(raw))]
+
+
 def update_one_statement(catalog: Catalog, db: str, name: str, st: UpdateStatement) -> tuple[int, int, Any]:
     """Run one update statement; returns ``(matched, modified, upserted _id or None)``."""
     coll = catalog.collection(db, name)
@@ -304,11 +366,13 @@ def _update_one(
     catalog: Catalog, db: str, name: str, st: UpdateStatement, coll: Collection | None
 ) -> tuple[int, int, Any]:
     compiled = _compile_statement(st)
-    matches = []
-    for item in iter_matches(coll, st.q, hint=st.hint, variables=st.variables):
-        matches.append(item)
-        if not st.multi:
-            break
+    matches = _id_match(coll, st) if coll is not None else None
+    if matches is None:
+        matches = []
+        for item in iter_matches(coll, st.q, hint=st.hint, variables=st.variables):
+            matches.append(item)
+            if not st.multi:
+                break
     if not matches:
         if not st.upsert:
             return 0, 0, None

@@ -91,3 +91,20 @@ def test_a_collated_index_does_not_cover_a_projection_of_its_strings(db) -> None
     stage = plan["winningPlan"]
     assert stage["stage"] == "PROJECTION_SIMPLE" and stage["inputStage"]["stage"] == "FETCH"
     assert stage["inputStage"]["inputStage"]["indexName"] == "s_1"
+
+
+def test_update_shapes_are_not_shared_across_collations(db):
+    """A compiled update keeps its collator: the same $addToSet shape under a collation and without one
+    (in both orders) answers each by its own rules."""
+    strength2 = {"locale": "en", "strength": 2}
+    db.t.insert_many([{"_id": 1, "tags": ["abc"]}, {"_id": 2, "tags": ["abc"]}])
+    db.t.update_one({"_id": 1}, {"$addToSet": {"tags": "ABC"}})  # simple first
+    db.t.update_one({"_id": 2}, {"$addToSet": {"tags": "ABC"}}, collation=strength2)
+    db.t.update_one({"_id": 1}, {"$addToSet": {"tags": "Abc"}}, collation=strength2)
+    db.t.update_one({"_id": 2}, {"$addToSet": {"tags": "Abc"}})
+    assert list(db.t.find().sort("_id", 1)) == [
+        {"_id": 1, "tags": ["abc", "ABC"]},
+        {"_id": 2, "tags": ["abc", "Abc"]},
+    ]
+    found = db.t.update_one({"_id": 1, "tags": "ABC"}, {"$set": {"x": 1}}, collation=strength2)
+    assert found.matched_count == 1

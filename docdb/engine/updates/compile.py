@@ -9,6 +9,7 @@ array filter identifiers all defined and all used. At apply time the actions run
 from __future__ import annotations
 
 import datetime
+import struct
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,13 @@ def _check_dbref_parts(doc: dict, parts: list[str]) -> None:
             check_dbref_fields(get_path(doc, parts[:position]), ".".join(parts[:position]))
 
 
+_DOUBLE = struct.Struct("<d")
+
+# Operators whose applier, at a one-part (top-level) path, only assigns or deletes that field of the
+# document itself: a shallow copy of the document is then as private as a deep one.
+TOP_LEVEL_SAFE = frozenset(("$set", "$inc", "$mul", "$min", "$max", "$setOnInsert", "$unset", "$currentDate"))
+
+
 def _order_key(parts: list[str]) -> tuple:
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in parts)
 
@@ -59,6 +67,8 @@ class CompiledUpdate:
     array_filters: dict = field(default_factory=dict)
     pipeline: UpdatePipeline | None = None
     collator: Collator = field(default_factory=active)  # $addToSet, $pullAll, $min/$max, $push's $sort
+    top_level: bool = False  # every action is a TOP_LEVEL_SAFE operator at a top-level field
+    needs_now: bool = True  # an action reads the clock ($currentDate)
 
     def apply(
         self, doc: dict, *, is_upsert_insert: bool = False, query: dict | None = None
@@ -69,9 +79,13 @@ class CompiledUpdate:
         elif self.is_replacement:
             assert self.replacement is not None
             new = self._replace(doc, copy_value(self.replacement))
+        elif self.top_level:
+            return self._apply_top_level(doc, is_upsert_insert)
         else:
             new = copy_value(doc)
-            ctx = ApplyContext(doc.get("_id", MISSING), _now(), is_upsert_insert, self.collator)
+            ctx = ApplyContext(
+                doc.get("_id", MISSING), _now() if self.needs_now else None, is_upsert_insert, self.collator
+            )
             for action in self.actions:
                 for parts in expand_path(new, action.parts, query, self.array_filters, is_upsert_insert):
                     action.applier(new, parts, action.payload, ctx)
@@ -83,6 +97,29 @@ class CompiledUpdate:
                     "Performing an update on the path '_id' would modify the immutable field '_id'",
                 )
         return new, not same_value(doc, new)
+
+    def _apply_top_level(self, doc: dict, is_upsert_insert: bool) -> tuple[dict, bool]:
+        """``apply`` for top-level fields only: no path to expand, a shallow copy (the appliers only
+        assign or delete the field itself), and only the touched fields compared (every other value is
+        the very object of ``doc``, so equal to itself under ``same_value``)."""
+        new = dict(doc)
+        ctx = ApplyContext(
+            doc.get("_id", MISSING), _now() if self.needs_now else None, is_upsert_insert, self.collator
+        )
+        for action in self.actions:
+            action.applier(new, action.parts, action.payload, ctx)
+        if "_id" in doc and not same_value(doc["_id"], new.get("_id", MISSING)):
+            raise MongoError(
+                ErrorCode.ImmutableField,
+                "Performing an update on the path '_id' would modify the immutable field '_id'",
+            )
+        if len(new) != len(doc) or list(new) != list(doc):
+            return new, True
+        for action in self.actions:
+            name = action.parts[0]
+            if not same_value(doc.get(name, MISSING), new.get(name, MISSING)):
+                return new, True
+        return new, False
 
     def upsert_document(self, query: dict | None) -> dict:
         """The document an upsert inserts when ``query`` matched nothing.
@@ -147,7 +184,58 @@ def same_value(a: Any, b: Any) -> bool:
     return a == b
 
 
+_SCALARS = frozenset((int, Int64, str, bool, type(None)))
+_CACHE_LIMIT = 512
+_compiled_by_shape: dict[tuple, CompiledUpdate] = {}
+
+
+def _shape_key(spec: dict) -> tuple | None:
+    """A key naming an operator update (never a replacement) exactly: operators, paths, argument types
+    and values; None when an argument is not a plain scalar. Floats are keyed by their bytes:
+    ``-0.0 == 0.0`` and NaNs differ only in bits, yet each is written as it came."""
+    key: list[Any] = []
+    if not spec:
+        return None
+    for op, fields in spec.items():
+        if type(fields) is not dict or not op.startswith("$"):
+            return None
+        key.append(op)
+        for path, arg in fields.items():
+            kind = type(arg)
+            if kind is float:
+                key.append((path, kind, _DOUBLE.pack(arg)))
+            elif kind in _SCALARS:
+                key.append((path, kind, arg))
+            else:
+                return None
+    return tuple(key)
+
+
 def compile_update(
+    spec: dict | list,
+    *,
+    array_filters: list | None = None,
+    variables: dict[str, Any] | None = None,
+    constants: dict[str, Any] | None = None,
+) -> CompiledUpdate:
+    """``_compile_update``, remembered for operator updates of scalar arguments without array filters (a
+    client repeats the same few shapes: ``{$inc: {n: 1}}``); a CompiledUpdate is never changed by use."""
+    if array_filters is not None or constants is not None or type(spec) is not dict or not active().is_simple:
+        # (a compiled update keeps the collator it was compiled under: only simple ones are shared)
+        return _compile_update(spec, array_filters=array_filters, variables=variables, constants=constants)
+    key = _shape_key(spec)
+    if key is None:
+        return _compile_update(spec, variables=variables)
+    compiled = _compiled_by_shape.get(key)
+    if compiled is None:
+        compiled = _compile_update(spec, variables=variables)
+        if len(_compiled_by_shape) >= _CACHE_LIMIT:
+            _compiled_by_shape.clear()
+        _compiled_by_shape[key] = compiled
+    return compiled
+
+
+def _compile_update(
     spec: dict | list,
     *,
     array_filters: list | None = None,
@@ -230,7 +318,11 @@ def _compile_operators(spec: dict, array_filters: list | None) -> CompiledUpdate
             f"The array filter for identifier '{unused[0]}' was not used in the update {format_value(spec)}",
         )
     actions.sort(key=lambda action: _order_key(action.parts))
-    return CompiledUpdate(is_replacement=False, actions=actions, array_filters=filters)
+    top_level = all(len(action.parts) == 1 and action.op in TOP_LEVEL_SAFE for action in actions)
+    needs_now = any(action.op == "$currentDate" for action in actions)
+    return CompiledUpdate(
+        is_replacement=False, actions=actions, array_filters=filters, top_level=top_level, needs_now=needs_now
+    )
 
 
 def _validate_path(path: str, filters: dict, used: set[str]) -> list[str]:

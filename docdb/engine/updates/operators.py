@@ -33,7 +33,7 @@ class ApplyContext:
     """Per-document facts the appliers need: the _id for messages, one clock reading, upsert-ness."""
 
     doc_id: Any
-    now: datetime.datetime
+    now: datetime.datetime | None  # None when no action reads the clock (only $currentDate does)
     is_upsert_insert: bool
     collator: Collator = SIMPLE  # the operation's: how the array operators and $min/$max compare strings
 
@@ -168,6 +168,7 @@ TIMESTAMP_CLOCK = _TimestampClock()
 
 
 def apply_current_date(doc: dict, parts: list[str], kind: str, ctx: ApplyContext) -> None:
+    assert ctx.now is not None
     if kind == "date":
         set_path(doc, parts, ctx.now.replace(microsecond=ctx.now.microsecond // 1000 * 1000))
     else:

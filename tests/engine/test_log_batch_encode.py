@@ -1,0 +1,59 @@
+"""The WRITE_BATCH payload written op by op is byte for byte what ``bson.encode`` gives, and reads back."""
+
+import random
+
+import bson
+import pytest
+from bson.binary import Binary
+from bson.int64 import Int64
+from bson.objectid import ObjectId
+from bson.timestamp import Timestamp
+
+from docdb.bson_codec import CODEC_OPTIONS, StoredDocument
+from docdb.engine.log.batch import iter_write_runs, write_batch_tail
+from docdb.engine.log.batch_encode import encode_write_batch
+
+IDS = [1, -(2**40), Int64(3), 2.5, "x", "é", ObjectId(), {"a": 1}, None, True, Binary(b"\x01", 4)]
+
+
+def expected(ops, txn, ts):
+    payload = {
+        "ops": [
+            {"ns": ns, "del": id_value} if raw is None else {"ns": ns, "put": StoredDocument(raw)}
+            for ns, id_value, raw in ops
+        ]
+    }
+    if txn is not None:
+        payload["txn"] = txn
+    payload["ts"] = ts
+    return bson.encode(payload, codec_options=CODEC_OPTIONS)
+
+
+def random_ops(rng: random.Random, count: int):
+    ops = []
+    for _ in range(count):
+        ns = rng.choice(["d.c", "d.other", "データ.c"])
+        id_value = rng.choice(IDS)
+        if rng.random() < 0.3:
+            ops.append((ns, id_value, None))
+        else:
+            doc = {"_id": id_value, "n": rng.random(), "s": "a" * rng.randrange(9)}
+            ops.append((ns, id_value, bson.encode(doc)))
+    return ops
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_same_bytes_as_bson(seed):
+    rng = random.Random(seed)
+    ops = random_ops(rng, rng.choice([0, 1, 2, 17, 1000]))
+    txn = rng.choice([None, {"lsid": Binary(b"\x00" * 16, 4), "txnNumber": Int64(seed), "stmtIds": [0, 1]}])
+    ts = Timestamp(1_700_000_000 + seed, rng.randrange(1, 2**32))
+    assert encode_write_batch(ops, txn, ts) == expected(ops, txn, ts)
+
+
+def test_more_ops_than_cached_keys():
+    ops = [("d.c", i, bson.encode({"_id": i})) for i in range(5000)]
+    payload = encode_write_batch(ops, None, Timestamp(9, 1))
+    assert payload == expected(ops, None, Timestamp(9, 1))
+    assert [ids for _, ids, _ in iter_write_runs(payload)] == [list(range(5000))]
+    assert write_batch_tail(payload) == (9 << 32 | 1, None)
