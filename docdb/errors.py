@@ -78,6 +78,7 @@ class ErrorCode(IntEnum):
     NotAReplicaSet = 123
     CommandFailed = 125
     ReadConcernMajorityNotAvailableYet = 134
+    CappedPositionLost = 136
     ViewDepthLimitExceeded = 165
     CommandNotSupportedOnView = 166
     OptionNotSupportedOnView = 167

@@ -61,6 +61,9 @@ class CatalogPipelineContext:
         from docdb.engine.views import refuse_view
 
         refuse_view(self.catalog, db, coll)
+        target = self.catalog.collection(db, coll)
+        if replace_all and target is not None and target.capped is not None:
+            raise MongoError(17152, f"namespace '{db}.{coll}' is capped so it can't be used for $out")
         batch = DocumentBatch(
             self.catalog.ensure_collection(db, coll), bypass_validation=self.bypass_validation
         )

@@ -22,6 +22,7 @@ from bson.raw_bson import RawBSONDocument
 from bson.timestamp import Timestamp
 
 from docdb.bson_codec import CODEC_OPTIONS, StoredDocument, decode_document
+from docdb.engine.capped import evictions
 from docdb.engine.clock import LogicalClock
 from docdb.engine.collection import Collection
 from docdb.engine.history import DELETE, INSERT, UPDATE, ChangeHistory
@@ -37,6 +38,7 @@ from docdb.errors import ErrorCode, MongoError
 
 log = logging.getLogger("docdb.engine")
 
+_CAPPED_KEYS = ("size", "max")  # a collMod's cappedSize / cappedMax, as stored options
 _RAW_OPTIONS = CodecOptions(document_class=RawBSONDocument)
 
 
@@ -51,6 +53,10 @@ class DocWrite:
     id_value: Any
     raw: bytes | None
     op: str = ""
+
+
+def _eviction(coll: Collection, key: Hashable, id_value: Any) -> DocWrite:
+    return DocWrite(coll, key, id_value, None)
 
 
 class Catalog:
@@ -288,8 +294,13 @@ class Catalog:
             return None
         if not writes and txn is None:
             return None
+        capped = False
         for w in writes:
             self._adopt(w.collection)
+            if w.collection.capped is not None:
+                capped = True
+        if capped:  # the oldest documents past a limit go in the same record
+            writes = writes + evictions(writes, _eviction)
         ops = []
         for w in writes:
             if w.raw is None:
@@ -450,7 +461,8 @@ class Catalog:
 
     def _apply_coll_mod(self, payload: dict[str, Any]) -> None:
         coll = self.collection(*split_namespace(payload["ns"]))
-        options = {k: v for k, v in payload["changes"].items() if k in VALIDATION_OPTIONS}
+        changes = payload["changes"]
+        options = {k: v for k, v in changes.items() if k in VALIDATION_OPTIONS or k in _CAPPED_KEYS}
         if coll is not None and options:
             coll.set_options(options)
         change = payload["changes"].get("index")

@@ -16,6 +16,7 @@ from bson.regex import Regex
 
 from docdb.bson_codec import decode_document, encode_document
 from docdb.engine.bson_order import RANK_DATE, hash_key
+from docdb.engine.capped import check_insert as check_capped_insert
 from docdb.engine.catalog import Catalog, DocWrite
 from docdb.engine.collection import Collection
 from docdb.engine.history import REPLACE, UPDATE
@@ -176,6 +177,8 @@ class DocumentBatch:
         if self.exists(key):
             raise duplicate_id_error(self.coll, doc["_id"])
         raw = encode_stored(doc)
+        if self.coll.capped is not None:
+            check_capped_insert(self.coll, raw)
         self._check_indexes(key, doc)
         self.pending[key] = raw
         self.writes.append(DocWrite(self.coll, key, doc["_id"], raw))
@@ -193,6 +196,8 @@ class DocumentBatch:
         if self.validation is not None:
             self._validate_after_image(key, doc)
         raw = encode_stored(doc)
+        if self.coll.capped is not None:
+            check_capped_insert(self.coll, raw)
         self._check_indexes(key, doc)
         self.pending[key] = raw
         self.writes.append(DocWrite(self.coll, key, id_value, raw, op))

@@ -16,6 +16,7 @@ from typing import Any
 
 from bson.int64 import Int64
 
+from docdb.engine.capped import refuse_in_transaction as refuse_capped_in_transaction
 from docdb.engine.store import TRANSIENT, TransactionStore
 from docdb.errors import ErrorCode, MongoError
 from docdb.server import retryable
@@ -185,6 +186,7 @@ def _run_in_transaction(
     try:
         if spec.writes:
             _check_write_target(body.get(name), ctx.db)
+            _check_capped_target(ctx, name, body.get(name))
         if name == "aggregate":
             _check_pipeline(body.get("pipeline"))
         elif name == "create":
@@ -268,6 +270,17 @@ def _check_write_target(target: Any, db: str) -> None:
             ErrorCode.OperationNotSupportedInTransaction,
             f"Cannot write to system collection {db}.{target} within a transaction.",
         )
+
+
+def _check_capped_target(ctx: CommandContext, name: str, target: Any) -> None:
+    """mongod refuses document writes to a capped collection inside a transaction."""
+    if name in _DOCUMENT_WRITES and isinstance(target, str):
+        coll = ctx.catalog.collection(ctx.db, target)
+        if coll is not None and coll.capped is not None:
+            refuse_capped_in_transaction(coll)
+
+
+_DOCUMENT_WRITES = frozenset({"insert", "update", "delete", "findAndModify"})
 
 
 def _check_pipeline(pipeline: Any) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from docdb.engine.capped import coll_mod_options as capped_coll_mod_options
+from docdb.engine.capped import create_options as capped_create_options
 from docdb.engine.indexing import ddl as indexing_ddl
 from docdb.engine.namespaces import validate_collection_name, validate_db_name
 from docdb.engine.validation.rules import OPTION_NAMES as VALIDATION_OPTIONS
@@ -24,15 +26,13 @@ from docdb.server.registry import command
 
 # create options that would change behaviour and are not built yet: refused, never ignored.  # sorted
 _CREATE_UNSUPPORTED = (
-    "capped",
     "changeStreamPreAndPostImages",
     "clusteredIndex",
     "encryptedFields",
     "expireAfterSeconds",
-    "max",
-    "size",
     "timeseries",
 )
+_CAPPED_OPTIONS = ("capped", "size", "max")
 _CREATE_IGNORED = ("autoIndexId", "collation", "flags", "idIndex", "indexOptionDefaults", "storageEngine")
 _VIEW_OPTIONS = ("viewOn", "pipeline")
 
@@ -58,15 +58,18 @@ def _refuse_unsupported(requested: dict[str, Any]) -> None:
 def create(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Create a collection or a view explicitly. As in mongod 7.0, repeating it with the same options is a
     no-op and with other options is NamespaceExists, whether or not docdb could build those options."""
-    check_fields(cmd, {*_CREATE_UNSUPPORTED, *_CREATE_IGNORED, *_VIEW_OPTIONS, *VALIDATION_OPTIONS})
+    check_fields(
+        cmd, {*_CREATE_UNSUPPORTED, *_CAPPED_OPTIONS, *_CREATE_IGNORED, *_VIEW_OPTIONS, *VALIDATION_OPTIONS}
+    )
     name = collection_name(ctx, cmd)
     if "viewOn" in cmd or "pipeline" in cmd:
         return _create_view(ctx, cmd, name)
+    capped = capped_create_options(cmd)
     requested = _requested_options(cmd)
     validation = parse_validation_options("create", cmd)
     existing = ctx.catalog.collection(ctx.db, name)
     if existing is not None:
-        if existing.options == {**requested, **validation}:
+        if existing.options == {**capped, **requested, **validation}:
             return {}
         raise MongoError(ErrorCode.NamespaceExists, f"Collection {ctx.db}.{name} already exists.")
     if view_definition(ctx.catalog, ctx.db, name) is not None:
@@ -76,7 +79,7 @@ def create(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         raise MongoError(
             ErrorCode.InvalidOptions, f"Document validators not allowed on system collection {ctx.db}.{name}"
         )
-    ctx.catalog.create_collection(ctx.db, name, validation)
+    ctx.catalog.create_collection(ctx.db, name, {**capped, **validation})
     return {}
 
 
@@ -84,7 +87,7 @@ def _create_view(ctx: CommandContext, cmd: dict[str, Any], name: str) -> dict[st
     """``create`` with ``viewOn``/``pipeline``: a read-only view (a ``system.views`` document)."""
     if "viewOn" not in cmd:
         raise MongoError(ErrorCode.InvalidOptions, "'pipeline' requires 'viewOn' to also be specified")
-    for option in (*_CREATE_UNSUPPORTED, *VALIDATION_OPTIONS):
+    for option in (*_CREATE_UNSUPPORTED, *_CAPPED_OPTIONS, *VALIDATION_OPTIONS):
         if option in cmd:
             raise MongoError(ErrorCode.InvalidOptions, f"option not supported on a view: {option}")
     pipeline = check_view_options("create", cmd["viewOn"], cmd.get("pipeline"))
@@ -199,9 +202,8 @@ def drop_indexes(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 
 
 # collMod options that are not built: refused, never ignored.  # sorted alphabetically
+_CAPPED_MOD = ("cappedSize", "cappedMax")
 _COLL_MOD_UNSUPPORTED = (
-    "cappedMax",
-    "cappedSize",
     "changeStreamPreAndPostImages",
     "expireAfterSeconds",
     "timeseries",
@@ -212,7 +214,10 @@ _COLL_MOD_UNSUPPORTED = (
 def coll_mod(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Modify a collection (``index: {keyPattern|name, hidden|expireAfterSeconds}``, the validator
     options) or a view (``viewOn`` with ``pipeline``)."""
-    check_fields(cmd, {"index", "dryRun", *_COLL_MOD_UNSUPPORTED, *_VIEW_OPTIONS, *VALIDATION_OPTIONS})
+    check_fields(
+        cmd,
+        {"index", "dryRun", *_CAPPED_MOD, *_COLL_MOD_UNSUPPORTED, *_VIEW_OPTIONS, *VALIDATION_OPTIONS},
+    )
     name = collection_name(ctx, cmd)
     for option in _COLL_MOD_UNSUPPORTED:
         if option in cmd:
@@ -234,6 +239,9 @@ def coll_mod(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
                 ErrorCode.InvalidOptions, f"Document validators not allowed on system collection {coll.ns}"
             )
         ctx.catalog.modify_collection(coll, validation)
+    capped = capped_coll_mod_options(coll, cmd)
+    if capped:
+        ctx.catalog.modify_collection(coll, capped)
     if "index" not in cmd:
         return {}
     return indexing_ddl.modify_index(ctx.catalog, coll, cmd["index"])
