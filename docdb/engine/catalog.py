@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import logging
 import uuid as uuid_module
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +74,8 @@ class Catalog:
         self._held: list[DocWrite] | None = None  # writes collected while commits are held
         self._lock = None
         self.unlogged: set[str] = set()  # namespaces held in memory only (engine/system_collections.py)
+        # Called with the namespaces of each commit while someone waits for one (server/tailing.py).
+        self.commit_hook: Callable[[Iterable[str]], None] | None = None
 
     # -- opening and closing -------------------------------------------------------------------------
 
@@ -326,6 +328,8 @@ class Catalog:
                 coll.put(w.key, w.raw)
                 op = w.op or (INSERT if before is None else UPDATE)
             append(ts, coll.ns, op, w.key, w.id_value, w.raw, before, lsid, number)
+        if self.commit_hook is not None:
+            self.commit_hook({w.collection.ns for w in writes})
         return ts
 
     def hold_commits(self) -> list[DocWrite]:

@@ -26,6 +26,7 @@ from docdb.engine.writes import (
 )
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.commands.query_options import check_collation, check_hint
+from docdb.server.commands.tailable import get_more_awaiting, tailable_find
 from docdb.server.commands.view_cmds import find_on_view
 from docdb.server.context import CommandContext
 from docdb.server.params import check_fields, get_array, get_bool, get_doc, get_int, get_string, non_negative
@@ -110,9 +111,8 @@ _FIND_FIELDS = {
     "readOnce",
     "ntoreturn",
 }
-_FIND_UNSUPPORTED = ("tailable", "awaitData", "oplogReplay")
 _FIND_KEY_OPTIONS = frozenset({"max", "min", "returnKey", "showRecordId"})
-_FIND_UNSUPPORTED_SET = frozenset(_FIND_UNSUPPORTED)
+_FIND_TAILING_SET = frozenset({"tailable", "awaitData"})  # oplogReplay is a no-op since mongod 4.4
 # Options that change what a find_one by _id or by a sole one-field index returns: with none of them
 # (and limit 1) the express path answers.
 _EXPRESS_BLOCKERS = frozenset(_FIND_FIELDS - {"filter", "limit", "batchSize", "singleBatch", "ntoreturn"})
@@ -123,10 +123,9 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Query a collection; the first batch comes back with a cursor for the rest."""
     check_fields(cmd, _FIND_FIELDS)
     name = collection_name(ctx, cmd)
-    if not _FIND_UNSUPPORTED_SET.isdisjoint(cmd):
-        for field in _FIND_UNSUPPORTED:
-            if cmd.get(field):
-                raise MongoError(ErrorCode.NotImplemented, f"find option '{field}' is not supported by docdb")
+    if not _FIND_TAILING_SET.isdisjoint(cmd) and (cmd.get("tailable") or cmd.get("awaitData")):
+        check_collation(cmd.get("collation"))
+        return tailable_find(ctx, cmd, name)
     check_collation(cmd.get("collation"))
     coll = resolve_namespace(ctx.catalog, ctx.db, name)
     if isinstance(coll, ViewChain):
@@ -183,6 +182,9 @@ def get_more(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         )
     ns = f"{ctx.db}.{name}"
     lsid = None if ctx.session is None else ctx.session.id
+    cursor = ctx.state.cursors.cursors.get(int(cursor_id))
+    if cursor is not None and cursor.source is not None or "maxTimeMS" in cmd:
+        return get_more_awaiting(ctx, int(cursor_id), ns, batch_size or None, cmd.get("maxTimeMS"))
     next_id, batch = ctx.state.cursors.get_more(int(cursor_id), ns, batch_size or None, lsid)
     return {"cursor": {"nextBatch": batch, "id": next_id, "ns": ns}}
 
