@@ -109,6 +109,38 @@ def coll_mod_options(coll: Collection, cmd: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
+def images_option(cmd: dict[str, Any], command: str) -> dict[str, Any]:
+    """``changeStreamPreAndPostImages: {enabled: bool}`` (change streams' pre- and post-images), as a
+    stored option; it lives with the capped options because both are plain collection options."""
+    if "changeStreamPreAndPostImages" not in cmd:
+        return {}
+    value = cmd["changeStreamPreAndPostImages"]
+    if not isinstance(value, dict):
+        raise MongoError(
+            ErrorCode.TypeMismatch,
+            f"BSON field '{command}.changeStreamPreAndPostImages' is the wrong type "
+            f"'{type_name(value)}', expected type 'object'",
+        )
+    for key in value:
+        if key != "enabled":
+            raise MongoError(
+                40415, f"BSON field 'changeStreamPreAndPostImagesOptions.{key}' is an unknown field."
+            )
+    if "enabled" not in value:
+        raise MongoError(
+            40414, "BSON field 'changeStreamPreAndPostImagesOptions.enabled' is missing but a required field"
+        )
+    if not isinstance(value["enabled"], bool):
+        raise MongoError(
+            ErrorCode.TypeMismatch,
+            "BSON field 'changeStreamPreAndPostImagesOptions.enabled' is the wrong type "
+            f"'{type_name(value['enabled'])}', expected type 'bool'",
+        )
+    if not value["enabled"] and command == "create":  # mongod stores the option only when enabled
+        return {}
+    return {"changeStreamPreAndPostImages": {"enabled": value["enabled"]}}
+
+
 def capped_options(size: int, max_docs: int | None = None) -> dict[str, Any]:
     options: dict[str, Any] = {"capped": True, "size": size}
     if max_docs:

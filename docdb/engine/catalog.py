@@ -38,7 +38,8 @@ from docdb.errors import ErrorCode, MongoError
 
 log = logging.getLogger("docdb.engine")
 
-_CAPPED_KEYS = ("size", "max")  # a collMod's cappedSize / cappedMax, as stored options
+# a collMod's cappedSize / cappedMax and changeStreamPreAndPostImages, as stored options
+_CAPPED_KEYS = ("size", "max", "changeStreamPreAndPostImages")
 _RAW_OPTIONS = CodecOptions(document_class=RawBSONDocument)
 
 
@@ -208,25 +209,32 @@ class Catalog:
         if self.collection(db, name) is not None:
             raise MongoError(ErrorCode.NamespaceExists, f"Collection {db}.{name} already exists.")
         payload = {"ns": f"{db}.{name}", "options": options, "uuid": Binary(uuid_module.uuid4().bytes, 4)}
-        self._log(RecordType.CREATE_COLLECTION, payload)
-        return self._apply_create(payload)
+        ts = self._log(RecordType.CREATE_COLLECTION, payload)
+        coll = self._apply_create(payload)
+        self._ddl_change(ts, coll.ns, "create", options)
+        return coll
 
     def drop_collection(self, db: str, name: str) -> Collection | None:
         coll = self.collection(db, name)
         if coll is not None:
             self.unlogged.discard(coll.ns)
             payload = {"ns": coll.ns}
-            self._log(RecordType.DROP_COLLECTION, payload)
+            ts = self._log(RecordType.DROP_COLLECTION, payload)
             self._apply_drop(payload)
+            self._ddl_change(ts, coll.ns, "drop", None)
         return coll
 
     def drop_database(self, db: str) -> bool:
         if db not in self.databases:
             return False
         payload = {"db": db}
-        self._log(RecordType.DROP_DATABASE, payload)
-        self.unlogged -= {coll.ns for coll in self.collections(db)}
+        ts = self._log(RecordType.DROP_DATABASE, payload)
+        dropped = self.collections(db)
+        self.unlogged -= {coll.ns for coll in dropped}
         self._apply_drop_database(payload)
+        for coll in dropped:  # as mongod's oplog: each collection's drop, then the database's
+            self._ddl_change(ts, coll.ns, "drop", None)
+        self._ddl_change(ts, db, "dropDatabase", None)
         return True
 
     def rename_collection(self, source: str, target: str, drop_target: bool) -> None:
@@ -243,8 +251,9 @@ class Catalog:
             raise MongoError(ErrorCode.NamespaceExists, "target namespace exists")
         self._adopt(self.databases[src_db][src_name])
         payload = {"from": source, "to": target, "dropTarget": bool(drop_target)}
-        self._log(RecordType.RENAME_COLLECTION, payload)
+        ts = self._log(RecordType.RENAME_COLLECTION, payload)
         self._apply_rename(payload)
+        self._ddl_change(ts, source, "rename", target)
 
     # -- index DDL -------------------------------------------------------------------------------------
 
@@ -258,21 +267,32 @@ class Catalog:
             coll.build_index(index)
             built.append(index)
         payload = {"ns": coll.ns, "indexes": specs}
-        self._log(RecordType.CREATE_INDEXES, payload)
+        ts = self._log(RecordType.CREATE_INDEXES, payload)
         self._apply_create_indexes(payload, built)
+        self._ddl_change(ts, coll.ns, "createIndexes", specs)
 
     def drop_indexes(self, coll: Collection, names: list[str]) -> None:
         self._adopt(coll)
         payload = {"ns": coll.ns, "names": names}
-        self._log(RecordType.DROP_INDEXES, payload)
+        specs = [dict(coll.indexes[n].spec) for n in names if n in coll.indexes]
+        ts = self._log(RecordType.DROP_INDEXES, payload)
         self._apply_drop_indexes(payload)
+        self._ddl_change(ts, coll.ns, "dropIndexes", specs)
 
     def modify_collection(self, coll: Collection, changes: dict[str, Any]) -> None:
         """Apply a collMod; ``changes["index"]`` is ``{name, hidden?, expireAfterSeconds?}``."""
         self._adopt(coll)
         payload = {"ns": coll.ns, "changes": changes}
-        self._log(RecordType.COLL_MOD, payload)
+        ts = self._log(RecordType.COLL_MOD, payload)
         self._apply_coll_mod(payload)
+        self._ddl_change(ts, coll.ns, "modify", changes)
+
+    def _ddl_change(self, ts: Timestamp, ns: str, op: str, info: Any) -> None:
+        """A catalog change in the history (change streams' drop, rename, create, ... events): no
+        document, ``info`` in the ``id_value`` slot (options, target namespace, index specs)."""
+        self.history.append(ts, ns, op, None, info, None, None)
+        if self.commit_hook is not None:
+            self.commit_hook((ns if "." in ns else ns + ".",))
 
     def build_pending_indexes(self) -> None:
         """Build every index replay declared, once all documents are loaded (one sort per index)."""
@@ -316,7 +336,8 @@ class Catalog:
         append = self.history.append
         lsid = number = None
         if txn is not None:
-            lsid, number = bytes(txn["lsid"]), int(txn["txnNumber"])
+            if txn.get("committed"):  # change events name the transaction, not a retryable write
+                lsid, number = bytes(txn["lsid"]), int(txn["txnNumber"])
             fold(self.session_facts, txn)
         for w in writes:
             coll = w.collection

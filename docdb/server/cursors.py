@@ -172,6 +172,10 @@ class CursorRegistry:
             self.cursors.pop(cursor.cursor_id, None)
             self._closed(cursor, cursor.last_used)
             raise
+        if getattr(cursor.source, "closed", False):  # a change stream after its invalidate
+            self.cursors.pop(cursor.cursor_id, None)
+            self._closed(cursor, cursor.last_used)
+            return Int64(0), batch
         return Int64(cursor.cursor_id), batch
 
     def kill(self, cursor_ids: list[int]) -> tuple[list[Int64], list[Int64]]:

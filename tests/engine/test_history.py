@@ -24,7 +24,9 @@ def test_changes_carry_kind_images_and_one_timestamp_per_record() -> None:
     update_documents(catalog, "d", "c", [UpdateStatement({"_id": 1}, {"$set": {"a": 2}})], True)
     update_documents(catalog, "d", "c", [UpdateStatement({"_id": 2}, {"b": 1})], True)
     delete_documents(catalog, "d", "c", [({"_id": 1}, 1, None)], True)
-    changes = list(catalog.history.since(catalog.history.first_seq))
+    everything = list(catalog.history.since(catalog.history.first_seq))
+    assert (everything[0].op, everything[0].key) == ("create", None)  # catalog changes are in it too
+    changes = everything[1:]
     assert [(c.op, c.id_value) for c in changes] == [
         ("insert", 1),
         ("insert", 2),

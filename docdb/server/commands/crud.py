@@ -85,6 +85,8 @@ def cursor_reply(
     return {"cursor": {"firstBatch": batch, "id": cursor_id, "ns": ns}}
 
 
+AGGREGATE_CURSOR = "$cmd.aggregate"
+
 # -- reads ----------------------------------------------------------------------------------------------
 
 _FIND_FIELDS = {
@@ -174,7 +176,8 @@ def get_more(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         )
     name = get_string(cmd, "collection", required=True)
     assert name is not None
-    validate_collection_name(ctx.db, name)
+    if name != AGGREGATE_CURSOR:  # a collectionless aggregate's cursor (a database change stream)
+        validate_collection_name(ctx.db, name)
     batch_size = get_int(cmd, "batchSize")
     if batch_size is not None and batch_size < 0:
         raise MongoError(
@@ -193,7 +196,8 @@ def get_more(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 def kill_cursors(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Close cursors by id."""
     check_fields(cmd, {"cursors"})
-    collection_name(ctx, cmd)
+    if cmd.get("killCursors") != AGGREGATE_CURSOR:
+        collection_name(ctx, cmd)
     ids = get_array(cmd, "cursors", required=True) or []
     killed, not_found = ctx.state.cursors.kill([int(i) for i in ids])
     return {"cursorsKilled": killed, "cursorsNotFound": not_found, "cursorsAlive": [], "cursorsUnknown": []}

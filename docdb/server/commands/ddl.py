@@ -6,6 +6,7 @@ from typing import Any
 
 from docdb.engine.capped import coll_mod_options as capped_coll_mod_options
 from docdb.engine.capped import create_options as capped_create_options
+from docdb.engine.capped import images_option
 from docdb.engine.indexing import ddl as indexing_ddl
 from docdb.engine.namespaces import validate_collection_name, validate_db_name
 from docdb.engine.validation.rules import OPTION_NAMES as VALIDATION_OPTIONS
@@ -26,13 +27,12 @@ from docdb.server.registry import command
 
 # create options that would change behaviour and are not built yet: refused, never ignored.  # sorted
 _CREATE_UNSUPPORTED = (
-    "changeStreamPreAndPostImages",
     "clusteredIndex",
     "encryptedFields",
     "expireAfterSeconds",
     "timeseries",
 )
-_CAPPED_OPTIONS = ("capped", "size", "max")
+_CAPPED_OPTIONS = ("capped", "size", "max", "changeStreamPreAndPostImages")
 _CREATE_IGNORED = ("autoIndexId", "collation", "flags", "idIndex", "indexOptionDefaults", "storageEngine")
 _VIEW_OPTIONS = ("viewOn", "pipeline")
 
@@ -64,7 +64,7 @@ def create(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     name = collection_name(ctx, cmd)
     if "viewOn" in cmd or "pipeline" in cmd:
         return _create_view(ctx, cmd, name)
-    capped = capped_create_options(cmd)
+    capped = capped_create_options(cmd) | images_option(cmd, "create")
     requested = _requested_options(cmd)
     validation = parse_validation_options("create", cmd)
     existing = ctx.catalog.collection(ctx.db, name)
@@ -202,9 +202,8 @@ def drop_indexes(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 
 
 # collMod options that are not built: refused, never ignored.  # sorted alphabetically
-_CAPPED_MOD = ("cappedSize", "cappedMax")
+_CAPPED_MOD = ("cappedSize", "cappedMax", "changeStreamPreAndPostImages")
 _COLL_MOD_UNSUPPORTED = (
-    "changeStreamPreAndPostImages",
     "expireAfterSeconds",
     "timeseries",
 )
@@ -239,7 +238,7 @@ def coll_mod(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
                 ErrorCode.InvalidOptions, f"Document validators not allowed on system collection {coll.ns}"
             )
         ctx.catalog.modify_collection(coll, validation)
-    capped = capped_coll_mod_options(coll, cmd)
+    capped = capped_coll_mod_options(coll, cmd) | images_option(cmd, "collMod")
     if capped:
         ctx.catalog.modify_collection(coll, capped)
     if "index" not in cmd:

@@ -81,8 +81,8 @@ def get_more_awaiting(
         )
     lsid = None if ctx.session is None else ctx.session.id
     next_id, batch = registry.get_more(cursor_id, ns, batch_size, lsid)
-    if batch or cursor is None or not cursor.await_data:
-        return {"cursor": {"nextBatch": batch, "id": next_id, "ns": ns}}
+    if batch or cursor is None or not cursor.await_data or not next_id:
+        return _reply(batch, next_id, ns, cursor)
     wait_ms = DEFAULT_AWAIT_MS if max_time_ms is None else int(max_time_ms)
     ctx.pending = waiters(ctx).park(cursor.source.wait_keys(), cursor.source.has_more, wait_ms / 1000)
 
@@ -93,7 +93,15 @@ def get_more_awaiting(
             next_id, batch = registry.get_more(cursor_id, ns, batch_size, lsid)
         except MongoError as error:
             return error.to_document()
-        return {"cursor": {"nextBatch": batch, "id": next_id, "ns": ns}}
+        return _reply(batch, next_id, ns, cursor)
 
     ctx.finish = finish
-    return {"cursor": {"nextBatch": [], "id": next_id, "ns": ns}}
+    return _reply([], next_id, ns, cursor)
+
+
+def _reply(batch: list[Any], next_id: Any, ns: str, cursor: Any) -> dict[str, Any]:
+    """A getMore reply; a change stream's carries its postBatchResumeToken."""
+    token = getattr(cursor.source, "resume_token", None) if cursor is not None else None
+    if token is None:
+        return {"cursor": {"nextBatch": batch, "id": next_id, "ns": ns}}
+    return {"cursor": {"nextBatch": batch, "postBatchResumeToken": token, "id": next_id, "ns": ns}}
