@@ -175,6 +175,15 @@ def _configure_logging(level: str) -> None:
     "more are refused and logged.",
 )
 @click.option(
+    "--oplog-size-mb",
+    type=click.FloatRange(min=1.0),
+    default=256.0,
+    show_default=True,
+    envvar="DOCDB_OPLOG_SIZE_MB",
+    help="How much change history is kept (memory, and the end of the .mdb file replayed into it at "
+    "start-up): how far back change streams can resume.",
+)
+@click.option(
     "--auth",
     is_flag=True,
     envvar="DOCDB_AUTH",
@@ -203,6 +212,7 @@ def server_main(
     enable_test_commands: bool,
     set_parameters: tuple[str, ...],
     max_connections: int,
+    oplog_size_mb: float,
     auth: bool,
 ) -> None:
     """Run a docdb server that MongoDB clients connect to."""
@@ -237,6 +247,7 @@ def server_main(
         enable_test_commands=enable_test_commands,
         set_parameters=set_parameters,
         max_connections=max_connections,
+        oplog_size_mb=oplog_size_mb,
         auth=auth,
     )
     try:

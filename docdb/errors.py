@@ -44,6 +44,7 @@ class ErrorCode(IntEnum):
     RoleNotFound = 31
     ConflictingUpdateOperators = 40
     CursorNotFound = 43
+    NoMatchingDocument = 47
     NamespaceExists = 48
     InvalidRoleModification = 49
     MaxTimeMSExpired = 50
@@ -100,10 +101,13 @@ class ErrorCode(IntEnum):
     ConversionFailure = 241
     CannotCreateCollection = 242
     NoSuchTransaction = 251
+    InvalidResumeToken = 260
     ExceededTimeLimit = 262
     FailPointSetFailed = 266
     TransactionCommitted = 256
     OperationNotSupportedInTransaction = 263
+    ChangeStreamFatalError = 280
+    ChangeStreamHistoryLost = 286
     NoQueryExecutionPlans = 291
     APIVersionError = 322
     APIStrictError = 323

@@ -22,6 +22,7 @@ from bson.raw_bson import RawBSONDocument
 from bson.timestamp import Timestamp
 
 from docdb.bson_codec import CODEC_OPTIONS, StoredDocument, decode_document
+from docdb.engine.bson_order import hash_key
 from docdb.engine.capped import evictions
 from docdb.engine.clock import LogicalClock
 from docdb.engine.collection import Collection
@@ -88,6 +89,7 @@ class Catalog:
         sync_interval_ms: int = 100,
         sync_always: bool = False,
         key: bytes | None = None,
+        history_bytes: int | None = None,
     ) -> Catalog:
         """Lock ``path``, replay it, and return a catalog that appends to it (``None``: memory only).
 
@@ -96,10 +98,15 @@ class Catalog:
         when the file is in use, bad, or the key is missing or wrong.
         """
         if path is None:
-            return cls()
+            catalog = cls()
+            if history_bytes is not None:
+                catalog.history.max_bytes = history_bytes
+            return catalog
         lock = lock_file(path)
         try:
             catalog = cls()
+            if history_bytes is not None:
+                catalog.history.max_bytes = history_bytes
             if discard_partial(path):
                 log.warning("deleted %s.compact left by an interrupted compaction", path)
             reader = read_log(path, key)
@@ -119,7 +126,8 @@ class Catalog:
                 cipher=cipher,
             )
             catalog.last_lsn = catalog.writer.size
-            catalog.history.horizon = catalog.clock.last  # what came before this start is not in it
+            if not len(catalog.history):  # what came before this start is not in it
+                catalog.history.horizon = catalog.clock.last
             catalog._lock = lock
             log.info("loaded %s: %d records, %d documents", path, count, catalog.document_count())
             return catalog
@@ -138,7 +146,18 @@ class Catalog:
         gc.disable()
         try:
             count = 0
+            # The records in the last ``max_bytes`` of the file rebuild the change history (so change
+            # streams resume across a restart); the ones before take the fast path.
+            reader = records if hasattr(records, "offset") else None
+            window = reader.size - self.history.max_bytes if reader is not None else 1 << 62
             for rtype, payload in records:
+                if (
+                    reader is not None
+                    and reader.offset >= window
+                    and self._replay_into_history(rtype, payload)
+                ):
+                    count += 1
+                    continue
                 self._replay(rtype, payload)
                 count += 1
             self.build_pending_indexes()
@@ -445,6 +464,85 @@ class Catalog:
             self._apply_coll_mod(doc)
         else:
             log.warning("skipping record of type %d this version does not apply", rtype)
+
+    def _replay_into_history(self, rtype: int, payload: bytes) -> bool:
+        """Replay one record of the history window, adding its changes to the history as the live
+        commit did (False: a record without a Timestamp, such as compaction's, is replayed plainly)."""
+        if rtype != RecordType.WRITE_BATCH:
+            doc = decode_document(payload)
+            ts = doc.get("ts")
+            if not isinstance(ts, Timestamp) or not ts_number(ts):
+                return False
+            self._window_started(ts)
+            dropped = self.collections(doc["db"]) if rtype == RecordType.DROP_DATABASE else []
+            self._replay(rtype, payload)
+            self._ddl_replayed(rtype, doc, ts, dropped)
+            return True
+        fields = bson.decode(payload, codec_options=_RAW_OPTIONS)
+        ts = fields.get("ts")
+        if not isinstance(ts, Timestamp) or not ts_number(ts):
+            return False
+        self._window_started(ts)
+        txn = fields.get("txn")
+        txn_doc = decode_document(txn.raw) if txn is not None else None
+        lsid = number = None
+        if txn_doc is not None:
+            for created in txn_doc.get("creates", ()):
+                if self.collection(*split_namespace(created["ns"])) is None:
+                    self._apply_create({"ns": created["ns"], "options": {}, "uuid": created["uuid"]})
+            if txn_doc.get("committed"):
+                lsid, number = bytes(txn_doc["lsid"]), int(txn_doc["txnNumber"])
+            fold(self.session_facts, txn_doc)
+        append = self.history.append
+        for op in fields["ops"]:
+            ns = op["ns"]
+            coll = self.collection(*split_namespace(ns))
+            if coll is None:
+                coll = self._apply_create(
+                    {"ns": ns, "options": {}, "uuid": Binary(uuid_module.uuid4().bytes, 4)}
+                )
+            if "put" in op:
+                raw = op["put"].raw
+                id_value = decode_document(raw)["_id"]
+            else:
+                raw, id_value = None, op["del"]
+            key = id_value if type(id_value) is int else hash_key(id_value)
+            before = coll.docs.get(key)
+            if raw is None:
+                coll.remove(key)
+                kind = DELETE
+            else:
+                coll.put(key, raw)
+                kind = INSERT if before is None else UPDATE
+            append(ts, ns, kind, key, id_value, raw, before, lsid, number)
+        self._last_batch = payload
+        return True
+
+    def _window_started(self, ts: Timestamp) -> None:
+        if not len(self.history) and self.history.horizon == Timestamp(0, 0):
+            self.history.horizon = Timestamp(ts.time, ts.inc - 1) if ts.inc else Timestamp(ts.time - 1, 0)
+
+    def _ddl_replayed(
+        self, rtype: int, doc: dict[str, Any], ts: Timestamp, dropped: list[Collection]
+    ) -> None:
+        """The history entries of a replayed catalog change (as ``_ddl_change`` made them live)."""
+        append = self.history.append
+        if rtype == RecordType.CREATE_COLLECTION:
+            append(ts, doc["ns"], "create", None, doc.get("options") or {}, None, None)
+        elif rtype == RecordType.DROP_COLLECTION:
+            append(ts, doc["ns"], "drop", None, None, None, None)
+        elif rtype == RecordType.DROP_DATABASE:
+            for coll in dropped:
+                append(ts, coll.ns, "drop", None, None, None, None)
+            append(ts, doc["db"], "dropDatabase", None, None, None, None)
+        elif rtype == RecordType.RENAME_COLLECTION:
+            append(ts, doc["from"], "rename", None, doc["to"], None, None)
+        elif rtype == RecordType.CREATE_INDEXES:
+            append(ts, doc["ns"], "createIndexes", None, doc["indexes"], None, None)
+        elif rtype == RecordType.DROP_INDEXES:
+            append(ts, doc["ns"], "dropIndexes", None, [{"name": n} for n in doc["names"]], None, None)
+        elif rtype == RecordType.COLL_MOD:
+            append(ts, doc["ns"], "modify", None, doc["changes"], None, None)
 
     def _apply_write_batch(self, payload: bytes) -> None:
         """The restart hot path: ``iter_write_runs`` walks the bytes, decoding only each ``_id``, and

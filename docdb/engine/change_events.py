@@ -19,11 +19,11 @@ from bson.timestamp import Timestamp
 
 from docdb.bson_codec import decode_document
 from docdb.engine.history import Change
-from docdb.errors import MongoError
+from docdb.errors import ErrorCode, MongoError
 
 HIGH_WATER = 0xFFFFFFFF
 INVALIDATE_FLAG = 1
-INVALID_RESUME_TOKEN = 260
+INVALID_RESUME_TOKEN = ErrorCode.InvalidResumeToken
 
 
 def make_token(ts: Timestamp, index: int, flag: int = 0) -> dict[str, str]:

@@ -28,9 +28,9 @@ from docdb.engine.change_events import (
 from docdb.engine.history import Change
 from docdb.errors import ErrorCode, MongoError
 
-HISTORY_LOST = 286
-FATAL = 280
-NO_MATCHING_DOCUMENT = 47
+HISTORY_LOST = ErrorCode.ChangeStreamHistoryLost
+FATAL = ErrorCode.ChangeStreamFatalError
+NO_MATCHING_DOCUMENT = ErrorCode.NoMatchingDocument
 SPEC_FIELDS = (
     "allChangesForCluster",
     "fullDocument",

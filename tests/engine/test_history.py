@@ -7,7 +7,7 @@ from pathlib import Path
 from bson.timestamp import Timestamp
 
 from docdb.engine.catalog import Catalog
-from docdb.engine.history import ChangeHistory
+from docdb.engine.history import ENTRY_BYTES, ChangeHistory
 from docdb.engine.session_log import txn_document
 from docdb.engine.writes import (
     DocumentBatch,
@@ -95,8 +95,9 @@ def test_compaction_keeps_the_clock_and_session_facts(tmp_path: Path) -> None:
 
 
 def test_history_is_bounded_by_the_bytes_it_keeps_alive() -> None:
-    history = ChangeHistory(max_entries=100, max_bytes=25)
+    history = ChangeHistory(max_entries=100, max_bytes=2 * ENTRY_BYTES + 25)
     for i in range(5):
         history.append(Timestamp(1, i + 1), "d.c", "update", 0, 0, b"x" * 5, b"y" * 5)
-    assert [c.seq for c in history.since(history.first_seq)] == [3, 4]  # 2 x 10 bytes fit in 25
+    # 2 x (10 bytes of images + an entry's own cost) fit
+    assert [c.seq for c in history.since(history.first_seq)] == [3, 4]
     assert history.horizon == Timestamp(1, 3)
