@@ -279,3 +279,38 @@ def test_refusals(client, db, tmp_path):
             40573,
             "The $changeStream stage is only supported on replica sets",
         )
+
+
+def test_oplog_entries(db, client):
+    db.c.insert_one({"_id": 1, "a": 1})
+    db.c.update_one({"_id": 1}, {"$set": {"a": 2}})
+    db.c.delete_one({"_id": 1})
+    ns = f"{db.name}.c"
+    entries = list(client.local["oplog.rs"].find({"ns": ns}))
+    uuid = next(db.list_collections())["info"]["uuid"]
+    assert [{k: e[k] for k in ("op", "ns", "ui", "o") if k in e} for e in entries] == [
+        {"op": "i", "ns": ns, "ui": uuid, "o": {"_id": 1, "a": 1}},
+        {"op": "u", "ns": ns, "ui": uuid, "o": {"$v": 2, "diff": {"u": {"a": 2}}}},
+        {"op": "d", "ns": ns, "ui": uuid, "o": {"_id": 1}},
+    ]
+    assert list(entries[0]) == ["op", "ns", "ui", "o", "o2", "ts", "t", "v", "wall"]
+    assert entries[1]["o2"] == {"_id": 1} and entries[0]["ts"] < entries[1]["ts"] < entries[2]["ts"]
+    creates = list(client.local["oplog.rs"].find({"op": "c", "ns": f"{db.name}.$cmd"}))
+    assert creates[0]["o"] == {"create": "c"}
+
+
+def test_oplog_tailable_await(db, client):
+    db.c.insert_one({"_id": 0})
+    last = client.local["oplog.rs"].find_one({"ns": f"{db.name}.c"}, sort=[("$natural", -1)])
+    cursor = (
+        client.local["oplog.rs"]
+        .find(
+            {"ts": {"$gt": last["ts"]}, "ns": f"{db.name}.c"}, cursor_type=pymongo.CursorType.TAILABLE_AWAIT
+        )
+        .max_await_time_ms(WAIT_MS)
+    )
+    db.c.insert_one({"_id": 1})
+    assert cursor.next()["o"] == {"_id": 1}  # the first batch
+    db.c.insert_one({"_id": 2})
+    assert cursor.next()["o"] == {"_id": 2}  # a getMore that waited for it
+    cursor.close()

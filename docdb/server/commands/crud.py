@@ -25,6 +25,7 @@ from docdb.engine.writes import (
     update_documents,
 )
 from docdb.errors import ErrorCode, MongoError
+from docdb.server.commands.oplog_cmd import is_oplog, oplog_find
 from docdb.server.commands.query_options import check_collation, check_hint
 from docdb.server.commands.tailable import get_more_awaiting, tailable_find
 from docdb.server.commands.view_cmds import find_on_view
@@ -125,6 +126,8 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Query a collection; the first batch comes back with a cursor for the rest."""
     check_fields(cmd, _FIND_FIELDS)
     name = collection_name(ctx, cmd)
+    if ctx.db == "local" and is_oplog(ctx, name):
+        return oplog_find(ctx, cmd)
     if not _FIND_TAILING_SET.isdisjoint(cmd) and (cmd.get("tailable") or cmd.get("awaitData")):
         check_collation(cmd.get("collation"))
         return tailable_find(ctx, cmd, name)
