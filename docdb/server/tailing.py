@@ -34,6 +34,7 @@ class CommitWaiters:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._waiters: set[_Waiter] = set()
+        self._by_key: dict[str, set[_Waiter]] = {}  # a commit finds its waiters without a scan
 
     def __len__(self) -> int:
         return len(self._waiters)
@@ -46,6 +47,8 @@ class CommitWaiters:
         waiter = _Waiter(tuple(keys), ready, future)
         waiter.timer = loop.call_later(max(timeout_s, 0.0), self._end, waiter)
         self._waiters.add(waiter)
+        for key in waiter.keys:
+            self._by_key.setdefault(key, set()).add(waiter)
         self.catalog.commit_hook = self._on_commit
         return future
 
@@ -53,17 +56,33 @@ class CommitWaiters:
         if waiter.timer is not None:
             waiter.timer.cancel()
         self._waiters.discard(waiter)
+        for key in waiter.keys:
+            found = self._by_key.get(key)
+            if found is not None:
+                found.discard(waiter)
+                if not found:
+                    del self._by_key[key]
         if not self._waiters:
             self.catalog.commit_hook = None
         if not waiter.future.done():
             waiter.future.set_result(None)
 
     def _on_commit(self, namespaces: Iterable[str]) -> None:
-        touched = set(namespaces)
-        touched |= {ns[: ns.index(".") + 1] for ns in touched} | {""}
+        by_key = self._by_key
+        due: set[_Waiter] = set()
+        for ns in namespaces:
+            for key in (ns, ns[: ns.find(".") + 1]):
+                found = by_key.get(key)
+                if found:
+                    due |= found
+        found = by_key.get("")
+        if found:
+            due |= found
+        if not due:
+            return
         loop = asyncio.get_running_loop()
-        for waiter in self._waiters:
-            if not waiter.scheduled and not touched.isdisjoint(waiter.keys):
+        for waiter in due:
+            if not waiter.scheduled:
                 waiter.scheduled = True
                 loop.call_soon(self._check, waiter)
 
