@@ -189,6 +189,15 @@ def _configure_logging(level: str, fmt: str = "text") -> None:
     "more are refused and logged.",
 )
 @click.option(
+    "--oplog-size-mb",
+    type=click.FloatRange(min=1.0),
+    default=256.0,
+    show_default=True,
+    envvar="DOCDB_OPLOG_SIZE_MB",
+    help="How much change history is kept (memory, and the end of the .mdb file replayed into it at "
+    "start-up): how far back change streams can resume.",
+)
+@click.option(
     "--auth",
     is_flag=True,
     envvar="DOCDB_AUTH",
@@ -242,6 +251,7 @@ def server_main(
     set_parameters: tuple[str, ...],
     metrics_port: int | None,
     max_connections: int,
+    oplog_size_mb: float,
     auth: bool,
     no_javascript: bool,
     js_time_limit_ms: int,
@@ -280,6 +290,7 @@ def server_main(
         set_parameters=set_parameters,
         metrics_port=metrics_port,
         max_connections=max_connections,
+        oplog_size_mb=oplog_size_mb,
         auth=auth,
         javascript_enabled=not no_javascript,
         js_time_limit_ms=js_time_limit_ms,

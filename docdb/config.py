@@ -36,6 +36,7 @@ class ServerConfig:
     enable_test_commands: bool = False  # configureFailPoint (as mongod's enableTestCommands=1)
     set_parameters: tuple[str, ...] = ()  # NAME=VALUE server parameters (mongod's --setParameter)
     max_connections: int = 1_000_000  # mongod's maxIncomingConnections (capped at 80% of the fd limit)
+    oplog_size_mb: float = 256.0  # the change history's budget (change streams' resume window, oplog.rs)
     auth: bool = False  # --auth: every command needs an authenticated user with the privilege for it
     javascript_enabled: bool = True  # --no-javascript: mongod's security.javascriptEnabled false
     js_time_limit_ms: int = 60_000  # one JS call's limit (mongod's internalQueryJavaScriptFnTimeoutMillis)

@@ -44,6 +44,7 @@ class ErrorCode(IntEnum):
     RoleNotFound = 31
     ConflictingUpdateOperators = 40
     CursorNotFound = 43
+    NoMatchingDocument = 47
     NamespaceExists = 48
     InvalidRoleModification = 49
     MaxTimeMSExpired = 50
@@ -78,6 +79,7 @@ class ErrorCode(IntEnum):
     NotAReplicaSet = 123
     CommandFailed = 125
     ReadConcernMajorityNotAvailableYet = 134
+    CappedPositionLost = 136
     JSInterpreterFailure = 139
     ViewDepthLimitExceeded = 165
     CommandNotSupportedOnView = 166
@@ -101,10 +103,13 @@ class ErrorCode(IntEnum):
     ConversionFailure = 241
     CannotCreateCollection = 242
     NoSuchTransaction = 251
+    InvalidResumeToken = 260
     ExceededTimeLimit = 262
     FailPointSetFailed = 266
     TransactionCommitted = 256
     OperationNotSupportedInTransaction = 263
+    ChangeStreamFatalError = 280
+    ChangeStreamHistoryLost = 286
     NoQueryExecutionPlans = 291
     APIVersionError = 322
     APIStrictError = 323

@@ -61,6 +61,9 @@ class CatalogPipelineContext:
         from docdb.engine.views import refuse_view
 
         refuse_view(self.catalog, db, coll)
+        existing = self.catalog.collection(db, coll)
+        if replace_all and existing is not None and existing.capped is not None:
+            raise MongoError(17152, f"namespace '{db}.{coll}' is capped so it can't be used for $out")
         target = self.catalog.ensure_collection(db, coll)
         if not replace_all and "timeseries" in target.options:
             raise MongoError(

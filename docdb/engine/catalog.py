@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import logging
 import uuid as uuid_module
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,8 @@ from bson.raw_bson import RawBSONDocument
 from bson.timestamp import Timestamp
 
 from docdb.bson_codec import CODEC_OPTIONS, StoredDocument, decode_document
+from docdb.engine.bson_order import hash_key
+from docdb.engine.capped import evictions
 from docdb.engine.clock import LogicalClock
 from docdb.engine.collection import Collection
 from docdb.engine.history import DELETE, INSERT, UPDATE, ChangeHistory
@@ -38,6 +40,8 @@ from docdb.errors import ErrorCode, MongoError
 
 log = logging.getLogger("docdb.engine")
 
+# a collMod's cappedSize / cappedMax and changeStreamPreAndPostImages, as stored options
+_CAPPED_KEYS = ("size", "max", "changeStreamPreAndPostImages")
 _RAW_OPTIONS = CodecOptions(document_class=RawBSONDocument)
 
 
@@ -52,6 +56,10 @@ class DocWrite:
     id_value: Any
     raw: bytes | None
     op: str = ""
+
+
+def _eviction(coll: Collection, key: Hashable, id_value: Any) -> DocWrite:
+    return DocWrite(coll, key, id_value, None)
 
 
 class Catalog:
@@ -69,6 +77,8 @@ class Catalog:
         self._held: list[DocWrite] | None = None  # writes collected while commits are held
         self._lock = None
         self.unlogged: set[str] = set()  # namespaces held in memory only (engine/system_collections.py)
+        # Called with the namespaces of each commit while someone waits for one (server/tailing.py).
+        self.commit_hook: Callable[[Iterable[str]], None] | None = None
 
     # -- opening and closing -------------------------------------------------------------------------
 
@@ -80,6 +90,7 @@ class Catalog:
         sync_interval_ms: int = 100,
         sync_always: bool = False,
         key: bytes | None = None,
+        history_bytes: int | None = None,
     ) -> Catalog:
         """Lock ``path``, replay it, and return a catalog that appends to it (``None``: memory only).
 
@@ -88,10 +99,15 @@ class Catalog:
         when the file is in use, bad, or the key is missing or wrong.
         """
         if path is None:
-            return cls()
+            catalog = cls()
+            if history_bytes is not None:
+                catalog.history.max_bytes = history_bytes
+            return catalog
         lock = lock_file(path)
         try:
             catalog = cls()
+            if history_bytes is not None:
+                catalog.history.max_bytes = history_bytes
             if discard_partial(path):
                 log.warning("deleted %s.compact left by an interrupted compaction", path)
             reader = read_log(path, key)
@@ -111,7 +127,8 @@ class Catalog:
                 cipher=cipher,
             )
             catalog.last_lsn = catalog.writer.size
-            catalog.history.horizon = catalog.clock.last  # what came before this start is not in it
+            if not len(catalog.history):  # what came before this start is not in it
+                catalog.history.horizon = catalog.clock.last
             catalog._lock = lock
             log.info("loaded %s: %d records, %d documents", path, count, catalog.document_count())
             return catalog
@@ -130,7 +147,18 @@ class Catalog:
         gc.disable()
         try:
             count = 0
+            # The records in the last ``max_bytes`` of the file rebuild the change history (so change
+            # streams resume across a restart); the ones before take the fast path.
+            reader = records if hasattr(records, "offset") else None
+            window = reader.size - self.history.max_bytes if reader is not None else 1 << 62
             for rtype, payload in records:
+                if (
+                    reader is not None
+                    and reader.offset >= window
+                    and self._replay_into_history(rtype, payload)
+                ):
+                    count += 1
+                    continue
                 self._replay(rtype, payload)
                 count += 1
             self.build_pending_indexes()
@@ -201,25 +229,32 @@ class Catalog:
         if self.collection(db, name) is not None:
             raise MongoError(ErrorCode.NamespaceExists, f"Collection {db}.{name} already exists.")
         payload = {"ns": f"{db}.{name}", "options": options, "uuid": Binary(uuid_module.uuid4().bytes, 4)}
-        self._log(RecordType.CREATE_COLLECTION, payload)
-        return self._apply_create(payload)
+        ts = self._log(RecordType.CREATE_COLLECTION, payload)
+        coll = self._apply_create(payload)
+        self._ddl_change(ts, coll.ns, "create", options)
+        return coll
 
     def drop_collection(self, db: str, name: str) -> Collection | None:
         coll = self.collection(db, name)
         if coll is not None:
             self.unlogged.discard(coll.ns)
             payload = {"ns": coll.ns}
-            self._log(RecordType.DROP_COLLECTION, payload)
+            ts = self._log(RecordType.DROP_COLLECTION, payload)
             self._apply_drop(payload)
+            self._ddl_change(ts, coll.ns, "drop", None)
         return coll
 
     def drop_database(self, db: str) -> bool:
         if db not in self.databases:
             return False
         payload = {"db": db}
-        self._log(RecordType.DROP_DATABASE, payload)
-        self.unlogged -= {coll.ns for coll in self.collections(db)}
+        ts = self._log(RecordType.DROP_DATABASE, payload)
+        dropped = self.collections(db)
+        self.unlogged -= {coll.ns for coll in dropped}
         self._apply_drop_database(payload)
+        for coll in dropped:  # as mongod's oplog: each collection's drop, then the database's
+            self._ddl_change(ts, coll.ns, "drop", None)
+        self._ddl_change(ts, db, "dropDatabase", None)
         return True
 
     def rename_collection(self, source: str, target: str, drop_target: bool) -> None:
@@ -236,8 +271,9 @@ class Catalog:
             raise MongoError(ErrorCode.NamespaceExists, "target namespace exists")
         self._adopt(self.databases[src_db][src_name])
         payload = {"from": source, "to": target, "dropTarget": bool(drop_target)}
-        self._log(RecordType.RENAME_COLLECTION, payload)
+        ts = self._log(RecordType.RENAME_COLLECTION, payload)
         self._apply_rename(payload)
+        self._ddl_change(ts, source, "rename", target)
 
     # -- index DDL -------------------------------------------------------------------------------------
 
@@ -251,21 +287,32 @@ class Catalog:
             coll.build_index(index)
             built.append(index)
         payload = {"ns": coll.ns, "indexes": specs}
-        self._log(RecordType.CREATE_INDEXES, payload)
+        ts = self._log(RecordType.CREATE_INDEXES, payload)
         self._apply_create_indexes(payload, built)
+        self._ddl_change(ts, coll.ns, "createIndexes", specs)
 
     def drop_indexes(self, coll: Collection, names: list[str]) -> None:
         self._adopt(coll)
         payload = {"ns": coll.ns, "names": names}
-        self._log(RecordType.DROP_INDEXES, payload)
+        specs = [dict(coll.indexes[n].spec) for n in names if n in coll.indexes]
+        ts = self._log(RecordType.DROP_INDEXES, payload)
         self._apply_drop_indexes(payload)
+        self._ddl_change(ts, coll.ns, "dropIndexes", specs)
 
     def modify_collection(self, coll: Collection, changes: dict[str, Any]) -> None:
         """Apply a collMod; ``changes["index"]`` is ``{name, hidden?, expireAfterSeconds?}``."""
         self._adopt(coll)
         payload = {"ns": coll.ns, "changes": changes}
-        self._log(RecordType.COLL_MOD, payload)
+        ts = self._log(RecordType.COLL_MOD, payload)
         self._apply_coll_mod(payload)
+        self._ddl_change(ts, coll.ns, "modify", changes)
+
+    def _ddl_change(self, ts: Timestamp, ns: str, op: str, info: Any) -> None:
+        """A catalog change in the history (change streams' drop, rename, create, ... events): no
+        document, ``info`` in the ``id_value`` slot (options, target namespace, index specs)."""
+        self.history.append(ts, ns, op, None, info, None, None)
+        if self.commit_hook is not None:
+            self.commit_hook((ns if "." in ns else ns + ".",))
 
     def build_pending_indexes(self) -> None:
         """Build every index replay declared, once all documents are loaded (one sort per index)."""
@@ -290,15 +337,21 @@ class Catalog:
         if not writes and txn is None:
             return None
         adopted = None
+        capped = False
         for w in writes:
             if w.collection is not adopted:
                 adopted = w.collection
                 self._adopt(adopted)
+                if adopted.capped is not None:
+                    capped = True
+        if capped:  # the oldest documents past a limit go in the same record
+            writes = writes + evictions(writes, _eviction)
         ts = self._log_write_batch(writes, txn)
         append = self.history.append
         lsid = number = None
         if txn is not None:
-            lsid, number = bytes(txn["lsid"]), int(txn["txnNumber"])
+            if txn.get("committed"):  # change events name the transaction, not a retryable write
+                lsid, number = bytes(txn["lsid"]), int(txn["txnNumber"])
             fold(self.session_facts, txn)
         coll = ns = None
         for w in writes:
@@ -313,6 +366,8 @@ class Catalog:
                 coll.put(w.key, w.raw)
                 op = w.op or (INSERT if before is None else UPDATE)
             append(ts, ns, op, w.key, w.id_value, w.raw, before, lsid, number)
+        if self.commit_hook is not None:
+            self.commit_hook({w.collection.ns for w in writes})
         return ts
 
     def hold_commits(self) -> list[DocWrite]:
@@ -422,6 +477,85 @@ class Catalog:
         else:
             log.warning("skipping record of type %d this version does not apply", rtype)
 
+    def _replay_into_history(self, rtype: int, payload: bytes) -> bool:
+        """Replay one record of the history window, adding its changes to the history as the live
+        commit did (False: a record without a Timestamp, such as compaction's, is replayed plainly)."""
+        if rtype != RecordType.WRITE_BATCH:
+            doc = decode_document(payload)
+            ts = doc.get("ts")
+            if not isinstance(ts, Timestamp) or not ts_number(ts):
+                return False
+            self._window_started(ts)
+            dropped = self.collections(doc["db"]) if rtype == RecordType.DROP_DATABASE else []
+            self._replay(rtype, payload)
+            self._ddl_replayed(rtype, doc, ts, dropped)
+            return True
+        fields = bson.decode(payload, codec_options=_RAW_OPTIONS)
+        ts = fields.get("ts")
+        if not isinstance(ts, Timestamp) or not ts_number(ts):
+            return False
+        self._window_started(ts)
+        txn = fields.get("txn")
+        txn_doc = decode_document(txn.raw) if txn is not None else None
+        lsid = number = None
+        if txn_doc is not None:
+            for created in txn_doc.get("creates", ()):
+                if self.collection(*split_namespace(created["ns"])) is None:
+                    self._apply_create({"ns": created["ns"], "options": {}, "uuid": created["uuid"]})
+            if txn_doc.get("committed"):
+                lsid, number = bytes(txn_doc["lsid"]), int(txn_doc["txnNumber"])
+            fold(self.session_facts, txn_doc)
+        append = self.history.append
+        for op in fields["ops"]:
+            ns = op["ns"]
+            coll = self.collection(*split_namespace(ns))
+            if coll is None:
+                coll = self._apply_create(
+                    {"ns": ns, "options": {}, "uuid": Binary(uuid_module.uuid4().bytes, 4)}
+                )
+            if "put" in op:
+                raw = op["put"].raw
+                id_value = decode_document(raw)["_id"]
+            else:
+                raw, id_value = None, op["del"]
+            key = id_value if type(id_value) is int else hash_key(id_value)
+            before = coll.docs.get(key)
+            if raw is None:
+                coll.remove(key)
+                kind = DELETE
+            else:
+                coll.put(key, raw)
+                kind = INSERT if before is None else UPDATE
+            append(ts, ns, kind, key, id_value, raw, before, lsid, number)
+        self._last_batch = payload
+        return True
+
+    def _window_started(self, ts: Timestamp) -> None:
+        if not len(self.history) and self.history.horizon == Timestamp(0, 0):
+            self.history.horizon = Timestamp(ts.time, ts.inc - 1) if ts.inc else Timestamp(ts.time - 1, 0)
+
+    def _ddl_replayed(
+        self, rtype: int, doc: dict[str, Any], ts: Timestamp, dropped: list[Collection]
+    ) -> None:
+        """The history entries of a replayed catalog change (as ``_ddl_change`` made them live)."""
+        append = self.history.append
+        if rtype == RecordType.CREATE_COLLECTION:
+            append(ts, doc["ns"], "create", None, doc.get("options") or {}, None, None)
+        elif rtype == RecordType.DROP_COLLECTION:
+            append(ts, doc["ns"], "drop", None, None, None, None)
+        elif rtype == RecordType.DROP_DATABASE:
+            for coll in dropped:
+                append(ts, coll.ns, "drop", None, None, None, None)
+            append(ts, doc["db"], "dropDatabase", None, None, None, None)
+        elif rtype == RecordType.RENAME_COLLECTION:
+            append(ts, doc["from"], "rename", None, doc["to"], None, None)
+        elif rtype == RecordType.CREATE_INDEXES:
+            append(ts, doc["ns"], "createIndexes", None, doc["indexes"], None, None)
+        elif rtype == RecordType.DROP_INDEXES:
+            append(ts, doc["ns"], "dropIndexes", None, [{"name": n} for n in doc["names"]], None, None)
+        elif rtype == RecordType.COLL_MOD:
+            append(ts, doc["ns"], "modify", None, doc["changes"], None, None)
+
     def _apply_write_batch(self, payload: bytes) -> None:
         """The restart hot path: ``iter_write_runs`` walks the bytes, decoding only each ``_id``, and
         hands each namespace's run of ops to its collection at once."""
@@ -463,7 +597,11 @@ class Catalog:
     def _apply_coll_mod(self, payload: dict[str, Any]) -> None:
         coll = self.collection(*split_namespace(payload["ns"]))
         changes = payload["changes"]
-        options = {k: v for k, v in changes.items() if k in VALIDATION_OPTIONS or k == "expireAfterSeconds"}
+        options = {
+            k: v
+            for k, v in changes.items()
+            if k in VALIDATION_OPTIONS or k in _CAPPED_KEYS or k == "expireAfterSeconds"
+        }
         if coll is not None and options:
             coll.set_options(options)
         change = changes.get("index")

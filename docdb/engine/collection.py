@@ -15,6 +15,7 @@ from bson.binary import Binary
 
 from docdb.bson_codec import decode_document
 from docdb.engine.bson_order import hash_key
+from docdb.engine.capped import limits as capped_limits
 from docdb.engine.indexing.index import Index, build_indexes
 from docdb.engine.indexing.spec import ID_INDEX_SPEC
 from docdb.engine.validation.rules import Validation, compile_validation
@@ -27,7 +28,7 @@ class Collection:
 
     __slots__ = (
         "db", "name", "uuid", "options", "docs", "data_size", "indexes", "id_accesses", "_id_index",
-        "validation", "version", "columns", "__weakref__",
+        "validation", "version", "columns", "capped", "__weakref__",
     )  # fmt: skip
 
     def __init__(self, db: str, name: str, uuid: Binary, options: dict[str, Any]) -> None:
@@ -43,6 +44,7 @@ class Collection:
         self.validation: Validation | None = compile_validation(options)
         self.version = 0  # bumped by every change to ``docs``: cached columns of another version are stale
         self.columns: Any = None  # the engine.columns ColumnSet of some version, or None
+        self.capped: tuple[int, int] | None = capped_limits(options)  # (size, max) when capped
 
     def set_options(self, changes: dict[str, Any]) -> None:
         """Merge ``changes`` into the options (a collMod; a None value removes the option) and recompile
@@ -50,6 +52,7 @@ class Collection:
         merged = {**self.options, **changes}
         self.options = {name: value for name, value in merged.items() if value is not None}
         self.validation = compile_validation(self.options)
+        self.capped = capped_limits(self.options)
 
     @property
     def ns(self) -> str:
@@ -172,7 +175,11 @@ class Collection:
             "numOrphanDocs": 0,
             "storageSize": self.data_size // scale,
             "freeStorageSize": 0,
-            "capped": bool(self.options.get("capped")),
+            "capped": self.capped is not None,
+        }
+        if self.capped is not None:
+            stats |= {"max": int(self.options.get("max") or 0), "maxSize": self.capped[0] // scale}
+        stats |= {
             "nindexes": len(index_sizes),
             "indexBuilds": [],
             "totalIndexSize": total_index // scale,

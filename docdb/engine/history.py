@@ -26,8 +26,9 @@ INSERT = "insert"
 UPDATE = "update"
 REPLACE = "replace"
 DELETE = "delete"
-DEFAULT_MAX_ENTRIES = 10_000
-DEFAULT_MAX_BYTES = 64 << 20  # images the history alone may keep alive (overwritten documents)
+DEFAULT_MAX_ENTRIES = 50_000_000  # the byte budget bounds it first (ENTRY_BYTES each at least)
+DEFAULT_MAX_BYTES = 256 << 20  # --oplog-size-mb: the images an entry refers to plus ENTRY_BYTES each
+ENTRY_BYTES = 128  # what one entry costs beyond its images (the tuple, its Timestamp, the deque slot)
 
 
 class Change(NamedTuple):
@@ -91,6 +92,7 @@ class ChangeHistory:
         )
         self._entries.append(change)
         self.next_seq += 1
+        self._bytes += ENTRY_BYTES
         if after is not None:
             self._bytes += len(after)
         if before is not None:
@@ -107,8 +109,10 @@ class ChangeHistory:
         ].seq < keep_from:
             dropped = entries.popleft()
             self.horizon = dropped.ts
-            self._bytes -= (len(dropped.after) if dropped.after is not None else 0) + (
-                len(dropped.before) if dropped.before is not None else 0
+            self._bytes -= (
+                ENTRY_BYTES
+                + (len(dropped.after) if dropped.after is not None else 0)
+                + (len(dropped.before) if dropped.before is not None else 0)
             )
         self.first_seq = entries[0].seq if entries else self.next_seq
 

@@ -189,6 +189,7 @@ class CollectionView:
         self.validation = getattr(target, "validation", None)
         self.version = -1
         self.columns = None
+        self.capped = getattr(target, "capped", None)
 
     @property
     def ns(self) -> str:

@@ -17,6 +17,7 @@ from bson.regex import Regex
 
 from docdb.bson_codec import decode_document, encode_document, encode_in_order
 from docdb.engine.bson_order import RANK_DATE, hash_key
+from docdb.engine.capped import check_insert as check_capped_insert
 from docdb.engine.catalog import Catalog, DocWrite
 from docdb.engine.collation import active, operation_collator, using
 from docdb.engine.collection import Collection
@@ -227,6 +228,8 @@ class DocumentBatch:
             raw = encode_stored(doc, timeseries)
         else:
             check_stored(doc, raw)
+        if coll.capped is not None:
+            check_capped_insert(coll, raw)
         if coll.indexes:
             self._check_indexes(key, doc)
         pending[key] = raw
@@ -245,6 +248,8 @@ class DocumentBatch:
         if self.validation is not None:
             self._validate_after_image(key, doc)
         raw = encode_stored(doc, self.timeseries is not None)
+        if self.coll.capped is not None:
+            check_capped_insert(self.coll, raw)
         self._check_indexes(key, doc)
         self.pending[key] = raw
         self.writes.append(DocWrite(self.coll, key, id_value, raw, op))

@@ -56,6 +56,7 @@ class ServerState:
     )
     sessions: SessionRegistry = field(default_factory=SessionRegistry)
     intents: dict[Any, Any] = field(default_factory=dict)  # (ns, key) -> open transaction that wrote it
+    waiters: Any = None  # server/tailing.CommitWaiters: parked awaitData getMores (made on first use)
 
     def new_connection_id(self) -> int:
         cid = self.next_connection_id

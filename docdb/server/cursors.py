@@ -67,6 +67,8 @@ class Cursor:
     batches: int = 1
     lsid: bytes | None = None  # the session that opened it: only that session may getMore (or kill it)
     owner: Any = None  # the (user, db) logged in on the connection that opened it (None: anyone may use it)
+    source: Any = None  # a tailing source (``next_batch(n, max_bytes)``, ``has_more()``) instead of ``docs``
+    await_data: bool = False  # a getMore with nothing to return waits (tailable + awaitData)
 
 
 class CursorRegistry:
@@ -130,6 +132,8 @@ class CursorRegistry:
                 f"Requested getMore on namespace '{ns}', but cursor belongs to a different namespace "
                 f"{cursor.ns}",
             )
+        if cursor.source is not None:
+            return self._next_from_source(cursor, batch_size)
         end = take_batch(cursor.docs, cursor.position, batch_size)
         batch = list(cursor.docs[cursor.position : end])
         cursor.position = end
@@ -142,6 +146,37 @@ class CursorRegistry:
             self._closed(cursor, cursor.last_used)
             return Int64(0), batch
         return Int64(cursor_id), batch
+
+    def open_source(
+        self, ns: str, source: Any, batch_size: int | None, lsid: bytes | None, await_data: bool
+    ) -> tuple[Int64, list[Any]]:
+        """The first batch of a cursor that draws from ``source`` and stays open when it runs dry
+        (a tailable cursor); its id."""
+        size = FIRST_BATCH_DEFAULT if batch_size is None else batch_size
+        batch = source.next_batch(size or 0, MAX_BATCH_BYTES) if size else []
+        cursor_id = secrets.randbits(62) + 1
+        self.cursors[cursor_id] = Cursor(
+            cursor_id, ns, (), 0, lsid=lsid, source=source, await_data=await_data
+        )
+        self.total_opened += 1
+        return Int64(cursor_id), batch
+
+    def _next_from_source(self, cursor: Cursor, batch_size: int | None) -> tuple[Int64, list[Any]]:
+        cursor.last_used = time.monotonic()
+        cursor.batches += 1
+        if cursor.batches == 2:
+            self.more_than_one_batch += 1
+        try:
+            batch = cursor.source.next_batch(batch_size, MAX_BATCH_BYTES)
+        except MongoError:
+            self.cursors.pop(cursor.cursor_id, None)
+            self._closed(cursor, cursor.last_used)
+            raise
+        if getattr(cursor.source, "closed", False):  # a change stream after its invalidate
+            self.cursors.pop(cursor.cursor_id, None)
+            self._closed(cursor, cursor.last_used)
+            return Int64(0), batch
+        return Int64(cursor.cursor_id), batch
 
     def kill(self, cursor_ids: list[int]) -> tuple[list[Int64], list[Int64]]:
         killed, not_found = [], []

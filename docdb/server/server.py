@@ -84,6 +84,7 @@ class Server:
                 sync_interval_ms=self.config.sync_interval_ms,
                 sync_always=self.config.sync_always,
                 key=read_key_file(key_file) if key_file else None,
+                history_bytes=int(self.config.oplog_size_mb * (1 << 20)),
             )
         install_system_collections(self.catalog, startup_document(self.config))
         compactor = Compactor(

@@ -16,6 +16,7 @@ from typing import Any
 
 from bson.int64 import Int64
 
+from docdb.engine.capped import refuse_in_transaction as refuse_capped_in_transaction
 from docdb.engine.store import TRANSIENT, TransactionStore
 from docdb.errors import ErrorCode, MongoError
 from docdb.server import retryable
@@ -187,6 +188,7 @@ def _run_in_transaction(
             _check_write_target(body.get(name), ctx.db)
             if name == "insert":
                 _check_timeseries_insert(ctx, body.get(name))
+            _check_capped_target(ctx, name, body.get(name))
         if name == "aggregate":
             _check_pipeline(body.get("pipeline"))
         elif name == "create":
@@ -280,6 +282,17 @@ def _check_timeseries_insert(ctx: CommandContext, target: Any) -> None:
             ErrorCode.OperationNotSupportedInTransaction,
             f"Cannot insert into a time-series collection in a multi-document transaction: {ctx.db}.{target}",
         )
+
+
+def _check_capped_target(ctx: CommandContext, name: str, target: Any) -> None:
+    """mongod refuses document writes to a capped collection inside a transaction."""
+    if name in _DOCUMENT_WRITES and isinstance(target, str):
+        coll = ctx.catalog.collection(ctx.db, target)
+        if coll is not None and coll.capped is not None:
+            refuse_capped_in_transaction(coll)
+
+
+_DOCUMENT_WRITES = frozenset({"insert", "update", "delete", "findAndModify"})
 
 
 def _check_pipeline(pipeline: Any) -> None:

@@ -37,7 +37,7 @@ def test_create_existing_collection(db):
 
 def test_create_unsupported_options_are_refused(db):
     with pytest.raises(OperationFailure) as exc:
-        db.command("create", "capped", capped=True, size=1024)
+        db.command("create", "ts", timeseries={"timeField": "t"})
     assert exc.value.code == 238
     assert exc.value.details["codeName"] == "NotImplemented"
 

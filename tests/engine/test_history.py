@@ -7,7 +7,7 @@ from pathlib import Path
 from bson.timestamp import Timestamp
 
 from docdb.engine.catalog import Catalog
-from docdb.engine.history import ChangeHistory
+from docdb.engine.history import ENTRY_BYTES, ChangeHistory
 from docdb.engine.session_log import txn_document
 from docdb.engine.writes import (
     DocumentBatch,
@@ -24,7 +24,9 @@ def test_changes_carry_kind_images_and_one_timestamp_per_record() -> None:
     update_documents(catalog, "d", "c", [UpdateStatement({"_id": 1}, {"$set": {"a": 2}})], True)
     update_documents(catalog, "d", "c", [UpdateStatement({"_id": 2}, {"b": 1})], True)
     delete_documents(catalog, "d", "c", [({"_id": 1}, 1, None)], True)
-    changes = list(catalog.history.since(catalog.history.first_seq))
+    everything = list(catalog.history.since(catalog.history.first_seq))
+    assert (everything[0].op, everything[0].key) == ("create", None)  # catalog changes are in it too
+    changes = everything[1:]
     assert [(c.op, c.id_value) for c in changes] == [
         ("insert", 1),
         ("insert", 2),
@@ -93,8 +95,9 @@ def test_compaction_keeps_the_clock_and_session_facts(tmp_path: Path) -> None:
 
 
 def test_history_is_bounded_by_the_bytes_it_keeps_alive() -> None:
-    history = ChangeHistory(max_entries=100, max_bytes=25)
+    history = ChangeHistory(max_entries=100, max_bytes=2 * ENTRY_BYTES + 25)
     for i in range(5):
         history.append(Timestamp(1, i + 1), "d.c", "update", 0, 0, b"x" * 5, b"y" * 5)
-    assert [c.seq for c in history.since(history.first_seq)] == [3, 4]  # 2 x 10 bytes fit in 25
+    # 2 x (10 bytes of images + an entry's own cost) fit
+    assert [c.seq for c in history.since(history.first_seq)] == [3, 4]
     assert history.horizon == Timestamp(1, 3)

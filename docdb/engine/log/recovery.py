@@ -54,6 +54,7 @@ class LogReader:
         self.valid_end: int | None = None
         self.torn_bytes: int | None = None
         self.records = 0
+        self.offset = 0
         try:
             self._size = os.stat(path).st_size
         except FileNotFoundError:
@@ -68,6 +69,10 @@ class LogReader:
                 raise StorageError(f"not a docdb .mdb file: {path} ({self._size} bytes, bad magic)")
         if self.header is not None and self.header.flags & FLAG_ENCRYPTED:
             self.cipher = cipher_for_header(self.header.extra, key, path)
+
+    @property
+    def size(self) -> int:
+        return self._size
 
     def cipher_for_writer(self, key: bytes | None) -> RecordCipher | None:
         """The cipher a writer appending to this file uses: the file's own, a new one for a new file
@@ -115,6 +120,7 @@ class LogReader:
                 payload = bytes(view) if cipher is None else cipher.open(rtype, view)
                 view.release()
                 self.records += 1
+                self.offset = offset  # where the record being yielded starts (the history window's test)
                 yield types.get(rtype, rtype), payload
                 offset = next_offset
             self.valid_end, self.torn_bytes = offset, end - offset

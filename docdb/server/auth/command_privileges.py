@@ -172,6 +172,13 @@ def _explain(db: str, cmd: dict[str, Any]) -> list[Check]:
     return required_checks(next(iter(inner)), db, inner)
 
 
+def _clone_capped(db: str, cmd: dict[str, Any]) -> list[Check]:
+    source, target = cmd.get("cloneCollectionAsCapped"), cmd.get("toCollection")
+    if not isinstance(source, str) or not isinstance(target, str):
+        return [("user", "", "", "")]
+    return [("ns", "find", db, source), ("ns", "insert", db, target), ("ns", "createCollection", db, target)]
+
+
 def _rename(db: str, cmd: dict[str, Any]) -> list[Check]:
     source, target = cmd.get("renameCollection"), cmd.get("to")
     if not isinstance(source, str) or not isinstance(target, str):
@@ -245,10 +252,12 @@ def _list_databases(db: str, cmd: dict[str, Any]) -> list[Check]:
 COMMAND_RULES: dict[str, Rule] = {
     "abortTransaction": _user,
     "aggregate": _aggregate,
+    "cloneCollectionAsCapped": _clone_capped,
     "collMod": _ns_rule,
     "collStats": _ns_rule,
     "commitTransaction": _user,
     "compact": _ns_rule,
+    "convertToCapped": _ns_rule,
     "configureFailPoint": _cluster("internal"),  # a test command: mongod's __system role only
     "count": _ns_rule,
     "create": _ns_rule,
@@ -326,6 +335,7 @@ NAMESPACE_ACTIONS: dict[str, str] = {
     "collMod": "collMod",
     "collStats": "collStats",
     "compact": "compact",
+    "convertToCapped": "convertToCapped",
     "count": "find",
     "create": "createCollection",
     "createIndexes": "createIndex",

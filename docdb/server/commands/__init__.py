@@ -4,6 +4,7 @@ from docdb.server.commands import (  # noqa: F401
     admin,
     aggregate,
     auth_cmds,
+    capped_cmds,
     catalog_cmds,
     crud,
     ddl,

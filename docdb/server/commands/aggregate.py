@@ -9,6 +9,7 @@ from docdb.engine.collation import using
 from docdb.engine.namespaces import validate_collection_name
 from docdb.engine.views import ViewChain, resolve_namespace
 from docdb.errors import ErrorCode, MongoError
+from docdb.server.commands.change_stream_cmd import is_change_stream, open_change_stream
 from docdb.server.commands.crud import cursor_reply
 from docdb.server.commands.explain import explain_reply
 from docdb.server.commands.query_options import check_collation, check_hint, collator_for, view_collator
@@ -51,6 +52,14 @@ def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         )
     pipeline = get_array(cmd, "pipeline", required=True)
     assert pipeline is not None
+    if is_change_stream(pipeline) and not cmd.get("explain"):
+        cursor = get_doc(cmd, "cursor")
+        if cursor is None:
+            raise MongoError(
+                ErrorCode.FailedToParse,
+                "The 'cursor' option is required, except for aggregate with the explain argument",
+            )
+        return open_change_stream(ctx, collection, pipeline, get_int(cursor, "batchSize"))
     source, view_pipeline = collection, []
     view: ViewChain | None = None
     if collection is not None:

@@ -26,7 +26,9 @@ from docdb.engine.writes import (
     update_documents,
 )
 from docdb.errors import ErrorCode, MongoError
+from docdb.server.commands.oplog_cmd import is_oplog, oplog_find
 from docdb.server.commands.query_options import check_collation, check_hint, collator_for, view_collator
+from docdb.server.commands.tailable import get_more_awaiting, tailable_find
 from docdb.server.commands.view_cmds import find_on_view
 from docdb.server.context import CommandContext
 from docdb.server.params import check_fields, get_array, get_bool, get_doc, get_int, get_string, non_negative
@@ -86,6 +88,8 @@ def cursor_reply(
     return {"cursor": {"firstBatch": batch, "id": cursor_id, "ns": ns}}
 
 
+AGGREGATE_CURSOR = "$cmd.aggregate"
+
 # -- reads ----------------------------------------------------------------------------------------------
 
 _FIND_FIELDS = {
@@ -112,9 +116,8 @@ _FIND_FIELDS = {
     "readOnce",
     "ntoreturn",
 }
-_FIND_UNSUPPORTED = ("tailable", "awaitData", "oplogReplay")
 _FIND_KEY_OPTIONS = frozenset({"max", "min", "returnKey", "showRecordId"})
-_FIND_UNSUPPORTED_SET = frozenset(_FIND_UNSUPPORTED)
+_FIND_TAILING_SET = frozenset({"tailable", "awaitData"})  # oplogReplay is a no-op since mongod 4.4
 # Options that change what a find_one by _id or by a sole one-field index returns: with none of them
 # (and limit 1) the express path answers.
 _EXPRESS_BLOCKERS = frozenset(_FIND_FIELDS - {"filter", "limit", "batchSize", "singleBatch", "ntoreturn"})
@@ -125,10 +128,11 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Query a collection; the first batch comes back with a cursor for the rest."""
     check_fields(cmd, _FIND_FIELDS)
     name = collection_name(ctx, cmd)
-    if not _FIND_UNSUPPORTED_SET.isdisjoint(cmd):
-        for field in _FIND_UNSUPPORTED:
-            if cmd.get(field):
-                raise MongoError(ErrorCode.NotImplemented, f"find option '{field}' is not supported by docdb")
+    if ctx.db == "local" and is_oplog(ctx, name):
+        return oplog_find(ctx, cmd)
+    if not _FIND_TAILING_SET.isdisjoint(cmd) and (cmd.get("tailable") or cmd.get("awaitData")):
+        check_collation(cmd.get("collation"))
+        return tailable_find(ctx, cmd, name)
     check_collation(cmd.get("collation"))
     coll = resolve_namespace(ctx.catalog, ctx.db, name)
     if isinstance(coll, ViewChain):
@@ -182,7 +186,8 @@ def get_more(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         )
     name = get_string(cmd, "collection", required=True)
     assert name is not None
-    validate_collection_name(ctx.db, name)
+    if name != AGGREGATE_CURSOR:  # a collectionless aggregate's cursor (a database change stream)
+        validate_collection_name(ctx.db, name)
     batch_size = get_int(cmd, "batchSize")
     if batch_size is not None and batch_size < 0:
         raise MongoError(
@@ -190,6 +195,9 @@ def get_more(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         )
     ns = f"{ctx.db}.{name}"
     lsid = None if ctx.session is None else ctx.session.id
+    cursor = ctx.state.cursors.cursors.get(int(cursor_id))
+    if cursor is not None and cursor.source is not None or "maxTimeMS" in cmd:
+        return get_more_awaiting(ctx, int(cursor_id), ns, batch_size or None, cmd.get("maxTimeMS"))
     next_id, batch = ctx.state.cursors.get_more(int(cursor_id), ns, batch_size or None, lsid)
     return {"cursor": {"nextBatch": batch, "id": next_id, "ns": ns}}
 
@@ -198,7 +206,8 @@ def get_more(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 def kill_cursors(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Close cursors by id."""
     check_fields(cmd, {"cursors"})
-    collection_name(ctx, cmd)
+    if cmd.get("killCursors") != AGGREGATE_CURSOR:
+        collection_name(ctx, cmd)
     ids = get_array(cmd, "cursors", required=True) or []
     killed, not_found = ctx.state.cursors.kill([int(i) for i in ids])
     return {"cursorsKilled": killed, "cursorsNotFound": not_found, "cursorsAlive": [], "cursorsUnknown": []}

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from docdb.engine.capped import coll_mod_options as capped_coll_mod_options
+from docdb.engine.capped import create_options as capped_create_options
+from docdb.engine.capped import images_option
 from docdb.engine.collation import cached_collation
 from docdb.engine.indexing import ddl as indexing_ddl
 from docdb.engine.namespaces import validate_collection_name, validate_db_name
@@ -26,13 +29,10 @@ from docdb.server.registry import command
 
 # create options that would change behaviour and are not built yet: refused, never ignored.  # sorted
 _CREATE_UNSUPPORTED = (
-    "capped",
-    "changeStreamPreAndPostImages",
     "clusteredIndex",
     "encryptedFields",
-    "max",
-    "size",
 )
+_CAPPED_OPTIONS = ("capped", "size", "max", "changeStreamPreAndPostImages")
 _CREATE_IGNORED = ("autoIndexId", "flags", "idIndex", "indexOptionDefaults", "storageEngine")
 _VIEW_OPTIONS = ("viewOn", "pipeline")
 
@@ -66,18 +66,19 @@ def create(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     no-op and with other options is NamespaceExists, whether or not docdb could build those options."""
     check_fields(
         cmd,
-        {*_CREATE_UNSUPPORTED, *_CREATE_IGNORED, *_VIEW_OPTIONS, *VALIDATION_OPTIONS}
+        {*_CREATE_UNSUPPORTED, *_CAPPED_OPTIONS, *_CREATE_IGNORED, *_VIEW_OPTIONS, *VALIDATION_OPTIONS}
         | {"collation", "timeseries", "expireAfterSeconds"},
     )
     name = collection_name(ctx, cmd)
     if "viewOn" in cmd or "pipeline" in cmd:
         return _create_view(ctx, cmd, name)
+    capped = capped_create_options(cmd) | images_option(cmd, "create")
     requested = {**_timeseries_options(cmd), **_requested_options(cmd)}
     validation = parse_validation_options("create", cmd)
     collation = _default_collation(cmd)
     existing = ctx.catalog.collection(ctx.db, name)
     if existing is not None:
-        if existing.options == {**requested, **validation, **collation}:
+        if existing.options == {**capped, **requested, **validation, **collation}:
             return {}
         raise MongoError(ErrorCode.NamespaceExists, f"Collection {ctx.db}.{name} already exists.")
     if view_definition(ctx.catalog, ctx.db, name) is not None:
@@ -87,7 +88,7 @@ def create(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         raise MongoError(
             ErrorCode.InvalidOptions, f"Document validators not allowed on system collection {ctx.db}.{name}"
         )
-    coll = ctx.catalog.create_collection(ctx.db, name, {**requested, **validation, **collation})
+    coll = ctx.catalog.create_collection(ctx.db, name, {**capped, **requested, **validation, **collation})
     meta = requested.get("timeseries", {}).get("metaField")
     if meta is not None:  # 7.0 indexes a time-series collection's meta and time fields from the start
         time_field = requested["timeseries"]["timeField"]
@@ -117,7 +118,13 @@ def _create_view(ctx: CommandContext, cmd: dict[str, Any], name: str) -> dict[st
     """``create`` with ``viewOn``/``pipeline``: a read-only view (a ``system.views`` document)."""
     if "viewOn" not in cmd:
         raise MongoError(ErrorCode.InvalidOptions, "'pipeline' requires 'viewOn' to also be specified")
-    for option in (*_CREATE_UNSUPPORTED, *VALIDATION_OPTIONS, "timeseries", "expireAfterSeconds"):
+    for option in (
+        *_CREATE_UNSUPPORTED,
+        *_CAPPED_OPTIONS,
+        *VALIDATION_OPTIONS,
+        "timeseries",
+        "expireAfterSeconds",
+    ):
         if option in cmd:
             raise MongoError(ErrorCode.InvalidOptions, f"option not supported on a view: {option}")
     pipeline = check_view_options("create", cmd["viewOn"], cmd.get("pipeline"))
@@ -229,12 +236,8 @@ def drop_indexes(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 
 
 # collMod options that are not built: refused, never ignored.  # sorted alphabetically
-_COLL_MOD_UNSUPPORTED = (
-    "cappedMax",
-    "cappedSize",
-    "changeStreamPreAndPostImages",
-    "timeseries",
-)
+_CAPPED_MOD = ("cappedSize", "cappedMax", "changeStreamPreAndPostImages")
+_COLL_MOD_UNSUPPORTED = ("timeseries",)
 
 
 @command("collMod", writes=True)
@@ -247,6 +250,7 @@ def coll_mod(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
             "index",
             "dryRun",
             "expireAfterSeconds",
+            *_CAPPED_MOD,
             *_COLL_MOD_UNSUPPORTED,
             *_VIEW_OPTIONS,
             *VALIDATION_OPTIONS,
@@ -275,6 +279,9 @@ def coll_mod(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
                 ErrorCode.InvalidOptions, f"Document validators not allowed on system collection {coll.ns}"
             )
         ctx.catalog.modify_collection(coll, validation)
+    capped = capped_coll_mod_options(coll, cmd) | images_option(cmd, "collMod")
+    if capped:
+        ctx.catalog.modify_collection(coll, capped)
     if "index" not in cmd:
         return {}
     return indexing_ddl.modify_index(ctx.catalog, coll, cmd["index"])
