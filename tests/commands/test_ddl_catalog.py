@@ -37,7 +37,7 @@ def test_create_existing_collection(db):
 
 def test_create_unsupported_options_are_refused(db):
     with pytest.raises(OperationFailure) as exc:
-        db.command("create", "ts", timeseries={"timeField": "t"})
+        db.command("create", "ci", clusteredIndex={"key": {"_id": 1}, "unique": True})
     assert exc.value.code == 238
     assert exc.value.details["codeName"] == "NotImplemented"
 
