@@ -29,7 +29,7 @@ from docdb.engine.collection import Collection
 from docdb.engine.columns.cache import ColumnSet, column_set
 from docdb.engine.columns.column import EXACT_FLOAT_INT, T_NUMBER, T_STRING, Column
 from docdb.engine.columns.filters import Unsupported, compile_column_filter
-from docdb.engine.expressions.numeric import DOUBLE, INT
+from docdb.engine.expressions.numeric import DOUBLE, INT, LONG
 from docdb.engine.paths import get_path
 
 _PATH_OPS = ("$sum", "$avg", "$min", "$max", "$first", "$last")
@@ -197,14 +197,23 @@ def _accumulate(acc: tuple[str, str, str | None, Any], columns: ColumnSet, seg: 
     kinds = np.where(numeric, column.kinds[seg.rows], -1)
     int_sums = _int_sums(column.ints[seg.rows], numeric & (kinds != DOUBLE), seg)
     double_sums = _double_sums(column.num[seg.rows], numeric & (kinds == DOUBLE), seg)
-    top_kind = np.full(seg.ngroups, -1, dtype=np.int64)
-    np.maximum.at(top_kind, seg.gid, kinds.astype(np.int64))
+    top_kind = _top_kinds(kinds, seg)
     numeric_counts = np.bincount(seg.gid, weights=numeric, minlength=seg.ngroups).astype(np.int64)
     results = []
     for g in range(seg.ngroups):
         total = _finish_sum(int(int_sums[g]), float(double_sums[g]), max(int(top_kind[g]), INT))
         results.append(total if op == "$sum" else _finish_avg(total, int(numeric_counts[g])))
     return results
+
+
+def _top_kinds(kinds: np.ndarray, seg: _Segments) -> np.ndarray:
+    """Per group, the widest numeric kind seen (INT < LONG < DOUBLE; -1: no number), as ``Sum`` tracks
+    it: one ``bincount`` per kind (``np.maximum.at`` costs tens of ns a row)."""
+    top = np.full(seg.ngroups, -1, dtype=np.int64)
+    for kind in (INT, LONG, DOUBLE):  # widening order: a later kind overrides an earlier one
+        seen = np.bincount(seg.gid, weights=kinds == kind, minlength=seg.ngroups) > 0
+        top[seen] = kind
+    return top
 
 
 def _value(doc: dict[str, Any], path: str) -> Any:
