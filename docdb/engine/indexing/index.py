@@ -28,7 +28,34 @@ from docdb.engine.matcher import compile_filter
 from docdb.errors import ErrorCode, MongoError
 
 
-class Index:
+class SpecOptions:
+    """The options every index kind reads from its stored ``listIndexes`` spec (B-tree and text alike)."""
+
+    __slots__ = ()
+    spec: dict[str, Any]
+
+    @property
+    def key_pattern(self) -> dict[str, Any]:
+        return self.spec["key"]
+
+    @property
+    def unique(self) -> bool:
+        return bool(self.spec.get("unique"))
+
+    @property
+    def sparse(self) -> bool:
+        return bool(self.spec.get("sparse"))
+
+    @property
+    def partial(self) -> dict[str, Any] | None:
+        return self.spec.get("partialFilterExpression")
+
+    @property
+    def hidden(self) -> bool:
+        return bool(self.spec.get("hidden"))
+
+
+class Index(SpecOptions):
     """A secondary index of one collection. ``spec`` is the normalized ``listIndexes`` document."""
 
     __slots__ = ("spec", "name", "fields", "collator", "maker", "entries", "built", "multikey", "accesses")
@@ -61,27 +88,7 @@ class Index:
         self.accesses = 0
         self.since = time.time()
 
-    # -- properties the planner and explain read -----------------------------------------------------
-
-    @property
-    def key_pattern(self) -> dict[str, Any]:
-        return self.spec["key"]
-
-    @property
-    def unique(self) -> bool:
-        return bool(self.spec.get("unique"))
-
-    @property
-    def sparse(self) -> bool:
-        return bool(self.spec.get("sparse"))
-
-    @property
-    def partial(self) -> dict[str, Any] | None:
-        return self.spec.get("partialFilterExpression")
-
-    @property
-    def hidden(self) -> bool:
-        return bool(self.spec.get("hidden"))
+    # -- properties the planner and explain read (the spec's options: SpecOptions) ---------------------
 
     @property
     def is_multikey(self) -> bool:

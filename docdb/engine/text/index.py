@@ -18,6 +18,7 @@ import bson
 
 from docdb.bson_codec import CODEC_OPTIONS
 from docdb.engine.collation import SIMPLE
+from docdb.engine.indexing.index import SpecOptions
 from docdb.engine.indexing.spec import same_key
 from docdb.engine.matcher import compile_filter
 from docdb.engine.text.scoring import TextSpec, check_extras, document_scores, iter_strings
@@ -26,7 +27,7 @@ BUILD_CHUNK = 1_000
 ENTRY_BYTES_ESTIMATE = 60  # one posting: a dict slot holding a shared key and a float
 
 
-class TextIndex:
+class TextIndex(SpecOptions):
     """The one text index of a collection. ``spec`` is the stored ``listIndexes`` document."""
 
     plannable = False  # the general planner leaves it alone: only $text uses it
@@ -60,26 +61,6 @@ class TextIndex:
         self._size = 0
         partial = spec.get("partialFilterExpression")
         self._partial = compile_filter(partial) if partial is not None else None
-
-    @property
-    def key_pattern(self) -> dict[str, Any]:
-        return self.spec["key"]
-
-    @property
-    def unique(self) -> bool:
-        return bool(self.spec.get("unique"))
-
-    @property
-    def sparse(self) -> bool:
-        return bool(self.spec.get("sparse"))
-
-    @property
-    def partial(self) -> dict[str, Any] | None:
-        return self.spec.get("partialFilterExpression")
-
-    @property
-    def hidden(self) -> bool:
-        return bool(self.spec.get("hidden"))
 
     @property
     def is_multikey(self) -> bool:
