@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from docdb.bson_codec import decode_document
 from docdb.engine.collection import Collection
 from docdb.engine.geo.index import GeoIndex
 from docdb.engine.geo.near import NearQuery, choose_index, parse_near, split_near, stream
+from docdb.engine.geo.scan import fetch_matches
 from docdb.engine.matcher import compile_filter
 from docdb.engine.planner import Plan, QueryPlans, Stats
 
@@ -43,18 +43,8 @@ class GeoNearPlan:
     ) -> Iterator[tuple[bytes, Any]]:
         if coll is None or self.index is None:
             return
-        stats = self.stats
-        docs = coll.docs
-        for _, hk in stream(self.index, self.query):
-            stats.keys_examined += 1
-            raw = docs.get(hk)
-            if raw is None:
-                continue
-            stats.docs_examined += 1
-            doc = decode_document(raw)
-            if predicate(doc):
-                stats.n_returned += 1
-                yield raw, doc
+        owners = (hk for _, hk in stream(self.index, self.query))
+        yield from fetch_matches(coll.docs, owners, predicate, self.stats)
 
     def explain_stage(self, stats: bool) -> dict[str, Any]:
         assert self.index is not None

@@ -11,7 +11,7 @@ without such a predicate scans all its postings.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,22 +70,20 @@ class GeoScanPlan:
     ) -> Iterator[tuple[bytes, Any]]:
         if coll is None:
             return
+        yield from fetch_matches(coll.docs, self._unique_owners(), predicate, self.stats)
+
+    def _unique_owners(self) -> Iterator[Hashable]:
+        """``owners`` without repeats (a shape posted in several cells); a repeat is a key examined and
+        dropped, as a multikey index scan counts it."""
         stats = self.stats
         seen: set[Hashable] = set()
         for hk in self.owners():
-            stats.keys_examined += 1
             if hk in seen:
+                stats.keys_examined += 1
                 stats.dups_dropped += 1
                 continue
             seen.add(hk)
-            raw = coll.docs.get(hk)
-            if raw is None:
-                continue
-            stats.docs_examined += 1
-            doc = decode_document(raw)
-            if predicate(doc):
-                stats.n_returned += 1
-                yield raw, doc
+            yield hk
 
     def explain_stage(self, stats: bool) -> dict[str, Any]:
         from docdb.engine.explain import parsed_query  # explain builds on the plans
@@ -235,3 +233,20 @@ def _hinted(geo: list[GeoIndex], hint: Any) -> GeoIndex | None:
     if isinstance(hint, dict) and hint:
         return next((i for i in geo if dict(i.key_pattern) == dict(hint)), None)
     return None
+
+
+def fetch_matches(
+    docs: dict[Hashable, bytes], owners: Iterable[Hashable], predicate: Callable[[dict], bool], stats: Stats
+) -> Iterator[tuple[bytes, dict]]:
+    """``(raw, decoded)`` of the stored documents ``owners`` names that pass ``predicate``: a key examined
+    per owner, a document examined per one still stored (geo plans and scans alike)."""
+    for hk in owners:
+        stats.keys_examined += 1
+        raw = docs.get(hk)
+        if raw is None:
+            continue
+        stats.docs_examined += 1
+        doc = decode_document(raw)
+        if predicate(doc):
+            stats.n_returned += 1
+            yield raw, doc
