@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import socket
 import struct
-import threading
 import uuid
 from collections.abc import Iterator
 
@@ -19,7 +18,7 @@ from pymongo import monitoring
 from pymongo.errors import AutoReconnect, OperationFailure, WriteConcernError
 
 from tests.serverproc import ServerProcess, start_refused
-from tests.wire_client import raw_command
+from tests.wire_client import op_msg_frame, raw_command
 
 
 @pytest.fixture(scope="module")
@@ -135,21 +134,17 @@ def test_close_connection_then_the_next_command_works(fp, fp_server):
 
 def test_block_connection_delays_only_its_own_connection(fp, fp_server):
     _configure(fp, {"times": 1}, failCommands=["ping"], blockConnection=True, blockTimeMS=60_000)
-    replies: list[object] = []
-
-    def ping(client: pymongo.MongoClient) -> None:
-        try:
-            replies.append(client.admin.command("ping"))
-        except Exception as error:  # the client is closed under it at the end of the test
-            replies.append(error)
-
-    with fp_server.client() as blocked:
-        thread = threading.Thread(target=ping, args=(blocked,), daemon=True)
-        thread.start()
+    # the blocked ping goes over a raw socket, so it is on the wire before anything below runs and no
+    # late ping (a driver's, sent while its client closes) can reach the fail point configured next
+    with socket.create_connection(("127.0.0.1", fp_server.port), timeout=30) as blocked:
+        blocked.sendall(op_msg_frame(bson.encode({"ping": 1, "$db": "admin"})))
         # another connection keeps being served meanwhile (the block parks one connection, not the loop)
         for _ in range(3):
             assert fp.admin.command("hello")["ok"] == 1.0
-        assert replies == []
+        blocked.settimeout(0.2)
+        with pytest.raises(TimeoutError):
+            blocked.recv(1)
+        assert _configure(fp, "off")["count"] == 1  # the ping entered the fail point and is parked there
     _configure(fp, {"times": 1}, failCommands=["ping"], blockConnection=True, blockTimeMS=20, errorCode=7)
     details = _failure(fp, {"ping": 1})
     assert details["codeName"] == "HostNotFound"
