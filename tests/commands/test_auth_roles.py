@@ -371,3 +371,20 @@ def test_hand_written_system_documents_grant_nothing_and_break_nothing(auth_serv
     )
     root.admin.system.users.delete_many({"_id": {"$in": ["admin.broken", "admin.noroles"]}})
     root.admin.system.roles.delete_one({"_id": "admin.odd"})
+
+
+@pytest.mark.parametrize(
+    "command, errmsg",
+    [
+        ({"usersInfo": 5}, "User name must be either a string or an object {user, db}"),
+        ({"usersInfo": [{"user": "x"}]}, "User name must be either a string or an object {user, db}"),
+        (
+            {"rolesInfo": [{"role": "x", "db": 1}]},
+            "Role name must be either a string or an object {role, db}",
+        ),
+    ],
+)
+def test_users_and_roles_info_refuse_malformed_names(root, command, errmsg):
+    with pytest.raises(OperationFailure) as exc:
+        root.admin.command(command)
+    assert (exc.value.code, exc.value.details["errmsg"]) == (2, errmsg)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from docdb.errors import ErrorCode, MongoError
+
 if TYPE_CHECKING:
     from docdb.server.context import CommandContext
 
@@ -46,3 +48,22 @@ def may_view(ctx: CommandContext, action: str, db: str) -> bool:
     if privileges is None:
         return False
     return privileges.on_database(action, db) if db else privileges.on_cluster(action)
+
+
+def queried_names(value: Any, db: str, field: str) -> list[tuple[str, str]] | None:
+    """The (name, db) pairs a usersInfo / rolesInfo value asks for (``field`` is "user" or "role"): None
+    for 1 ("all of this database"); a bare string names one in ``db``; mongod's BadValue otherwise."""
+    if value == 1 and not isinstance(value, bool):
+        return None
+    names = []
+    for entry in value if isinstance(value, list) else [value]:
+        if isinstance(entry, str):
+            names.append((entry, db))
+        elif isinstance(entry, dict) and all(isinstance(entry.get(f), str) for f in (field, "db")):
+            names.append((entry[field], entry["db"]))
+        else:
+            label = field.capitalize()
+            raise MongoError(
+                ErrorCode.BadValue, f"{label} name must be either a string or an object {{{field}, db}}"
+            )
+    return names

@@ -16,7 +16,7 @@ from docdb.server.auth.documents import (
     parse_role_names,
     role_documents,
 )
-from docdb.server.auth.listing import may_view
+from docdb.server.auth.listing import may_view, queried_names
 from docdb.server.auth.privileges import (
     RoleName,
     privilege_entries,
@@ -251,22 +251,6 @@ def _role_info(
     return info
 
 
-def _roles_query(cmd: dict[str, Any], db: str) -> list[RoleName] | None:
-    value = cmd["rolesInfo"]
-    if value == 1 and not isinstance(value, bool):
-        return None
-    entries = value if isinstance(value, list) else [value]
-    names = []
-    for entry in entries:
-        if isinstance(entry, str):
-            names.append((entry, db))
-        elif isinstance(entry, dict) and all(isinstance(entry.get(f), str) for f in ("role", "db")):
-            names.append((entry["role"], entry["db"]))
-        else:
-            raise MongoError(ErrorCode.BadValue, "Role name must be either a string or an object {role, db}")
-    return names
-
-
 @command("rolesInfo")
 def roles_info(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Roles by name, or all user-defined roles of this database (plus built-ins with showBuiltinRoles)."""
@@ -278,7 +262,7 @@ def roles_info(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     show_privileges = get_bool(cmd, "showPrivileges")
     show_restrictions = get_bool(cmd, "showAuthenticationRestrictions")
     store = AuthStore(ctx.catalog)
-    names = _roles_query(cmd, ctx.db)
+    names = queried_names(cmd["rolesInfo"], ctx.db, "role")
     if names is None:
         if not may_view(ctx, "viewRole", ctx.db):
             raise unauthorized(ctx.db, cmd)

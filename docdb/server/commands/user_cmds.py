@@ -21,7 +21,7 @@ from docdb.server.auth.documents import (
     role_documents,
     user_info,
 )
-from docdb.server.auth.listing import may_view
+from docdb.server.auth.listing import may_view, queried_names
 from docdb.server.auth.privileges import role_names
 from docdb.server.auth.store import USERS, AuthStore
 from docdb.server.auth.x509 import EXTERNAL_DB
@@ -189,23 +189,6 @@ def revoke_roles_from_user(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str
     return _change_roles(ctx, cmd, grant=False)
 
 
-def _users_query(cmd: dict[str, Any], db: str) -> list[tuple[str, str]] | None:
-    """The users ``usersInfo`` names: None for "all of db"; ``[("", "")]``-free list otherwise."""
-    value = cmd["usersInfo"]
-    if value == 1 and not isinstance(value, bool):
-        return None
-    entries = value if isinstance(value, list) else [value]
-    names = []
-    for entry in entries:
-        if isinstance(entry, str):
-            names.append((entry, db))
-        elif isinstance(entry, dict) and all(isinstance(entry.get(f), str) for f in ("user", "db")):
-            names.append((entry["user"], entry["db"]))
-        else:
-            raise MongoError(ErrorCode.BadValue, "User name must be either a string or an object {user, db}")
-    return names
-
-
 @command("usersInfo")
 def users_info(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Users of this database, by name, or of all databases (``{forAllDBs: true}``); never credentials."""
@@ -221,7 +204,7 @@ def users_info(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
             raise unauthorized(ctx.db, cmd)
         docs = list(store.all(USERS))
     else:
-        names = _users_query(cmd, ctx.db)
+        names = queried_names(cmd["usersInfo"], ctx.db, "user")
         me = ctx.connection.auth.user
         if names is None:
             if not may_view(ctx, "viewUser", ctx.db):
