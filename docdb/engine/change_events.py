@@ -51,53 +51,74 @@ def _ns(ns: str) -> dict[str, str]:
     return {"db": db, "coll": coll} if coll else {"db": db}
 
 
-def update_description(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """``updatedFields`` (dotted paths into changed sub-documents and array elements), ``removedFields``,
-    ``truncatedArrays`` and ``disambiguatedPaths``, from the two versions of the document."""
-    updated: dict[str, Any] = {}
-    removed: list[str] = []
-    truncated: list[dict[str, Any]] = []
-    _diff_object(before, after, "", updated, removed, truncated)
-    return {
-        "updatedFields": updated,
-        "removedFields": removed,
-        "truncatedArrays": truncated,
-        "disambiguatedPaths": {},
+def update_description(before: dict[str, Any], after: dict[str, Any], expanded: bool) -> dict[str, Any]:
+    """``updatedFields`` (dotted paths into changed sub-documents and array elements), ``removedFields``
+    and ``truncatedArrays`` from the two versions of the document; with ``showExpandedEvents`` also
+    ``disambiguatedPaths``: for each path that reads ambiguously (a numeric or dotted field name), its
+    components, array indexes as numbers (as 7.0 gives them)."""
+    diff = _Diff()
+    diff.object(before, after, "", (), False)
+    description: dict[str, Any] = {
+        "updatedFields": diff.updated,
+        "removedFields": diff.removed,
+        "truncatedArrays": diff.truncated,
     }
+    if expanded:
+        description["disambiguatedPaths"] = diff.disambiguated
+    return description
 
 
-def _diff_object(old: dict, new: dict, prefix: str, updated: dict, removed: list, truncated: list) -> None:
-    for name in old:
-        if name not in new:
-            removed.append(prefix + name)
-    for name, value in new.items():
-        path = prefix + name
-        if name not in old:
-            updated[path] = value
-            continue
-        previous = old[name]
-        if _same(previous, value):
-            continue
-        if isinstance(previous, dict) and isinstance(value, dict):
-            _diff_object(previous, value, path + ".", updated, removed, truncated)
-        elif isinstance(previous, list) and isinstance(value, list):
-            _diff_array(previous, value, path, updated, removed, truncated)
-        else:
-            updated[path] = value
+class _Diff:
+    def __init__(self) -> None:
+        self.updated: dict[str, Any] = {}
+        self.removed: list[str] = []
+        self.truncated: list[dict[str, Any]] = []
+        self.disambiguated: dict[str, list[Any]] = {}
 
+    def _note(self, path: str, parts: tuple, ambiguous: bool) -> str:
+        if ambiguous:
+            self.disambiguated[path] = list(parts)
+        return path
 
-def _diff_array(old: list, new: list, path: str, updated: dict, removed: list, truncated: list) -> None:
-    if len(new) < len(old):
-        truncated.append({"field": path, "newSize": len(new)})
-    for i, value in enumerate(new):
-        item_path = f"{path}.{i}"
-        if i >= len(old):
-            updated[item_path] = value
-        elif not _same(old[i], value):
-            if isinstance(old[i], dict) and isinstance(value, dict):
-                _diff_object(old[i], value, item_path + ".", updated, removed, truncated)
+    def object(self, old: dict, new: dict, prefix: str, parts: tuple, ambiguous: bool) -> None:
+        for name in old:
+            if name not in new:
+                odd = ambiguous or _ambiguous(name)
+                self.removed.append(self._note(prefix + name, (*parts, name), odd))
+        for name, value in new.items():
+            path, odd, named = prefix + name, ambiguous or _ambiguous(name), (*parts, name)
+            previous = old.get(name, _ABSENT)
+            if previous is _ABSENT:
+                self.updated[self._note(path, named, odd)] = value
+            elif _same(previous, value):
+                continue
+            elif isinstance(previous, dict) and isinstance(value, dict):
+                self.object(previous, value, path + ".", named, odd)
+            elif isinstance(previous, list) and isinstance(value, list):
+                self.array(previous, value, path, named, odd)
             else:
-                updated[item_path] = value
+                self.updated[self._note(path, named, odd)] = value
+
+    def array(self, old: list, new: list, path: str, parts: tuple, ambiguous: bool) -> None:
+        if len(new) < len(old):
+            self.truncated.append({"field": self._note(path, parts, ambiguous), "newSize": len(new)})
+        for i, value in enumerate(new):
+            item_path, item_parts = f"{path}.{i}", (*parts, i)
+            if i < len(old) and _same(old[i], value):
+                continue
+            if i < len(old) and isinstance(old[i], dict) and isinstance(value, dict):
+                self.object(old[i], value, item_path + ".", item_parts, ambiguous)
+            else:
+                self.updated[self._note(item_path, item_parts, ambiguous)] = value
+
+
+_ABSENT = object()
+
+
+def _ambiguous(name: str) -> bool:
+    """A field name a dotted path could read as something else: an array index (digits, no leading
+    zero) or a name holding a dot."""
+    return "." in name or (name.isascii() and name.isdigit() and (name == "0" or name[0] != "0"))
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -105,38 +126,38 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def build_event(
-    change: Change, index: int, full_document: Any = None, before_doc: Any = None
+    change: Change, index: int, full_document: Any = None, before_doc: Any = None, expanded: bool = False
 ) -> dict[str, Any]:
     """The event document of one history entry (``full_document``: the looked-up document for an
     update, ``before_doc``: a pre-image; both None when not asked for, the missing marker ``...`` when
-    asked for but absent, which becomes null)."""
-    event: dict[str, Any] = {
-        "_id": make_token(change.ts, index),
-        "operationType": change.op,
-        "clusterTime": change.ts,
-        "wallTime": _wall_time(change.ts),
-    }
+    asked for but absent, which becomes null), its fields in mongod's order: a transaction's
+    ``txnNumber``/``lsid`` and a rename's ``to`` come before ``_id``, as 7.0 builds them."""
+    event: dict[str, Any] = {}
     op = change.op
+    if op in _DOC_OPS and change.lsid is not None:
+        event["txnNumber"] = Int64(change.txn_number or 0)
+        event["lsid"] = {"id": Binary(change.lsid, 4)}
+    if op == "rename":
+        event["to"] = _ns(change.id_value)
+    event["_id"] = make_token(change.ts, index)
+    event["operationType"] = op
+    event["clusterTime"] = change.ts
+    event["wallTime"] = _wall_time(change.ts)
     if op in ("insert", "replace"):
         event["fullDocument"] = decode_document(change.after)
     elif op == "update" and full_document is not None:
         event["fullDocument"] = None if full_document is ... else full_document
-    if op in ("insert", "update", "replace", "delete"):
-        event["ns"] = _ns(change.ns)
-        event["documentKey"] = {"_id": change.id_value}
-        if change.lsid is not None:
-            event["lsid"] = {"id": Binary(change.lsid, 4)}
-            event["txnNumber"] = Int64(change.txn_number or 0)
-        if op == "update":
-            event["updateDescription"] = update_description(
-                decode_document(change.before), decode_document(change.after)
-            )
-        if op in ("update", "replace", "delete") and before_doc is not None:
-            event["fullDocumentBeforeChange"] = None if before_doc is ... else before_doc
-        return event
     event["ns"] = _ns(change.ns)
-    if op == "rename":
-        event["to"] = _ns(change.id_value)
+    if op in _DOC_OPS:
+        event["documentKey"] = {"_id": change.id_value}
+        if op == "update":
+            before, after = decode_document(change.before), decode_document(change.after)
+            event["updateDescription"] = update_description(before, after, expanded)
+        if op != "insert" and before_doc is not None:
+            event["fullDocumentBeforeChange"] = None if before_doc is ... else before_doc
+    elif op == "rename":
+        if expanded:
+            event["operationDescription"] = {"to": event["to"]}
     elif op == "create":
         event["operationDescription"] = {"idIndex": {"v": 2, "key": {"_id": 1}, "name": "_id_"}}
     elif op == "createIndexes" or op == "dropIndexes":
@@ -144,6 +165,9 @@ def build_event(
     elif op == "modify":
         event["operationDescription"] = dict(change.id_value)
     return event
+
+
+_DOC_OPS = frozenset({"insert", "update", "replace", "delete"})
 
 
 def invalidate_event(change: Change, index: int) -> dict[str, Any]:

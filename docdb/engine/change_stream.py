@@ -228,10 +228,14 @@ class ChangeStreamSource:
         if op in _EXPANDED and not self.expanded:
             return []
         if op in _DOC_OPS:
-            return [build_event(change, self._index, self._post_image(change), self._pre_image(change))]
+            return [
+                build_event(
+                    change, self._index, self._post_image(change), self._pre_image(change), self.expanded
+                )
+            ]
         if op == "dropDatabase" and self.ns is not None:
             return []
-        event = build_event(change, self._index)
+        event = build_event(change, self._index, expanded=self.expanded)
         ends = (self.ns is not None and op in ("drop", "rename")) or (
             self.ns is None and not self.cluster and op == "dropDatabase"
         )

@@ -74,7 +74,6 @@ def test_collection_events_exactly(db):
                 "updatedFields": {"a.b": 2, "arr.3": 4},
                 "removedFields": ["x"],
                 "truncatedArrays": [],
-                "disambiguatedPaths": {},
             },
         },
         {
@@ -85,7 +84,6 @@ def test_collection_events_exactly(db):
                 "updatedFields": {},
                 "removedFields": [],
                 "truncatedArrays": [{"field": "arr", "newSize": 1}],
-                "disambiguatedPaths": {},
             },
         },
         {"operationType": "replace", "fullDocument": {"_id": 1, "z": 1}, "ns": ns, "documentKey": {"_id": 1}},
@@ -314,3 +312,50 @@ def test_oplog_tailable_await(db, client):
     db.c.insert_one({"_id": 2})
     assert cursor.next()["o"] == {"_id": 2}  # a getMore that waited for it
     cursor.close()
+
+
+def test_event_fields_come_in_mongods_order(db, client):
+    """7.0 builds a transaction's events with txnNumber and lsid first, and a rename's ``to`` before
+    ``_id``; a default stream's updateDescription has no disambiguatedPaths."""
+    db.create_collection("c")
+    with db.watch(max_await_time_ms=WAIT_MS) as stream:
+        with client.start_session() as session, session.start_transaction():
+            db.c.insert_one({"_id": 1}, session=session)
+        db.c.update_one({"_id": 1}, {"$set": {"a": 1}})
+        db.c.rename("d")
+        events = [stream.next() for _ in range(3)]
+    assert [list(e) for e in events] == [
+        [
+            "txnNumber",
+            "lsid",
+            "_id",
+            "operationType",
+            "clusterTime",
+            "wallTime",
+            "fullDocument",
+            "ns",
+            "documentKey",
+        ],
+        ["_id", "operationType", "clusterTime", "wallTime", "ns", "documentKey", "updateDescription"],
+        ["to", "_id", "operationType", "clusterTime", "wallTime", "ns"],
+    ]
+    assert events[1]["updateDescription"] == {
+        "updatedFields": {"a": 1},
+        "removedFields": [],
+        "truncatedArrays": [],
+    }
+
+
+def test_expanded_events_disambiguate_numeric_field_names(db):
+    db.c.insert_one({"_id": 1, "a": {"0": {"b": 1}}, "arr": [{"b": 1}, 2], "m": {"01": 1}})
+    with db.c.watch(max_await_time_ms=WAIT_MS, show_expanded_events=True) as stream:
+        db.c.update_one({"_id": 1}, {"$set": {"a.0.b": 2, "arr.0.b": 3, "m.01": 4}, "$unset": {"arr.1": 1}})
+        db.c.rename("d")
+        update, rename = stream.next(), stream.next()
+    assert update["updateDescription"] == {
+        "updatedFields": {"a.0.b": 2, "arr.0.b": 3, "arr.1": None, "m.01": 4},
+        "removedFields": [],
+        "truncatedArrays": [],
+        "disambiguatedPaths": {"a.0.b": ["a", "0", "b"]},
+    }
+    assert rename["operationDescription"] == {"to": {"db": db.name, "coll": "d"}}

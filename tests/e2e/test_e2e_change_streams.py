@@ -58,7 +58,6 @@ def test_node_collection_watch(run_node) -> None:
                 "updatedFields": {"n": 1},
                 "removedFields": [],
                 "truncatedArrays": [],
-                "disambiguatedPaths": {},
             },
         },
         "string",
