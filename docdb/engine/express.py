@@ -46,12 +46,22 @@ def express_first(coll: Collection | None, spec: dict[str, Any]) -> list[bytes] 
 
 def _first_hashed(coll: Collection, index: Index, path: str, value: Any) -> tuple[tuple | None, bytes | None]:
     """``(entry, stored bytes)`` of the first entry of a one-field hashed ``index`` whose document holds
-    ``value`` at ``path`` (a hash is shared by other values, 42 and 42.5: each candidate is checked), or
-    ``(None, None)``. The check compares the document's bytes with the value's element first and decodes
-    the document only when they differ (another type of an equal number, or a real hash collision)."""
+    ``value`` at ``path``, or ``(None, None)``. The hash's first entry comes from ``index.points`` (one
+    dict lookup, see points.py); a hash is shared by other values (42 and 42.5), so each candidate is
+    checked: by comparing the document's bytes with the value's element first, decoding the document only
+    when they differ (an equal number of another type, or another value with the same hash). When the
+    first candidate does not hold the value, the sorted entries are scanned from the hash on."""
     h, element = probe(path, value)
-    key = (RANK_NUMBER, 1, h)
     docs = coll.docs
+    points = index.points
+    if points is not None:
+        entry = points.get(h)
+        if entry is None:  # no document has this hash
+            return None, None
+        raw = docs.get(entry[-1])
+        if raw is None or (element is not None and holds_element(raw, element)) or holds(raw, path, value):
+            return entry, raw
+    key = (RANK_NUMBER, 1, h)
     for entry in index.scan(key, key + (HIGH,), False):
         raw = docs.get(entry[-1])
         if raw is None or (element is not None and holds_element(raw, element)) or holds(raw, path, value):

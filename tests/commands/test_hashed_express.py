@@ -50,3 +50,21 @@ def test_dotted_path_and_values_after_a_regex(db):
     db.d.insert_one({"_id": 1, "r": Regex("z", "i"), "a": "q"})
     db.d.insert_one({"_id": 2, "a": "z"})
     assert db.d.find_one({"a": "q"})["_id"] == 1
+
+
+def test_answers_follow_writes_and_restart_shapes(db):
+    db.c.create_index([("a", "hashed")])
+    db.c.insert_many([{"_id": i, "a": "v" if i < 3 else f"v{i}"} for i in range(6)])
+    assert db.c.find_one({"a": "v"})["_id"] == 0
+    db.c.delete_one({"_id": 0})
+    assert db.c.find_one({"a": "v"})["_id"] == 1
+    db.c.update_one({"_id": 1}, {"$set": {"a": "w"}})
+    assert db.c.find_one({"a": "v"})["_id"] == 2
+    assert db.c.find_one({"a": "w"})["_id"] == 1
+    db.c.delete_many({"a": "v"})
+    assert db.c.find_one({"a": "v"}) is None
+    db.c.insert_one({"_id": -1, "a": "v"})
+    assert db.c.find_one({"a": "v"})["_id"] == -1
+    db.c.drop_indexes()
+    db.c.create_index([("a", "hashed")])  # built from the stored documents
+    assert [db.c.find_one({"a": v})["_id"] for v in ("v", "w", "v5")] == [-1, 1, 5]
