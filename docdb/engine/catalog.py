@@ -159,11 +159,13 @@ class Catalog:
             reader = records if hasattr(records, "offset") else None
             window = reader.size - self.history.max_bytes if reader is not None else 1 << 62
             for rtype, payload in records:
+                if rtype == RecordType.HISTORY and reader is not None and reader.record_end > window:
+                    # What a compaction kept of the history: a record reaching into the window is read
+                    # whole (every record after it is in the window, so the history stays gapless).
+                    load_history_record(self.history, payload)
+                    count += 1
+                    continue
                 if reader is not None and reader.offset >= window:
-                    if rtype == RecordType.HISTORY:  # what a compaction kept of the history
-                        load_history_record(self.history, payload)
-                        count += 1
-                        continue
                     if self._replay_into_history(rtype, payload):
                         count += 1
                         continue
@@ -528,6 +530,8 @@ class Catalog:
             put = op.get("put")
             if put is not None:
                 raw = put.raw
+                if type(raw) is not bytes:  # PyMongo gives a large embedded document as a memoryview
+                    raw = bytes(raw)
                 id_value = first_id(raw)
             else:
                 raw, id_value = None, decode_document(op.raw)["del"]

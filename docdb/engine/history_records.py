@@ -26,7 +26,7 @@ its Timestamp, which resume tokens name.
 from __future__ import annotations
 
 import copy
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from typing import Any
 
 import bson
@@ -60,6 +60,21 @@ def frozen_info(info: Any) -> Any:
     """A catalog change's details as the history keeps them: a copy, so a later change to the live
     options or index specs neither rewrites the entry nor races a compaction thread reading it."""
     return info if info is None or isinstance(info, str) else copy.deepcopy(info)
+
+
+def compaction_history(catalog: Any) -> Iterable[bytes]:
+    """At compaction's snapshot (on the event loop): the HISTORY payloads to write after the live state,
+    made lazily by the worker thread that iterates them; none for a standalone's file."""
+    if not keeps_history(catalog):
+        return ()
+    history = catalog.history
+    return encode_history(history.entries(), history.horizon, history.max_bytes)
+
+
+def history_file_bytes(catalog: Any) -> int:
+    """What compaction writes of the history, at most (the in-memory cost: both images of every change,
+    where the records leave out a before-image that is the previous after-image)."""
+    return catalog.history.size_bytes if keeps_history(catalog) else 0
 
 
 # -- replaying ordinary records --------------------------------------------------------------------------

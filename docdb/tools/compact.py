@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from docdb.engine.catalog import Catalog
+from docdb.engine.history_records import compaction_history
 from docdb.engine.log.compaction import SnapshotFile, compact_path
 from docdb.engine.log.crypto import new_cipher
 from docdb.engine.log.faults import crash_point
@@ -61,10 +62,11 @@ def compact_file(
             cipher = None if decrypt else writer.cipher
         collections = catalog.snapshot()
         batches = compaction_records(catalog.session_facts, catalog.clock.last)
+        history = compaction_history(catalog)
         crash_point("snapshot")
         target = SnapshotFile(compact_path(path), cipher)
         try:
-            target.write_collections(collections, progress, batches)
+            target.write_collections(collections, progress, batches, history)
             crash_point("write")
             target.sync()
             crash_point("fsync")

@@ -1,14 +1,18 @@
 """The change history a restart rebuilds from the log gives exactly the events (and ``local.oplog.rs``
 entries) the live server gave: every kind of write, pre- and post-images, transactions, catalog events;
-also for a file whose records were written before kinds were logged."""
+also for a file whose records were written before kinds were logged, and after a compaction (which
+keeps the history window in the compacted file)."""
 
 from __future__ import annotations
 
 import bson
+import pytest
 from bson.binary import Binary
 from bson.timestamp import Timestamp
+from pymongo.errors import ConnectionFailure, OperationFailure
 
 from docdb.engine.log import LogWriter, RecordType
+from docdb.engine.log.faults import COMPACTION_STEPS, FAULT_EXIT_CODE
 from tests.serverproc import ServerProcess
 
 RS = ["--replica-set", "rs0"]
@@ -158,3 +162,142 @@ def test_a_file_without_kinds_still_loads(tmp_path):
     with ServerProcess(path, extra_args=RS) as proc, proc.client() as client:
         kinds = [e["operationType"] for e in _drain(client, times[0])]
         assert kinds == ["insert", "update", "insert", "delete", "replace"]
+
+
+# -- across a compaction -----------------------------------------------------------------------------------
+
+NO_AUTO = ["--compaction-check-s", "0"]
+SMALL = [*RS, *NO_AUTO, "--oplog-size-mb", "1"]  # a 1 MiB window, so that compaction has bytes to free
+
+
+def _churn(client) -> None:
+    """About 2 MB of dead bytes, older than the window: versions of documents that are gone."""
+    coll = client.d.churn
+    coll.insert_many([{"_id": i, "pad": "x" * 5000} for i in range(200)])
+    coll.update_many({}, {"$set": {"pad": "y" * 5000}})
+    coll.delete_many({"_id": {"$gte": 100}})
+
+
+def _rest(client, token: dict) -> list[dict]:
+    with client.watch(resume_after=token, max_await_time_ms=200, **STREAM) as stream:
+        rest = []
+        while (event := stream.try_next()) is not None:
+            rest.append(event)
+    return rest
+
+
+def test_a_stream_resumes_across_compaction_and_restart(tmp_path):
+    path = tmp_path / "c.mdb"
+    with ServerProcess(path, extra_args=SMALL) as proc, proc.client() as client:
+        _churn(client)
+        start = _writes(client)
+        before = _drain(client, start, **STREAM)
+        oplog = _oplog(client, start)
+        size = path.stat().st_size
+        assert client.d.command("compact", "churn")["bytesFreed"] > 0
+        assert path.stat().st_size < size
+        client.d.c.insert_one({"_id": "after"})  # appended to the compacted file
+        live = _drain(client, start, **STREAM)
+        assert live[: len(before)] == before and len(live) == len(before) + 1
+    with ServerProcess(path, extra_args=SMALL) as proc, proc.client() as client:
+        assert _drain(client, start, **STREAM) == live
+        assert _oplog(client, start)[: len(oplog)] == oplog
+        for i in (0, len(live) // 2, len(live) - 2):
+            assert _rest(client, live[i]["_id"]) == live[i + 1 :]
+
+
+def test_a_compacted_file_compacts_again_and_keeps_the_window(tmp_path):
+    path = tmp_path / "c2.mdb"
+    with ServerProcess(path, extra_args=SMALL) as proc, proc.client() as client:
+        _churn(client)
+        _writes(client)
+        client.d.command("compact", "churn")
+    with ServerProcess(path, extra_args=SMALL) as proc, proc.client() as client:
+        client.d.churn.drop()
+        _churn(client)
+        mark = client.d.command("ping")["$clusterTime"]["clusterTime"]
+        client.d.c.update_many({}, {"$inc": {"again": 1}})
+        client.d.c.replace_one({"_id": 2}, {"again": "replaced"})
+        client.d.c.delete_one({"_id": 2})
+        assert client.d.command("compact", "churn")["bytesFreed"] > 0
+        live = _drain(client, mark, **STREAM)
+    assert [e["operationType"] for e in live if e["ns"]["coll"] == "c"] == ["update"] * 3 + [
+        "replace",
+        "delete",
+    ]
+    with ServerProcess(path, extra_args=SMALL) as proc, proc.client() as client:
+        assert _drain(client, mark, **STREAM) == live
+
+
+def test_beyond_the_window_history_is_lost_after_compaction(tmp_path):
+    """--oplog-size-mb bounds what compaction keeps: an older token is ChangeStreamHistoryLost (286), a
+    recent one resumes."""
+    path = tmp_path / "w.mdb"
+    args = [*RS, *NO_AUTO, "--oplog-size-mb", "1"]
+    with ServerProcess(path, extra_args=args) as proc, proc.client() as client:
+        coll = client.d.c
+        with coll.watch(max_await_time_ms=WAIT_MS) as stream:
+            coll.insert_one({"_id": "old"})
+            old = stream.next()["_id"]
+        for i in range(40):  # 40 x 50 kB, and their deletes: twice the window each
+            coll.insert_one({"_id": i, "pad": "x" * 50_000})
+        for i in range(39):
+            coll.delete_one({"_id": i})
+        with coll.watch(max_await_time_ms=WAIT_MS) as stream:
+            coll.delete_one({"_id": 39})
+            recent = stream.next()["_id"]
+        coll.insert_one({"_id": "last"})
+        client.d.command("compact", "c")
+        assert path.stat().st_size < 1_500_000
+    with ServerProcess(path, extra_args=args) as proc, proc.client() as client:
+        coll = client.d.c
+        with pytest.raises(OperationFailure) as exc:
+            coll.watch(resume_after=old, max_await_time_ms=200).try_next()
+        assert (exc.value.code, exc.value.details["codeName"]) == (286, "ChangeStreamHistoryLost")
+        with coll.watch(resume_after=recent, max_await_time_ms=WAIT_MS) as stream:
+            assert stream.next()["fullDocument"] == {"_id": "last"}
+
+
+# -- crashes -----------------------------------------------------------------------------------------------
+
+
+def _documents(client) -> dict:
+    return {name: list(client.d[name].find()) for name in sorted(client.d.list_collection_names())}
+
+
+@pytest.mark.parametrize("step", COMPACTION_STEPS)
+def test_a_crash_at_each_compaction_step_leaves_a_resumable_file(tmp_path, step):
+    """The old file or the new one, and either gives the same events (tests/durability's crash points)."""
+    path = tmp_path / "k.mdb"
+    with ServerProcess(path, extra_args=SMALL) as proc, proc.client() as client:
+        _churn(client)
+        start = _writes(client)
+        live = _drain(client, start, **STREAM)
+        documents = _documents(client)
+    crashing = ServerProcess(path, extra_args=SMALL, env={"DOCDB_FAULT": f"compaction:{step}"}).start()
+    with crashing.client() as client, pytest.raises(ConnectionFailure):
+        client.d.command("compact", "churn")  # the reply waits for the end, which never comes
+    assert crashing.proc.wait(20) == FAULT_EXIT_CODE
+    crashing.kill9()  # already dead: closes the pipe
+    with ServerProcess(path, extra_args=SMALL) as proc, proc.client() as client:
+        assert _drain(client, start, **STREAM) == live
+        assert _documents(client) == documents
+
+
+def test_kill9_after_a_compaction_then_resume(tmp_path):
+    path = tmp_path / "k9.mdb"
+    proc = ServerProcess(path, extra_args=SMALL).start()
+    try:
+        with proc.client() as client:
+            _churn(client)
+            start = _writes(client)
+            assert client.d.command("compact", "churn")["bytesFreed"] > 0
+            client.d.c.insert_one({"_id": "acknowledged"})
+            live = _drain(client, start, **STREAM)
+            proc.kill9()
+    finally:
+        proc.stop()
+    assert live[-1]["documentKey"] == {"_id": "acknowledged"}
+    with ServerProcess(path, extra_args=SMALL) as proc, proc.client() as client:
+        assert _drain(client, start, **STREAM) == live
+        assert _rest(client, live[-2]["_id"]) == live[-1:]

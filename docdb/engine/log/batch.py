@@ -239,6 +239,7 @@ def _slow_op(raw_op: bytes) -> Iterator[tuple[str, bytes | None, Any, None]]:
     op = bson.decode(raw_op, DEFAULT_RAW_BSON_OPTIONS)
     put = op.get("put")
     if put is not None:
-        yield op["ns"], put.raw, first_id(put.raw), None
+        raw = put.raw if type(put.raw) is bytes else bytes(put.raw)  # large ones come as memoryviews
+        yield op["ns"], raw, first_id(raw), None
     else:
         yield op["ns"], None, decode_document(raw_op)["del"], None
