@@ -9,8 +9,10 @@ import bson
 import pytest
 from bson.binary import Binary
 from bson.timestamp import Timestamp
+from click.testing import CliRunner
 from pymongo.errors import ConnectionFailure, OperationFailure
 
+from docdb.cli import tools_main
 from docdb.engine.log import LogWriter, RecordType
 from docdb.engine.log.faults import COMPACTION_STEPS, FAULT_EXIT_CODE
 from tests.serverproc import ServerProcess
@@ -256,6 +258,25 @@ def test_beyond_the_window_history_is_lost_after_compaction(tmp_path):
         assert (exc.value.code, exc.value.details["codeName"]) == (286, "ChangeStreamHistoryLost")
         with coll.watch(resume_after=recent, max_await_time_ms=WAIT_MS) as stream:
             assert stream.next()["fullDocument"] == {"_id": "last"}
+
+
+def test_offline_compaction_and_encryption_keep_the_window(tmp_path):
+    """``docdb compact FILE --encrypt`` keeps a replica set's history too (sealed like every record)."""
+    path = tmp_path / "o.mdb"
+    key = tmp_path / "key"
+    key.write_bytes(bytes(range(32)))
+    with ServerProcess(path, extra_args=SMALL) as proc, proc.client() as client:
+        _churn(client)
+        start = _writes(client)
+        live = _drain(client, start, **STREAM)
+    size = path.stat().st_size
+    args = ["compact", str(path), "--oplog-size-mb", "1", "--encrypt", "--encryption-key-file", str(key)]
+    result = CliRunner().invoke(tools_main, args)
+    assert result.exit_code == 0, result.output
+    assert path.stat().st_size < size * 0.7
+    with ServerProcess(path, extra_args=[*SMALL, "--encryption-key-file", str(key)]) as proc:
+        with proc.client() as client:
+            assert _drain(client, start, **STREAM) == live
 
 
 # -- crashes -----------------------------------------------------------------------------------------------
