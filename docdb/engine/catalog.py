@@ -215,16 +215,22 @@ class Catalog:
         self.unlogged.add(ns)
 
     def _adopt(self, coll: Collection) -> None:
-        """Log an unlogged collection's creation, indexes and documents before its first change."""
+        """Log an unlogged collection's creation, indexes and documents before its first change (and put
+        them in the history as a restart's replay of these records will)."""
         if coll.ns not in self.unlogged:
             return
         self.unlogged.discard(coll.ns)
-        self._log(RecordType.CREATE_COLLECTION, {"ns": coll.ns, "options": coll.options, "uuid": coll.uuid})
+        ns = coll.ns
+        ts = self._log(RecordType.CREATE_COLLECTION, {"ns": ns, "options": coll.options, "uuid": coll.uuid})
+        self._ddl_change(ts, ns, "create", coll.options)
         if coll.indexes:
-            self._log(RecordType.CREATE_INDEXES, {"ns": coll.ns, "indexes": coll.index_specs})
+            ts = self._log(RecordType.CREATE_INDEXES, {"ns": ns, "indexes": coll.index_specs})
+            self._ddl_change(ts, ns, "createIndexes", coll.index_specs)
         if coll.docs:
-            ops = [{"ns": coll.ns, "put": StoredDocument(raw)} for raw in coll.docs.values()]
-            self._log(RecordType.WRITE_BATCH, {"ops": ops})
+            ops = [{"ns": ns, "put": StoredDocument(raw)} for raw in coll.docs.values()]
+            ts = self._log(RecordType.WRITE_BATCH, {"ops": ops})
+            for key, raw in coll.docs.items():
+                self.history.append(ts, ns, INSERT, key, first_id(raw), raw, None)
 
     # -- DDL -------------------------------------------------------------------------------------------
 

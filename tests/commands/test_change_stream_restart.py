@@ -123,6 +123,23 @@ def test_a_replace_is_a_replace_after_a_restart(tmp_path):
         assert client.local["oplog.rs"].find_one({"op": "u", "ns": "d.c"}) == entry
 
 
+def test_an_adopted_system_collection_has_the_same_oplog_after_a_restart(tmp_path):
+    """A first write to a collection held in memory only (admin.system.version) logs its creation and
+    documents first; the oplog shows them live as after a restart."""
+    path = tmp_path / "a.mdb"
+    admin_entries = {"ns": {"$regex": "^admin\\."}}
+    with ServerProcess(path, extra_args=RS) as proc, proc.client() as client:
+        client.admin["system.version"].update_one({"_id": "featureCompatibilityVersion"}, {"$set": {"x": 1}})
+        live = list(client.local["oplog.rs"].find(admin_entries))
+    assert [(e["op"], e["ns"]) for e in live] == [
+        ("c", "admin.$cmd"),
+        ("i", "admin.system.version"),
+        ("u", "admin.system.version"),
+    ]
+    with ServerProcess(path, extra_args=RS) as proc, proc.client() as client:
+        assert list(client.local["oplog.rs"].find(admin_entries)) == live
+
+
 def _old_format_file(path) -> list[Timestamp]:
     """A file as docdb wrote it before kinds were logged: puts without ``k``."""
     times = [Timestamp(1_700_000_000, i) for i in range(1, 6)]
