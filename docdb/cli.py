@@ -395,14 +395,30 @@ def repair(file: str, out: str | None, key_file: str | None) -> None:
 @_FILE_ARG
 @click.option("--encrypt", is_flag=True, help="Encrypt a plain file with --encryption-key-file.")
 @click.option("--decrypt", is_flag=True, help="Decrypt an encrypted file (its key is needed).")
+@click.option(
+    "--oplog-size-mb",
+    type=click.FloatRange(min=1.0),
+    default=256.0,
+    show_default=True,
+    envvar="DOCDB_OPLOG_SIZE_MB",
+    help="A replica set's file keeps this much change history, as the server's --oplog-size-mb.",
+)
 @_KEY_OPTION
-def compact(file: str, encrypt: bool, decrypt: bool, key_file: str | None) -> None:
-    """Rewrite FILE (not in use by a server) as just its live documents."""
+def compact(file: str, encrypt: bool, decrypt: bool, oplog_size_mb: float, key_file: str | None) -> None:
+    """Rewrite FILE (not in use by a server) as just its live documents (and a replica set's change
+    history window)."""
     from docdb.tools.compact import compact_file
 
     try:
         with _progress(os.path.getsize(file), "compacting") as bar:
-            result = compact_file(file, _key(key_file), encrypt=encrypt, decrypt=decrypt, progress=bar.update)
+            result = compact_file(
+                file,
+                _key(key_file),
+                encrypt=encrypt,
+                decrypt=decrypt,
+                progress=bar.update,
+                history_bytes=int(oplog_size_mb * (1 << 20)),
+            )
     except StorageError as error:
         _fail(error)
     state = "encrypted" if result.encrypted else "not encrypted"

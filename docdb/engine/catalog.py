@@ -22,15 +22,22 @@ from bson.raw_bson import RawBSONDocument
 from bson.timestamp import Timestamp
 
 from docdb.bson_codec import CODEC_OPTIONS, StoredDocument, decode_document
-from docdb.engine.bson_order import hash_key
 from docdb.engine.capped import evictions
 from docdb.engine.clock import LogicalClock
 from docdb.engine.collection import Collection
 from docdb.engine.history import DELETE, INSERT, UPDATE, ChangeHistory
+from docdb.engine.history_records import (
+    KINDS,
+    append_ddl_changes,
+    frozen_info,
+    history_key,
+    load_history_record,
+    window_started,
+)
 from docdb.engine.indexing.factory import make_index
 from docdb.engine.indexing.index import Index
 from docdb.engine.log import LogWriter, RecordType, lock_file, read_log
-from docdb.engine.log.batch import iter_write_runs, ts_number, write_batch_tail, write_batch_txn
+from docdb.engine.log.batch import first_id, iter_write_runs, ts_number, write_batch_tail, write_batch_txn
 from docdb.engine.log.batch_encode import encode_write_batch
 from docdb.engine.log.compaction import CollectionSnapshot, discard_partial
 from docdb.engine.namespaces import split_namespace, validate_collection_name, validate_db_name
@@ -152,13 +159,16 @@ class Catalog:
             reader = records if hasattr(records, "offset") else None
             window = reader.size - self.history.max_bytes if reader is not None else 1 << 62
             for rtype, payload in records:
-                if (
-                    reader is not None
-                    and reader.offset >= window
-                    and self._replay_into_history(rtype, payload)
-                ):
+                if rtype == RecordType.HISTORY and reader is not None and reader.record_end > window:
+                    # What a compaction kept of the history: a record reaching into the window is read
+                    # whole (every record after it is in the window, so the history stays gapless).
+                    load_history_record(self.history, payload)
                     count += 1
                     continue
+                if reader is not None and reader.offset >= window:
+                    if self._replay_into_history(rtype, payload):
+                        count += 1
+                        continue
                 self._replay(rtype, payload)
                 count += 1
             self.build_pending_indexes()
@@ -205,16 +215,22 @@ class Catalog:
         self.unlogged.add(ns)
 
     def _adopt(self, coll: Collection) -> None:
-        """Log an unlogged collection's creation, indexes and documents before its first change."""
+        """Log an unlogged collection's creation, indexes and documents before its first change (and put
+        them in the history as a restart's replay of these records will)."""
         if coll.ns not in self.unlogged:
             return
         self.unlogged.discard(coll.ns)
-        self._log(RecordType.CREATE_COLLECTION, {"ns": coll.ns, "options": coll.options, "uuid": coll.uuid})
+        ns = coll.ns
+        ts = self._log(RecordType.CREATE_COLLECTION, {"ns": ns, "options": coll.options, "uuid": coll.uuid})
+        self._ddl_change(ts, ns, "create", coll.options)
         if coll.indexes:
-            self._log(RecordType.CREATE_INDEXES, {"ns": coll.ns, "indexes": coll.index_specs})
+            ts = self._log(RecordType.CREATE_INDEXES, {"ns": ns, "indexes": coll.index_specs})
+            self._ddl_change(ts, ns, "createIndexes", coll.index_specs)
         if coll.docs:
-            ops = [{"ns": coll.ns, "put": StoredDocument(raw)} for raw in coll.docs.values()]
-            self._log(RecordType.WRITE_BATCH, {"ops": ops})
+            ops = [{"ns": ns, "put": StoredDocument(raw)} for raw in coll.docs.values()]
+            ts = self._log(RecordType.WRITE_BATCH, {"ops": ops})
+            for key, raw in coll.docs.items():
+                self.history.append(ts, ns, INSERT, key, first_id(raw), raw, None)
 
     # -- DDL -------------------------------------------------------------------------------------------
 
@@ -310,7 +326,7 @@ class Catalog:
     def _ddl_change(self, ts: Timestamp, ns: str, op: str, info: Any) -> None:
         """A catalog change in the history (change streams' drop, rename, create, ... events): no
         document, ``info`` in the ``id_value`` slot (options, target namespace, index specs)."""
-        self.history.append(ts, ns, op, None, info, None, None)
+        self.history.append(ts, ns, op, None, frozen_info(info), None, None)
         if self.commit_hook is not None:
             self.commit_hook((ns if "." in ns else ns + ".",))
 
@@ -439,7 +455,7 @@ class Catalog:
                 if w.collection is not coll:
                     coll = w.collection
                     ns = coll.ns
-                ops.append((ns, w.id_value, w.raw))
+                ops.append((ns, w.id_value, w.raw, w.op))
             self.last_lsn = self.writer.append(RecordType.WRITE_BATCH, encode_write_batch(ops, txn, ts))
         return ts
 
@@ -474,27 +490,31 @@ class Catalog:
             self._apply_drop_indexes(doc)
         elif rtype == RecordType.COLL_MOD:
             self._apply_coll_mod(doc)
+        elif rtype == RecordType.HISTORY:
+            pass  # no state: history entries, read at start-up only when in the window (_load)
         else:
             log.warning("skipping record of type %d this version does not apply", rtype)
 
     def _replay_into_history(self, rtype: int, payload: bytes) -> bool:
         """Replay one record of the history window, adding its changes to the history as the live
         commit did (False: a record without a Timestamp, such as compaction's, is replayed plainly)."""
+        history = self.history
         if rtype != RecordType.WRITE_BATCH:
             doc = decode_document(payload)
             ts = doc.get("ts")
             if not isinstance(ts, Timestamp) or not ts_number(ts):
                 return False
-            self._window_started(ts)
-            dropped = self.collections(doc["db"]) if rtype == RecordType.DROP_DATABASE else []
+            window_started(history, ts)
+            dropped = [c.ns for c in self.collections(doc["db"])] if rtype == RecordType.DROP_DATABASE else []
+            specs = self._dropped_specs(doc) if rtype == RecordType.DROP_INDEXES else []
             self._replay(rtype, payload)
-            self._ddl_replayed(rtype, doc, ts, dropped)
+            append_ddl_changes(history, rtype, doc, ts, dropped, specs)
             return True
         fields = bson.decode(payload, codec_options=_RAW_OPTIONS)
         ts = fields.get("ts")
         if not isinstance(ts, Timestamp) or not ts_number(ts):
             return False
-        self._window_started(ts)
+        window_started(history, ts)
         txn = fields.get("txn")
         txn_doc = decode_document(txn.raw) if txn is not None else None
         lsid = number = None
@@ -505,7 +525,7 @@ class Catalog:
             if txn_doc.get("committed"):
                 lsid, number = bytes(txn_doc["lsid"]), int(txn_doc["txnNumber"])
             fold(self.session_facts, txn_doc)
-        append = self.history.append
+        append = history.append
         for op in fields["ops"]:
             ns = op["ns"]
             coll = self.collection(*split_namespace(ns))
@@ -513,48 +533,33 @@ class Catalog:
                 coll = self._apply_create(
                     {"ns": ns, "options": {}, "uuid": Binary(uuid_module.uuid4().bytes, 4)}
                 )
-            if "put" in op:
-                raw = op["put"].raw
-                id_value = decode_document(raw)["_id"]
+            put = op.get("put")
+            if put is not None:
+                raw = put.raw
+                if type(raw) is not bytes:  # PyMongo gives a large embedded document as a memoryview
+                    raw = bytes(raw)
+                id_value = first_id(raw)
             else:
-                raw, id_value = None, op["del"]
-            key = id_value if type(id_value) is int else hash_key(id_value)
+                raw, id_value = None, decode_document(op.raw)["del"]
+            key = history_key(id_value)
             before = coll.docs.get(key)
             if raw is None:
                 coll.remove(key)
                 kind = DELETE
             else:
                 coll.put(key, raw)
-                kind = INSERT if before is None else UPDATE
+                # the logged kind; a put without one (older files) is told apart by what was there
+                kind = KINDS.get(op.get("k")) or (INSERT if before is None else UPDATE)
             append(ts, ns, kind, key, id_value, raw, before, lsid, number)
         self._last_batch = payload
         return True
 
-    def _window_started(self, ts: Timestamp) -> None:
-        if not len(self.history) and self.history.horizon == Timestamp(0, 0):
-            self.history.horizon = Timestamp(ts.time, ts.inc - 1) if ts.inc else Timestamp(ts.time - 1, 0)
-
-    def _ddl_replayed(
-        self, rtype: int, doc: dict[str, Any], ts: Timestamp, dropped: list[Collection]
-    ) -> None:
-        """The history entries of a replayed catalog change (as ``_ddl_change`` made them live)."""
-        append = self.history.append
-        if rtype == RecordType.CREATE_COLLECTION:
-            append(ts, doc["ns"], "create", None, doc.get("options") or {}, None, None)
-        elif rtype == RecordType.DROP_COLLECTION:
-            append(ts, doc["ns"], "drop", None, None, None, None)
-        elif rtype == RecordType.DROP_DATABASE:
-            for coll in dropped:
-                append(ts, coll.ns, "drop", None, None, None, None)
-            append(ts, doc["db"], "dropDatabase", None, None, None, None)
-        elif rtype == RecordType.RENAME_COLLECTION:
-            append(ts, doc["from"], "rename", None, doc["to"], None, None)
-        elif rtype == RecordType.CREATE_INDEXES:
-            append(ts, doc["ns"], "createIndexes", None, doc["indexes"], None, None)
-        elif rtype == RecordType.DROP_INDEXES:
-            append(ts, doc["ns"], "dropIndexes", None, [{"name": n} for n in doc["names"]], None, None)
-        elif rtype == RecordType.COLL_MOD:
-            append(ts, doc["ns"], "modify", None, doc["changes"], None, None)
+    def _dropped_specs(self, doc: dict[str, Any]) -> list[dict[str, Any]]:
+        """The specs of the indexes a DROP_INDEXES record names, before it is applied (as the live
+        ``drop_indexes`` put them in the history)."""
+        coll = self.collection(*split_namespace(doc["ns"]))
+        indexes = coll.indexes if coll is not None else {}
+        return [dict(indexes[n].spec) for n in doc["names"] if n in indexes]
 
     def _apply_write_batch(self, payload: bytes) -> None:
         """The restart hot path: ``iter_write_runs`` walks the bytes, decoding only each ``_id``, and

@@ -5,8 +5,9 @@ file-level argument is in ``engine/log/compaction.py``); an acknowledged write i
 
 Steps (each a ``DOCDB_FAULT=compaction:<step>`` crash point, tested by killing the server there):
 
-1. ``snapshot`` (loop): copy each collection's dict of document references, note the log's end (LSN).
-2. ``write`` (thread): write the snapshot to ``<file>.compact``.
+1. ``snapshot`` (loop): copy each collection's dict of document references and, in a replica set, the
+   change history's entries (``history_records.compaction_history``); note the log's end (LSN).
+2. ``write`` (thread): write the snapshot to ``<file>.compact``: the live state, then the history kept.
 3. ``catchup`` (thread): copy the old file's bytes written since the LSN, again until under 1 MiB
    remains; fsync.
 4. ``fsync`` (loop, appends paused because the loop is busy): copy the small remainder, fsync.
@@ -23,9 +24,11 @@ import logging
 import os
 import time
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from docdb.engine.history_records import compaction_history, history_file_bytes
 from docdb.engine.log import LogWriter
 from docdb.engine.log.compaction import SnapshotFile, compact_path, estimated_live_bytes
 from docdb.engine.log.faults import crash_point
@@ -66,7 +69,8 @@ def dead_bytes(catalog: Catalog) -> int:
         for colls in catalog.databases.values()
         for coll in colls.values()
     ]
-    return max(0, catalog.writer.size - estimated_live_bytes(triples))
+    live = estimated_live_bytes(triples) + history_file_bytes(catalog)
+    return max(0, catalog.writer.size - live)
 
 
 class Compactor:
@@ -163,13 +167,14 @@ async def compact_online(catalog: Catalog) -> CompactionResult:
     old_size = writer.size
     collections = catalog.snapshot()
     batches = compaction_records(catalog.session_facts, catalog.clock.last)
+    history = compaction_history(catalog)
     lsn = writer.size
     crash_point("snapshot")
     target = SnapshotFile(compact_path(writer.path), writer.cipher)
     source_fd = os.open(writer.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
         copied = await asyncio.to_thread(
-            _write_and_catch_up, target, collections, batches, source_fd, lsn, writer
+            _write_and_catch_up, target, collections, batches, history, source_fd, lsn, writer
         )
         pause_started = time.monotonic()
         if catalog.writer is not writer:
@@ -220,12 +225,19 @@ def _release_old(writer: LogWriter, source_fd: int) -> None:
 
 
 def _write_and_catch_up(
-    target: SnapshotFile, collections: list, batches: list[bytes], source_fd: int, lsn: int, writer: LogWriter
+    target: SnapshotFile,
+    collections: list,
+    batches: list[bytes],
+    history: Iterable[bytes],
+    source_fd: int,
+    lsn: int,
+    writer: LogWriter,
 ) -> int:
-    """Worker thread: write the snapshot, then copy what was appended meanwhile until little is left;
-    returns the old-file offset copied up to. Reads ``writer.size`` only: every byte before it is
-    already in the OS, and the old file is append-only."""
-    target.write_collections(collections, batches=batches)
+    """Worker thread: write the snapshot (``history`` is encoded here, from the entries taken with it),
+    then copy what was appended meanwhile until little is left; returns the old-file offset copied up
+    to. Reads ``writer.size`` only: every byte before it is already in the OS, and the old file is
+    append-only."""
+    target.write_collections(collections, batches=batches, history=history)
     crash_point("write")
     copied = lsn
     while True:

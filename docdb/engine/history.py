@@ -134,6 +134,15 @@ class ChangeHistory:
     def unpin(self, token: int) -> None:
         self._pins.pop(token, None)
 
+    def entries(self) -> list[Change]:
+        """Every change held, oldest first: a copy of the references (compaction's snapshot of it)."""
+        return list(self._entries)
+
+    @property
+    def size_bytes(self) -> int:
+        """What the held changes cost as the budget counts it: their images plus ENTRY_BYTES each."""
+        return self._bytes
+
     def __len__(self) -> int:
         return len(self._entries)
 

@@ -21,7 +21,7 @@ from docdb.engine.capped import check_insert as check_capped_insert
 from docdb.engine.catalog import Catalog, DocWrite
 from docdb.engine.collation import active, operation_collator, using
 from docdb.engine.collection import Collection
-from docdb.engine.history import REPLACE, UPDATE
+from docdb.engine.history import INSERT, REPLACE, UPDATE
 from docdb.engine.indexing.keys import HIGH, invert
 from docdb.engine.key_format import duplicate_key_message
 from docdb.engine.planner import id_equality
@@ -233,7 +233,7 @@ class DocumentBatch:
         if coll.indexes:
             self._check_indexes(key, doc)
         pending[key] = raw
-        self.writes.append(DocWrite(coll, key, id_value, raw))
+        self.writes.append(DocWrite(coll, key, id_value, raw, INSERT))
         return doc
 
     def replace(self, old: dict[str, Any], new: dict[str, Any], op: str = "") -> None:
@@ -525,7 +525,7 @@ def find_and_modify(catalog: Catalog, db: str, name: str, spec: FindAndModifySpe
         new_doc = with_id_first(new_doc)
         if changed:
             batch = DocumentBatch(coll, bypass_validation=spec.bypass_validation)
-            batch.replace(old, new_doc)
+            batch.replace(old, new_doc, REPLACE if compiled.is_replacement else UPDATE)
             catalog.commit(batch.writes)
         value = new_doc if spec.new else old
         last_error = {"n": 1, "updatedExisting": True}

@@ -1,5 +1,6 @@
 """``docdb compact FILE [--encrypt|--decrypt]``: rewrite a file that no server is using as just its live
-state, optionally changing whether it is encrypted.
+state (and, for a replica set's file, its change history window), optionally changing whether it is
+encrypted.
 
 Invariant, as for online compaction: after a crash the file is the complete old one or the complete new
 one. The new file is written to ``<file>.compact`` under the file's lock, fsynced, renamed over the old
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from docdb.engine.catalog import Catalog
+from docdb.engine.history_records import compaction_history
 from docdb.engine.log.compaction import SnapshotFile, compact_path
 from docdb.engine.log.crypto import new_cipher
 from docdb.engine.log.faults import crash_point
@@ -36,9 +38,12 @@ def compact_file(
     encrypt: bool = False,
     decrypt: bool = False,
     progress: Callable[[int], None] | None = None,
+    history_bytes: int | None = None,
 ) -> OfflineCompaction:
     """Compact ``path``. ``key``: the file's key, or with ``encrypt`` the key to encrypt a plain file with.
-    ``progress(n)`` is told of bytes written. StorageError if the file is in use or the key is wrong."""
+    ``progress(n)`` is told of bytes written; ``history_bytes`` is the change history a replica set's
+    file keeps (the server's ``--oplog-size-mb``; default its default). StorageError if the file is in
+    use or the key is wrong."""
     if encrypt and decrypt:
         raise StorageError("--encrypt and --decrypt exclude each other")
     if encrypt and key is None:
@@ -46,7 +51,9 @@ def compact_file(
     if not os.path.exists(path):
         raise StorageError(f"{path} does not exist")
     old_size = os.path.getsize(path)
-    catalog = Catalog.open(path, key=None if encrypt else key, sync_interval_ms=60_000)
+    catalog = Catalog.open(
+        path, key=None if encrypt else key, sync_interval_ms=60_000, history_bytes=history_bytes
+    )
     try:
         writer = catalog.writer
         assert writer is not None
@@ -61,10 +68,11 @@ def compact_file(
             cipher = None if decrypt else writer.cipher
         collections = catalog.snapshot()
         batches = compaction_records(catalog.session_facts, catalog.clock.last)
+        history = compaction_history(catalog)
         crash_point("snapshot")
         target = SnapshotFile(compact_path(path), cipher)
         try:
-            target.write_collections(collections, progress, batches)
+            target.write_collections(collections, progress, batches, history)
             crash_point("write")
             target.sync()
             crash_point("fsync")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 
 import pytest
+from bson.timestamp import Timestamp
 from crc32c import crc32c
 
 from docdb.bson_codec import encode_document
@@ -33,6 +34,7 @@ PAYLOADS = {
     RecordType.CREATE_INDEXES: {"ns": "db.c", "indexes": [{"key": {"a": 1}, "name": "a_1"}]},
     RecordType.DROP_INDEXES: {"ns": "db.c", "names": ["a_1"]},
     RecordType.COLL_MOD: {"ns": "db.c", "changes": {"validator": {}}},
+    RecordType.HISTORY: {"horizon": Timestamp(1, 1), "changes": [{"ts": Timestamp(1, 2), "ns": "db.c"}]},
 }
 
 

@@ -1,14 +1,16 @@
 """Read a WRITE_BATCH payload fast: the recovery hot path of a restart (a few C calls per document).
 
-``{ops: [{ns, put: <doc>} | {ns, del: <_id>}, ...]}`` is walked with ``struct`` over the bytes, never
-decoded as a whole: a ``put`` gives the stored document's bytes as they are, and only its first
-element (``_id``, where MongoDB always puts it) is decoded, with the shared codec options so the value
-is exactly what a full decode would give. Anything unusual falls back to a full decode. Ops come out
-in runs per namespace (two lists, not a tuple per op), so the catalog applies a run in bulk.
+``{ops: [{ns, [k], put: <doc>} | {ns, del: <_id>}, ...]}`` is walked with ``struct`` over the bytes,
+never decoded as a whole (the kind ``k`` is for the change history, not for the state): a ``put`` gives
+the stored document's bytes as they are, and only its first element (``_id``, where MongoDB always puts
+it) is decoded, with the shared codec options so the value is exactly what a full decode would give.
+Anything unusual falls back to a full decode. Ops come out in runs per namespace (two lists, not a
+tuple per op), so the catalog applies a run in bulk.
 """
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Iterator
 from typing import Any
@@ -28,6 +30,7 @@ _FIXED_SIZES = {0x01: 8, 0x07: 12, 0x08: 1, 0x09: 8, 0x0A: 0, 0x10: 4, 0x11: 8, 
 _FIXED_SIZES.update({0x06: 0, 0x7F: 0, 0xFF: 0})
 _LENGTH_PREFIXED = {0x02: 4, 0x0D: 4, 0x0E: 4, 0x05: 5}  # int32 length, plus a subtype byte for binary
 _EMBEDDED = {0x03, 0x04, 0x0F}  # the int32 counts itself
+_KIND_HEAD = b"\x02k\x00\x02\x00\x00\x00"  # a ``k`` element: string, int32 length 2 (one char + NUL)
 
 
 def iter_write_runs(payload: bytes) -> Iterator[tuple[str, list[Any], list[bytes | None]]]:
@@ -35,8 +38,8 @@ def iter_write_runs(payload: bytes) -> Iterator[tuple[str, list[Any], list[bytes
     ``raws[i]`` is the stored bytes of a put of the document whose ``_id`` is ``ids[i]``, or None for a
     delete of ``ids[i]``.
 
-    A put whose op is exactly ``{ns, put}`` on the previous op's namespace costs one comparison of its
-    header bytes with the previous one's, one slice and (for an int32 ``_id``) one unpack.
+    A put whose op is exactly ``{ns, [k], put}`` with the previous put's namespace and kind costs one
+    comparison of its header bytes with the previous one's, one slice and (for an int32 ``_id``) one unpack.
 
     >>> ops = {"ops": [{"ns": "d.c", "put": {"_id": 7}}, {"ns": "d.c", "del": "x"}, {"ns": "d.e", "del": 1}]}
     >>> [(ns, ids, [raw is not None for raw in raws]) for ns, ids, raws in iter_write_runs(bson.encode(ops))]
@@ -67,9 +70,9 @@ def _iter_op_groups(payload: bytes) -> Iterator[tuple[str, list[Any], list[bytes
     pos = 13
     index = buf.index
     ns = ""
-    put_head: bytes | None = None  # the bytes from an op's ``ns`` element to its ``put`` value, for ``ns``
+    put_head: bytes | None = None  # a put's bytes from its ``ns`` element to its document, on ``ns``
     head_size = 0
-    fast_put = _put_struct(b"")
+    fast_put = _put_struct(0)
     ids: list[Any] = []
     raws: list[bytes | None] = []
     id_append = ids.append
@@ -101,13 +104,14 @@ def _iter_op_groups(payload: bytes) -> Iterator[tuple[str, list[Any], list[bytes
             yield ns, ids, raws
             ids, raws = [], []
             id_append, raw_append = ids.append, raws.append
-        for op_ns, raw_or_none, id_value in _decode_op(buf, op, op_end):
+        for op_ns, raw_or_none, id_value, head in _decode_op(buf, op, op_end):
             if op_ns != ns:
                 ns = op_ns
-                ns_bytes = ns.encode()
-                put_head = b"\x02ns\x00" + _INT32.pack(len(ns_bytes) + 1) + ns_bytes + b"\x00\x03put\x00"
-                head_size = 4 + len(put_head)
-                fast_put = _put_struct(put_head)
+                put_head = None  # the fast path matches puts on ``ns`` only
+            if head is not None and head != put_head:  # a first put on this namespace, or of this kind
+                put_head = head
+                head_size = 4 + len(head)
+                fast_put = _put_struct(len(head))
             id_append(id_value)
             raw_append(raw_or_none)
         pos = op_end
@@ -155,14 +159,17 @@ def ts_number(ts: Any) -> int:
     return (ts.time << 32 | ts.inc) if isinstance(ts, Timestamp) else 0
 
 
-def _put_struct(put_head: bytes) -> struct.Struct:
-    """Op size, ``len(put_head)`` bytes, document size, first element type + ``_id`` name, int32."""
-    return struct.Struct(f"<i{len(put_head)}si5si")
+@functools.cache
+def _put_struct(head_size: int) -> struct.Struct:
+    """Op size, ``head_size`` bytes (ns, k, put header), document size, first element type + ``_id``
+    name, int32."""
+    return struct.Struct(f"<i{head_size}si5si")
 
 
-def _decode_op(buf: bytes, op: int, op_end: int) -> Iterator[tuple[str, bytes | None, Any]]:
-    """One op that is not a put on the previous op's namespace: a delete, a first put, or anything
-    unusual (decoded as a whole)."""
+def _decode_op(buf: bytes, op: int, op_end: int) -> Iterator[tuple[str, bytes | None, Any, bytes | None]]:
+    """One op that is not a put like the previous op (same namespace and kind): a delete, a first put,
+    or anything unusual (decoded as a whole). Yields ``(ns, raw or None, _id, head)``, ``head`` being a
+    put's bytes from its ``ns`` element to its document (what the next ops are compared with)."""
     unpack = _INT32.unpack_from
     if buf[op + 4 : op + 8] != b"\x02ns\x00":
         yield from _slow_op(buf[op:op_end])
@@ -170,13 +177,15 @@ def _decode_op(buf: bytes, op: int, op_end: int) -> Iterator[tuple[str, bytes | 
     ns_len = unpack(buf, op + 8)[0]
     ns = buf[op + 12 : op + 11 + ns_len].decode()
     value = op + 12 + ns_len
+    if buf[value : value + 7] == _KIND_HEAD and buf[value + 8] == 0:  # ``k``: the kind, a 1-char string
+        value += 9
     tag = buf[value : value + 5]
     if tag == b"\x03put\x00":
         doc = value + 5
         raw = buf[doc : doc + unpack(buf, doc)[0]]
-        yield ns, raw, first_id(raw)
+        yield ns, raw, first_id(raw), buf[op + 4 : doc]
     elif tag[1:] == b"del\x00" and _value_size(buf, tag[0], value + 5) is not None:
-        yield ns, None, _decode_element(buf, value, value + 5)
+        yield ns, None, _decode_element(buf, value, value + 5), None
     else:
         yield from _slow_op(buf[op:op_end])
 
@@ -222,14 +231,15 @@ def _value_size(buf: bytes, btype: int, pos: int) -> int | None:
 
 def _slow_ops(payload: bytes) -> Iterator[tuple[str, list[Any], list[bytes | None]]]:
     for op in bson.decode(payload, DEFAULT_RAW_BSON_OPTIONS)["ops"]:
-        for ns, raw, id_value in _slow_op(op.raw):
+        for ns, raw, id_value, _ in _slow_op(op.raw):
             yield ns, [id_value], [raw]
 
 
-def _slow_op(raw_op: bytes) -> Iterator[tuple[str, bytes | None, Any]]:
+def _slow_op(raw_op: bytes) -> Iterator[tuple[str, bytes | None, Any, None]]:
     op = bson.decode(raw_op, DEFAULT_RAW_BSON_OPTIONS)
     put = op.get("put")
     if put is not None:
-        yield op["ns"], put.raw, first_id(put.raw)
+        raw = put.raw if type(put.raw) is bytes else bytes(put.raw)  # large ones come as memoryviews
+        yield op["ns"], raw, first_id(raw), None
     else:
-        yield op["ns"], None, decode_document(raw_op)["del"]
+        yield op["ns"], None, decode_document(raw_op)["del"], None

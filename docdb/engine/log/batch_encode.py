@@ -1,9 +1,11 @@
 """Write a WRITE_BATCH payload fast: the hot path of every insert, update and delete.
 
-The payload is ``{ops: [{ns, put: <doc>} | {ns, del: <_id>}, ...], txn?: {...}, ts: Timestamp}``, exactly
-the bytes ``bson.encode`` gives for that document (``batch.py`` reads them back). A put's document is
-already stored BSON, so its op is a few byte strings joined around it: no dict, no wrapper object and
-no walk of the document per op. A delete's ``_id`` and the ``txn`` document are encoded by ``bson``.
+The payload is ``{ops: [{ns, [k], put: <doc>} | {ns, del: <_id>}, ...], txn?: {...}, ts: Timestamp}``,
+exactly the bytes ``bson.encode`` gives for that document (``batch.py`` reads them back). ``k`` is the
+change's kind (:data:`KIND_CODES`), so a restart rebuilds the change history with the kinds the live
+server gave. A put's document is already stored BSON, so its op is a few byte strings joined around it:
+no dict, no wrapper object and no walk of the document per op. A delete's ``_id`` and the ``txn``
+document are encoded by ``bson``.
 """
 
 from __future__ import annotations
@@ -20,36 +22,44 @@ from docdb.bson_codec import CODEC_OPTIONS
 _INT32 = struct.Struct("<i")
 _TIMESTAMP = struct.Struct("<II")  # BSON stores a Timestamp's increment first, then its seconds
 _KEYS = [b"\x03" + str(i).encode() + b"\x00" for i in range(4096)]  # array element headers "0", "1", ...
-_put_heads: dict[str, bytes] = {}  # ns -> the op's bytes before the document: ns element, put header
+# The history's kinds (engine/history.py) as a put's ``k``; "" (kind left to the reader) writes no ``k``.
+KIND_CODES = {"insert": "i", "update": "u", "replace": "r"}
+_KIND_ELEMENTS = {kind: b"\x02k\x00\x02\x00\x00\x00" + c.encode() + b"\x00" for kind, c in KIND_CODES.items()}
+_KIND_ELEMENTS[""] = b""
+_put_heads: dict[str, dict[str, bytes]] = {}  # ns -> kind -> the op's bytes before the document
 
 
-def _put_head(ns: str) -> bytes:
-    head = _put_heads.get(ns)
-    if head is None:
+def _put_heads_of(ns: str) -> dict[str, bytes]:
+    heads = _put_heads.get(ns)
+    if heads is None:
         name = ns.encode()
-        head = b"\x02ns\x00" + _INT32.pack(len(name) + 1) + name + b"\x00\x03put\x00"
+        ns_element = b"\x02ns\x00" + _INT32.pack(len(name) + 1) + name + b"\x00"
+        heads = {kind: ns_element + k + b"\x03put\x00" for kind, k in _KIND_ELEMENTS.items()}
         if len(_put_heads) >= 4096:
             _put_heads.clear()
-        _put_heads[ns] = head
-    return head
+        _put_heads[ns] = heads
+    return heads
 
 
 def encode_write_batch(
-    ops: Iterable[tuple[str, Any, bytes | None]], txn: dict[str, Any] | None, ts: Timestamp
+    ops: Iterable[tuple[str, Any, bytes | None, str]], txn: dict[str, Any] | None, ts: Timestamp
 ) -> bytes:
-    """The payload of ``ops`` — ``(ns, _id, stored bytes or None for a delete)`` in order — with the
-    ``txn`` document (when given) and the Timestamp ``ts``.
+    """The payload of ``ops`` — ``(ns, _id, stored bytes or None for a delete, kind)`` in order, kind
+    one of :data:`KIND_CODES` or "" — with the ``txn`` document (when given) and the Timestamp ``ts``.
 
-    >>> ops = [("d.c", 1, bson.encode({"_id": 1})), ("d.c", "x", None)]
+    >>> ops = [("d.c", 1, bson.encode({"_id": 1}), "insert"), ("d.c", "x", None, "")]
     >>> encode_write_batch(ops, None, Timestamp(7, 2)) == bson.encode(
-    ...     {"ops": [{"ns": "d.c", "put": {"_id": 1}}, {"ns": "d.c", "del": "x"}], "ts": Timestamp(7, 2)})
+    ...     {"ops": [{"ns": "d.c", "k": "i", "put": {"_id": 1}}, {"ns": "d.c", "del": "x"}],
+    ...      "ts": Timestamp(7, 2)})
     True
     """
     parts: list[bytes] = [b"", b"\x04ops\x00", b""]
     add = parts.append
     pack = _INT32.pack
     size = 0
-    for position, (ns, id_value, raw) in enumerate(ops):
+    heads_ns = None
+    heads: dict[str, bytes] = {}
+    for position, (ns, id_value, raw, kind) in enumerate(ops):
         key = _KEYS[position] if position < 4096 else b"\x03" + str(position).encode() + b"\x00"
         add(key)
         if raw is None:
@@ -57,7 +67,9 @@ def encode_write_batch(
             add(body)
             size += len(key) + len(body)
         else:
-            head = _put_head(ns)
+            if ns is not heads_ns:
+                heads_ns, heads = ns, _put_heads_of(ns)
+            head = heads[kind]
             length = len(head) + len(raw) + 5
             add(pack(length))
             add(head)

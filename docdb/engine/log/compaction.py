@@ -7,15 +7,17 @@ everything and is fsynced; the rename is atomic, and the directory is fsynced af
 
 New file layout: header (same key description when encrypted), then per collection a
 ``CREATE_COLLECTION`` record, a ``CREATE_INDEXES`` record when it has index specs, and ``WRITE_BATCH``
-records of ``put`` ops of up to :data:`BATCH_BYTES` each. Online compaction then appends, verbatim, the
-old file's bytes written after the snapshot (records are position independent, so they stay valid).
+records of ``put`` ops of up to :data:`BATCH_BYTES` each; then the ``HISTORY`` records the catalog gives
+(a replica set's change history) and its WRITE_BATCH records of session facts and the clock. Online
+compaction then appends, verbatim, the old file's bytes written after the snapshot (records are position
+independent, so they stay valid).
 """
 
 from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,8 +75,10 @@ class SnapshotFile:
         collections: list[CollectionSnapshot],
         progress: Callable[[int], None] | None = None,
         batches: list[bytes] = (),  # type: ignore[assignment]
+        history: Iterable[bytes] = (),
     ) -> None:
-        """Write every collection's records, then ``batches`` (WRITE_BATCH payloads: the clock and
+        """Write every collection's records, then ``history`` (HISTORY payloads: the change history
+        kept, ``engine/history_records.py``), then ``batches`` (WRITE_BATCH payloads: the clock and
         session facts, ``session_log.compaction_records``); ``progress(n)`` is told of each ``n``
         document bytes written."""
         for coll in collections:
@@ -84,6 +88,8 @@ class SnapshotFile:
                 payload = encode_document({"ns": coll.ns, "indexes": coll.indexes})
                 self._record(RecordType.CREATE_INDEXES, payload)
             self.write_documents(coll.ns, coll.docs, progress)
+        for payload in history:
+            self._record(RecordType.HISTORY, payload)
         for payload in batches:
             self._record(RecordType.WRITE_BATCH, payload)
         self.flush()

@@ -41,7 +41,7 @@ _INT32 = struct.Struct("<i")
 class RecordType(IntEnum):
     """What a record's payload document describes; the catalog owns the documents' shapes."""
 
-    WRITE_BATCH = 1  # {"ops": [{"ns": "db.coll", "put": <doc>} | {"ns": "db.coll", "del": <_id>}, ...]}
+    WRITE_BATCH = 1  # {"ops": [{"ns": "db.coll", ["k": "i"|"u"|"r"], "put": <doc>} | {"ns", "del": <_id>}]}
     CREATE_COLLECTION = 2  # {"ns": ..., "options": {...}}
     DROP_COLLECTION = 3  # {"ns": ...}
     RENAME_COLLECTION = 4  # {"from": ns, "to": ns, "dropTarget": bool}
@@ -49,6 +49,7 @@ class RecordType(IntEnum):
     CREATE_INDEXES = 6  # {"ns": ..., "indexes": [spec, ...]}
     DROP_INDEXES = 7  # {"ns": ..., "names": [...]}
     COLL_MOD = 8  # {"ns": ..., "changes": {...}}
+    HISTORY = 9  # {"horizon": Timestamp, "changes": [...]}: change history kept by compaction
 
 
 @dataclass(frozen=True, slots=True)

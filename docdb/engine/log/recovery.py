@@ -55,6 +55,7 @@ class LogReader:
         self.torn_bytes: int | None = None
         self.records = 0
         self.offset = 0
+        self.record_end = 0
         try:
             self._size = os.stat(path).st_size
         except FileNotFoundError:
@@ -121,6 +122,7 @@ class LogReader:
                 view.release()
                 self.records += 1
                 self.offset = offset  # where the record being yielded starts (the history window's test)
+                self.record_end = next_offset
                 yield types.get(rtype, rtype), payload
                 offset = next_offset
             self.valid_end, self.torn_bytes = offset, end - offset

@@ -1,0 +1,218 @@
+"""The change history in the log: how a restart rebuilds it, and the HISTORY records compaction keeps it in.
+
+A restart rebuilds the history (``engine/history.py``) from the records in the last ``--oplog-size-mb`` of
+the file, so change streams and ``local.oplog.rs`` resume across it. Two kinds of records feed it:
+
+- ordinary records replayed as the live commit made them (``Catalog._replay_into_history``): a
+  WRITE_BATCH put's kind is its ``k`` (:data:`KINDS`; a put without one, as files written before kinds
+  were logged hold, is an insert when no document had its ``_id``, else an update), its before-image is
+  the document it replaces; catalog records become the entries of :func:`append_ddl_changes`;
+- HISTORY records, which a compaction writes after the live state: the entries the history held, images
+  included (:func:`encode_history`, read back by :func:`load_history_record`). Compaction keeps only live
+  documents, so without them a compaction followed by a restart would end every stream's window.
+
+A HISTORY payload is ``{horizon: Timestamp, changes: [change, ...]}``; ``horizon`` says that changes up
+to that Timestamp are not in this record or a later one (the history's horizon when the record is the
+first one read). A change is ``{ts, ns, op, id, [a], [b], [lsid, txnNumber]}``: ``op`` the history's kind
+(insert, update, replace, delete, or a catalog change: create, drop, rename, dropDatabase,
+createIndexes, dropIndexes, modify), ``id`` the document's ``_id`` (a catalog change's details for
+those), ``a`` the after-image and ``b`` the before-image as binary (subtype 0: the stored BSON bytes,
+never decoded on the way). ``b`` is left out when it is the previous ``a`` of the same document in the same
+record (or, for an insert, when there was none); ``b: null`` is a missing before-image. Changes of one
+Timestamp are never split between records, so a record read alone gives every change's position within
+its Timestamp, which resume tokens name.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Hashable, Iterable, Iterator
+from typing import Any
+
+import bson
+from bson.int64 import Int64
+from bson.timestamp import Timestamp
+
+from docdb.bson_codec import CODEC_OPTIONS, decode_document
+from docdb.engine.bson_order import hash_key
+from docdb.engine.history import DELETE, ENTRY_BYTES, INSERT, REPLACE, UPDATE, Change, ChangeHistory
+from docdb.engine.log.record import RecordType
+
+KINDS = {"i": INSERT, "u": UPDATE, "r": REPLACE}  # a WRITE_BATCH put's ``k`` (log/batch_encode.py)
+DOCUMENT_OPS = frozenset({INSERT, UPDATE, REPLACE, DELETE})
+HISTORY_BATCH_BYTES = 4 << 20  # a HISTORY record is cut at the first Timestamp change past this size
+REPLSET_NS = ("local", "system.replset")
+
+
+def keeps_history(catalog: Any) -> bool:
+    """Whether compaction keeps the history: the file belongs to a replica set (it holds the set's config,
+    ``local.system.replset``), the mode with change streams and ``local.oplog.rs``. A standalone's
+    compacted file holds only its live state."""
+    return catalog.collection(*REPLSET_NS) is not None
+
+
+def history_key(id_value: Any) -> Hashable:
+    """The collection key of an ``_id``, as ``DocumentBatch`` makes it."""
+    return id_value if type(id_value) is int else hash_key(id_value)
+
+
+def frozen_info(info: Any) -> Any:
+    """A catalog change's details as the history keeps them: a copy, so a later change to the live
+    options or index specs neither rewrites the entry nor races a compaction thread reading it."""
+    return info if info is None or isinstance(info, str) else copy.deepcopy(info)
+
+
+def compaction_history(catalog: Any) -> Iterable[bytes]:
+    """At compaction's snapshot (on the event loop): the HISTORY payloads to write after the live state,
+    made lazily by the worker thread that iterates them; none for a standalone's file."""
+    if not keeps_history(catalog):
+        return ()
+    history = catalog.history
+    return encode_history(history.entries(), history.horizon, history.max_bytes)
+
+
+def history_file_bytes(catalog: Any) -> int:
+    """What compaction writes of the history, at most (the in-memory cost: both images of every change,
+    where the records leave out a before-image that is the previous after-image)."""
+    return catalog.history.size_bytes if keeps_history(catalog) else 0
+
+
+# -- replaying ordinary records --------------------------------------------------------------------------
+
+
+def window_started(history: ChangeHistory, ts: Timestamp) -> None:
+    """The first record of the window: changes before its Timestamp are not in the history."""
+    if not len(history) and history.horizon == Timestamp(0, 0):
+        history.horizon = Timestamp(ts.time, ts.inc - 1) if ts.inc else Timestamp(ts.time - 1, 0)
+
+
+def append_ddl_changes(
+    history: ChangeHistory,
+    rtype: int,
+    doc: dict[str, Any],
+    ts: Timestamp,
+    dropped: list[str],
+    index_specs: list[dict[str, Any]],
+) -> None:
+    """The entries of a replayed catalog record, as ``Catalog._ddl_change`` made them live: ``dropped``
+    names a dropped database's collections, ``index_specs`` are the dropped indexes' specs (read before
+    the record was applied)."""
+    append = history.append
+    if rtype == RecordType.CREATE_COLLECTION:
+        append(ts, doc["ns"], "create", None, frozen_info(doc.get("options") or {}), None, None)
+    elif rtype == RecordType.DROP_COLLECTION:
+        append(ts, doc["ns"], "drop", None, None, None, None)
+    elif rtype == RecordType.DROP_DATABASE:
+        for ns in dropped:
+            append(ts, ns, "drop", None, None, None, None)
+        append(ts, doc["db"], "dropDatabase", None, None, None, None)
+    elif rtype == RecordType.RENAME_COLLECTION:
+        append(ts, doc["from"], "rename", None, doc["to"], None, None)
+    elif rtype == RecordType.CREATE_INDEXES:
+        append(ts, doc["ns"], "createIndexes", None, frozen_info(doc["indexes"]), None, None)
+    elif rtype == RecordType.DROP_INDEXES:
+        append(ts, doc["ns"], "dropIndexes", None, index_specs, None, None)
+    elif rtype == RecordType.COLL_MOD:
+        append(ts, doc["ns"], "modify", None, frozen_info(doc["changes"]), None, None)
+
+
+# -- HISTORY records -------------------------------------------------------------------------------------
+
+
+def within_budget(entries: list[Change], horizon: Timestamp, budget: int) -> tuple[int, Timestamp]:
+    """Where the newest entries costing at most ``budget`` bytes (as the history counts them) start,
+    cut between Timestamps, and the horizon that leaves. The history already keeps to its budget unless
+    an open snapshot pins older entries.
+
+    >>> e = [Change(i, Timestamp(1, i // 2 + 1), "d.c", INSERT, i, i, b"x" * 100, None) for i in range(4)]
+    >>> within_budget(e, Timestamp(0, 0), 10_000), within_budget(e, Timestamp(0, 0), 3 * (ENTRY_BYTES + 100))
+    ((0, Timestamp(0, 0)), (2, Timestamp(1, 1)))
+    """
+    total = 0
+    for i in range(len(entries) - 1, -1, -1):
+        change = entries[i]
+        total += ENTRY_BYTES + _size(change.after) + _size(change.before)
+        if total > budget:
+            start = i + 1
+            while start < len(entries) and entries[start].ts == change.ts:
+                start += 1
+            return start, change.ts
+    return 0, horizon
+
+
+def encode_history(entries: list[Change], horizon: Timestamp, budget: int) -> Iterator[bytes]:
+    """HISTORY payloads for the newest ``budget`` bytes of ``entries`` (oldest first), at least one (an
+    empty history still carries its horizon). Runs in compaction's worker thread: the entries are
+    immutable tuples of immutable bytes, and the history's catalog details are copies (``frozen_info``)."""
+    start, record_horizon = within_budget(entries, horizon, budget)
+    changes: list[dict[str, Any]] = []
+    size = 0
+    last_after: dict[tuple[str, Hashable], bytes | None] = {}
+    previous_ts = None
+    for i in range(start, len(entries)):
+        change = entries[i]
+        if size >= HISTORY_BATCH_BYTES and change.ts != previous_ts:
+            yield _history_payload(record_horizon, changes)
+            record_horizon = previous_ts  # type: ignore[assignment]
+            changes, size, last_after = [], 0, {}
+        op = change.op
+        doc: dict[str, Any] = {"ts": change.ts, "ns": change.ns, "op": op, "id": change.id_value}
+        if op in DOCUMENT_OPS:
+            after, before = change.after, change.before
+            slot = (change.ns, change.key)
+            if after is not None:
+                doc["a"] = after
+            if op == INSERT:
+                explicit = before is not None
+            else:
+                explicit = before is None or slot not in last_after or before is not last_after[slot]
+            if explicit:
+                doc["b"] = before
+                size += _size(before)
+            last_after[slot] = after
+            size += _size(after)
+        if change.lsid is not None:
+            doc["lsid"] = change.lsid
+            doc["txnNumber"] = Int64(change.txn_number or 0)
+        changes.append(doc)
+        size += 64 + len(change.ns)
+        previous_ts = change.ts
+    yield _history_payload(record_horizon, changes)
+
+
+def _history_payload(horizon: Timestamp, changes: list[dict[str, Any]]) -> bytes:
+    return bson.encode({"horizon": horizon, "changes": changes}, codec_options=CODEC_OPTIONS)
+
+
+def load_history_record(history: ChangeHistory, payload: bytes) -> None:
+    """Append a HISTORY record's changes to ``history`` (a restart, the record being in the window); the
+    first record read sets the horizon. ValueError for a change whose before-image it does not hold."""
+    record = decode_document(payload)
+    if not len(history):
+        history.horizon = record["horizon"]
+    append = history.append
+    last_after: dict[tuple[str, Hashable], bytes | None] = {}
+    for doc in record["changes"]:
+        ns, op, id_value = doc["ns"], doc["op"], doc.get("id")
+        lsid = doc.get("lsid")
+        number = int(doc["txnNumber"]) if lsid is not None else None
+        if op not in DOCUMENT_OPS:
+            append(doc["ts"], ns, op, None, id_value, None, None, lsid, number)
+            continue
+        key = history_key(id_value)
+        slot = (ns, key)
+        after = doc.get("a")
+        if "b" in doc:
+            before = doc["b"]
+        elif op == INSERT:
+            before = None
+        elif slot in last_after:
+            before = last_after[slot]
+        else:
+            raise ValueError(f"HISTORY change of {ns} {id_value!r} refers to a before-image it does not hold")
+        last_after[slot] = after
+        append(doc["ts"], ns, op, key, id_value, after, before, lsid, number)
+
+
+def _size(image: bytes | None) -> int:
+    return 0 if image is None else len(image)
