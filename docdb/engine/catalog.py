@@ -448,9 +448,7 @@ class Catalog:
             raw = bytes(payload)
             txn = write_batch_txn(raw)
             if txn is not None:
-                for created in txn.get("creates", ()):  # collections a transaction created
-                    if self.collection(*split_namespace(created["ns"])) is None:
-                        self._apply_create({"ns": created["ns"], "options": {}, "uuid": created["uuid"]})
+                self._apply_txn_creates(txn)
             self._apply_write_batch(raw)
             self._last_batch = raw  # Timestamps grow along the log: the last batch's is the newest
             if txn is not None:
@@ -499,9 +497,7 @@ class Catalog:
         txn_doc = decode_document(txn.raw) if txn is not None else None
         lsid = number = None
         if txn_doc is not None:
-            for created in txn_doc.get("creates", ()):
-                if self.collection(*split_namespace(created["ns"])) is None:
-                    self._apply_create({"ns": created["ns"], "options": {}, "uuid": created["uuid"]})
+            self._apply_txn_creates(txn_doc)
             if txn_doc.get("committed"):
                 lsid, number = bytes(txn_doc["lsid"]), int(txn_doc["txnNumber"])
             fold(self.session_facts, txn_doc)
@@ -572,6 +568,16 @@ class Catalog:
         coll = Collection(db, name, payload["uuid"], payload.get("options") or {})
         self.databases.setdefault(db, {})[name] = coll
         return coll
+
+    def _apply_txn_creates(self, txn: dict[str, Any]) -> None:
+        """The collections a committed transaction created, with their options and indexes."""
+        for created in txn.get("creates", ()):
+            ns = created["ns"]
+            if self.collection(*split_namespace(ns)) is None:
+                options = created.get("options") or {}
+                self._apply_create({"ns": ns, "options": options, "uuid": created["uuid"]})
+                if created.get("indexes"):
+                    self._apply_create_indexes({"ns": ns, "indexes": created["indexes"]})
 
     def _apply_drop(self, payload: dict[str, Any]) -> None:
         db, name = split_namespace(payload["ns"])

@@ -241,6 +241,7 @@ class TransactionStore:
         self.writes: list[DocWrite] = []
         self.created: dict[str, Collection] = {}
         self.open = True
+        self._unique: dict[str, Any] = {}  # ns -> DocumentBatch claiming the unique keys of its writes
 
     # -- what handlers and the engine read through ------------------------------------------------------
 
@@ -288,6 +289,21 @@ class TransactionStore:
         assert isinstance(view, CollectionView)
         return view
 
+    def created_here(self, db: str, name: str) -> bool:
+        """Whether this transaction created the collection (it is private to it until the commit)."""
+        return f"{db}.{name}" in self.created
+
+    def create_indexes(self, db: str, name: str, specs: list[dict[str, Any]]) -> None:
+        """Build ``specs`` on a collection this transaction created (empty in it, so nothing can fail
+        to index); they become visible with the collection, at the commit."""
+        from docdb.engine.indexing.factory import make_index
+
+        coll = self.created[f"{db}.{name}"]
+        for spec in specs:
+            index = make_index(spec)
+            coll.build_index(index)
+            coll.indexes[index.name] = index
+
     def commit(self, writes: list[DocWrite], txn: dict[str, Any] | None = None) -> None:
         """Add one statement's after-images to the write set (all or none), or raise WriteConflict."""
         self.snapshot.catch_up()
@@ -309,23 +325,31 @@ class TransactionStore:
             intents[(ns, w.key)] = self
             target = w.collection.target if isinstance(w.collection, CollectionView) else w.collection
             self.writes.append(DocWrite(target, w.key, w.id_value, w.raw, w.op))
-        self._check_unique(writes)
+        self._check_unique(writes, self._unique, live=True)
 
-    def _check_unique(self, writes: list[DocWrite]) -> None:
-        """Unique indexes of the live collections against this statement's new documents (the
-        transaction's own earlier writes count as already there)."""
+    def _check_unique(self, writes: list[DocWrite], batches: dict[str, Any], live: bool = False) -> None:
+        """Unique indexes of the live collections against new documents, with the transaction's own
+        writes counted as already there. ``batches`` (ns -> DocumentBatch) hold the keys claimed so far:
+        the transaction's (``live``: its write set, so each statement checks only its own writes) or a
+        fresh set for the commit's check of the whole write set."""
         from docdb.engine.writes import DocumentBatch
 
-        batches: dict[str, DocumentBatch] = {}
         for w in writes:
             target = w.collection.target if isinstance(w.collection, CollectionView) else w.collection
-            if w.raw is None or not any(i.unique for i in target.indexes.values()):
+            if not any(i.unique for i in target.indexes.values()):
                 continue
             batch = batches.get(target.ns)
             if batch is None:
                 batch = batches[target.ns] = DocumentBatch(target)
-                batch.pending.update(self.own.get(target.ns, {}))
-            batch.check_indexes(w.key, decode_document(w.raw))
+                own = self.own.get(target.ns, {})
+                if live:
+                    batch.pending = own
+                else:
+                    batch.pending.update(own)
+            if w.raw is None:
+                batch.release(w.key)
+            else:
+                batch.check_indexes(w.key, decode_document(w.raw))
 
     # -- the end of the transaction -------------------------------------------------------------------------
 
@@ -346,13 +370,13 @@ class TransactionStore:
             if coll.ns not in self.created and self.catalog.collection(coll.db, coll.name) is not coll:
                 raise write_conflict()
         try:  # a unique key taken meanwhile by another client's write: the commit lost the race
-            self._check_unique(self._final_writes())
+            self._check_unique(self._final_writes(), {})
         except MongoError as error:
             if error.code == ErrorCode.DuplicateKey:
                 raise write_conflict() from None
             raise
         if self.created:
-            txn["creates"] = [{"ns": ns, "uuid": c.uuid} for ns, c in self.created.items()]
+            txn["creates"] = [_created_entry(c) for c in self.created.values()]
         try:
             ts = self.catalog.commit(self.writes, txn)
         finally:
@@ -379,6 +403,17 @@ class TransactionStore:
             for key in own:
                 if intents.get((ns, key)) is self:
                     del intents[(ns, key)]
+
+
+def _created_entry(coll: Collection) -> dict[str, Any]:
+    """What the commit record says of a collection the transaction created: its name and UUID, and its
+    options and secondary indexes when it has any (replay creates it with them)."""
+    entry: dict[str, Any] = {"ns": coll.ns, "uuid": coll.uuid}
+    if coll.options:
+        entry["options"] = coll.options
+    if coll.indexes:
+        entry["indexes"] = coll.index_specs
+    return entry
 
 
 class SnapshotReadStore:

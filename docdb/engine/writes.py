@@ -194,6 +194,10 @@ class DocumentBatch:
             self._claims[name][ikey] = key
         self._held[key] = held
 
+    def release(self, key: Hashable) -> None:
+        """Give up the unique keys ``key`` claimed (it was deleted: a transaction's write set)."""
+        self._release(key)
+
     def check_indexes(self, key: Hashable, doc: dict[str, Any]) -> None:
         """Raise as ``insert``/``put`` would if ``doc`` joined the indexes as ``key`` (a transaction's
         write set checked against the live indexes: ``engine/store.py``)."""
