@@ -36,6 +36,7 @@ from docdb.engine.log.compaction import CollectionSnapshot, discard_partial
 from docdb.engine.namespaces import split_namespace, validate_collection_name, validate_db_name
 from docdb.engine.session_log import SessionFacts, fold
 from docdb.engine.validation.rules import OPTION_NAMES as VALIDATION_OPTIONS
+from docdb.engine.write_intents import check_intents
 from docdb.errors import ErrorCode, MongoError
 
 log = logging.getLogger("docdb.engine")
@@ -79,6 +80,9 @@ class Catalog:
         self.unlogged: set[str] = set()  # namespaces held in memory only (engine/system_collections.py)
         # Called with the namespaces of each commit while someone waits for one (server/tailing.py).
         self.commit_hook: Callable[[Iterable[str]], None] | None = None
+        # (ns, key) -> the open transaction that wrote the document: a plain commit of it is refused
+        # with WriteBlocked (engine/write_intents.py), the transaction's own commit goes through.
+        self.intents: dict[tuple[str, Hashable], Any] = {}
 
     # -- opening and closing -------------------------------------------------------------------------
 
@@ -329,7 +333,10 @@ class Catalog:
         ``txn`` (``session_log.txn_document``) says which session statements or transaction these
         writes are; it is written in the same record, so the effect and the fact it ran are one. While
         commits are held (``hold_commits``), a commit without ``txn`` only collects its writes.
+        A commit without ``txn`` of a document an open transaction holds raises WriteBlocked.
         """
+        if txn is None and self.intents:
+            check_intents(self.intents, writes)
         held = self._held
         if held is not None and txn is None:
             held.extend(writes)

@@ -13,7 +13,8 @@ applied at once. :class:`TransactionStore` is the store of one multi-document tr
   secondary indexes). Starting a transaction costs the same on an empty or a million-document catalog.
 - **Buffered writes.** A statement's after-images join the transaction's write set; its reads see them.
   Writing a document that changed after the snapshot, or that another open transaction wrote, fails at
-  once with WriteConflict; a plain write that overtakes one of its writes makes the commit fail with it.
+  once with WriteConflict. A plain write of a document it wrote waits until it ends
+  (``engine/write_intents.py``), so it never makes the commit fail.
 - **One record.** ``commit_transaction`` makes the write set one ``Catalog.commit``: atomic across
   collections and databases, collections created inside the transaction included.
 """
@@ -21,7 +22,7 @@ applied at once. :class:`TransactionStore` is the store of one multi-document tr
 from __future__ import annotations
 
 import uuid as uuid_module
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from typing import Any, Protocol
 
 from bson.binary import Binary
@@ -242,6 +243,7 @@ class TransactionStore:
         self.created: dict[str, Collection] = {}
         self.open = True
         self._unique: dict[str, Any] = {}  # ns -> DocumentBatch claiming the unique keys of its writes
+        self._on_end: list[Callable[[], None]] = []  # plain writes waiting for it to end
 
     # -- what handlers and the engine read through ------------------------------------------------------
 
@@ -309,6 +311,7 @@ class TransactionStore:
         self.snapshot.catch_up()
         undo = self.snapshot.undo
         intents = self.intents
+        created = self.created
         for w in writes:
             ns = w.collection.ns
             if w.key in undo.get(ns, ()):
@@ -322,7 +325,8 @@ class TransactionStore:
             if own is None:
                 own = self.own[ns] = {}
             own[w.key] = w.raw
-            intents[(ns, w.key)] = self
+            if ns not in created:  # a collection it created is private: no one else can meet the document
+                intents[(ns, w.key)] = self
             target = w.collection.target if isinstance(w.collection, CollectionView) else w.collection
             self.writes.append(DocWrite(target, w.key, w.id_value, w.raw, w.op))
         self._check_unique(writes, self._unique, live=True)
@@ -392,8 +396,17 @@ class TransactionStore:
             last[(w.collection.ns, w.key)] = w
         return list(last.values())
 
+    def when_ended(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the transaction has committed or aborted (at once if it has): a plain
+        write of one of its documents waits for that (engine/write_intents.py)."""
+        if self.open:
+            self._on_end.append(callback)
+        else:
+            callback()
+
     def release(self) -> None:
-        """End the transaction's claims: its snapshot pin and its write intents (commit or abort)."""
+        """End the transaction's claims: its snapshot pin and its write intents (commit or abort), and
+        tell the plain writes waiting for it."""
         if not self.open:
             return
         self.open = False
@@ -403,6 +416,9 @@ class TransactionStore:
             for key in own:
                 if intents.get((ns, key)) is self:
                     del intents[(ns, key)]
+        waiting, self._on_end = self._on_end, []
+        for callback in waiting:
+            callback()
 
 
 def _created_entry(coll: Collection) -> dict[str, Any]:

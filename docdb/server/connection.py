@@ -103,6 +103,8 @@ class MongoProtocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        if self.info is not None:
+            self.info.closed = True
         if not self.rejected:
             self.state.connections_current -= 1
         self.queue.clear()
