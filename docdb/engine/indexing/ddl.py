@@ -21,7 +21,8 @@ def create_indexes(
     """Create the indexes of ``raw_specs`` that do not exist yet; all are built before any is kept.
 
     ``catalog`` may be a transaction's store: then mongod 7.0's rules apply (``_in_transaction``).
-    ``commit_quorum`` (replica-set mode) is the reply's ``commitQuorum`` when an index is built.
+    ``commit_quorum`` (replica-set mode: a replica set builds indexes in two phases) is the reply's
+    ``commitQuorum`` when the build path is taken.
     """
     if not raw_specs:
         raise MongoError(ErrorCode.BadValue, "Must specify at least one index to create")
@@ -41,16 +42,29 @@ def create_indexes(
     created = existing_coll is None
     coll = catalog.ensure_collection(db, name)
     existing = coll.list_indexes()
-    before = len(existing)
     new = _new_specs(coll.ns, existing, specs)
-    reply: dict[str, Any] = {"numIndexesBefore": before, "numIndexesAfter": before + len(new)}
     if new:
         catalog.create_indexes(coll, new)
-        reply["createdCollectionAutomatically"] = created
-    else:
-        if created:
-            reply["createdCollectionAutomatically"] = True
+    elif not created:  # nothing to build: mongod answers before taking the build path
+        count = len(existing)
+        return {"numIndexesBefore": count, "numIndexesAfter": count, "note": "all indexes already exist"}
+    return _built_reply(len(existing), len(new), len(specs), created, commit_quorum)
+
+
+def _built_reply(before: int, new: int, asked: int, created: bool, commit_quorum: Any) -> dict[str, Any]:
+    """The reply of a createIndexes that took the build path (mongod's field order); a note says when
+    some or all of the ``asked`` specs existed already."""
+    reply: dict[str, Any] = {
+        "numIndexesBefore": before,
+        "numIndexesAfter": before + new,
+        "createdCollectionAutomatically": created,
+    }
+    if commit_quorum is not None:
+        reply["commitQuorum"] = commit_quorum
+    if not new:
         reply["note"] = "all indexes already exist"
+    elif new < asked:
+        reply["note"] = "index already exists"
     return reply
 
 
@@ -101,21 +115,10 @@ def _in_transaction(
     else:
         coll = store.create_collection(db, name, {})
     existing = coll.list_indexes()
-    before = len(existing)
     new = _new_specs(ns, existing, specs)
     store.create_indexes(db, name, new)
-    after = before + len(new)
-    reply: dict[str, Any] = {
-        "numIndexesBefore": before,
-        "numIndexesAfter": after,
-        "createdCollectionAutomatically": True,
-        "commitQuorum": "votingMembers" if commit_quorum is None else commit_quorum,
-    }
-    if after == before:
-        reply["note"] = "all indexes already exist"
-    elif after < before + len(specs):
-        reply["note"] = "index already exists"
-    return reply
+    quorum = "votingMembers" if commit_quorum is None else commit_quorum  # transactions: replica sets only
+    return _built_reply(len(existing), len(new), len(specs), True, quorum)
 
 
 def _index_by_pattern(coll: Collection, pattern: dict[str, Any]) -> str:
