@@ -25,7 +25,8 @@ from tests.wire_client import op_msg_frame
 @pytest.fixture(scope="module")
 def rs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     path = tmp_path_factory.mktemp("rs") / "rs.mdb"
-    with ServerProcess(path, extra_args=["--replica-set", "rs0"]) as proc:
+    args = ["--replica-set", "rs0", "--set-parameter", "enableTestCommands=1"]
+    with ServerProcess(path, extra_args=args) as proc:
         yield proc
 
 
@@ -279,3 +280,22 @@ def test_a_waiting_write_whose_client_went_away_is_not_applied(client, rs_server
             pass
         s.commit_transaction()
     assert db.a.find_one() == {"_id": 1, "v": 1}
+
+
+def test_a_write_held_by_a_fail_point_and_then_by_a_transaction_waits_for_both(client, db) -> None:
+    db.a.insert_one({"_id": 1, "v": 0})
+    with client.start_session() as s:
+        s.start_transaction()
+        db.a.update_one({"_id": 1}, {"$inc": {"v": 1}}, session=s)
+        client.admin.command(
+            {
+                "configureFailPoint": "failCommand",
+                "mode": {"times": 1},
+                "data": {"failCommands": ["update"], "blockConnection": True, "blockTimeMS": 1},
+            }
+        )
+        plain = Background(client, "update", lambda: db.a.update_one({"_id": 1}, {"$inc": {"v": 10}}))
+        plain.received()
+        s.commit_transaction()
+    assert plain.outcome().modified_count == 1
+    assert db.a.find_one() == {"_id": 1, "v": 11}
