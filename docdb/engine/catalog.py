@@ -83,6 +83,7 @@ class Catalog:
         # (ns, key) -> the open transaction that wrote the document: a plain commit of it is refused
         # with WriteBlocked (engine/write_intents.py), the transaction's own commit goes through.
         self.intents: dict[tuple[str, Hashable], Any] = {}
+        self.unique_holders: dict[str, set[Any]] = {}  # ns -> open transactions holding unique keys in it
 
     # -- opening and closing -------------------------------------------------------------------------
 
@@ -336,7 +337,7 @@ class Catalog:
         A commit without ``txn`` of a document an open transaction holds raises WriteBlocked.
         """
         if txn is None and self.intents:
-            check_intents(self.intents, writes)
+            check_intents(self.intents, writes, self.unique_holders)
         held = self._held
         if held is not None and txn is None:
             held.extend(writes)

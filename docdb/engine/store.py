@@ -348,6 +348,8 @@ class TransactionStore:
                 own = self.own.get(target.ns, {})
                 if live:
                     batch.pending = own
+                    if target.ns not in self.created:  # plain writes of its keys wait (write_intents.py)
+                        self.catalog.unique_holders.setdefault(target.ns, set()).add(self)
                 else:
                     batch.pending.update(own)
             if w.raw is None:
@@ -396,6 +398,15 @@ class TransactionStore:
             last[(w.collection.ns, w.key)] = w
         return list(last.values())
 
+    def holds_unique(self, ns: str, index_name: str, ikey: tuple, key: Hashable) -> bool:
+        """Whether one of this transaction's writes (not of document ``key``) holds ``ikey`` in the
+        unique index ``index_name`` of ``ns``."""
+        batch = self._unique.get(ns)
+        if batch is None:
+            return False
+        owner = batch.claimant(index_name, ikey)
+        return owner is not None and owner != key
+
     def when_ended(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once the transaction has committed or aborted (at once if it has): a plain
         write of one of its documents waits for that (engine/write_intents.py)."""
@@ -416,6 +427,13 @@ class TransactionStore:
             for key in own:
                 if intents.get((ns, key)) is self:
                     del intents[(ns, key)]
+        holders = self.catalog.unique_holders
+        for ns in self._unique:
+            found = holders.get(ns)
+            if found is not None:
+                found.discard(self)
+                if not found:
+                    del holders[ns]
         waiting, self._on_end = self._on_end, []
         for callback in waiting:
             callback()

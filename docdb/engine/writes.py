@@ -195,6 +195,11 @@ class DocumentBatch:
             self._claims[name][ikey] = key
         self._held[key] = held
 
+    def claimant(self, index_name: str, ikey: tuple) -> Hashable | None:
+        """The document of this batch that holds ``ikey`` in the unique index ``index_name``, if any."""
+        claims = self._claims.get(index_name)
+        return None if claims is None else claims.get(ikey)
+
     def release(self, key: Hashable) -> None:
         """Give up the unique keys ``key`` claimed (it was deleted: a transaction's write set)."""
         self._release(key)

@@ -146,6 +146,26 @@ def test_an_insert_waiting_for_an_aborted_insert_goes_in(client, db) -> None:
     assert list(db.a.find()) == [{"_id": 7, "by": "plain"}]
 
 
+@pytest.mark.parametrize("end", ["commit", "abort"])
+def test_a_unique_key_the_transaction_wrote_holds_a_plain_insert_of_it(client, db, end) -> None:
+    db.a.create_index("k", unique=True)
+    with client.start_session() as s:
+        s.start_transaction()
+        db.a.insert_one({"_id": 1, "k": 5}, session=s)
+        plain = Background(client, "insert", lambda: db.a.insert_one({"_id": 2, "k": 5}))
+        plain.received()
+        assert db.a.find_one() is None
+        getattr(s, f"{end}_transaction")()
+    if end == "commit":
+        with pytest.raises(DuplicateKeyError) as exc:
+            plain.outcome()
+        assert exc.value.details["keyValue"] == {"k": 5}
+        assert list(db.a.find()) == [{"_id": 1, "k": 5}]
+    else:
+        assert plain.outcome().inserted_id == 2
+        assert list(db.a.find()) == [{"_id": 2, "k": 5}]
+
+
 def test_find_one_and_update_waits_and_returns_the_committed_document(client, db) -> None:
     db.a.insert_one({"_id": 1, "v": 0})
     with client.start_session() as s:

@@ -84,3 +84,18 @@ def test_ttl_skips_a_collection_whose_expired_documents_are_held() -> None:
     assert expire_documents(catalog, now_ms) == 0
     store.release()
     assert expire_documents(catalog, now_ms) == 1
+
+
+def test_a_unique_key_a_transaction_took_holds_a_plain_insert_of_it() -> None:
+    catalog = Catalog()
+    coll = catalog.ensure_collection("d", "c")
+    catalog.create_indexes(coll, [{"v": 2, "key": {"k": 1}, "name": "k_1", "unique": True}])
+    store = TransactionStore(catalog, catalog.intents)
+    insert_documents(store, "d", "c", [{"_id": 1, "k": 5}], True)
+    assert insert_documents(catalog, "d", "c", [{"_id": 3, "k": 6}], True).n == 1  # another key: free
+    with pytest.raises(WriteBlocked) as exc:
+        insert_documents(catalog, "d", "c", [{"_id": 2, "k": 5}], True)
+    assert exc.value.holder is store
+    store.release()
+    assert catalog.unique_holders == {} and catalog.intents == {}
+    assert insert_documents(catalog, "d", "c", [{"_id": 2, "k": 5}], True).n == 1
