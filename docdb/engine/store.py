@@ -354,8 +354,28 @@ class TransactionStore:
                     batch.pending.update(own)
             if w.raw is None:
                 batch.release(w.key)
-            else:
-                batch.check_indexes(w.key, decode_document(w.raw))
+                continue
+            doc = decode_document(w.raw)
+            if live:
+                self._check_other_holders(target, w.key, doc)
+            batch.check_indexes(w.key, doc)
+
+    def _check_other_holders(self, target: Collection, key: Hashable, doc: dict[str, Any]) -> None:
+        """WriteConflict when another open transaction's write holds a unique key of ``doc`` (first
+        writer wins, as for a document)."""
+        holders = self.catalog.unique_holders.get(target.ns)
+        if not holders or holders == {self}:
+            return
+        for index in target.indexes.values():
+            if index.unique:
+                for ikey in index.keys(doc):
+                    for holder in holders:
+                        if (
+                            holder is not self
+                            and holder.open
+                            and holder.holds_unique(target.ns, index.name, ikey, key)
+                        ):
+                            raise write_conflict()
 
     # -- the end of the transaction -------------------------------------------------------------------------
 

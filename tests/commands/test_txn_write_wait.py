@@ -166,6 +166,20 @@ def test_a_unique_key_the_transaction_wrote_holds_a_plain_insert_of_it(client, d
         assert list(db.a.find()) == [{"_id": 2, "k": 5}]
 
 
+def test_a_second_transaction_writing_a_held_unique_key_conflicts_at_once(client, db) -> None:
+    db.a.create_index("k", unique=True)
+    with client.start_session() as s1, client.start_session() as s2:
+        s1.start_transaction()
+        s2.start_transaction()
+        db.a.insert_one({"_id": 1, "k": 5}, session=s1)
+        with pytest.raises(OperationFailure) as exc:
+            db.a.insert_one({"_id": 2, "k": 5}, session=s2)
+        assert exc.value.code == 112
+        assert exc.value.details["errorLabels"] == ["TransientTransactionError"]
+        s1.commit_transaction()
+    assert list(db.a.find()) == [{"_id": 1, "k": 5}]
+
+
 def test_find_one_and_update_waits_and_returns_the_committed_document(client, db) -> None:
     db.a.insert_one({"_id": 1, "v": 0})
     with client.start_session() as s:
