@@ -236,6 +236,7 @@ class Catalog:
         payload = {"ns": f"{db}.{name}", "options": options, "uuid": Binary(uuid_module.uuid4().bytes, 4)}
         ts = self._log(RecordType.CREATE_COLLECTION, payload)
         coll = self._apply_create(payload)
+        coll.created_ts = ts
         self._ddl_change(ts, coll.ns, "create", options)
         return coll
 
@@ -388,8 +389,10 @@ class Catalog:
     def release_commits(self) -> None:
         self._held = None
 
-    def attach_collection(self, coll: Collection) -> None:
-        """Make a collection created inside a transaction visible; its commit record created it."""
+    def attach_collection(self, coll: Collection, ts: Timestamp | None = None) -> None:
+        """Make a collection created inside a transaction visible; its commit record (``ts``) created it."""
+        if ts is not None:
+            coll.created_ts = ts
         self.databases.setdefault(coll.db, {})[coll.name] = coll
 
     # -- the log ---------------------------------------------------------------------------------------

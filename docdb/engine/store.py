@@ -59,6 +59,9 @@ def write_conflict() -> MongoError:
     )
 
 
+_GONE = frozenset({"drop", "rename"})  # catalog changes after which a namespace's old collection is gone
+
+
 class Snapshot:
     """A point in the commit order and what changed since: ``undo[ns][key]`` is the document's stored
     bytes at the snapshot (None: it did not exist), for every document changed after it.
@@ -84,6 +87,7 @@ class Snapshot:
         self.token = history.pin(self.seq)
         self._consumed = self.seq
         self.undo: dict[str, dict[Hashable, bytes | None]] = {}
+        self.dropped: set[str] = set()  # namespaces dropped (or renamed away) since the snapshot
 
     def catch_up(self) -> None:
         """Take in the changes committed since the last call (each key's first change is its undo)."""
@@ -97,7 +101,13 @@ class Snapshot:
                 per_ns = undo[change.ns] = {}
             if change.key not in per_ns:
                 per_ns[change.key] = change.before
+            if change.key is None and change.op in _GONE:
+                self.dropped.add(change.ns)
         self._consumed = history.next_seq
+
+    def sees(self, coll: Collection) -> bool:
+        """Whether the collection existed at the snapshot (one created since is not there for it)."""
+        return coll.created_ts <= self.ts
 
     def release(self) -> None:
         self.history.unpin(self.token)
@@ -264,8 +274,8 @@ class TransactionStore:
         coll = self.created.get(ns)
         if coll is None:
             coll = self.catalog.collection(db, name)
-        if coll is None:
-            return None
+            if coll is None or not self.snapshot.sees(coll):
+                return None
         self.snapshot.catch_up()
         undo = self.snapshot.undo.get(ns)
         own = self.own.get(ns)
@@ -285,6 +295,9 @@ class TransactionStore:
         validate_collection_name(db, name)
         if self.collection(db, name) is not None:
             raise MongoError(ErrorCode.NamespaceExists, f"Collection {db}.{name} already exists.")
+        self.snapshot.catch_up()
+        if f"{db}.{name}" in self.snapshot.dropped:  # its snapshot still has the one dropped since
+            raise write_conflict()
         coll = Collection(db, name, Binary(uuid_module.uuid4().bytes, 4), options)
         self.created[coll.ns] = coll
         view = self.collection(db, name)
@@ -408,7 +421,7 @@ class TransactionStore:
         finally:
             self.release()
         for coll in self.created.values():
-            self.catalog.attach_collection(coll)
+            self.catalog.attach_collection(coll, ts)
         return ts
 
     def _final_writes(self) -> list[DocWrite]:
@@ -485,7 +498,7 @@ class SnapshotReadStore:
 
     def collection(self, db: str, name: str) -> Collection | CollectionView | None:
         coll = self.catalog.collection(db, name)
-        if coll is None:
+        if coll is None or not self.snapshot.sees(coll):
             return None
         self.snapshot.catch_up()
         undo = self.snapshot.undo.get(coll.ns)

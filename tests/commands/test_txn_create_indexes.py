@@ -264,3 +264,38 @@ def test_a_unique_key_the_transaction_wrote_earlier_is_taken(client, db) -> None
         db.c.insert_one({"_id": 2, "k": 1}, session=s)
         s.commit_transaction()
     assert list(db.c.find()) == [{"_id": 2, "k": 1}]
+
+
+def test_a_collection_created_after_the_snapshot_is_not_there_for_the_transaction(client, db) -> None:
+    """As in mongod 7.0: the transaction creates its own (with the index), and its commit conflicts."""
+    db.other.insert_one({"_id": 0})
+    with client.start_session() as s:
+        s.start_transaction()
+        db.other.insert_one({"_id": 1}, session=s)  # the snapshot is taken here
+        db.c.create_index("a", name="a_1")
+        db.c.insert_one({"_id": 1})
+        assert list(db.c.find({}, session=s)) == []
+        reply = _create_indexes(db, "c", [{"key": {"a": -1}, "name": "a_1"}], s)
+        assert reply["createdCollectionAutomatically"] is True
+        _assert_write_conflict(s)
+    assert list(db.c.find()) == [{"_id": 1}]
+    assert list(db.other.find()) == [{"_id": 0}]
+
+
+def test_a_write_to_a_collection_dropped_after_the_snapshot_conflicts(client, db) -> None:
+    db.c.insert_one({"_id": 0})
+    with client.start_session() as s:
+        s.start_transaction()
+        db.other.insert_one({"_id": 1}, session=s)
+        db.c.drop()
+        with pytest.raises(OperationFailure) as exc:
+            db.c.insert_one({"_id": 2}, session=s)
+        assert exc.value.code == 112
+        assert exc.value.details["errorLabels"] == ["TransientTransactionError"]
+    assert db.list_collection_names() == []
+
+
+def _assert_write_conflict(s) -> None:
+    with pytest.raises(OperationFailure) as exc:
+        s.commit_transaction()
+    assert exc.value.code == 112
