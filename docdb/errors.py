@@ -108,6 +108,7 @@ class ErrorCode(IntEnum):
     FailPointSetFailed = 266
     TransactionCommitted = 256
     OperationNotSupportedInTransaction = 263
+    ClientDisconnect = 279
     ChangeStreamFatalError = 280
     ChangeStreamHistoryLost = 286
     NoQueryExecutionPlans = 291

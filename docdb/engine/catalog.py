@@ -43,6 +43,7 @@ from docdb.engine.log.compaction import CollectionSnapshot, discard_partial
 from docdb.engine.namespaces import split_namespace, validate_collection_name, validate_db_name
 from docdb.engine.session_log import SessionFacts, fold
 from docdb.engine.validation.rules import OPTION_NAMES as VALIDATION_OPTIONS
+from docdb.engine.write_intents import check_intents
 from docdb.errors import ErrorCode, MongoError
 
 log = logging.getLogger("docdb.engine")
@@ -86,6 +87,10 @@ class Catalog:
         self.unlogged: set[str] = set()  # namespaces held in memory only (engine/system_collections.py)
         # Called with the namespaces of each commit while someone waits for one (server/tailing.py).
         self.commit_hook: Callable[[Iterable[str]], None] | None = None
+        # (ns, key) -> the open transaction that wrote the document: a plain commit of it is refused
+        # with WriteBlocked (engine/write_intents.py), the transaction's own commit goes through.
+        self.intents: dict[tuple[str, Hashable], Any] = {}
+        self.unique_holders: dict[str, set[Any]] = {}  # ns -> open transactions holding unique keys in it
 
     # -- opening and closing -------------------------------------------------------------------------
 
@@ -247,6 +252,7 @@ class Catalog:
         payload = {"ns": f"{db}.{name}", "options": options, "uuid": Binary(uuid_module.uuid4().bytes, 4)}
         ts = self._log(RecordType.CREATE_COLLECTION, payload)
         coll = self._apply_create(payload)
+        coll.created_ts = ts
         self._ddl_change(ts, coll.ns, "create", options)
         return coll
 
@@ -345,7 +351,10 @@ class Catalog:
         ``txn`` (``session_log.txn_document``) says which session statements or transaction these
         writes are; it is written in the same record, so the effect and the fact it ran are one. While
         commits are held (``hold_commits``), a commit without ``txn`` only collects its writes.
+        A commit without ``txn`` of a document an open transaction holds raises WriteBlocked.
         """
+        if txn is None and self.intents:
+            check_intents(self.intents, writes, self.unique_holders)
         held = self._held
         if held is not None and txn is None:
             held.extend(writes)
@@ -396,8 +405,10 @@ class Catalog:
     def release_commits(self) -> None:
         self._held = None
 
-    def attach_collection(self, coll: Collection) -> None:
-        """Make a collection created inside a transaction visible; its commit record created it."""
+    def attach_collection(self, coll: Collection, ts: Timestamp | None = None) -> None:
+        """Make a collection created inside a transaction visible; its commit record (``ts``) created it."""
+        if ts is not None:
+            coll.created_ts = ts
         self.databases.setdefault(coll.db, {})[coll.name] = coll
 
     # -- the log ---------------------------------------------------------------------------------------
@@ -464,9 +475,7 @@ class Catalog:
             raw = bytes(payload)
             txn = write_batch_txn(raw)
             if txn is not None:
-                for created in txn.get("creates", ()):  # collections a transaction created
-                    if self.collection(*split_namespace(created["ns"])) is None:
-                        self._apply_create({"ns": created["ns"], "options": {}, "uuid": created["uuid"]})
+                self._apply_txn_creates(txn)
             self._apply_write_batch(raw)
             self._last_batch = raw  # Timestamps grow along the log: the last batch's is the newest
             if txn is not None:
@@ -519,9 +528,7 @@ class Catalog:
         txn_doc = decode_document(txn.raw) if txn is not None else None
         lsid = number = None
         if txn_doc is not None:
-            for created in txn_doc.get("creates", ()):
-                if self.collection(*split_namespace(created["ns"])) is None:
-                    self._apply_create({"ns": created["ns"], "options": {}, "uuid": created["uuid"]})
+            self._apply_txn_creates(txn_doc)
             if txn_doc.get("committed"):
                 lsid, number = bytes(txn_doc["lsid"]), int(txn_doc["txnNumber"])
             fold(self.session_facts, txn_doc)
@@ -577,6 +584,16 @@ class Catalog:
         coll = Collection(db, name, payload["uuid"], payload.get("options") or {})
         self.databases.setdefault(db, {})[name] = coll
         return coll
+
+    def _apply_txn_creates(self, txn: dict[str, Any]) -> None:
+        """The collections a committed transaction created, with their options and indexes."""
+        for created in txn.get("creates", ()):
+            ns = created["ns"]
+            if self.collection(*split_namespace(ns)) is None:
+                options = created.get("options") or {}
+                self._apply_create({"ns": ns, "options": options, "uuid": created["uuid"]})
+                if created.get("indexes"):
+                    self._apply_create_indexes({"ns": ns, "indexes": created["indexes"]})
 
     def _apply_drop(self, payload: dict[str, Any]) -> None:
         db, name = split_namespace(payload["ns"])

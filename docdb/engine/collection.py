@@ -12,6 +12,7 @@ from collections.abc import Hashable, Iterator
 from typing import Any
 
 from bson.binary import Binary
+from bson.timestamp import Timestamp
 
 from docdb.bson_codec import decode_document
 from docdb.engine.bson_order import hash_key
@@ -19,6 +20,8 @@ from docdb.engine.capped import limits as capped_limits
 from docdb.engine.indexing.index import Index, build_indexes
 from docdb.engine.indexing.spec import ID_INDEX_SPEC
 from docdb.engine.validation.rules import Validation, compile_validation
+
+ZERO_TS = Timestamp(0, 0)
 
 ID_ENTRY_BYTES_ESTIMATE = 32  # one ``docs`` dict slot: the reported size of an ``_id_`` index entry
 
@@ -28,7 +31,7 @@ class Collection:
 
     __slots__ = (
         "db", "name", "uuid", "options", "docs", "data_size", "indexes", "id_accesses", "_id_index",
-        "validation", "version", "columns", "capped", "__weakref__",
+        "validation", "version", "columns", "capped", "created_ts", "__weakref__",
     )  # fmt: skip
 
     def __init__(self, db: str, name: str, uuid: Binary, options: dict[str, Any]) -> None:
@@ -45,6 +48,9 @@ class Collection:
         self.version = 0  # bumped by every change to ``docs``: cached columns of another version are stale
         self.columns: Any = None  # the engine.columns ColumnSet of some version, or None
         self.capped: tuple[int, int] | None = capped_limits(options)  # (size, max) when capped
+        # When it was created (its record's Timestamp; zero: before the history this process holds): a
+        # snapshot older than that does not see it (engine/store.py).
+        self.created_ts = ZERO_TS
 
     def set_options(self, changes: dict[str, Any]) -> None:
         """Merge ``changes`` into the options (a collMod; a None value removes the option) and recompile

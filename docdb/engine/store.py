@@ -13,7 +13,8 @@ applied at once. :class:`TransactionStore` is the store of one multi-document tr
   secondary indexes). Starting a transaction costs the same on an empty or a million-document catalog.
 - **Buffered writes.** A statement's after-images join the transaction's write set; its reads see them.
   Writing a document that changed after the snapshot, or that another open transaction wrote, fails at
-  once with WriteConflict; a plain write that overtakes one of its writes makes the commit fail with it.
+  once with WriteConflict. A plain write of a document it wrote waits until it ends
+  (``engine/write_intents.py``), so it never makes the commit fail.
 - **One record.** ``commit_transaction`` makes the write set one ``Catalog.commit``: atomic across
   collections and databases, collections created inside the transaction included.
 """
@@ -21,7 +22,7 @@ applied at once. :class:`TransactionStore` is the store of one multi-document tr
 from __future__ import annotations
 
 import uuid as uuid_module
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from typing import Any, Protocol
 
 from bson.binary import Binary
@@ -58,6 +59,9 @@ def write_conflict() -> MongoError:
     )
 
 
+_GONE = frozenset({"drop", "rename"})  # catalog changes after which a namespace's old collection is gone
+
+
 class Snapshot:
     """A point in the commit order and what changed since: ``undo[ns][key]`` is the document's stored
     bytes at the snapshot (None: it did not exist), for every document changed after it.
@@ -83,6 +87,7 @@ class Snapshot:
         self.token = history.pin(self.seq)
         self._consumed = self.seq
         self.undo: dict[str, dict[Hashable, bytes | None]] = {}
+        self.dropped: set[str] = set()  # namespaces dropped (or renamed away) since the snapshot
 
     def catch_up(self) -> None:
         """Take in the changes committed since the last call (each key's first change is its undo)."""
@@ -96,7 +101,13 @@ class Snapshot:
                 per_ns = undo[change.ns] = {}
             if change.key not in per_ns:
                 per_ns[change.key] = change.before
+            if change.key is None and change.op in _GONE:
+                self.dropped.add(change.ns)
         self._consumed = history.next_seq
+
+    def sees(self, coll: Collection) -> bool:
+        """Whether the collection existed at the snapshot (one created since is not there for it)."""
+        return coll.created_ts <= self.ts
 
     def release(self) -> None:
         self.history.unpin(self.token)
@@ -241,6 +252,8 @@ class TransactionStore:
         self.writes: list[DocWrite] = []
         self.created: dict[str, Collection] = {}
         self.open = True
+        self._unique: dict[str, Any] = {}  # ns -> DocumentBatch claiming the unique keys of its writes
+        self._on_end: list[Callable[[], None]] = []  # plain writes waiting for it to end
 
     # -- what handlers and the engine read through ------------------------------------------------------
 
@@ -261,8 +274,8 @@ class TransactionStore:
         coll = self.created.get(ns)
         if coll is None:
             coll = self.catalog.collection(db, name)
-        if coll is None:
-            return None
+            if coll is None or not self.snapshot.sees(coll):
+                return None
         self.snapshot.catch_up()
         undo = self.snapshot.undo.get(ns)
         own = self.own.get(ns)
@@ -282,17 +295,36 @@ class TransactionStore:
         validate_collection_name(db, name)
         if self.collection(db, name) is not None:
             raise MongoError(ErrorCode.NamespaceExists, f"Collection {db}.{name} already exists.")
+        self.snapshot.catch_up()
+        if f"{db}.{name}" in self.snapshot.dropped:  # its snapshot still has the one dropped since
+            raise write_conflict()
         coll = Collection(db, name, Binary(uuid_module.uuid4().bytes, 4), options)
         self.created[coll.ns] = coll
         view = self.collection(db, name)
         assert isinstance(view, CollectionView)
         return view
 
+    def created_here(self, db: str, name: str) -> bool:
+        """Whether this transaction created the collection (it is private to it until the commit)."""
+        return f"{db}.{name}" in self.created
+
+    def create_indexes(self, db: str, name: str, specs: list[dict[str, Any]]) -> None:
+        """Build ``specs`` on a collection this transaction created (empty in it, so nothing can fail
+        to index); they become visible with the collection, at the commit."""
+        from docdb.engine.indexing.factory import make_index
+
+        coll = self.created[f"{db}.{name}"]
+        for spec in specs:
+            index = make_index(spec)
+            coll.build_index(index)
+            coll.indexes[index.name] = index
+
     def commit(self, writes: list[DocWrite], txn: dict[str, Any] | None = None) -> None:
         """Add one statement's after-images to the write set (all or none), or raise WriteConflict."""
         self.snapshot.catch_up()
         undo = self.snapshot.undo
         intents = self.intents
+        created = self.created
         for w in writes:
             ns = w.collection.ns
             if w.key in undo.get(ns, ()):
@@ -306,26 +338,57 @@ class TransactionStore:
             if own is None:
                 own = self.own[ns] = {}
             own[w.key] = w.raw
-            intents[(ns, w.key)] = self
+            if ns not in created:  # a collection it created is private: no one else can meet the document
+                intents[(ns, w.key)] = self
             target = w.collection.target if isinstance(w.collection, CollectionView) else w.collection
             self.writes.append(DocWrite(target, w.key, w.id_value, w.raw, w.op))
-        self._check_unique(writes)
+        self._check_unique(writes, self._unique, live=True)
 
-    def _check_unique(self, writes: list[DocWrite]) -> None:
-        """Unique indexes of the live collections against this statement's new documents (the
-        transaction's own earlier writes count as already there)."""
+    def _check_unique(self, writes: list[DocWrite], batches: dict[str, Any], live: bool = False) -> None:
+        """Unique indexes of the live collections against new documents, with the transaction's own
+        writes counted as already there. ``batches`` (ns -> DocumentBatch) hold the keys claimed so far:
+        the transaction's (``live``: its write set, so each statement checks only its own writes) or a
+        fresh set for the commit's check of the whole write set."""
         from docdb.engine.writes import DocumentBatch
 
-        batches: dict[str, DocumentBatch] = {}
         for w in writes:
             target = w.collection.target if isinstance(w.collection, CollectionView) else w.collection
-            if w.raw is None or not any(i.unique for i in target.indexes.values()):
+            if not any(i.unique for i in target.indexes.values()):
                 continue
             batch = batches.get(target.ns)
             if batch is None:
                 batch = batches[target.ns] = DocumentBatch(target)
-                batch.pending.update(self.own.get(target.ns, {}))
-            batch.check_indexes(w.key, decode_document(w.raw))
+                own = self.own.get(target.ns, {})
+                if live:
+                    batch.pending = own
+                    if target.ns not in self.created:  # plain writes of its keys wait (write_intents.py)
+                        self.catalog.unique_holders.setdefault(target.ns, set()).add(self)
+                else:
+                    batch.pending.update(own)
+            if w.raw is None:
+                batch.release(w.key)
+                continue
+            doc = decode_document(w.raw)
+            if live:
+                self._check_other_holders(target, w.key, doc)
+            batch.check_indexes(w.key, doc)
+
+    def _check_other_holders(self, target: Collection, key: Hashable, doc: dict[str, Any]) -> None:
+        """WriteConflict when another open transaction's write holds a unique key of ``doc`` (first
+        writer wins, as for a document)."""
+        holders = self.catalog.unique_holders.get(target.ns)
+        if not holders or holders == {self}:
+            return
+        for index in target.indexes.values():
+            if index.unique:
+                for ikey in index.keys(doc):
+                    for holder in holders:
+                        if (
+                            holder is not self
+                            and holder.open
+                            and holder.holds_unique(target.ns, index.name, ikey, key)
+                        ):
+                            raise write_conflict()
 
     # -- the end of the transaction -------------------------------------------------------------------------
 
@@ -346,19 +409,19 @@ class TransactionStore:
             if coll.ns not in self.created and self.catalog.collection(coll.db, coll.name) is not coll:
                 raise write_conflict()
         try:  # a unique key taken meanwhile by another client's write: the commit lost the race
-            self._check_unique(self._final_writes())
+            self._check_unique(self._final_writes(), {})
         except MongoError as error:
             if error.code == ErrorCode.DuplicateKey:
                 raise write_conflict() from None
             raise
         if self.created:
-            txn["creates"] = [{"ns": ns, "uuid": c.uuid} for ns, c in self.created.items()]
+            txn["creates"] = [_created_entry(c) for c in self.created.values()]
         try:
             ts = self.catalog.commit(self.writes, txn)
         finally:
             self.release()
         for coll in self.created.values():
-            self.catalog.attach_collection(coll)
+            self.catalog.attach_collection(coll, ts)
         return ts
 
     def _final_writes(self) -> list[DocWrite]:
@@ -368,8 +431,26 @@ class TransactionStore:
             last[(w.collection.ns, w.key)] = w
         return list(last.values())
 
+    def holds_unique(self, ns: str, index_name: str, ikey: tuple, key: Hashable) -> bool:
+        """Whether one of this transaction's writes (not of document ``key``) holds ``ikey`` in the
+        unique index ``index_name`` of ``ns``."""
+        batch = self._unique.get(ns)
+        if batch is None:
+            return False
+        owner = batch.claimant(index_name, ikey)
+        return owner is not None and owner != key
+
+    def when_ended(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the transaction has committed or aborted (at once if it has): a plain
+        write of one of its documents waits for that (engine/write_intents.py)."""
+        if self.open:
+            self._on_end.append(callback)
+        else:
+            callback()
+
     def release(self) -> None:
-        """End the transaction's claims: its snapshot pin and its write intents (commit or abort)."""
+        """End the transaction's claims: its snapshot pin and its write intents (commit or abort), and
+        tell the plain writes waiting for it."""
         if not self.open:
             return
         self.open = False
@@ -379,6 +460,27 @@ class TransactionStore:
             for key in own:
                 if intents.get((ns, key)) is self:
                     del intents[(ns, key)]
+        holders = self.catalog.unique_holders
+        for ns in self._unique:
+            found = holders.get(ns)
+            if found is not None:
+                found.discard(self)
+                if not found:
+                    del holders[ns]
+        waiting, self._on_end = self._on_end, []
+        for callback in waiting:
+            callback()
+
+
+def _created_entry(coll: Collection) -> dict[str, Any]:
+    """What the commit record says of a collection the transaction created: its name and UUID, and its
+    options and secondary indexes when it has any (replay creates it with them)."""
+    entry: dict[str, Any] = {"ns": coll.ns, "uuid": coll.uuid}
+    if coll.options:
+        entry["options"] = coll.options
+    if coll.indexes:
+        entry["indexes"] = coll.index_specs
+    return entry
 
 
 class SnapshotReadStore:
@@ -396,7 +498,7 @@ class SnapshotReadStore:
 
     def collection(self, db: str, name: str) -> Collection | CollectionView | None:
         coll = self.catalog.collection(db, name)
-        if coll is None:
+        if coll is None or not self.snapshot.sees(coll):
             return None
         self.snapshot.catch_up()
         undo = self.snapshot.undo.get(coll.ns)

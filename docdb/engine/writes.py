@@ -30,6 +30,7 @@ from docdb.engine.reads import FindSpec, iter_matches, ordered_matches, validate
 from docdb.engine.timeseries import check_update, measurement
 from docdb.engine.timeseries import expired as timeseries_expired
 from docdb.engine.update import CompiledUpdate, compile_update
+from docdb.engine.write_intents import WriteBlocked
 from docdb.errors import ErrorCode, MongoError
 
 MAX_DOCUMENT_SIZE = 16 * 1024 * 1024
@@ -193,6 +194,15 @@ class DocumentBatch:
         for name, ikey in held:
             self._claims[name][ikey] = key
         self._held[key] = held
+
+    def claimant(self, index_name: str, ikey: tuple) -> Hashable | None:
+        """The document of this batch that holds ``ikey`` in the unique index ``index_name``, if any."""
+        claims = self._claims.get(index_name)
+        return None if claims is None else claims.get(ikey)
+
+    def release(self, key: Hashable) -> None:
+        """Give up the unique keys ``key`` claimed (it was deleted: a transaction's write set)."""
+        self._release(key)
 
     def check_indexes(self, key: Hashable, doc: dict[str, Any]) -> None:
         """Raise as ``insert``/``put`` would if ``doc`` joined the indexes as ``key`` (a transaction's
@@ -418,6 +428,9 @@ def update_documents(
     for index, st in enumerate(statements):
         try:
             matched, modified, upserted_id = update_one_statement(catalog, db, name, st)
+        except WriteBlocked as blocked:  # the statements before it are applied: the server goes on from it
+            blocked.done, blocked.outcome = index, outcome
+            raise
         except MongoError as error:
             outcome.add_error(index, error)
             if ordered:
@@ -459,6 +472,9 @@ def delete_documents(
                         break
             catalog.commit(batch.writes)
             outcome.n += len(batch.writes)
+        except WriteBlocked as blocked:
+            blocked.done, blocked.outcome = index, outcome
+            raise
         except MongoError as error:
             outcome.add_error(index, error)
             if ordered:
@@ -586,6 +602,9 @@ def expire_documents(catalog: Catalog, now_ms: int) -> int:
             batch = DocumentBatch(coll)
             for doc in expired:
                 batch.delete(doc)
-            catalog.commit(batch.writes)
+            try:
+                catalog.commit(batch.writes)
+            except WriteBlocked:  # an open transaction wrote one of them: the next pass tries again
+                continue
             deleted += len(expired)
     return deleted

@@ -103,6 +103,8 @@ class MongoProtocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        if self.info is not None:
+            self.info.closed = True
         if not self.rejected:
             self.state.connections_current -= 1
         self.queue.clear()
@@ -295,7 +297,12 @@ class MongoProtocol(asyncio.Protocol):
             elif error is not None:
                 body = MongoError(ErrorCode.InternalError, f"{type(error).__name__}: {error}").to_document()
             elif ctx.finish is not None:
+                waited = ctx.pending
                 body = ctx.finish(fut.result())
+                if ctx.pending is not waited and ctx.pending is not None and body.get("ok"):
+                    self.busy = True  # finishing began another wait (a fail point's command that waits)
+                    ctx.pending.add_done_callback(done)
+                    return
                 body.setdefault("ok", 1.0)
                 body = cluster_time.stamp(ctx, body)
             if ctx.close_connection:

@@ -58,6 +58,9 @@ class ServerState:
     intents: dict[Any, Any] = field(default_factory=dict)  # (ns, key) -> open transaction that wrote it
     waiters: Any = None  # server/tailing.CommitWaiters: parked awaitData getMores (made on first use)
 
+    def __post_init__(self) -> None:
+        self.intents = self.catalog.intents  # one table: the catalog's commit funnel checks it
+
     def new_connection_id(self) -> int:
         cid = self.next_connection_id
         self.next_connection_id += 1
@@ -76,6 +79,7 @@ class ConnectionInfo:
     tls: bool = False
     peer_certificate_subject: str | None = None  # RFC 4514 subject of a verified client certificate
     auth: AuthSession = field(default_factory=AuthSession)  # who is logged in on this connection
+    closed: bool = False  # the peer went away (a write waiting for a transaction then does not run)
 
 
 @dataclass(slots=True)

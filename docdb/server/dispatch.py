@@ -12,8 +12,9 @@ from collections.abc import Callable
 from time import perf_counter
 from typing import Any
 
+from docdb.engine.write_intents import WriteBlocked
 from docdb.errors import ErrorCode, MongoError, StorageError
-from docdb.server import api_version, cluster_time, failpoints, transactions
+from docdb.server import api_version, cluster_time, failpoints, transactions, write_wait
 from docdb.server.auth.authorize import authorize
 from docdb.server.context import CommandContext
 from docdb.server.generic_fields import check_generic_fields
@@ -81,7 +82,21 @@ def _reply(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _handle(ctx: CommandContext, body: dict[str, Any], spec: CommandSpec) -> dict[str, Any]:
-    reply = transactions.run(ctx, spec, body)
+    try:
+        reply = transactions.run(ctx, spec, body)
+    except WriteBlocked as blocked:  # a plain write of a document an open transaction holds: it waits
+        reply = write_wait.park(ctx, spec, body, blocked, lambda rest: _guarded(_run_again, ctx, rest, spec))
+    reply["ok"] = 1.0
+    return reply
+
+
+def _run_again(ctx: CommandContext, body: dict[str, Any], spec: CommandSpec) -> Any:
+    """A waiting write's next try (server/write_wait.py): its reply, or the WriteBlocked that makes it
+    wait again."""
+    try:
+        reply = transactions.run(ctx, spec, body)
+    except WriteBlocked as blocked:
+        return blocked
     reply["ok"] = 1.0
     return reply
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from docdb.engine.catalog import DocWrite
 from docdb.engine.session_log import txn_document
+from docdb.engine.write_intents import WriteBlocked
+from docdb.engine.writes import WriteOutcome
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.context import CommandContext
 from docdb.server.registry import CommandSpec
@@ -184,7 +186,12 @@ def _one_by_one(
     for index, statement in enumerate(statements):
         sid = stmt_ids[index]
         if sid not in done:
-            reply, writes = _run_deferred(ctx, spec, {**body, field: [statement]})
+            try:
+                reply, writes = _run_deferred(ctx, spec, {**body, field: [statement]})
+            except WriteBlocked as blocked:  # an open transaction holds its document: go on from here later
+                blocked.done, blocked.retried = index, retried
+                blocked.outcome = WriteOutcome(n, modified, upserted, write_errors)
+                raise
             errors = reply.get("writeErrors")
             if errors:
                 for error in errors:

@@ -262,8 +262,6 @@ def _check_allowed(spec: CommandSpec, body: dict[str, Any], db: str, start: bool
         raise MongoError(
             ErrorCode.InvalidOptions, "writeConcern is not allowed within a multi-statement transaction"
         )
-    if name == "createIndexes":
-        raise MongoError(ErrorCode.NotImplemented, "createIndexes in a transaction is not supported by docdb")
 
 
 def _check_write_target(target: Any, db: str) -> None:

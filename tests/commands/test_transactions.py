@@ -158,19 +158,6 @@ def test_with_transaction_retries_after_a_write_conflict(client, db) -> None:
     assert db.a.find_one() == {"_id": 1, "v": 101}
 
 
-def test_plain_write_overtaking_a_transaction_write_fails_its_commit(client, db) -> None:
-    db.a.insert_one({"_id": 1, "v": 0})
-    with client.start_session() as session:
-        session.start_transaction()
-        db.a.update_one({"_id": 1}, {"$set": {"v": 1}}, session=session)
-        db.a.update_one({"_id": 1}, {"$set": {"v": 2}})
-        with pytest.raises(OperationFailure) as exc:
-            session.commit_transaction()
-        assert exc.value.code == 112
-        assert "TransientTransactionError" in exc.value.details["errorLabels"]
-    assert db.a.find_one() == {"_id": 1, "v": 2}
-
-
 def test_no_such_transaction_after_abort_and_for_unknown_numbers(client, db) -> None:
     lsid = {"id": Binary(uuid.uuid4().bytes, 4)}
     run, run_admin = _runner(db, lsid), _runner(client.admin, lsid)

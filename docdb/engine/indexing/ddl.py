@@ -9,13 +9,21 @@ from docdb.engine.catalog import Catalog
 from docdb.engine.collection import Collection
 from docdb.engine.indexing.spec import ID_INDEX_SPEC, find_conflict, parse_index_spec, same_key
 from docdb.engine.key_format import format_value
+from docdb.engine.store import CollectionView, TransactionStore
 from docdb.errors import ErrorCode, MongoError
 
 MAX_INDEXES = 64  # per collection, the _id index included (mongod's limit)
 
 
-def create_indexes(catalog: Catalog, db: str, name: str, raw_specs: list[Any]) -> dict[str, Any]:
-    """Create the indexes of ``raw_specs`` that do not exist yet; all are built before any is kept."""
+def create_indexes(
+    catalog: Catalog, db: str, name: str, raw_specs: list[Any], commit_quorum: Any = None
+) -> dict[str, Any]:
+    """Create the indexes of ``raw_specs`` that do not exist yet; all are built before any is kept.
+
+    ``catalog`` may be a transaction's store: then mongod 7.0's rules apply (``_in_transaction``).
+    ``commit_quorum`` (replica-set mode: a replica set builds indexes in two phases) is the reply's
+    ``commitQuorum`` when the build path is taken.
+    """
     if not raw_specs:
         raise MongoError(ErrorCode.BadValue, "Must specify at least one index to create")
     existing_coll = catalog.collection(db, name)
@@ -29,29 +37,88 @@ def create_indexes(catalog: Catalog, db: str, name: str, raw_specs: list[Any]) -
         raise MongoError(
             ErrorCode.InvalidOptions, "Unique indexes are not supported on time-series collections"
         )
+    if isinstance(catalog, TransactionStore):
+        return _in_transaction(catalog, db, name, existing_coll, specs, commit_quorum)
     created = existing_coll is None
     coll = catalog.ensure_collection(db, name)
     existing = coll.list_indexes()
-    before = len(existing)
+    new = _new_specs(coll.ns, existing, specs)
+    if new:
+        catalog.create_indexes(coll, new)
+    elif not created:  # nothing to build: mongod answers before taking the build path
+        count = len(existing)
+        return {"numIndexesBefore": count, "numIndexesAfter": count, "note": "all indexes already exist"}
+    return _built_reply(len(existing), len(new), len(specs), created, commit_quorum)
+
+
+def _built_reply(before: int, new: int, asked: int, created: bool, commit_quorum: Any) -> dict[str, Any]:
+    """The reply of a createIndexes that took the build path (mongod's field order); a note says when
+    some or all of the ``asked`` specs existed already."""
+    reply: dict[str, Any] = {
+        "numIndexesBefore": before,
+        "numIndexesAfter": before + new,
+        "createdCollectionAutomatically": created,
+    }
+    if commit_quorum is not None:
+        reply["commitQuorum"] = commit_quorum
+    if not new:
+        reply["note"] = "all indexes already exist"
+    elif new < asked:
+        reply["note"] = "index already exists"
+    return reply
+
+
+def _new_specs(ns: str, existing: list[dict[str, Any]], specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The specs that are not indexes yet (a conflicting one raises), within mongod's 64 per collection."""
     new: list[dict[str, Any]] = []
     for spec in specs:
         if find_conflict(existing + new, spec) is None:
             new.append(spec)
+    before = len(existing)
     if before + len(new) > MAX_INDEXES:
         spec = new[MAX_INDEXES - before]
         raise MongoError(
             ErrorCode.CannotCreateIndex,
-            f"add index fails, too many indexes for {coll.ns} key:{format_value(spec['key'])}",
+            f"add index fails, too many indexes for {ns} key:{format_value(spec['key'])}",
         )
-    reply: dict[str, Any] = {"numIndexesBefore": before, "numIndexesAfter": before + len(new)}
-    if new:
-        catalog.create_indexes(coll, new)
-        reply["createdCollectionAutomatically"] = created
+    return new
+
+
+def _in_transaction(
+    store: TransactionStore,
+    db: str,
+    name: str,
+    coll: Collection | CollectionView | None,
+    specs: list[dict[str, Any]],
+    commit_quorum: Any,
+) -> dict[str, Any]:
+    """createIndexes inside a multi-document transaction, as mongod 7.0 allows it: indexes that all
+    exist already answer as outside one; new ones only on a collection that does not exist (created
+    here) or that this transaction created and is still empty in it. They are built on the
+    transaction's private collection, so others see them at the commit, in its one record."""
+    ns = f"{db}.{name}"
+    if coll is not None:
+        existing = coll.list_indexes()
+        if not _new_specs(ns, existing, specs):
+            count = len(existing)
+            return {"numIndexesBefore": count, "numIndexesAfter": count, "note": "all indexes already exist"}
+        if not store.created_here(db, name):
+            raise MongoError(
+                ErrorCode.OperationNotSupportedInTransaction,
+                f"Cannot create new indexes on existing collection {ns} in a multi-document transaction.",
+            )
+        if len(coll):
+            raise MongoError(
+                ErrorCode.OperationNotSupportedInTransaction,
+                f"Cannot create new indexes on non-empty collection {ns} in a multi-document transaction.",
+            )
     else:
-        if created:
-            reply["createdCollectionAutomatically"] = True
-        reply["note"] = "all indexes already exist"
-    return reply
+        coll = store.create_collection(db, name, {})
+    existing = coll.list_indexes()
+    new = _new_specs(ns, existing, specs)
+    store.create_indexes(db, name, new)
+    quorum = "votingMembers" if commit_quorum is None else commit_quorum  # transactions: replica sets only
+    return _built_reply(len(existing), len(new), len(specs), True, quorum)
 
 
 def _index_by_pattern(coll: Collection, pattern: dict[str, Any]) -> str:

@@ -218,7 +218,17 @@ def create_indexes(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         raise MongoError(
             ErrorCode.CommandNotSupportedOnView, f"Cannot create indexes on a view: {ctx.db}.{name}"
         )
-    return indexing_ddl.create_indexes(ctx.catalog, ctx.db, name, indexes)
+    return indexing_ddl.create_indexes(ctx.catalog, ctx.db, name, indexes, _commit_quorum(ctx, cmd))
+
+
+def _commit_quorum(ctx: CommandContext, cmd: dict[str, Any]) -> Any:
+    """The ``commitQuorum`` a replica set reports (its two-phase builds default to all voting members);
+    a standalone builds in one phase and refuses the option, as mongod does."""
+    if ctx.state.config.replica_set is None:
+        if "commitQuorum" in cmd:
+            raise MongoError(ErrorCode.BadValue, "Standalones can't specify commitQuorum")
+        return None
+    return cmd.get("commitQuorum", "votingMembers")
 
 
 @command("dropIndexes", "deleteIndexes", writes=True)
