@@ -175,7 +175,6 @@ def test_a_file_without_kinds_still_loads(tmp_path):
             "updatedFields": {"b": 2},
             "removedFields": ["a"],
             "truncatedArrays": [],
-            "disambiguatedPaths": {},
         }
         client.d.c.replace_one({"_id": 1}, {"c": 3})  # appended in today's format, after the old records
     with ServerProcess(path, extra_args=RS) as proc, proc.client() as client:
