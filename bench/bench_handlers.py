@@ -9,10 +9,11 @@ one "command" here is framing, OP_MSG decoding, dispatch, the handler, the engin
 socket system calls and the event loop's wake-up, which the null responder pays too.
 
 Workloads: ``ping``; ``find_id`` (find_one by ``_id``); ``find_indexed`` (find_one by a field with a
-single-field index); ``insert_one``; ``update_inc`` (update_one by ``_id`` with ``$inc``);
-``insert_many`` (batches of 1000, reported per document). Prints, per workload, the best, median
-and worst µs per command over ``--runs`` short runs: on a shared machine the
-best run is the one least disturbed by neighbours, the spread shows the noise. ``--profile NAME`` runs
+single-field index); ``find_hashed`` (the same by a hashed index, on a copy of the collection);
+``insert_one``; ``update_inc`` (update_one by ``_id`` with ``$inc``); ``insert_many`` (batches of 1000,
+reported per document). Prints, per workload, the best, median and worst µs per command over ``--runs``
+short runs: on a shared machine the best run is the one least disturbed by neighbours, the spread shows
+the noise. ``--profile NAME`` runs
 one workload under cProfile instead and prints the top functions.
 """
 
@@ -45,7 +46,7 @@ from docdb.server.cursors import CursorRegistry  # noqa: E402
 
 DB = "bench"
 LSID = {"id": Binary(uuid.uuid4().bytes, 4)}
-WORKLOADS = ("ping", "find_id", "find_indexed", "insert_one", "update_inc", "insert_many")
+WORKLOADS = ("ping", "find_id", "find_indexed", "find_hashed", "insert_one", "update_inc", "insert_many")
 MANY = 1000  # documents per insert_many batch, as bench/run.py sends them
 
 
@@ -98,6 +99,13 @@ def find_indexed_frames(n: int, docs: int) -> list[bytes]:
     ]
 
 
+def find_hashed_frames(n: int, docs: int) -> list[bytes]:
+    return [
+        frame({"find": "h", "filter": {"k": f"key{i % docs}"}, "limit": 1, "singleBatch": True})
+        for i in range(n)
+    ]
+
+
 def insert_frames(n: int, docs: int) -> list[bytes]:
     return [
         frame(
@@ -133,6 +141,7 @@ BUILDERS: dict[str, Callable[[int, int], list[bytes]]] = {
     "ping": ping_frames,
     "find_id": find_id_frames,
     "find_indexed": find_indexed_frames,
+    "find_hashed": find_hashed_frames,
     "insert_one": insert_frames,
     "update_inc": update_frames,
     "insert_many": insert_many_frames,
@@ -140,7 +149,8 @@ BUILDERS: dict[str, Callable[[int, int], list[bytes]]] = {
 
 
 def make_server(path: str, docs: int) -> MongoProtocol:
-    """A catalog on ``path`` holding ``bench.c`` (``docs`` documents, index on ``k``) and a connection."""
+    """A catalog on ``path`` holding ``bench.c`` (``docs`` documents, index on ``k``), ``bench.h`` (the same
+    documents, hashed index on ``k``) and a connection."""
     catalog = Catalog.open(path)
     state = ServerState(config=ServerConfig(file=path), catalog=catalog, cursors=CursorRegistry())
     protocol = MongoProtocol(state)
@@ -153,8 +163,11 @@ def make_server(path: str, docs: int) -> MongoProtocol:
             for i in range(start, min(docs, start + batch))
         ]
         protocol.data_received(frame({"insert": "c", "ordered": True}, {"documents": documents}))
+        protocol.data_received(frame({"insert": "h", "ordered": True}, {"documents": documents}))
     index = {"createIndexes": "c", "indexes": [{"key": {"k": 1}, "name": "k_1"}]}
     protocol.data_received(frame(index))
+    hashed = {"createIndexes": "h", "indexes": [{"key": {"k": "hashed"}, "name": "k_hashed"}]}
+    protocol.data_received(frame(hashed))
     return protocol
 
 

@@ -18,6 +18,7 @@ never builds DBRefs, and unfolded in field order. Others (almost all) take the p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import bson
@@ -34,6 +35,13 @@ CODEC_OPTIONS: CodecOptions = CodecOptions(
 
 
 _RAW_OPTIONS: CodecOptions = CODEC_OPTIONS.with_options(document_class=RawBSONDocument)
+
+# The C functions bson.decode and bson.encode end in (PyMongo's ``bson`` package has named them so since
+# 3.x), called directly: the wrappers only check that the options are CodecOptions, which ours are, and
+# add two Python calls per document (a request's body and its reply are one each).
+# ``c_encode(doc, check_keys, options)`` is bson.encode's.
+_bson_to_dict: Callable[[Any, CodecOptions], Any] = getattr(bson, "_bson_to_dict", bson.decode)
+c_encode: Callable[[Any, bool, CodecOptions], bytes] = getattr(bson, "_dict_to_bson", bson.encode)
 
 
 def _may_hold_dbref(data: bytes) -> bool:
@@ -63,8 +71,8 @@ def decode_document(data: bytes | memoryview) -> dict[str, Any]:
     if isinstance(data, memoryview):
         data = bytes(data)
     if _may_hold_dbref(data):
-        return _unfold(bson.decode(data, _RAW_OPTIONS))
-    return bson.decode(data, CODEC_OPTIONS)
+        return _unfold(_bson_to_dict(data, _RAW_OPTIONS))
+    return _bson_to_dict(data, CODEC_OPTIONS)
 
 
 def decode_documents(data: bytes | memoryview) -> list[dict[str, Any]]:
@@ -87,13 +95,13 @@ def _unfold(value: Any) -> Any:
 
 def encode_document(doc: Any) -> bytes:
     """Encode one document with the shared options (``check_keys`` is the caller's business)."""
-    return bson.encode(doc, codec_options=CODEC_OPTIONS)
+    return c_encode(doc, False, CODEC_OPTIONS)
 
 
 def encode_in_order(doc: Any) -> bytes:
     """Encode one document keeping its field order (``encode_document`` moves ``_id`` first, as drivers
     do): the bytes of ``doc`` embedded as a field's value, which the encoder never reorders."""
-    return bson.encode({"d": doc}, codec_options=CODEC_OPTIONS)[7:-1]
+    return c_encode({"d": doc}, False, CODEC_OPTIONS)[7:-1]
 
 
 class StoredDocument:

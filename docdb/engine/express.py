@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from docdb.engine.bson_order import hash_key
+from docdb.engine.bson_order import RANK_NUMBER, hash_key
 from docdb.engine.collection import Collection
-from docdb.engine.indexing.hashed import HASHED, holds
+from docdb.engine.indexing.hashed import HashedKeyMaker, holds, holds_element, probe
+from docdb.engine.indexing.index import Index
+from docdb.engine.indexing.keys import HIGH
 from docdb.engine.planner import id_equality, point_range, sole_point_index
 
 
@@ -31,13 +33,37 @@ def express_first(coll: Collection | None, spec: dict[str, Any]) -> list[bytes] 
     if index is None:
         return None
     ((path, value),) = spec.items()
-    entries = index.scan(*point_range(index, value), False)
-    if index.key_pattern[path] == HASHED:  # a hash is shared by other values (42 and 42.5): check each
-        entry = next((e for e in entries if holds(coll.docs.get(e[-1]), path, value)), None)
+    if index.maker.__class__ is HashedKeyMaker:
+        entry, raw = _first_hashed(coll, index, path, value)
     else:
-        entry = next(entries, None)
-    raw = None if entry is None else coll.docs.get(entry[-1])
+        entry = next(index.scan(*point_range(index, value), False), None)
+        raw = None if entry is None else coll.docs.get(entry[-1])
     if entry is not None and raw is None:  # never so while Collection keeps both in step: let the
         return None  # planned scan, which steps over such entries, answer
     index.accesses += 1
     return [] if raw is None else [raw]
+
+
+def _first_hashed(coll: Collection, index: Index, path: str, value: Any) -> tuple[tuple | None, bytes | None]:
+    """``(entry, stored bytes)`` of the first entry of a one-field hashed ``index`` whose document holds
+    ``value`` at ``path``, or ``(None, None)``. The hash's first entry comes from ``index.points`` (one
+    dict lookup, see points.py); a hash is shared by other values (42 and 42.5), so each candidate is
+    checked: by comparing the document's bytes with the value's element first, decoding the document only
+    when they differ (an equal number of another type, or another value with the same hash). When the
+    first candidate does not hold the value, the sorted entries are scanned from the hash on."""
+    h, element = probe(path, value)
+    docs = coll.docs
+    points = index.points
+    if points is not None:
+        entry = points.get(h)
+        if entry is None:  # no document has this hash
+            return None, None
+        raw = docs.get(entry[-1])
+        if raw is None or (element is not None and holds_element(raw, element)) or holds(raw, path, value):
+            return entry, raw
+    key = (RANK_NUMBER, 1, h)
+    for entry in index.scan(key, key + (HIGH,), False):
+        raw = docs.get(entry[-1])
+        if raw is None or (element is not None and holds_element(raw, element)) or holds(raw, path, value):
+            return entry, raw
+    return None, None

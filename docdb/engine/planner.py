@@ -513,9 +513,13 @@ def sole_point_index(coll: Collection, spec: dict[str, Any]) -> Index | None:
             if found is not None:
                 return None
             found = index
-    if found is None or len(found.fields) != 1 or found.partial is not None or not found.collator.is_simple:
+    if found is None or len(found.fields) != 1 or not found.collator.is_simple or found.builds_itself:
         return None
-    if not _plannable_at_all(found):
+    options = found.spec  # partial, hidden (SpecOptions) and _plannable_at_all, inline: once a query
+    if options.get("partialFilterExpression") is not None or options.get("hidden"):
+        return None
+    numeric_part = name.isdigit() if "." not in name else _has_numeric_part([name])
+    if numeric_part or not getattr(found, "plannable", True):
         return None
     if not found.built:
         coll.build_index(found)

@@ -20,7 +20,7 @@ from typing import Any
 import bson
 import crc32c
 
-from docdb.bson_codec import CODEC_OPTIONS, decode_document, decode_documents
+from docdb.bson_codec import CODEC_OPTIONS, c_encode, decode_document, decode_documents
 from docdb.errors import ErrorCode, ProtocolError
 from docdb.protocol.header import HEADER_SIZE, MAX_COMMAND_SIZE, OpCode, decode_cstring
 
@@ -220,7 +220,7 @@ def encode_op_msg(
     as they are) or already-encoded BSON bytes. ``sequences`` adds kind-1 sections (replies never need
     them). The checksum is appended only when ``flags`` asks for it; the server's replies never do.
     """
-    data = body if isinstance(body, bytes) else bson.encode(body, False, CODEC_OPTIONS)
+    data = body if isinstance(body, bytes) else c_encode(body, False, CODEC_OPTIONS)
     if not sequences and not flags & CHECKSUM_PRESENT:
         length = HEADER_SIZE + 5 + len(data)
         return _MSG_PREFIX.pack(length, request_id, response_to, OpCode.OP_MSG, flags, 0) + data

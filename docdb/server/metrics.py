@@ -12,6 +12,7 @@ from __future__ import annotations
 import struct
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,14 +33,22 @@ MAX_COMMAND_NAMES = 512
 LATENCY_KINDS = ("reads", "writes", "commands", "transactions")  # opLatencies, mongod's order
 # command name -> index in LATENCY_KINDS (anything else is a "commands" one)
 _KIND = {name: 0 for name in READ_COMMANDS} | {name: 1 for name in WRITE_COMMANDS}
-# commands whose replies carry document counts (metrics.document)
-_DOCUMENT_COMMANDS = frozenset({"aggregate", "find", "getMore"}) | WRITE_COMMANDS
+
+
+# A command name's record in ``Metrics.per_command``: its latency histogram (one count per
+# LATENCY_BUCKETS_MICROS bucket, and one for slower), then its total microseconds.
+_MICROS = len(LATENCY_BUCKETS_MICROS) + 1
 
 
 @dataclass(slots=True)
 class Metrics:
     """Process-wide counters (serverStatus ``network``, ``opLatencies``, ``asserts``, ``metrics.document``,
-    ``locks``, ``metrics.commands``), plain ints bumped once per message or command."""
+    ``locks``, ``metrics.commands``), plain ints bumped once per message or command.
+
+    A finished command updates one record, its name's histogram and total time (``per_command``); the
+    per-class latencies (``latency_micros``, ``latency_ops``) are sums of those records, made when read.
+    Names beyond ``MAX_COMMAND_NAMES`` share one record per latency class (``_unnamed``) and get no
+    histogram of their own."""
 
     bytes_in: int = 0  # logical: request bytes after decompression
     bytes_out: int = 0
@@ -48,13 +57,9 @@ class Metrics:
     requests: int = 0
     asserts: Counter[str] = field(default_factory=Counter)
     documents: Counter[str] = field(default_factory=Counter)
-    # per LATENCY_KINDS: total microseconds and operations
-    latency_micros: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
-    latency_ops: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
     commands_failed: Counter[str] = field(default_factory=Counter)  # by command name (metrics.commands)
-    # by command name: counts per LATENCY_BUCKETS_MICROS bucket (+ one for slower), and total microseconds
-    command_buckets: dict[str, list[int]] = field(default_factory=dict)
-    command_micros: Counter[str] = field(default_factory=Counter)
+    per_command: dict[str, list[int]] = field(default_factory=dict)  # by command name: see _MICROS
+    _unnamed: list[list[int]] = field(default_factory=lambda: [[0] * (_MICROS + 1) for _ in LATENCY_KINDS])
 
     def count_request(self, frame: bytes, compressed: bool) -> None:
         """One message read: its wire size, and its logical size (OP_COMPRESSED's uncompressedSize)."""
@@ -66,51 +71,104 @@ class Metrics:
         self.physical_bytes_out += physical
 
     def count_command(self, name: str, reply: dict[str, Any], seconds: float) -> None:
-        """Latency class, assertions and documents of one finished command (a few C-level steps for
-        the common case: it runs once per command)."""
-        kind = _KIND.get(name, 2)
+        """Latency, assertions and documents of one finished command (a few C-level steps for the common
+        case: it runs once per command)."""
         micros = int(seconds * 1_000_000)
-        self.latency_micros[kind] += micros
-        self.latency_ops[kind] += 1
-        buckets = self.command_buckets.get(name)
-        if buckets is None and len(self.command_buckets) < MAX_COMMAND_NAMES:
-            buckets = self.command_buckets[name] = [0] * (len(LATENCY_BUCKETS_MICROS) + 1)
-        if buckets is not None:
-            buckets[bisect_left(LATENCY_BUCKETS_MICROS, micros)] += 1
-            self.command_micros[name] += micros
+        record = self.per_command.get(name)
+        if record is None:
+            record = self._new_record(name)
+        record[bisect_left(LATENCY_BUCKETS_MICROS, micros)] += 1
+        record[_MICROS] += micros
         if reply.get("ok"):
-            if name in _DOCUMENT_COMMANDS:
-                self._count_documents(name, reply)
+            counter = _DOCUMENT_COUNTERS.get(name)
+            if counter is not None:
+                counter(self.documents, reply)
             return
         self.commands_failed[name] += 1
         self.asserts["regular" if reply.get("code") == ErrorCode.InternalError else "user"] += 1
+
+    def _new_record(self, name: str) -> list[int]:
+        if len(self.per_command) < MAX_COMMAND_NAMES:
+            record = self.per_command[name] = [0] * (_MICROS + 1)
+            return record
+        return self._unnamed[_KIND.get(name, 2)]
+
+    @property
+    def latency_micros(self) -> list[int]:
+        """Total microseconds per LATENCY_KINDS class (serverStatus opLatencies ``latency``)."""
+        totals = [record[_MICROS] for record in self._unnamed]
+        for name, record in self.per_command.items():
+            totals[_KIND.get(name, 2)] += record[_MICROS]
+        return totals
+
+    @property
+    def latency_ops(self) -> list[int]:
+        """Commands per LATENCY_KINDS class (serverStatus opLatencies ``ops``)."""
+        totals = [sum(record[:_MICROS]) for record in self._unnamed]
+        for name, record in self.per_command.items():
+            totals[_KIND.get(name, 2)] += sum(record[:_MICROS])
+        return totals
+
+    @property
+    def command_buckets(self) -> dict[str, list[int]]:
+        """By command name: counts per LATENCY_BUCKETS_MICROS bucket, and one for slower ones."""
+        return {name: record[:_MICROS] for name, record in self.per_command.items()}
+
+    @property
+    def command_micros(self) -> dict[str, int]:
+        """By command name: total microseconds."""
+        return {name: record[_MICROS] for name, record in self.per_command.items()}
 
     def lock_acquisitions(self) -> tuple[int, int]:
         """Global lock acquisitions ``(r, w)``: one per command, ``w`` for the writes."""
         ops = self.latency_ops
         return ops[0] + ops[2] + ops[3], ops[1]
 
-    def _count_documents(self, name: str, reply: dict[str, Any]) -> None:
-        docs = self.documents
-        if name == "insert":
-            docs["inserted"] += reply.get("n", 0)
-        elif name == "update":
-            upserted = len(reply.get("upserted", ()))
-            docs["inserted"] += upserted
-            docs["updated"] += reply.get("nModified", 0)
-        elif name == "delete":
-            docs["deleted"] += reply.get("n", 0)
-        elif name in ("findAndModify", "findandmodify"):
-            last = reply.get("lastErrorObject") or {}
-            n = last.get("n", 0)
-            if "upserted" in last:
-                docs["inserted"] += n
-            elif last.get("updatedExisting"):
-                docs["updated"] += n
-            elif reply.get("value") is not None:
-                docs["deleted"] += n
-        cursor = reply.get("cursor")
-        if cursor.__class__ is dict:
-            for batch in _BATCH_FIELDS:
-                if batch in cursor:
-                    docs["returned"] += len(cursor[batch])
+
+def _count_returned(docs: Counter[str], reply: dict[str, Any]) -> None:
+    cursor = reply.get("cursor")
+    if cursor.__class__ is dict:
+        for batch in _BATCH_FIELDS:
+            if batch in cursor:
+                docs["returned"] += len(cursor[batch])
+
+
+def _count_inserted(docs: Counter[str], reply: dict[str, Any]) -> None:
+    docs["inserted"] += reply.get("n", 0)
+    _count_returned(docs, reply)
+
+
+def _count_updated(docs: Counter[str], reply: dict[str, Any]) -> None:
+    docs["inserted"] += len(reply.get("upserted", ()))
+    docs["updated"] += reply.get("nModified", 0)
+    _count_returned(docs, reply)
+
+
+def _count_deleted(docs: Counter[str], reply: dict[str, Any]) -> None:
+    docs["deleted"] += reply.get("n", 0)
+    _count_returned(docs, reply)
+
+
+def _count_find_and_modify(docs: Counter[str], reply: dict[str, Any]) -> None:
+    last = reply.get("lastErrorObject") or {}
+    n = last.get("n", 0)
+    if "upserted" in last:
+        docs["inserted"] += n
+    elif last.get("updatedExisting"):
+        docs["updated"] += n
+    elif reply.get("value") is not None:
+        docs["deleted"] += n
+    _count_returned(docs, reply)
+
+
+# commands whose replies carry document counts (metrics.document), and how they are read
+_DOCUMENT_COUNTERS: dict[str, Callable[[Counter[str], dict[str, Any]], None]] = {
+    "aggregate": _count_returned,
+    "find": _count_returned,
+    "getMore": _count_returned,
+    "insert": _count_inserted,
+    "update": _count_updated,
+    "delete": _count_deleted,
+    "findAndModify": _count_find_and_modify,
+    "findandmodify": _count_find_and_modify,
+}

@@ -13,6 +13,7 @@ import datetime
 import hashlib
 import time
 from collections.abc import Callable, Iterable
+from time import monotonic as _monotonic
 from typing import Any
 
 from bson.binary import Binary
@@ -104,8 +105,9 @@ class SessionRegistry:
         session = self.sessions.get(sid)
         if session is None:
             session = self.sessions[sid] = Session(sid)
-        else:
-            session.touch()
+        else:  # Session.touch, inline: this runs for every command with an lsid
+            session.last_use = _monotonic()
+            session.ended = False
         return session
 
     def kill(self, sessions: Iterable[Session], *, end: bool = False, remove: bool = False) -> None:

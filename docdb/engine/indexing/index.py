@@ -21,6 +21,7 @@ from docdb.engine.bson_order import MISSING, RANK_NUMBER, RANK_STRING, sort_key
 from docdb.engine.collation import SIMPLE, parse_collation
 from docdb.engine.indexing.hashed import HashedKeyMaker, hashed_field
 from docdb.engine.indexing.keys import HIGH, NULL_KEY, KeyMaker, fast_sort_key, invert, split_key
+from docdb.engine.indexing.points import first_entries, note_added, note_removed
 from docdb.engine.indexing.spec import direction, same_key
 from docdb.engine.indexing.wildcard import WildcardKeyMaker, is_wildcard_key
 from docdb.engine.key_format import duplicate_key_message
@@ -59,7 +60,7 @@ class Index(SpecOptions):
     """A secondary index of one collection. ``spec`` is the normalized ``listIndexes`` document."""
 
     __slots__ = ("spec", "name", "fields", "collator", "maker", "entries", "built", "multikey", "accesses")
-    __slots__ += ("since",)
+    __slots__ += ("since", "points")
     builds_itself = False  # True for indexes that are no sorted key list (geo): they fill themselves
 
     def __init__(self, spec: dict[str, Any]) -> None:
@@ -83,6 +84,9 @@ class Index(SpecOptions):
         else:
             self.maker = KeyMaker(*args, self.collator)
         self.entries: SortedList = SortedList()
+        # a one-field hashed index's first entry per hash (points.py): its point lookups in one dict get
+        one_hashed = isinstance(self.maker, HashedKeyMaker) and len(self.fields) == 1
+        self.points: dict[int, tuple] | None = {} if one_hashed else None
         self.built = False
         self.multikey: dict[str, set[str]] = {}
         self.accesses = 0
@@ -127,6 +131,8 @@ class Index(SpecOptions):
 
     def clear(self) -> None:
         self.entries = SortedList()
+        if self.points is not None:
+            self.points = {}
         self.multikey = {}
         self.built = False
 
@@ -150,6 +156,8 @@ class Index(SpecOptions):
             tail = fast_sort_key(doc["_id"]) + (hk,)
             for key in keys:
                 self.entries.add(key + tail)
+                if self.points is not None:
+                    note_added(self.points, key + tail)
 
     def replace(self, hk: Hashable, old: dict, new: dict) -> None:
         """``remove(hk, old)`` then ``add(hk, new)``, skipping both when the document keeps the same
@@ -163,16 +171,23 @@ class Index(SpecOptions):
         if new_keys == old_keys and new_tail == old_tail:
             return
         for key in old_keys:
-            self.entries.discard(key + old_tail)
+            self._discard(key + old_tail)
         for key in new_keys:
             self.entries.add(key + new_tail)
+            if self.points is not None:
+                note_added(self.points, key + new_tail)
 
     def remove(self, hk: Hashable, doc: dict) -> None:
         keys, _ = self.maker.keys(doc)
         if keys:
             tail = fast_sort_key(doc["_id"]) + (hk,)
             for key in keys:
-                self.entries.discard(key + tail)
+                self._discard(key + tail)
+
+    def _discard(self, entry: tuple) -> None:
+        self.entries.discard(entry)
+        if self.points is not None:
+            note_removed(self.points, self.entries, entry)
 
     # -- lookups -------------------------------------------------------------------------------------
 
@@ -254,6 +269,8 @@ def build_indexes(indexes: list[Index], docs: Mapping[Hashable, bytes]) -> None:
                 _collect_entries(index, decoded, tails, entries, multikey)
         for index, entries, multikey in collected:
             index.entries = SortedList(entries)
+            if index.points is not None:
+                index.points = first_entries(index.entries)
             index.multikey = {}
             index._note_multikey(multikey)
             index.built = True

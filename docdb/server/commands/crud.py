@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bson.int64 import Int64
+
 from docdb.bson_codec import StoredDocument
 from docdb.engine.collation import using
 from docdb.engine.express import express_first
@@ -31,7 +33,16 @@ from docdb.server.commands.query_options import check_collation, check_hint, col
 from docdb.server.commands.tailable import get_more_awaiting, tailable_find
 from docdb.server.commands.view_cmds import find_on_view
 from docdb.server.context import CommandContext
-from docdb.server.params import check_fields, get_array, get_bool, get_doc, get_int, get_string, non_negative
+from docdb.server.params import (
+    GENERIC_FIELDS,
+    check_fields,
+    get_array,
+    get_bool,
+    get_doc,
+    get_int,
+    get_string,
+    non_negative,
+)
 from docdb.server.profiler import PROFILE_COLLECTION
 from docdb.server.registry import command
 from docdb.server.write_concern import needs_fsync, request_durability
@@ -123,9 +134,18 @@ _FIND_TAILING_SET = frozenset({"tailable", "awaitData"})  # oplogReplay is a no-
 _EXPRESS_BLOCKERS = frozenset(_FIND_FIELDS - {"filter", "limit", "batchSize", "singleBatch", "ntoreturn"})
 
 
+# A driver's find_one: these fields (and generic ones) at most, as the express lane takes them.
+_FIND_ONE_FIELDS = frozenset({"find", "filter", "limit", "singleBatch"})
+_NOT_EXPRESS: dict[str, Any] = {}  # the lane's answer when express_first found no express shape
+
+
 @command("find", in_transaction=True)
 def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     """Query a collection; the first batch comes back with a cursor for the rest."""
+    reply = _find_one_express(ctx, cmd)
+    if reply is not None and reply is not _NOT_EXPRESS:
+        return reply
+    express_tried = reply is _NOT_EXPRESS
     check_fields(cmd, _FIND_FIELDS)
     name = collection_name(ctx, cmd)
     if ctx.db == "local" and is_oplog(ctx, name):
@@ -155,7 +175,7 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     single_batch = get_bool(cmd, "singleBatch")
     ns = f"{ctx.db}.{name}"
     collator = collator_for(cmd.get("collation"), coll)
-    if limit == 1 and _EXPRESS_BLOCKERS.isdisjoint(cmd) and collator.is_simple:  # find_one, no options
+    if limit == 1 and not express_tried and _EXPRESS_BLOCKERS.isdisjoint(cmd) and collator.is_simple:
         found = express_first(coll, filter_)
         if found is not None:
             return cursor_reply(ctx, ns, [StoredDocument(raw) for raw in found], batch_size, single_batch)
@@ -173,6 +193,34 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         else:
             docs = find_documents(coll, spec)
     return cursor_reply(ctx, ns, docs, batch_size, single_batch)
+
+
+def _find_one_express(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any] | None:
+    """The reply to a driver's find_one (``filter``, ``limit: 1``, maybe ``singleBatch``, nothing else
+    but generic fields) on a collection of the simple collation whose filter ``express_first`` answers;
+    ``_NOT_EXPRESS`` when the filter is no express shape (the general path need not ask again), None
+    for anything else. It skips the option parsing that has nothing to find in such a command; every
+    value it does not take as it is (a wrong type, a view, a missing collection) goes to the general
+    path, which checks the command in mongod's order and answers alike."""
+    filter_ = cmd.get("filter")
+    if (
+        filter_.__class__ is not dict
+        or cmd.get("limit") != 1
+        or cmd["limit"].__class__ is not int
+        or cmd.get("singleBatch", False).__class__ is not bool
+        or not _FIND_ONE_FIELDS.issuperset(cmd.keys() - GENERIC_FIELDS)
+        or ctx.db == "local"
+    ):
+        return None
+    name = collection_name(ctx, cmd)
+    coll = ctx.catalog.collection(ctx.db, name)
+    if coll is None or "collation" in coll.options:
+        return None
+    found = express_first(coll, filter_)
+    if found is None:
+        return _NOT_EXPRESS
+    batch = [StoredDocument(raw) for raw in found]
+    return {"cursor": {"firstBatch": batch, "id": Int64(0), "ns": f"{ctx.db}.{name}"}}
 
 
 @command("getMore", in_transaction=True)
