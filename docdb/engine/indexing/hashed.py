@@ -45,7 +45,10 @@ _STR_PREFIX = _SEED + struct.pack("<i", 15)
 _INT32 = struct.Struct("<i").pack
 _INT64 = struct.Struct("<q").pack
 _first_long = struct.Struct("<q8x").unpack
-_md5 = hashlib.md5
+try:  # CPython's own MD5: for the few dozen bytes of a value, twice as fast as OpenSSL's (its set-up)
+    from _md5 import md5 as _md5
+except ImportError:  # an interpreter built without it
+    _md5 = hashlib.md5
 _NUMBER_PREFIX = _SEED + struct.pack("<i", 10)
 
 
@@ -64,7 +67,7 @@ def hash64(value: Any) -> int:
     if value is MISSING:
         value = None
     data = bson.encode({"": value}, codec_options=CODEC_OPTIONS)
-    md5 = hashlib.md5(_SEED)
+    md5 = _md5(_SEED)
     _element(md5, data, 4, False)
     return int.from_bytes(md5.digest()[:8], "little", signed=True)
 
@@ -333,7 +336,7 @@ def hashed_intervals(intervals: list[Interval], full: Interval) -> list[Interval
 
 
 def _undefined_point() -> Interval:
-    md5 = hashlib.md5(_SEED + _EOO)
+    md5 = _md5(_SEED + _EOO)
     h = int.from_bytes(md5.digest()[:8], "little", signed=True)
     k = (RANK_NUMBER, 1, h)
     return Interval(k, True, k, True, Int64(h), Int64(h))
