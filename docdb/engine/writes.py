@@ -199,7 +199,7 @@ class DocumentBatch:
     def _wait_if_freed(self, owner: Hashable, index_name: str, ikey: tuple, key: Hashable) -> None:
         """WriteBlocked instead of DuplicateKey when an open transaction deleted or changed ``owner``
         so that it no longer holds ``ikey``: mongod's write waits for that transaction to end."""
-        intents = self.coll.intents
+        intents = getattr(self.coll, "intents", None)  # a transaction's view of a collection has none
         if not intents:
             return
         holder = intents.get((self.coll.ns, owner))
