@@ -409,6 +409,7 @@ class Catalog:
         """Make a collection created inside a transaction visible; its commit record (``ts``) created it."""
         if ts is not None:
             coll.created_ts = ts
+        coll.intents = self.intents
         self.databases.setdefault(coll.db, {})[coll.name] = coll
 
     # -- the log ---------------------------------------------------------------------------------------
@@ -582,6 +583,7 @@ class Catalog:
     def _apply_create(self, payload: dict[str, Any]) -> Collection:
         db, name = split_namespace(payload["ns"])
         coll = Collection(db, name, payload["uuid"], payload.get("options") or {})
+        coll.intents = self.intents
         self.databases.setdefault(db, {})[name] = coll
         return coll
 

@@ -31,7 +31,7 @@ class Collection:
 
     __slots__ = (
         "db", "name", "uuid", "options", "docs", "data_size", "indexes", "id_accesses", "_id_index",
-        "validation", "version", "columns", "capped", "created_ts", "__weakref__",
+        "validation", "version", "columns", "capped", "created_ts", "intents", "__weakref__",
     )  # fmt: skip
 
     def __init__(self, db: str, name: str, uuid: Binary, options: dict[str, Any]) -> None:
@@ -51,6 +51,9 @@ class Collection:
         # When it was created (its record's Timestamp; zero: before the history this process holds): a
         # snapshot older than that does not see it (engine/store.py).
         self.created_ts = ZERO_TS
+        self.intents: dict[Any, Any] | None = (
+            None  # its catalog's Catalog.intents (None: private to a transaction)
+        )
 
     def set_options(self, changes: dict[str, Any]) -> None:
         """Merge ``changes`` into the options (a collMod; a None value removes the option) and recompile

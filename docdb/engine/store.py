@@ -33,6 +33,7 @@ from docdb.engine.catalog import Catalog, DocWrite
 from docdb.engine.collection import Collection
 from docdb.engine.indexing.index import Index
 from docdb.engine.namespaces import validate_collection_name, validate_db_name
+from docdb.engine.write_intents import WriteBlocked
 from docdb.errors import ErrorCode, MongoError
 
 TRANSIENT = ["TransientTransactionError"]
@@ -371,7 +372,10 @@ class TransactionStore:
             doc = decode_document(w.raw)
             if live:
                 self._check_other_holders(target, w.key, doc)
-            batch.check_indexes(w.key, doc)
+            try:
+                batch.check_indexes(w.key, doc)
+            except WriteBlocked:  # another open transaction freed the key: first writer wins
+                raise write_conflict() from None
 
     def _check_other_holders(self, target: Collection, key: Hashable, doc: dict[str, Any]) -> None:
         """WriteConflict when another open transaction's write holds a unique key of ``doc`` (first

@@ -188,12 +188,27 @@ class DocumentBatch:
                     raise index.duplicate_key_error(self.coll.ns, doc, ikey)
                 for other in index.owners(ikey):
                     if other != key and other not in self.pending:
+                        self._wait_if_freed(other, index.name, ikey, key)
                         raise index.duplicate_key_error(self.coll.ns, doc, ikey)
                 held.append((index.name, ikey))
         self._release(key)
         for name, ikey in held:
             self._claims[name][ikey] = key
         self._held[key] = held
+
+    def _wait_if_freed(self, owner: Hashable, index_name: str, ikey: tuple, key: Hashable) -> None:
+        """WriteBlocked instead of DuplicateKey when an open transaction deleted or changed ``owner``
+        so that it no longer holds ``ikey``: mongod's write waits for that transaction to end."""
+        intents = getattr(self.coll, "intents", None)  # a transaction's view of a collection has none
+        if not intents:
+            return
+        holder = intents.get((self.coll.ns, owner))
+        if (
+            holder is not None
+            and holder.open
+            and not holder.holds_unique(self.coll.ns, index_name, ikey, key)
+        ):
+            raise WriteBlocked(holder)
 
     def claimant(self, index_name: str, ikey: tuple) -> Hashable | None:
         """The document of this batch that holds ``ikey`` in the unique index ``index_name``, if any."""

@@ -17,7 +17,8 @@ from typing import Any
 from bson.int64 import Int64
 
 from docdb.engine.capped import refuse_in_transaction as refuse_capped_in_transaction
-from docdb.engine.store import TRANSIENT, TransactionStore
+from docdb.engine.store import TRANSIENT, TransactionStore, write_conflict
+from docdb.engine.write_intents import WriteBlocked
 from docdb.errors import ErrorCode, MongoError
 from docdb.server import retryable
 from docdb.server.context import CommandContext, ServerState
@@ -197,6 +198,9 @@ def _run_in_transaction(
     except MongoError as error:
         txn.abort()
         raise _labelled(error) from None
+    except WriteBlocked:  # another open transaction holds what it needs: first writer wins
+        txn.abort()
+        raise write_conflict() from None
     finally:
         ctx.store = None
     errors = reply.get("writeErrors")

@@ -166,6 +166,51 @@ def test_a_unique_key_the_transaction_wrote_holds_a_plain_insert_of_it(client, d
         assert list(db.a.find()) == [{"_id": 2, "k": 5}]
 
 
+@pytest.mark.parametrize("end", ["commit", "abort"])
+def test_a_unique_key_the_transaction_is_freeing_holds_a_plain_insert_of_it(client, db, end) -> None:
+    db.a.create_index("k", unique=True)
+    db.a.insert_one({"_id": 1, "k": 5})
+    with client.start_session() as s:
+        s.start_transaction()
+        db.a.update_one({"_id": 1}, {"$set": {"k": 6}}, session=s)
+        plain = Background(client, "insert", lambda: db.a.insert_one({"_id": 2, "k": 5}))
+        plain.received()
+        getattr(s, f"{end}_transaction")()
+    if end == "commit":
+        assert plain.outcome().inserted_id == 2
+        assert list(db.a.find()) == [{"_id": 1, "k": 6}, {"_id": 2, "k": 5}]
+    else:
+        with pytest.raises(DuplicateKeyError):
+            plain.outcome()
+        assert list(db.a.find()) == [{"_id": 1, "k": 5}]
+
+
+def test_a_unique_key_the_transaction_keeps_is_a_duplicate_at_once(client, db) -> None:
+    db.a.create_index("k", unique=True)
+    db.a.insert_one({"_id": 1, "k": 5})
+    with client.start_session() as s:
+        s.start_transaction()
+        db.a.update_one({"_id": 1}, {"$set": {"x": 1}}, session=s)
+        # maxTimeMS: a wait would end in error 50, not in this write error
+        reply = db.command({"insert": "a", "documents": [{"_id": 2, "k": 5}], "maxTimeMS": 2000})
+        assert [e["code"] for e in reply["writeErrors"]] == [11000]
+        s.commit_transaction()
+
+
+def test_a_second_transaction_taking_a_key_the_first_is_freeing_conflicts(client, db) -> None:
+    db.a.create_index("k", unique=True)
+    db.a.insert_one({"_id": 1, "k": 5})
+    with client.start_session() as s1, client.start_session() as s2:
+        s1.start_transaction()
+        s2.start_transaction()
+        db.a.delete_one({"_id": 1}, session=s1)
+        with pytest.raises(OperationFailure) as exc:
+            db.a.insert_one({"_id": 2, "k": 5}, session=s2)
+        assert exc.value.code == 112
+        s1.commit_transaction()
+    assert list(db.a.find()) == []
+
+
 def test_a_second_transaction_writing_a_held_unique_key_conflicts_at_once(client, db) -> None:
     db.a.create_index("k", unique=True)
     with client.start_session() as s1, client.start_session() as s2:
