@@ -76,9 +76,7 @@ def _reply(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
         authorize(ctx, spec, body)
     if state.fail_points and (point := failpoints.triggered(ctx, name, body)) is not None:
         return failpoints.apply(ctx, point, name, body, lambda: _guarded(_handle, ctx, body, spec))
-    reply = transactions.run(ctx, spec, body)
-    reply["ok"] = 1.0
-    return reply
+    return _handle(ctx, body, spec)
 
 
 def _handle(ctx: CommandContext, body: dict[str, Any], spec: CommandSpec) -> dict[str, Any]:
