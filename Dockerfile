@@ -5,7 +5,7 @@
 #
 # Two stages keep the image lean: the build stage has pip, the compilers and ICU's tools; the final stage
 # gets Debian's python3, three ICU libraries and the finished venv (no pip or setuptools; native extensions
-# stripped of symbols: uvloop's loop.so 13.6 MB -> 1.6 MB). It adds 94.7 MB to debian:bookworm-slim
+# stripped of symbols: uvloop's loop.so 13.6 MB -> 1.6 MB). It adds 93.2 MB to debian:bookworm-slim
 # (podman image inspect; it was 152 MB with Debian's numpy, the whole ICU data and source files):
 # - numpy is compiled from source without BLAS/LAPACK (numpy's own fallback routines; docdb's columns never
 #   call linalg): 20 MB, against 29 MB for Debian's python3-numpy with reference BLAS/LAPACK/gfortran and
@@ -16,8 +16,9 @@
 #   10.7 MB instead of libicu72's 36 MB. tests/container/test_docker_lean.py checks that every collation
 #   gives the same sort keys as the full data.
 # - Python's standard library and the third-party packages are shipped as compiled .pyc files without their
-#   .py sources (about 18 MB; tracebacks through them name the file and line but cannot quote it); docdb's own
-#   package keeps its sources beside its .pyc. Either way nothing is compiled at start-up.
+#   .py sources (about 18 MB; tracebacks through them name the file and line but cannot quote it, so they
+#   are compiled without column tables, -X no_debug_ranges, another few MB); docdb's own package keeps its
+#   sources beside its .pyc. Either way nothing is compiled at start-up.
 # - Parts of Python and numpy that a server never imports (test suites and test extension modules, typing
 #   stubs, C and Cython sources, C headers and static libraries, f2py, distutils, GUI, database and
 #   packaging modules) go; wsgiref stays: prometheus_client (--metrics-port) imports it.
@@ -65,7 +66,10 @@ RUN pip install --no-deps /build \
  && find /opt/docdb -name '*.so' -exec strip --strip-unneeded {} + \
  && cd $site \
  && for entry in *; do \
-      case "$entry" in docdb|*.dist-info|__pycache__) ;; *) python -m compileall -q -b "$entry" ;; esac; \
+      case "$entry" in \
+        docdb|*.dist-info|__pycache__) ;; \
+        *) python -X no_debug_ranges -m compileall -q -b "$entry" ;; \
+      esac; \
     done \
  && find . -path ./docdb -prune -o -name '*.py' -type f -exec rm -f {} + \
  && find . -path ./docdb -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
@@ -87,7 +91,7 @@ RUN apt-get update \
       /usr/lib/python3.11/lib-dynload/_ctypes_test* /usr/lib/python3.11/lib-dynload/xxlimited* \
       /usr/lib/python3.11/lib-dynload/_sqlite3* /usr/lib/python3.11/lib-dynload/_curses* \
       /usr/lib/python3.11/lib-dynload/_dbm* /usr/lib/python3.11/lib-dynload/_gdbm* \
- && python3 -m compileall -q -b /usr/lib/python3.11 \
+ && python3 -X no_debug_ranges -m compileall -q -b /usr/lib/python3.11 \
  && find /usr/lib/python3.11 -name '*.py' -exec rm -f {} + \
  && find /usr/lib/python3.11 -name __pycache__ -type d -prune -exec rm -rf {} + \
  && groupadd --system --gid 999 docdb \
