@@ -1,7 +1,8 @@
 """The Docker image's size and how soon it answers: podman's sizes of the image and of the base, what the
 image adds, and the wall time from ``podman run -d -p PORT:27017 IMAGE`` to the first successful PyMongo
 ``ping`` (median of ``--runs``), plus the same inside the container from spawning ``docdb-server`` to its
-port accepting (the server's own start-up, without podman's).
+port accepting (the server's own start-up, without podman's) and the CPU time one server process uses in
+all (its start-up, nearly all of it; a figure that a busy machine does not inflate as it does wall times).
 
     podman build --format docker -t localhost/docdb:dev .
     python bench/bench_image.py [--image localhost/docdb:dev] [--runs 7]
@@ -24,8 +25,8 @@ import pymongo
 
 BASE = "docker.io/library/debian:bookworm-slim"
 IN_CONTAINER = """
-import socket, statistics, subprocess, sys, time
-times = []
+import resource, socket, statistics, subprocess, sys, time
+times, cpu = [], []
 for i in range(int(sys.argv[1])):
     port = 27100 + i
     started = time.monotonic()
@@ -38,9 +39,12 @@ for i in range(int(sys.argv[1])):
         except OSError:
             time.sleep(0.002)
     times.append(time.monotonic() - started)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     server.terminate()
     server.wait()
-print(" ".join(f"{t:.3f}" for t in times), f"{statistics.median(times):.3f}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+print(" ".join(f"{t:.3f}" for t in times), f"{statistics.median(times):.3f}", f"{statistics.median(cpu):.3f}")
 """
 
 
@@ -91,8 +95,8 @@ def main() -> None:
     each = " ".join(f"{t:.3f}" for t in times)
     print(f"podman run -> first ping: {each} median {statistics.median(times):.3f} s")
     inside = podman("run", "--rm", "--entrypoint", "python", args.image, "-c", IN_CONTAINER, str(args.runs))
-    *runs, median = inside.split()
-    print(f"in the container, spawn -> listening: {' '.join(runs)} median {median} s")
+    *runs, median, cpu = inside.split()
+    print(f"in the container, spawn -> listening: {' '.join(runs)} median {median} s (CPU {cpu} s a start)")
 
 
 if __name__ == "__main__":
