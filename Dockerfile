@@ -41,16 +41,17 @@ RUN pip install --upgrade pip \
       -Csetup-args=-Dblas=none -Csetup-args=-Dlapack=none -Csetup-args=-Dallow-noblas=true \
       -Csetup-args=-Dtest-simd=[] -Ccompile-args=-j2 "numpy==$NUMPY_VERSION"
 
-# ICU's runtime with the collation data only (see docker/icu_data.py).
-COPY docker/icu_data.py /build/
-RUN mkdir -p /opt/icu \
- && python3 /build/icu_data.py /usr/lib/x86_64-linux-gnu/libicudata.so.72 /opt/icu \
- && cp -L /usr/lib/x86_64-linux-gnu/libicuuc.so.72 /usr/lib/x86_64-linux-gnu/libicui18n.so.72 /opt/icu/
-
 # Dependencies next, from pyproject.toml alone: a source change does not re-install them.
 COPY pyproject.toml docker/pyproject_deps.py /build/
 RUN python /build/pyproject_deps.py /build/pyproject.toml > /build/requirements.txt \
  && pip install -r /build/requirements.txt
+
+# ICU's runtime with the collation data only (see docker/icu_data.py), for any architecture.
+COPY docker/icu_data.py /build/
+RUN lib=/usr/lib/$(gcc -print-multiarch) \
+ && mkdir -p /opt/icu \
+ && python3 /build/icu_data.py $lib/libicudata.so.72 /opt/icu \
+ && cp -L $lib/libicuuc.so.72 $lib/libicui18n.so.72 /opt/icu/
 
 COPY . /build/
 RUN pip install --no-deps /build \
@@ -99,7 +100,8 @@ RUN apt-get update \
  && mkdir -p /data /docker-entrypoint-initdb.d \
  && chown docdb:docdb /data
 
-COPY --from=build /opt/icu/ /usr/lib/x86_64-linux-gnu/
+COPY --from=build /opt/icu/ /usr/local/lib/
+RUN ldconfig
 COPY --from=build /opt/docdb /opt/docdb
 COPY docker/entrypoint.sh /usr/local/bin/docdb-entrypoint
 COPY docker/healthcheck.py /opt/docdb/healthcheck.py
