@@ -12,7 +12,7 @@ from typing import Any
 from docdb.engine.aggregation.pipeline import compile_pipeline
 from docdb.engine.catalog import Catalog
 from docdb.engine.collection import Collection
-from docdb.engine.columns.group import column_group
+from docdb.engine.columns import column_group
 from docdb.engine.indexing.stats import index_stats
 from docdb.engine.planner import plan_query
 from docdb.engine.query.let import evaluate_let

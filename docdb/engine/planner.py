@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from itertools import product
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bson.int64 import Int64
 from bson.objectid import ObjectId
@@ -24,7 +24,6 @@ from docdb.engine.bson_order import RANK_NUMBER, hash_key, sort_key
 from docdb.engine.collation import SIMPLE, Collator, active
 from docdb.engine.collection import Collection
 from docdb.engine.columns import column_rows
-from docdb.engine.columns.cache import ColumnSet
 from docdb.engine.indexing.bounds import FULL, FilterAnalysis, Interval, analyze_filter, point
 from docdb.engine.indexing.hashed import HASHED, hash64, hashed_field, hashed_intervals
 from docdb.engine.indexing.index import Index
@@ -33,6 +32,9 @@ from docdb.engine.indexing.spec import direction
 from docdb.engine.indexing.wildcard import WildcardKeyMaker, WildcardView, views
 from docdb.engine.matcher import compile_filter, match_all
 from docdb.errors import ErrorCode, MongoError
+
+if TYPE_CHECKING:
+    from docdb.engine.columns.cache import ColumnSet
 
 MAX_POINT_COMBINATIONS = 10_000  # beyond this many equality prefixes, scan ranges and check instead
 

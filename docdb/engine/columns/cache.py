@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import weakref
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Any
 
 import bson
@@ -23,18 +22,10 @@ import bson
 from docdb.bson_codec import CODEC_OPTIONS
 from docdb.engine.collection import Collection
 from docdb.engine.columns.column import Column, build_column, path_value
+from docdb.engine.columns.settings import SETTINGS, ColumnSettings
 
+__all__ = ["SETTINGS", "ColumnSet", "ColumnSettings", "cached_bytes", "column_set"]
 
-@dataclass(slots=True)
-class ColumnSettings:
-    """Process-wide knobs, set once by the server from its config."""
-
-    max_bytes: int = 256 << 20
-    min_docs: int = 1000
-    enabled: bool = True
-
-
-SETTINGS = ColumnSettings()
 DECODE_CHUNK = 8192  # documents decoded at once while building columns
 
 

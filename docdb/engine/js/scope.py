@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import quickjs
-
 from docdb.engine.js import convert
 from docdb.engine.js.prelude import PRELUDE
 from docdb.errors import ErrorCode, MongoError
@@ -63,6 +61,9 @@ class JsScope:
     """A fresh QuickJS context with the prelude loaded; functions compile once and are called often."""
 
     def __init__(self) -> None:
+        import quickjs  # on the first scope only: a server that runs no JavaScript never loads it
+
+        self._quickjs = quickjs
         self._ctx = quickjs.Context()
         self._ctx.set_memory_limit(SETTINGS.memory_limit_mb << 20)
         self._ctx.set_max_stack_size(4 << 20)
@@ -74,7 +75,7 @@ class JsScope:
         self._ctx.set_time_limit(SETTINGS.time_limit_ms / 1000)
         try:
             return self._ctx.eval(source)
-        except quickjs.JSException as exc:
+        except self._quickjs.JSException as exc:
             raise _error(exc) from None
         finally:
             self._ctx.set_time_limit(-1)
@@ -89,7 +90,7 @@ class JsScope:
             except MongoError:
                 return self._run(f"(function() {{ {source} }})")
         fn = self._run(f"({source})")
-        if not isinstance(fn, quickjs.Object):
+        if not isinstance(fn, self._quickjs.Object):
             raise MongoError(ErrorCode.JSInterpreterFailure, f"SyntaxError: not a function: {source[:100]}")
         return fn
 
@@ -121,7 +122,7 @@ class JsScope:
         self._ctx.set_time_limit(SETTINGS.time_limit_ms / 1000)
         try:
             return fn(*args)
-        except quickjs.JSException as exc:
+        except self._quickjs.JSException as exc:
             raise _error(exc) from None
         finally:
             self._ctx.set_time_limit(-1)

@@ -21,9 +21,6 @@ import hmac
 import os
 import struct
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from docdb.errors import StorageError
 
 KEY_SIZE = 32
@@ -46,6 +43,11 @@ class RecordCipher:
     def __init__(self, key: bytes, extra: bytes) -> None:
         if len(key) != KEY_SIZE:
             raise ValueError("an AES-256 key is 32 bytes")
+        # cryptography is imported by the first cipher only: a server without encryption never loads it.
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        self._invalid_tag = InvalidTag
         self._aead = AESGCM(key)
         self.extra = extra  # the header bytes that describe this key (kdf, salt, key check)
 
@@ -77,7 +79,7 @@ class RecordCipher:
         start = head + NONCE_SIZE + len(_CIPHER_HEAD) + 5
         try:
             return self._aead.decrypt(nonce, bytes(view[start:-1]), bytes((rtype,)))
-        except InvalidTag:
+        except self._invalid_tag:
             raise StorageError("encrypted record failed authentication (wrong key or tampered)") from None
 
 

@@ -12,8 +12,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import snowballstemmer
-
 TEXT_INDEX_VERSION = 3
 
 # Canonical name -> two-letter code, in mongod's order.
@@ -69,6 +67,8 @@ def stemmer(language: str) -> Any:
     """The Snowball stemmer of ``language``, None for ``none`` (words are then kept as they are)."""
     if language == "none":
         return None
+    import snowballstemmer  # on the first text index or $text only: start-up does not pay for it
+
     return snowballstemmer.stemmer(_STEMMER_NAMES.get(language, language))
 
 
