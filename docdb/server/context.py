@@ -17,6 +17,7 @@ from docdb.server.auth.session import AuthSession
 from docdb.server.cursors import CursorRegistry
 from docdb.server.log_limits import RateLimitedLog
 from docdb.server.metrics import Metrics
+from docdb.server.operations import Operations
 from docdb.server.parameters import ServerParameters
 from docdb.server.profiler import Profiler
 from docdb.server.sessions import Session, SessionRegistry
@@ -57,6 +58,7 @@ class ServerState:
     sessions: SessionRegistry = field(default_factory=SessionRegistry)
     intents: dict[Any, Any] = field(default_factory=dict)  # (ns, key) -> open transaction that wrote it
     waiters: Any = None  # server/tailing.CommitWaiters: parked awaitData getMores (made on first use)
+    operations: Operations = field(default_factory=Operations)  # in progress: currentOp, killOp
 
     def new_connection_id(self) -> int:
         cid = self.next_connection_id
