@@ -108,7 +108,7 @@ class MongoProtocol(asyncio.Protocol):
         if not self.rejected:
             self.state.connections_current -= 1
         if self.info is not None:
-            self.state.operations.connections.pop(self.info.connection_id, None)
+            self.state.operations.disconnected(self.info)
         self.queue.clear()
         if self.on_close is not None:
             self.on_close(self)
@@ -210,10 +210,15 @@ class MongoProtocol(asyncio.Protocol):
         self._run_op_query(request, message)
 
     def _execute(self, ctx: CommandContext, request: Request, body: dict[str, Any], no_reply: bool) -> None:
-        """Run the command as a registered operation (server/operations.py); if it yields, the connection
-        holds its queue until it finishes at a later turn of the loop."""
+        """Run the command; a read that may yield runs as an operation in a worker greenlet
+        (server/operations.py), and if it yields, the connection holds its queue until it finishes at a
+        later turn of the loop."""
         operations = self.state.operations
-        op = operations.start(ctx, body)
+        op = operations.prepare(ctx, body)
+        if op is None:  # cannot yield: runs straight, registered only if its reply waits
+            self._answer(None, ctx, request, run_command(ctx, body), no_reply, body)
+            return
+        ctx.operation = op
         reply = operations.execute(op, run_command, ctx, body)
         if reply is not SUSPENDED:
             self._answer(op, ctx, request, reply, no_reply)
@@ -234,13 +239,16 @@ class MongoProtocol(asyncio.Protocol):
         request: Request,
         reply: dict[str, Any],
         no_reply: bool,
+        body: dict[str, Any] | None = None,
     ) -> None:
-        """After the command ran: close the connection, wait for what its reply waits for, or reply."""
-        if (
-            (ctx.wait_lsn is not None or ctx.pending is not None)
-            and reply.get("ok")
-            and not ctx.close_connection
-        ):
+        """After the command ran: close the connection, wait for what its reply waits for (registered as
+        an operation meanwhile, so that currentOp lists it and killOp ends it), or reply."""
+        waits = ctx.wait_lsn is not None or ctx.pending is not None
+        if waits and reply.get("ok") and not ctx.close_connection:
+            if op is None and body is not None:
+                op = Operation(ctx, body, next(iter(body), ""))
+            if op is not None:
+                self.state.operations.register(op)
             self._wait_then_reply(ctx, request, reply, no_reply, op)
             return
         if op is not None:

@@ -103,6 +103,7 @@ class CommandContext:
     awaits_topology: bool = False  # ``pending`` is an awaitable hello's wait (shutdown does not wait)
     session: Session | None = None  # the command's logical session (its ``lsid``), set by dispatch
     store: Any = None  # a transaction's (or snapshot read's) store: what ``catalog`` is for this command
+    operation: Any = None  # server/operations.Operation of a command that may yield (currentOp lists it)
 
     @property
     def catalog(self) -> Catalog:

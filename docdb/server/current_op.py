@@ -17,20 +17,36 @@ from typing import Any
 
 from bson.int64 import Int64
 
-from docdb.server.context import ConnectionInfo, ServerState
+from docdb.server.context import CommandContext, ConnectionInfo, ServerState
 from docdb.server.operations import Operation
 from docdb.server.profiler import OP_TYPES, namespace
 
 
 def current_ops(
-    state: ServerState,
-    caller: ConnectionInfo,
+    ctx: CommandContext,
+    body: dict[str, Any],
     *,
     all_users: bool,
     idle_connections: bool,
     idle_cursors: bool,
 ) -> list[dict[str, Any]]:
-    """The ``inprog`` documents the options ask for, as ``caller`` may see them."""
+    """The ``inprog`` documents the options ask for, as the caller (command ``body`` of ``ctx``) may see
+    them; the caller's own operation is among them, as mongod lists it."""
+    state = ctx.state
+    own = ctx.operation
+    if own is None:  # a command that cannot yield is registered only while it lists itself
+        own = Operation(ctx, body, next(iter(body), ""))
+    state.operations.register(own)
+    try:
+        return _listed(state, ctx.connection, all_users, idle_connections, idle_cursors)
+    finally:
+        if ctx.operation is None:
+            state.operations.end(own)
+
+
+def _listed(
+    state: ServerState, caller: ConnectionInfo, all_users: bool, idle_connections: bool, idle_cursors: bool
+) -> list[dict[str, Any]]:
     host = f"{socket.gethostname()}:{caller.local.rpartition(':')[2]}"
     now = datetime.datetime.now(datetime.timezone.utc)
     op_time = now.isoformat(timespec="milliseconds")

@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from bson.int64 import Int64
+from bson.objectid import ObjectId
 from greenlet import getcurrent, greenlet
 
 from docdb.engine import interrupts
@@ -49,29 +51,27 @@ def killed_error(name: str) -> MongoError:
 
 
 class Operation:
-    """One command from arrival to reply; the engine's checker while its slices of work run."""
+    """One command from arrival to reply; the engine's checker while its slices of work run.
+
+    Made for every command that may yield and for every reply that waits; ``opid`` is 0 until the
+    operation is registered (when it first suspends or waits, or lists itself): a command that runs to
+    completion in one slice is never seen by another client, so it costs no registration.
+    """
 
     __slots__ = (
-        "opid", "ctx", "body", "name", "started", "started_perf", "killed", "num_yields", "deadline",
-        "may_yield", "slice_end", "last_check", "step", "worker", "on_done", "cancel_wait",
+        "opid", "ctx", "body", "name", "started_perf", "killed", "num_yields", "deadline", "slice_end",
+        "last_check", "step", "worker", "on_done", "cancel_wait",
     )  # fmt: skip
 
-    def __init__(self, opid: int, ctx: CommandContext, body: dict[str, Any]) -> None:
-        self.opid = opid
+    def __init__(self, ctx: CommandContext, body: dict[str, Any], name: str) -> None:
+        self.opid = 0
         self.ctx = ctx
         self.body = body
-        self.name = next(iter(body), "")
-        self.started = time.monotonic()
-        self.started_perf = now = time.perf_counter()
+        self.name = name
+        self.started_perf = time.perf_counter()
         self.killed = False
         self.num_yields = 0
-        self.may_yield = self.name in YIELDING and _reads_outside_transaction(self.name, body)
-        limit = body.get("maxTimeMS")
-        timed = self.may_yield and self.name != "getMore" and isinstance(limit, (int, float)) and limit > 0
-        self.deadline = now + limit / 1000 if timed else float("inf")
-        self.slice_end = now + YIELD_SLICE_S
-        self.last_check = now
-        self.step = 64
+        self.step = 0  # the checker's state is set up at the first check (a point read never checks)
         self.worker: Any = None
         self.on_done: Callable[[dict[str, Any]], None] | None = None  # set when the command suspended
         self.cancel_wait: Callable[[], None] | None = None  # set while its reply waits (interruptibly)
@@ -82,10 +82,13 @@ class Operation:
         if self.killed:
             raise killed_error(self.name)
         now = time.perf_counter()
+        step = self.step
+        if not step:
+            self._first_check()
+            step = self.step
         if now >= self.deadline:
             context = _CONTEXT.get(self.name, "")
             raise MongoError(ErrorCode.MaxTimeMSExpired, f"{context}operation exceeded time limit")
-        step = self.step
         spacing = now - self.last_check
         if spacing > 2 * CHECK_EVERY_S and step > 1:
             step //= 2
@@ -95,6 +98,7 @@ class Operation:
         self.last_check = now
         if may_suspend and now >= self.slice_end:
             self.num_yields += 1
+            self.ctx.state.operations.register(self)
             asyncio.get_running_loop().call_soon(_resume, self)
             getcurrent().parent.switch(SUSPENDED)  # back to the event loop until _resume
             self.last_check = now = time.perf_counter()
@@ -103,7 +107,18 @@ class Operation:
                 raise killed_error(self.name)
         return step
 
+    def _first_check(self) -> None:
+        started = self.started_perf
+        limit = self.body.get("maxTimeMS")
+        timed = self.name != "getMore" and isinstance(limit, (int, float)) and limit > 0
+        self.deadline = started + limit / 1000 if timed else float("inf")
+        self.slice_end = started + YIELD_SLICE_S
+        self.last_check = started
+        self.step = 64
+
     def due(self) -> bool:
+        if not self.step:
+            self._first_check()
         return time.perf_counter() >= self.slice_end
 
     @property
@@ -112,7 +127,7 @@ class Operation:
 
 
 class Operations:
-    """The server's operations in progress by opid, and its open connections (for ``$all``)."""
+    """The server's registered operations by opid, and its open connections (for ``$all``)."""
 
     def __init__(self) -> None:
         self.running: dict[int, Operation] = {}
@@ -120,26 +135,43 @@ class Operations:
         self.next_opid = 1
         self._idle: list[Any] = []
 
-    def start(self, ctx: CommandContext, body: dict[str, Any]) -> Operation:
-        op = Operation(self.next_opid, ctx, body)
-        self.next_opid += 1
-        self.running[op.opid] = op
+    @staticmethod
+    def prepare(ctx: CommandContext, body: dict[str, Any]) -> Operation | None:
+        """The operation of a command that may yield (a read outside a transaction), else None: such a
+        command runs straight, with no worker (it cannot suspend)."""
+        name = next(iter(body), "")
+        if name not in YIELDING:
+            return None
+        if name == "find":
+            spec = body.get("filter")  # a find of one _id value (IDHACK) reads one document, never scans
+            if spec.__class__ is dict and len(spec) == 1 and spec.get("_id").__class__ in _POINT_TYPES:
+                return None
+        if _reads_outside_transaction(name, body):
+            return Operation(ctx, body, name)
+        return None
+
+    def register(self, op: Operation) -> Operation:
+        """Give ``op`` its opid and list it (once)."""
+        if not op.opid:
+            op.opid = self.next_opid
+            self.next_opid += 1
+            self.running[op.opid] = op
         return op
 
     def end(self, op: Operation) -> None:
-        self.running.pop(op.opid, None)
+        if op.opid:
+            self.running.pop(op.opid, None)
         op.cancel_wait = None
 
     def execute(self, op: Operation, fn: Callable[..., dict[str, Any]], *args: Any) -> Any:
         """``fn(*args)`` in a worker greenlet: its result, or SUSPENDED when the operation yielded (it
         then goes on at later turns of the loop and hands its result to ``op.on_done``)."""
-        worker = self._idle.pop() if self._idle else greenlet(_serve)
-        op.worker = worker
+        idle = self._idle
+        op.worker = idle.pop() if idle else greenlet(_serve)
         return self._enter(op, (fn, args))
 
     def _enter(self, op: Operation, value: Any) -> Any:
-        if op.may_yield:
-            interrupts.checker = op
+        interrupts.checker = op
         interrupts.pinned = 0  # a suspended operation was suspended with nothing pinned
         try:
             outcome = op.worker.switch(value)
@@ -150,10 +182,9 @@ class Operations:
         if len(self._idle) < IDLE_WORKERS:
             self._idle.append(op.worker)
         op.worker = None
-        ok, result = outcome
-        if not ok:
-            raise result
-        return result
+        if outcome.__class__ is _Failure:
+            raise outcome.error
+        return outcome
 
     def kill(self, opid: int) -> None:
         """Mark operation ``opid`` killed: a suspended read fails at its next checkpoint, a waiting reply
@@ -167,6 +198,23 @@ class Operations:
         if op.cancel_wait is not None:
             cancel, op.cancel_wait = op.cancel_wait, None
             cancel()
+
+    def disconnected(self, conn: ConnectionInfo) -> None:
+        """The client of ``conn`` went away: its operations are killed (mongod interrupts a disconnected
+        client's operations too): a yielded read stops at its next checkpoint, a wait ends now."""
+        self.connections.pop(conn.connection_id, None)
+        for op in list(self.running.values()):
+            if op.ctx.connection is conn:
+                self.kill(op.opid)
+
+
+class _Failure:
+    """An exception a job raised, handed from the worker to the loop (which raises it there)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
 
 def _reads_outside_transaction(name: str, body: dict[str, Any]) -> bool:
@@ -186,15 +234,19 @@ def _reads_outside_transaction(name: str, body: dict[str, Any]) -> bool:
     return True
 
 
+_POINT_TYPES = frozenset({int, str, float, Int64, ObjectId})  # _id values an equality looks up by key
+
+
 def _serve(job: tuple[Callable[..., Any], tuple[Any, ...]]) -> None:
-    """A worker greenlet's life: run a job, hand ``(ok, result)`` to the loop, wait for the next."""
+    """A worker greenlet's life: run a job, hand its result to the loop, wait for the next."""
+    loop_greenlet = getcurrent().parent
     while True:
         fn, args = job
         try:
-            outcome: tuple[bool, Any] = (True, fn(*args))
-        except Exception as error:  # handed to the loop, which raises it there
-            outcome = (False, error)
-        job = getcurrent().parent.switch(outcome)
+            outcome: Any = fn(*args)
+        except Exception as error:
+            outcome = _Failure(error)
+        job = loop_greenlet.switch(outcome)
 
 
 def _resume(op: Operation) -> None:

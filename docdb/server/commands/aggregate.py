@@ -117,8 +117,8 @@ def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
             documents=_profile_entries(ctx, source),
             sessions=ctx.state.sessions.records,
             current_ops=lambda options: current_ops(
-                ctx.state,
-                ctx.connection,
+                ctx,
+                cmd,
                 all_users=options["allUsers"],
                 idle_connections=options["idleConnections"],
                 idle_cursors=options["idleCursors"],

@@ -93,8 +93,8 @@ def current_op(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     }
     matches = compile_filter(filter_)
     ops = current_ops(
-        ctx.state,
-        ctx.connection,
+        ctx,
+        cmd,
         all_users=not cmd.get("$ownOps"),
         idle_connections=bool(cmd.get("$all") or cmd.get("idleConnections")),
         idle_cursors=bool(cmd.get("idleCursors")),
