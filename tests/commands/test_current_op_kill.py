@@ -4,17 +4,20 @@ maxTimeMS on a long scan. Every wait polls the server's own answers; nothing ass
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import bson
 import pymongo
 import pytest
 from pymongo.errors import ExecutionTimeout, OperationFailure
 
 from tests.commands.auth_helpers import ROOT_PWD, ROOT_USER, user_client
 from tests.serverproc import ServerProcess
+from tests.wire_client import op_msg_frame
 
 # Per document: a sum over 300 numbers (about half a millisecond), so a pass over the collection is long.
 SLOW = {"$reduce": {"input": {"$range": [0, 300]}, "initialValue": 0, "in": {"$add": ["$$value", "$$this"]}}}
@@ -128,6 +131,22 @@ def test_writes_during_a_yielding_read_do_not_change_its_snapshot(client, other,
     assert run.error is None
     assert run.result == [{"_id": None, "n": 2_000, "ids": sum(range(2_000))}]
     assert db.snap.count_documents({}) == 1_500
+
+
+def test_disconnected_clients_operation_is_killed(client, server, slow_coll):
+    # Far longer than the poll limit if it ran on: its end proves it was interrupted.
+    endless = {"$reduce": {"input": {"$range": [0, 30_000]}, "initialValue": 0, "in": "$$this"}}
+    body = {
+        "aggregate": "slow",
+        "pipeline": [{"$project": {"v": endless}}, {"$group": {"_id": None, "n": {"$sum": 1}}}],
+        "cursor": {},
+        "comment": "gone",
+        "$db": slow_coll.database.name,
+    }
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(op_msg_frame(bson.encode(body)))
+        poll(lambda: ops_with_comment(client, "gone"))
+    poll(lambda: ops_with_comment(client, "gone") == [])
 
 
 def test_max_time_ms_on_a_long_scan(slow_coll):
