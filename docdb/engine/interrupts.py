@@ -9,8 +9,8 @@ so that the event loop serves other connections, then returns here.
 
 A checkpoint may only suspend where every iteration in progress is over a snapshot. Collection scans
 iterate a list taken from the collection's dict (stored documents are immutable bytes), so they are
-safe. An index scan walks the live sorted index: it ``pinned`` counts while it does, and when a yield
-is due (:func:`due`) it copies the rest of its range first, unpins and then checks. Without a checker
+safe. An index scan walks the live sorted index: it pins its operation while it does, and when a
+yield is due it copies the rest of its range first, unpins and then checks. Without a checker
 (the engine in-process, a write, a transaction) :func:`check` costs one call per thousand rows.
 """
 
@@ -23,9 +23,13 @@ T = TypeVar("T")
 
 
 class Checker(Protocol):
-    def check(self, may_suspend: bool) -> int:
-        """Raise if the operation must end; suspend it if its slice is over and ``may_suspend``; return
-        how many rows to process before the next call."""
+    """The server's side of a checkpoint (``server/operations.Operation``)."""
+
+    pins: int  # live (non-snapshot) iterations of this operation in progress: while > 0 it never suspends
+
+    def check(self) -> int:
+        """Raise if the operation must end; suspend it if its slice is over and nothing is pinned;
+        return how many rows to process before the next call."""
 
     def due(self) -> bool:
         """Whether the operation's time slice is over (it would suspend at a safe checkpoint)."""
@@ -33,8 +37,6 @@ class Checker(Protocol):
 
 # The running operation's checker, installed and removed by the server around each slice of its work.
 checker: Checker | None = None
-# Live (non-snapshot) iterations in progress in the running operation: while > 0 nothing suspends.
-pinned = 0
 UNCHECKED = 1024  # rows between calls when no checker is installed
 
 
@@ -44,14 +46,7 @@ def check() -> int:
     hook = checker
     if hook is None:
         return UNCHECKED
-    return hook.check(pinned <= 0)
-
-
-def due() -> bool:
-    """Whether the running operation would suspend at a checkpoint now (a pinned scan then makes itself
-    safe first)."""
-    hook = checker
-    return hook is not None and hook.due()
+    return hook.check()
 
 
 def checked(rows: Iterable[T]) -> Iterator[T]:
@@ -65,10 +60,14 @@ def checked(rows: Iterable[T]) -> Iterator[T]:
 
 
 def pinned_range(entries: Iterator[T]) -> Iterator[T]:
-    """``entries`` of a live structure (an index range): pinned while live; when a yield is due, the rest
-    of the range is copied and iterated as a snapshot with checkpoints."""
-    global pinned
-    pinned += 1
+    """``entries`` of a live structure (an index range), pinned in the running operation while live;
+    when a yield is due, the rest of the range is copied and iterated as a snapshot with checkpoints.
+    The pin is the operation's own, so an iterator that outlives its operation never unpins another."""
+    hook = checker
+    if hook is None:
+        yield from entries
+        return
+    hook.pins += 1
     live = True
     try:
         countdown = 64
@@ -76,13 +75,13 @@ def pinned_range(entries: Iterator[T]) -> Iterator[T]:
             yield entry
             countdown -= 1
             if not countdown:
-                if due():
+                if hook.due():
                     rest = list(entries)
-                    pinned -= 1
+                    hook.pins -= 1
                     live = False
                     yield from checked(rest)
                     return
-                countdown = check()
+                countdown = hook.check()
     finally:
         if live:
-            pinned -= 1
+            hook.pins -= 1

@@ -60,7 +60,7 @@ class Operation:
 
     __slots__ = (
         "opid", "ctx", "body", "name", "started_perf", "killed", "num_yields", "deadline", "slice_end",
-        "last_check", "step", "worker", "on_done", "cancel_wait",
+        "last_check", "step", "pins", "worker", "on_done", "cancel_wait",
     )  # fmt: skip
 
     def __init__(self, ctx: CommandContext, body: dict[str, Any], name: str) -> None:
@@ -72,13 +72,14 @@ class Operation:
         self.killed = False
         self.num_yields = 0
         self.step = 0  # the checker's state is set up at the first check (a point read never checks)
+        self.pins = 0  # live index iterations in progress (engine/interrupts.pinned_range)
         self.worker: Any = None
         self.on_done: Callable[[dict[str, Any]], None] | None = None  # set when the command suspended
         self.cancel_wait: Callable[[], None] | None = None  # set while its reply waits (interruptibly)
 
     # -- engine.interrupts.Checker ---------------------------------------------------------------------
 
-    def check(self, may_suspend: bool) -> int:
+    def check(self) -> int:
         if self.killed:
             raise killed_error(self.name)
         now = time.perf_counter()
@@ -96,7 +97,7 @@ class Operation:
             step *= 2
         self.step = step
         self.last_check = now
-        if may_suspend and now >= self.slice_end:
+        if now >= self.slice_end and not self.pins:
             self.num_yields += 1
             self.ctx.state.operations.register(self)
             asyncio.get_running_loop().call_soon(_resume, self)
@@ -172,7 +173,6 @@ class Operations:
 
     def _enter(self, op: Operation, value: Any) -> Any:
         interrupts.checker = op
-        interrupts.pinned = 0  # a suspended operation was suspended with nothing pinned
         try:
             outcome = op.worker.switch(value)
         finally:
