@@ -1,14 +1,19 @@
 """Operations in progress: the registry ``currentOp`` lists and ``killOp`` marks, and the greenlets that
 let a long read give the event loop a turn.
 
-Every command runs in a worker greenlet (taken from a small pool: a switch costs about half a
-microsecond) and is registered from its arrival until its reply goes out, waits included (an awaitData
-``getMore``, a blocked fail point, an awaitable ``hello``). A read outside a transaction installs its
-operation as the engine's checker (``engine/interrupts.py``): at the scans' checkpoints the operation
-raises Interrupted once killed, MaxTimeMSExpired once past ``maxTimeMS``, and every ``YIELD_SLICE_S`` of
-work it switches back to the event loop, which resumes it on its next turn (``call_soon``) after serving
-whatever else is ready. Writes never suspend: a write computes its after-images from what it read, and
-a yield in between would let another write slip under it. A killed wait ends at once with the error.
+A read that may yield (find, aggregate, count, distinct outside a transaction; not a find of
+one ``_id``, nor a pipeline that ends in ``$out``/``$merge``) runs in a worker greenlet taken from a
+small pool, with its operation installed as the engine's checker (``engine/interrupts.py``). At the
+scans' checkpoints the operation raises Interrupted once killed, MaxTimeMSExpired once past
+``maxTimeMS``, and after every ``YIELD_SLICE_S`` of work it switches back to the event loop, which
+resumes it at its next turn (``call_soon``) after serving whatever else is ready. Every other command
+runs straight on the loop and to completion: a write computes its after-images from what it read, and
+a yield in between would let another write slip under it.
+
+An operation is registered (given its opid, listed by currentOp) when another client could see it: when
+it first yields, while its reply waits (an awaitData ``getMore``, a blocked fail point, an awaitable
+``hello``: killOp ends such a wait at once), or while it lists itself. A command that completes in one
+slice is never registered, so point reads and writes pay one set lookup for all this.
 """
 
 from __future__ import annotations
@@ -33,8 +38,9 @@ CHECK_EVERY_S = 0.001  # the checkpoints' target spacing: the row count between 
 MAX_STEP = 4096
 IDLE_WORKERS = 8  # finished worker greenlets kept for reuse
 SUSPENDED = object()  # what a worker hands the loop when its operation yields
-# Commands whose reads may yield (their checkpoints suspend); every other command runs to completion.
-YIELDING = frozenset({"aggregate", "count", "distinct", "find", "getMore"})
+# Commands whose reads may yield (their checkpoints suspend); every other command runs to completion. A
+# getMore only slices a finished result or reads a tail's new entries; its waits are registered anyway.
+YIELDING = frozenset({"aggregate", "count", "distinct", "find"})
 
 
 # The context mongod adds to an executor's error (an aggregation's is added by engine/aggregate.py).
@@ -111,7 +117,7 @@ class Operation:
     def _first_check(self) -> None:
         started = self.started_perf
         limit = self.body.get("maxTimeMS")
-        timed = self.name != "getMore" and isinstance(limit, (int, float)) and limit > 0
+        timed = isinstance(limit, (int, float)) and limit > 0
         self.deadline = started + limit / 1000 if timed else float("inf")
         self.slice_end = started + YIELD_SLICE_S
         self.last_check = started
