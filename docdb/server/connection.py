@@ -32,7 +32,7 @@ from docdb.protocol import (
 from docdb.server import cluster_time
 from docdb.server.context import CommandContext, ConnectionInfo, ServerState
 from docdb.server.dispatch import run_command
-from docdb.server.operations import SUSPENDED, Operation, killed_error
+from docdb.server.operations import SUSPENDED, YIELDING, Operation, Operations, killed_error
 from docdb.server.tls import certificate_subject
 from docdb.server.write_concern import durable_future
 
@@ -213,13 +213,13 @@ class MongoProtocol(asyncio.Protocol):
         """Run the command; a read that may yield runs as an operation in a worker greenlet
         (server/operations.py), and if it yields, the connection holds its queue until it finishes at a
         later turn of the loop."""
-        operations = self.state.operations
-        op = operations.prepare(ctx, body)
+        name = next(iter(body), "")
+        op = Operations.prepare(ctx, body, name) if name in YIELDING else None
         if op is None:  # cannot yield: runs straight, registered only if its reply waits
             self._answer(None, ctx, request, run_command(ctx, body), no_reply, body)
             return
         ctx.operation = op
-        reply = operations.execute(op, run_command, ctx, body)
+        reply = self.state.operations.execute(op, run_command, ctx, body)
         if reply is not SUSPENDED:
             self._answer(op, ctx, request, reply, no_reply)
             return

@@ -1,8 +1,8 @@
 """Operations in progress: the registry ``currentOp`` lists and ``killOp`` marks, and the greenlets that
 let a long read give the event loop a turn.
 
-A read that may yield (find, aggregate, count, distinct outside a transaction; not a find of
-one ``_id``, nor a pipeline that ends in ``$out``/``$merge``) runs in a worker greenlet taken from a
+A read that may yield (find, aggregate, count, distinct outside a transaction; not a find that reads
+at most one document, by ``_id`` or by the express path, nor a pipeline that ends in ``$out``/``$merge``) runs in a worker greenlet taken from a
 small pool, with its operation installed as the engine's checker (``engine/interrupts.py``). At the
 scans' checkpoints the operation raises Interrupted once killed, MaxTimeMSExpired once past
 ``maxTimeMS``, and after every ``YIELD_SLICE_S`` of work it switches back to the event loop, which
@@ -28,6 +28,7 @@ from bson.objectid import ObjectId
 from greenlet import getcurrent, greenlet
 
 from docdb.engine import interrupts
+from docdb.engine.planner import sole_point_index
 from docdb.errors import ErrorCode, MongoError
 
 if TYPE_CHECKING:
@@ -143,16 +144,11 @@ class Operations:
         self._idle: list[Any] = []
 
     @staticmethod
-    def prepare(ctx: CommandContext, body: dict[str, Any]) -> Operation | None:
-        """The operation of a command that may yield (a read outside a transaction), else None: such a
-        command runs straight, with no worker (it cannot suspend)."""
-        name = next(iter(body), "")
-        if name not in YIELDING:
+    def prepare(ctx: CommandContext, body: dict[str, Any], name: str) -> Operation | None:
+        """The operation of command ``name`` (one of YIELDING) if it may yield (a read outside a
+        transaction), else None: such a command runs straight, with no worker (it cannot suspend)."""
+        if name == "find" and _reads_one(ctx, body):
             return None
-        if name == "find":
-            spec = body.get("filter")  # a find of one _id value (IDHACK) reads one document, never scans
-            if spec.__class__ is dict and len(spec) == 1 and spec.get("_id").__class__ in _POINT_TYPES:
-                return None
         if _reads_outside_transaction(name, body):
             return Operation(ctx, body, name)
         return None
@@ -240,7 +236,29 @@ def _reads_outside_transaction(name: str, body: dict[str, Any]) -> bool:
     return True
 
 
-_POINT_TYPES = frozenset({int, str, float, Int64, ObjectId})  # _id values an equality looks up by key
+_POINT_TYPES = frozenset({int, str, float, Int64, ObjectId})  # values an equality looks up by key
+# Find options that can make a one-field equality read more than one index entry.
+_SCANNING_OPTIONS = frozenset({"collation", "hint", "max", "min", "skip", "sort"})
+
+
+def _reads_one(ctx: CommandContext, body: dict[str, Any]) -> bool:
+    """Whether a find reads at most one document whatever the data (it cannot run long): one ``_id``
+    value (IDHACK), or ``find_one`` by a field that has a sole single-field index (the express path)."""
+    spec = body.get("filter")
+    name = body["find"]
+    if spec.__class__ is not dict or len(spec) != 1 or name.__class__ is not str:
+        return False
+    ((path, value),) = spec.items()
+    if value.__class__ not in _POINT_TYPES:
+        return False
+    coll = ctx.state.catalog.collection(ctx.db, name)  # None for a view: its pipeline may run long
+    if coll is None:
+        return False
+    if not _SCANNING_OPTIONS.isdisjoint(body):  # e.g. a $natural hint turns even an _id lookup into a scan
+        return False
+    if path == "_id":
+        return True
+    return body.get("limit") == 1 and sole_point_index(coll, spec) is not None
 
 
 def _serve(job: tuple[Callable[..., Any], tuple[Any, ...]]) -> None:
