@@ -2,13 +2,14 @@
 let a long read give the event loop a turn.
 
 A read that may yield (find, aggregate, count, distinct outside a transaction; not a find that reads
-at most one document, by ``_id`` or by the express path, nor a pipeline that ends in ``$out``/``$merge``) runs in a worker greenlet taken from a
-small pool, with its operation installed as the engine's checker (``engine/interrupts.py``). At the
-scans' checkpoints the operation raises Interrupted once killed, MaxTimeMSExpired once past
-``maxTimeMS``, and after every ``YIELD_SLICE_S`` of work it switches back to the event loop, which
-resumes it at its next turn (``call_soon``) after serving whatever else is ready. Every other command
-runs straight on the loop and to completion: a write computes its after-images from what it read, and
-a yield in between would let another write slip under it.
+at most one document, by ``_id`` or by the express path, nor a pipeline that ends in ``$out`` or
+``$merge``) runs in a worker greenlet taken from a small pool, with its operation installed as the
+engine's checker (``engine/interrupts.py``). At the scans' checkpoints the operation raises Interrupted
+once killed, MaxTimeMSExpired once past ``maxTimeMS``, and after every ``YIELD_SLICE_S`` of work it
+switches back to the event loop, which resumes it at its next turn (``call_soon``) after serving
+whatever else is ready. Every other command runs straight on the loop and to completion: a write
+computes its after-images from what it read, and a yield in between would let another write slip
+under it.
 
 An operation is registered (given its opid, listed by currentOp) when another client could see it: when
 it first yields, while its reply waits (an awaitData ``getMore``, a blocked fail point, an awaitable
