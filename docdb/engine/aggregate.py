@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from docdb.engine import interrupts
 from docdb.engine.aggregation.pipeline import compile_pipeline
 from docdb.engine.catalog import Catalog
 from docdb.engine.collection import Collection
@@ -36,10 +37,12 @@ class CatalogPipelineContext:
         host: str = "localhost:27017",
         bypass_validation: bool = False,
         sessions: Callable[[list[tuple[str, str]] | None], list[dict[str, Any]]] | None = None,
+        current_ops: Callable[[dict[str, bool]], list[dict[str, Any]]] | None = None,
     ) -> None:
         self.catalog = catalog
         self.bypass_validation = bypass_validation
         self.sessions = sessions  # the server's session records ($listLocalSessions), when it has them
+        self.current_ops = current_ops  # the server's operations in progress ($currentOp), when it has them
         self.db = db
         self.collection = collection
         self.host = host
@@ -100,6 +103,7 @@ def run_aggregate(
     bypass_validation: bool = False,
     documents: Iterable[dict[str, Any]] | None = None,
     sessions: Callable[[list[tuple[str, str]] | None], list[dict[str, Any]]] | None = None,
+    current_ops: Callable[[dict[str, bool]], list[dict[str, Any]]] | None = None,
 ) -> list[dict[str, Any]]:
     """The pipeline's output documents; ``collection`` None runs a collectionless (``aggregate: 1``) one.
     ``documents`` replaces the collection's documents as the source (the server's in-memory
@@ -116,6 +120,7 @@ def run_aggregate(
         host=host,
         bypass_validation=bypass_validation,
         sessions=sessions,
+        current_ops=current_ops,
     )
     compiled = compile_pipeline(pipeline, ctx, is_collectionless=collection is None)  # validates it all
     source: Iterable[dict[str, Any]] = []
@@ -134,7 +139,7 @@ def run_aggregate(
         else:
             source = ctx.scan(db, collection)
     try:
-        return list(compiled.run(source))
+        return list(compiled.run(interrupts.checked(source)))  # the stages' work between checkpoints
     except MongoError as exc:
         exc.errmsg = f"PlanExecutor error during aggregation :: caused by :: {exc.errmsg}"
         exc.args = (exc.errmsg,)

@@ -15,6 +15,7 @@ from bson.binary import Binary
 from bson.timestamp import Timestamp
 
 from docdb.bson_codec import decode_document
+from docdb.engine import interrupts
 from docdb.engine.bson_order import hash_key
 from docdb.engine.capped import limits as capped_limits
 from docdb.engine.indexing.index import Index, build_indexes
@@ -72,7 +73,11 @@ class Collection:
 
     def scan(self) -> Iterator[tuple[bytes, dict[str, Any]]]:
         """Every document in natural order as ``(raw, decoded)``; safe against concurrent commits."""
+        countdown = 1
         for raw in list(self.docs.values()):
+            countdown -= 1
+            if not countdown:
+                countdown = interrupts.check()
             yield raw, decode_document(raw)
 
     def put(self, key: Hashable, raw: bytes) -> None:

@@ -20,6 +20,7 @@ from bson.objectid import ObjectId
 from bson.regex import Regex
 
 from docdb.bson_codec import decode_document
+from docdb.engine import interrupts
 from docdb.engine.bson_order import RANK_NUMBER, hash_key, sort_key
 from docdb.engine.collation import SIMPLE, Collator, active
 from docdb.engine.collection import Collection
@@ -30,6 +31,7 @@ from docdb.engine.indexing.index import Index
 from docdb.engine.indexing.keys import HIGH, invert, split_key
 from docdb.engine.indexing.spec import direction
 from docdb.engine.indexing.wildcard import WildcardKeyMaker, WildcardView, views
+from docdb.engine.interrupts import pinned_range
 from docdb.engine.matcher import compile_filter, match_all
 from docdb.errors import ErrorCode, MongoError
 
@@ -102,7 +104,11 @@ class Plan:
         stats = self.stats
         stats.docs_examined = len(columns)
         raws = columns.raws
+        countdown = 1
         for row in rows.tolist():
+            countdown -= 1
+            if not countdown:
+                countdown = interrupts.check()
             raw = raws[row]
             stats.n_returned += 1
             yield raw, decode_document(raw) if decode else None
@@ -124,7 +130,11 @@ class Plan:
         values = list(coll.docs.values())
         if self.direction < 0:
             values.reverse()
-        for raw in values:
+        countdown = 1
+        for raw in values:  # a snapshot: the checkpoints may let other commands write meanwhile
+            countdown -= 1
+            if not countdown:
+                countdown = interrupts.check()
             stats.docs_examined += 1
             stats.n_returned += 1
             yield raw, None
@@ -136,7 +146,11 @@ class Plan:
         values = list(coll.docs.values())
         if self.direction < 0:
             values.reverse()
-        for raw in values:
+        countdown = 1
+        for raw in values:  # a snapshot: the checkpoints may let other commands write meanwhile
+            countdown -= 1
+            if not countdown:
+                countdown = interrupts.check()
             stats.docs_examined += 1
             doc = decode_document(raw)
             if predicate(doc):
@@ -158,7 +172,7 @@ class Plan:
         for start, end, checks in _scan_ranges(index, self.bounds, self.direction):
             stats.seeks += 1
             if exact and not decode and not checks and not dedup:  # the common case, in fewer steps
-                for entry in index.scan(start, end, self.direction < 0):
+                for entry in pinned_range(index.scan(start, end, self.direction < 0)):
                     stats.keys_examined += 1
                     raw = docs.get(entry[-1])
                     if raw is not None:
@@ -166,7 +180,7 @@ class Plan:
                         stats.n_returned += 1
                         yield raw, None
                 continue
-            for entry in index.scan(start, end, self.direction < 0):
+            for entry in pinned_range(index.scan(start, end, self.direction < 0)):
                 stats.keys_examined += 1
                 if checks:
                     comps = split_key(entry, width)[0]

@@ -32,6 +32,7 @@ from docdb.protocol import (
 from docdb.server import cluster_time
 from docdb.server.context import CommandContext, ConnectionInfo, ServerState
 from docdb.server.dispatch import run_command
+from docdb.server.operations import SUSPENDED, YIELDING, Operation, Operations, killed_error
 from docdb.server.tls import certificate_subject
 from docdb.server.write_concern import durable_future
 
@@ -95,6 +96,7 @@ class MongoProtocol(asyncio.Protocol):
             peer=_peer_name(transport.get_extra_info("peername")),
             local=_peer_name(transport.get_extra_info("sockname")),
         )
+        self.state.operations.connections[self.info.connection_id] = self.info
         ssl_object = transport.get_extra_info("ssl_object")
         if ssl_object is not None:
             self.info.tls = True
@@ -107,6 +109,8 @@ class MongoProtocol(asyncio.Protocol):
             self.info.closed = True
         if not self.rejected:
             self.state.connections_current -= 1
+        if self.info is not None:
+            self.state.operations.disconnected(self.info)
         self.queue.clear()
         if self.on_close is not None:
             self.on_close(self)
@@ -197,21 +201,64 @@ class MongoProtocol(asyncio.Protocol):
             db = body.get("$db")
             ctx = self._context(db if type(db) is str else "")  # a wrong type fails in run_command
             ctx.exhaust_allowed = bool(message.flags & EXHAUST_ALLOWED)
+            no_reply = bool(message.flags & MORE_TO_COME)
             if db is None and "$db" not in body or db == "":
                 reply = MongoError(40571, "OP_MSG requests require a $db argument").to_document()
+                self._answer(None, ctx, request, reply, no_reply)
             else:
-                reply = run_command(ctx, body)
-            if ctx.close_connection:
-                self._abort_for_test(ctx)
-                return
-            no_reply = bool(message.flags & MORE_TO_COME)
-            if (ctx.wait_lsn is not None or ctx.pending is not None) and reply.get("ok"):
-                self._wait_then_reply(ctx, request, reply, no_reply)
-            elif not no_reply:
-                self._reply(ctx, request, reply)
+                self._execute(ctx, request, body, no_reply)
             return
         assert isinstance(message, OpQuery)
         self._run_op_query(request, message)
+
+    def _execute(self, ctx: CommandContext, request: Request, body: dict[str, Any], no_reply: bool) -> None:
+        """Run the command; a read that may yield runs as an operation in a worker greenlet
+        (server/operations.py), and if it yields, the connection holds its queue until it finishes at a
+        later turn of the loop."""
+        name = next(iter(body), "")
+        op = Operations.prepare(ctx, body, name) if name in YIELDING else None
+        if op is None:  # cannot yield: runs straight, registered only if its reply waits
+            self._answer(None, ctx, request, run_command(ctx, body), no_reply, body)
+            return
+        ctx.operation = op
+        reply = self.state.operations.execute(op, run_command, ctx, body)
+        if reply is not SUSPENDED:
+            self._answer(op, ctx, request, reply, no_reply)
+            return
+        self.busy = True
+
+        def finished(reply: dict[str, Any]) -> None:
+            self.busy = False
+            self._answer(op, ctx, request, reply, no_reply)
+            self._drain()
+
+        op.on_done = finished
+
+    def _answer(
+        self,
+        op: Operation | None,
+        ctx: CommandContext,
+        request: Request,
+        reply: dict[str, Any],
+        no_reply: bool,
+        body: dict[str, Any] | None = None,
+    ) -> None:
+        """After the command ran: close the connection, wait for what its reply waits for (registered as
+        an operation meanwhile, so that currentOp lists it and killOp ends it), or reply."""
+        waits = ctx.wait_lsn is not None or ctx.pending is not None
+        if waits and reply.get("ok") and not ctx.close_connection:
+            if op is None and body is not None:
+                op = Operation(ctx, body, next(iter(body), ""))
+            if op is not None:
+                self.state.operations.register(op)
+            self._wait_then_reply(ctx, request, reply, no_reply, op)
+            return
+        if op is not None:
+            self.state.operations.end(op)
+        if ctx.close_connection:
+            self._abort_for_test(ctx)
+        elif not no_reply:
+            self._reply(ctx, request, reply)
 
     def _run_op_query(self, request: Request, message: OpQuery) -> None:
         db, _, coll = message.full_collection_name.partition(".")
@@ -228,14 +275,7 @@ class MongoProtocol(asyncio.Protocol):
         body = message.query
         if isinstance(body.get("$query"), dict):  # {$query: cmd, $readPreference: …} wrapping
             body = body["$query"]
-        ctx = self._context(db)
-        reply = run_command(ctx, dict(body))
-        if ctx.close_connection:
-            self._abort_for_test(ctx)
-        elif (ctx.wait_lsn is not None or ctx.pending is not None) and reply.get("ok"):
-            self._wait_then_reply(ctx, request, reply, False)
-        else:
-            self._reply(ctx, request, reply)
+        self._execute(self._context(db), request, dict(body), False)
 
     def _context(self, db: str) -> CommandContext:
         assert self.info is not None
@@ -273,23 +313,59 @@ class MongoProtocol(asyncio.Protocol):
             self._run(Request(request.header._replace(request_id=reply_id), message, request.compressor_id))
 
     def _wait_then_reply(
-        self, ctx: CommandContext, request: Request, reply: dict[str, Any], no_reply: bool
+        self,
+        ctx: CommandContext,
+        request: Request,
+        reply: dict[str, Any],
+        no_reply: bool,
+        op: Operation | None = None,
     ) -> None:
-        """Hold this connection until what the command waits for is done, then reply and go on."""
+        """Hold this connection until what the command waits for is done, then reply and go on. A
+        killOp ends the wait at once with Interrupted (not a compaction's nor a durability wait's: their
+        work is done or under way whatever the client is told)."""
+        operations = self.state.operations
         writer = self.state.catalog.writer
         if ctx.pending is not None:
             future: asyncio.Future[Any] = ctx.pending
         elif writer is not None and ctx.wait_lsn is not None:
             future = durable_future(writer, ctx.wait_lsn)
         else:
+            if op is not None:
+                operations.end(op)
             if not no_reply:
                 self._send(request, encode_op_msg(reply, next(_request_ids), request.header.request_id))
             return
         self.busy = True
         self.awaiting_topology = ctx.awaits_topology
+        over = False
+
+        def interrupted() -> None:
+            nonlocal over
+            if over:
+                return
+            over = True
+            self.busy = self.awaiting_topology = False
+            if op is not None:
+                operations.end(op)
+            if not no_reply:
+                self._reply(
+                    ctx,
+                    request,
+                    cluster_time.stamp(ctx, killed_error(op.name if op is not None else "").to_document()),
+                )
+            self._drain()
+
+        if op is not None and ctx.pending is not None and op.name != "compact":
+            op.cancel_wait = interrupted
 
         def done(fut: asyncio.Future[Any]) -> None:
+            nonlocal over
+            if over:
+                return
+            over = True
             self.busy = self.awaiting_topology = False
+            if op is not None:
+                operations.end(op)
             body = reply
             error = fut.exception()
             if isinstance(error, MongoError):

@@ -17,6 +17,7 @@ from docdb.server.auth.session import AuthSession
 from docdb.server.cursors import CursorRegistry
 from docdb.server.log_limits import RateLimitedLog
 from docdb.server.metrics import Metrics
+from docdb.server.operations import Operations
 from docdb.server.parameters import ServerParameters
 from docdb.server.profiler import Profiler
 from docdb.server.sessions import Session, SessionRegistry
@@ -57,6 +58,7 @@ class ServerState:
     sessions: SessionRegistry = field(default_factory=SessionRegistry)
     intents: dict[Any, Any] = field(default_factory=dict)  # (ns, key) -> open transaction that wrote it
     waiters: Any = None  # server/tailing.CommitWaiters: parked awaitData getMores (made on first use)
+    operations: Operations = field(default_factory=Operations)  # in progress: currentOp, killOp
 
     def __post_init__(self) -> None:
         self.intents = self.catalog.intents  # one table: the catalog's commit funnel checks it
@@ -105,6 +107,7 @@ class CommandContext:
     awaits_topology: bool = False  # ``pending`` is an awaitable hello's wait (shutdown does not wait)
     session: Session | None = None  # the command's logical session (its ``lsid``), set by dispatch
     store: Any = None  # a transaction's (or snapshot read's) store: what ``catalog`` is for this command
+    operation: Any = None  # server/operations.Operation of a command that may yield (currentOp lists it)
 
     @property
     def catalog(self) -> Catalog:

@@ -102,4 +102,5 @@ def test_performance_tab(client):
     status = client.admin.command("serverStatus")
     assert {"connections", "opcounters", "mem", "network"} <= status.keys()
     ops = client.admin.command({"currentOp": 1, "$all": True})["inprog"]
-    assert [op["command"].get("currentOp") for op in ops] == [1]
+    assert [op["command"].get("currentOp") for op in ops if op["active"]] == [1]
+    assert all(list(op)[:5] == ["type", "host", "desc", "connectionId", "client"] for op in ops)

@@ -67,7 +67,6 @@ UNSUPPORTED = frozenset(
     {
         "$changeStream",
         "$changeStreamSplitLargeEvent",
-        "$currentOp",
         "$listSampledQueries",
         "$listSearchIndexes",
         "$planCacheStats",
@@ -172,6 +171,7 @@ def _check_collectionless(names: list[str]) -> None:
 from docdb.engine.aggregation import (  # noqa: E402,F401  (stage families register themselves)
     stages_basic,
     stages_bucket_auto,
+    stages_current_op,
     stages_fill,
     stages_group,
     stages_join,

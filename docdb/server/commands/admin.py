@@ -101,8 +101,9 @@ def compact(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 
 @command("killOp", admin_only=True)
 def kill_op(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """Commands run to completion one at a time, so no other operation is ever in progress to kill;
-    mongod answers an unknown op id the same way."""
+    """Mark operation ``op`` killed (server/operations.py): a long read fails with Interrupted at its
+    next checkpoint, a waiting getMore or hello at once. mongod answers the same whether or not the op
+    exists, and the kill takes effect after the reply."""
     if "op" not in cmd:
         raise MongoError(ErrorCode.NoSuchKey, 'Missing expected field "op"')
     op = cmd["op"]
@@ -111,4 +112,8 @@ def kill_op(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
             ErrorCode.TypeMismatch,
             f'Expected field "op" to have numeric type, but found {bson_type_alias(op)}',
         )
+    try:
+        ctx.state.operations.kill(int(op))
+    except (TypeError, ValueError, OverflowError):  # NaN, infinity, a Decimal128: no such op
+        pass
     return {"info": "attempting to kill op"}

@@ -14,6 +14,7 @@ from docdb.server.commands.crud import cursor_reply
 from docdb.server.commands.explain import explain_reply
 from docdb.server.commands.query_options import check_collation, check_hint, collator_for, view_collator
 from docdb.server.context import CommandContext
+from docdb.server.current_op import current_ops
 from docdb.server.params import check_fields, get_array, get_bool, get_doc, get_int
 from docdb.server.profiler import PROFILE_COLLECTION
 from docdb.server.registry import command
@@ -115,6 +116,13 @@ def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
             bypass_validation=get_bool(cmd, "bypassDocumentValidation"),
             documents=_profile_entries(ctx, source),
             sessions=ctx.state.sessions.records,
+            current_ops=lambda options: current_ops(
+                ctx,
+                cmd,
+                all_users=options["allUsers"],
+                idle_connections=options["idleConnections"],
+                idle_cursors=options["idleCursors"],
+            ),
         )
     request_durability(ctx, durable)
     return cursor_reply(ctx, ns, docs, batch_size)

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import datetime
-import socket
-import time
 from typing import Any
-
-from bson.int64 import Int64
 
 from docdb.engine.bson_types import bson_type_alias
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.context import CommandContext
+from docdb.server.current_op import current_ops
 from docdb.server.params import GENERIC_FIELDS, get_int, is_number
-from docdb.server.profiler import OP_TYPES, PROFILER_CHANGED_ID, log, namespace
+from docdb.server.profiler import PROFILER_CHANGED_ID, log
 from docdb.server.registry import command
 
 _CURRENT_OP_OPTIONS = frozenset(
@@ -85,8 +81,9 @@ def profile(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 
 @command("currentOp", admin_only=True)
 def current_op(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    """Commands run one at a time to completion, so the only operation in progress is this one; it is
-    listed (as mongod lists its own currentOp) when it matches the command's filter fields."""
+    """The operations in progress (server/current_op.py) that match the command's filter fields, as
+    mongod lists them: ``$all`` adds idle connections, ``idleCursors`` open cursors, ``$ownOps`` keeps
+    the caller's user's."""
     from docdb.engine.matcher import compile_filter
 
     filter_ = {
@@ -94,76 +91,12 @@ def current_op(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         for k, v in cmd.items()
         if k != "currentOp" and k not in _CURRENT_OP_OPTIONS and k not in GENERIC_FIELDS
     }
-    ops = [running_operation(ctx, cmd)]
-    if cmd.get("idleCursors"):
-        ops.extend(idle_cursors(ctx))
     matches = compile_filter(filter_)
+    ops = current_ops(
+        ctx,
+        cmd,
+        all_users=not cmd.get("$ownOps"),
+        idle_connections=bool(cmd.get("$all") or cmd.get("idleConnections")),
+        idle_cursors=bool(cmd.get("idleCursors")),
+    )
     return {"inprog": [op for op in ops if matches(op)]}
-
-
-def idle_cursors(ctx: CommandContext) -> list[dict[str, Any]]:
-    """An ``idleCursor`` entry per open cursor (mongod's ``idleCursors: true``); the command that opened
-    a cursor is not kept, so ``originatingCommand`` is left out."""
-    host = f"{socket.gethostname()}:{ctx.connection.local.rpartition(':')[2]}"
-    now_wall = datetime.datetime.now(datetime.timezone.utc)
-    now_mono = time.monotonic()
-
-    def wall(mono: float) -> datetime.datetime:
-        return now_wall - datetime.timedelta(seconds=now_mono - mono)
-
-    return [
-        {
-            "type": "idleCursor",
-            "host": host,
-            "ns": cursor.ns,
-            "cursor": {
-                "cursorId": Int64(cursor.cursor_id),
-                "createdDate": wall(cursor.opened),
-                "lastAccessDate": wall(cursor.last_used),
-                "nDocsReturned": Int64(cursor.position),
-                "nBatchesReturned": Int64(cursor.batches),
-                "noCursorTimeout": False,
-                "tailable": False,
-                "awaitData": False,
-            },
-        }
-        for cursor in list(ctx.state.cursors.cursors.values())
-    ]
-
-
-def running_operation(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
-    """One ``inprog`` document in mongod's field order for the command ``body`` of ``ctx``."""
-    conn = ctx.connection
-    name = next(iter(body))
-    op: dict[str, Any] = {
-        "type": "op",
-        "host": f"{socket.gethostname()}:{conn.local.rpartition(':')[2]}",
-        "desc": f"conn{conn.connection_id}",
-        "connectionId": conn.connection_id,
-        "client": conn.peer,
-    }
-    metadata = conn.client_metadata
-    if metadata is not None:
-        app = metadata.get("application")
-        if isinstance(app, dict) and isinstance(app.get("name"), str):
-            op["appName"] = app["name"]
-        op["clientMetadata"] = metadata
-    op["active"] = True
-    op["currentOpTime"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
-    op["threaded"] = True
-    op["opid"] = ctx.state.command_counts.total()
-    if "lsid" in body:
-        op["lsid"] = body["lsid"]
-    op["secs_running"] = Int64(0)
-    op["microsecs_running"] = Int64(0)
-    op["op"] = OP_TYPES.get(name, "command")
-    op["ns"] = namespace(ctx.db, name, body) if name != "currentOp" else f"{ctx.db}.$cmd"
-    op["redacted"] = False
-    op["command"] = body
-    op["numYields"] = 0
-    op["locks"] = {}
-    op["waitingForLock"] = False
-    op["lockStats"] = {}
-    op["waitingForFlowControl"] = False
-    op["flowControlStats"] = {}
-    return op
