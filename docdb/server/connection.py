@@ -377,6 +377,7 @@ class MongoProtocol(asyncio.Protocol):
                 body = ctx.finish(fut.result())
                 if ctx.pending is not waited and ctx.pending is not None and body.get("ok"):
                     self.busy = True  # finishing began another wait (a fail point's command that waits)
+                    over = False
                     ctx.pending.add_done_callback(done)
                     return
                 body.setdefault("ok", 1.0)
