@@ -10,6 +10,8 @@ from __future__ import annotations
 import struct
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from bson.objectid import ObjectId
@@ -121,21 +123,79 @@ def encode_many(docs: list[dict[str, Any]]) -> list[bytes | None]:
     ``_id`` is moved first, and these already have it first). Anything the encoder refuses makes every
     entry None, so each document is encoded, and refused, on its own as before; the size and depth
     limits are still checked per document (``insert``)."""
+    raws = _encode_together(docs)
+    if raws is None:
+        return [None] * len(docs)
+    return [raw if raw.startswith(_ID_FIRST, 5) else None for raw in raws]
+
+
+_ID_FIRST = b"_id\x00"  # a document's first element name, just after its length and type byte
+_element_heads: list[int] = []  # array element i's type byte, key str(i) and NUL: 2 + len(str(i))
+
+
+def _encode_together(docs: list[dict[str, Any]]) -> list[bytes] | None:
+    """Each document's encoding as an element of one array (``encode_many``), or None if the encoder
+    refuses any of them."""
     try:
         blob = encode_document({"d": docs})
     except Exception:
-        return [None] * len(docs)
-    raws: list[bytes | None] = []
+        return None
+    n = len(docs)
+    if len(_element_heads) < n:
+        _element_heads.extend(2 + len(str(i)) for i in range(len(_element_heads), n))
+    raws: list[bytes] = []
     add = raws.append
-    find = blob.find
     unpack = _INT32.unpack_from
     pos = 11  # document length, array element (type, "d", NUL), array length
-    for doc in docs:
-        start = find(b"\x00", pos + 1) + 1  # past the element's type byte and index key
-        size = unpack(blob, start)[0]
-        add(blob[start : start + size] if doc and next(iter(doc)) == "_id" else None)
-        pos = start + size
+    for head in _element_heads[:n] if n < len(_element_heads) else _element_heads:
+        start = pos + head
+        pos = start + unpack(blob, start)[0]
+        add(blob[start:pos])
     return raws
+
+
+_PLAIN_ID_TYPES = frozenset({int, str})  # valid _id types that are their own keys (``DocumentBatch.insert``)
+_get_id = itemgetter("_id")
+
+
+def _insert_plain(
+    catalog: Any, coll: Collection, docs: list[dict[str, Any]], bypass_validation: bool
+) -> bool:
+    """Insert the whole batch by a few C-level steps per document, when nothing about it can fail and
+    nothing but the documents and the history changes: a catalog (not a transaction's store), a
+    collection without built index, validator (or bypassing it), cap or time series, and documents
+    with an int or string ``_id`` first, new and distinct, of a size needing no depth walk. False
+    (nothing done) for anything else, which ``DocumentBatch.insert`` then treats document by document,
+    reporting what fails exactly as before."""
+    if (
+        catalog.__class__ is not Catalog
+        or coll.capped is not None
+        or (coll.validation is not None and not bypass_validation)
+        or "timeseries" in coll.options
+        or coll.indexes
+        or coll.has_built_indexes()
+    ):
+        return False
+    try:
+        ids = list(map(_get_id, docs))
+    except KeyError:
+        return False
+    if (
+        not _PLAIN_ID_TYPES.issuperset(map(type, ids))
+        or len(set(ids)) != len(ids)
+        or not coll.docs.keys().isdisjoint(ids)
+    ):
+        return False
+    raws = _encode_together(docs)
+    if raws is None or not all(map(bytes.startswith, raws, repeat(_ID_FIRST), repeat(5))):
+        return False
+    if max(map(len, raws)) >= MIN_TOO_DEEP_BYTES:
+        for doc, raw in zip(docs, raws, strict=True):
+            if len(raw) >= MIN_TOO_DEEP_BYTES and (
+                len(raw) > MAX_DOCUMENT_SIZE or nesting_depth_exceeds(doc, MAX_NESTING_DEPTH)
+            ):
+                return False
+    return catalog.commit_inserts(coll, ids, raws)
 
 
 def duplicate_id_error(coll: Collection, id_value: Any) -> MongoError:
@@ -297,6 +357,8 @@ def insert_documents(
     bypass_validation: bool = False,
 ) -> WriteOutcome:
     coll = catalog.ensure_collection(db, name)
+    if len(docs) > 1 and _insert_plain(catalog, coll, docs, bypass_validation):
+        return WriteOutcome(len(docs))
     batch = DocumentBatch(coll, bypass_validation=bypass_validation)
     outcome = WriteOutcome()
     raws = encode_many(docs) if len(docs) > 1 else [None] * len(docs)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable
+from itertools import chain, repeat
+from operator import add
 from typing import Any
 
 import bson
@@ -50,7 +52,7 @@ def encode_write_batch(
     pack = _INT32.pack
     size = 0
     for position, (ns, id_value, raw) in enumerate(ops):
-        key = _KEYS[position] if position < 4096 else b"\x03" + str(position).encode() + b"\x00"
+        key = _KEYS[position] if position < 4096 else _array_key(position)
         add(key)
         if raw is None:
             body = bson.encode({"ns": ns, "del": id_value}, codec_options=CODEC_OPTIONS)
@@ -78,3 +80,35 @@ def encode_write_batch(
     total += 12 + 1  # ... the ts element and the terminator
     parts[0] = pack(total)
     return b"".join(parts)
+
+
+def encode_put_batch(ns: str, raws: list[bytes], ts: Timestamp) -> bytes:
+    """``encode_write_batch`` of a put of each of ``raws`` on one namespace, without ``txn``: the same
+    bytes, joined by C-level iterators instead of a Python step per op (an insert batch's payload).
+
+    >>> raws = [bson.encode({"_id": i}) for i in range(3)]
+    >>> encode_put_batch("d.c", raws, Timestamp(7, 2)) == encode_write_batch(
+    ...     [("d.c", i, raw) for i, raw in enumerate(raws)], None, Timestamp(7, 2))
+    True
+    """
+    n = len(raws)
+    keys = _KEYS[:n] if n <= len(_KEYS) else chain(_KEYS, (_array_key(i) for i in range(len(_KEYS), n)))
+    head = _put_head(ns)
+    lengths = map(_INT32.pack, map(add, map(len, raws), repeat(len(head) + 5)))
+    ops = b"".join(chain.from_iterable(zip(keys, lengths, repeat(head), raws, repeat(b"\x00"))))
+    array = len(ops) + 5
+    return b"".join(
+        (
+            _INT32.pack(4 + 5 + array + 13),  # the length itself, the ops element, the ts element, the end
+            b"\x04ops\x00",
+            _INT32.pack(array),
+            ops,
+            b"\x00\x11ts\x00",
+            _TIMESTAMP.pack(ts.inc, ts.time),
+            b"\x00",
+        )
+    )
+
+
+def _array_key(position: int) -> bytes:
+    return b"\x03" + str(position).encode() + b"\x00"
