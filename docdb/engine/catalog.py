@@ -370,6 +370,26 @@ class Catalog:
             self.commit_hook({w.collection.ns for w in writes})
         return ts
 
+    def commit_one(
+        self, coll: Collection, key: Hashable, id_value: Any, raw: bytes, op: str
+    ) -> Timestamp | None:
+        """``commit([DocWrite(coll, key, id_value, raw, op)])`` (a new version of one document: an update
+        by ``_id``) without the loops a batch needs."""
+        if self._held is not None or coll.capped is not None:
+            return self.commit([DocWrite(coll, key, id_value, raw, op)])
+        self._adopt(coll)
+        ns = coll.ns
+        ts = self.clock.tick()
+        if self.writer is not None:
+            payload = encode_write_batch(((ns, id_value, raw),), None, ts)
+            self.last_lsn = self.writer.append(RecordType.WRITE_BATCH, payload)
+        before = coll.docs.get(key)
+        coll.put(key, raw)
+        self.history.append(ts, ns, op or (INSERT if before is None else UPDATE), key, id_value, raw, before)
+        if self.commit_hook is not None:
+            self.commit_hook((ns,))
+        return ts
+
     def commit_inserts(self, coll: Collection, ids: list[Any], raws: list[bytes]) -> bool:
         """``commit`` of an insert of each of ``raws`` (``ids[i]``, an int or a string, its ``_id`` and its
         key) into ``coll``, which holds none of them and has no built index, is neither capped nor

@@ -425,14 +425,57 @@ def update_one_statement(catalog: Catalog, db: str, name: str, st: UpdateStateme
     coll = catalog.collection(db, name)
     if coll is not None and "timeseries" in coll.options:
         check_update(coll.options["timeseries"], st.q, st.u, st.multi, st.upsert)
-    with using(operation_collator(st.collation, coll)):
+    collator = operation_collator(st.collation, coll)
+    if collator is active():  # (the usual: simple, outside any operation) no context to enter
         return _update_one(catalog, db, name, st, coll)
+    with using(collator):
+        return _update_one(catalog, db, name, st, coll)
+
+
+def _update_by_id(
+    catalog: Any, coll: Collection, st: UpdateStatement, compiled: CompiledUpdate
+) -> tuple[int, int, Any] | None:
+    """A top-level operator update of the document ``{_id: v}`` names, in a collection where the new
+    version changes nothing but itself and the history (no built index, validator, cap or time series):
+    looked up as ``_id_match`` does, applied, then committed alone (``Catalog.commit_one``) without a
+    DocumentBatch. None (nothing done) for any other statement; an upsert that may insert is one."""
+    if (
+        not compiled.top_level
+        or st.upsert
+        or catalog.__class__ is not Catalog
+        or coll.capped is not None
+        or (coll.validation is not None and not st.bypass_validation)
+        or "timeseries" in coll.options
+        or coll.indexes
+        or coll.has_built_indexes()
+        or st.hint not in (None, {}, "")
+        or not active().is_simple
+    ):
+        return None
+    is_id, id_value = id_equality(st.q)
+    if not is_id:
+        return None
+    coll.id_accesses += 1
+    raw = coll.docs.get(hash_key(id_value))
+    if raw is None:
+        return 0, 0, None
+    doc = decode_document(raw)
+    new_doc, changed = compiled.apply(doc, query=st.q)
+    if not changed:
+        return 1, 0, None
+    stored_id = doc["_id"]
+    catalog.commit_one(coll, hash_key(stored_id), stored_id, encode_stored(with_id_first(new_doc)), UPDATE)
+    return 1, 1, None
 
 
 def _update_one(
     catalog: Catalog, db: str, name: str, st: UpdateStatement, coll: Collection | None
 ) -> tuple[int, int, Any]:
     compiled = _compile_statement(st)
+    if coll is not None:
+        done = _update_by_id(catalog, coll, st, compiled)
+        if done is not None:
+            return done
     matches = _id_match(coll, st) if coll is not None else None
     if matches is None:
         matches = []
