@@ -31,7 +31,7 @@ from docdb.engine.indexing.factory import make_index
 from docdb.engine.indexing.index import Index
 from docdb.engine.log import LogWriter, RecordType, lock_file, read_log
 from docdb.engine.log.batch import iter_write_runs, ts_number, write_batch_tail, write_batch_txn
-from docdb.engine.log.batch_encode import encode_put_batch, encode_write_batch
+from docdb.engine.log.batch_encode import encode_put, encode_put_batch, encode_write_batch
 from docdb.engine.log.compaction import CollectionSnapshot, discard_partial
 from docdb.engine.namespaces import split_namespace, validate_collection_name, validate_db_name
 from docdb.engine.session_log import SessionFacts, fold
@@ -381,8 +381,7 @@ class Catalog:
         ns = coll.ns
         ts = self.clock.tick()
         if self.writer is not None:
-            payload = encode_write_batch(((ns, id_value, raw),), None, ts)
-            self.last_lsn = self.writer.append(RecordType.WRITE_BATCH, payload)
+            self.last_lsn = self.writer.append(RecordType.WRITE_BATCH, encode_put(ns, raw, ts))
         before = coll.docs.get(key)
         coll.put(key, raw)
         self.history.append(ts, ns, op or (INSERT if before is None else UPDATE), key, id_value, raw, before)

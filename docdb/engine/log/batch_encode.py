@@ -112,3 +112,29 @@ def encode_put_batch(ns: str, raws: list[bytes], ts: Timestamp) -> bytes:
 
 def _array_key(position: int) -> bytes:
     return b"\x03" + str(position).encode() + b"\x00"
+
+
+def encode_put(ns: str, raw: bytes, ts: Timestamp) -> bytes:
+    """``encode_write_batch`` of one put (an update's new version), as one join of known pieces.
+
+    >>> raw = bson.encode({"_id": 1, "n": 2})
+    >>> encode_put("d.c", raw, Timestamp(7, 2)) == encode_write_batch([("d.c", 1, raw)], None, Timestamp(7, 2))
+    True
+    """
+    head = _put_head(ns)
+    op = len(head) + len(raw) + 5
+    pack = _INT32.pack
+    return b"".join(
+        (
+            pack(op + 30),  # the length, ops element (5), array (length, key "0", end: 8), ts element, end
+            b"\x04ops\x00",
+            pack(op + 8),
+            b"\x030\x00",
+            pack(op),
+            head,
+            raw,
+            b"\x00\x00\x11ts\x00",
+            _TIMESTAMP.pack(ts.inc, ts.time),
+            b"\x00",
+        )
+    )
