@@ -126,7 +126,7 @@ class Collection:
     def _has_built_indexes(self) -> bool:
         if self._id_index is not None and self._id_index.built:
             return True
-        return any(index.built for index in self.indexes.values())
+        return bool(self.indexes) and any(index.built for index in self.indexes.values())
 
     def _maintained(self) -> list[Index]:
         found = [index for index in self.indexes.values() if index.built]
