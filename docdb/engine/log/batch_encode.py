@@ -117,8 +117,8 @@ def _array_key(position: int) -> bytes:
 def encode_put(ns: str, raw: bytes, ts: Timestamp) -> bytes:
     """``encode_write_batch`` of one put (an update's new version), as one join of known pieces.
 
-    >>> raw = bson.encode({"_id": 1, "n": 2})
-    >>> encode_put("d.c", raw, Timestamp(7, 2)) == encode_write_batch([("d.c", 1, raw)], None, Timestamp(7, 2))
+    >>> raw, ts = bson.encode({"_id": 1, "n": 2}), Timestamp(7, 2)
+    >>> encode_put("d.c", raw, ts) == encode_write_batch([("d.c", 1, raw)], None, ts)
     True
     """
     head = _put_head(ns)
