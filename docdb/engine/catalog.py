@@ -38,7 +38,7 @@ from docdb.engine.indexing.factory import make_index
 from docdb.engine.indexing.index import Index
 from docdb.engine.log import LogWriter, RecordType, lock_file, read_log
 from docdb.engine.log.batch import first_id, iter_write_runs, ts_number, write_batch_tail, write_batch_txn
-from docdb.engine.log.batch_encode import encode_write_batch
+from docdb.engine.log.batch_encode import encode_put, encode_put_batch, encode_write_batch
 from docdb.engine.log.compaction import CollectionSnapshot, discard_partial
 from docdb.engine.namespaces import split_namespace, validate_collection_name, validate_db_name
 from docdb.engine.session_log import SessionFacts, fold
@@ -394,6 +394,43 @@ class Catalog:
         if self.commit_hook is not None:
             self.commit_hook({w.collection.ns for w in writes})
         return ts
+
+    def commit_one(
+        self, coll: Collection, key: Hashable, id_value: Any, raw: bytes, op: str
+    ) -> Timestamp | None:
+        """``commit([DocWrite(coll, key, id_value, raw, op)])`` (a new version of one document: an update
+        by ``_id``) without the loops a batch needs."""
+        if self._held is not None or coll.capped is not None or self.intents:
+            return self.commit([DocWrite(coll, key, id_value, raw, op)])
+        self._adopt(coll)
+        ns = coll.ns
+        ts = self.clock.tick()
+        if self.writer is not None:
+            self.last_lsn = self.writer.append(RecordType.WRITE_BATCH, encode_put(ns, raw, ts, op))
+        before = coll.docs.get(key)
+        coll.put(key, raw)
+        self.history.append(ts, ns, op or (INSERT if before is None else UPDATE), key, id_value, raw, before)
+        if self.commit_hook is not None:
+            self.commit_hook((ns,))
+        return ts
+
+    def commit_inserts(self, coll: Collection, ids: list[Any], raws: list[bytes]) -> bool:
+        """``commit`` of an insert of each of ``raws`` (``ids[i]``, an int or a string, its ``_id`` and its
+        key) into ``coll``, which holds none of them and has no built index, is neither capped nor
+        time-series: one record, one C-level update of the documents and of the history. False (nothing
+        done) while commits are held, whose caller needs ``DocWrite``s."""
+        if self._held is not None or self.intents:  # open transactions' documents need check_intents
+            return False
+        self._adopt(coll)
+        ns = coll.ns
+        ts = self.clock.tick()
+        if self.writer is not None:
+            self.last_lsn = self.writer.append(RecordType.WRITE_BATCH, encode_put_batch(ns, raws, ts))
+        coll.put_new(ids, raws)
+        self.history.extend_inserts(ts, ns, ids, raws)
+        if self.commit_hook is not None:
+            self.commit_hook((ns,))
+        return True
 
     def hold_commits(self) -> list[DocWrite]:
         """Until ``release_commits``, collect the writes committed instead of logging them: the

@@ -97,6 +97,17 @@ class Collection:
                 else:
                     index.add(key, new_doc)
 
+    def put_new(self, keys: list[Hashable], raws: list[bytes]) -> None:
+        """Store new documents ``raws[i]`` under ``keys[i]``, none of them present, in a collection without
+        built indexes (the caller checked both): one C-level update of ``docs``."""
+        self.docs.update(zip(keys, raws, strict=True))
+        self.data_size += sum(map(len, raws))
+        self.version += 1
+
+    def has_built_indexes(self) -> bool:
+        """Whether a write must keep some index in step (a secondary one, or ``_id_`` once scanned)."""
+        return self._has_built_indexes()
+
     def apply_ops(self, ids: list[Any], raws: list[bytes | None]) -> None:
         """Replay a run of logged ops in order: put ``raws[i]`` as the document whose ``_id`` is
         ``ids[i]``, or delete it when ``raws[i]`` is None. Without built indexes (recovery builds them
@@ -129,7 +140,7 @@ class Collection:
     def _has_built_indexes(self) -> bool:
         if self._id_index is not None and self._id_index.built:
             return True
-        return any(index.built for index in self.indexes.values())
+        return bool(self.indexes) and any(index.built for index in self.indexes.values())
 
     def _maintained(self) -> list[Index]:
         found = [index for index in self.indexes.values() if index.built]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import struct
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from bson.objectid import ObjectId
@@ -122,21 +124,79 @@ def encode_many(docs: list[dict[str, Any]]) -> list[bytes | None]:
     ``_id`` is moved first, and these already have it first). Anything the encoder refuses makes every
     entry None, so each document is encoded, and refused, on its own as before; the size and depth
     limits are still checked per document (``insert``)."""
+    raws = _encode_together(docs)
+    if raws is None:
+        return [None] * len(docs)
+    return [raw if raw.startswith(_ID_FIRST, 5) else None for raw in raws]
+
+
+_ID_FIRST = b"_id\x00"  # a document's first element name, just after its length and type byte
+_element_heads: list[int] = []  # array element i's type byte, key str(i) and NUL: 2 + len(str(i))
+
+
+def _encode_together(docs: list[dict[str, Any]]) -> list[bytes] | None:
+    """Each document's encoding as an element of one array (``encode_many``), or None if the encoder
+    refuses any of them."""
     try:
         blob = encode_document({"d": docs})
     except Exception:
-        return [None] * len(docs)
-    raws: list[bytes | None] = []
+        return None
+    n = len(docs)
+    if len(_element_heads) < n:
+        _element_heads.extend(2 + len(str(i)) for i in range(len(_element_heads), n))
+    raws: list[bytes] = []
     add = raws.append
-    find = blob.find
     unpack = _INT32.unpack_from
     pos = 11  # document length, array element (type, "d", NUL), array length
-    for doc in docs:
-        start = find(b"\x00", pos + 1) + 1  # past the element's type byte and index key
-        size = unpack(blob, start)[0]
-        add(blob[start : start + size] if doc and next(iter(doc)) == "_id" else None)
-        pos = start + size
+    for head in _element_heads[:n] if n < len(_element_heads) else _element_heads:
+        start = pos + head
+        pos = start + unpack(blob, start)[0]
+        add(blob[start:pos])
     return raws
+
+
+_PLAIN_ID_TYPES = frozenset({int, str})  # valid _id types that are their own keys (``DocumentBatch.insert``)
+_get_id = itemgetter("_id")
+
+
+def _insert_plain(
+    catalog: Any, coll: Collection, docs: list[dict[str, Any]], bypass_validation: bool
+) -> bool:
+    """Insert the whole batch by a few C-level steps per document, when nothing about it can fail and
+    nothing but the documents and the history changes: a catalog (not a transaction's store), a
+    collection without built index, validator (or bypassing it), cap or time series, and documents
+    with an int or string ``_id`` first, new and distinct, of a size needing no depth walk. False
+    (nothing done) for anything else, which ``DocumentBatch.insert`` then treats document by document,
+    reporting what fails exactly as before."""
+    if (
+        catalog.__class__ is not Catalog
+        or coll.capped is not None
+        or (coll.validation is not None and not bypass_validation)
+        or "timeseries" in coll.options
+        or coll.indexes
+        or coll.has_built_indexes()
+    ):
+        return False
+    try:
+        ids = list(map(_get_id, docs))
+    except KeyError:
+        return False
+    if (
+        not _PLAIN_ID_TYPES.issuperset(map(type, ids))
+        or len(set(ids)) != len(ids)
+        or not coll.docs.keys().isdisjoint(ids)
+    ):
+        return False
+    raws = _encode_together(docs)
+    if raws is None or not all(map(bytes.startswith, raws, repeat(_ID_FIRST), repeat(5))):
+        return False
+    if max(map(len, raws)) >= MIN_TOO_DEEP_BYTES:
+        for doc, raw in zip(docs, raws, strict=True):
+            if len(raw) >= MIN_TOO_DEEP_BYTES and (
+                len(raw) > MAX_DOCUMENT_SIZE or nesting_depth_exceeds(doc, MAX_NESTING_DEPTH)
+            ):
+                return False
+    return catalog.commit_inserts(coll, ids, raws)
 
 
 def duplicate_id_error(coll: Collection, id_value: Any) -> MongoError:
@@ -322,6 +382,8 @@ def insert_documents(
     bypass_validation: bool = False,
 ) -> WriteOutcome:
     coll = catalog.ensure_collection(db, name)
+    if len(docs) > 1 and _insert_plain(catalog, coll, docs, bypass_validation):
+        return WriteOutcome(len(docs))
     batch = DocumentBatch(coll, bypass_validation=bypass_validation)
     outcome = WriteOutcome()
     raws = encode_many(docs) if len(docs) > 1 else [None] * len(docs)
@@ -388,14 +450,57 @@ def update_one_statement(catalog: Catalog, db: str, name: str, st: UpdateStateme
     coll = catalog.collection(db, name)
     if coll is not None and "timeseries" in coll.options:
         check_update(coll.options["timeseries"], st.q, st.u, st.multi, st.upsert)
-    with using(operation_collator(st.collation, coll)):
+    collator = operation_collator(st.collation, coll)
+    if collator is active():  # (the usual: simple, outside any operation) no context to enter
         return _update_one(catalog, db, name, st, coll)
+    with using(collator):
+        return _update_one(catalog, db, name, st, coll)
+
+
+def _update_by_id(
+    catalog: Any, coll: Collection, st: UpdateStatement, compiled: CompiledUpdate
+) -> tuple[int, int, Any] | None:
+    """A top-level operator update of the document ``{_id: v}`` names, in a collection where the new
+    version changes nothing but itself and the history (no built index, validator, cap or time series):
+    looked up as ``_id_match`` does, applied, then committed alone (``Catalog.commit_one``) without a
+    DocumentBatch. None (nothing done) for any other statement; an upsert that may insert is one."""
+    if (
+        not compiled.top_level
+        or st.upsert
+        or catalog.__class__ is not Catalog
+        or coll.capped is not None
+        or (coll.validation is not None and not st.bypass_validation)
+        or "timeseries" in coll.options
+        or coll.indexes
+        or coll.has_built_indexes()
+        or st.hint not in (None, {}, "")
+        or not active().is_simple
+    ):
+        return None
+    is_id, id_value = id_equality(st.q)
+    if not is_id:
+        return None
+    coll.id_accesses += 1
+    raw = coll.docs.get(hash_key(id_value))
+    if raw is None:
+        return 0, 0, None
+    doc = decode_document(raw)
+    new_doc, changed = compiled.apply(doc, query=st.q)
+    if not changed:
+        return 1, 0, None
+    stored_id = doc["_id"]
+    catalog.commit_one(coll, hash_key(stored_id), stored_id, encode_stored(with_id_first(new_doc)), UPDATE)
+    return 1, 1, None
 
 
 def _update_one(
     catalog: Catalog, db: str, name: str, st: UpdateStatement, coll: Collection | None
 ) -> tuple[int, int, Any]:
     compiled = _compile_statement(st)
+    if coll is not None:
+        done = _update_by_id(catalog, coll, st, compiled)
+        if done is not None:
+            return done
     matches = _id_match(coll, st) if coll is not None else None
     if matches is None:
         matches = []

@@ -115,8 +115,11 @@ def encode_record(rtype: int, payload: bytes) -> bytes:
     if not looks_like_bson(payload, 0, size):
         raise ValueError("a record payload must be exactly one BSON document")
     head = _CRC.pack(size)
-    tail = bytes((rtype,)) + payload
-    return head + _CRC.pack(crc32c(tail, crc32c(head))) + tail
+    kind = _TYPE_BYTES[rtype]
+    return b"".join((head, _CRC.pack(crc32c(payload, crc32c(kind, crc32c(head)))), kind, payload))
+
+
+_TYPE_BYTES = [bytes((rtype,)) for rtype in range(256)]
 
 
 def decode_record(buf: memoryview, offset: int) -> tuple[int, memoryview, int]:

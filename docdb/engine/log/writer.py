@@ -135,7 +135,8 @@ class LogWriter:
         Raises StorageError (nothing written) on an OS error such as ENOSPC, or once the writer is closed
         or failed.
         """
-        self.check_usable()
+        if self._closing or self._failure is not None:
+            self.check_usable()
         if self.cipher is not None:
             payload = self.cipher.seal(rtype, payload)
         record = encode_record(rtype, payload)
@@ -314,7 +315,13 @@ def new_file_header(cipher: RecordCipher | None) -> bytes:
 def _write_all(fd: int, data: bytes | memoryview, offset: int) -> None:
     """pwrite until every byte is written (a regular file may take a write in pieces)."""
     check_write_fault()
-    view = memoryview(data)
+    written = os.pwrite(fd, data, offset)
+    if written == len(data):  # a regular file takes the whole record at once, but for a full disk
+        return
+    if written == 0:
+        raise OSError(0, "write returned 0 bytes")
+    view = memoryview(data)[written:]
+    offset += written
     while view:
         written = os.pwrite(fd, view, offset)
         if written == 0:

@@ -91,12 +91,25 @@ def _parse_arithmetic(verb: str) -> Callable[[str, Any], Any]:
     return parse
 
 
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+
+
 def _apply_arithmetic(op: str, name: str) -> Callable[[dict, list[str], Any, ApplyContext], None]:
     def apply(doc: dict, parts: list[str], arg: Any, ctx: ApplyContext) -> None:
-        current = get_path(doc, parts)
+        top = len(parts) == 1
+        current = doc.get(parts[0], MISSING) if top else get_path(doc, parts)
         if current is MISSING:
             set_path(doc, parts, arg if op == "add" else zero_like(arg))
             return
+        if top and op == "add" and current.__class__ is int and arg.__class__ is int:
+            result = current + arg  # (the usual $inc: int32 + int32 staying int32, as arithmetic() gives it)
+            if (
+                _INT32_MIN <= result <= _INT32_MAX
+                and _INT32_MIN <= current <= _INT32_MAX
+                and _INT32_MIN <= arg <= _INT32_MAX
+            ):
+                doc[parts[0]] = result
+                return
         if number_kind(current) is None:
             raise _bad(
                 f"Cannot apply {name} to a value of non-numeric type. {ctx.id_text()} has the field "

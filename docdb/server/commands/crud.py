@@ -5,6 +5,7 @@ Handlers check the command's shape and call the engine; the engine owns every lo
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Any
 
 from bson.int64 import Int64
@@ -63,11 +64,8 @@ def _check_batch(cmd: dict[str, Any], field: str) -> list[Any]:
             ErrorCode.InvalidLength,
             f"Write batch sizes must be between 1 and {MAX_WRITE_BATCH}. Got {len(items)} operations.",
         )
-    for item in items:
-        if not isinstance(item, dict):
-            raise MongoError(
-                ErrorCode.TypeMismatch, f"BSON field '{next(iter(cmd))}.{field}' must be an object"
-            )
+    if not all(map(isinstance, items, repeat(dict))):  # (one C-level pass: a batch may hold 100 000)
+        raise MongoError(ErrorCode.TypeMismatch, f"BSON field '{next(iter(cmd))}.{field}' must be an object")
     return items
 
 
