@@ -93,8 +93,9 @@ def _extra_info(state: ServerState) -> dict[str, Any]:
 
 
 def _global_lock(state: ServerState) -> dict[str, Any]:
-    """The event loop is docdb's global lock: commands run one at a time, to completion, so none ever
-    queues for it and none but the caller's is active while this section is built."""
+    """The event loop is docdb's global lock: one command runs at a time (a long read pauses only between
+    its steps, in a greenlet), so none ever queues for it and none but the caller's runs while this
+    section is built."""
     idle = {"total": 0, "readers": 0, "writers": 0}
     return {
         "totalTime": Int64(int((time.monotonic() - state.started_monotonic) * 1_000_000)),
