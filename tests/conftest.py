@@ -24,11 +24,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """A server over a fresh .mdb file, shared by the tests of one module."""
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    """A server over a fresh .mdb file, shared by the tests of one module; a module's ``SERVER_ARGS``
+    (e.g. ``serverproc.REPLICA_SET``) are its flags."""
     path = tmp_path_factory.mktemp("docdb") / "test.mdb"
-    with ServerProcess(path) as proc:
+    with ServerProcess(path, extra_args=list(getattr(request.module, "SERVER_ARGS", ()))) as proc:
         yield proc
+
+
+@pytest.fixture(scope="module")
+def rs_server(server: ServerProcess) -> ServerProcess:
+    """The module's server, by the name the replica-set tests use for it."""
+    return server
 
 
 @pytest.fixture(scope="module")

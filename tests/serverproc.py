@@ -32,6 +32,9 @@ def start_refused(file: str | Path, *args: str) -> subprocess.CompletedProcess[s
     )
 
 
+REPLICA_SET = ("--replica-set", "rs0")  # the flags (SERVER_ARGS) of a module whose tests need a replica set
+
+
 class ServerProcess:
     """One docdb-server process; ``start()`` blocks until it listens (or raises with its output)."""
 

@@ -3,35 +3,17 @@ a database and the deployment, full documents and pre-images, resuming, later st
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
 import pymongo
 import pytest
 from bson.timestamp import Timestamp
 from pymongo.errors import OperationFailure
 
-from tests.serverproc import ServerProcess
+from tests.serverproc import REPLICA_SET, ServerProcess
 
 WAIT_MS = 5000  # a getMore returns as soon as the event commits; this only bounds a failing test
 
 
-@pytest.fixture(scope="module")
-def rs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    path = tmp_path_factory.mktemp("cs") / "cs.mdb"
-    with ServerProcess(path, extra_args=["--replica-set", "rs0"]) as proc:
-        yield proc
-
-
-@pytest.fixture(scope="module")
-def client(rs_server: ServerProcess) -> Iterator[pymongo.MongoClient]:
-    with rs_server.client() as c:
-        yield c
-
-
-@pytest.fixture
-def db(client: pymongo.MongoClient) -> pymongo.database.Database:
-    return client[f"t_{uuid.uuid4().hex[:12]}"]
+SERVER_ARGS = REPLICA_SET
 
 
 def _strip(event: dict) -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 
 import pymongo
 import pytest
@@ -13,26 +12,10 @@ from bson.int64 import Int64
 from pymongo.errors import OperationFailure
 from pymongo.read_concern import ReadConcern
 
-from tests.serverproc import ServerProcess
+from tests.serverproc import REPLICA_SET, ServerProcess
 from tests.wire_client import raw_command, without_cluster_time
 
-
-@pytest.fixture(scope="module")
-def rs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    path = tmp_path_factory.mktemp("rs") / "rs.mdb"
-    with ServerProcess(path, extra_args=["--replica-set", "rs0"]) as proc:
-        yield proc
-
-
-@pytest.fixture(scope="module")
-def client(rs_server: ServerProcess) -> Iterator[pymongo.MongoClient]:
-    with rs_server.client() as c:
-        yield c
-
-
-@pytest.fixture
-def db(client: pymongo.MongoClient) -> pymongo.database.Database:
-    return client[f"t_{uuid.uuid4().hex[:12]}"]
+SERVER_ARGS = REPLICA_SET
 
 
 def _runner(database, lsid: dict):
@@ -377,8 +360,8 @@ def test_snapshot_read_outside_a_transaction(client, db) -> None:
     assert exc.value.code == 72
 
 
-def test_snapshot_read_is_refused_on_a_standalone(server) -> None:
-    with server.client() as standalone:
+def test_snapshot_read_is_refused_on_a_standalone(tmp_path) -> None:
+    with ServerProcess(tmp_path / "standalone.mdb") as proc, proc.client() as standalone:
         with pytest.raises(OperationFailure) as exc:
             standalone.t.command({"find": "a", "readConcern": {"level": "snapshot"}})
     assert exc.value.details == {

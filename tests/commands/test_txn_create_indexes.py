@@ -3,33 +3,14 @@ collection that does not exist yet or that the transaction created and is still 
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pymongo
 import pytest
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from tests.serverproc import ServerProcess
+from tests.serverproc import REPLICA_SET, ServerProcess
 
-
-@pytest.fixture(scope="module")
-def rs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    path = tmp_path_factory.mktemp("rs") / "rs.mdb"
-    with ServerProcess(path, extra_args=["--replica-set", "rs0"]) as proc:
-        yield proc
-
-
-@pytest.fixture(scope="module")
-def client(rs_server: ServerProcess) -> Iterator[pymongo.MongoClient]:
-    with rs_server.client() as c:
-        yield c
-
-
-@pytest.fixture
-def db(client: pymongo.MongoClient) -> pymongo.database.Database:
-    return client[f"t_{uuid.uuid4().hex[:12]}"]
+SERVER_ARGS = REPLICA_SET
 
 
 A_1 = {"key": {"a": 1}, "name": "a_1"}

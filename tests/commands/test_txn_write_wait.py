@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import socket
 import threading
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import bson
@@ -18,27 +17,10 @@ import pytest
 from pymongo import UpdateOne
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from tests.serverproc import ServerProcess
+from tests.serverproc import REPLICA_SET
 from tests.wire_client import op_msg_frame
 
-
-@pytest.fixture(scope="module")
-def rs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    path = tmp_path_factory.mktemp("rs") / "rs.mdb"
-    args = ["--replica-set", "rs0", "--set-parameter", "enableTestCommands=1"]
-    with ServerProcess(path, extra_args=args) as proc:
-        yield proc
-
-
-@pytest.fixture(scope="module")
-def client(rs_server: ServerProcess) -> Iterator[pymongo.MongoClient]:
-    with rs_server.client() as c:
-        yield c
-
-
-@pytest.fixture
-def db(client: pymongo.MongoClient) -> pymongo.database.Database:
-    return client[f"t_{uuid.uuid4().hex[:12]}"]
+SERVER_ARGS = (*REPLICA_SET, "--set-parameter", "enableTestCommands=1")
 
 
 def _opcount(client: pymongo.MongoClient, kind: str) -> int:
