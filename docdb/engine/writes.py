@@ -473,18 +473,12 @@ def _update_by_id(
         or "timeseries" in coll.options
         or coll.indexes
         or coll.has_built_indexes()
-        or st.hint not in (None, {}, "")
-        or not active().is_simple
     ):
         return None
-    is_id, id_value = id_equality(st.q)
-    if not is_id:
-        return None
-    coll.id_accesses += 1
-    raw = coll.docs.get(hash_key(id_value))
-    if raw is None:
-        return 0, 0, None
-    doc = decode_document(raw)
+    match = _id_match(coll, st)
+    if not match:
+        return None if match is None else (0, 0, None)
+    doc = match[0][1]
     new_doc, changed = compiled.apply(doc, query=st.q)
     if not changed:
         return 1, 0, None
