@@ -339,14 +339,20 @@ class MongoProtocol(asyncio.Protocol):
         self.awaiting_topology = ctx.awaits_topology
         over = False
 
-        def interrupted() -> None:
+        def end_wait() -> bool:
+            """Whether this is the first end of the wait (its reply, or a kill): it ends the operation."""
             nonlocal over
             if over:
-                return
+                return False
             over = True
             self.busy = self.awaiting_topology = False
             if op is not None:
                 operations.end(op)
+            return True
+
+        def interrupted() -> None:
+            if not end_wait():
+                return
             if not no_reply:
                 self._reply(
                     ctx,
@@ -360,12 +366,8 @@ class MongoProtocol(asyncio.Protocol):
 
         def done(fut: asyncio.Future[Any]) -> None:
             nonlocal over
-            if over:
+            if not end_wait():
                 return
-            over = True
-            self.busy = self.awaiting_topology = False
-            if op is not None:
-                operations.end(op)
             body = reply
             error = fut.exception()
             if isinstance(error, MongoError):
