@@ -21,6 +21,7 @@ from docdb.bson_codec import decode_document, encode_document, encode_in_order
 from docdb.engine.bson_order import RANK_DATE, hash_key
 from docdb.engine.capped import check_insert as check_capped_insert
 from docdb.engine.catalog import Catalog, DocWrite
+from docdb.engine.change_events import update_description
 from docdb.engine.collation import active, operation_collator, using
 from docdb.engine.collection import Collection
 from docdb.engine.history import INSERT, REPLACE, UPDATE
@@ -427,6 +428,19 @@ def _compile_statement(st: UpdateStatement) -> CompiledUpdate:
     return compiled
 
 
+def change_kind(compiled: CompiledUpdate, old: dict[str, Any], new: dict[str, Any]) -> str:
+    """What the oplog and change streams call an update: a replacement document is a replace; a pipeline
+    update is an update (mongod logs it as a delta) unless its delta would outweigh the new document,
+    which mongod then logs whole, as a replace."""
+    if not compiled.is_replacement:
+        return UPDATE
+    if compiled.pipeline is None:
+        return REPLACE
+    delta = update_description(old, new, False)
+    size = len(encode_document(delta["updatedFields"])) + sum(len(f) + 2 for f in delta["removedFields"])
+    return UPDATE if size <= len(encode_document(new)) else REPLACE
+
+
 def _upsert_document(st: UpdateStatement, compiled: CompiledUpdate) -> dict[str, Any]:
     """The document an upsert inserts: seeded from the filter's equality fields, then updated."""
     return compiled.upsert_document(st.q)
@@ -517,7 +531,7 @@ def _update_one(
         new_doc, changed = compiled.apply(doc, query=st.q)
         if changed:
             after = new_doc if batch.timeseries is not None else with_id_first(new_doc)
-            batch.replace(doc, after, REPLACE if compiled.is_replacement else UPDATE)
+            batch.replace(doc, after, change_kind(compiled, doc, after))
             modified += 1
     catalog.commit(batch.writes)
     return len(matches), modified, None
@@ -655,7 +669,7 @@ def find_and_modify(catalog: Catalog, db: str, name: str, spec: FindAndModifySpe
         new_doc = with_id_first(new_doc)
         if changed:
             batch = DocumentBatch(coll, bypass_validation=spec.bypass_validation)
-            batch.replace(old, new_doc, REPLACE if compiled.is_replacement else UPDATE)
+            batch.replace(old, new_doc, change_kind(compiled, old, new_doc))
             catalog.commit(batch.writes)
         value = new_doc if spec.new else old
         last_error = {"n": 1, "updatedExisting": True}

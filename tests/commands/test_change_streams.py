@@ -341,3 +341,18 @@ def test_expanded_events_disambiguate_numeric_field_names(db):
         "disambiguatedPaths": {"a.0.b": ["a", "0", "b"]},
     }
     assert rename["operationDescription"] == {"to": {"db": db.name, "coll": "d"}}
+
+
+def test_pipeline_updates_are_update_events_unless_the_delta_outweighs_the_document(db):
+    """mongod logs a pipeline update as a delta (an update event), or whole (a replace event) when the delta
+    would be bigger than the new document: here, three long removed names against a tiny document."""
+    db.c.insert_one({"_id": 1, "a": 1, "a_long_field_name_1": 1, "a_long_field_name_2": 2})
+    with db.c.watch(max_await_time_ms=WAIT_MS) as stream:
+        db.c.update_one({"_id": 1}, [{"$set": {"a": {"$add": ["$a", 1]}}}])
+        db.c.find_one_and_update({"_id": 1}, [{"$replaceWith": {"_id": "$_id", "b": "y"}}])
+        delta, rewrite = stream.next(), stream.next()
+    assert (delta["operationType"], delta["updateDescription"]) == (
+        "update",
+        {"updatedFields": {"a": 2}, "removedFields": [], "truncatedArrays": []},
+    )
+    assert (rewrite["operationType"], rewrite["fullDocument"]) == ("replace", {"_id": 1, "b": "y"})
