@@ -87,6 +87,7 @@ class ErrorCode(IntEnum):
     InvalidPipelineOperator = 168
     CannotIndexParallelArrays = 171
     IncompatibleCollationVersion = 174
+    QueryPlanKilled = 175
     PrimarySteppedDown = 189
     InvalidIndexSpecificationOption = 197
     ClusterTimeFailsRateLimiter = 205

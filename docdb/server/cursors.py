@@ -69,6 +69,7 @@ class Cursor:
     owner: Any = None  # the (user, db) logged in on the connection that opened it (None: anyone may use it)
     source: Any = None  # a tailing source (``next_batch(n, max_bytes)``, ``has_more()``) instead of ``docs``
     await_data: bool = False  # a getMore with nothing to return waits (tailable + awaitData)
+    collection: Any = None  # a find's Collection: its getMore fails once that collection is gone
 
 
 class CursorRegistry:
@@ -220,3 +221,22 @@ def _wrong_session(cursor_id: int, owner: bytes | None, caller: bytes | None) ->
     raise MongoError(
         50738, f"{prefix} created in session {describe_lsid(owner)}, in session {describe_lsid(caller)}"
     )
+
+
+def check_collection_alive(catalog: Any, registry: CursorRegistry, cursor: Cursor) -> None:
+    """QueryPlanKilled (the cursor closed) when a find cursor's collection was dropped or renamed since it
+    opened, with mongod's messages; a getMore of such a cursor never answers from a collection gone."""
+    coll = cursor.collection
+    db, _, name = cursor.ns.partition(".")
+    if catalog.collection(db, name) is coll:
+        return
+    registry.kill([cursor.cursor_id])
+    uuid = coll.uuid.as_uuid()
+    found = (c for colls in catalog.databases.values() for c in colls.values() if c.uuid == coll.uuid)
+    moved = next(found, None)
+    reason = (
+        f"collection dropped. UUID {uuid}"
+        if moved is None
+        else f"collection renamed from '{cursor.ns}' to '{moved.ns}'. UUID {uuid}"
+    )
+    raise MongoError(ErrorCode.QueryPlanKilled, f"Executor error during getMore :: caused by :: {reason}")

@@ -34,6 +34,7 @@ from docdb.server.commands.query_options import check_collation, check_hint, col
 from docdb.server.commands.tailable import get_more_awaiting, tailable_find
 from docdb.server.commands.view_cmds import find_on_view
 from docdb.server.context import CommandContext
+from docdb.server.cursors import check_collection_alive
 from docdb.server.params import (
     GENERIC_FIELDS,
     check_fields,
@@ -87,17 +88,27 @@ def _write_reply(outcome: WriteOutcome, *, with_modified: bool = False) -> dict[
 
 
 def cursor_reply(
-    ctx: CommandContext, ns: str, docs: list[Any], batch_size: int | None, single_batch: bool = False
+    ctx: CommandContext,
+    ns: str,
+    docs: list[Any],
+    batch_size: int | None,
+    single_batch: bool = False,
+    collection: Any = None,
 ) -> dict[str, Any]:
-    """``{cursor: {firstBatch, id, ns}}``, registering a cursor when documents remain."""
+    """``{cursor: {firstBatch, id, ns}}``, registering a cursor when documents remain; a find passes its
+    ``collection`` (outside a transaction), whose drop or rename then kills the cursor, as in mongod."""
     lsid = None if ctx.session is None else ctx.session.id
     cursor_id, batch = ctx.state.cursors.first_batch(ns, docs, batch_size, single_batch, lsid)
     if cursor_id:
-        ctx.state.cursors.cursors[int(cursor_id)].owner = ctx.connection.auth.user
+        cursor = ctx.state.cursors.cursors[int(cursor_id)]
+        cursor.owner = ctx.connection.auth.user
+        if ctx.store is None:
+            cursor.collection = collection
     return {"cursor": {"firstBatch": batch, "id": cursor_id, "ns": ns}}
 
 
 AGGREGATE_CURSOR = "$cmd.aggregate"
+
 
 # -- reads ----------------------------------------------------------------------------------------------
 
@@ -176,7 +187,8 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     if limit == 1 and not express_tried and _EXPRESS_BLOCKERS.isdisjoint(cmd) and collator.is_simple:
         found = express_first(coll, filter_)
         if found is not None:
-            return cursor_reply(ctx, ns, [StoredDocument(raw) for raw in found], batch_size, single_batch)
+            docs = [StoredDocument(raw) for raw in found]
+            return cursor_reply(ctx, ns, docs, batch_size, single_batch, coll)
     spec = FindSpec(filter_, projection, sort, skip, limit, hint, variables, namespace=ns)
     with using(collator):
         if not _FIND_KEY_OPTIONS.isdisjoint(cmd):
@@ -190,7 +202,7 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
             )
         else:
             docs = find_documents(coll, spec)
-    return cursor_reply(ctx, ns, docs, batch_size, single_batch)
+    return cursor_reply(ctx, ns, docs, batch_size, single_batch, coll)
 
 
 def _find_one_express(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any] | None:
@@ -242,6 +254,8 @@ def get_more(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     ns = f"{ctx.db}.{name}"
     lsid = None if ctx.session is None else ctx.session.id
     cursor = ctx.state.cursors.cursors.get(int(cursor_id))
+    if cursor is not None and cursor.collection is not None:
+        check_collection_alive(ctx.state.catalog, ctx.state.cursors, cursor)
     if cursor is not None and cursor.source is not None or "maxTimeMS" in cmd:
         return get_more_awaiting(ctx, int(cursor_id), ns, batch_size or None, cmd.get("maxTimeMS"))
     next_id, batch = ctx.state.cursors.get_more(int(cursor_id), ns, batch_size or None, lsid)

@@ -15,6 +15,7 @@ from docdb.engine.reads import FindSpec, find_documents
 from docdb.engine.tail import TailSource
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.context import CommandContext
+from docdb.server.cursors import check_collection_alive
 from docdb.server.params import get_bool, get_doc, get_int, non_negative
 from docdb.server.tailing import CommitWaiters
 
@@ -64,7 +65,10 @@ def tailable_find(ctx: CommandContext, cmd: dict[str, Any], name: str) -> dict[s
     source = TailSource(coll, list(docs), match, project)
     lsid = None if ctx.session is None else ctx.session.id
     cursor_id, batch = ctx.state.cursors.open_source(ns, source, batch_size, lsid, await_data)
-    ctx.state.cursors.cursors[int(cursor_id)].owner = ctx.connection.auth.user
+    cursor = ctx.state.cursors.cursors[int(cursor_id)]
+    cursor.owner = ctx.connection.auth.user
+    if ctx.store is None:
+        cursor.collection = coll  # its drop or rename kills the cursor (crud.check_collection_alive)
     return {"cursor": {"firstBatch": batch, "id": cursor_id, "ns": ns}}
 
 
@@ -84,12 +88,21 @@ def get_more_awaiting(
     if batch or cursor is None or not cursor.await_data or not next_id:
         return _reply(batch, next_id, ns, cursor)
     wait_ms = DEFAULT_AWAIT_MS if max_time_ms is None else int(max_time_ms)
-    ctx.pending = waiters(ctx).park(cursor.source.wait_keys(), cursor.source.has_more, wait_ms / 1000)
+    catalog, source = ctx.state.catalog, cursor.source
+    if cursor.collection is None:
+        ready = source.has_more
+    else:  # a drop or rename of its collection ends the wait too (the getMore then fails)
+        db, _, name = ns.partition(".")
+        coll = cursor.collection
+        ready = lambda: source.has_more() or catalog.collection(db, name) is not coll  # noqa: E731
+    ctx.pending = waiters(ctx).park(source.wait_keys(), ready, wait_ms / 1000)
 
     def finish(_: Any) -> dict[str, Any]:
         if cursor_id not in registry.cursors:
             return MongoError(ErrorCode.CursorKilled, f"cursor id {cursor_id} was killed").to_document()
         try:
+            if cursor.collection is not None:
+                check_collection_alive(catalog, registry, cursor)
             next_id, batch = registry.get_more(cursor_id, ns, batch_size, lsid)
         except MongoError as error:
             return error.to_document()
