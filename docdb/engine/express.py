@@ -19,9 +19,12 @@ from docdb.engine.indexing.keys import HIGH
 from docdb.engine.planner import id_equality, point_range, sole_point_index
 
 
-def express_first(coll: Collection | None, spec: dict[str, Any]) -> list[bytes] | None:
+def express_first(
+    coll: Collection | None, spec: dict[str, Any], known: Index | None = None
+) -> list[bytes] | None:
     """The stored bytes of the first document (in the planned order) matching ``spec``, as a list of
-    at most one: what a find with limit 1 returns. None when ``spec`` is not an express shape."""
+    at most one: what a find with limit 1 returns. None when ``spec`` is not an express shape. ``known``:
+    ``sole_point_index(coll, spec)`` if the caller has it already (used only if it is one of ``coll``'s)."""
     if coll is None or len(spec) != 1:
         return None
     is_id, id_value = id_equality(spec)
@@ -29,7 +32,10 @@ def express_first(coll: Collection | None, spec: dict[str, Any]) -> list[bytes] 
         coll.id_accesses += 1
         raw = coll.docs.get(hash_key(id_value))
         return [] if raw is None else [raw]
-    index = sole_point_index(coll, spec)
+    if known is not None and coll.indexes.get(known.name) is known and known.fields[0] in spec:
+        index: Index | None = known
+    else:
+        index = sole_point_index(coll, spec)
     if index is None:
         return None
     ((path, value),) = spec.items()

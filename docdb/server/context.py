@@ -108,6 +108,7 @@ class CommandContext:
     session: Session | None = None  # the command's logical session (its ``lsid``), set by dispatch
     store: Any = None  # a transaction's (or snapshot read's) store: what ``catalog`` is for this command
     operation: Any = None  # server/operations.Operation of a command that may yield (currentOp lists it)
+    point_index: Any = None  # the sole index operations._reads_one found for a find_one (express reuses it)
 
     @property
     def catalog(self) -> Catalog:

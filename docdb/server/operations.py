@@ -259,7 +259,10 @@ def _reads_one(ctx: CommandContext, body: dict[str, Any]) -> bool:
         return False
     if path == "_id":
         return True
-    return body.get("limit") == 1 and sole_point_index(coll, spec) is not None
+    if body.get("limit") != 1:
+        return False
+    ctx.point_index = sole_point_index(coll, spec)
+    return ctx.point_index is not None
 
 
 def _serve(job: tuple[Callable[..., Any], tuple[Any, ...]]) -> None:

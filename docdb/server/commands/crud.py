@@ -185,7 +185,7 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     ns = f"{ctx.db}.{name}"
     collator = collator_for(cmd.get("collation"), coll)
     if limit == 1 and not express_tried and _EXPRESS_BLOCKERS.isdisjoint(cmd) and collator.is_simple:
-        found = express_first(coll, filter_)
+        found = express_first(coll, filter_, ctx.point_index)
         if found is not None:
             docs = [StoredDocument(raw) for raw in found]
             return cursor_reply(ctx, ns, docs, batch_size, single_batch, coll)
@@ -226,7 +226,7 @@ def _find_one_express(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any
     coll = ctx.catalog.collection(ctx.db, name)
     if coll is None or "collation" in coll.options:
         return None
-    found = express_first(coll, filter_)
+    found = express_first(coll, filter_, ctx.point_index)
     if found is None:
         return _NOT_EXPRESS
     batch = [StoredDocument(raw) for raw in found]
