@@ -166,21 +166,25 @@ def _dump_directory(
         folder = os.path.join(root, c.db)
         os.makedirs(folder, exist_ok=True)
         stem = os.path.join(folder, file_stem(c.name))
-        tally = [0]
+        count = 0
         if c.metadata.type != "view":  # a view has its metadata file only
-            with _open_out(stem + BSON_SUFFIX + suffix, options.gzip) as f:
-                for chunk in _counted(c.chunks(), progress, tally):
-                    f.write(chunk)
+            count = _write_bson(stem + BSON_SUFFIX + suffix, options.gzip, c.chunks(), progress)
         with _open_out(stem + METADATA_SUFFIX + suffix, options.gzip) as f:
             f.write(encode_metadata(c.metadata).encode())
-        _done(result, progress, f"{c.db}.{c.name}", tally[0])
+        _done(result, progress, f"{c.db}.{c.name}", count)
     for which, chunks in extras:
         name = USERS_FILE_COLLECTION if which == "users" else ROLES_FILE_COLLECTION
-        tally = [0]
-        with _open_out(os.path.join(root, str(options.db), name + BSON_SUFFIX + suffix), options.gzip) as f:
-            for chunk in _counted(chunks(), progress, tally):
-                f.write(chunk)
-        _done(result, progress, f"admin.system.{which}", tally[0])
+        path = os.path.join(root, str(options.db), name + BSON_SUFFIX + suffix)
+        _done(result, progress, f"admin.system.{which}", _write_bson(path, options.gzip, chunks(), progress))
+
+
+def _write_bson(path: str, gz: bool, chunks: Iterator[bytes], progress: Progress) -> int:
+    """Write a ``.bson`` file of ``chunks``; how many documents they held."""
+    tally = [0]
+    with _open_out(path, gz) as f:
+        for chunk in _counted(chunks, progress, tally):
+            f.write(chunk)
+    return tally[0]
 
 
 def _dump_archive(

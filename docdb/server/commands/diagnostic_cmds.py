@@ -50,13 +50,7 @@ def profile(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
             raise MongoError(ErrorCode.BadValue, "Expected an object, or the string 'unset'.")
     profiler = ctx.state.profiler
     old = profiler.settings(ctx.db)
-    old_state: dict[str, Any] = {
-        "level": old.level,
-        "slowms": profiler.slowms,
-        "sampleRate": profiler.sample_rate,
-    }
-    if old.filter is not None:
-        old_state["filter"] = old.filter
+    old_state = _profile_state(profiler, old)
     reply: dict[str, Any] = {"was": old.level, "slowms": profiler.slowms, "sampleRate": profiler.sample_rate}
     if old.filter is not None:
         reply["filter"] = old.filter
@@ -64,19 +58,24 @@ def profile(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         reply["note"] = _FILTER_NOTE
     profiler.configure(ctx.db, level, slowms, sample_rate, filter_)
     if level != -1 or slowms is not None or sample_rate is not None or filter_ is not False:
-        new = profiler.settings(ctx.db)
-        new_state: dict[str, Any] = {
-            "level": new.level,
-            "slowms": profiler.slowms,
-            "sampleRate": profiler.sample_rate,
-        }
-        if new.filter is not None:
-            new_state["filter"] = new.filter
+        new_state = _profile_state(profiler, profiler.settings(ctx.db))
         log.info(
             "Profiler settings changed",
             extra={"mongo_id": PROFILER_CHANGED_ID, "attr": {"from": old_state, "to": new_state}},
         )
     return reply
+
+
+def _profile_state(profiler: Any, settings: Any) -> dict[str, Any]:
+    """A database's profiler settings as mongod's "Profiler settings changed" line shows them."""
+    state: dict[str, Any] = {
+        "level": settings.level,
+        "slowms": profiler.slowms,
+        "sampleRate": profiler.sample_rate,
+    }
+    if settings.filter is not None:
+        state["filter"] = settings.filter
+    return state
 
 
 @command("currentOp", admin_only=True)
