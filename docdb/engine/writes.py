@@ -160,6 +160,20 @@ _PLAIN_ID_TYPES = frozenset({int, str})  # valid _id types that are their own ke
 _get_id = itemgetter("_id")
 
 
+def _plain_target(catalog: Any, coll: Collection, bypass_validation: bool) -> bool:
+    """Whether a write to ``coll`` changes nothing but its documents and the history, so the fast write
+    paths may take it: a catalog (not a transaction's store), no index to maintain, no validator (or
+    bypassing it), no cap, no time series."""
+    return not (
+        catalog.__class__ is not Catalog
+        or coll.capped is not None
+        or (coll.validation is not None and not bypass_validation)
+        or "timeseries" in coll.options
+        or coll.indexes
+        or coll.has_built_indexes()
+    )
+
+
 def _insert_plain(
     catalog: Any, coll: Collection, docs: list[dict[str, Any]], bypass_validation: bool
 ) -> bool:
@@ -169,14 +183,7 @@ def _insert_plain(
     with an int or string ``_id`` first, new and distinct, of a size needing no depth walk. False
     (nothing done) for anything else, which ``DocumentBatch.insert`` then treats document by document,
     reporting what fails exactly as before."""
-    if (
-        catalog.__class__ is not Catalog
-        or coll.capped is not None
-        or (coll.validation is not None and not bypass_validation)
-        or "timeseries" in coll.options
-        or coll.indexes
-        or coll.has_built_indexes()
-    ):
+    if not _plain_target(catalog, coll, bypass_validation):
         return False
     try:
         ids = list(map(_get_id, docs))
@@ -478,16 +485,7 @@ def _update_by_id(
     version changes nothing but itself and the history (no built index, validator, cap or time series):
     looked up as ``_id_match`` does, applied, then committed alone (``Catalog.commit_one``) without a
     DocumentBatch. None (nothing done) for any other statement; an upsert that may insert is one."""
-    if (
-        not compiled.top_level
-        or st.upsert
-        or catalog.__class__ is not Catalog
-        or coll.capped is not None
-        or (coll.validation is not None and not st.bypass_validation)
-        or "timeseries" in coll.options
-        or coll.indexes
-        or coll.has_built_indexes()
-    ):
+    if not compiled.top_level or st.upsert or not _plain_target(catalog, coll, st.bypass_validation):
         return None
     match = _id_match(coll, st)
     if not match:
