@@ -24,12 +24,10 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bson.int64 import Int64
-from bson.objectid import ObjectId
 from greenlet import getcurrent, greenlet
 
 from docdb.engine import interrupts
-from docdb.engine.planner import sole_point_index
+from docdb.engine.planner import id_equality, sole_point_index
 from docdb.errors import ErrorCode, MongoError
 
 if TYPE_CHECKING:
@@ -237,7 +235,6 @@ def _reads_outside_transaction(name: str, body: dict[str, Any]) -> bool:
     return True
 
 
-_POINT_TYPES = frozenset({int, str, float, Int64, ObjectId})  # values an equality looks up by key
 # Find options that can make a one-field equality read more than one index entry.
 _SCANNING_OPTIONS = frozenset({"collation", "hint", "max", "min", "skip", "sort"})
 
@@ -249,15 +246,12 @@ def _reads_one(ctx: CommandContext, body: dict[str, Any]) -> bool:
     name = body["find"]
     if spec.__class__ is not dict or len(spec) != 1 or name.__class__ is not str:
         return False
-    ((path, value),) = spec.items()
-    if value.__class__ not in _POINT_TYPES:
-        return False
     coll = ctx.state.catalog.collection(ctx.db, name)  # None for a view: its pipeline may run long
     if coll is None:
         return False
     if not _SCANNING_OPTIONS.isdisjoint(body):  # e.g. a $natural hint turns even an _id lookup into a scan
         return False
-    if path == "_id":
+    if id_equality(spec)[0]:  # the IDHACK lookup, as express_first and the planner take it
         return True
     if body.get("limit") != 1:
         return False
