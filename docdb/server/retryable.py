@@ -21,7 +21,7 @@ from docdb.server.context import CommandContext
 from docdb.server.registry import CommandSpec
 from docdb.server.sessions import Session
 
-_STATEMENTS = {"insert": "documents", "update": "updates", "delete": "deletes"}
+STATEMENT_FIELDS = {"insert": "documents", "update": "updates", "delete": "deletes"}  # statements, by command
 
 
 def run(
@@ -73,7 +73,7 @@ def run(
     name = spec.name
     if name in ("findAndModify", "findandmodify"):
         return _find_and_modify(ctx, spec, body, session.id, txn_number, done, stmt_fields.get("stmtId", 0))
-    items = body.get(_STATEMENTS[name])
+    items = body.get(STATEMENT_FIELDS[name])
     if not isinstance(items, list) or not items:
         return spec.handler(ctx, body)  # the handler refuses the shape as mongod does
     stmt_ids = _statement_ids(stmt_fields, len(items)) if stmt_fields else list(range(len(items)))
@@ -177,7 +177,7 @@ def _one_by_one(
     stmt_ids: list[int],
 ) -> dict[str, Any]:
     """update / delete: each statement runs (or is answered from its fact) alone."""
-    field = _STATEMENTS[spec.name]
+    field = STATEMENT_FIELDS[spec.name]
     is_update = spec.name == "update"
     n = modified = 0
     upserted: list[dict[str, Any]] = []

@@ -17,14 +17,12 @@ from collections.abc import Callable
 from typing import Any
 
 from docdb.engine.write_intents import WriteBlocked
-from docdb.engine.writes import WriteOutcome
 from docdb.errors import ErrorCode, MongoError
+from docdb.server.commands.crud import write_reply
 from docdb.server.context import CommandContext
 from docdb.server.registry import CommandSpec
+from docdb.server.retryable import STATEMENT_FIELDS
 from docdb.server.write_concern import durable_future
-
-# The write commands of several statements, by the field that holds them.
-_STATEMENTS = {"insert": "documents", "update": "updates", "delete": "deletes"}
 
 _GONE = "operation was interrupted because a client disconnected"
 
@@ -56,7 +54,7 @@ class _Wait:
         loop = asyncio.get_running_loop()
         self.ctx = ctx
         self.body = body
-        self.field = _STATEMENTS.get(spec.name)
+        self.field = STATEMENT_FIELDS.get(spec.name)
         self.is_update = spec.name == "update"
         self.run_again = run_again
         self.result: asyncio.Future[dict[str, Any]] = loop.create_future()
@@ -70,7 +68,9 @@ class _Wait:
     def block(self, blocked: WriteBlocked) -> None:
         """Keep what ran before the blocked statement, and wait for its holder to end."""
         if self.field is not None and blocked.outcome is not None:
-            ran = _outcome_reply(blocked.outcome, blocked.retried, self.is_update)
+            ran = write_reply(blocked.outcome, with_modified=self.is_update)
+            if blocked.retried:
+                ran["retriedStmtIds"] = list(blocked.retried)
             self.applied = _merge(self.applied or {}, ran, self.offset, self.is_update)
             self.offset += blocked.done
         blocked.holder.when_ended(self._holder_ended)
@@ -128,20 +128,6 @@ class _Wait:
             self.timer.cancel()
         if not self.result.done():
             self.result.set_result(reply)
-
-
-def _outcome_reply(outcome: WriteOutcome, retried: list[int], is_update: bool) -> dict[str, Any]:
-    """A write command's reply for ``outcome`` (the statements that ran before a wait)."""
-    reply: dict[str, Any] = {"n": outcome.n}
-    if is_update:
-        if outcome.upserted:
-            reply["upserted"] = list(outcome.upserted)
-        reply["nModified"] = outcome.n_modified
-    if outcome.write_errors:
-        reply["writeErrors"] = list(outcome.write_errors)
-    if retried:
-        reply["retriedStmtIds"] = list(retried)
-    return reply
 
 
 def _merge(first: dict[str, Any], rest: dict[str, Any], offset: int, is_update: bool) -> dict[str, Any]:

@@ -76,7 +76,9 @@ def _let_values(cmd: dict[str, Any]) -> dict[str, Any]:
     return {} if let is None else evaluate_let(let)
 
 
-def _write_reply(outcome: WriteOutcome, *, with_modified: bool = False) -> dict[str, Any]:
+def write_reply(outcome: WriteOutcome, *, with_modified: bool = False) -> dict[str, Any]:
+    """A write command's reply for ``outcome``: ``n``, for an update ``upserted`` and ``nModified``, and
+    ``writeErrors``."""
     reply: dict[str, Any] = {"n": outcome.n}
     if with_modified:
         if outcome.upserted:
@@ -331,7 +333,7 @@ def insert(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     bypass = get_bool(cmd, "bypassDocumentValidation")
     outcome = insert_documents(ctx.catalog, ctx.db, name, docs, get_bool(cmd, "ordered", True), bypass)
     request_durability(ctx, durable)
-    return _write_reply(outcome)
+    return write_reply(outcome)
 
 
 _UPDATE_STATEMENT_FIELDS = frozenset(
@@ -393,7 +395,7 @@ def update(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     durable = needs_fsync(cmd)
     outcome = update_documents(ctx.catalog, ctx.db, name, statements, get_bool(cmd, "ordered", True))
     request_durability(ctx, durable)
-    return _write_reply(outcome, with_modified=True)
+    return write_reply(outcome, with_modified=True)
 
 
 _DELETE_STATEMENT_FIELDS = frozenset({"q", "limit", "collation", "hint"})
@@ -427,7 +429,7 @@ def delete(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     ordered = get_bool(cmd, "ordered", True)
     outcome = delete_documents(ctx.catalog, ctx.db, name, statements, ordered, variables)
     request_durability(ctx, durable)
-    return _write_reply(outcome)
+    return write_reply(outcome)
 
 
 _FAM_FIELDS = {
