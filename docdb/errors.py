@@ -166,6 +166,14 @@ class MongoError(Exception):
         return f"MongoError({self.code_name}, {self.errmsg!r})"
 
 
+def failed_wait_document(error: BaseException) -> dict[str, Any]:
+    """The reply of a command whose wait (an fsync, a parked write) failed with ``error``: a MongoError as
+    itself, anything else as InternalError naming it."""
+    if isinstance(error, MongoError):
+        return error.to_document()
+    return MongoError(ErrorCode.InternalError, f"{type(error).__name__}: {error}").to_document()
+
+
 class ProtocolError(Exception):
     """A frame that cannot be parsed; the connection that sent it is closed, nothing is replied."""
 

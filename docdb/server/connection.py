@@ -14,7 +14,7 @@ import logging
 from collections import deque
 from typing import Any, cast
 
-from docdb.errors import ErrorCode, MongoError, ProtocolError
+from docdb.errors import MongoError, ProtocolError, failed_wait_document
 from docdb.protocol import (
     EXHAUST_ALLOWED,
     MAX_MESSAGE_SIZE,
@@ -370,10 +370,8 @@ class MongoProtocol(asyncio.Protocol):
                 return
             body = reply
             error = fut.exception()
-            if isinstance(error, MongoError):
-                body = error.to_document()
-            elif error is not None:
-                body = MongoError(ErrorCode.InternalError, f"{type(error).__name__}: {error}").to_document()
+            if error is not None:
+                body = failed_wait_document(error)
             elif ctx.finish is not None:
                 waited = ctx.pending
                 body = ctx.finish(fut.result())

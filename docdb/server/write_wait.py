@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from docdb.engine.write_intents import WriteBlocked
-from docdb.errors import ErrorCode, MongoError
+from docdb.errors import ErrorCode, MongoError, failed_wait_document
 from docdb.server.commands.crud import write_reply
 from docdb.server.context import CommandContext
 from docdb.server.registry import CommandSpec
@@ -100,11 +100,7 @@ class _Wait:
 
     def _after_fsync(self, fsync: asyncio.Future[None], reply: dict[str, Any]) -> None:
         error = fsync.exception()
-        if isinstance(error, MongoError):
-            reply = error.to_document()
-        elif error is not None:
-            reply = MongoError(ErrorCode.InternalError, f"{type(error).__name__}: {error}").to_document()
-        self._resolve(reply)
+        self._resolve(reply if error is None else failed_wait_document(error))
 
     def _remaining(self) -> dict[str, Any]:
         """The body from the first statement not applied yet (a retryable write keeps its statement ids)."""
