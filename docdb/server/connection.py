@@ -248,7 +248,7 @@ class MongoProtocol(asyncio.Protocol):
         waits = ctx.wait_lsn is not None or ctx.pending is not None
         if waits and reply.get("ok") and not ctx.close_connection:
             if op is None and body is not None:
-                op = Operation(ctx, body, next(iter(body), ""))
+                op = ctx.operation = Operation(ctx, body, next(iter(body), ""))
             if op is not None:
                 self.state.operations.register(op)
             self._wait_then_reply(ctx, request, reply, no_reply, op)

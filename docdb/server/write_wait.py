@@ -20,6 +20,7 @@ from docdb.engine.write_intents import WriteBlocked
 from docdb.errors import ErrorCode, MongoError, failed_wait_document
 from docdb.server.commands.crud import write_reply
 from docdb.server.context import CommandContext
+from docdb.server.operations import killed_error
 from docdb.server.registry import CommandSpec
 from docdb.server.retryable import STATEMENT_FIELDS
 from docdb.server.write_concern import durable_future
@@ -83,6 +84,10 @@ class _Wait:
             return
         if self.ctx.connection.closed:  # mongod kills an operation whose client went away
             self._resolve(MongoError(ErrorCode.ClientDisconnect, _GONE).to_document())
+            return
+        op = self.ctx.operation  # the connection's record of this wait: killOp answered it already
+        if op is not None and op.killed:
+            self._resolve(killed_error(op.name).to_document())
             return
         self.ctx.wait_lsn = None
         outcome = self.run_again(self._remaining())

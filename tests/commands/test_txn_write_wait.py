@@ -237,6 +237,28 @@ def test_max_time_ms_ends_the_wait_and_the_transaction_still_commits(client, db)
     assert db.a.find_one() == {"_id": 1, "v": 1}
 
 
+def test_a_waiting_write_is_listed_in_current_op_and_killop_ends_it_unapplied(client, db) -> None:
+    """currentOp lists the waiting update as an active op; killOp answers it with Interrupted, and it is
+    not applied when the transaction ends (mongod's write-conflict retry loop stops at the interrupt)."""
+    db.a.insert_one({"_id": 1, "v": 0})
+    with client.start_session() as s:
+        s.start_transaction()
+        db.a.update_one({"_id": 1}, {"$inc": {"v": 1}}, session=s)
+        plain = Background(client, "update", lambda: db.a.update_one({"_id": 1}, {"$inc": {"v": 10}}))
+        plain.received()
+        ops = client.admin.command({"currentOp": 1, "op": "update", "ns": db.a.full_name})["inprog"]
+        assert [(op["active"], op["command"]["updates"]) for op in ops] == [
+            (True, [{"q": {"_id": 1}, "u": {"$inc": {"v": 10}}, "multi": False, "upsert": False}])
+        ]
+        client.admin.command("killOp", op=ops[0]["opid"])
+        with pytest.raises(OperationFailure) as exc:
+            plain.outcome()
+        assert (exc.value.code, exc.value.details["errmsg"]) == (11601, "operation was interrupted")
+        s.abort_transaction()
+    assert db.a.find_one() == {"_id": 1, "v": 0}
+    assert client.admin.command({"currentOp": 1, "op": "update"})["inprog"] == []
+
+
 def test_a_bulk_write_goes_on_from_the_statement_that_waited(client, db) -> None:
     """The statements before the waiting one are applied at once; the reply covers all of them."""
     db.a.insert_many([{"_id": i, "v": 0} for i in (1, 2, 3)])
