@@ -86,5 +86,9 @@ _STARTUP_PARSERS: dict[str, Callable[[str, str], Any]] = {
     "ttlMonitorSleepSecs": lambda name, text: _parse_int(name, text, 1),
 }
 # mongod's parameters that docdb has no start-up setting for (refused rather than ignored).
-_DECLARED = frozenset({"authenticationMechanisms", *MONGOD_PARAMETERS, *TEST_ONLY_PARAMETERS})
+_DECLARED = frozenset(
+    {"authenticationMechanisms", "featureCompatibilityVersion", "sslMode", "tlsMode"}
+    | MONGOD_PARAMETERS.keys()
+    | TEST_ONLY_PARAMETERS.keys()
+)
 UNSUPPORTED_AT_STARTUP = _DECLARED - _STARTUP_PARSERS.keys()

@@ -75,6 +75,14 @@ def _set_lifetime(ctx: CommandContext, value: Any) -> None:
     )
 
 
+# --tls-mode under sslMode's older names, as mongod shows both.
+_SSL_MODES = {
+    "disabled": "disabled",
+    "allowTLS": "allowSSL",
+    "preferTLS": "preferSSL",
+    "requireTLS": "requireSSL",
+}
+
 # The parameters docdb keeps, with mongod's names and BSON types.  # sorted alphabetically
 PARAMETERS: dict[str, ServerParameter] = {
     "authenticationMechanisms": ServerParameter(lambda ctx: ["SCRAM-SHA-1", "SCRAM-SHA-256"], False, True),
@@ -86,16 +94,18 @@ PARAMETERS: dict[str, ServerParameter] = {
         lambda ctx: {"version": MONGODB_VERSION.rsplit(".", 1)[0]}, False, False
     ),
     "internalQueryJavaScriptFnTimeoutMillis": ServerParameter(  # set with --js-time-limit-ms
-        lambda ctx: ctx.state.config.js_time_limit_ms, False, False
+        lambda ctx: ctx.state.config.js_time_limit_ms, True, True
     ),
     "internalQueryJavaScriptHeapSizeLimitMB": ServerParameter(  # set with --js-memory-limit-mb
-        lambda ctx: ctx.state.config.js_memory_limit_mb, False, False
+        lambda ctx: ctx.state.config.js_memory_limit_mb, True, True
     ),
     "logLevel": ServerParameter(lambda ctx: 0, True, True),
     "quiet": ServerParameter(lambda ctx: False, True, True),
-    "requireApiVersion": ServerParameter(
+    "requireApiVersion": ServerParameter(  # test-only in mongod: shown with enableTestCommands
         lambda ctx: ctx.state.parameters.require_api_version, True, True, _flag("requireApiVersion")
     ),
+    "sslMode": ServerParameter(lambda ctx: _SSL_MODES[ctx.state.config.tls_mode], True, False),
+    "tlsMode": ServerParameter(lambda ctx: ctx.state.config.tls_mode, True, False),
     "transactionLifetimeLimitSeconds": ServerParameter(
         lambda ctx: ctx.state.parameters.transaction_lifetime_limit_seconds, True, True, _set_lifetime
     ),
@@ -118,14 +128,18 @@ def _declared(param: MongodParameter) -> ServerParameter:
     return ServerParameter(lambda ctx: default, param.settable_at_runtime, param.settable_at_startup)
 
 
-def _by_name(declared: dict[str, MongodParameter]) -> dict[str, ServerParameter]:
-    """Declared parameters overlaid with docdb's own, in byte order of their names (mongod's sorted map)."""
-    merged = {name: _declared(param) for name, param in declared.items()} | PARAMETERS
-    return dict(sorted(merged.items()))
+def _by_name(
+    declared: dict[str, MongodParameter], own: dict[str, ServerParameter]
+) -> dict[str, ServerParameter]:
+    """mongod's declared parameters overlaid with docdb's own, in byte order of their names (mongod walks
+    a sorted map)."""
+    return dict(sorted(({name: _declared(param) for name, param in declared.items()} | own).items()))
 
 
-ALL_PARAMETERS = _by_name(MONGOD_PARAMETERS)
-_WITH_TEST_ONLY = _by_name(MONGOD_PARAMETERS | TEST_ONLY_PARAMETERS)
+ALL_PARAMETERS = _by_name(
+    MONGOD_PARAMETERS, {name: p for name, p in PARAMETERS.items() if name not in TEST_ONLY_PARAMETERS}
+)
+_WITH_TEST_ONLY = _by_name(MONGOD_PARAMETERS | TEST_ONLY_PARAMETERS, PARAMETERS)
 _SET_AT = ("runtime", "startup")
 
 
