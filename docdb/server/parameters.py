@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from docdb.server.mongod_parameters import MONGOD_PARAMETERS, TEST_ONLY_PARAMETERS
+
 
 class StartupParameterError(ValueError):
     """A ``--set-parameter`` that mongod would refuse at start-up (the server does not start)."""
@@ -83,5 +85,10 @@ _STARTUP_PARSERS: dict[str, Callable[[str, str], Any]] = {
     "ttlMonitorEnabled": _parse_bool,
     "ttlMonitorSleepSecs": lambda name, text: _parse_int(name, text, 1),
 }
-# mongod's parameters that getParameter shows but docdb has no start-up setting for.
-UNSUPPORTED_AT_STARTUP = frozenset({"authenticationMechanisms", "logLevel", "quiet"})
+# mongod's parameters that docdb has no start-up setting for (refused rather than ignored).
+_DECLARED = frozenset(
+    {"authenticationMechanisms", "featureCompatibilityVersion", "sslMode", "tlsMode"}
+    | MONGOD_PARAMETERS.keys()
+    | TEST_ONLY_PARAMETERS.keys()
+)
+UNSUPPORTED_AT_STARTUP = _DECLARED - _STARTUP_PARSERS.keys()

@@ -102,8 +102,9 @@ def test_startup_parameters(tmp_path):
     assert "docdb does not support --setParameter 'logLevel'" in refused.stderr
 
 
-def test_require_api_version(server):
-    with server.client() as c:
+def test_require_api_version(tmp_path):
+    # test-only in mongod: the parameter exists only with test commands enabled
+    with ServerProcess(tmp_path / "api.mdb", ["--enable-test-commands"]) as server, server.client() as c:
         c.admin.command({"setParameter": 1, "requireApiVersion": True})
         try:
             details = _failure(c, {"ping": 1})

@@ -1,9 +1,10 @@
-"""getParameter and setParameter: the server parameters docdb has, under mongod's names and BSON types.
+"""getParameter and setParameter: mongod 7.0's server parameters, under its names and BSON types.
 
-A parameter whose value docdb keeps (``ServerState.parameters``, the cursor registry) has a setter and is
-changed by ``setParameter`` (mongod's reply: ``was``, the first named parameter's previous value). One that
-mongod lets you set at run time but docdb has no behaviour for is refused with NotImplemented rather than
-accepted and ignored.
+Every parameter of ``mongod_parameters`` is shown, with mongod's default where docdb has no behaviour for
+it; the ones docdb keeps (``PARAMETERS``) show their live values. A parameter whose value docdb keeps
+(``ServerState.parameters``, the cursor registry) has a setter and is changed by ``setParameter``
+(mongod's reply: ``was``, the first named parameter's previous value). One that mongod lets you set at
+run time but docdb has no behaviour for is refused with NotImplemented rather than accepted and ignored.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from bson.int64 import Int64
 from docdb import MONGODB_VERSION
 from docdb.errors import ErrorCode, MongoError
 from docdb.server.context import CommandContext
+from docdb.server.mongod_parameters import MONGOD_PARAMETERS, TEST_ONLY_PARAMETERS, MongodParameter
 from docdb.server.parameters import FIELDS
 from docdb.server.params import GENERIC_FIELDS, check_fields, get_bool, get_string, is_number
 from docdb.server.registry import command
@@ -73,7 +75,15 @@ def _set_lifetime(ctx: CommandContext, value: Any) -> None:
     )
 
 
-# The parameters docdb has, with mongod's names and BSON types.  # sorted alphabetically
+# --tls-mode under sslMode's older names, as mongod shows both.
+_SSL_MODES = {
+    "disabled": "disabled",
+    "allowTLS": "allowSSL",
+    "preferTLS": "preferSSL",
+    "requireTLS": "requireSSL",
+}
+
+# The parameters docdb keeps, with mongod's names and BSON types.  # sorted alphabetically
 PARAMETERS: dict[str, ServerParameter] = {
     "authenticationMechanisms": ServerParameter(lambda ctx: ["SCRAM-SHA-1", "SCRAM-SHA-256"], False, True),
     "cursorTimeoutMillis": ServerParameter(
@@ -84,16 +94,18 @@ PARAMETERS: dict[str, ServerParameter] = {
         lambda ctx: {"version": MONGODB_VERSION.rsplit(".", 1)[0]}, False, False
     ),
     "internalQueryJavaScriptFnTimeoutMillis": ServerParameter(  # set with --js-time-limit-ms
-        lambda ctx: ctx.state.config.js_time_limit_ms, False, False
+        lambda ctx: ctx.state.config.js_time_limit_ms, True, True
     ),
     "internalQueryJavaScriptHeapSizeLimitMB": ServerParameter(  # set with --js-memory-limit-mb
-        lambda ctx: ctx.state.config.js_memory_limit_mb, False, False
+        lambda ctx: ctx.state.config.js_memory_limit_mb, True, True
     ),
     "logLevel": ServerParameter(lambda ctx: 0, True, True),
     "quiet": ServerParameter(lambda ctx: False, True, True),
-    "requireApiVersion": ServerParameter(
+    "requireApiVersion": ServerParameter(  # test-only in mongod: shown with enableTestCommands
         lambda ctx: ctx.state.parameters.require_api_version, True, True, _flag("requireApiVersion")
     ),
+    "sslMode": ServerParameter(lambda ctx: _SSL_MODES[ctx.state.config.tls_mode], True, False),
+    "tlsMode": ServerParameter(lambda ctx: ctx.state.config.tls_mode, True, False),
     "transactionLifetimeLimitSeconds": ServerParameter(
         lambda ctx: ctx.state.parameters.transaction_lifetime_limit_seconds, True, True, _set_lifetime
     ),
@@ -108,7 +120,32 @@ PARAMETERS: dict[str, ServerParameter] = {
         True,
     ),
 }
+
+
+def _declared(param: MongodParameter) -> ServerParameter:
+    """A mongod parameter docdb has no behaviour for: its default, and no setter (NotImplemented)."""
+    default = param.default
+    return ServerParameter(lambda ctx: default, param.settable_at_runtime, param.settable_at_startup)
+
+
+def _by_name(
+    declared: dict[str, MongodParameter], own: dict[str, ServerParameter]
+) -> dict[str, ServerParameter]:
+    """mongod's declared parameters overlaid with docdb's own, in byte order of their names (mongod walks
+    a sorted map)."""
+    return dict(sorted(({name: _declared(param) for name, param in declared.items()} | own).items()))
+
+
+ALL_PARAMETERS = _by_name(
+    MONGOD_PARAMETERS, {name: p for name, p in PARAMETERS.items() if name not in TEST_ONLY_PARAMETERS}
+)
+_WITH_TEST_ONLY = _by_name(MONGOD_PARAMETERS | TEST_ONLY_PARAMETERS, PARAMETERS)
 _SET_AT = ("runtime", "startup")
+
+
+def _parameters(ctx: CommandContext) -> dict[str, ServerParameter]:
+    """The parameters this server has: mongod registers its test-only ones only with test commands on."""
+    return _WITH_TEST_ONLY if ctx.state.parameters.enable_test_commands else ALL_PARAMETERS
 
 
 def _get_parameter_options(cmd: dict[str, Any]) -> tuple[bool, bool, str | None]:
@@ -136,7 +173,7 @@ def get_parameter(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     walks its sorted parameter map; ``showDetails`` wraps each value with its settability."""
     everything, details, set_at = _get_parameter_options(cmd)
     reply: dict[str, Any] = {}
-    for name, param in PARAMETERS.items():
+    for name, param in _parameters(ctx).items():
         if not everything and name not in cmd:
             continue
         if (set_at == "runtime" and not param.settable_at_runtime) or (
@@ -165,8 +202,9 @@ def set_parameter(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     requested = [(k, v) for k, v in cmd.items() if k != "setParameter" and k not in GENERIC_FIELDS]
     if not requested:
         raise MongoError(ErrorCode.InvalidOptions, f"no option found to set{_HELP}")
+    parameters = _parameters(ctx)
     for name, _ in requested:
-        param = PARAMETERS.get(name)
+        param = parameters.get(name)
         if param is None:
             raise MongoError(
                 ErrorCode.InvalidOptions, f"attempted to set unrecognized parameter [{name}]{_HELP}"
@@ -175,9 +213,9 @@ def set_parameter(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
             raise MongoError(ErrorCode.IllegalOperation, f"not allowed to change [{name}] at runtime")
         if param.set is None:
             raise MongoError(ErrorCode.NotImplemented, f"setParameter {name} is not supported by docdb")
-    was = PARAMETERS[requested[0][0]].value(ctx)
+    was = parameters[requested[0][0]].value(ctx)
     for name, value in requested:
-        setter = PARAMETERS[name].set
+        setter = parameters[name].set
         assert setter is not None
         setter(ctx, value)
     return {"was": was}
