@@ -9,6 +9,7 @@ commands without ``apiVersion``; ``ttlMonitorEnabled`` pauses the TTL monitor.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ class ServerParameters:
     require_api_version: bool = False  # every command must carry apiVersion (498870 otherwise)
     ttl_monitor_enabled: bool = True
     ttl_monitor_sleep_secs: int | None = None  # None: as the server's configuration says
+    ttl_sleep_changed: asyncio.Event | None = None  # set by setParameter: the TTL monitor's new interval
 
     @classmethod
     def at_startup(cls, enable_test_commands: bool, assignments: Iterable[str]) -> ServerParameters:

@@ -139,9 +139,14 @@ class Server:
         for sid in self.catalog.session_facts:  # sessions with retryable writes in the log expire as others
             self.state.sessions.touch(sid)
         self._reaper = asyncio.create_task(self._reap_cursors())
-        ttl_interval_s = parameters.ttl_monitor_sleep_secs or self.config.ttl_monitor_interval_s
+        parameters.ttl_sleep_changed = asyncio.Event()
         self._ttl_monitor = asyncio.create_task(
-            run_ttl_monitor(self.catalog, ttl_interval_s, lambda: parameters.ttl_monitor_enabled)
+            run_ttl_monitor(
+                self.catalog,
+                lambda: parameters.ttl_monitor_sleep_secs or self.config.ttl_monitor_interval_s,
+                lambda: parameters.ttl_monitor_enabled,
+                parameters.ttl_sleep_changed,
+            )
         )
         if self.catalog.writer is not None and self.config.compaction_check_s > 0:
             self._compaction_watch = asyncio.create_task(compactor.watch(self.config.compaction_check_s))

@@ -28,14 +28,29 @@ def run_ttl_pass(catalog: Catalog, now: float | None = None) -> int:
 
 
 async def run_ttl_monitor(
-    catalog: Catalog, interval_s: float, enabled: Callable[[], bool] = lambda: True
+    catalog: Catalog,
+    interval_s: Callable[[], float],
+    enabled: Callable[[], bool] = lambda: True,
+    changed: asyncio.Event | None = None,
 ) -> None:
-    """Run passes forever, ``interval_s`` apart (cancel the task to stop it); 0 or less disables it.
-    A pass is skipped while ``enabled()`` is false (the ``ttlMonitorEnabled`` server parameter)."""
-    if interval_s <= 0:
-        return
+    """Run passes forever, ``interval_s()`` apart (cancel the task to stop it); 0 or less disables it.
+    A pass is skipped while ``enabled()`` is false (the ``ttlMonitorEnabled`` server parameter). Setting
+    ``changed`` (``setParameter ttlMonitorSleepSecs``) restarts the sleep with the new interval, as mongod
+    wakes its monitor when the parameter changes, so a shorter interval takes effect at once."""
     while True:
-        await asyncio.sleep(interval_s)
+        seconds = interval_s()
+        if seconds <= 0:
+            return
+        if changed is None:
+            await asyncio.sleep(seconds)
+        else:
+            try:
+                await asyncio.wait_for(changed.wait(), seconds)
+            except asyncio.TimeoutError:
+                pass
+            else:
+                changed.clear()
+                continue
         if not enabled():
             continue
         try:

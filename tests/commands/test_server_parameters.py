@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+import time
+
 import pytest
 from bson.int64 import Int64
 from pymongo.errors import OperationFailure
@@ -124,8 +127,23 @@ def test_ttl_monitor_parameters(tmp_path):
         got = c.admin.command({"getParameter": 1, "ttlMonitorSleepSecs": 1, "ttlMonitorEnabled": 1})
         assert got == {"ttlMonitorEnabled": False, "ttlMonitorSleepSecs": 7, "ok": 1.0}
         assert c.admin.command({"setParameter": 1, "ttlMonitorEnabled": True}) == {"was": False, "ok": 1.0}
-        details = _failure(c, {"setParameter": 1, "ttlMonitorSleepSecs": 5})
+        assert c.admin.command({"setParameter": 1, "ttlMonitorSleepSecs": 5}) == {"was": 7, "ok": 1.0}
+        assert c.admin.command({"getParameter": 1, "ttlMonitorSleepSecs": 1})["ttlMonitorSleepSecs"] == 5
+        details = _failure(c, {"setParameter": 1, "ttlMonitorSleepSecs": 0})
         assert (details["code"], details["errmsg"]) == (
-            20,
-            "not allowed to change [ttlMonitorSleepSecs] at runtime",
+            2,
+            "Invalid value for parameter ttlMonitorSleepSecs: 0 is not greater than or equal to 1",
         )
+
+
+def test_a_shorter_ttl_monitor_sleep_set_at_runtime_takes_effect_at_once(tmp_path):
+    """Apps set ttlMonitorSleepSecs to 1 in their tests; the monitor's current hour-long sleep ends then."""
+    args = ["--set-parameter", "ttlMonitorSleepSecs=3600"]
+    with ServerProcess(tmp_path / "ttl.mdb", args) as server, server.client() as c:
+        c.t.c.create_index("at", expireAfterSeconds=0)
+        c.t.c.insert_one({"_id": 1, "at": datetime.datetime(2000, 1, 1)})
+        c.admin.command({"setParameter": 1, "ttlMonitorSleepSecs": 1})
+        deadline = time.monotonic() + 60
+        while c.t.c.count_documents({}) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert c.t.c.count_documents({}) == 0

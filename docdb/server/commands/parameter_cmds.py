@@ -83,6 +83,14 @@ _SSL_MODES = {
     "requireTLS": "requireSSL",
 }
 
+
+def _set_ttl_sleep(ctx: CommandContext, value: Any) -> None:
+    params = ctx.state.parameters
+    params.ttl_monitor_sleep_secs = _whole_number("ttlMonitorSleepSecs", value, 1)
+    if params.ttl_sleep_changed is not None:
+        params.ttl_sleep_changed.set()
+
+
 # The parameters docdb keeps, with mongod's names and BSON types.  # sorted alphabetically
 PARAMETERS: dict[str, ServerParameter] = {
     "authenticationMechanisms": ServerParameter(lambda ctx: ["SCRAM-SHA-1", "SCRAM-SHA-256"], False, True),
@@ -116,8 +124,9 @@ PARAMETERS: dict[str, ServerParameter] = {
         lambda ctx: (
             ctx.state.parameters.ttl_monitor_sleep_secs or int(ctx.state.config.ttl_monitor_interval_s)
         ),
-        False,
         True,
+        True,
+        _set_ttl_sleep,
     ),
 }
 
