@@ -1,0 +1,216 @@
+"""A committed transaction in ``local.oplog.rs`` is one ``applyOps`` command entry, as mongod 7.0 logs an
+unprepared commit (``op_observer_impl.cpp`` onUnpreparedTransactionCommit, ``transaction_operations.cpp``):
+``{lsid, txnNumber, op: "c", ns: "admin.$cmd", o: {applyOps: [{op, ns, ui, o, o2?}, ...]}, ts, t, v, wall,
+prevOpTime: {ts: Timestamp(0, 0), t: -1}}``; an insert's element carries ``o2: {_id}`` (7.0's document key),
+a delete's has none."""
+
+from __future__ import annotations
+
+import datetime
+
+import pymongo
+import pytest
+from bson.int64 import Int64
+from bson.timestamp import Timestamp
+
+from tests import serverproc
+from tests.serverproc import ServerProcess
+
+SERVER_ARGS = serverproc.REPLICA_SET
+WAIT_MS = 5000
+OPLOG_FIELDS = ["lsid", "txnNumber", "op", "ns", "o", "ts", "t", "v", "wall", "prevOpTime"]
+
+
+def _uuid(db, name: str):
+    return next(db.list_collections(filter={"name": name}))["info"]["uuid"]
+
+
+def _now(client) -> Timestamp:
+    return client.admin.command("ping")["$clusterTime"]["clusterTime"]
+
+
+def _since(client, ts: Timestamp, filter_: dict | None = None) -> list[dict]:
+    return list(client.local["oplog.rs"].find({"ts": {"$gt": ts}, **(filter_ or {})}))
+
+
+def _transaction(client, db, other):
+    """Inserts, an update and a delete over two collections of two databases in one transaction;
+    returns the session's lsid."""
+    with client.start_session() as session:
+        with session.start_transaction():
+            db.a.insert_one({"_id": 1, "x": 1}, session=session)
+            other.b.insert_one({"_id": "k", "y": [1, 2]}, session=session)
+            db.a.update_one({"_id": 1}, {"$set": {"x": 2}, "$unset": {"gone": 1}}, session=session)
+            db.a.update_one({"_id": 0}, {"$unset": {"old": 1}}, session=session)
+            other.b.delete_one({"_id": 5}, session=session)
+        return session.session_id
+
+
+def _expected_ops(db, other) -> list[dict]:
+    a, b = f"{db.name}.a", f"{other.name}.b"
+    ua, ub = _uuid(db, "a"), _uuid(other, "b")
+    return [
+        {"op": "i", "ns": a, "ui": ua, "o": {"_id": 1, "x": 1}, "o2": {"_id": 1}},
+        {"op": "i", "ns": b, "ui": ub, "o": {"_id": "k", "y": [1, 2]}, "o2": {"_id": "k"}},
+        {"op": "u", "ns": a, "ui": ua, "o": {"$v": 2, "diff": {"u": {"x": 2}}}, "o2": {"_id": 1}},
+        {"op": "u", "ns": a, "ui": ua, "o": {"$v": 2, "diff": {"d": {"old": False}}}, "o2": {"_id": 0}},
+        {"op": "d", "ns": b, "ui": ub, "o": {"_id": 5}},
+    ]
+
+
+@pytest.fixture
+def other(client, db):
+    other = client[db.name + "_2"]
+    yield other
+    client.drop_database(other.name)
+
+
+def _prepare(db, other) -> None:
+    db.a.insert_one({"_id": 0, "old": True})
+    other.b.insert_one({"_id": 5})
+
+
+def test_transaction_is_one_apply_ops_entry(client, db, other):
+    _prepare(db, other)
+    start = _now(client)
+    lsid = _transaction(client, db, other)
+    entries = _since(client, start)
+    assert len(entries) == 1
+    entry = entries[0]
+    assert list(entry) == OPLOG_FIELDS
+    assert entry["lsid"] == lsid
+    assert type(entry["txnNumber"]) is Int64 and entry["txnNumber"] >= 1  # pooled sessions number on
+    assert (entry["op"], entry["ns"]) == ("c", "admin.$cmd")
+    assert entry["o"] == {"applyOps": _expected_ops(db, other)}
+    assert [list(op) for op in entry["o"]["applyOps"]] == [
+        ["op", "ns", "ui", "o", "o2"],
+        ["op", "ns", "ui", "o", "o2"],
+        ["op", "ns", "ui", "o", "o2"],
+        ["op", "ns", "ui", "o", "o2"],
+        ["op", "ns", "ui", "o"],
+    ]
+    assert type(entry["ts"]) is Timestamp and entry["ts"] > start
+    assert type(entry["t"]) is Int64 and entry["t"] == 1
+    assert type(entry["v"]) is Int64 and entry["v"] == 2
+    assert type(entry["wall"]) is datetime.datetime
+    assert entry["prevOpTime"] == {"ts": Timestamp(0, 0), "t": -1}
+    assert type(entry["prevOpTime"]["t"]) is Int64
+    # filters see the entry's own fields, not its operations' (as on mongod)
+    assert _since(client, start, {"ns": f"{db.name}.a"}) == []
+    assert _since(client, start, {"o.applyOps.ns": f"{other.name}.b"}) == [entry]
+    assert client.local["oplog.rs"].find_one({"ts": entry["ts"]}) == entry
+
+
+def test_each_transaction_its_own_entry_in_commit_order(client, db):
+    db.create_collection("a")
+    start = _now(client)
+    with client.start_session() as session:
+        for i in range(3):
+            with session.start_transaction():
+                db.a.insert_one({"_id": i}, session=session)
+    db.a.insert_one({"_id": "plain"})
+    entries = _since(client, start)
+    first = entries[0]["txnNumber"]
+    assert [(e["op"], e.get("txnNumber")) for e in entries] == [
+        ("c", first),
+        ("c", first + 1),
+        ("c", first + 2),
+        ("i", None),
+    ]
+    assert [e["o"]["applyOps"][0]["o"] for e in entries[:3]] == [{"_id": 0}, {"_id": 1}, {"_id": 2}]
+    assert entries[3]["o"] == {"_id": "plain"} and "lsid" not in entries[3]
+    assert [e["ts"] for e in entries] == sorted(e["ts"] for e in entries)
+    natural = list(client.local["oplog.rs"].find({"ts": {"$gt": start}}, sort=[("$natural", -1)]))
+    assert natural == entries[::-1]
+
+
+def test_aborted_transaction_leaves_no_entry(client, db):
+    db.create_collection("a")
+    start = _now(client)
+    with client.start_session() as session:
+        session.start_transaction()
+        db.a.insert_one({"_id": 1}, session=session)
+        db.a.insert_one({"_id": 2}, session=session)
+        session.abort_transaction()
+    db.a.insert_one({"_id": 3})
+    assert [(e["op"], e["o"]) for e in _since(client, start)] == [("i", {"_id": 3})]
+
+
+def test_read_only_transaction_leaves_no_entry(client, db):
+    db.a.insert_one({"_id": 1})
+    start = _now(client)
+    with client.start_session() as session, session.start_transaction():
+        assert db.a.find_one({"_id": 1}, session=session) == {"_id": 1}
+    db.a.insert_one({"_id": 2})
+    assert [e["o"] for e in _since(client, start)] == [{"_id": 2}]
+
+
+def test_tailable_cursor_sees_the_entry_at_commit_only(client, db):
+    db.create_collection("a")
+    start = _now(client)
+    cursor = (
+        client.local["oplog.rs"]
+        .find({"ts": {"$gt": start}}, cursor_type=pymongo.CursorType.TAILABLE_AWAIT)
+        .max_await_time_ms(200)
+    )
+    assert next(cursor, None) is None  # the find: nothing yet
+    with client.start_session() as session:
+        session.start_transaction()
+        db.a.insert_one({"_id": 1}, session=session)
+        db.a.update_one({"_id": 1}, {"$set": {"v": 1}}, session=session)
+        assert next(cursor, None) is None  # a getMore before the commit: nothing
+        session.commit_transaction()
+    entry = cursor.next()  # already there: the getMore needs no wait
+    ns = f"{db.name}.a"
+    assert entry["o"] == {
+        "applyOps": [
+            {"op": "i", "ns": ns, "ui": _uuid(db, "a"), "o": {"_id": 1}, "o2": {"_id": 1}},
+            {
+                "op": "u",
+                "ns": ns,
+                "ui": _uuid(db, "a"),
+                "o": {"$v": 2, "diff": {"u": {"v": 1}}},
+                "o2": {"_id": 1},
+            },
+        ]
+    }
+    db.a.insert_one({"_id": 2})
+    assert cursor.next()["o"] == {"_id": 2}  # the tail goes on after it
+    cursor.close()
+
+
+def test_tailable_cursor_filter_on_operations(client, db):
+    db.create_collection("a")
+    db.create_collection("b")
+    start = _now(client)
+    cursor = (
+        client.local["oplog.rs"]
+        .find(
+            {"ts": {"$gt": start}, "o.applyOps.ns": f"{db.name}.b"},
+            cursor_type=pymongo.CursorType.TAILABLE_AWAIT,
+        )
+        .max_await_time_ms(WAIT_MS)
+    )
+    with client.start_session() as session:
+        with session.start_transaction():
+            db.a.insert_one({"_id": 1}, session=session)
+        with session.start_transaction():
+            db.a.insert_one({"_id": 2}, session=session)
+            db.b.insert_one({"_id": 3}, session=session)
+    entry = cursor.next()
+    assert [op["o"] for op in entry["o"]["applyOps"]] == [{"_id": 2}, {"_id": 3}]
+    assert len(_since(client, start)) == 2
+    cursor.close()
+
+
+def test_same_entry_after_restart(tmp_path):
+    with ServerProcess(tmp_path / "rs.mdb", extra_args=list(SERVER_ARGS)) as proc, proc.client() as client:
+        db, other = client.d, client.e
+        _prepare(db, other)
+        start = _now(client)
+        _transaction(client, db, other)
+        before = _since(client, start)
+        assert [(e["op"], e["ns"]) for e in before] == [("c", "admin.$cmd")]
+    with ServerProcess(tmp_path / "rs.mdb", extra_args=list(SERVER_ARGS)) as proc, proc.client() as client:
+        assert _since(client, start, {"ns": "admin.$cmd"}) == before  # the restart writes local.*
+        assert before[0]["o"] == {"applyOps": _expected_ops(client.d, client.e)}
