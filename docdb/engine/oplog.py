@@ -22,7 +22,7 @@ from bson.timestamp import Timestamp
 
 from docdb.bson_codec import decode_document
 from docdb.engine.catalog import Catalog
-from docdb.engine.history import Change
+from docdb.engine.history import Change, Statements
 
 OPLOG_NS = "local.oplog.rs"
 _OPS = {"insert": "i", "update": "u", "replace": "u", "delete": "d"}
@@ -89,12 +89,38 @@ def _operation(catalog: Catalog, change: Change) -> dict[str, Any] | None:
     return operation
 
 
-def oplog_entry(catalog: Catalog, change: Change) -> dict[str, Any] | None:
-    """The oplog entry of one history entry outside a transaction (None for what has none)."""
+def oplog_entry(
+    catalog: Catalog, change: Change, statements: Statements | None = None
+) -> dict[str, Any] | None:
+    """The oplog entry of one history entry outside a transaction (None for what has none).
+
+    A retryable write's (``statements``: its commit's) also carries, as mongod 7.0 logs one, the session
+    (``lsid``, ``txnNumber``) first, its ``stmtId`` after the operation and ``prevOpTime`` last: the
+    session's previous write under the same number (its first write's is null). The writes of one docdb
+    commit share its Timestamp, so a statement after the first of a commit points at that Timestamp."""
     operation = _operation(catalog, change)
     if operation is None:
         return None
-    return operation | {"ts": change.ts, "t": _TERM, "v": _VERSION, "wall": _wall(change)}
+    times = {"ts": change.ts, "t": _TERM, "v": _VERSION, "wall": _wall(change)}
+    if statements is None:
+        return operation | times
+    index = change.seq - statements.first_seq
+    if not 0 <= index < len(statements.stmt_ids):  # not one of the statements (a capped eviction)
+        return operation | times
+    prev = statements.prev if index == 0 else change.ts
+    session = {"lsid": {"id": Binary(statements.lsid, 4)}, "txnNumber": Int64(statements.txn_number)}
+    return (
+        session
+        | operation
+        | {"stmtId": int(statements.stmt_ids[index])}
+        | times
+        | {"prevOpTime": _null_optime() if prev is None else {"ts": prev, "t": _TERM}}
+    )
+
+
+def _null_optime() -> dict[str, Any]:
+    """The ``prevOpTime`` of a chain's first entry."""
+    return {"ts": Timestamp(0, 0), "t": Int64(-1)}
 
 
 def transaction_entry(catalog: Catalog, changes: list[Change]) -> dict[str, Any]:
@@ -121,7 +147,7 @@ def transaction_entry(catalog: Catalog, changes: list[Change]) -> dict[str, Any]
         "t": _TERM,
         "v": _VERSION,
         "wall": _wall(first),
-        "prevOpTime": {"ts": Timestamp(0, 0), "t": Int64(-1)},
+        "prevOpTime": _null_optime(),
     }
 
 
@@ -134,6 +160,7 @@ def iter_entries(catalog: Catalog, changes: Iterable[Change]) -> Iterator[tuple[
     horizon) are left out, as mongod's capped oplog drops whole entries.
     """
     history = catalog.history
+    statements = history.statements
     group: list[Change] = []
     for change in changes:
         if group and (change.ts != group[0].ts or change.lsid != group[0].lsid):
@@ -143,7 +170,7 @@ def iter_entries(catalog: Catalog, changes: Iterable[Change]) -> Iterator[tuple[
             if group or change.seq != history.first_seq or change.ts != history.horizon:
                 group.append(change)
             continue
-        entry = oplog_entry(catalog, change)
+        entry = oplog_entry(catalog, change, statements.get(change.ts) if statements else None)
         if entry is not None:
             yield change.seq, entry
     if group:

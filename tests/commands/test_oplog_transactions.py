@@ -115,10 +115,10 @@ def test_each_transaction_its_own_entry_in_commit_order(client, db):
         ("c", first),
         ("c", first + 1),
         ("c", first + 2),
-        ("i", None),
+        ("i", entries[3]["txnNumber"]),  # a retryable write (the driver's implicit session)
     ]
     assert [e["o"]["applyOps"][0]["o"] for e in entries[:3]] == [{"_id": 0}, {"_id": 1}, {"_id": 2}]
-    assert entries[3]["o"] == {"_id": "plain"} and "lsid" not in entries[3]
+    assert entries[3]["o"] == {"_id": "plain"} and entries[3]["stmtId"] == 0
     assert [e["ts"] for e in entries] == sorted(e["ts"] for e in entries)
     natural = list(client.local["oplog.rs"].find({"ts": {"$gt": start}}, sort=[("$natural", -1)]))
     assert natural == entries[::-1]
@@ -214,3 +214,117 @@ def test_same_entry_after_restart(tmp_path):
     with ServerProcess(tmp_path / "rs.mdb", extra_args=list(SERVER_ARGS)) as proc, proc.client() as client:
         assert _since(client, start, {"ns": "admin.$cmd"}) == before  # the restart writes local.*
         assert before[0]["o"] == {"applyOps": _expected_ops(client.d, client.e)}
+
+
+# -- retryable writes: one entry per statement, with the session, its stmtId and prevOpTime -------------
+
+RETRYABLE_FIELDS = [
+    "lsid",
+    "txnNumber",
+    "op",
+    "ns",
+    "ui",
+    "o",
+    "o2",
+    "stmtId",
+    "ts",
+    "t",
+    "v",
+    "wall",
+    "prevOpTime",
+]
+
+
+def _retryable_writes(client, db):
+    """An insert of two statements, then an update and a delete of one each, in one explicit session;
+    returns the session's lsid."""
+    with client.start_session() as session:
+        db.r.insert_many([{"_id": 1}, {"_id": 2}], session=session)
+        db.r.update_one({"_id": 1}, {"$set": {"v": 1}}, session=session)
+        db.r.delete_one({"_id": 2}, session=session)
+        return session.session_id
+
+
+def _check_retryable(entries, db, lsid) -> None:
+    ns, ui = f"{db.name}.r", _uuid(db, "r")
+    assert [list(e) for e in entries] == [RETRYABLE_FIELDS] * 3 + [
+        RETRYABLE_FIELDS[:6] + RETRYABLE_FIELDS[7:]
+    ]
+    assert all(e["lsid"] == lsid and type(e["txnNumber"]) is Int64 for e in entries)
+    insert_number = entries[0]["txnNumber"]
+    assert [e["txnNumber"] for e in entries] == [
+        insert_number,
+        insert_number,
+        insert_number + 1,
+        insert_number + 2,
+    ]
+    assert [{k: e[k] for k in ("op", "ns", "ui", "o", "o2") if k in e} for e in entries] == [
+        {"op": "i", "ns": ns, "ui": ui, "o": {"_id": 1}, "o2": {"_id": 1}},
+        {"op": "i", "ns": ns, "ui": ui, "o": {"_id": 2}, "o2": {"_id": 2}},
+        {"op": "u", "ns": ns, "ui": ui, "o": {"$v": 2, "diff": {"u": {"v": 1}}}, "o2": {"_id": 1}},
+        {"op": "d", "ns": ns, "ui": ui, "o": {"_id": 2}},
+    ]
+    assert [e["stmtId"] for e in entries] == [0, 1, 0, 0]
+    assert all(type(e["stmtId"]) is int for e in entries)
+    null = {"ts": Timestamp(0, 0), "t": -1}
+    # the second insert follows the first (one docdb commit: one Timestamp); the others start a chain
+    assert [e["prevOpTime"] for e in entries] == [null, {"ts": entries[0]["ts"], "t": 1}, null, null]
+    assert type(entries[1]["prevOpTime"]["t"]) is Int64 and type(entries[0]["prevOpTime"]["t"]) is Int64
+
+
+def test_retryable_write_entries(client, db):
+    db.create_collection("r")
+    start = _now(client)
+    lsid = _retryable_writes(client, db)
+    _check_retryable(_since(client, start), db, lsid)
+
+
+def test_retryable_statements_of_one_command_chain(client, db):
+    db.r.insert_many([{"_id": 1}, {"_id": 2}])
+    start = _now(client)
+    with client.start_session() as session:
+        db.r.bulk_write(
+            [
+                pymongo.UpdateOne({"_id": 1}, {"$set": {"a": 1}}),
+                pymongo.UpdateOne({"_id": 2}, {"$set": {"a": 2}}),
+            ],
+            session=session,
+        )  # one update command of two statements
+    entries = _since(client, start)
+    assert [(e["op"], e["o2"], e["stmtId"]) for e in entries] == [("u", {"_id": 1}, 0), ("u", {"_id": 2}, 1)]
+    assert entries[0]["txnNumber"] == entries[1]["txnNumber"]
+    assert entries[0]["ts"] < entries[1]["ts"]  # a statement at a time
+    assert entries[0]["prevOpTime"] == {"ts": Timestamp(0, 0), "t": -1}
+    assert entries[1]["prevOpTime"] == {"ts": entries[0]["ts"], "t": 1}
+
+
+def test_writes_without_retry_have_no_session_fields(server, db):
+    with server.client(retryWrites=False) as plain:
+        coll = plain[db.name].r
+        start = _now(plain)
+        coll.insert_one({"_id": 1})
+        coll.update_one({"_id": 1}, {"$set": {"a": 1}})
+        entries = _since(plain, start, {"ns": coll.full_name})
+    assert [list(e) for e in entries] == [
+        ["op", "ns", "ui", "o", "o2", "ts", "t", "v", "wall"],
+        ["op", "ns", "ui", "o", "o2", "ts", "t", "v", "wall"],
+    ]
+
+
+def test_retryable_entries_after_restart_and_compaction(tmp_path):
+    path = tmp_path / "rs.mdb"
+    args = [*SERVER_ARGS, "--compaction-check-s", "0", "--oplog-size-mb", "1"]
+    with ServerProcess(path, extra_args=args) as proc, proc.client() as client:
+        churn = client.d.churn  # 2 MB of dead bytes older than the 1 MB window: something to compact
+        churn.insert_many([{"_id": i, "pad": "x" * 10_000} for i in range(200)])
+        churn.delete_many({})
+        client.d.create_collection("r")
+        start = _now(client)
+        lsid = _retryable_writes(client, client.d)
+        live = _since(client, start, {"ns": "d.r"})
+        _check_retryable(live, client.d, lsid)
+    with ServerProcess(path, extra_args=args) as proc, proc.client() as client:
+        assert _since(client, start, {"ns": "d.r"}) == live  # the log's records replayed
+        assert client.d.command("compact", "r")["bytesFreed"] > 0
+    with ServerProcess(path, extra_args=args) as proc, proc.client() as client:
+        assert _since(client, start, {"ns": "d.r"}) == live  # the compacted file's HISTORY records
