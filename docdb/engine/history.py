@@ -90,6 +90,8 @@ class ChangeHistory:
         # The retryable writes' statements, by the Timestamp of their commit (see ``note_statements``).
         self.statements: dict[Timestamp, Statements] = {}
         self._last_statements: dict[bytes, tuple[int, Timestamp]] = {}  # lsid -> its newest (txnNumber, ts)
+        # The collections each transaction commit created (``{ns, uuid, options?, indexes?}``), by Timestamp.
+        self.creates: dict[Timestamp, list[dict[str, Any]]] = {}
 
     def append(
         self,
@@ -146,9 +148,9 @@ class ChangeHistory:
                 + (len(dropped.before) if dropped.before is not None else 0)
             )
         self.first_seq = entries[0].seq if entries else self.next_seq
-        statements = self.statements
-        while statements and next(iter(statements)) <= self.horizon:
-            del statements[next(iter(statements))]
+        for by_ts in (self.statements, self.creates):  # kept in Timestamp order: the oldest first
+            while by_ts and next(iter(by_ts)) <= self.horizon:
+                del by_ts[next(iter(by_ts))]
 
     def note_statements(self, ts: Timestamp, lsid: bytes, txn_number: int, stmt_ids: list[int]) -> None:
         """Say that the changes committed at ``ts`` are retryable-write statements ``stmt_ids`` (the i-th
@@ -171,6 +173,12 @@ class ChangeHistory:
         last[statements.lsid] = (statements.txn_number, ts)
         if len(last) > 2 * len(self.statements) + 1024:  # forget sessions whose commits were dropped
             self._last_statements = {s.lsid: (s.txn_number, t) for t, s in self.statements.items()}
+
+    def note_creates(self, ts: Timestamp, created: list[dict[str, Any]]) -> None:
+        """Say that the transaction committed at ``ts`` created the collections ``created`` (the commit
+        record's ``creates``, a copy): ``local.oplog.rs`` shows them inside its ``applyOps``. They are no
+        changes of the history, which change streams read."""
+        self.creates[ts] = created
 
     def since(self, seq: int) -> Iterator[Change]:
         """The changes from ``seq`` on, oldest first (ValueError when ``seq`` was already dropped)."""

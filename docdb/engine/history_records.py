@@ -11,7 +11,7 @@ the file, so change streams and ``local.oplog.rs`` resume across it. Two kinds o
   included (:func:`encode_history`, read back by :func:`load_history_record`). Compaction keeps only live
   documents, so without them a compaction followed by a restart would end every stream's window.
 
-A HISTORY payload is ``{horizon: Timestamp, changes: [change, ...], statements?: [...]}``; ``horizon``
+A HISTORY payload is ``{horizon: Timestamp, changes: [change, ...], statements?, creates?}``; ``horizon``
 says that changes up to that Timestamp are not in this record or a later one (the history's horizon when
 the record is the first one read). A change is ``{ts, ns, op, id, [a], [b], [lsid, txnNumber]}``: ``op``
 the history's kind (insert, update, replace, delete, or a catalog change: create, drop, rename, dropDatabase,
@@ -22,7 +22,8 @@ record (or, for an insert, when there was none); ``b: null`` is a missing before
 Timestamp are never split between records, so a record read alone gives every change's position within
 its Timestamp, which resume tokens name. ``statements`` are the retryable writes among the record's
 commits (``{ts, lsid, txnNumber, stmts, prev?}``, the history's ``Statements``), which ``local.oplog.rs``
-shows with their session fields.
+shows with their session fields; ``creates`` the collections its transactions created (``{ts, colls}``,
+``colls`` as the commit record's ``creates``), shown inside their ``applyOps``.
 """
 
 from __future__ import annotations
@@ -79,7 +80,9 @@ def compaction_history(catalog: Any) -> Iterable[bytes]:
     if not keeps_history(catalog):
         return ()
     history = catalog.history
-    return encode_history(history.entries(), history.horizon, history.max_bytes, dict(history.statements))
+    return encode_history(
+        history.entries(), history.horizon, history.max_bytes, dict(history.statements), dict(history.creates)
+    )
 
 
 def history_file_bytes(catalog: Any) -> int:
@@ -156,26 +159,34 @@ def encode_history(
     horizon: Timestamp,
     budget: int,
     statements: dict[Timestamp, Statements] | None = None,
+    creates: dict[Timestamp, list[dict[str, Any]]] | None = None,
 ) -> Iterator[bytes]:
     """HISTORY payloads for the newest ``budget`` bytes of ``entries`` (oldest first), at least one (an
-    empty history still carries its horizon), with the retryable-write ``statements`` of their commits.
+    empty history still carries its horizon), with the retryable-write ``statements`` and the collections
+    transactions created (``creates``) of their commits.
     Runs in compaction's worker thread: the entries are immutable tuples of immutable bytes, the
-    history's catalog details are copies (``frozen_info``) and ``statements`` a copy of the history's."""
+    history's catalog details are copies (``frozen_info``), ``statements`` and ``creates`` copies of the
+    history's."""
     start, record_horizon = within_budget(entries, horizon, budget)
     statements = statements or {}
+    creates = creates or {}
     changes: list[dict[str, Any]] = []
     ran: list[dict[str, Any]] = []
+    created: list[dict[str, Any]] = []
     size = 0
     last_after: dict[tuple[str, Hashable], bytes | None] = {}
     previous_ts = None
     for i in range(start, len(entries)):
         change = entries[i]
         if size >= HISTORY_BATCH_BYTES and change.ts != previous_ts:
-            yield _history_payload(record_horizon, changes, ran)
+            yield _history_payload(record_horizon, changes, ran, created)
             record_horizon = previous_ts  # type: ignore[assignment]
-            changes, ran, size, last_after = [], [], 0, {}
-        if change.ts != previous_ts and change.ts in statements:
-            ran.append(_statements_doc(change.ts, statements[change.ts]))
+            changes, ran, created, size, last_after = [], [], [], 0, {}
+        if change.ts != previous_ts:
+            if change.ts in statements:
+                ran.append(_statements_doc(change.ts, statements[change.ts]))
+            if change.ts in creates:
+                created.append({"ts": change.ts, "colls": creates[change.ts]})
         op = change.op
         doc: dict[str, Any] = {"ts": change.ts, "ns": change.ns, "op": op, "id": change.id_value}
         if op in DOCUMENT_OPS:
@@ -198,7 +209,7 @@ def encode_history(
         changes.append(doc)
         size += 64 + len(change.ns)
         previous_ts = change.ts
-    yield _history_payload(record_horizon, changes, ran)
+    yield _history_payload(record_horizon, changes, ran, created)
 
 
 def _statements_doc(ts: Timestamp, statements: Statements) -> dict[str, Any]:
@@ -213,10 +224,17 @@ def _statements_doc(ts: Timestamp, statements: Statements) -> dict[str, Any]:
     return doc
 
 
-def _history_payload(horizon: Timestamp, changes: list[dict[str, Any]], ran: list[dict[str, Any]]) -> bytes:
+def _history_payload(
+    horizon: Timestamp,
+    changes: list[dict[str, Any]],
+    ran: list[dict[str, Any]],
+    created: list[dict[str, Any]],
+) -> bytes:
     payload: dict[str, Any] = {"horizon": horizon, "changes": changes}
     if ran:
         payload["statements"] = ran
+    if created:
+        payload["creates"] = created
     return bson.encode(payload, codec_options=CODEC_OPTIONS)
 
 
@@ -229,6 +247,8 @@ def load_history_record(history: ChangeHistory, payload: bytes) -> None:
     append = history.append
     last_after: dict[tuple[str, Hashable], bytes | None] = {}
     ran = {doc["ts"]: doc for doc in record.get("statements", ())}
+    for created in record.get("creates", ()):
+        history.note_creates(created["ts"], created["colls"])
     for doc in record["changes"]:
         if ran and doc["ts"] in ran:  # before the first change of their commit
             s = ran.pop(doc["ts"])

@@ -5,9 +5,11 @@ catalog change, with ``ns``, ``ui``, ``o``, ``o2``, ``ts``, ``t``, ``v`` and ``w
 a ``$v: 2`` diff built from the two images (``u`` for the fields set, ``d`` for the removed ones, at the top
 level). A committed transaction is one entry, as mongod 7.0 logs an unprepared commit: a command on
 ``admin.$cmd`` whose ``o`` is ``{applyOps: [operation, ...]}``, with the session's ``lsid`` and
-``txnNumber`` and a null ``prevOpTime``; a filter on ``ns`` therefore does not see inside it. How far back
-it reaches is the history's window (``--oplog-size-mb``). A tailable cursor on it continues from the
-history position it read last.
+``txnNumber`` and a null ``prevOpTime``; a filter on ``ns`` therefore does not see inside it. The
+collections a transaction created are ``create`` (and ``createIndexes``) elements of it. A retryable
+write's entries carry the session too, with ``stmtId`` and ``prevOpTime``. How far back it reaches is the
+history's window (``--oplog-size-mb``). A tailable cursor on it continues from the history position it
+read last.
 """
 
 from __future__ import annotations
@@ -129,11 +131,20 @@ def transaction_entry(catalog: Catalog, changes: list[Change]) -> dict[str, Any]
     mongod 7.0 logs an unprepared commit as a command on ``admin.$cmd`` carrying the session, the
     operations as ``applyOps`` elements and a null ``prevOpTime`` (the first entry of its chain). It
     splits a transaction past 16 MB into ``partialTxn`` entries of their own Timestamps; a docdb commit
-    has one Timestamp, so its transaction stays one entry whatever its size.
+    has one Timestamp, so its transaction stays one entry whatever its size. A collection the
+    transaction created (``ChangeHistory.creates``) is logged before its first write (one it did not
+    write to, first): the commit record does not say when, within the transaction, it was created.
     """
     first = changes[0]
+    created = {c["ns"]: c for c in catalog.history.creates.get(first.ts, ())}
     operations = []
+    if created:  # a collection the transaction created comes before its first write, else first
+        written = {change.ns for change in changes}
+        for ns in [ns for ns in created if ns not in written]:
+            operations += _create_operations(created.pop(ns))
     for change in changes:
+        if created and change.ns in created:
+            operations += _create_operations(created.pop(change.ns))
         operation = _operation(catalog, change)
         if operation is not None:
             operations.append(operation)
@@ -149,6 +160,22 @@ def transaction_entry(catalog: Catalog, changes: list[Change]) -> dict[str, Any]
         "wall": _wall(first),
         "prevOpTime": _null_optime(),
     }
+
+
+def _create_operations(created: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``applyOps`` elements of a collection a transaction created (an entry of its commit record's
+    ``creates``): its ``create`` (with the ``_id`` index spec, as 7.0 logs it), then a ``createIndexes``
+    per secondary index built in the transaction."""
+    db, _, name = created["ns"].partition(".")
+    options = created.get("options") or {}
+    id_index: dict[str, Any] = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
+    if "collation" in options:
+        id_index["collation"] = options["collation"]
+    command = {"op": "c", "ns": f"{db}.$cmd", "ui": created["uuid"]}
+    operations = [command | {"o": {"create": name, **options, "idIndex": id_index}}]
+    for spec in created.get("indexes") or ():
+        operations.append(command | {"o": {"createIndexes": name, **spec}})
+    return operations
 
 
 def iter_entries(catalog: Catalog, changes: Iterable[Change]) -> Iterator[tuple[int, dict[str, Any]]]:

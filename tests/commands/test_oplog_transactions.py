@@ -328,3 +328,74 @@ def test_retryable_entries_after_restart_and_compaction(tmp_path):
         assert client.d.command("compact", "r")["bytesFreed"] > 0
     with ServerProcess(path, extra_args=args) as proc, proc.client() as client:
         assert _since(client, start, {"ns": "d.r"}) == live  # the compacted file's HISTORY records
+
+
+# -- collections a transaction creates: their create (and createIndexes) inside its applyOps ------------
+
+ID_INDEX = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
+
+
+def _created_in_a_transaction(client, db) -> None:
+    """An existing collection written first, then one created explicitly with an index and written,
+    one created by its first insert, and one created with no write at all."""
+    db.create_collection("old")
+    with client.start_session() as session, session.start_transaction():
+        db.old.insert_one({"_id": 0}, session=session)
+        db.command({"create": "made", "validator": {"a": {"$type": "int"}}}, session=session)
+        db.command({"createIndexes": "made", "indexes": [{"key": {"a": 1}, "name": "a_1"}]}, session=session)
+        db.made.insert_one({"_id": 1, "a": 1}, session=session)
+        db.implicit.insert_one({"_id": 2}, session=session)
+        db.command({"create": "empty"}, session=session)
+
+
+def _expected_create_ops(db) -> list[dict]:
+    cmd = f"{db.name}.$cmd"
+    made, implicit, empty, old = (_uuid(db, n) for n in ("made", "implicit", "empty", "old"))
+    return [
+        {"op": "c", "ns": cmd, "ui": empty, "o": {"create": "empty", "idIndex": ID_INDEX}},
+        {"op": "i", "ns": f"{db.name}.old", "ui": old, "o": {"_id": 0}, "o2": {"_id": 0}},
+        {
+            "op": "c",
+            "ns": cmd,
+            "ui": made,
+            "o": {"create": "made", "validator": {"a": {"$type": "int"}}, "idIndex": ID_INDEX},
+        },
+        {
+            "op": "c",
+            "ns": cmd,
+            "ui": made,
+            "o": {"createIndexes": "made", "v": 2, "key": {"a": 1}, "name": "a_1"},
+        },
+        {"op": "i", "ns": f"{db.name}.made", "ui": made, "o": {"_id": 1, "a": 1}, "o2": {"_id": 1}},
+        {"op": "c", "ns": cmd, "ui": implicit, "o": {"create": "implicit", "idIndex": ID_INDEX}},
+        {"op": "i", "ns": f"{db.name}.implicit", "ui": implicit, "o": {"_id": 2}, "o2": {"_id": 2}},
+    ]
+
+
+def test_collections_created_in_a_transaction(client, db):
+    start = _now(client)
+    _created_in_a_transaction(client, db)
+    entries = _since(client, start, {"ns": {"$ne": f"{db.name}.$cmd"}})  # the create of "old" is its own
+    assert [(e["op"], e["ns"]) for e in entries] == [("c", "admin.$cmd")]
+    assert entries[0]["o"] == {"applyOps": _expected_create_ops(db)}
+    assert [list(op) for op in entries[0]["o"]["applyOps"] if op["op"] == "c"] == [
+        ["op", "ns", "ui", "o"]
+    ] * 4
+
+
+def test_collections_created_in_a_transaction_after_restart_and_compaction(tmp_path):
+    path = tmp_path / "rs.mdb"
+    args = [*SERVER_ARGS, "--compaction-check-s", "0", "--oplog-size-mb", "1"]
+    with ServerProcess(path, extra_args=args) as proc, proc.client() as client:
+        churn = client.d.churn
+        churn.insert_many([{"_id": i, "pad": "x" * 10_000} for i in range(200)])
+        churn.delete_many({})
+        start = _now(client)
+        _created_in_a_transaction(client, client.d)
+        live = _since(client, start, {"ns": "admin.$cmd"})
+        assert live[0]["o"] == {"applyOps": _expected_create_ops(client.d)}
+    with ServerProcess(path, extra_args=args) as proc, proc.client() as client:
+        assert _since(client, start, {"ns": "admin.$cmd"}) == live
+        assert client.d.command("compact", "old")["bytesFreed"] > 0
+    with ServerProcess(path, extra_args=args) as proc, proc.client() as client:
+        assert _since(client, start, {"ns": "admin.$cmd"}) == live
