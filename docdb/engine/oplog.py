@@ -189,12 +189,15 @@ def iter_entries(catalog: Catalog, changes: Iterable[Change]) -> Iterator[tuple[
     history = catalog.history
     statements = history.statements
     group: list[Change] = []
+    partial = None  # the Timestamp of a transaction whose first writes the history dropped
     for change in changes:
         if group and (change.ts != group[0].ts or change.lsid != group[0].lsid):
             yield group[-1].seq, transaction_entry(catalog, group)
             group = []
         if change.lsid is not None:
-            if group or change.seq != history.first_seq or change.ts != history.horizon:
+            if change.seq == history.first_seq and change.ts == history.horizon:
+                partial = change.ts
+            if change.ts != partial:
                 group.append(change)
             continue
         entry = oplog_entry(catalog, change, statements.get(change.ts) if statements else None)

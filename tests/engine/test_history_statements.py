@@ -114,3 +114,19 @@ def test_a_transactions_created_collection_in_its_entry_and_history_records():
     for payload in payloads:
         load_history_record(read, payload)
     assert read.creates == history.creates
+
+
+def test_a_transaction_the_history_partly_dropped_has_no_entry():
+    catalog = Catalog()
+    catalog.history = ChangeHistory(max_entries=3)  # trims past 3 entries, at each append
+    insert_documents(catalog, "d", "c", [{"_id": 0}], True)
+    coll = catalog.collection("d", "c")
+    batch = DocumentBatch(coll)
+    for i in (1, 2, 3):
+        batch.insert({"_id": i})
+    catalog.commit(batch.writes, txn_document(A, 1, committed=True))
+    insert_documents(catalog, "d", "c", [{"_id": 4}], True)
+    history = catalog.history
+    assert [c.id_value for c in history.since(history.first_seq)] == [2, 3, 4]
+    assert history.horizon == history.entries()[0].ts  # the transaction's first inserts were dropped
+    assert [(e["op"], e["o"]) for e in oplog_entries(catalog)] == [("i", {"_id": 4})]
