@@ -377,6 +377,10 @@ class Catalog:
         if txn is not None:
             if txn.get("committed"):  # change events name the transaction, not a retryable write
                 lsid, number = bytes(txn["lsid"]), int(txn["txnNumber"])
+                if txn.get("creates"):
+                    self.history.note_creates(ts, frozen_info(txn["creates"]))
+            elif txn.get("stmts"):  # the oplog shows a retryable write's session fields
+                self.history.note_statements(ts, bytes(txn["lsid"]), int(txn["txnNumber"]), txn["stmts"])
             fold(self.session_facts, txn)
         coll = ns = None
         for w in writes:
@@ -569,6 +573,12 @@ class Catalog:
             self._apply_txn_creates(txn_doc)
             if txn_doc.get("committed"):
                 lsid, number = bytes(txn_doc["lsid"]), int(txn_doc["txnNumber"])
+                if txn_doc.get("creates"):
+                    history.note_creates(ts, txn_doc["creates"])
+            elif txn_doc.get("stmts"):
+                history.note_statements(
+                    ts, bytes(txn_doc["lsid"]), int(txn_doc["txnNumber"]), txn_doc["stmts"]
+                )
             fold(self.session_facts, txn_doc)
         append = history.append
         for op in fields["ops"]:

@@ -49,6 +49,18 @@ class Change(NamedTuple):
     txn_number: int | None = None
 
 
+class Statements(NamedTuple):
+    """The retryable-write statements one commit ran: the session, its transaction number, the statement
+    ids in the order of the commit's changes, the Timestamp of the session's previous commit under the
+    same number (None: the first), and the seq of the commit's first change."""
+
+    lsid: bytes
+    txn_number: int
+    stmt_ids: list[int]
+    prev: Timestamp | None
+    first_seq: int
+
+
 _new_change = tuple.__new__  # builds a Change without NamedTuple's Python-level __new__
 
 
@@ -75,6 +87,11 @@ class ChangeHistory:
         # wanting the state as of an earlier time cannot be served.
         self.horizon = Timestamp(0, 0)
         self._next_token = 0
+        # The retryable writes' statements, by the Timestamp of their commit (see ``note_statements``).
+        self.statements: dict[Timestamp, Statements] = {}
+        self._last_statements: dict[bytes, tuple[int, Timestamp]] = {}  # lsid -> its newest (txnNumber, ts)
+        # The collections each transaction commit created (``{ns, uuid, options?, indexes?}``), by Timestamp.
+        self.creates: dict[Timestamp, list[dict[str, Any]]] = {}
 
     def append(
         self,
@@ -131,6 +148,37 @@ class ChangeHistory:
                 + (len(dropped.before) if dropped.before is not None else 0)
             )
         self.first_seq = entries[0].seq if entries else self.next_seq
+        for by_ts in (self.statements, self.creates):  # kept in Timestamp order: the oldest first
+            while by_ts and next(iter(by_ts)) <= self.horizon:
+                del by_ts[next(iter(by_ts))]
+
+    def note_statements(self, ts: Timestamp, lsid: bytes, txn_number: int, stmt_ids: list[int]) -> None:
+        """Say that the changes committed at ``ts`` are retryable-write statements ``stmt_ids`` (the i-th
+        change is statement ``stmt_ids[i]``) of session ``lsid`` under ``txn_number``: ``local.oplog.rs``
+        shows them with their session fields. A change keeps no session of its own for them, as change
+        events name only a transaction's. The previous commit of the same ``(lsid, txnNumber)`` is
+        remembered as the chain's ``prev`` (``prevOpTime``)."""
+        last = self._last_statements.get(lsid)
+        prev = last[1] if last is not None and last[0] == txn_number else None
+        self.add_statements(ts, lsid, txn_number, stmt_ids, prev)
+
+    def add_statements(
+        self, ts: Timestamp, lsid: bytes, txn_number: int, stmt_ids: list[int], prev: Timestamp | None
+    ) -> None:
+        """``note_statements`` with the chain already known (a HISTORY record's); before the commit's
+        changes are appended."""
+        statements = Statements(lsid, txn_number, stmt_ids, prev, self.next_seq)
+        self.statements[ts] = statements
+        last = self._last_statements
+        last[statements.lsid] = (statements.txn_number, ts)
+        if len(last) > 2 * len(self.statements) + 1024:  # forget sessions whose commits were dropped
+            self._last_statements = {s.lsid: (s.txn_number, t) for t, s in self.statements.items()}
+
+    def note_creates(self, ts: Timestamp, created: list[dict[str, Any]]) -> None:
+        """Say that the transaction committed at ``ts`` created the collections ``created`` (the commit
+        record's ``creates``, a copy): ``local.oplog.rs`` shows them inside its ``applyOps``. They are no
+        changes of the history, which change streams read."""
+        self.creates[ts] = created
 
     def since(self, seq: int) -> Iterator[Change]:
         """The changes from ``seq`` on, oldest first (ValueError when ``seq`` was already dropped)."""

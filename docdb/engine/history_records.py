@@ -11,16 +11,19 @@ the file, so change streams and ``local.oplog.rs`` resume across it. Two kinds o
   included (:func:`encode_history`, read back by :func:`load_history_record`). Compaction keeps only live
   documents, so without them a compaction followed by a restart would end every stream's window.
 
-A HISTORY payload is ``{horizon: Timestamp, changes: [change, ...]}``; ``horizon`` says that changes up
-to that Timestamp are not in this record or a later one (the history's horizon when the record is the
-first one read). A change is ``{ts, ns, op, id, [a], [b], [lsid, txnNumber]}``: ``op`` the history's kind
-(insert, update, replace, delete, or a catalog change: create, drop, rename, dropDatabase,
+A HISTORY payload is ``{horizon: Timestamp, changes: [change, ...], statements?, creates?}``; ``horizon``
+says that changes up to that Timestamp are not in this record or a later one (the history's horizon when
+the record is the first one read). A change is ``{ts, ns, op, id, [a], [b], [lsid, txnNumber]}``: ``op``
+the history's kind (insert, update, replace, delete, or a catalog change: create, drop, rename, dropDatabase,
 createIndexes, dropIndexes, modify), ``id`` the document's ``_id`` (a catalog change's details for
 those), ``a`` the after-image and ``b`` the before-image as binary (subtype 0: the stored BSON bytes,
 never decoded on the way). ``b`` is left out when it is the previous ``a`` of the same document in the same
 record (or, for an insert, when there was none); ``b: null`` is a missing before-image. Changes of one
 Timestamp are never split between records, so a record read alone gives every change's position within
-its Timestamp, which resume tokens name.
+its Timestamp, which resume tokens name. ``statements`` are the retryable writes among the record's
+commits (``{ts, lsid, txnNumber, stmts, prev?}``, the history's ``Statements``), which ``local.oplog.rs``
+shows with their session fields; ``creates`` the collections its transactions created (``{ts, colls}``,
+``colls`` as the commit record's ``creates``), shown inside their ``applyOps``.
 """
 
 from __future__ import annotations
@@ -35,7 +38,16 @@ from bson.timestamp import Timestamp
 
 from docdb.bson_codec import CODEC_OPTIONS, decode_document
 from docdb.engine.bson_order import hash_key
-from docdb.engine.history import DELETE, ENTRY_BYTES, INSERT, REPLACE, UPDATE, Change, ChangeHistory
+from docdb.engine.history import (
+    DELETE,
+    ENTRY_BYTES,
+    INSERT,
+    REPLACE,
+    UPDATE,
+    Change,
+    ChangeHistory,
+    Statements,
+)
 from docdb.engine.log.record import RecordType
 
 KINDS = {"i": INSERT, "u": UPDATE, "r": REPLACE}  # a WRITE_BATCH put's ``k`` (log/batch_encode.py)
@@ -68,7 +80,9 @@ def compaction_history(catalog: Any) -> Iterable[bytes]:
     if not keeps_history(catalog):
         return ()
     history = catalog.history
-    return encode_history(history.entries(), history.horizon, history.max_bytes)
+    return encode_history(
+        history.entries(), history.horizon, history.max_bytes, dict(history.statements), dict(history.creates)
+    )
 
 
 def history_file_bytes(catalog: Any) -> int:
@@ -140,21 +154,39 @@ def within_budget(entries: list[Change], horizon: Timestamp, budget: int) -> tup
     return 0, horizon
 
 
-def encode_history(entries: list[Change], horizon: Timestamp, budget: int) -> Iterator[bytes]:
+def encode_history(
+    entries: list[Change],
+    horizon: Timestamp,
+    budget: int,
+    statements: dict[Timestamp, Statements] | None = None,
+    creates: dict[Timestamp, list[dict[str, Any]]] | None = None,
+) -> Iterator[bytes]:
     """HISTORY payloads for the newest ``budget`` bytes of ``entries`` (oldest first), at least one (an
-    empty history still carries its horizon). Runs in compaction's worker thread: the entries are
-    immutable tuples of immutable bytes, and the history's catalog details are copies (``frozen_info``)."""
+    empty history still carries its horizon), with the retryable-write ``statements`` and the collections
+    transactions created (``creates``) of their commits.
+    Runs in compaction's worker thread: the entries are immutable tuples of immutable bytes, the
+    history's catalog details are copies (``frozen_info``), ``statements`` and ``creates`` copies of the
+    history's."""
     start, record_horizon = within_budget(entries, horizon, budget)
+    statements = statements or {}
+    creates = creates or {}
     changes: list[dict[str, Any]] = []
+    ran: list[dict[str, Any]] = []
+    created: list[dict[str, Any]] = []
     size = 0
     last_after: dict[tuple[str, Hashable], bytes | None] = {}
     previous_ts = None
     for i in range(start, len(entries)):
         change = entries[i]
         if size >= HISTORY_BATCH_BYTES and change.ts != previous_ts:
-            yield _history_payload(record_horizon, changes)
+            yield _history_payload(record_horizon, changes, ran, created)
             record_horizon = previous_ts  # type: ignore[assignment]
-            changes, size, last_after = [], 0, {}
+            changes, ran, created, size, last_after = [], [], [], 0, {}
+        if change.ts != previous_ts:
+            if change.ts in statements:
+                ran.append(_statements_doc(change.ts, statements[change.ts]))
+            if change.ts in creates:
+                created.append({"ts": change.ts, "colls": creates[change.ts]})
         op = change.op
         doc: dict[str, Any] = {"ts": change.ts, "ns": change.ns, "op": op, "id": change.id_value}
         if op in DOCUMENT_OPS:
@@ -177,11 +209,33 @@ def encode_history(entries: list[Change], horizon: Timestamp, budget: int) -> It
         changes.append(doc)
         size += 64 + len(change.ns)
         previous_ts = change.ts
-    yield _history_payload(record_horizon, changes)
+    yield _history_payload(record_horizon, changes, ran, created)
 
 
-def _history_payload(horizon: Timestamp, changes: list[dict[str, Any]]) -> bytes:
-    return bson.encode({"horizon": horizon, "changes": changes}, codec_options=CODEC_OPTIONS)
+def _statements_doc(ts: Timestamp, statements: Statements) -> dict[str, Any]:
+    doc = {
+        "ts": ts,
+        "lsid": statements.lsid,
+        "txnNumber": Int64(statements.txn_number),
+        "stmts": statements.stmt_ids,
+    }
+    if statements.prev is not None:
+        doc["prev"] = statements.prev
+    return doc
+
+
+def _history_payload(
+    horizon: Timestamp,
+    changes: list[dict[str, Any]],
+    ran: list[dict[str, Any]],
+    created: list[dict[str, Any]],
+) -> bytes:
+    payload: dict[str, Any] = {"horizon": horizon, "changes": changes}
+    if ran:
+        payload["statements"] = ran
+    if created:
+        payload["creates"] = created
+    return bson.encode(payload, codec_options=CODEC_OPTIONS)
 
 
 def load_history_record(history: ChangeHistory, payload: bytes) -> None:
@@ -192,7 +246,13 @@ def load_history_record(history: ChangeHistory, payload: bytes) -> None:
         history.horizon = record["horizon"]
     append = history.append
     last_after: dict[tuple[str, Hashable], bytes | None] = {}
+    ran = {doc["ts"]: doc for doc in record.get("statements", ())}
+    for created in record.get("creates", ()):
+        history.note_creates(created["ts"], created["colls"])
     for doc in record["changes"]:
+        if ran and doc["ts"] in ran:  # before the first change of their commit
+            s = ran.pop(doc["ts"])
+            history.add_statements(s["ts"], s["lsid"], int(s["txnNumber"]), s["stmts"], s.get("prev"))
         ns, op, id_value = doc["ns"], doc["op"], doc.get("id")
         lsid = doc.get("lsid")
         number = int(doc["txnNumber"]) if lsid is not None else None
