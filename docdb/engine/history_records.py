@@ -13,14 +13,15 @@ the file, so change streams and ``local.oplog.rs`` resume across it. Two kinds o
 
 A HISTORY payload is ``{horizon: Timestamp, changes: [change, ...]}``; ``horizon`` says that changes up
 to that Timestamp are not in this record or a later one (the history's horizon when the record is the
-first one read). A change is ``{ts, ns, op, id, [a], [b], [lsid, txnNumber]}``: ``op`` the history's kind
+first one read). A change is ``{ts, ns, op, id, [a], [b], [lsid, txnNumber], [m]}``: ``op`` the history's kind
 (insert, update, replace, delete, or a catalog change: create, drop, rename, dropDatabase,
 createIndexes, dropIndexes, modify), ``id`` the document's ``_id`` (a catalog change's details for
 those), ``a`` the after-image and ``b`` the before-image as binary (subtype 0: the stored BSON bytes,
 never decoded on the way). ``b`` is left out when it is the previous ``a`` of the same document in the same
 record (or, for an insert, when there was none); ``b: null`` is a missing before-image. Changes of one
 Timestamp are never split between records, so a record read alone gives every change's position within
-its Timestamp, which resume tokens name.
+its Timestamp, which resume tokens name. ``m`` is an update's logged paths (``Change.paths``), when it
+has them.
 """
 
 from __future__ import annotations
@@ -174,6 +175,8 @@ def encode_history(entries: list[Change], horizon: Timestamp, budget: int) -> It
         if change.lsid is not None:
             doc["lsid"] = change.lsid
             doc["txnNumber"] = Int64(change.txn_number or 0)
+        if change.paths is not None:
+            doc["m"] = list(change.paths)
         changes.append(doc)
         size += 64 + len(change.ns)
         previous_ts = change.ts
@@ -211,7 +214,19 @@ def load_history_record(history: ChangeHistory, payload: bytes) -> None:
         else:
             raise ValueError(f"HISTORY change of {ns} {id_value!r} refers to a before-image it does not hold")
         last_after[slot] = after
-        append(doc["ts"], ns, op, key, id_value, after, before, lsid, number)
+        paths = doc.get("m")
+        append(
+            doc["ts"],
+            ns,
+            op,
+            key,
+            id_value,
+            after,
+            before,
+            lsid,
+            number,
+            paths=tuple(paths) if paths else None,
+        )
 
 
 def _size(image: bytes | None) -> int:
