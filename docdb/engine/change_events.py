@@ -183,11 +183,13 @@ def _step(container: Any, part: str) -> tuple[Any, Any]:
 
 
 def _log_path(root: _LogNode, before: dict, after: dict, parts: list[str], appended: bool) -> None:
+    """Add one logged path to the delta under ``root``: walked down while both versions have it, then
+    recorded where it was created, removed or changed (nothing when the operator left it alone)."""
     node, old, new = root, before, after
     last = len(parts) - 1
     for depth, part in enumerate(parts):
         key, new_value = _step(new, part)
-        old_key, old_value = _step(old, part)
+        old_value = _step(old, part)[1]
         if depth == last or old_value is _ABSENT or new_value is _ABSENT:
             break
         child = node.children.get(key)
