@@ -57,13 +57,16 @@ _RAW_OPTIONS = CodecOptions(document_class=RawBSONDocument)
 class DocWrite:
     """One after-image of a command: ``raw`` is the new document, or None to delete ``id_value``;
     ``op`` is the change's kind for the history (``history.UPDATE``/``REPLACE``; "" lets the commit
-    tell an insert, an update and a delete apart by what was there)."""
+    tell an insert, an update and a delete apart by what was there); ``paths`` are the paths a
+    modifier-style update logged (``history.Change.paths``), None when its change event compares the
+    images."""
 
     collection: Collection
     key: Hashable
     id_value: Any
     raw: bytes | None
     op: str = ""
+    paths: tuple[str, ...] | None = None
 
 
 def _eviction(coll: Collection, key: Hashable, id_value: Any) -> DocWrite:
@@ -394,26 +397,33 @@ class Catalog:
             else:
                 coll.put(w.key, w.raw)
                 op = w.op or (INSERT if before is None else UPDATE)
-            append(ts, ns, op, w.key, w.id_value, w.raw, before, lsid, number)
+            append(ts, ns, op, w.key, w.id_value, w.raw, before, lsid, number, paths=w.paths)
         if self.commit_hook is not None:
             self.commit_hook({w.collection.ns for w in writes})
         return ts
 
     def commit_one(
-        self, coll: Collection, key: Hashable, id_value: Any, raw: bytes, op: str
+        self,
+        coll: Collection,
+        key: Hashable,
+        id_value: Any,
+        raw: bytes,
+        op: str,
+        paths: tuple[str, ...] | None = None,
     ) -> Timestamp | None:
-        """``commit([DocWrite(coll, key, id_value, raw, op)])`` (a new version of one document: an update
-        by ``_id``) without the loops a batch needs."""
+        """``commit([DocWrite(coll, key, id_value, raw, op, paths)])`` (a new version of one document: an
+        update by ``_id``) without the loops a batch needs."""
         if self._held is not None or coll.capped is not None or self.intents:
-            return self.commit([DocWrite(coll, key, id_value, raw, op)])
+            return self.commit([DocWrite(coll, key, id_value, raw, op, paths)])
         self._adopt(coll)
         ns = coll.ns
         ts = self.clock.tick()
         if self.writer is not None:
-            self.last_lsn = self.writer.append(RecordType.WRITE_BATCH, encode_put(ns, raw, ts, op))
+            self.last_lsn = self.writer.append(RecordType.WRITE_BATCH, encode_put(ns, raw, ts, op, paths))
         before = coll.docs.get(key)
         coll.put(key, raw)
-        self.history.append(ts, ns, op or (INSERT if before is None else UPDATE), key, id_value, raw, before)
+        kind = op or (INSERT if before is None else UPDATE)
+        self.history.append(ts, ns, kind, key, id_value, raw, before, paths=paths)
         if self.commit_hook is not None:
             self.commit_hook((ns,))
         return ts
@@ -508,7 +518,7 @@ class Catalog:
                 if w.collection is not coll:
                     coll = w.collection
                     ns = coll.ns
-                ops.append((ns, w.id_value, w.raw, w.op))
+                ops.append((ns, w.id_value, w.raw, w.op, w.paths))
             self.last_lsn = self.writer.append(RecordType.WRITE_BATCH, encode_write_batch(ops, txn, ts))
         return ts
 
@@ -605,7 +615,10 @@ class Catalog:
                 coll.put(key, raw)
                 # the logged kind; a put without one (older files) is told apart by what was there
                 kind = KINDS.get(op.get("k")) or (INSERT if before is None else UPDATE)
-            append(ts, ns, kind, key, id_value, raw, before, lsid, number)
+            paths = op.get("m")  # an update's logged paths (absent: its event compares the images)
+            append(
+                ts, ns, kind, key, id_value, raw, before, lsid, number, paths=tuple(paths) if paths else None
+            )
         self._last_batch = payload
         return True
 

@@ -19,6 +19,7 @@ from bson.timestamp import Timestamp
 
 from docdb.bson_codec import decode_document
 from docdb.engine.history import Change
+from docdb.engine.updates.compile import same_value
 from docdb.errors import ErrorCode, MongoError
 
 HIGH_WATER = 0xFFFFFFFF
@@ -125,6 +126,120 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
+def logged_update_description(
+    before: dict[str, Any], after: dict[str, Any], paths: tuple[str, ...], expanded: bool
+) -> dict[str, Any]:
+    """``update_description`` of a modifier-style update from the paths its operators logged
+    (``CompiledUpdate.apply``), as mongod 7.0 builds it from the oplog delta its operators logged: a
+    value written at a path is reported whole at that path (``$set: {a: {x: 1}}`` gives ``a``, a $pop,
+    $pull or $addToSet the whole array), a path created through missing fields at its first missing one,
+    a $push that only appended as its new elements (``arr.3``); an operator that changed nothing is left
+    out, and no array is reported truncated. Values are read from ``after``; whether each path was
+    updated, created, removed or left alone is told by comparing ``before`` and ``after`` there.
+
+    The delta is a tree like mongod's: per sub-document the updated fields, then the created ones,
+    then the removed ones, then the sub-documents and arrays below (array elements by index), so the
+    description lists its fields in mongod's order."""
+    root = _LogNode(False)
+    for entry in paths:
+        _log_path(root, before, after, entry[1:].split("."), entry[0] == "+")
+    diff = _Diff()
+    _emit(diff, root, "", (), False)
+    description: dict[str, Any] = {
+        "updatedFields": diff.updated,
+        "removedFields": diff.removed,
+        "truncatedArrays": [],
+    }
+    if expanded:
+        description["disambiguatedPaths"] = diff.disambiguated
+    return description
+
+
+class _LogNode:
+    """A sub-document (or, ``array``, an array) of the delta: what was logged directly in it, and the
+    nodes below it, each in the order first logged."""
+
+    __slots__ = ("array", "updated", "created", "removed", "children")
+
+    def __init__(self, array: bool) -> None:
+        self.array = array
+        self.updated: dict[Any, Any] = {}  # name (index for an array) -> new value
+        self.created: dict[str, Any] = {}
+        self.removed: list[str] = []
+        self.children: dict[Any, _LogNode] = {}
+
+
+def _step(container: Any, part: str) -> tuple[Any, Any]:
+    """``(key, value)`` of ``part`` in ``container``: an index into an array, a name into a document;
+    value ``_ABSENT`` when there is none."""
+    if isinstance(container, list):
+        if part.isdigit():
+            index = int(part)
+            return index, container[index] if index < len(container) else _ABSENT
+        return part, _ABSENT
+    if isinstance(container, dict):
+        return part, container.get(part, _ABSENT)
+    return part, _ABSENT
+
+
+def _log_path(root: _LogNode, before: dict, after: dict, parts: list[str], appended: bool) -> None:
+    """Add one logged path to the delta under ``root``: walked down while both versions have it, then
+    recorded where it was created, removed or changed (nothing when the operator left it alone)."""
+    node, old, new = root, before, after
+    last = len(parts) - 1
+    for depth, part in enumerate(parts):
+        key, new_value = _step(new, part)
+        old_value = _step(old, part)[1]
+        if depth == last or old_value is _ABSENT or new_value is _ABSENT:
+            break
+        child = node.children.get(key)
+        if child is None:
+            child = node.children[key] = _LogNode(isinstance(new_value, list))
+        node, old, new = child, old_value, new_value
+    if old_value is _ABSENT:
+        if new_value is _ABSENT:  # nothing there before or after: the operator did nothing
+            return
+        if node.array:
+            node.updated.setdefault(key, new_value)
+        else:
+            node.created.setdefault(key, new_value)
+    elif new_value is _ABSENT:
+        if depth == last and key not in node.removed:
+            node.removed.append(key)
+    elif depth == last and not same_value(old_value, new_value):
+        if appended and isinstance(old_value, list) and isinstance(new_value, list) and old_value:
+            items = node.children.setdefault(key, _LogNode(True))
+            for index in range(len(old_value), len(new_value)):
+                items.updated[index] = new_value[index]
+        else:
+            node.updated[key] = new_value
+
+
+def _index_order(key: Any) -> tuple:
+    return (0, key, "") if type(key) is int else (1, 0, str(key))
+
+
+def _emit(diff: _Diff, node: _LogNode, prefix: str, parts: tuple, ambiguous: bool) -> None:
+    """The description's entries of ``node`` (at ``prefix``, whose components are ``parts``)."""
+    if node.array:
+        for index in sorted(set(node.updated) | set(node.children), key=_index_order):
+            path, named = f"{prefix}{index}", (*parts, index)
+            if index in node.updated:
+                diff.updated[diff._note(path, named, ambiguous)] = node.updated[index]
+            else:
+                _emit(diff, node.children[index], path + ".", named, ambiguous)
+        return
+    for fields in (node.updated, node.created):
+        for name, value in fields.items():
+            odd = ambiguous or _ambiguous(name)
+            diff.updated[diff._note(prefix + name, (*parts, name), odd)] = value
+    for name in node.removed:
+        odd = ambiguous or _ambiguous(name)
+        diff.removed.append(diff._note(prefix + name, (*parts, name), odd))
+    for name, child in node.children.items():
+        _emit(diff, child, f"{prefix}{name}.", (*parts, name), ambiguous or _ambiguous(name))
+
+
 def build_event(
     change: Change, index: int, full_document: Any = None, before_doc: Any = None, expanded: bool = False
 ) -> dict[str, Any]:
@@ -152,7 +267,10 @@ def build_event(
         event["documentKey"] = {"_id": change.id_value}
         if op == "update":
             before, after = decode_document(change.before), decode_document(change.after)
-            event["updateDescription"] = update_description(before, after, expanded)
+            if change.paths is None:
+                event["updateDescription"] = update_description(before, after, expanded)
+            else:
+                event["updateDescription"] = logged_update_description(before, after, change.paths, expanded)
         if op != "insert" and before_doc is not None:
             event["fullDocumentBeforeChange"] = None if before_doc is ... else before_doc
     elif op == "rename":

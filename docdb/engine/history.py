@@ -34,8 +34,11 @@ ENTRY_BYTES = 128  # what one entry costs beyond its images (the tuple, its Time
 
 class Change(NamedTuple):
     """One document change. ``after`` is None for a delete, ``before`` None for an insert; ``lsid`` and
-    ``txn_number`` name the session write (retryable write or transaction) that made it, if any. A
-    tuple: the catalog makes one per written document, so it must be cheap to build."""
+    ``txn_number`` name the session write (retryable write or transaction) that made it, if any;
+    ``paths`` are the paths a modifier-style update's operators logged, when its change event's
+    ``updateDescription`` is to be built from them rather than by comparing the images
+    (``change_events.logged_update_description``). A tuple: the catalog makes one per written document,
+    so it must be cheap to build."""
 
     seq: int
     ts: Timestamp
@@ -47,6 +50,7 @@ class Change(NamedTuple):
     before: bytes | None
     lsid: bytes | None = None
     txn_number: int | None = None
+    paths: tuple[str, ...] | None = None
 
 
 class Statements(NamedTuple):
@@ -104,9 +108,10 @@ class ChangeHistory:
         before: bytes | None,
         lsid: bytes | None = None,
         txn_number: int | None = None,
+        paths: tuple[str, ...] | None = None,
     ) -> Change:
         change = _new_change(
-            Change, (self.next_seq, ts, ns, op, key, id_value, after, before, lsid, txn_number)
+            Change, (self.next_seq, ts, ns, op, key, id_value, after, before, lsid, txn_number, paths)
         )
         self._entries.append(change)
         self.next_seq += 1
@@ -126,7 +131,7 @@ class ChangeHistory:
         seq = self.next_seq
         fields = zip(
             range(seq, seq + n), repeat(ts), repeat(ns), repeat(INSERT), ids, ids, afters,
-            repeat(None), repeat(None), repeat(None),
+            repeat(None), repeat(None), repeat(None), repeat(None),
         )  # fmt: skip
         self._entries.extend(map(_new_change, repeat(Change), fields))
         self.next_seq = seq + n

@@ -13,7 +13,7 @@ the file, so change streams and ``local.oplog.rs`` resume across it. Two kinds o
 
 A HISTORY payload is ``{horizon: Timestamp, changes: [change, ...], statements?, creates?}``; ``horizon``
 says that changes up to that Timestamp are not in this record or a later one (the history's horizon when
-the record is the first one read). A change is ``{ts, ns, op, id, [a], [b], [lsid, txnNumber]}``: ``op``
+the record is the first one read). A change is ``{ts, ns, op, id, [a], [b], [lsid, txnNumber], [m]}``: ``op``
 the history's kind (insert, update, replace, delete, or a catalog change: create, drop, rename, dropDatabase,
 createIndexes, dropIndexes, modify), ``id`` the document's ``_id`` (a catalog change's details for
 those), ``a`` the after-image and ``b`` the before-image as binary (subtype 0: the stored BSON bytes,
@@ -23,7 +23,8 @@ Timestamp are never split between records, so a record read alone gives every ch
 its Timestamp, which resume tokens name. ``statements`` are the retryable writes among the record's
 commits (``{ts, lsid, txnNumber, stmts, prev?}``, the history's ``Statements``), which ``local.oplog.rs``
 shows with their session fields; ``creates`` the collections its transactions created (``{ts, colls}``,
-``colls`` as the commit record's ``creates``), shown inside their ``applyOps``.
+``colls`` as the commit record's ``creates``), shown inside their ``applyOps``. ``m`` is an update's
+logged paths (``Change.paths``), when it has them.
 """
 
 from __future__ import annotations
@@ -206,6 +207,8 @@ def encode_history(
         if change.lsid is not None:
             doc["lsid"] = change.lsid
             doc["txnNumber"] = Int64(change.txn_number or 0)
+        if change.paths is not None:
+            doc["m"] = list(change.paths)
         changes.append(doc)
         size += 64 + len(change.ns)
         previous_ts = change.ts
@@ -271,7 +274,19 @@ def load_history_record(history: ChangeHistory, payload: bytes) -> None:
         else:
             raise ValueError(f"HISTORY change of {ns} {id_value!r} refers to a before-image it does not hold")
         last_after[slot] = after
-        append(doc["ts"], ns, op, key, id_value, after, before, lsid, number)
+        paths = doc.get("m")
+        append(
+            doc["ts"],
+            ns,
+            op,
+            key,
+            id_value,
+            after,
+            before,
+            lsid,
+            number,
+            paths=tuple(paths) if paths else None,
+        )
 
 
 def _size(image: bytes | None) -> int:

@@ -169,7 +169,7 @@ class TransactionStore:
             if ns not in created:  # a collection it created is private: no one else can meet the document
                 intents[(ns, w.key)] = self
             target = w.collection.target if isinstance(w.collection, CollectionView) else w.collection
-            self.writes.append(DocWrite(target, w.key, w.id_value, w.raw, w.op))
+            self.writes.append(DocWrite(target, w.key, w.id_value, w.raw, w.op, w.paths))
         self._check_unique(writes, self._unique, live=True)
 
     def _check_unique(self, writes: list[DocWrite], batches: dict[str, Any], live: bool = False) -> None:

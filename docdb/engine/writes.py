@@ -329,12 +329,17 @@ class DocumentBatch:
         self.writes.append(DocWrite(coll, key, id_value, raw, INSERT))
         return doc
 
-    def replace(self, old: dict[str, Any], new: dict[str, Any], op: str = "") -> None:
-        self.put(new, old["_id"], op)
+    def replace(
+        self, old: dict[str, Any], new: dict[str, Any], op: str = "", paths: tuple[str, ...] | None = None
+    ) -> None:
+        self.put(new, old["_id"], op, paths)
 
-    def put(self, doc: dict[str, Any], id_value: Any = None, op: str = "") -> None:
+    def put(
+        self, doc: dict[str, Any], id_value: Any = None, op: str = "", paths: tuple[str, ...] | None = None
+    ) -> None:
         """``doc`` as the after-image of its ``_id`` (``id_value`` when given), inserted or replacing;
-        ``op`` is the change's kind for the history (history.UPDATE / REPLACE)."""
+        ``op`` is the change's kind for the history (history.UPDATE / REPLACE), ``paths`` what a
+        modifier-style update logged (``CompiledUpdate.apply``), for its change event."""
         id_value = doc["_id"] if id_value is None else id_value
         validate_id(id_value)
         key = hash_key(id_value)
@@ -345,7 +350,7 @@ class DocumentBatch:
             check_capped_insert(self.coll, raw)
         self._check_indexes(key, doc)
         self.pending[key] = raw
-        self.writes.append(DocWrite(self.coll, key, id_value, raw, op))
+        self.writes.append(DocWrite(self.coll, key, id_value, raw, op, paths))
 
     def _validate_after_image(self, key: Hashable, doc: dict[str, Any]) -> None:
         """The validator's check of a new version: under ``moderate`` a document that already failed
@@ -491,11 +496,13 @@ def _update_by_id(
     if not match:
         return None if match is None else (0, 0, None)
     doc = match[0][1]
-    new_doc, changed = compiled.apply(doc, query=st.q)
+    log: list[str] | None = [] if compiled.logs_paths else None
+    new_doc, changed = compiled.apply(doc, query=st.q, log=log)
     if not changed:
         return 1, 0, None
     stored_id = doc["_id"]
-    catalog.commit_one(coll, hash_key(stored_id), stored_id, encode_stored(with_id_first(new_doc)), UPDATE)
+    raw = encode_stored(with_id_first(new_doc))
+    catalog.commit_one(coll, hash_key(stored_id), stored_id, raw, UPDATE, tuple(log) if log else None)
     return 1, 1, None
 
 
@@ -526,10 +533,11 @@ def _update_one(
     batch = DocumentBatch(coll, bypass_validation=st.bypass_validation)
     modified = 0
     for _, doc in matches:
-        new_doc, changed = compiled.apply(doc, query=st.q)
+        log: list[str] | None = [] if compiled.logs_paths else None
+        new_doc, changed = compiled.apply(doc, query=st.q, log=log)
         if changed:
             after = new_doc if batch.timeseries is not None else with_id_first(new_doc)
-            batch.replace(doc, after, change_kind(compiled, doc, after))
+            batch.replace(doc, after, change_kind(compiled, doc, after), tuple(log) if log else None)
             modified += 1
     catalog.commit(batch.writes)
     return len(matches), modified, None
@@ -663,11 +671,12 @@ def find_and_modify(catalog: Catalog, db: str, name: str, spec: FindAndModifySpe
     elif found:
         assert coll is not None and compiled is not None
         old = found[0][1]
-        new_doc, changed = compiled.apply(old, query=spec.query)
+        log: list[str] | None = [] if compiled.logs_paths else None
+        new_doc, changed = compiled.apply(old, query=spec.query, log=log)
         new_doc = with_id_first(new_doc)
         if changed:
             batch = DocumentBatch(coll, bypass_validation=spec.bypass_validation)
-            batch.replace(old, new_doc, change_kind(compiled, old, new_doc))
+            batch.replace(old, new_doc, change_kind(compiled, old, new_doc), tuple(log) if log else None)
             catalog.commit(batch.writes)
         value = new_doc if spec.new else old
         last_error = {"n": 1, "updatedExisting": True}

@@ -18,12 +18,14 @@ KINDS = ["", "insert", "update", "replace"]  # "": a put whose kind the reader t
 IDS = [1, -(2**40), Int64(3), 2.5, "x", "é", ObjectId(), {"a": 1}, None, True, Binary(b"\x01", 4)]
 
 
-def _op(ns, id_value, raw, kind):
+def _op(ns, id_value, raw, kind, paths):
     if raw is None:
         return {"ns": ns, "del": id_value}
-    if kind:
-        return {"ns": ns, "k": KIND_CODES[kind], "put": StoredDocument(raw)}
-    return {"ns": ns, "put": StoredDocument(raw)}
+    op = {"ns": ns, "k": KIND_CODES[kind]} if kind else {"ns": ns}
+    op["put"] = StoredDocument(raw)
+    if paths:
+        op["m"] = list(paths)
+    return op
 
 
 def expected(ops, txn, ts):
@@ -40,10 +42,11 @@ def random_ops(rng: random.Random, count: int):
         ns = rng.choice(["d.c", "d.other", "データ.c"])
         id_value = rng.choice(IDS)
         if rng.random() < 0.3:
-            ops.append((ns, id_value, None, "delete"))
+            ops.append((ns, id_value, None, "delete", None))
         else:
             doc = {"_id": id_value, "n": rng.random(), "s": "a" * rng.randrange(9)}
-            ops.append((ns, id_value, bson.encode(doc), rng.choice(KINDS)))
+            paths = rng.choice([None, None, ("=n",), ("=a.b", "+arr", "=x.0")])
+            ops.append((ns, id_value, bson.encode(doc), rng.choice(KINDS), paths))
     return ops
 
 
@@ -57,7 +60,7 @@ def test_same_bytes_as_bson(seed):
 
 
 def test_more_ops_than_cached_keys():
-    ops = [("d.c", i, bson.encode({"_id": i}), "insert") for i in range(5000)]
+    ops = [("d.c", i, bson.encode({"_id": i}), "insert", None) for i in range(5000)]
     payload = encode_write_batch(ops, None, Timestamp(9, 1))
     assert payload == expected(ops, None, Timestamp(9, 1))
     assert [ids for _, ids, _ in iter_write_runs(payload)] == [list(range(5000))]
@@ -66,10 +69,11 @@ def test_more_ops_than_cached_keys():
 
 @pytest.mark.parametrize("seed", range(10))
 def test_kinds_do_not_change_what_the_state_reads(seed):
-    """Mixed kinds on one namespace (the fast path's header changes with the kind) read as without."""
+    """Mixed kinds and logged paths on one namespace (the fast path's header changes with the kind) read
+    as without."""
     rng = random.Random(seed)
     ops = random_ops(rng, 300)
-    plain = [(ns, id_value, raw, "") for ns, id_value, raw, _ in ops]
+    plain = [(ns, id_value, raw, "", None) for ns, id_value, raw, _, _ in ops]
     ts = Timestamp(5, 5)
     assert list(iter_write_runs(encode_write_batch(ops, None, ts))) == list(
         iter_write_runs(encode_write_batch(plain, None, ts))

@@ -1,11 +1,12 @@
 """Write a WRITE_BATCH payload fast: the hot path of every insert, update and delete.
 
-The payload is ``{ops: [{ns, [k], put: <doc>} | {ns, del: <_id>}, ...], txn?: {...}, ts: Timestamp}``,
+The payload is ``{ops: [{ns, [k], put: <doc>, [m]} | {ns, del: <_id>}, ...], txn?: {...}, ts: Timestamp}``,
 exactly the bytes ``bson.encode`` gives for that document (``batch.py`` reads them back). ``k`` is the
-change's kind (:data:`KIND_CODES`), so a restart rebuilds the change history with the kinds the live
-server gave. A put's document is already stored BSON, so its op is a few byte strings joined around it:
-no dict, no wrapper object and no walk of the document per op. A delete's ``_id`` and the ``txn``
-document are encoded by ``bson``.
+change's kind (:data:`KIND_CODES`) and ``m`` (an array of strings, only on some updates) the paths a
+modifier-style update logged (``history.Change.paths``), so a restart rebuilds the change history with
+the kinds and update descriptions the live server gave. A put's document is already stored BSON, so its
+op is a few byte strings joined around it: no dict, no wrapper object and no walk of the document per op.
+A delete's ``_id`` and the ``txn`` document are encoded by ``bson``.
 """
 
 from __future__ import annotations
@@ -44,12 +45,15 @@ def _put_heads_of(ns: str) -> dict[str, bytes]:
 
 
 def encode_write_batch(
-    ops: Iterable[tuple[str, Any, bytes | None, str]], txn: dict[str, Any] | None, ts: Timestamp
+    ops: Iterable[tuple[str, Any, bytes | None, str, tuple[str, ...] | None]],
+    txn: dict[str, Any] | None,
+    ts: Timestamp,
 ) -> bytes:
-    """The payload of ``ops`` — ``(ns, _id, stored bytes or None for a delete, kind)`` in order, kind
-    one of :data:`KIND_CODES` or "" — with the ``txn`` document (when given) and the Timestamp ``ts``.
+    """The payload of ``ops`` — ``(ns, _id, stored bytes or None for a delete, kind, paths)`` in order,
+    kind one of :data:`KIND_CODES` or "", paths a modifier-style update's logged paths or None — with the
+    ``txn`` document (when given) and the Timestamp ``ts``.
 
-    >>> ops = [("d.c", 1, bson.encode({"_id": 1}), "insert"), ("d.c", "x", None, "")]
+    >>> ops = [("d.c", 1, bson.encode({"_id": 1}), "insert", None), ("d.c", "x", None, "", None)]
     >>> encode_write_batch(ops, None, Timestamp(7, 2)) == bson.encode(
     ...     {"ops": [{"ns": "d.c", "k": "i", "put": {"_id": 1}}, {"ns": "d.c", "del": "x"}],
     ...      "ts": Timestamp(7, 2)})
@@ -61,7 +65,7 @@ def encode_write_batch(
     size = 0
     heads_ns = None
     heads: dict[str, bytes] = {}
-    for position, (ns, id_value, raw, kind) in enumerate(ops):
+    for position, (ns, id_value, raw, kind, paths) in enumerate(ops):
         key = _KEYS[position] if position < 4096 else _array_key(position)
         add(key)
         if raw is None:
@@ -72,10 +76,13 @@ def encode_write_batch(
             if ns is not heads_ns:
                 heads_ns, heads = ns, _put_heads_of(ns)
             head = heads[kind]
-            length = len(head) + len(raw) + 5
+            tail = paths_element(paths) if paths else b""
+            length = len(head) + len(raw) + len(tail) + 5
             add(pack(length))
             add(head)
             add(raw)
+            if tail:
+                add(tail)
             add(b"\x00")
             size += len(key) + length
     add(b"\x00")
@@ -101,7 +108,7 @@ def encode_put_batch(ns: str, raws: list[bytes], ts: Timestamp) -> bytes:
 
     >>> raws = [bson.encode({"_id": i}) for i in range(3)]
     >>> encode_put_batch("d.c", raws, Timestamp(7, 2)) == encode_write_batch(
-    ...     [("d.c", i, raw, "insert") for i, raw in enumerate(raws)], None, Timestamp(7, 2))
+    ...     [("d.c", i, raw, "insert", None) for i, raw in enumerate(raws)], None, Timestamp(7, 2))
     True
     """
     n = len(raws)
@@ -127,16 +134,21 @@ def _array_key(position: int) -> bytes:
     return b"\x03" + str(position).encode() + b"\x00"
 
 
-def encode_put(ns: str, raw: bytes, ts: Timestamp, kind: str) -> bytes:
-    """``encode_write_batch`` of one put of change kind ``kind`` (an update's new version), as one join of
-    known pieces.
+def encode_put(ns: str, raw: bytes, ts: Timestamp, kind: str, paths: tuple[str, ...] | None = None) -> bytes:
+    """``encode_write_batch`` of one put of change kind ``kind`` (an update's new version, with the paths
+    it logged when given), as one join of known pieces.
 
     >>> raw, ts = bson.encode({"_id": 1, "n": 2}), Timestamp(7, 2)
-    >>> encode_put("d.c", raw, ts, "update") == encode_write_batch([("d.c", 1, raw, "update")], None, ts)
+    >>> encode_put("d.c", raw, ts, "update") == encode_write_batch(
+    ...     [("d.c", 1, raw, "update", None)], None, ts)
+    True
+    >>> encode_put("d.c", raw, ts, "update", ("=n",)) == encode_write_batch(
+    ...     [("d.c", 1, raw, "update", ("=n",))], None, ts)
     True
     """
     head = _put_heads_of(ns)[kind]
-    op = len(head) + len(raw) + 5
+    tail = paths_element(paths) if paths else b""
+    op = len(head) + len(raw) + len(tail) + 5
     pack = _INT32.pack
     return b"".join(
         (
@@ -147,8 +159,18 @@ def encode_put(ns: str, raw: bytes, ts: Timestamp, kind: str) -> bytes:
             pack(op),
             head,
             raw,
+            tail,
             b"\x00\x00\x11ts\x00",
             _TIMESTAMP.pack(ts.inc, ts.time),
             b"\x00",
         )
     )
+
+
+def paths_element(paths: tuple[str, ...]) -> bytes:
+    """The ``m`` element of a put: its paths as a BSON array of strings.
+
+    >>> paths_element(("=a",)) == bson.encode({"m": ["=a"]})[4:-1]
+    True
+    """
+    return bson.encode({"m": list(paths)})[4:-1]

@@ -69,17 +69,33 @@ class CompiledUpdate:
     collator: Collator = field(default_factory=active)  # $addToSet, $pullAll, $min/$max, $push's $sort
     top_level: bool = False  # every action is a TOP_LEVEL_SAFE operator at a top-level field
     needs_now: bool = True  # an action reads the clock ($currentDate)
+    # The change event of this update may need the paths its operators logged (``logs_paths``): its
+    # ``updateDescription`` could differ from a comparison of the two versions (see ``_logs_paths``).
+    logs_paths: bool = False
 
     def apply(
-        self, doc: dict, *, is_upsert_insert: bool = False, query: dict | None = None
+        self,
+        doc: dict,
+        *,
+        is_upsert_insert: bool = False,
+        query: dict | None = None,
+        log: list[str] | None = None,
     ) -> tuple[dict, bool]:
-        """Return ``(new_doc, modified)``; ``modified`` is False when the result is identical (BSON-wise)."""
+        """Return ``(new_doc, modified)``; ``modified`` is False when the result is identical (BSON-wise).
+
+        ``log`` (an operator update's) receives the concrete path of each operator applied, in the order
+        applied, as mongod's update operators log them for the oplog: "=" and the dotted path, or "+" and
+        the path of an array a $push only appended to; a $rename logs its target, then its source.
+        ``change_events.logged_update_description`` turns them into the change event's description.
+        """
         if self.pipeline is not None:
             new = self._replace(doc, self.pipeline.run(doc))
         elif self.is_replacement:
             assert self.replacement is not None
             new = self._replace(doc, copy_value(self.replacement))
         elif self.top_level:
+            if log is not None:
+                log.extend("=" + action.parts[0] for action in self.actions)
             return self._apply_top_level(doc, is_upsert_insert)
         else:
             new = copy_value(doc)
@@ -91,6 +107,11 @@ class CompiledUpdate:
                     action.applier(new, parts, action.payload, ctx)
                     if action.dbref:
                         _check_dbref_parts(new, parts)
+                    if log is not None:
+                        if action.op == "$rename":
+                            log.append("=" + action.payload)
+                        log.append(("+" if ctx.appended else "=") + ".".join(parts))
+                        ctx.appended = False
             if "_id" in doc and not same_value(doc["_id"], new.get("_id", MISSING)):
                 raise MongoError(
                     ErrorCode.ImmutableField,
@@ -317,12 +338,40 @@ def _compile_operators(spec: dict, array_filters: list | None) -> CompiledUpdate
             ErrorCode.FailedToParse,
             f"The array filter for identifier '{unused[0]}' was not used in the update {format_value(spec)}",
         )
-    actions.sort(key=lambda action: _order_key(action.parts))
+    # path order, a $rename at its target (where mongod's update tree holds it)
+    actions.sort(
+        key=lambda action: _order_key(action.payload.split(".") if action.op == "$rename" else action.parts)
+    )
     top_level = all(len(action.parts) == 1 and action.op in TOP_LEVEL_SAFE for action in actions)
     needs_now = any(action.op == "$currentDate" for action in actions)
     return CompiledUpdate(
-        is_replacement=False, actions=actions, array_filters=filters, top_level=top_level, needs_now=needs_now
+        is_replacement=False,
+        actions=actions,
+        array_filters=filters,
+        top_level=top_level,
+        needs_now=needs_now,
+        logs_paths=any(_logs_paths(action) for action in actions),
     )
+
+
+# Operators whose new value is a number, a date or nothing: the comparison of the two versions of a
+# document describes what they did as mongod's log of them does (unless through an array, see below).
+_SCALAR_RESULTS = frozenset(("$bit", "$currentDate", "$inc", "$mul", "$setOnInsert", "$unset"))
+
+
+def _logs_paths(action: Action) -> bool:
+    """Whether ``action``'s change event may need its logged paths: a value it writes whole may be a
+    document or array the comparison would describe field by field or element by element (mongod logs
+    ``$set: {a: {x: 1}}`` as ``a``, a $pop or $pull as the whole array, a $push as its new elements); a
+    path through an array may create an element past the end (mongod logs that element, the comparison
+    also the nulls before it). Scalars at plain paths (``$inc: {n: 1}``) are described alike both ways."""
+    if any(part.isdigit() or is_positional(part) for part in action.parts):
+        return True
+    if action.op in _SCALAR_RESULTS:
+        return False
+    if action.op in ("$max", "$min", "$set"):
+        return isinstance(action.payload, (dict, list))
+    return True
 
 
 def _validate_path(path: str, filters: dict, used: set[str]) -> list[str]:

@@ -30,12 +30,15 @@ from docdb.errors import ErrorCode, MongoError
 
 @dataclass(slots=True)
 class ApplyContext:
-    """Per-document facts the appliers need: the _id for messages, one clock reading, upsert-ness."""
+    """Per-document facts the appliers need: the _id for messages, one clock reading, upsert-ness; and
+    one fact an applier reports back: ``appended``, set by a $push that only appended to a non-empty
+    array (mongod logs only the new elements of such an array, ``arr.N``, not the whole array)."""
 
     doc_id: Any
     now: datetime.datetime | None  # None when no action reads the clock (only $currentDate does)
     is_upsert_insert: bool
     collator: Collator = SIMPLE  # the operation's: how the array operators and $min/$max compare strings
+    appended: bool = False
 
     def id_text(self) -> str:
         return "{" + format_element("_id", self.doc_id) + "}" if self.doc_id is not MISSING else "{}"
@@ -364,6 +367,14 @@ def apply_push(doc: dict, parts: list[str], spec: PushSpec, ctx: ApplyContext) -
         _sort_array(items, spec.sort, ctx.collator)
     if spec.slice is not None:
         items = items[: spec.slice] if spec.slice >= 0 else items[spec.slice :] if spec.slice else []
+    # mongod's "array append" update: a non-empty array, the values put after its end, not sorted, and
+    # no element cut by $slice
+    ctx.appended = (
+        bool(current)
+        and (spec.position is None or spec.position > len(current))
+        and spec.sort is None
+        and len(items) == len(current) + len(new)  # type: ignore[arg-type]
+    )
     set_path(doc, parts, items)
 
 
