@@ -3,13 +3,15 @@
 There is no stored oplog: each history entry becomes an oplog entry when read (``op`` i/u/d, or c for a
 catalog change, with ``ns``, ``ui``, ``o``, ``o2``, ``ts``, ``t``, ``v``, ``wall`` and the session fields of
 a transaction's writes). An update's ``o`` is a ``$v: 2`` diff built from the two images (``u`` for the
-fields set, ``d`` for the removed ones, at the top level). How far back it reaches is the history's
-window (``--oplog-size-mb``). A tailable cursor on it continues from the history position it read last.
+fields set, ``d`` for the removed ones, at the top level). ``ui`` is the collection's UUID when the
+change was made (every entry but a database's drop) and ``wall`` the commit's wall-clock time to the
+millisecond, both kept by the history, so a change stream event and its entry agree, also across
+restarts and compactions. How far back it reaches is the history's window (``--oplog-size-mb``). A
+tailable cursor on it continues from the history position it read last.
 """
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -18,21 +20,13 @@ from bson.int64 import Int64
 
 from docdb.bson_codec import decode_document
 from docdb.engine.catalog import Catalog
+from docdb.engine.change_events import wall_time
 from docdb.engine.history import Change
+from docdb.engine.history_records import change_uuid
 
 OPLOG_NS = "local.oplog.rs"
 _OPS = {"insert": "i", "update": "u", "replace": "u", "delete": "d"}
 _NULL_UUID = Binary(b"\x00" * 16, 4)
-
-
-def _wall(change: Change) -> datetime.datetime:
-    return datetime.datetime.fromtimestamp(change.ts.time, datetime.timezone.utc).replace(tzinfo=None)
-
-
-def _uuid(catalog: Catalog, ns: str) -> Binary:
-    db, _, name = ns.partition(".")
-    coll = catalog.collection(db, name)
-    return coll.uuid if coll is not None else _NULL_UUID
 
 
 def _command(change: Change) -> dict[str, Any] | None:
@@ -67,9 +61,13 @@ def oplog_entry(catalog: Catalog, change: Change) -> dict[str, Any] | None:
         if command is None:
             return None
         db = change.ns.partition(".")[0]
-        entry |= {"op": "c", "ns": f"{db}.$cmd", "o": command}
+        entry |= {"op": "c", "ns": f"{db}.$cmd"}
+        uuid = change_uuid(catalog, change)
+        if uuid is not None:  # not on a database's drop
+            entry["ui"] = uuid
+        entry["o"] = command
     else:
-        entry |= {"op": op, "ns": change.ns, "ui": _uuid(catalog, change.ns)}
+        entry |= {"op": op, "ns": change.ns, "ui": change_uuid(catalog, change) or _NULL_UUID}
         if op == "i":
             entry["o"] = decode_document(change.after)
             entry["o2"] = {"_id": change.id_value}
@@ -84,7 +82,7 @@ def oplog_entry(catalog: Catalog, change: Change) -> dict[str, Any] | None:
                 "diff": _diff(decode_document(change.before), decode_document(change.after)),
             }
             entry["o2"] = {"_id": change.id_value}
-    entry |= {"ts": change.ts, "t": Int64(1), "v": Int64(2), "wall": _wall(change)}
+    entry |= {"ts": change.ts, "t": Int64(1), "v": Int64(2), "wall": wall_time(change)}
     return entry
 
 
