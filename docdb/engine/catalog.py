@@ -17,7 +17,7 @@ from typing import Any
 
 import bson
 from bson.binary import Binary
-from bson.codec_options import CodecOptions
+from bson.codec_options import CodecOptions, DatetimeConversion
 from bson.datetime_ms import DatetimeMS
 from bson.raw_bson import RawBSONDocument
 from bson.timestamp import Timestamp
@@ -52,7 +52,10 @@ log = logging.getLogger("docdb.engine")
 
 # a collMod's cappedSize / cappedMax and changeStreamPreAndPostImages, as stored options
 _CAPPED_KEYS = ("size", "max", "changeStreamPreAndPostImages")
-_RAW_OPTIONS = CodecOptions(document_class=RawBSONDocument)
+# A WRITE_BATCH in the history window: its ops stay raw; its ``w`` comes as DatetimeMS (an int, no datetime)
+_RAW_OPTIONS = CodecOptions(
+    document_class=RawBSONDocument, datetime_conversion=DatetimeConversion.DATETIME_MS
+)
 
 
 @dataclass(slots=True)

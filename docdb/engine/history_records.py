@@ -115,7 +115,7 @@ def history_file_bytes(catalog: Any) -> int:
 
 
 def wall_of(value: Any, ts: Timestamp) -> int:
-    """A logged ``w`` (a BSON date as decoded: a naive UTC datetime, or ``DatetimeMS`` out of its range) in
+    """A logged ``w`` (a BSON date as decoded: ``DatetimeMS``, or a naive UTC datetime) in
     milliseconds since the epoch; without one (a record written before ``w`` was logged), the Timestamp's
     seconds.
 
@@ -124,10 +124,10 @@ def wall_of(value: Any, ts: Timestamp) -> int:
     >>> wall_of(seven, ts), wall_of(DatetimeMS(-1), ts), wall_of(None, ts)
     (7042, -1, 7000)
     """
+    if type(value) is DatetimeMS:
+        return int(value)
     if isinstance(value, datetime.datetime):
         return (value.replace(tzinfo=None) - _EPOCH) // _MILLISECOND
-    if isinstance(value, DatetimeMS):
-        return int(value)
     return ts.time * 1000
 
 
