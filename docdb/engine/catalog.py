@@ -17,7 +17,8 @@ from typing import Any
 
 import bson
 from bson.binary import Binary
-from bson.codec_options import CodecOptions
+from bson.codec_options import CodecOptions, DatetimeConversion
+from bson.datetime_ms import DatetimeMS
 from bson.raw_bson import RawBSONDocument
 from bson.timestamp import Timestamp
 
@@ -32,6 +33,7 @@ from docdb.engine.history_records import (
     frozen_info,
     history_key,
     load_history_record,
+    wall_of,
     window_started,
 )
 from docdb.engine.indexing.factory import make_index
@@ -50,7 +52,10 @@ log = logging.getLogger("docdb.engine")
 
 # a collMod's cappedSize / cappedMax and changeStreamPreAndPostImages, as stored options
 _CAPPED_KEYS = ("size", "max", "changeStreamPreAndPostImages")
-_RAW_OPTIONS = CodecOptions(document_class=RawBSONDocument)
+# A WRITE_BATCH in the history window: its ops stay raw; its ``w`` comes as DatetimeMS (an int, no datetime)
+_RAW_OPTIONS = CodecOptions(
+    document_class=RawBSONDocument, datetime_conversion=DatetimeConversion.DATETIME_MS
+)
 
 
 @dataclass(slots=True)
@@ -229,16 +234,18 @@ class Catalog:
             return
         self.unlogged.discard(coll.ns)
         ns = coll.ns
-        ts = self._log(RecordType.CREATE_COLLECTION, {"ns": ns, "options": coll.options, "uuid": coll.uuid})
-        self._ddl_change(ts, ns, "create", coll.options)
+        uuid = coll.uuid
+        ts = self._log(RecordType.CREATE_COLLECTION, {"ns": ns, "options": coll.options, "uuid": uuid})
+        self._ddl_change(ts, ns, "create", coll.options, uuid)
         if coll.indexes:
             ts = self._log(RecordType.CREATE_INDEXES, {"ns": ns, "indexes": coll.index_specs})
-            self._ddl_change(ts, ns, "createIndexes", coll.index_specs)
+            self._ddl_change(ts, ns, "createIndexes", coll.index_specs, uuid)
         if coll.docs:
             ops = [{"ns": ns, "put": StoredDocument(raw)} for raw in coll.docs.values()]
             ts = self._log(RecordType.WRITE_BATCH, {"ops": ops})
+            wall = self.clock.wall
             for key, raw in coll.docs.items():
-                self.history.append(ts, ns, INSERT, key, first_id(raw), raw, None)
+                self.history.append(ts, ns, INSERT, key, first_id(raw), raw, None, None, None, wall, uuid)
 
     # -- DDL -------------------------------------------------------------------------------------------
 
@@ -256,7 +263,7 @@ class Catalog:
         ts = self._log(RecordType.CREATE_COLLECTION, payload)
         coll = self._apply_create(payload)
         coll.created_ts = ts
-        self._ddl_change(ts, coll.ns, "create", options)
+        self._ddl_change(ts, coll.ns, "create", options, coll.uuid)
         return coll
 
     def drop_collection(self, db: str, name: str) -> Collection | None:
@@ -266,7 +273,7 @@ class Catalog:
             payload = {"ns": coll.ns}
             ts = self._log(RecordType.DROP_COLLECTION, payload)
             self._apply_drop(payload)
-            self._ddl_change(ts, coll.ns, "drop", None)
+            self._ddl_change(ts, coll.ns, "drop", None, coll.uuid)
         return coll
 
     def drop_database(self, db: str) -> bool:
@@ -278,8 +285,8 @@ class Catalog:
         self.unlogged -= {coll.ns for coll in dropped}
         self._apply_drop_database(payload)
         for coll in dropped:  # as mongod's oplog: each collection's drop, then the database's
-            self._ddl_change(ts, coll.ns, "drop", None)
-        self._ddl_change(ts, db, "dropDatabase", None)
+            self._ddl_change(ts, coll.ns, "drop", None, coll.uuid)
+        self._ddl_change(ts, db, "dropDatabase", None, None)
         return True
 
     def rename_collection(self, source: str, target: str, drop_target: bool) -> None:
@@ -294,11 +301,12 @@ class Catalog:
             raise MongoError(ErrorCode.IllegalOperation, "Can't rename a collection to itself")
         if self.collection(dst_db, dst_name) is not None and not drop_target:
             raise MongoError(ErrorCode.NamespaceExists, "target namespace exists")
-        self._adopt(self.databases[src_db][src_name])
+        renamed = self.databases[src_db][src_name]
+        self._adopt(renamed)
         payload = {"from": source, "to": target, "dropTarget": bool(drop_target)}
         ts = self._log(RecordType.RENAME_COLLECTION, payload)
         self._apply_rename(payload)
-        self._ddl_change(ts, source, "rename", target)
+        self._ddl_change(ts, source, "rename", target, renamed.uuid)
 
     # -- index DDL -------------------------------------------------------------------------------------
 
@@ -314,7 +322,7 @@ class Catalog:
         payload = {"ns": coll.ns, "indexes": specs}
         ts = self._log(RecordType.CREATE_INDEXES, payload)
         self._apply_create_indexes(payload, built)
-        self._ddl_change(ts, coll.ns, "createIndexes", specs)
+        self._ddl_change(ts, coll.ns, "createIndexes", specs, coll.uuid)
 
     def drop_indexes(self, coll: Collection, names: list[str]) -> None:
         self._adopt(coll)
@@ -322,7 +330,7 @@ class Catalog:
         specs = [dict(coll.indexes[n].spec) for n in names if n in coll.indexes]
         ts = self._log(RecordType.DROP_INDEXES, payload)
         self._apply_drop_indexes(payload)
-        self._ddl_change(ts, coll.ns, "dropIndexes", specs)
+        self._ddl_change(ts, coll.ns, "dropIndexes", specs, coll.uuid)
 
     def modify_collection(self, coll: Collection, changes: dict[str, Any]) -> None:
         """Apply a collMod; ``changes["index"]`` is ``{name, hidden?, expireAfterSeconds?}``."""
@@ -330,12 +338,15 @@ class Catalog:
         payload = {"ns": coll.ns, "changes": changes}
         ts = self._log(RecordType.COLL_MOD, payload)
         self._apply_coll_mod(payload)
-        self._ddl_change(ts, coll.ns, "modify", changes)
+        self._ddl_change(ts, coll.ns, "modify", changes, coll.uuid)
 
-    def _ddl_change(self, ts: Timestamp, ns: str, op: str, info: Any) -> None:
+    def _ddl_change(self, ts: Timestamp, ns: str, op: str, info: Any, uuid: Binary | None) -> None:
         """A catalog change in the history (change streams' drop, rename, create, ... events): no
-        document, ``info`` in the ``id_value`` slot (options, target namespace, index specs)."""
-        self.history.append(ts, ns, op, None, frozen_info(info), None, None)
+        document, ``info`` in the ``id_value`` slot (options, target namespace, index specs), ``uuid``
+        the collection's (a rename's source; None for a database's drop). Its record was the clock's
+        last tick (``_log`` just wrote it), whose wall-clock time it takes."""
+        wall = self.clock.wall
+        self.history.append(ts, ns, op, None, frozen_info(info), None, None, None, None, wall, uuid)
         if self.commit_hook is not None:
             self.commit_hook((ns if "." in ns else ns + ".",))
 
@@ -375,6 +386,7 @@ class Catalog:
         if capped:  # the oldest documents past a limit go in the same record
             writes = writes + evictions(writes, _eviction)
         ts = self._log_write_batch(writes, txn)
+        wall = self.clock.wall
         append = self.history.append
         lsid = number = None
         if txn is not None:
@@ -385,11 +397,11 @@ class Catalog:
             elif txn.get("stmts"):  # the oplog shows a retryable write's session fields
                 self.history.note_statements(ts, bytes(txn["lsid"]), int(txn["txnNumber"]), txn["stmts"])
             fold(self.session_facts, txn)
-        coll = ns = None
+        coll = ns = uuid = None
         for w in writes:
             if w.collection is not coll:
                 coll = w.collection
-                ns = coll.ns
+                ns, uuid = coll.ns, coll.uuid
             before = coll.docs.get(w.key)
             if w.raw is None:
                 coll.remove(w.key)
@@ -397,7 +409,7 @@ class Catalog:
             else:
                 coll.put(w.key, w.raw)
                 op = w.op or (INSERT if before is None else UPDATE)
-            append(ts, ns, op, w.key, w.id_value, w.raw, before, lsid, number, paths=w.paths)
+            append(ts, ns, op, w.key, w.id_value, w.raw, before, lsid, number, wall, uuid, w.paths)
         if self.commit_hook is not None:
             self.commit_hook({w.collection.ns for w in writes})
         return ts
@@ -417,13 +429,16 @@ class Catalog:
             return self.commit([DocWrite(coll, key, id_value, raw, op, paths)])
         self._adopt(coll)
         ns = coll.ns
-        ts = self.clock.tick()
+        clock = self.clock
+        ts = clock.tick()
+        wall = clock.wall
         if self.writer is not None:
-            self.last_lsn = self.writer.append(RecordType.WRITE_BATCH, encode_put(ns, raw, ts, op, paths))
+            record = encode_put(ns, raw, ts, op, paths, wall)
+            self.last_lsn = self.writer.append(RecordType.WRITE_BATCH, record)
         before = coll.docs.get(key)
         coll.put(key, raw)
         kind = op or (INSERT if before is None else UPDATE)
-        self.history.append(ts, ns, kind, key, id_value, raw, before, paths=paths)
+        self.history.append(ts, ns, kind, key, id_value, raw, before, None, None, wall, coll.uuid, paths)
         if self.commit_hook is not None:
             self.commit_hook((ns,))
         return ts
@@ -437,11 +452,13 @@ class Catalog:
             return False
         self._adopt(coll)
         ns = coll.ns
-        ts = self.clock.tick()
+        clock = self.clock
+        ts = clock.tick()
+        wall = clock.wall
         if self.writer is not None:
-            self.last_lsn = self.writer.append(RecordType.WRITE_BATCH, encode_put_batch(ns, raws, ts))
+            self.last_lsn = self.writer.append(RecordType.WRITE_BATCH, encode_put_batch(ns, raws, ts, wall))
         coll.put_new(ids, raws)
-        self.history.extend_inserts(ts, ns, ids, raws)
+        self.history.extend_inserts(ts, ns, ids, raws, wall, coll.uuid)
         if self.commit_hook is not None:
             self.commit_hook((ns,))
         return True
@@ -502,14 +519,16 @@ class Catalog:
 
     def _log(self, rtype: RecordType, payload: dict[str, Any]) -> Timestamp:
         """Stamp ``payload`` with the change's Timestamp (its ``ts`` field: recovery advances the clock
-        past it) and append it to the log."""
+        past it) and wall-clock time (``w``, a date: change events' ``wallTime``) and append it to the
+        log."""
         ts = payload["ts"] = self.clock.tick()
+        payload["w"] = DatetimeMS(self.clock.wall)
         if self.writer is not None:
             self.last_lsn = self.writer.append(rtype, bson.encode(payload, codec_options=CODEC_OPTIONS))
         return ts
 
     def _log_write_batch(self, writes: list[DocWrite], txn: dict[str, Any] | None) -> Timestamp:
-        """``_log`` of ``{ops, txn?, ts}`` for ``writes``, the payload written without a dict per op."""
+        """``_log`` of ``{ops, txn?, ts, w}`` for ``writes``, the payload written without a dict per op."""
         ts = self.clock.tick()
         if self.writer is not None:
             ops = []
@@ -519,7 +538,9 @@ class Catalog:
                     coll = w.collection
                     ns = coll.ns
                 ops.append((ns, w.id_value, w.raw, w.op, w.paths))
-            self.last_lsn = self.writer.append(RecordType.WRITE_BATCH, encode_write_batch(ops, txn, ts))
+            self.last_lsn = self.writer.append(
+                RecordType.WRITE_BATCH, encode_write_batch(ops, txn, ts, self.clock.wall)
+            )
         return ts
 
     def _replay(self, rtype: int, payload: bytes | memoryview) -> None:
@@ -566,16 +587,22 @@ class Catalog:
             if not isinstance(ts, Timestamp) or not ts_number(ts):
                 return False
             window_started(history, ts)
-            dropped = [c.ns for c in self.collections(doc["db"])] if rtype == RecordType.DROP_DATABASE else []
+            dropped = []
+            if rtype == RecordType.DROP_DATABASE:
+                dropped = [(c.ns, c.uuid) for c in self.collections(doc["db"])]
             specs = self._dropped_specs(doc) if rtype == RecordType.DROP_INDEXES else []
+            ns = doc.get("from", doc.get("ns"))
+            coll = self.collection(*split_namespace(ns)) if isinstance(ns, str) else None
+            uuid = coll.uuid if coll is not None else None
             self._replay(rtype, payload)
-            append_ddl_changes(history, rtype, doc, ts, dropped, specs)
+            append_ddl_changes(history, rtype, doc, ts, dropped, specs, uuid)
             return True
         fields = bson.decode(payload, codec_options=_RAW_OPTIONS)
         ts = fields.get("ts")
         if not isinstance(ts, Timestamp) or not ts_number(ts):
             return False
         window_started(history, ts)
+        wall = wall_of(fields.get("w"), ts)
         txn = fields.get("txn")
         txn_doc = decode_document(txn.raw) if txn is not None else None
         lsid = number = None
@@ -617,8 +644,9 @@ class Catalog:
                 kind = KINDS.get(op.get("k")) or (INSERT if before is None else UPDATE)
             paths = op.get("m")  # an update's logged paths (absent: its event compares the images)
             append(
-                ts, ns, kind, key, id_value, raw, before, lsid, number, paths=tuple(paths) if paths else None
-            )
+                ts, ns, kind, key, id_value, raw, before, lsid, number, wall, coll.uuid,
+                tuple(paths) if paths else None,
+            )  # fmt: skip
         self._last_batch = payload
         return True
 

@@ -18,7 +18,7 @@ from bson.int64 import Int64
 from bson.timestamp import Timestamp
 
 from docdb.bson_codec import decode_document
-from docdb.engine.history import Change
+from docdb.engine.history import Change, wall_ms
 from docdb.engine.updates.compile import same_value
 from docdb.errors import ErrorCode, MongoError
 
@@ -43,8 +43,17 @@ def parse_token(token: Any) -> tuple[Timestamp, int, int]:
     return Timestamp(time, inc), index, flag
 
 
-def _wall_time(ts: Timestamp) -> datetime.datetime:
-    return datetime.datetime.fromtimestamp(ts.time, datetime.timezone.utc).replace(tzinfo=None)
+_EPOCH = datetime.datetime(1970, 1, 1)
+
+
+def wall_time(change: Change) -> datetime.datetime:
+    """The change's wall-clock time (its commit's, to the millisecond) as a naive UTC datetime: an event's
+    ``wallTime`` and an oplog entry's ``wall``.
+
+    >>> wall_time(Change(0, Timestamp(7, 1), "d.c", "insert", 1, 1, b"", None, wall=7042))
+    datetime.datetime(1970, 1, 1, 0, 0, 7, 42000)
+    """
+    return _EPOCH + datetime.timedelta(milliseconds=wall_ms(change))
 
 
 def _ns(ns: str) -> dict[str, str]:
@@ -241,12 +250,19 @@ def _emit(diff: _Diff, node: _LogNode, prefix: str, parts: tuple, ambiguous: boo
 
 
 def build_event(
-    change: Change, index: int, full_document: Any = None, before_doc: Any = None, expanded: bool = False
+    change: Change,
+    index: int,
+    full_document: Any = None,
+    before_doc: Any = None,
+    expanded: bool = False,
+    uuid: Binary | None = None,
 ) -> dict[str, Any]:
     """The event document of one history entry (``full_document``: the looked-up document for an
     update, ``before_doc``: a pre-image; both None when not asked for, the missing marker ``...`` when
     asked for but absent, which becomes null), its fields in mongod's order: a transaction's
-    ``txnNumber``/``lsid`` and a rename's ``to`` come before ``_id``, as 7.0 builds them."""
+    ``txnNumber``/``lsid`` and a rename's ``to`` come before ``_id``, as 7.0 builds them. With
+    ``expanded`` (``showExpandedEvents``), ``uuid`` (the collection's UUID at the change; None for a
+    database's drop) is the ``collectionUUID`` that 7.0 puts between ``clusterTime`` and ``wallTime``."""
     event: dict[str, Any] = {}
     op = change.op
     if op in _DOC_OPS and change.lsid is not None:
@@ -257,7 +273,9 @@ def build_event(
     event["_id"] = make_token(change.ts, index)
     event["operationType"] = op
     event["clusterTime"] = change.ts
-    event["wallTime"] = _wall_time(change.ts)
+    if expanded and uuid is not None:
+        event["collectionUUID"] = uuid
+    event["wallTime"] = wall_time(change)
     if op in ("insert", "replace"):
         event["fullDocument"] = decode_document(change.after)
     elif op == "update" and full_document is not None:
@@ -294,5 +312,5 @@ def invalidate_event(change: Change, index: int) -> dict[str, Any]:
         "_id": make_token(change.ts, index, INVALIDATE_FLAG),
         "operationType": "invalidate",
         "clusterTime": change.ts,
-        "wallTime": _wall_time(change.ts),
+        "wallTime": wall_time(change),
     }

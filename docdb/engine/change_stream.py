@@ -26,6 +26,7 @@ from docdb.engine.change_events import (
     parse_token,
 )
 from docdb.engine.history import Change
+from docdb.engine.history_records import change_uuid
 from docdb.errors import ErrorCode, MongoError
 
 HISTORY_LOST = ErrorCode.ChangeStreamHistoryLost
@@ -227,15 +228,21 @@ class ChangeStreamSource:
         op = change.op
         if op in _EXPANDED and not self.expanded:
             return []
+        uuid = change_uuid(self.catalog, change) if self.expanded else None
         if op in _DOC_OPS:
             return [
                 build_event(
-                    change, self._index, self._post_image(change), self._pre_image(change), self.expanded
+                    change,
+                    self._index,
+                    self._post_image(change),
+                    self._pre_image(change),
+                    self.expanded,
+                    uuid,
                 )
             ]
         if op == "dropDatabase" and self.ns is not None:
             return []
-        event = build_event(change, self._index, expanded=self.expanded)
+        event = build_event(change, self._index, expanded=self.expanded, uuid=uuid)
         ends = (self.ns is not None and op in ("drop", "rename")) or (
             self.ns is None and not self.cluster and op == "dropDatabase"
         )

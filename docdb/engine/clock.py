@@ -5,6 +5,10 @@ Timestamp is (seconds, increment): the wall clock's seconds, and a counter that 
 move on. It never goes backwards, even if the wall clock does, so it totally orders every change the
 catalog commits — the order change streams, ``local.oplog.rs``, snapshot reads and write-conflict checks
 rely on.
+
+Each tick also notes the wall clock in milliseconds (``wall``), read at the same instant as the
+Timestamp's seconds: a change event's ``wallTime`` and an oplog entry's ``wall``. Unlike the Timestamp it
+follows the wall clock, backwards too, as mongod's does.
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ from bson.timestamp import Timestamp
 class LogicalClock:
     """Hands out strictly increasing Timestamps; ``last`` is the newest one given out (or advanced to)."""
 
-    __slots__ = ("last",)
+    __slots__ = ("last", "wall")
 
     def __init__(self, last: Timestamp | None = None) -> None:
         self.last = last if last is not None else Timestamp(0, 0)
+        self.wall = 0  # the wall clock at the last tick, in milliseconds since the epoch
 
     def tick(self) -> Timestamp:
         """A new Timestamp, later than every earlier one.
@@ -28,8 +33,12 @@ class LogicalClock:
         >>> clock = LogicalClock(Timestamp(2**31, 5))
         >>> clock.tick() > Timestamp(2**31, 5)
         True
+        >>> ts = clock.tick(); clock.wall // 1000 <= ts.time
+        True
         """
-        now = int(time.time())
+        nanoseconds = time.time_ns()
+        now = nanoseconds // 1_000_000_000
+        self.wall = nanoseconds // 1_000_000
         last = self.last
         ts = Timestamp(now, 1) if now > last.time else Timestamp(last.time, last.inc + 1)
         self.last = ts

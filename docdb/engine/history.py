@@ -1,8 +1,9 @@
 """The change history: every document change the catalog commits, in commit order, kept in memory.
 
 Each entry is one document's change: its Timestamp (the commit's cluster time, shared by every change
-of one record), namespace, kind, ``_id``, after-image and before-image. Images are the stored bytes
-themselves (immutable), so an entry is a few references, never a copy of a document.
+of one record), namespace, kind, ``_id``, after-image and before-image, the commit's wall-clock time and
+the collection's UUID at the change. Images are the stored bytes themselves (immutable), so an entry is a
+few references, never a copy of a document.
 
 Who reads it: snapshot reads (``engine/store.py``: the value a document had at a snapshot is the
 before-image of its first change after it), write-conflict checks, and later change streams and
@@ -21,6 +22,7 @@ from collections.abc import Hashable, Iterator
 from itertools import repeat
 from typing import Any, NamedTuple
 
+from bson.binary import Binary
 from bson.timestamp import Timestamp
 
 INSERT = "insert"
@@ -34,11 +36,16 @@ ENTRY_BYTES = 128  # what one entry costs beyond its images (the tuple, its Time
 
 class Change(NamedTuple):
     """One document change. ``after`` is None for a delete, ``before`` None for an insert; ``lsid`` and
-    ``txn_number`` name the session write (retryable write or transaction) that made it, if any;
-    ``paths`` are the paths a modifier-style update's operators logged, when its change event's
-    ``updateDescription`` is to be built from them rather than by comparing the images
-    (``change_events.logged_update_description``). A tuple: the catalog makes one per written document,
-    so it must be cheap to build."""
+    ``txn_number`` name the session write (retryable write or transaction) that made it, if any. A
+    tuple: the catalog makes one per written document, so it must be cheap to build.
+
+    ``wall`` is the commit's wall-clock time in milliseconds since the epoch (one int per commit, shared
+    by its changes; 0: unknown, read as the Timestamp's seconds: :func:`wall_ms`). ``uuid`` is the
+    collection's UUID (BSON binary subtype 4) when the change was made: a dropped and recreated
+    collection's changes carry different ones; None for a database's drop, or when unknown (a HISTORY
+    record written before UUIDs were kept). ``paths`` are the paths a modifier-style update's operators
+    logged, when its change event's ``updateDescription`` is to be built from them rather than by
+    comparing the images (``change_events.logged_update_description``)."""
 
     seq: int
     ts: Timestamp
@@ -50,7 +57,19 @@ class Change(NamedTuple):
     before: bytes | None
     lsid: bytes | None = None
     txn_number: int | None = None
+    wall: int = 0
+    uuid: Binary | None = None
     paths: tuple[str, ...] | None = None
+
+
+def wall_ms(change: Change) -> int:
+    """The change's wall-clock time in milliseconds: its own, or its Timestamp's seconds when unknown.
+
+    >>> wall_ms(Change(0, Timestamp(5, 1), "d.c", INSERT, 1, 1, b"", None, wall=5123)), wall_ms(
+    ...     Change(0, Timestamp(5, 1), "d.c", INSERT, 1, 1, b"", None))
+    (5123, 5000)
+    """
+    return change.wall or change.ts.time * 1000
 
 
 class Statements(NamedTuple):
@@ -108,10 +127,13 @@ class ChangeHistory:
         before: bytes | None,
         lsid: bytes | None = None,
         txn_number: int | None = None,
+        wall: int = 0,
+        uuid: Binary | None = None,
         paths: tuple[str, ...] | None = None,
     ) -> Change:
         change = _new_change(
-            Change, (self.next_seq, ts, ns, op, key, id_value, after, before, lsid, txn_number, paths)
+            Change,
+            (self.next_seq, ts, ns, op, key, id_value, after, before, lsid, txn_number, wall, uuid, paths),
         )
         self._entries.append(change)
         self.next_seq += 1
@@ -124,14 +146,22 @@ class ChangeHistory:
             self._trim()
         return change
 
-    def extend_inserts(self, ts: Timestamp, ns: str, ids: list[Any], afters: list[bytes]) -> None:
+    def extend_inserts(
+        self,
+        ts: Timestamp,
+        ns: str,
+        ids: list[Any],
+        afters: list[bytes],
+        wall: int = 0,
+        uuid: Binary | None = None,
+    ) -> None:
         """``append`` of an insert of each of ``afters`` (``ids[i]`` its ``_id``, an int or a string: its
         own key), built by C-level iterators: an insert batch's thousand entries cost no Python step each."""
         n = len(afters)
         seq = self.next_seq
         fields = zip(
             range(seq, seq + n), repeat(ts), repeat(ns), repeat(INSERT), ids, ids, afters,
-            repeat(None), repeat(None), repeat(None), repeat(None),
+            repeat(None), repeat(None), repeat(None), repeat(wall), repeat(uuid), repeat(None),
         )  # fmt: skip
         self._entries.extend(map(_new_change, repeat(Change), fields))
         self.next_seq = seq + n

@@ -6,19 +6,29 @@ the file, so change streams and ``local.oplog.rs`` resume across it. Two kinds o
 - ordinary records replayed as the live commit made them (``Catalog._replay_into_history``): a
   WRITE_BATCH put's kind is its ``k`` (:data:`KINDS`; a put without one, as files written before kinds
   were logged hold, is an insert when no document had its ``_id``, else an update), its before-image is
-  the document it replaces; catalog records become the entries of :func:`append_ddl_changes`;
+  the document it replaces; catalog records become the entries of :func:`append_ddl_changes`. A record's
+  ``w`` is its commit's wall-clock time (:func:`wall_of`: the Timestamp's seconds for a record written
+  before ``w`` was logged); a change's collection UUID is the one the replayed catalog holds for it then
+  (the UUID its CREATE_COLLECTION record or transaction ``creates`` gave it);
 - HISTORY records, which a compaction writes after the live state: the entries the history held, images
   included (:func:`encode_history`, read back by :func:`load_history_record`). Compaction keeps only live
   documents, so without them a compaction followed by a restart would end every stream's window.
 
 A HISTORY payload is ``{horizon: Timestamp, changes: [change, ...], statements?, creates?}``; ``horizon``
 says that changes up to that Timestamp are not in this record or a later one (the history's horizon when
-the record is the first one read). A change is ``{ts, ns, op, id, [a], [b], [lsid, txnNumber], [m]}``: ``op``
-the history's kind (insert, update, replace, delete, or a catalog change: create, drop, rename, dropDatabase,
+the record is the first one read). A change is ``{ts, [w], ns, [ui], op, id, [a], [b], [lsid, txnNumber],
+[m]}``: ``op`` the history's kind (insert, update, replace, delete, or a catalog change: create, drop,
+rename, dropDatabase,
 createIndexes, dropIndexes, modify), ``id`` the document's ``_id`` (a catalog change's details for
 those), ``a`` the after-image and ``b`` the before-image as binary (subtype 0: the stored BSON bytes,
 never decoded on the way). ``b`` is left out when it is the previous ``a`` of the same document in the same
-record (or, for an insert, when there was none); ``b: null`` is a missing before-image. Changes of one
+record (or, for an insert, when there was none); ``b: null`` is a missing before-image. ``w`` (a date: the
+commit's wall-clock time) is left out when the previous change in the record has the same Timestamp and
+``w``; without one, and no such previous change (records written before ``w`` was kept), it is the
+Timestamp's seconds. ``ui`` (the collection's UUID at the change, binary subtype 4; ``ui: null`` for
+none, as a database's drop) is left out when the previous change in the record has the same ``ns`` and
+``ui``; without one, and no such previous change (records written before ``ui`` was kept), the change's
+UUID is unknown (None: readers fall back to the collection's current one). Changes of one
 Timestamp are never split between records, so a record read alone gives every change's position within
 its Timestamp, which resume tokens name. ``statements`` are the retryable writes among the record's
 commits (``{ts, lsid, txnNumber, stmts, prev?}``, the history's ``Statements``), which ``local.oplog.rs``
@@ -30,10 +40,13 @@ logged paths (``Change.paths``), when it has them.
 from __future__ import annotations
 
 import copy
+import datetime
 from collections.abc import Hashable, Iterable, Iterator
 from typing import Any
 
 import bson
+from bson.binary import Binary
+from bson.datetime_ms import DatetimeMS
 from bson.int64 import Int64
 from bson.timestamp import Timestamp
 
@@ -48,6 +61,7 @@ from docdb.engine.history import (
     Change,
     ChangeHistory,
     Statements,
+    wall_ms,
 )
 from docdb.engine.log.record import RecordType
 
@@ -55,6 +69,8 @@ KINDS = {"i": INSERT, "u": UPDATE, "r": REPLACE}  # a WRITE_BATCH put's ``k`` (l
 DOCUMENT_OPS = frozenset({INSERT, UPDATE, REPLACE, DELETE})
 HISTORY_BATCH_BYTES = 4 << 20  # a HISTORY record is cut at the first Timestamp change past this size
 REPLSET_NS = ("local", "system.replset")
+_EPOCH = datetime.datetime(1970, 1, 1)
+_MILLISECOND = datetime.timedelta(milliseconds=1)
 
 
 def keeps_history(catalog: Any) -> bool:
@@ -62,6 +78,19 @@ def keeps_history(catalog: Any) -> bool:
     ``local.system.replset``), the mode with change streams and ``local.oplog.rs``. A standalone's
     compacted file holds only its live state."""
     return catalog.collection(*REPLSET_NS) is not None
+
+
+def change_uuid(catalog: Any, change: Change) -> Binary | None:
+    """The UUID of the collection a change was made on: its own; for a change that has none although it
+    names a collection (read from a HISTORY record written before UUIDs were kept), the collection's
+    current one, if it still exists. None for a database's drop."""
+    uuid = change.uuid
+    if uuid is None and change.op != "dropDatabase":
+        db, _, name = change.ns.partition(".")
+        coll = catalog.collection(db, name) if name else None
+        if coll is not None:
+            return coll.uuid
+    return uuid
 
 
 def history_key(id_value: Any) -> Hashable:
@@ -92,6 +121,23 @@ def history_file_bytes(catalog: Any) -> int:
     return catalog.history.size_bytes if keeps_history(catalog) else 0
 
 
+def wall_of(value: Any, ts: Timestamp) -> int:
+    """A logged ``w`` (a BSON date as decoded: ``DatetimeMS``, or a naive UTC datetime) in
+    milliseconds since the epoch; without one (a record written before ``w`` was logged), the Timestamp's
+    seconds.
+
+    >>> ts = Timestamp(7, 1)
+    >>> seven = datetime.datetime(1970, 1, 1, 0, 0, 7, 42000)
+    >>> wall_of(seven, ts), wall_of(DatetimeMS(-1), ts), wall_of(None, ts)
+    (7042, -1, 7000)
+    """
+    if type(value) is DatetimeMS:
+        return int(value)
+    if isinstance(value, datetime.datetime):
+        return (value.replace(tzinfo=None) - _EPOCH) // _MILLISECOND
+    return ts.time * 1000
+
+
 # -- replaying ordinary records --------------------------------------------------------------------------
 
 
@@ -106,29 +152,35 @@ def append_ddl_changes(
     rtype: int,
     doc: dict[str, Any],
     ts: Timestamp,
-    dropped: list[str],
+    dropped: list[tuple[str, Binary]],
     index_specs: list[dict[str, Any]],
+    uuid: Binary | None,
 ) -> None:
     """The entries of a replayed catalog record, as ``Catalog._ddl_change`` made them live: ``dropped``
-    names a dropped database's collections, ``index_specs`` are the dropped indexes' specs (read before
-    the record was applied)."""
-    append = history.append
+    names a dropped database's collections and their UUIDs, ``index_specs`` are the dropped indexes'
+    specs, ``uuid`` is the UUID of the record's collection (a rename's source), all read before the record
+    was applied (a created collection's is in the record)."""
+    wall = wall_of(doc.get("w"), ts)
+
+    def append(ns: str, op: str, info: Any, uuid: Binary | None) -> None:
+        history.append(ts, ns, op, None, info, None, None, None, None, wall, uuid)
+
     if rtype == RecordType.CREATE_COLLECTION:
-        append(ts, doc["ns"], "create", None, frozen_info(doc.get("options") or {}), None, None)
+        append(doc["ns"], "create", frozen_info(doc.get("options") or {}), doc.get("uuid", uuid))
     elif rtype == RecordType.DROP_COLLECTION:
-        append(ts, doc["ns"], "drop", None, None, None, None)
+        append(doc["ns"], "drop", None, uuid)
     elif rtype == RecordType.DROP_DATABASE:
-        for ns in dropped:
-            append(ts, ns, "drop", None, None, None, None)
-        append(ts, doc["db"], "dropDatabase", None, None, None, None)
+        for ns, dropped_uuid in dropped:
+            append(ns, "drop", None, dropped_uuid)
+        append(doc["db"], "dropDatabase", None, None)
     elif rtype == RecordType.RENAME_COLLECTION:
-        append(ts, doc["from"], "rename", None, doc["to"], None, None)
+        append(doc["from"], "rename", doc["to"], uuid)
     elif rtype == RecordType.CREATE_INDEXES:
-        append(ts, doc["ns"], "createIndexes", None, frozen_info(doc["indexes"]), None, None)
+        append(doc["ns"], "createIndexes", frozen_info(doc["indexes"]), uuid)
     elif rtype == RecordType.DROP_INDEXES:
-        append(ts, doc["ns"], "dropIndexes", None, index_specs, None, None)
+        append(doc["ns"], "dropIndexes", index_specs, uuid)
     elif rtype == RecordType.COLL_MOD:
-        append(ts, doc["ns"], "modify", None, frozen_info(doc["changes"]), None, None)
+        append(doc["ns"], "modify", frozen_info(doc["changes"]), uuid)
 
 
 # -- HISTORY records -------------------------------------------------------------------------------------
@@ -176,20 +228,28 @@ def encode_history(
     created: list[dict[str, Any]] = []
     size = 0
     last_after: dict[tuple[str, Hashable], bytes | None] = {}
-    previous_ts = None
+    previous: Change | None = None  # the previous change in the record
     for i in range(start, len(entries)):
         change = entries[i]
-        if size >= HISTORY_BATCH_BYTES and change.ts != previous_ts:
+        if size >= HISTORY_BATCH_BYTES and previous is not None and change.ts != previous.ts:
             yield _history_payload(record_horizon, changes, ran, created)
-            record_horizon = previous_ts  # type: ignore[assignment]
-            changes, ran, created, size, last_after = [], [], [], 0, {}
-        if change.ts != previous_ts:
+            record_horizon = previous.ts
+            changes, ran, created, size, last_after, previous = [], [], [], 0, {}, None
+        if previous is None or change.ts != previous.ts:
             if change.ts in statements:
                 ran.append(_statements_doc(change.ts, statements[change.ts]))
             if change.ts in creates:
                 created.append({"ts": change.ts, "colls": creates[change.ts]})
         op = change.op
-        doc: dict[str, Any] = {"ts": change.ts, "ns": change.ns, "op": op, "id": change.id_value}
+        doc: dict[str, Any] = {"ts": change.ts}
+        wall = wall_ms(change)
+        if previous is None or previous.ts != change.ts or wall_ms(previous) != wall:
+            doc["w"] = DatetimeMS(wall)
+        doc["ns"] = change.ns
+        if previous is None or previous.ns != change.ns or previous.uuid != change.uuid:
+            doc["ui"] = change.uuid
+        doc["op"] = op
+        doc["id"] = change.id_value
         if op in DOCUMENT_OPS:
             after, before = change.after, change.before
             slot = (change.ns, change.key)
@@ -211,7 +271,7 @@ def encode_history(
             doc["m"] = list(change.paths)
         changes.append(doc)
         size += 64 + len(change.ns)
-        previous_ts = change.ts
+        previous = change
     yield _history_payload(record_horizon, changes, ran, created)
 
 
@@ -252,15 +312,24 @@ def load_history_record(history: ChangeHistory, payload: bytes) -> None:
     ran = {doc["ts"]: doc for doc in record.get("statements", ())}
     for created in record.get("creates", ()):
         history.note_creates(created["ts"], created["colls"])
+    previous_ts = previous_ns = None
+    wall, uuid = 0, None
     for doc in record["changes"]:
-        if ran and doc["ts"] in ran:  # before the first change of their commit
-            s = ran.pop(doc["ts"])
+        ts, ns, op, id_value = doc["ts"], doc["ns"], doc["op"], doc.get("id")
+        if ran and ts in ran:  # before the first change of their commit
+            s = ran.pop(ts)
             history.add_statements(s["ts"], s["lsid"], int(s["txnNumber"]), s["stmts"], s.get("prev"))
-        ns, op, id_value = doc["ns"], doc["op"], doc.get("id")
+        if "w" in doc or ts != previous_ts:
+            wall = wall_of(doc.get("w"), ts)
+        if "ui" in doc:
+            uuid = doc["ui"]
+        elif ns != previous_ns:
+            uuid = None  # written before UUIDs were kept
+        previous_ts, previous_ns = ts, ns
         lsid = doc.get("lsid")
         number = int(doc["txnNumber"]) if lsid is not None else None
         if op not in DOCUMENT_OPS:
-            append(doc["ts"], ns, op, None, id_value, None, None, lsid, number)
+            append(ts, ns, op, None, id_value, None, None, lsid, number, wall, uuid)
             continue
         key = history_key(id_value)
         slot = (ns, key)
@@ -276,7 +345,7 @@ def load_history_record(history: ChangeHistory, payload: bytes) -> None:
         last_after[slot] = after
         paths = doc.get("m")
         append(
-            doc["ts"],
+            ts,
             ns,
             op,
             key,
@@ -285,7 +354,9 @@ def load_history_record(history: ChangeHistory, payload: bytes) -> None:
             before,
             lsid,
             number,
-            paths=tuple(paths) if paths else None,
+            wall,
+            uuid,
+            tuple(paths) if paths else None,
         )
 
 

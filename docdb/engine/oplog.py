@@ -3,18 +3,19 @@
 There is no stored oplog: each history entry becomes an oplog entry when read (``op`` i/u/d, or c for a
 catalog change, with ``ns``, ``ui``, ``o``, ``o2``, ``ts``, ``t``, ``v`` and ``wall``). An update's ``o`` is
 a ``$v: 2`` diff built from the two images (``u`` for the fields set, ``d`` for the removed ones, at the top
-level). A committed transaction is one entry, as mongod 7.0 logs an unprepared commit: a command on
-``admin.$cmd`` whose ``o`` is ``{applyOps: [operation, ...]}``, with the session's ``lsid`` and
-``txnNumber`` and a null ``prevOpTime``; a filter on ``ns`` therefore does not see inside it. The
-collections a transaction created are ``create`` (and ``createIndexes``) elements of it. A retryable
-write's entries carry the session too, with ``stmtId`` and ``prevOpTime``. How far back it reaches is the
-history's window (``--oplog-size-mb``). A tailable cursor on it continues from the history position it
-read last.
+level). ``ui`` is the collection's UUID when the change was made (every entry but a database's drop) and
+``wall`` the commit's wall-clock time to the millisecond, both kept by the history, so a change stream
+event and its entry agree, also across restarts and compactions. A committed transaction is one entry, as
+mongod 7.0 logs an unprepared commit: a command on ``admin.$cmd`` whose ``o`` is ``{applyOps: [operation,
+...]}``, with the session's ``lsid`` and ``txnNumber`` and a null ``prevOpTime``; a filter on ``ns``
+therefore does not see inside it. The collections a transaction created are ``create`` (and
+``createIndexes``) elements of it. A retryable write's entries carry the session too, with ``stmtId`` and
+``prevOpTime``. How far back it reaches is the history's window (``--oplog-size-mb``). A tailable cursor on
+it continues from the history position it read last.
 """
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -24,23 +25,15 @@ from bson.timestamp import Timestamp
 
 from docdb.bson_codec import decode_document
 from docdb.engine.catalog import Catalog
+from docdb.engine.change_events import wall_time
 from docdb.engine.history import Change, Statements
+from docdb.engine.history_records import change_uuid
 
 OPLOG_NS = "local.oplog.rs"
 _OPS = {"insert": "i", "update": "u", "replace": "u", "delete": "d"}
 _NULL_UUID = Binary(b"\x00" * 16, 4)
 _TERM = Int64(1)  # the one term of a docdb replica set
 _VERSION = Int64(2)  # the oplog entry format version
-
-
-def _wall(change: Change) -> datetime.datetime:
-    return datetime.datetime.fromtimestamp(change.ts.time, datetime.timezone.utc).replace(tzinfo=None)
-
-
-def _uuid(catalog: Catalog, ns: str) -> Binary:
-    db, _, name = ns.partition(".")
-    coll = catalog.collection(db, name)
-    return coll.uuid if coll is not None else _NULL_UUID
 
 
 def _command(change: Change) -> dict[str, Any] | None:
@@ -72,8 +65,13 @@ def _operation(catalog: Catalog, change: Change) -> dict[str, Any] | None:
         if command is None:
             return None
         db = change.ns.partition(".")[0]
-        return {"op": "c", "ns": f"{db}.$cmd", "o": command}
-    operation: dict[str, Any] = {"op": op, "ns": change.ns, "ui": _uuid(catalog, change.ns)}
+        entry: dict[str, Any] = {"op": "c", "ns": f"{db}.$cmd"}
+        uuid = change_uuid(catalog, change)
+        if uuid is not None:  # not on a database's drop
+            entry["ui"] = uuid
+        entry["o"] = command
+        return entry
+    operation: dict[str, Any] = {"op": op, "ns": change.ns, "ui": change_uuid(catalog, change) or _NULL_UUID}
     if op == "i":
         operation["o"] = decode_document(change.after)
         operation["o2"] = {"_id": change.id_value}
@@ -103,7 +101,7 @@ def oplog_entry(
     operation = _operation(catalog, change)
     if operation is None:
         return None
-    times = {"ts": change.ts, "t": _TERM, "v": _VERSION, "wall": _wall(change)}
+    times = {"ts": change.ts, "t": _TERM, "v": _VERSION, "wall": wall_time(change)}
     if statements is None:
         return operation | times
     index = change.seq - statements.first_seq
@@ -157,7 +155,7 @@ def transaction_entry(catalog: Catalog, changes: list[Change]) -> dict[str, Any]
         "ts": first.ts,
         "t": _TERM,
         "v": _VERSION,
-        "wall": _wall(first),
+        "wall": wall_time(first),
         "prevOpTime": _null_optime(),
     }
 

@@ -34,12 +34,14 @@ def state(catalog: Catalog, ns: str) -> tuple:
 
 
 def write_batches(path: str) -> list[bytes]:
-    """The payloads of the file's WRITE_BATCH records, their Timestamps zeroed."""
+    """The payloads of the file's WRITE_BATCH records, their Timestamps and wall-clock times zeroed."""
     payloads = []
     for rtype, payload in read_log(path, None):
         if rtype == RecordType.WRITE_BATCH:
             doc = bson.decode(bytes(payload))
             doc["ts"] = bson.timestamp.Timestamp(0, 0)
+            if "w" in doc:  # the wall-clock time
+                doc["w"] = bson.datetime_ms.DatetimeMS(0)
             payloads.append(bson.encode(doc))
     return payloads
 

@@ -50,6 +50,8 @@ def write_batches(path: str) -> list[bytes]:
         if rtype == RecordType.WRITE_BATCH:
             doc = bson.decode(bytes(payload))
             doc["ts"] = Timestamp(0, 0)
+            if "w" in doc:  # the wall-clock time
+                doc["w"] = bson.datetime_ms.DatetimeMS(0)
             payloads.append(bson.encode(doc))
     return payloads
 

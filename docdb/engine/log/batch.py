@@ -31,6 +31,7 @@ _FIXED_SIZES.update({0x06: 0, 0x7F: 0, 0xFF: 0})
 _LENGTH_PREFIXED = {0x02: 4, 0x0D: 4, 0x0E: 4, 0x05: 5}  # int32 length, plus a subtype byte for binary
 _EMBEDDED = {0x03, 0x04, 0x0F}  # the int32 counts itself
 _KIND_HEAD = b"\x02k\x00\x02\x00\x00\x00"  # a ``k`` element: string, int32 length 2 (one char + NUL)
+_WALL_HEAD = b"\x09w\x00"  # a ``w`` element (the commit's wall-clock time): a BSON date
 
 
 def iter_write_runs(payload: bytes) -> Iterator[tuple[str, list[Any], list[bytes | None]]]:
@@ -121,25 +122,36 @@ def _iter_op_groups(payload: bytes) -> Iterator[tuple[str, list[Any], list[bytes
 
 def write_batch_txn(payload: bytes) -> dict[str, Any] | None:
     """A WRITE_BATCH payload's ``txn`` document, or None: the restart hot path, so a payload whose
-    ops are followed by nothing or by a ``ts`` alone (13 bytes) is answered with one unpack.
+    ops are followed by nothing, by a ``ts`` alone (13 bytes) or by ``ts`` and ``w`` is answered with one
+    unpack.
 
+    >>> from bson.datetime_ms import DatetimeMS
     >>> write_batch_txn(bson.encode({"ops": [], "ts": Timestamp(7, 2)})) is None
     True
+    >>> write_batch_txn(bson.encode({"ops": [], "ts": Timestamp(7, 2), "w": DatetimeMS(7042)})) is None
+    True
     """
-    if payload[4:9] == b"\x04ops\x00" and len(payload) - 9 - _INT32.unpack_from(payload, 9)[0] <= 14:
-        return None
+    if payload[4:9] == b"\x04ops\x00":
+        tail = 9 + _INT32.unpack_from(payload, 9)[0]
+        rest = len(payload) - tail
+        if rest <= 14 or rest == 24 and payload[tail + 12 : tail + 15] == _WALL_HEAD:
+            return None
     return write_batch_tail(payload)[1]
 
 
 def write_batch_tail(payload: bytes) -> tuple[int, dict[str, Any] | None]:
     """What a WRITE_BATCH payload holds after its ``ops``: its ``ts`` as one integer (a BSON Timestamp's
     8 bytes: ``time << 32 | inc``, so integers order as Timestamps do; 0 without one) and its ``txn``
-    document (None without one). A ``ts`` alone, the usual tail, is read with one unpack.
+    document (None without one). A ``ts`` alone or followed by ``w`` (the usual tails) is read with one
+    unpack.
 
     >>> write_batch_tail(bson.encode({"ops": [{"ns": "d.c", "del": 1}], "ts": Timestamp(7, 2)}))
     (30064771074, None)
     >>> write_batch_tail(bson.encode({"ops": [], "txn": {"lsid": b"x"}}))
     (0, {'lsid': b'x'})
+    >>> from bson.datetime_ms import DatetimeMS
+    >>> write_batch_tail(bson.encode({"ops": [], "ts": Timestamp(7, 2), "w": DatetimeMS(7042)}))
+    (30064771074, None)
     """
     if payload[4:9] != b"\x04ops\x00":
         fields = decode_document(payload)
@@ -148,7 +160,9 @@ def write_batch_tail(payload: bytes) -> tuple[int, dict[str, Any] | None]:
     rest = len(payload) - tail
     if rest == 1:
         return 0, None
-    if rest == 13 and payload[tail : tail + 4] == b"\x11ts\x00":
+    if (rest == 13 or rest == 24 and payload[tail + 12 : tail + 15] == _WALL_HEAD) and payload[
+        tail : tail + 4
+    ] == b"\x11ts\x00":
         return _UINT64.unpack_from(payload, tail + 4)[0], None
     fields = decode_document(_INT32.pack(rest + 4) + payload[tail:])
     return ts_number(fields.get("ts")), fields.get("txn")

@@ -1,12 +1,13 @@
 """Write a WRITE_BATCH payload fast: the hot path of every insert, update and delete.
 
-The payload is ``{ops: [{ns, [k], put: <doc>, [m]} | {ns, del: <_id>}, ...], txn?: {...}, ts: Timestamp}``,
-exactly the bytes ``bson.encode`` gives for that document (``batch.py`` reads them back). ``k`` is the
-change's kind (:data:`KIND_CODES`) and ``m`` (an array of strings, only on some updates) the paths a
-modifier-style update logged (``history.Change.paths``), so a restart rebuilds the change history with
-the kinds and update descriptions the live server gave. A put's document is already stored BSON, so its
-op is a few byte strings joined around it: no dict, no wrapper object and no walk of the document per op.
-A delete's ``_id`` and the ``txn`` document are encoded by ``bson``.
+The payload is ``{ops: [{ns, [k], put: <doc>, [m]} | {ns, del: <_id>}, ...], txn?: {...}, ts: Timestamp,
+w?: date}``, exactly the bytes ``bson.encode`` gives for that document (``batch.py`` reads them back).
+``k`` is the change's kind (:data:`KIND_CODES`), ``m`` (an array of strings, only on some updates) the
+paths a modifier-style update logged (``history.Change.paths``) and ``w`` the commit's wall-clock time
+(milliseconds), so a restart rebuilds the change history with the kinds, update descriptions and times
+the live server gave. A put's document is already stored BSON, so its op is a few byte strings joined
+around it: no dict, no wrapper object and no walk of the document per op. A delete's ``_id`` and the
+``txn`` document are encoded by ``bson``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from docdb.bson_codec import CODEC_OPTIONS
 
 _INT32 = struct.Struct("<i")
 _TIMESTAMP = struct.Struct("<II")  # BSON stores a Timestamp's increment first, then its seconds
+_INT64 = struct.Struct("<q")
+_WALL_HEAD = b"\x09w\x00"  # the ``w`` element: a BSON date (int64 milliseconds since the epoch)
 _KEYS = [b"\x03" + str(i).encode() + b"\x00" for i in range(4096)]  # array element headers "0", "1", ...
 # The history's kinds (engine/history.py) as a put's ``k``; "" (kind left to the reader) writes no ``k``.
 KIND_CODES = {"insert": "i", "update": "u", "replace": "r"}
@@ -48,15 +51,18 @@ def encode_write_batch(
     ops: Iterable[tuple[str, Any, bytes | None, str, tuple[str, ...] | None]],
     txn: dict[str, Any] | None,
     ts: Timestamp,
+    wall: int | None = None,
 ) -> bytes:
     """The payload of ``ops`` — ``(ns, _id, stored bytes or None for a delete, kind, paths)`` in order,
     kind one of :data:`KIND_CODES` or "", paths a modifier-style update's logged paths or None — with the
-    ``txn`` document (when given) and the Timestamp ``ts``.
+    ``txn`` document (when given), the Timestamp ``ts`` and the wall-clock time ``wall`` (milliseconds;
+    None: no ``w``).
 
+    >>> from bson.datetime_ms import DatetimeMS
     >>> ops = [("d.c", 1, bson.encode({"_id": 1}), "insert", None), ("d.c", "x", None, "", None)]
-    >>> encode_write_batch(ops, None, Timestamp(7, 2)) == bson.encode(
+    >>> encode_write_batch(ops, None, Timestamp(7, 2), 7042) == bson.encode(
     ...     {"ops": [{"ns": "d.c", "k": "i", "put": {"_id": 1}}, {"ns": "d.c", "del": "x"}],
-    ...      "ts": Timestamp(7, 2)})
+    ...      "ts": Timestamp(7, 2), "w": DatetimeMS(7042)})
     True
     """
     parts: list[bytes] = [b"", b"\x04ops\x00", b""]
@@ -95,20 +101,24 @@ def encode_write_batch(
         total += 5 + len(body)
     add(b"\x11ts\x00")
     add(_TIMESTAMP.pack(ts.inc, ts.time))
-    add(b"\x00")
     total += 12 + 1  # ... the ts element and the terminator
+    if wall is not None:
+        add(_WALL_HEAD)
+        add(_INT64.pack(wall))
+        total += 11
+    add(b"\x00")
     parts[0] = pack(total)
     return b"".join(parts)
 
 
-def encode_put_batch(ns: str, raws: list[bytes], ts: Timestamp) -> bytes:
+def encode_put_batch(ns: str, raws: list[bytes], ts: Timestamp, wall: int | None = None) -> bytes:
     """``encode_write_batch`` of a put of each of ``raws`` on one namespace, without ``txn``: the same
     bytes, joined by C-level iterators instead of a Python step per op (an insert batch's payload: each put
     is an insert).
 
     >>> raws = [bson.encode({"_id": i}) for i in range(3)]
-    >>> encode_put_batch("d.c", raws, Timestamp(7, 2)) == encode_write_batch(
-    ...     [("d.c", i, raw, "insert", None) for i, raw in enumerate(raws)], None, Timestamp(7, 2))
+    >>> encode_put_batch("d.c", raws, Timestamp(7, 2), 7042) == encode_write_batch(
+    ...     [("d.c", i, raw, "insert", None) for i, raw in enumerate(raws)], None, Timestamp(7, 2), 7042)
     True
     """
     n = len(raws)
@@ -117,52 +127,67 @@ def encode_put_batch(ns: str, raws: list[bytes], ts: Timestamp) -> bytes:
     lengths = map(_INT32.pack, map(add, map(len, raws), repeat(len(head) + 5)))
     ops = b"".join(chain.from_iterable(zip(keys, lengths, repeat(head), raws, repeat(b"\x00"))))
     array = len(ops) + 5
+    tail = _tail(ts, wall)
     return b"".join(
         (
-            _INT32.pack(4 + 5 + array + 13),  # the length itself, the ops element, the ts element, the end
+            _INT32.pack(4 + 5 + array + len(tail)),  # the length itself, the ops element, ts (and w), end
             b"\x04ops\x00",
             _INT32.pack(array),
             ops,
-            b"\x00\x11ts\x00",
-            _TIMESTAMP.pack(ts.inc, ts.time),
             b"\x00",
+            tail,
         )
     )
+
+
+def _tail(ts: Timestamp, wall: int | None) -> bytes:
+    """The elements after ``ops`` (``ts``, then ``w`` when known) and the document's terminator."""
+    ts_element = b"\x11ts\x00" + _TIMESTAMP.pack(ts.inc, ts.time)
+    if wall is None:
+        return ts_element + b"\x00"
+    return ts_element + _WALL_HEAD + _INT64.pack(wall) + b"\x00"
 
 
 def _array_key(position: int) -> bytes:
     return b"\x03" + str(position).encode() + b"\x00"
 
 
-def encode_put(ns: str, raw: bytes, ts: Timestamp, kind: str, paths: tuple[str, ...] | None = None) -> bytes:
+def encode_put(
+    ns: str,
+    raw: bytes,
+    ts: Timestamp,
+    kind: str,
+    paths: tuple[str, ...] | None = None,
+    wall: int | None = None,
+) -> bytes:
     """``encode_write_batch`` of one put of change kind ``kind`` (an update's new version, with the paths
     it logged when given), as one join of known pieces.
 
     >>> raw, ts = bson.encode({"_id": 1, "n": 2}), Timestamp(7, 2)
-    >>> encode_put("d.c", raw, ts, "update") == encode_write_batch(
-    ...     [("d.c", 1, raw, "update", None)], None, ts)
+    >>> encode_put("d.c", raw, ts, "update", wall=7042) == encode_write_batch(
+    ...     [("d.c", 1, raw, "update", None)], None, ts, 7042)
     True
     >>> encode_put("d.c", raw, ts, "update", ("=n",)) == encode_write_batch(
     ...     [("d.c", 1, raw, "update", ("=n",))], None, ts)
     True
     """
     head = _put_heads_of(ns)[kind]
-    tail = paths_element(paths) if paths else b""
-    op = len(head) + len(raw) + len(tail) + 5
+    logged = paths_element(paths) if paths else b""
+    op = len(head) + len(raw) + len(logged) + 5
     pack = _INT32.pack
+    tail = _tail(ts, wall)
     return b"".join(
         (
-            pack(op + 30),  # the length, ops element (5), array (length, key "0", end: 8), ts element, end
+            pack(op + 17 + len(tail)),  # the length, ops element (5), array (length, key "0", end: 8), tail
             b"\x04ops\x00",
             pack(op + 8),
             b"\x030\x00",
             pack(op),
             head,
             raw,
+            logged,
+            b"\x00\x00",
             tail,
-            b"\x00\x00\x11ts\x00",
-            _TIMESTAMP.pack(ts.inc, ts.time),
-            b"\x00",
         )
     )
 
