@@ -200,7 +200,7 @@ def test_lane_replies_equal_the_general_path(pair: tuple[Server, Server, list[st
     assert both(pair, insert("c", {"_id": 10}, {"_id": 11})) == {"n": 2, "ok": 1.0}
     batch = both(pair, insert("c", {"_id": 12}, {"_id": 12}, {"_id": 13}))
     assert batch["n"] == 1 and batch["writeErrors"][0]["index"] == 1
-    assert taken.count("insert") == 7  # each insert above went through the lane's door
+    assert taken.count("insert") == 5  # each single-document insert above took the lane (batches: not)
 
     assert both(pair, update("c", {"_id": 1}, {"$inc": {"n": 1}})) == {"n": 1, "nModified": 1, "ok": 1.0}
     assert both(pair, update("c", {"_id": 1}, {"$set": {"n": 1}})) == {"n": 1, "nModified": 0, "ok": 1.0}

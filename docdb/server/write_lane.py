@@ -14,7 +14,8 @@ path as before):
 - the target: an existing collection that ``writes.plain_collection`` takes (no index, validator, cap,
   time series or collation), so no view and no implicit creation;
 - an update: one statement ``{q: {_id: <int or string>}, u: <top-level $set/$inc/... of scalars>}`` with
-  ``multi``/``upsert`` absent or false; an insert: 1 to 100 000 documents.
+  ``multi``/``upsert`` absent or false; an insert: one document (a batch's cost is per document, in the
+  engine: it takes the general path).
 
 What it skips, and why that is safe for such a command: the registry lookup's error, the generic-field
 type checks (each field present was checked above: ``$db`` a string, a driver's ``lsid``), the replica-set
@@ -33,7 +34,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from itertools import repeat
 from typing import Any
 
 from docdb.engine.namespaces import validate_collection_name
@@ -47,7 +47,6 @@ from docdb.server.registry import REGISTRY
 from docdb.server.sessions import session_id
 
 ENABLED = os.environ.get("DOCDB_WRITE_LANE", "1") != "0"
-MAX_WRITE_BATCH = 100_000  # commands/crud.py's
 
 _UPDATE_FIELDS = frozenset({"update", "updates", "ordered", "lsid", "$db"})
 _INSERT_FIELDS = frozenset({"insert", "documents", "ordered", "lsid", "$db"})
@@ -150,20 +149,18 @@ def _update(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _insert(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any] | None:
+    """A single document (insert_one): a batch's cost per document is the engine's (``_insert_plain``),
+    so batches take the general path."""
+    docs = body.get("documents")
+    if docs.__class__ is not list or len(docs) != 1 or docs[0].__class__ is not dict:
+        return None
     coll = _common(ctx, body, _INSERT_FIELDS, "insert")
     if coll is None:
         return None
-    docs = body.get("documents")
-    if (
-        docs.__class__ is not list
-        or not 1 <= len(docs) <= MAX_WRITE_BATCH
-        or not all(map(isinstance, docs, repeat(dict)))
-    ):
-        return None
     command = _begin(ctx, body, "insert")
-    if len(docs) == 1 and insert_one_plain(ctx.state.catalog, coll, docs[0]):
+    if insert_one_plain(ctx.state.catalog, coll, docs[0]):
         reply: dict[str, Any] = {"n": 1}
-    else:  # a batch (its cost per document is the engine's: _insert_plain), or a document it declined
+    else:  # a duplicate _id, an _id not first, a document too large …: the handler answers
         reply = command.handler(ctx, body)
     reply["ok"] = 1.0
     return reply
