@@ -51,6 +51,7 @@ log = logging.getLogger("docdb.engine")
 # a collMod's cappedSize / cappedMax and changeStreamPreAndPostImages, as stored options
 _CAPPED_KEYS = ("size", "max", "changeStreamPreAndPostImages")
 _RAW_OPTIONS = CodecOptions(document_class=RawBSONDocument)
+_WRITE_BATCH = int(RecordType.WRITE_BATCH)  # a plain int on the per-write path (no IntEnum lookup)
 
 
 @dataclass(slots=True)
@@ -406,7 +407,7 @@ class Catalog:
         ns = coll.ns
         ts = self.clock.tick()
         if self.writer is not None:
-            self.last_lsn = self.writer.append(RecordType.WRITE_BATCH, encode_put(ns, raw, ts, op))
+            self.last_lsn = self.writer.append(_WRITE_BATCH, encode_put(ns, raw, ts, op))
         before = coll.docs.get(key)
         coll.put(key, raw)
         self.history.append(ts, ns, op or (INSERT if before is None else UPDATE), key, id_value, raw, before)
@@ -425,7 +426,7 @@ class Catalog:
         ns = coll.ns
         ts = self.clock.tick()
         if self.writer is not None:
-            self.last_lsn = self.writer.append(RecordType.WRITE_BATCH, encode_put_batch(ns, raws, ts))
+            self.last_lsn = self.writer.append(_WRITE_BATCH, encode_put_batch(ns, raws, ts))
         coll.put_new(ids, raws)
         self.history.extend_inserts(ts, ns, ids, raws)
         if self.commit_hook is not None:
@@ -505,7 +506,7 @@ class Catalog:
                     coll = w.collection
                     ns = coll.ns
                 ops.append((ns, w.id_value, w.raw, w.op))
-            self.last_lsn = self.writer.append(RecordType.WRITE_BATCH, encode_write_batch(ops, txn, ts))
+            self.last_lsn = self.writer.append(_WRITE_BATCH, encode_write_batch(ops, txn, ts))
         return ts
 
     def _replay(self, rtype: int, payload: bytes | memoryview) -> None:
