@@ -44,7 +44,6 @@ from docdb.server.auth.authorize import authorize
 from docdb.server.context import CommandContext, ServerState
 from docdb.server.generic_fields import is_driver_lsid
 from docdb.server.registry import REGISTRY
-from docdb.server.sessions import session_id
 
 ENABLED = os.environ.get("DOCDB_WRITE_LANE", "1") != "0"
 
@@ -110,7 +109,7 @@ def _begin(ctx: CommandContext, body: dict[str, Any], name: str) -> Any:
         authorize(ctx, spec, body)
     lsid = body.get("lsid")
     if lsid is not None:
-        ctx.session = state.sessions.touch(session_id(lsid))
+        ctx.session = state.sessions.touch(bytes(lsid["id"]))  # session_id's, for a driver's lsid
     return spec
 
 
