@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import itertools
 import pstats
 import statistics
@@ -44,6 +45,7 @@ from docdb.server import commands  # noqa: E402, F401  (registers every command)
 from docdb.server.connection import MongoProtocol  # noqa: E402
 from docdb.server.context import ServerState  # noqa: E402
 from docdb.server.cursors import CursorRegistry  # noqa: E402
+from docdb.server.server import GC_THRESHOLDS  # noqa: E402
 
 DB = "bench"
 LSID = {"id": Binary(uuid.uuid4().bytes, 4)}
@@ -167,7 +169,8 @@ BUILDERS: dict[str, Callable[[int, int], list[bytes]]] = {
 def make_server(path: str, docs: int) -> MongoProtocol:
     """A catalog on ``path`` holding ``bench.c`` (``docs`` documents, index on ``k``), ``bench.h`` (the same
     documents, hashed index on ``k``), ``bench.p`` (the same documents, no secondary index) and a
-    connection."""
+    connection; the garbage collector's thresholds are set as the server sets them."""
+    gc.set_threshold(*GC_THRESHOLDS)  # the server's (server.py), so collections come as often as there
     catalog = Catalog.open(path)
     state = ServerState(config=ServerConfig(file=path), catalog=catalog, cursors=CursorRegistry())
     protocol = MongoProtocol(state)
