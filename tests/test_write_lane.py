@@ -252,6 +252,7 @@ def test_lane_replies_equal_the_general_path(pair: tuple[Server, Server, list[st
     assert counters(lane) == counters(general)
     assert stored(lane) == stored(general)
     assert history(lane) == history(general)
+    assert set(lane.state.sessions.sessions) == set(general.state.sessions.sessions) == {bytes(LSID["id"])}
     lane.restart()
     general.restart()
     assert stored(lane) == stored(general)

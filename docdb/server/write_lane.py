@@ -6,7 +6,7 @@ path as before):
 
 - the server: no fail point set, no replica set (its clock and retryable writes are not in the lane),
   ``requireApiVersion`` off, no open transaction holding a document (``catalog.intents`` empty);
-- the command: only the fields PyMongo sends for ``update_one``/``insert_one``/``insert_many`` with the
+- the command: only the fields PyMongo sends for ``update_one``/``insert_one`` on a standalone with the
   default write concern (``update``/``insert``, ``updates``/``documents``, ``ordered`` as a bool,
   ``lsid`` as drivers send it, ``$db`` as a string); so no ``writeConcern`` (no fsync to wait for), no
   ``txnNumber``/``autocommit``/``startTransaction``/``readConcern`` (no session step beyond touching the
@@ -133,7 +133,7 @@ def _update(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any] | None:
         return None
     try:
         compiled = compile_update(spec)  # remembered by shape; outside any operation: the simple collator
-    except MongoError:
+    except Exception:  # the general path compiles it again and answers (nothing is counted yet)
         return None
     if not compiled.top_level:
         return None
