@@ -107,7 +107,7 @@ def encode_put_batch(ns: str, raws: list[bytes], ts: Timestamp) -> bytes:
     n = len(raws)
     keys = _KEYS[:n] if n <= len(_KEYS) else chain(_KEYS, (_array_key(i) for i in range(len(_KEYS), n)))
     head = _put_heads_of(ns)["insert"]
-    lengths = map(_packed.__getitem__, map(add, map(len, raws), repeat(len(head) + 5)))
+    lengths = map(_INT32.pack, map(add, map(len, raws), repeat(len(head) + 5)))
     ops = b"".join(chain.from_iterable(zip(keys, lengths, repeat(head), raws, repeat(b"\x00"))))
     array = len(ops) + 5
     return b"".join(
@@ -121,22 +121,6 @@ def encode_put_batch(ns: str, raws: list[bytes], ts: Timestamp) -> bytes:
             b"\x00",
         )
     )
-
-
-class _PackedInt32(dict):
-    """int -> its int32 bytes, remembered: a batch's documents have a few lengths, and a dict lookup
-    costs less than ``pack``. Bounded: cleared past ``LIMIT`` entries."""
-
-    LIMIT = 65_536
-
-    def __missing__(self, value: int) -> bytes:
-        if len(self) >= self.LIMIT:
-            self.clear()
-        packed = self[value] = _INT32.pack(value)
-        return packed
-
-
-_packed = _PackedInt32()
 
 
 def _array_key(position: int) -> bytes:
