@@ -10,17 +10,19 @@ socket system calls and the event loop's wake-up, which the null responder pays 
 
 Workloads: ``ping``; ``find_id`` (find_one by ``_id``); ``find_indexed`` (find_one by a field with a
 single-field index); ``find_hashed`` (the same by a hashed index, on a copy of the collection);
-``insert_one``; ``update_inc`` (update_one by ``_id`` with ``$inc``); ``insert_many`` (batches of 1000,
-reported per document). Prints, per workload, the best, median and worst µs per command over ``--runs``
-short runs: on a shared machine the best run is the one least disturbed by neighbours, the spread shows
-the noise. ``--profile NAME`` runs
-one workload under cProfile instead and prints the top functions.
+``insert_one``; ``update_inc`` (update_one by ``_id`` with ``$inc``, on the collection with an index on
+``k``); ``update_plain`` (the same on a copy without secondary index, as bench/run.py's); ``insert_many``
+(batches of 1000, reported per document). Prints, per workload, the best, median and worst µs per command
+over ``--runs`` short runs: on a shared machine the best run is the one least disturbed by neighbours, the
+spread shows the noise. ``--profile NAME`` runs one workload under cProfile instead and prints the top
+functions.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import itertools
 import pstats
 import statistics
@@ -43,10 +45,20 @@ from docdb.server import commands  # noqa: E402, F401  (registers every command)
 from docdb.server.connection import MongoProtocol  # noqa: E402
 from docdb.server.context import ServerState  # noqa: E402
 from docdb.server.cursors import CursorRegistry  # noqa: E402
+from docdb.server.server import GC_THRESHOLDS  # noqa: E402
 
 DB = "bench"
 LSID = {"id": Binary(uuid.uuid4().bytes, 4)}
-WORKLOADS = ("ping", "find_id", "find_indexed", "find_hashed", "insert_one", "update_inc", "insert_many")
+WORKLOADS = (
+    "ping",
+    "find_id",
+    "find_indexed",
+    "find_hashed",
+    "insert_one",
+    "update_inc",
+    "update_plain",
+    "insert_many",
+)
 MANY = 1000  # documents per insert_many batch, as bench/run.py sends them
 
 
@@ -127,14 +139,19 @@ def insert_many_frames(n: int, docs: int) -> list[bytes]:
     ]
 
 
-def update_frames(n: int, docs: int) -> list[bytes]:
+def update_frames(n: int, docs: int, collection: str = "c") -> list[bytes]:
     return [
         frame(
-            {"update": "c", "ordered": True},
+            {"update": collection, "ordered": True},
             {"updates": [{"q": {"_id": i % docs}, "u": {"$inc": {"n": 1}}, "multi": False, "upsert": False}]},
         )
         for i in range(n)
     ]
+
+
+def update_plain_frames(n: int, docs: int) -> list[bytes]:
+    """update_one by ``_id`` with ``$inc`` on a collection with no secondary index, as bench/run.py's."""
+    return update_frames(n, docs, "p")
 
 
 BUILDERS: dict[str, Callable[[int, int], list[bytes]]] = {
@@ -144,13 +161,16 @@ BUILDERS: dict[str, Callable[[int, int], list[bytes]]] = {
     "find_hashed": find_hashed_frames,
     "insert_one": insert_frames,
     "update_inc": update_frames,
+    "update_plain": update_plain_frames,
     "insert_many": insert_many_frames,
 }
 
 
 def make_server(path: str, docs: int) -> MongoProtocol:
     """A catalog on ``path`` holding ``bench.c`` (``docs`` documents, index on ``k``), ``bench.h`` (the same
-    documents, hashed index on ``k``) and a connection."""
+    documents, hashed index on ``k``), ``bench.p`` (the same documents, no secondary index) and a
+    connection; the garbage collector's thresholds are set as the server sets them."""
+    gc.set_threshold(*GC_THRESHOLDS)  # the server's (server.py), so collections come as often as there
     catalog = Catalog.open(path)
     state = ServerState(config=ServerConfig(file=path), catalog=catalog, cursors=CursorRegistry())
     protocol = MongoProtocol(state)
@@ -164,6 +184,7 @@ def make_server(path: str, docs: int) -> MongoProtocol:
         ]
         protocol.data_received(frame({"insert": "c", "ordered": True}, {"documents": documents}))
         protocol.data_received(frame({"insert": "h", "ordered": True}, {"documents": documents}))
+        protocol.data_received(frame({"insert": "p", "ordered": True}, {"documents": documents}))
     index = {"createIndexes": "c", "indexes": [{"key": {"k": 1}, "name": "k_1"}]}
     protocol.data_received(frame(index))
     hashed = {"createIndexes": "h", "indexes": [{"key": {"k": "hashed"}, "name": "k_hashed"}]}

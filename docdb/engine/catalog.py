@@ -56,6 +56,7 @@ _CAPPED_KEYS = ("size", "max", "changeStreamPreAndPostImages")
 _RAW_OPTIONS = CodecOptions(
     document_class=RawBSONDocument, datetime_conversion=DatetimeConversion.DATETIME_MS
 )
+_WRITE_BATCH = int(RecordType.WRITE_BATCH)  # a plain int on the per-write path (no IntEnum lookup)
 
 
 @dataclass(slots=True)
@@ -433,8 +434,7 @@ class Catalog:
         ts = clock.tick()
         wall = clock.wall
         if self.writer is not None:
-            record = encode_put(ns, raw, ts, op, paths, wall)
-            self.last_lsn = self.writer.append(RecordType.WRITE_BATCH, record)
+            self.last_lsn = self.writer.append(_WRITE_BATCH, encode_put(ns, raw, ts, op, paths, wall))
         before = coll.docs.get(key)
         coll.put(key, raw)
         kind = op or (INSERT if before is None else UPDATE)
@@ -456,7 +456,7 @@ class Catalog:
         ts = clock.tick()
         wall = clock.wall
         if self.writer is not None:
-            self.last_lsn = self.writer.append(RecordType.WRITE_BATCH, encode_put_batch(ns, raws, ts, wall))
+            self.last_lsn = self.writer.append(_WRITE_BATCH, encode_put_batch(ns, raws, ts, wall))
         coll.put_new(ids, raws)
         self.history.extend_inserts(ts, ns, ids, raws, wall, coll.uuid)
         if self.commit_hook is not None:
@@ -539,7 +539,7 @@ class Catalog:
                     ns = coll.ns
                 ops.append((ns, w.id_value, w.raw, w.op, w.paths))
             self.last_lsn = self.writer.append(
-                RecordType.WRITE_BATCH, encode_write_batch(ops, txn, ts, self.clock.wall)
+                _WRITE_BATCH, encode_write_batch(ops, txn, ts, self.clock.wall)
             )
         return ts
 

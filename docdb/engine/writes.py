@@ -506,6 +506,60 @@ def _update_by_id(
     return 1, 1, None
 
 
+def plain_collection(catalog: Any, coll: Collection) -> bool:
+    """Whether the point-write lane (``update_plain_by_id``, ``insert_one_plain``) may write to ``coll``:
+    ``_plain_target`` without bypassing validation, and the simple collation (the ``_id`` lookup is
+    binary)."""
+    return "collation" not in coll.options and _plain_target(catalog, coll, False)
+
+
+def update_plain_by_id(
+    catalog: Catalog, coll: Collection, id_value: int | str, compiled: CompiledUpdate
+) -> tuple[int, int] | None:
+    """``(matched, modified)`` of the statement ``{q: {_id: id_value}, u}`` (``compiled``: a top-level
+    operator update, compiled under the simple collation) on ``coll``, which ``plain_collection`` took,
+    with ``catalog.intents`` empty and no commits held: what ``_update_by_id`` does for it, every step
+    that may fail (applying, encoding) taken before anything changes. None, with nothing changed, when
+    a step fails: the caller then runs the statement by the general path, which reports the failure."""
+    raw = coll.docs.get(id_value)  # an int or a string is its own key (hash_key)
+    if raw is None:
+        coll.id_accesses += 1  # (as _id_match counts every lookup)
+        return 0, 0
+    doc = decode_document(raw)
+    log: list[str] | None = [] if compiled.logs_paths else None
+    try:
+        new_doc, changed = compiled.apply(doc, log=log)
+        new_raw = encode_stored(with_id_first(new_doc)) if changed else None
+    except Exception:
+        return None
+    coll.id_accesses += 1
+    if new_raw is None:
+        return 1, 0
+    stored_id = doc["_id"]
+    catalog.commit_one(coll, hash_key(stored_id), stored_id, new_raw, UPDATE, tuple(log) if log else None)
+    return 1, 1
+
+
+def insert_one_plain(catalog: Catalog, coll: Collection, doc: dict[str, Any]) -> bool:
+    """Insert ``doc`` into ``coll`` (which ``plain_collection`` took, with ``catalog.intents`` empty and
+    no commits held) as ``insert_documents`` does for a batch of one, when ``doc`` has an int or string
+    ``_id`` first that ``coll`` does not hold and it encodes within the limits: one ``commit_one`` (the
+    same record, history entry and document as ``commit`` of its ``DocWrite``). False, with nothing
+    changed, for anything else: the general path then inserts it or reports why not."""
+    if not doc or next(iter(doc)) != "_id":
+        return False
+    id_value = doc["_id"]
+    kind = id_value.__class__
+    if (kind is not int and kind is not str) or id_value in coll.docs:
+        return False
+    try:
+        raw = encode_stored(doc)
+    except Exception:
+        return False
+    catalog.commit_one(coll, id_value, id_value, raw, INSERT)
+    return True
+
+
 def _update_one(
     catalog: Catalog, db: str, name: str, st: UpdateStatement, coll: Collection | None
 ) -> tuple[int, int, Any]:

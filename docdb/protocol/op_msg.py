@@ -36,6 +36,7 @@ _INT32 = struct.Struct("<i")
 _UINT32 = struct.Struct("<I")
 # header + flagBits + section kind 0, the prefix of every reply we send.
 _MSG_PREFIX = struct.Struct("<iiiiIB")
+_OP_MSG = int(OpCode.OP_MSG)  # a plain int: an IntEnum member costs an attribute lookup and __index__
 _SEQUENCE_PREFIX = struct.Struct("<Bi")
 # header, flagBits, the first section's kind and (for kinds 0 and 1) its int32 size.
 _PREFIX = struct.Struct("<iiiiIBi")
@@ -223,7 +224,7 @@ def encode_op_msg(
     data = body if isinstance(body, bytes) else c_encode(body, False, CODEC_OPTIONS)
     if not sequences and not flags & CHECKSUM_PRESENT:
         length = HEADER_SIZE + 5 + len(data)
-        return _MSG_PREFIX.pack(length, request_id, response_to, OpCode.OP_MSG, flags, 0) + data
+        return _MSG_PREFIX.pack(length, request_id, response_to, _OP_MSG, flags, 0) + data
     parts = [b"", data]
     for name, docs in (sequences or {}).items():
         encoded = [d if isinstance(d, bytes) else bson.encode(d, False, CODEC_OPTIONS) for d in docs]
@@ -235,7 +236,7 @@ def encode_op_msg(
     checksum = bool(flags & CHECKSUM_PRESENT)
     if checksum:
         length += 4
-    parts[0] = _MSG_PREFIX.pack(length, request_id, response_to, OpCode.OP_MSG, flags, 0)
+    parts[0] = _MSG_PREFIX.pack(length, request_id, response_to, _OP_MSG, flags, 0)
     frame = b"".join(parts)
     if checksum:
         frame += _UINT32.pack(crc32c.crc32c(frame))

@@ -19,6 +19,7 @@ from docdb.server.auth.authorize import authorize
 from docdb.server.context import CommandContext
 from docdb.server.generic_fields import check_generic_fields
 from docdb.server.registry import REGISTRY, CommandSpec
+from docdb.server.write_lane import LANE_COMMANDS, lane_reply
 
 log = logging.getLogger("docdb.dispatch")
 
@@ -42,7 +43,11 @@ def run_command(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
     a command skips the calls that would find nothing to do (it runs once per command).
     """
     started = perf_counter()
-    reply = _guarded(_reply, ctx, body)
+    name = next(iter(body), "")
+    if name in LANE_COMMANDS:  # a driver's plain point write may take the lane (server/write_lane.py)
+        reply = _guarded(_lane_or_reply, ctx, body, name)
+    else:
+        reply = _guarded(_reply, ctx, body)
     seconds = perf_counter() - started
     state = ctx.state
     profiler = state.profiler
@@ -50,8 +55,13 @@ def run_command(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
         profiler.after(ctx, body, reply, seconds)
     if state.replica_set is not None:
         reply = cluster_time.stamp(ctx, reply)
-    state.metrics.count_command(next(iter(body), ""), reply, seconds)
+    state.metrics.count_command(name, reply, seconds)
     return reply
+
+
+def _lane_or_reply(ctx: CommandContext, body: dict[str, Any], name: str) -> dict[str, Any]:
+    reply = lane_reply(ctx, name, body)
+    return _reply(ctx, body) if reply is None else reply
 
 
 def _reply(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:

@@ -252,7 +252,7 @@ def check_generic_fields(body: dict[str, Any]) -> None:
     if db.__class__ is not str and "$db" in body:
         _check_db(db)
     lsid = body.get("lsid", _ABSENT)
-    if lsid is not _ABSENT and not _is_driver_lsid(lsid):
+    if lsid is not _ABSENT and not is_driver_lsid(lsid):
         _check_lsid(lsid)
     if not _LATER_NAMES.isdisjoint(body):
         for name, check in _LATER:
@@ -263,7 +263,7 @@ def check_generic_fields(body: dict[str, Any]) -> None:
 _ABSENT = object()
 
 
-def _is_driver_lsid(value: Any) -> bool:
+def is_driver_lsid(value: Any) -> bool:
     """``{id: <16-byte UUID>}``, what every driver sends."""
     if value.__class__ is not dict or len(value) != 1:
         return False
