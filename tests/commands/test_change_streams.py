@@ -8,6 +8,7 @@ import pytest
 from bson.timestamp import Timestamp
 from pymongo.errors import OperationFailure
 
+from tests.commands.test_oplog_transactions import RETRYABLE_FIELDS
 from tests.serverproc import REPLICA_SET, ServerProcess
 
 WAIT_MS = 5000  # a getMore returns as soon as the event commits; this only bounds a failing test
@@ -273,22 +274,7 @@ def test_oplog_entries(db, client):
         {"op": "u", "ns": ns, "ui": uuid, "o": {"$v": 2, "diff": {"u": {"a": 2}}}},
         {"op": "d", "ns": ns, "ui": uuid, "o": {"_id": 1}},
     ]
-    retryable = [
-        "lsid",
-        "txnNumber",
-        "op",
-        "ns",
-        "ui",
-        "o",
-        "o2",
-        "stmtId",
-        "ts",
-        "t",
-        "v",
-        "wall",
-        "prevOpTime",
-    ]
-    assert list(entries[0]) == retryable  # the driver's implicit session makes it a retryable write
+    assert list(entries[0]) == RETRYABLE_FIELDS  # the driver's implicit session makes it a retryable write
     assert entries[1]["o2"] == {"_id": 1} and entries[0]["ts"] < entries[1]["ts"] < entries[2]["ts"]
     creates = list(client.local["oplog.rs"].find({"op": "c", "ns": f"{db.name}.$cmd"}))
     assert creates[0]["o"] == {"create": "c"}
