@@ -496,13 +496,12 @@ def _update_by_id(
     if not match:
         return None if match is None else (0, 0, None)
     doc = match[0][1]
-    log: list[str] | None = [] if compiled.logs_paths else None
-    new_doc, changed = compiled.apply(doc, query=st.q, log=log)
+    new_doc, changed, paths = compiled.apply_logged(doc, query=st.q)
     if not changed:
         return 1, 0, None
     stored_id = doc["_id"]
     raw = encode_stored(with_id_first(new_doc))
-    catalog.commit_one(coll, hash_key(stored_id), stored_id, raw, UPDATE, tuple(log) if log else None)
+    catalog.commit_one(coll, hash_key(stored_id), stored_id, raw, UPDATE, paths)
     return 1, 1, None
 
 
@@ -526,9 +525,8 @@ def update_plain_by_id(
         coll.id_accesses += 1  # (as _id_match counts every lookup)
         return 0, 0
     doc = decode_document(raw)
-    log: list[str] | None = [] if compiled.logs_paths else None
     try:
-        new_doc, changed = compiled.apply(doc, log=log)
+        new_doc, changed, paths = compiled.apply_logged(doc)
         new_raw = encode_stored(with_id_first(new_doc)) if changed else None
     except Exception:
         return None
@@ -536,7 +534,7 @@ def update_plain_by_id(
     if new_raw is None:
         return 1, 0
     stored_id = doc["_id"]
-    catalog.commit_one(coll, hash_key(stored_id), stored_id, new_raw, UPDATE, tuple(log) if log else None)
+    catalog.commit_one(coll, hash_key(stored_id), stored_id, new_raw, UPDATE, paths)
     return 1, 1
 
 
@@ -587,11 +585,10 @@ def _update_one(
     batch = DocumentBatch(coll, bypass_validation=st.bypass_validation)
     modified = 0
     for _, doc in matches:
-        log: list[str] | None = [] if compiled.logs_paths else None
-        new_doc, changed = compiled.apply(doc, query=st.q, log=log)
+        new_doc, changed, paths = compiled.apply_logged(doc, query=st.q)
         if changed:
             after = new_doc if batch.timeseries is not None else with_id_first(new_doc)
-            batch.replace(doc, after, change_kind(compiled, doc, after), tuple(log) if log else None)
+            batch.replace(doc, after, change_kind(compiled, doc, after), paths)
             modified += 1
     catalog.commit(batch.writes)
     return len(matches), modified, None
@@ -725,12 +722,11 @@ def find_and_modify(catalog: Catalog, db: str, name: str, spec: FindAndModifySpe
     elif found:
         assert coll is not None and compiled is not None
         old = found[0][1]
-        log: list[str] | None = [] if compiled.logs_paths else None
-        new_doc, changed = compiled.apply(old, query=spec.query, log=log)
+        new_doc, changed, paths = compiled.apply_logged(old, query=spec.query)
         new_doc = with_id_first(new_doc)
         if changed:
             batch = DocumentBatch(coll, bypass_validation=spec.bypass_validation)
-            batch.replace(old, new_doc, change_kind(compiled, old, new_doc), tuple(log) if log else None)
+            batch.replace(old, new_doc, change_kind(compiled, old, new_doc), paths)
             catalog.commit(batch.writes)
         value = new_doc if spec.new else old
         last_error = {"n": 1, "updatedExisting": True}

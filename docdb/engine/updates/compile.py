@@ -119,6 +119,15 @@ class CompiledUpdate:
                 )
         return new, not same_value(doc, new)
 
+    def apply_logged(
+        self, doc: dict, *, query: dict | None = None
+    ) -> tuple[dict, bool, tuple[str, ...] | None]:
+        """``apply``, with the paths its operators logged when this update's change event needs them
+        (``logs_paths``; None otherwise): what a write hands the commit as ``DocWrite.paths``."""
+        log: list[str] | None = [] if self.logs_paths else None
+        new_doc, modified = self.apply(doc, query=query, log=log)
+        return new_doc, modified, tuple(log) if log else None
+
     def _apply_top_level(self, doc: dict, is_upsert_insert: bool) -> tuple[dict, bool]:
         """``apply`` for top-level fields only: no path to expand, a shallow copy (the appliers only
         assign or delete the field itself), and only the touched fields compared (every other value is
