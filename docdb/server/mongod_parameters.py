@@ -12,11 +12,41 @@ mongod 4.x ``getParameter: "*"`` listing for long-lived ones. The BSON type foll
 (read-only); ``cluster`` parameters are not listed (getParameter does not show them). A
 ``deprecated_name`` is listed too: mongod registers the alias and getParameter shows it under that name.
 
-Not listed: feature flags (``featureFlag*``), whose 7.0 set and states could not be established from the
-sources; parameters with a ``cpp_class``/``append_bson`` whose appended value depends on code
-(``logComponentVerbosity``, ``wiredTigerConcurrentReadTransactions``, ``mirrorReads``, …); and
-parameters whose 7.0 default could not be confirmed. ``featureCompatibilityVersion``,
-``authenticationMechanisms``, ``sslMode`` and ``tlsMode`` are docdb's own (``commands/parameter_cmds.py``).
+Two ``cpp_class`` parameters are listed with the value their C++ ``append`` writes, the same in the
+versions on both sides of 7.0: ``mirrorReads`` serializes its ``MirroredReadsParameters`` struct
+(``mirror_maestro.idl``: ``samplingRate`` safeDouble 0.01, ``maxTimeMS`` safeInt 1000 → int32; 8.x adds
+``targetedMirroring``), and ``clusterAuthMode`` (``set_at: runtime``) writes ``ClusterAuthMode::toString()``,
+``"undefined"`` for a server started without ``--keyFile``/``--clusterAuthMode``, as docdb is.
+
+Not listed, and why:
+
+- feature flags (``featureFlag*``): mongod 7.0 shows one as ``{value: <bool>}``, with ``version: "<fcv>"``
+  added when it is enabled (``FeatureFlagServerParameter::append``, the same in the 6.x and 7.x
+  ``feature_flag.cpp``), settable at start-up only. Which flags 7.0 declares and their defaults live in
+  the ``feature_flags:`` sections of some twenty IDL files; no r7.0 copy of them could be found (the
+  stored versions are 4.x-6.x or 7.1 and later, and flags are added, enabled and removed every release;
+  even a ``version: 6.0`` flag can outlive 7.0), so none is listed rather than a guessed set.
+- ``logComponentVerbosity``: ``{verbosity: 0, <component>: {verbosity: -1, <child>: {…}}, …}`` over the
+  component list of ``logv2/log_component.h``, which changes between releases (``globalIndex``, the
+  ``wt*`` children of ``storage``, ``queryStats``, ``streams``, …); 7.0's list could not be confirmed.
+- ``wiredTigerConcurrentReadTransactions``/``wiredTigerConcurrentWriteTransactions``: 7.0 sizes the ticket
+  pools itself (``storageEngineConcurrencyAdjustmentAlgorithm: "throughputProbing"``, starting from the
+  host's CPU count), so what getParameter shows is not a constant.
+- ``tcmallocMaxTotalThreadCacheBytes``, ``tcmallocAggressiveMemoryDecommit``,
+  ``tcmallocEnableMarkThreadIdle``, ``tcmallocReleaseRate``: the allocator's live settings, some derived
+  from the host's memory.
+- ``journalCommitInterval``: no IDL default (``storageGlobalParams.journalCommitIntervalMs``); whether
+  7.0 shows 0 or the journal flusher's 100 could not be confirmed.
+- ``diagnosticDataCollectionDirectoryPath`` (derived from ``--dbpath``, which docdb has not) and
+  ``diagnosticDataCollectionDirectorySizeMB`` (its default lives in C++, not confirmed for 7.0).
+- ``automationServiceDescriptor``: in the 4.x-6.x sources mongod appends nothing while it is empty (its
+  default), so plain getParameter shows it neither under ``"*"`` nor by name, as here; ``showDetails``
+  would show its settability alone (no ``value``). Not confirmed for 7.0, so not listed for that either.
+- enterprise-only parameters (``redactClientLogData``, ``audit*``, ``ldap*``, …), and, with test commands,
+  mongod's ``failpoint.<name>`` parameters (one per fail point).
+
+``featureCompatibilityVersion``, ``authenticationMechanisms``, ``sslMode`` and ``tlsMode`` are docdb's own
+(``commands/parameter_cmds.py``).
 
 ``TEST_ONLY_PARAMETERS`` are ``test_only: true``: mongod registers them only with test commands enabled.
 """
@@ -88,6 +118,7 @@ MONGOD_PARAMETERS: dict[str, MongodParameter] = {  # sorted alphabetically
     "changeSyncSourceThresholdMillis": _both(Int64(5)),
     "chunkMigrationConcurrency": _both(1),
     "clientCursorMonitorFrequencySecs": _both(4),
+    "clusterAuthMode": _runtime("undefined"),  # no --keyFile/--clusterAuthMode: ClusterAuthMode undefined
     "collectionBulkLoaderBatchSizeInBytes": _startup(256 * 1024),
     "collectionClonerBatchSize": _startup(0),
     "collectionClonerUsesExhaust": _startup(True),
@@ -287,6 +318,7 @@ MONGOD_PARAMETERS: dict[str, MongodParameter] = {  # sorted alphabetically
     "minOplogEntriesPerThread": _both(16),
     "minOplogTruncationPoints": _both(Int64(10)),
     "minSnapshotHistoryWindowInSeconds": _both(300),
+    "mirrorReads": _both({"samplingRate": 0.01, "maxTimeMS": 1000}),  # MirroredReadsParameters, serialized
     "notablescan": _both(False),
     "numInitialSyncConnectAttempts": _both(10),
     "numInitialSyncOplogFindAttempts": _both(3),

@@ -9,6 +9,7 @@ run time but docdb has no behaviour for is refused with NotImplemented rather th
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -132,9 +133,12 @@ PARAMETERS: dict[str, ServerParameter] = {
 
 
 def _declared(param: MongodParameter) -> ServerParameter:
-    """A mongod parameter docdb has no behaviour for: its default, and no setter (NotImplemented)."""
+    """A mongod parameter docdb has no behaviour for: its default (a fresh copy, as some are documents or
+    arrays), and no setter (NotImplemented)."""
     default = param.default
-    return ServerParameter(lambda ctx: default, param.settable_at_runtime, param.settable_at_startup)
+    return ServerParameter(
+        lambda ctx: copy.deepcopy(default), param.settable_at_runtime, param.settable_at_startup
+    )
 
 
 def _by_name(
