@@ -24,8 +24,9 @@ Not listed, and why:
   added when it is enabled (``FeatureFlagServerParameter::append``, the same in the 6.x and 7.x
   ``feature_flag.cpp``), settable at start-up only. Which flags 7.0 declares and their defaults live in
   the ``feature_flags:`` sections of some twenty IDL files; no r7.0 copy of them could be found (the
-  stored versions are 4.x-6.x or 7.1 and later, and flags are added, enabled and removed every release;
-  even a ``version: 6.0`` flag can outlive 7.0), so none is listed rather than a guessed set.
+  versions found are of other releases: 6.x, the 7.1 development line, 8.x and later; flags are added,
+  enabled and removed every release, and a 7.1-line file still holds a ``version: 6.0`` flag), so none
+  is listed rather than a guessed set.
 - ``logComponentVerbosity``: ``{verbosity: 0, <component>: {verbosity: -1, <child>: {…}}, …}`` over the
   component list of ``logv2/log_component.h``, which changes between releases (``globalIndex``, the
   ``wt*`` children of ``storage``, ``queryStats``, ``streams``, …); 7.0's list could not be confirmed.
