@@ -259,6 +259,48 @@ def test_lane_replies_equal_the_general_path(pair: tuple[Server, Server, list[st
     assert stored(lane, "missing2") == stored(general, "missing2") != {}
 
 
+def test_numbers_updated_in_the_stored_bytes_equal_the_general_path(
+    pair: tuple[Server, Server, list[str]],
+) -> None:
+    """The lane's in-place ``$inc``/``$set`` (engine/updates/in_place.py) against the general path: every
+    number type and edge, a field after strings, documents, arrays and binaries, and the cases where the
+    size or type changes and it must step aside. The change history's ``_id`` keeps its stored type."""
+    lane, general, taken = pair
+    both(pair, request({"create": "c"}))
+    doc = {"s": "abc", "d": {"x": [1]}, "a": [1, "z"], "bin": Binary(b"\x01", 5), "i": 7, "l": Int64(9)}
+    both(pair, insert("c", {"_id": 1, **doc, "f": 1.5, "top": 2**31 - 1, "nan": float("nan")}))
+    both(pair, insert("c", {"_id": 5.0, "i": 1}))  # matched by {_id: 5}: stored as a double
+    both(pair, insert("c", {"_id": "k", "neg": -0.0}))
+    cases = [
+        ({"_id": 1}, {"$inc": {"i": 1}}, 1),
+        ({"_id": 1}, {"$inc": {"i": -8, "l": 3, "f": 2}}, 1),
+        ({"_id": 1}, {"$inc": {"f": 0.25}}, 1),
+        ({"_id": 1}, {"$set": {"i": 99, "f": 0.5}}, 1),
+        ({"_id": 1}, {"$set": {"i": 99}}, 0),
+        ({"_id": 1}, {"$inc": {"i": 0}}, 0),
+        ({"_id": 1}, {"$inc": {"nan": 1}}, 0),
+        ({"_id": 1}, {"$inc": {"top": 1}}, 1),  # int32 overflow: an int64 now
+        ({"_id": 1}, {"$inc": {"top": 1}}, 1),
+        ({"_id": 1}, {"$inc": {"new": 1}}, 1),
+        ({"_id": 1}, {"$set": {"i": 1.0}}, 1),
+        ({"_id": 5}, {"$inc": {"i": 1}}, 1),
+        ({"_id": "k"}, {"$inc": {"neg": 0}}, 1),  # -0.0 + 0 is 0.0: a change
+        ({"_id": "k"}, {"$inc": {"neg": 0}}, 0),
+    ]
+    for query, spec, modified in cases:
+        assert both(pair, update("c", query, spec)) == {"n": 1, "nModified": modified, "ok": 1.0}, spec
+    assert taken.count("update") == len(cases)
+    assert stored(lane) == stored(general)
+    assert [(type(c.id_value), c.id_value, c.paths) for c in lane.state.catalog.history.entries()] == [
+        (type(c.id_value), c.id_value, c.paths) for c in general.state.catalog.history.entries()
+    ]
+    assert history(lane) == history(general)
+    assert bson_decode(stored(lane)[5])["_id"].__class__ is float
+    lane.restart()
+    general.restart()
+    assert stored(lane) == stored(general)
+
+
 def test_lane_steps_aside_on_an_indexed_or_collated_collection(
     pair: tuple[Server, Server, list[str]],
 ) -> None:

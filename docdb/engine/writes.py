@@ -33,6 +33,7 @@ from docdb.engine.reads import FindSpec, iter_matches, ordered_matches, validate
 from docdb.engine.timeseries import check_update, measurement
 from docdb.engine.timeseries import expired as timeseries_expired
 from docdb.engine.update import CompiledUpdate, compile_update
+from docdb.engine.updates.in_place import patch as patch_in_place
 from docdb.engine.write_intents import WriteBlocked
 from docdb.errors import ErrorCode, MongoError
 
@@ -157,6 +158,7 @@ def _encode_together(docs: list[dict[str, Any]]) -> list[bytes] | None:
 
 
 _PLAIN_ID_TYPES = frozenset({int, str})  # valid _id types that are their own keys (``DocumentBatch.insert``)
+_ID_TYPE_BYTE = {int: 0x10, str: 0x02}  # how a plain _id's value is stored (an int here is an int32)
 _get_id = itemgetter("_id")
 
 
@@ -524,6 +526,16 @@ def update_plain_by_id(
     if raw is None:
         coll.id_accesses += 1  # (as _id_match counts every lookup)
         return 0, 0
+    # The stored _id is id_value itself when it is stored as an int32 or a string (else, say 5.0 for a
+    # query's 5, the general path reads it): then the update may apply to the bytes (updates/in_place.py).
+    if compiled.in_place is not None and raw[4] == _ID_TYPE_BYTE.get(id_value.__class__):
+        new_raw = patch_in_place(raw, compiled.in_place)
+        if new_raw is not None:  # the bytes apply() and encode_stored() give, in a few byte steps
+            coll.id_accesses += 1
+            if new_raw is raw:
+                return 1, 0
+            catalog.commit_one(coll, id_value, id_value, new_raw, UPDATE)
+            return 1, 1
     doc = decode_document(raw)
     try:
         new_doc, changed, paths = compiled.apply_logged(doc)

@@ -22,6 +22,7 @@ from docdb.engine.matcher import equality_pairs
 from docdb.engine.paths import get_path, set_path
 from docdb.engine.query.bson_text import format_element, format_value
 from docdb.engine.query.types import type_name
+from docdb.engine.updates import in_place
 from docdb.engine.updates.operators import OPERATORS, Applier, ApplyContext, copy_value
 from docdb.engine.updates.pipeline import UpdatePipeline
 from docdb.engine.updates.positional import expand_path, filter_identifier, is_positional, parse_array_filters
@@ -72,6 +73,8 @@ class CompiledUpdate:
     # The change event of this update may need the paths its operators logged (``logs_paths``): its
     # ``updateDescription`` could differ from a comparison of the two versions (see ``_logs_paths``).
     logs_paths: bool = False
+    # ``$inc``/``$set`` of numbers at top-level fields, applicable to stored bytes (``in_place.plan``)
+    in_place: tuple | None = None
 
     def apply(
         self,
@@ -353,13 +356,15 @@ def _compile_operators(spec: dict, array_filters: list | None) -> CompiledUpdate
     )
     top_level = all(len(action.parts) == 1 and action.op in TOP_LEVEL_SAFE for action in actions)
     needs_now = any(action.op == "$currentDate" for action in actions)
+    logs_paths = any(_logs_paths(action) for action in actions)
     return CompiledUpdate(
         is_replacement=False,
         actions=actions,
         array_filters=filters,
         top_level=top_level,
         needs_now=needs_now,
-        logs_paths=any(_logs_paths(action) for action in actions),
+        logs_paths=logs_paths,
+        in_place=in_place.plan(actions) if top_level and not logs_paths and not filters else None,
     )
 
 

@@ -1,0 +1,120 @@
+"""Updates applied to a stored document's bytes: ``$inc``/``$set`` of a number at a top-level field whose
+type and size the result keeps (a counter's ``{$inc: {n: 1}}``), without decoding and re-encoding it.
+
+Why: for a small document the decode, the update's Python steps, the encode and the size checks cost
+several times the few byte operations that change an int32 in place. The result is the same bytes that
+``CompiledUpdate.apply`` plus ``encode_stored`` give, or nothing: ``patch`` answers None whenever the
+general path could do anything else (the field missing or of another type, an int32 sum outside int32,
+an int64 overflow, a document with more than ``MAX_WALK`` fields before the target), and the caller then
+takes that path, which decides and reports as always.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+_INT32 = struct.Struct("<i")
+_INT64 = struct.Struct("<q")
+_DOUBLE = struct.Struct("<d")
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+MAX_WALK = 24  # elements read before giving up: past that, the C decoder is cheaper than this walk
+
+# Bytes after an element's name, by type byte, for the fixed-size types (the others are read below).
+_FIXED = {0x01: 8, 0x06: 0, 0x07: 12, 0x08: 1, 0x09: 8, 0x0A: 0, 0x10: 4, 0x11: 8, 0x12: 8, 0x13: 16}
+_FIXED.update({0xFF: 0, 0x7F: 0})
+_LENGTH_PREFIXED = {0x02: 4, 0x0D: 4, 0x0E: 4, 0x05: 5}  # int32 length + this many bytes
+_SELF_SIZED = frozenset((0x03, 0x04, 0x0F))  # the int32 at the value is the value's whole size
+
+# A plan step: (the field's name as BSON writes it, NUL included; "$inc" or "$set"; the argument).
+Step = tuple[bytes, str, Any]
+
+
+def plan(actions: list[Any]) -> tuple[Step, ...] | None:
+    """The steps of an operator update (its compiled ``actions``) when each is a ``$inc`` or ``$set`` of an
+    int32 (a Python int) or a double at a top-level field other than ``_id``; None otherwise."""
+    steps = []
+    for action in actions:
+        if action.op not in ("$inc", "$set") or len(action.parts) != 1 or action.parts[0] == "_id":
+            return None
+        arg = action.payload
+        if not (arg.__class__ is float or (arg.__class__ is int and _INT32_MIN <= arg <= _INT32_MAX)):
+            return None
+        steps.append((action.parts[0].encode() + b"\x00", action.op, arg))
+    return tuple(steps)
+
+
+def patch(raw: bytes, steps: tuple[Step, ...]) -> bytes | None:
+    """``raw`` with ``steps`` applied (``raw`` itself when no value changes), or None when the result
+    would differ in size or type, or the general path must decide."""
+    new = raw
+    for name, op, arg in steps:
+        at = _value_at(new, name)
+        if at is None:
+            return None
+        kind, start = at
+        value = _changed_value(new, kind, start, op, arg)
+        if value is None:
+            return None
+        if value is not _UNCHANGED:
+            new = new[:start] + value + new[start + len(value) :]
+    return new
+
+
+_UNCHANGED = b""
+
+
+def _changed_value(raw: bytes, kind: int, start: int, op: str, arg: Any) -> bytes | None:
+    """The new bytes of the value of type ``kind`` at ``start``, ``_UNCHANGED``, or None (general path)."""
+    if kind == 0x10:  # int32: stays one if the argument is an int32 and the sum fits
+        if arg.__class__ is not int:
+            return None
+        current = _INT32.unpack_from(raw, start)[0]
+        result = current + arg if op == "$inc" else arg
+        if not _INT32_MIN <= result <= _INT32_MAX:
+            return None
+        return _UNCHANGED if result == current else _INT32.pack(result)
+    if kind == 0x12:  # int64: $inc of an int32 keeps it one unless it overflows ($set would make it int32)
+        if op != "$inc" or arg.__class__ is not int:
+            return None
+        current = _INT64.unpack_from(raw, start)[0]
+        result = current + arg
+        if not _INT64_MIN <= result <= _INT64_MAX:
+            return None
+        return _UNCHANGED if result == current else _INT64.pack(result)
+    if kind == 0x01:  # double: stays one for any int32 or double argument of $inc, a double one of $set
+        if op == "$set" and arg.__class__ is not float:
+            return None
+        current = _DOUBLE.unpack_from(raw, start)[0]
+        result = current + float(arg) if op == "$inc" else arg
+        if (result == current and str(result) == str(current)) or (result != result and current != current):
+            return _UNCHANGED  # the general path's "same value": -0.0 and 0.0 differ, NaNs do not
+        return _DOUBLE.pack(result)
+    return None
+
+
+def _value_at(raw: bytes, name: bytes) -> tuple[int, int] | None:
+    """``(type byte, offset of the value)`` of the top-level element called ``name`` (NUL included), or
+    None when it is absent, past ``MAX_WALK`` elements, or the bytes hold a type this walk does not read."""
+    pos = 4
+    end = len(raw) - 1
+    size = len(name)
+    for _ in range(MAX_WALK):
+        if pos >= end:
+            return None
+        kind = raw[pos]
+        key_end = raw.index(0, pos + 1) + 1
+        if key_end - pos - 1 == size and raw.startswith(name, pos + 1):
+            return kind, key_end
+        fixed = _FIXED.get(kind)
+        if fixed is not None:
+            pos = key_end + fixed
+        elif kind in _LENGTH_PREFIXED:
+            pos = key_end + _LENGTH_PREFIXED[kind] + _INT32.unpack_from(raw, key_end)[0]
+        elif kind in _SELF_SIZED:
+            pos = key_end + _INT32.unpack_from(raw, key_end)[0]
+        else:  # regex, DBPointer: read by the C decoder instead
+            return None
+    return None
