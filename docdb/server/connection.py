@@ -35,6 +35,7 @@ from docdb.server.dispatch import run_command
 from docdb.server.operations import SUSPENDED, YIELDING, Operation, Operations, killed_error
 from docdb.server.tls import certificate_subject
 from docdb.server.write_concern import durable_future
+from docdb.server.write_lane import CannedReply
 
 log = logging.getLogger("docdb.connection")
 
@@ -306,7 +307,8 @@ class MongoProtocol(asyncio.Protocol):
             return
         streaming = ctx.next_invocation is not None and body.get("ok") and not self.closed
         flags = MORE_TO_COME if streaming else 0
-        self._send(request, encode_op_msg(body, reply_id, request.header.request_id, flags))
+        data = body.encoded if body.__class__ is CannedReply else body  # (bytes: sent as they are)
+        self._send(request, encode_op_msg(data, reply_id, request.header.request_id, flags))
         if streaming:
             assert ctx.next_invocation is not None and isinstance(request.message, OpMsg)
             message = OpMsg(request.message.flags, ctx.next_invocation, {})

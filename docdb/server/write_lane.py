@@ -36,6 +36,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from docdb.bson_codec import encode_document
 from docdb.engine.namespaces import validate_collection_name
 from docdb.engine.update import compile_update
 from docdb.engine.writes import insert_one_plain, plain_collection, update_plain_by_id
@@ -46,6 +47,25 @@ from docdb.server.generic_fields import is_driver_lsid
 from docdb.server.registry import REGISTRY
 
 ENABLED = os.environ.get("DOCDB_WRITE_LANE", "1") != "0"
+
+
+class CannedReply(dict):
+    """A reply the lane gives unchanged to every command it ends alike, with its BSON made once: the
+    connection sends ``encoded`` instead of encoding it again. Shared, so it refuses changes."""
+
+    __slots__ = ("encoded",)
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        super().__init__(fields)
+        self.encoded = encode_document(fields)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        raise TypeError("a canned reply is shared by many commands and cannot change")
+
+
+UPDATED_ONE = CannedReply({"n": 1, "nModified": 1, "ok": 1.0})
+MATCHED_UNCHANGED = CannedReply({"n": 1, "nModified": 0, "ok": 1.0})
+INSERTED_ONE = CannedReply({"n": 1, "ok": 1.0})
 
 _UPDATE_FIELDS = frozenset({"update", "updates", "ordered", "lsid", "$db"})
 _INSERT_FIELDS = frozenset({"insert", "documents", "ordered", "lsid", "$db"})
@@ -141,6 +161,8 @@ def _update(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any] | None:
     done = update_plain_by_id(ctx.state.catalog, coll, id_value, compiled)
     if done is None:
         reply = command.handler(ctx, body)
+    elif done[0] == 1:
+        return UPDATED_ONE if done[1] == 1 else MATCHED_UNCHANGED
     else:
         reply = {"n": done[0], "nModified": done[1]}
     reply["ok"] = 1.0
@@ -158,9 +180,8 @@ def _insert(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any] | None:
         return None
     command = _begin(ctx, body, "insert")
     if insert_one_plain(ctx.state.catalog, coll, docs[0]):
-        reply: dict[str, Any] = {"n": 1}
-    else:  # a duplicate _id, an _id not first, a document too large …: the handler answers
-        reply = command.handler(ctx, body)
+        return INSERTED_ONE
+    reply = command.handler(ctx, body)  # a duplicate _id, an _id not first, a document too large …
     reply["ok"] = 1.0
     return reply
 
