@@ -36,12 +36,13 @@ CODEC_OPTIONS: CodecOptions = CodecOptions(
 
 _RAW_OPTIONS: CodecOptions = CODEC_OPTIONS.with_options(document_class=RawBSONDocument)
 
-# The C functions bson.decode and bson.encode end in (PyMongo's ``bson`` package has named them so since
-# 3.x), called directly: the wrappers only check that the options are CodecOptions, which ours are, and
-# add two Python calls per document (a request's body and its reply are one each).
+# The C functions bson.decode, bson.decode_all and bson.encode end in (PyMongo's ``bson`` package has
+# named them so since 3.x), called directly: the wrappers only check that the options are CodecOptions,
+# which ours are, and add two Python calls per document (a request's body and its reply are one each).
 # ``c_encode(doc, check_keys, options)`` is bson.encode's.
 _bson_to_dict: Callable[[Any, CodecOptions], Any] = getattr(bson, "_bson_to_dict", bson.decode)
 c_encode: Callable[[Any, bool, CodecOptions], bytes] = getattr(bson, "_dict_to_bson", bson.encode)
+_decode_all: Callable[[Any, CodecOptions], list[Any]] = getattr(bson, "_decode_all", bson.decode_all)
 
 
 def _may_hold_dbref(data: bytes) -> bool:
@@ -80,8 +81,8 @@ def decode_documents(data: bytes | memoryview) -> list[dict[str, Any]]:
     if isinstance(data, memoryview):
         data = bytes(data)
     if _may_hold_dbref(data):
-        return [_unfold(doc) for doc in bson.decode_all(data, _RAW_OPTIONS)]
-    return bson.decode_all(data, CODEC_OPTIONS)
+        return [_unfold(doc) for doc in _decode_all(data, _RAW_OPTIONS)]
+    return _decode_all(data, CODEC_OPTIONS)
 
 
 def _unfold(value: Any) -> Any:

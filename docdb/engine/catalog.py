@@ -736,5 +736,5 @@ class Catalog:
         coll = self.databases[src_db].pop(src_name)
         if not self.databases[src_db]:
             del self.databases[src_db]
-        coll.db, coll.name = dst_db, dst_name
+        coll.rename(dst_db, dst_name)
         self.databases.setdefault(dst_db, {})[dst_name] = coll

@@ -31,13 +31,14 @@ class Collection:
     """Documents and metadata of one namespace. Mutated only through :class:`Catalog` commits."""
 
     __slots__ = (
-        "db", "name", "uuid", "options", "docs", "data_size", "indexes", "id_accesses", "_id_index",
+        "db", "name", "ns", "uuid", "options", "docs", "data_size", "indexes", "id_accesses", "_id_index",
         "validation", "version", "columns", "capped", "created_ts", "intents", "__weakref__",
     )  # fmt: skip
 
     def __init__(self, db: str, name: str, uuid: Binary, options: dict[str, Any]) -> None:
         self.db = db
         self.name = name
+        self.ns = f"{db}.{name}"  # "db.name", kept with them (``rename``): read by every write
         self.uuid = uuid
         self.options = options
         self.docs: dict[Hashable, bytes] = {}
@@ -64,9 +65,8 @@ class Collection:
         self.validation = compile_validation(self.options)
         self.capped = capped_limits(self.options)
 
-    @property
-    def ns(self) -> str:
-        return f"{self.db}.{self.name}"
+    def rename(self, db: str, name: str) -> None:
+        self.db, self.name, self.ns = db, name, f"{db}.{name}"
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -88,7 +88,7 @@ class Collection:
         self.version += 1
         self.docs[key] = raw
         self.data_size += len(raw)
-        if (self.indexes or self._id_index is not None) and self._has_built_indexes() and old != raw:
+        if (self.indexes or self._id_index is not None) and self.has_built_indexes() and old != raw:
             old_doc = decode_document(old) if old is not None else None
             new_doc = decode_document(raw)
             for index in self._maintained():
@@ -106,7 +106,9 @@ class Collection:
 
     def has_built_indexes(self) -> bool:
         """Whether a write must keep some index in step (a secondary one, or ``_id_`` once scanned)."""
-        return self._has_built_indexes()
+        if self._id_index is not None and self._id_index.built:
+            return True
+        return bool(self.indexes) and any(index.built for index in self.indexes.values())
 
     def apply_ops(self, ids: list[Any], raws: list[bytes | None]) -> None:
         """Replay a run of logged ops in order: put ``raws[i]`` as the document whose ``_id`` is
@@ -115,7 +117,7 @@ class Collection:
         keys = [id_value if type(id_value) is int else hash_key(id_value) for id_value in ids]
         docs = self.docs
         self.version += 1
-        if not self._has_built_indexes() and None not in raws:
+        if not self.has_built_indexes() and None not in raws:
             run = dict(zip(keys, raws, strict=True))
             if len(run) == len(keys) and docs.keys().isdisjoint(run):
                 docs.update(run)
@@ -132,15 +134,10 @@ class Collection:
         if old is not None:
             self.version += 1
             self.data_size -= len(old)
-            if self._has_built_indexes():
+            if self.has_built_indexes():
                 old_doc = decode_document(old)
                 for index in self._maintained():
                     index.remove(key, old_doc)
-
-    def _has_built_indexes(self) -> bool:
-        if self._id_index is not None and self._id_index.built:
-            return True
-        return bool(self.indexes) and any(index.built for index in self.indexes.values())
 
     def _maintained(self) -> list[Index]:
         found = [index for index in self.indexes.values() if index.built]

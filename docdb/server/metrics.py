@@ -135,18 +135,21 @@ def _count_returned(docs: Counter[str], reply: dict[str, Any]) -> None:
 
 def _count_inserted(docs: Counter[str], reply: dict[str, Any]) -> None:
     docs["inserted"] += reply.get("n", 0)
-    _count_returned(docs, reply)
+    if "cursor" in reply:  # (a write's reply has none: no call for it)
+        _count_returned(docs, reply)
 
 
 def _count_updated(docs: Counter[str], reply: dict[str, Any]) -> None:
     docs["inserted"] += len(reply.get("upserted", ()))
     docs["updated"] += reply.get("nModified", 0)
-    _count_returned(docs, reply)
+    if "cursor" in reply:  # (a write's reply has none: no call for it)
+        _count_returned(docs, reply)
 
 
 def _count_deleted(docs: Counter[str], reply: dict[str, Any]) -> None:
     docs["deleted"] += reply.get("n", 0)
-    _count_returned(docs, reply)
+    if "cursor" in reply:  # (a write's reply has none: no call for it)
+        _count_returned(docs, reply)
 
 
 def _count_find_and_modify(docs: Counter[str], reply: dict[str, Any]) -> None:
@@ -158,7 +161,8 @@ def _count_find_and_modify(docs: Counter[str], reply: dict[str, Any]) -> None:
         docs["updated"] += n
     elif reply.get("value") is not None:
         docs["deleted"] += n
-    _count_returned(docs, reply)
+    if "cursor" in reply:  # (a write's reply has none: no call for it)
+        _count_returned(docs, reply)
 
 
 # commands whose replies carry document counts (metrics.document), and how they are read

@@ -131,7 +131,7 @@ def test_failed_copy_leaves_the_old_file_serving(churned, tmp_path, monkeypatch)
     path, catalog = churned
     fault = tmp_path / "fault"
     fault.write_text("ENOSPC")
-    monkeypatch.setattr(faults, "_FAULT_FILE", str(fault))
+    monkeypatch.setattr(faults, "FAULT_FILE", str(fault))
     old = Path(path).read_bytes()
     with pytest.raises(OSError) as exc:
         asyncio.run(compaction.compact_online(catalog))

@@ -18,7 +18,7 @@ FAULT_EXIT_CODE = 86
 COMPACTION_STEPS = ("snapshot", "write", "catchup", "fsync", "rename", "swap")
 
 _CRASH_AT = os.environ.get("DOCDB_FAULT", "")
-_FAULT_FILE = os.environ.get("DOCDB_FAULT_FILE") or None
+FAULT_FILE = os.environ.get("DOCDB_FAULT_FILE") or None
 
 
 def crash_point(step: str) -> None:
@@ -29,10 +29,10 @@ def crash_point(step: str) -> None:
 
 def check_write_fault() -> None:
     """Raise the OSError the fault file names, if it exists (a test simulating ENOSPC or EIO)."""
-    if _FAULT_FILE is None:
+    if FAULT_FILE is None:
         return
     try:
-        with open(_FAULT_FILE) as f:
+        with open(FAULT_FILE) as f:
             name = f.read().strip() or "EIO"
     except FileNotFoundError:
         return
