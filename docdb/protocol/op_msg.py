@@ -105,7 +105,32 @@ def decode_op_msg(frame: bytes | bytearray | memoryview) -> OpMsg:
     # Fast path: the whole message is one body section (every command without a document sequence).
     if kind == 0 and size == end - _BODY_START:
         return OpMsg(flags, _decode_body(view, _BODY_START, end, request_id, flags), {})
+    if kind == 0 and 5 <= size <= MAX_COMMAND_SIZE:
+        message = _body_and_sequence(frame, size, end, flags)
+        if message is not None:
+            return message
     return _decode_sections(frame, view, HEADER_SIZE + 4, end, request_id, flags)
+
+
+def _body_and_sequence(frame: bytes, size: int, end: int, flags: int) -> OpMsg | None:
+    """A message of a body section then one document sequence (an insert, update or delete as drivers
+    send it), decoded by one call of the C decoder over the body and the documents put together (each
+    call reads the codec options again). None, with nothing decided, for anything else, anything
+    malformed or too large: ``_decode_sections`` then decodes it and reports what is wrong."""
+    start = _BODY_START + size  # the second section's kind byte
+    if end - start < 6 or frame[start] != 1 or _INT32.unpack_from(frame, start + 1)[0] != end - start - 1:
+        return None
+    nul = frame.find(b"\x00", start + 5, end)
+    if nul < 0 or end - nul - 1 > MAX_COMMAND_SIZE:
+        return None
+    try:
+        name = frame[start + 5 : nul].decode()
+        decoded = decode_documents(frame[_BODY_START:start] + frame[nul + 1 : end])
+    except Exception:
+        return None
+    if not decoded or _path_present(decoded[0], name):
+        return None
+    return OpMsg(flags, decoded[0], {name: decoded[1:]})
 
 
 def _decode_sections(
