@@ -428,7 +428,8 @@ class Catalog:
         update by ``_id``) without the loops a batch needs."""
         if self._held is not None or coll.capped is not None or self.intents:
             return self.commit([DocWrite(coll, key, id_value, raw, op, paths)])
-        self._adopt(coll)
+        if coll.ns in self.unlogged:  # (_adopt's own test, without a call per write)
+            self._adopt(coll)
         ns = coll.ns
         clock = self.clock
         ts = clock.tick()
@@ -450,7 +451,8 @@ class Catalog:
         done) while commits are held, whose caller needs ``DocWrite``s."""
         if self._held is not None or self.intents:  # open transactions' documents need check_intents
             return False
-        self._adopt(coll)
+        if coll.ns in self.unlogged:  # (_adopt's own test, without a call per write)
+            self._adopt(coll)
         ns = coll.ns
         clock = self.clock
         ts = clock.tick()

@@ -37,12 +37,10 @@ from collections.abc import Callable
 from typing import Any
 
 from docdb.bson_codec import encode_document
-from docdb.engine.namespaces import validate_collection_name
 from docdb.engine.update import compile_update
 from docdb.engine.writes import insert_one_plain, plain_collection, update_plain_by_id
-from docdb.errors import MongoError
 from docdb.server.auth.authorize import authorize
-from docdb.server.context import CommandContext, ServerState
+from docdb.server.context import CommandContext
 from docdb.server.generic_fields import is_driver_lsid
 from docdb.server.registry import REGISTRY
 
@@ -72,23 +70,20 @@ _INSERT_FIELDS = frozenset({"insert", "documents", "ordered", "lsid", "$db"})
 _STATEMENT_FIELDS = frozenset({"q", "u", "multi", "upsert"})
 
 
-def lane_open(state: ServerState) -> bool:
-    """The server-wide conditions of the lane (a few attribute reads per write command)."""
-    return (
-        ENABLED
-        and not state.fail_points
-        and state.replica_set is None
-        and not state.parameters.require_api_version
-        and not state.catalog.intents
-    )
-
-
 def lane_reply(ctx: CommandContext, name: str, body: dict[str, Any]) -> dict[str, Any] | None:
     """The reply to ``body`` (an ``update`` or ``insert``) by the lane, or None when it does not qualify
     (then nothing was done or counted). Errors raised once it runs (Unauthorized, a storage failure) are
     the caller's to turn into replies, as for any command."""
     lane = _LANES.get(name)
-    if lane is None or not lane_open(ctx.state):
+    state = ctx.state
+    if (  # the server-wide conditions: a few attribute reads per write command
+        lane is None
+        or not ENABLED
+        or state.fail_points
+        or state.replica_set is not None
+        or state.parameters.require_api_version
+        or state.catalog.intents
+    ):
         return None
     return lane(ctx, body)
 
@@ -107,10 +102,7 @@ def _common(ctx: CommandContext, body: dict[str, Any], fields: frozenset[str], n
     target = body[name]
     if target.__class__ is not str:
         return None
-    try:
-        validate_collection_name(ctx.db, target)
-    except MongoError:
-        return None
+    # (no name check: an existing collection's name passed validate_collection_name when it was made)
     colls = ctx.state.catalog.databases.get(ctx.db)
     coll = None if colls is None else colls.get(target)
     if coll is None or not plain_collection(ctx.state.catalog, coll):
