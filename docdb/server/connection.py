@@ -167,7 +167,8 @@ class MongoProtocol(asyncio.Protocol):
             self._run(request)
             if self.limited or self.state.config.auth:
                 self._apply_auth_limits()
-        self._flow_control()
+        if self.read_paused or len(self.queue) >= self.max_queued:  # (_flow_control would change nothing)
+            self._flow_control()
 
     def _apply_auth_limits(self) -> None:
         """With --auth, small limits until the client authenticates (and again after it logs out), so

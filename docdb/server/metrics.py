@@ -140,7 +140,9 @@ def _count_inserted(docs: Counter[str], reply: dict[str, Any]) -> None:
 
 
 def _count_updated(docs: Counter[str], reply: dict[str, Any]) -> None:
-    docs["inserted"] += len(reply.get("upserted", ()))
+    upserted = reply.get("upserted")
+    if upserted:
+        docs["inserted"] += len(upserted)
     docs["updated"] += reply.get("nModified", 0)
     if "cursor" in reply:  # (a write's reply has none: no call for it)
         _count_returned(docs, reply)

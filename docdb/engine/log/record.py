@@ -117,7 +117,7 @@ def encode_record(rtype: int, payload: bytes) -> bytes:
         raise ValueError("a record payload must be exactly one BSON document")
     head = _CRC.pack(size)
     kind = _TYPE_BYTES[rtype]
-    return b"".join((head, _CRC.pack(crc32c(payload, crc32c(kind, crc32c(head)))), kind, payload))
+    return b"".join((head, _CRC.pack(crc32c(payload, crc32c(head + kind))), kind, payload))
 
 
 _TYPE_BYTES = [bytes((rtype,)) for rtype in range(256)]

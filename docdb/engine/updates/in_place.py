@@ -22,11 +22,18 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 MAX_WALK = 24  # elements read before giving up: past that, the C decoder is cheaper than this walk
 
-# Bytes after an element's name, by type byte, for the fixed-size types (the others are read below).
-_FIXED = {0x01: 8, 0x06: 0, 0x07: 12, 0x08: 1, 0x09: 8, 0x0A: 0, 0x10: 4, 0x11: 8, 0x12: 8, 0x13: 16}
-_FIXED.update({0xFF: 0, 0x7F: 0})
-_LENGTH_PREFIXED = {0x02: 4, 0x0D: 4, 0x0E: 4, 0x05: 5}  # int32 length + this many bytes
-_SELF_SIZED = frozenset((0x03, 0x04, 0x0F))  # the int32 at the value is the value's whole size
+# How to step over an element's value, by its type byte: a fixed size (>= 0), or one of the codes below.
+_LENGTH_PREFIXED = -1  # string, JavaScript code, symbol: int32 length, then that many bytes
+_BINARY = -2  # int32 length, a subtype byte, then that many bytes
+_SELF_SIZED = -3  # document, array, code with scope: the int32 is the value's whole size
+_UNREAD = -4  # regex, DBPointer and unknown bytes: left to the C decoder
+_FIXED_SIZES = {0x01: 8, 0x06: 0, 0x07: 12, 0x08: 1, 0x09: 8, 0x0A: 0, 0x10: 4, 0x11: 8, 0x12: 8, 0x13: 16}
+_SKIP = [_UNREAD] * 256
+for _kind, _size in {**_FIXED_SIZES, 0xFF: 0, 0x7F: 0}.items():
+    _SKIP[_kind] = _size
+_SKIP[0x02] = _SKIP[0x0D] = _SKIP[0x0E] = _LENGTH_PREFIXED
+_SKIP[0x05] = _BINARY
+_SKIP[0x03] = _SKIP[0x04] = _SKIP[0x0F] = _SELF_SIZED
 
 # A plan step: (the field's name as BSON writes it, NUL included; "$inc" or "$set"; the argument).
 Step = tuple[bytes, str, Any]
@@ -100,21 +107,21 @@ def _value_at(raw: bytes, name: bytes) -> tuple[int, int] | None:
     None when it is absent, past ``MAX_WALK`` elements, or the bytes hold a type this walk does not read."""
     pos = 4
     end = len(raw) - 1
-    size = len(name)
     for _ in range(MAX_WALK):
         if pos >= end:
             return None
-        kind = raw[pos]
-        key_end = raw.index(0, pos + 1) + 1
-        if key_end - pos - 1 == size and raw.startswith(name, pos + 1):
-            return kind, key_end
-        fixed = _FIXED.get(kind)
-        if fixed is not None:
-            pos = key_end + fixed
-        elif kind in _LENGTH_PREFIXED:
-            pos = key_end + _LENGTH_PREFIXED[kind] + _INT32.unpack_from(raw, key_end)[0]
-        elif kind in _SELF_SIZED:
-            pos = key_end + _INT32.unpack_from(raw, key_end)[0]
-        else:  # regex, DBPointer: read by the C decoder instead
+        if raw.startswith(name, pos + 1):  # the name and its NUL: this very element
+            return raw[pos], pos + 1 + len(name)
+        skip = _SKIP[raw[pos]]
+        pos = raw.index(0, pos + 1) + 1  # the value
+        if skip >= 0:
+            pos += skip
+        elif skip == _LENGTH_PREFIXED:
+            pos += 4 + _INT32.unpack_from(raw, pos)[0]
+        elif skip == _SELF_SIZED:
+            pos += _INT32.unpack_from(raw, pos)[0]
+        elif skip == _BINARY:
+            pos += 5 + _INT32.unpack_from(raw, pos)[0]
+        else:
             return None
     return None
