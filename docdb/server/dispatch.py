@@ -45,7 +45,7 @@ def run_command(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
     started = perf_counter()
     name = next(iter(body), "")
     if name in LANE_COMMANDS:  # a driver's plain point write may take the lane (server/write_lane.py)
-        reply = _guarded(_lane_or_reply, ctx, body, name)
+        reply = _guarded(lane_reply, ctx, body, name, _reply)
     else:
         reply = _guarded(_reply, ctx, body)
     seconds = perf_counter() - started
@@ -57,11 +57,6 @@ def run_command(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
         reply = cluster_time.stamp(ctx, reply)
     state.metrics.count_command(name, reply, seconds)
     return reply
-
-
-def _lane_or_reply(ctx: CommandContext, body: dict[str, Any], name: str) -> dict[str, Any]:
-    reply = lane_reply(ctx, name, body)
-    return _reply(ctx, body) if reply is None else reply
 
 
 def _reply(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:

@@ -70,10 +70,15 @@ _INSERT_FIELDS = frozenset({"insert", "documents", "ordered", "lsid", "$db"})
 _STATEMENT_FIELDS = frozenset({"q", "u", "multi", "upsert"})
 
 
-def lane_reply(ctx: CommandContext, name: str, body: dict[str, Any]) -> dict[str, Any] | None:
-    """The reply to ``body`` (an ``update`` or ``insert``) by the lane, or None when it does not qualify
-    (then nothing was done or counted). Errors raised once it runs (Unauthorized, a storage failure) are
-    the caller's to turn into replies, as for any command."""
+def lane_reply(
+    ctx: CommandContext,
+    body: dict[str, Any],
+    name: str,
+    otherwise: Callable[[CommandContext, dict[str, Any]], dict[str, Any]],
+) -> dict[str, Any]:
+    """The reply to ``body`` (an ``update`` or ``insert``) by the lane, or by ``otherwise`` (dispatch's
+    general path) when it does not qualify, with nothing done or counted by the lane. Errors raised once
+    it runs (Unauthorized, a storage failure) are the caller's to turn into replies, as for any command."""
     lane = _LANES.get(name)
     state = ctx.state
     if (  # the server-wide conditions: a few attribute reads per write command
@@ -84,8 +89,9 @@ def lane_reply(ctx: CommandContext, name: str, body: dict[str, Any]) -> dict[str
         or state.parameters.require_api_version
         or state.catalog.intents
     ):
-        return None
-    return lane(ctx, body)
+        return otherwise(ctx, body)
+    reply = lane(ctx, body)
+    return otherwise(ctx, body) if reply is None else reply
 
 
 def _common(ctx: CommandContext, body: dict[str, Any], fields: frozenset[str], name: str) -> Any:
