@@ -10,7 +10,6 @@ from __future__ import annotations
 import struct
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -125,21 +124,31 @@ def encode_many(docs: list[dict[str, Any]]) -> list[bytes | None]:
     ``_id`` is moved first, and these already have it first). Anything the encoder refuses makes every
     entry None, so each document is encoded, and refused, on its own as before; the size and depth
     limits are still checked per document (``insert``)."""
-    raws = _encode_together(docs)
-    if raws is None:
+    together = _encode_together(docs)
+    if together is None:
         return [None] * len(docs)
+    raws, id_first = together
+    if id_first:
+        return list(raws)
     return [raw if raw.startswith(_ID_FIRST, 5) else None for raw in raws]
 
 
 _ID_FIRST = b"_id\x00"  # a document's first element name, just after its length and type byte
+# A document's length, its first element's type byte (skipped) and the first 4 bytes after it, as an int:
+# _ID_KEY when that element's name is "_id". The last document may be empty (5 bytes, then the array's
+# and the wrapper's terminators): the blob is read with 4 bytes of padding so those 9 bytes exist.
+_SIZE_AND_KEY = struct.Struct("<ixI")
+_ID_KEY = int.from_bytes(_ID_FIRST, "little")
+_PADDING = bytes(4)
 _element_heads: list[int] = []  # array element i's type byte, key str(i) and NUL: 2 + len(str(i))
 
 
-def _encode_together(docs: list[dict[str, Any]]) -> list[bytes] | None:
-    """Each document's encoding as an element of one array (``encode_many``), or None if the encoder
+def _encode_together(docs: list[dict[str, Any]]) -> tuple[list[bytes], bool] | None:
+    """Each document's encoding as an element of one array (``encode_many``) and whether every one has
+    ``_id`` as its first field (found on the way: no second pass over them), or None if the encoder
     refuses any of them."""
     try:
-        blob = encode_document({"d": docs})
+        blob = encode_document({"d": docs}) + _PADDING
     except Exception:
         return None
     n = len(docs)
@@ -147,13 +156,18 @@ def _encode_together(docs: list[dict[str, Any]]) -> list[bytes] | None:
         _element_heads.extend(2 + len(str(i)) for i in range(len(_element_heads), n))
     raws: list[bytes] = []
     add = raws.append
-    unpack = _INT32.unpack_from
+    unpack = _SIZE_AND_KEY.unpack_from
+    id_key = _ID_KEY
+    id_first = True
     pos = 11  # document length, array element (type, "d", NUL), array length
     for head in _element_heads[:n] if n < len(_element_heads) else _element_heads:
         start = pos + head
-        pos = start + unpack(blob, start)[0]
+        size, key = unpack(blob, start)
+        pos = start + size
         add(blob[start:pos])
-    return raws
+        if key != id_key:
+            id_first = False
+    return raws, id_first
 
 
 _PLAIN_ID_TYPES = frozenset({int, str})  # valid _id types that are their own keys (``DocumentBatch.insert``)
@@ -195,9 +209,10 @@ def _insert_plain(
         or not coll.docs.keys().isdisjoint(ids)
     ):
         return False
-    raws = _encode_together(docs)
-    if raws is None or not all(map(bytes.startswith, raws, repeat(_ID_FIRST), repeat(5))):
+    together = _encode_together(docs)
+    if together is None or not together[1]:
         return False
+    raws = together[0]
     if max(map(len, raws)) >= MIN_TOO_DEEP_BYTES:
         for doc, raw in zip(docs, raws, strict=True):
             if len(raw) >= MIN_TOO_DEEP_BYTES and (
