@@ -171,6 +171,8 @@ def _encode_together(docs: list[dict[str, Any]]) -> tuple[list[bytes], bool] | N
 
 
 _PLAIN_ID_TYPES = frozenset({int, str})  # valid _id types that are their own keys (``DocumentBatch.insert``)
+# Valid _id types the plain insert path also takes, keyed by ``hash_key``: ObjectId, what drivers generate.
+_KEYED_ID_TYPES = _PLAIN_ID_TYPES | {ObjectId}
 _get_id = itemgetter("_id")
 
 
@@ -194,7 +196,7 @@ def _insert_plain(
     """Insert the whole batch by a few C-level steps per document, when nothing about it can fail and
     nothing but the documents and the history changes: a catalog (not a transaction's store), a
     collection without built index, validator (or bypassing it), cap or time series, and documents
-    with an int or string ``_id`` first, new and distinct, of a size needing no depth walk. False
+    with an int, string or ObjectId ``_id`` first, new and distinct, of a size needing no depth walk. False
     (nothing done) for anything else, which ``DocumentBatch.insert`` then treats document by document,
     reporting what fails exactly as before."""
     if not _plain_target(catalog, coll, bypass_validation):
@@ -203,11 +205,13 @@ def _insert_plain(
         ids = list(map(_get_id, docs))
     except KeyError:
         return False
-    if (
-        not _PLAIN_ID_TYPES.issuperset(map(type, ids))
-        or len(set(ids)) != len(ids)
-        or not coll.docs.keys().isdisjoint(ids)
-    ):
+    if _PLAIN_ID_TYPES.issuperset(map(type, ids)):
+        keys = ids
+    elif _KEYED_ID_TYPES.issuperset(map(type, ids)):
+        keys = list(map(hash_key, ids))
+    else:
+        return False
+    if len(set(keys)) != len(keys) or not coll.docs.keys().isdisjoint(keys):
         return False
     together = _encode_together(docs)
     if together is None or not together[1]:
@@ -219,7 +223,7 @@ def _insert_plain(
                 len(raw) > MAX_DOCUMENT_SIZE or nesting_depth_exceeds(doc, MAX_NESTING_DEPTH)
             ):
                 return False
-    return catalog.commit_inserts(coll, ids, raws)
+    return catalog.commit_inserts(coll, keys, ids, raws)
 
 
 def duplicate_id_error(coll: Collection, id_value: Any) -> MongoError:
