@@ -1,11 +1,13 @@
 """The insert batch's fast steps give exactly the bytes of the general ones, and are taken: the log payload
-built by slice assignment (``encode_put_batch``) and the ``_id``-first check made while the encoded batch
-is split (``writes._encode_together``)."""
+built by slice assignment (``encode_put_batch``), the ``_id``-first check made while the encoded batch
+is split (``writes._encode_together``) and ObjectId ``_id`` values on the plain path (keyed by
+``hash_key``)."""
 
 import random
 
 import bson
 import pytest
+from bson.objectid import ObjectId
 from bson.timestamp import Timestamp
 
 from docdb.bson_codec import encode_document
@@ -14,6 +16,7 @@ from docdb.engine.catalog import Catalog
 from docdb.engine.log import batch_encode
 from docdb.engine.log.batch_encode import encode_put_batch, encode_write_batch
 from docdb.engine.writes import _encode_together, encode_many, insert_documents
+from tests.engine.test_insert_plain import insert_one_by_one, state, write_batches
 
 
 def _general(ns, raws, ts, wall):
@@ -76,10 +79,8 @@ def test_an_empty_last_document_is_read_inside_the_padding():
     assert _encode_together([{}])[1] is False
 
 
-def test_plain_path_taken_with_id_first_documents(tmp_path, monkeypatch):
-    calls = []
-    commit_inserts = Catalog.commit_inserts
-    monkeypatch.setattr(Catalog, "commit_inserts", lambda *a: calls.append(1) or commit_inserts(*a))
+def test_plain_path_taken_with_id_first_documents(tmp_path, commit_inserts_calls):
+    calls = commit_inserts_calls
     catalog = Catalog.open(str(tmp_path / "d.mdb"))
     outcome = insert_documents(catalog, "d", "c", _docs(1000), ordered=True)
     assert outcome.n == 1000 and not outcome.write_errors
@@ -93,3 +94,60 @@ def test_plain_path_taken_with_id_first_documents(tmp_path, monkeypatch):
 
 def test_id_key_constant_matches_the_name():
     assert writes._ID_KEY.to_bytes(4, "little") == b"_id\x00"
+
+
+@pytest.fixture
+def commit_inserts_calls(monkeypatch):
+    """The number of batches the plain path committed (``Catalog.commit_inserts`` calls that did)."""
+    calls = []
+    original = Catalog.commit_inserts
+    monkeypatch.setattr(Catalog, "commit_inserts", lambda *a: original(*a) and (calls.append(1) or True))
+    return calls
+
+
+def _oid_documents(rng, n, kinds):
+    docs = []
+    for i in range(n):
+        kind = rng.choice(kinds)
+        id_value = ObjectId() if kind == "oid" else rng.randrange(10**9) if kind == "int" else f"s{i}"
+        docs.append({"_id": id_value, "name": "x", "age": rng.randrange(90), "score": 1.5})
+    unique = {bson.encode({"k": d["_id"]}): d for d in docs}  # random ints may repeat
+    return list(unique.values())
+
+
+def test_object_id_batches_match_one_by_one(tmp_path, commit_inserts_calls):
+    rng = random.Random(11)
+    plain = Catalog.open(str(tmp_path / "plain.mdb"))
+    general = Catalog.open(str(tmp_path / "general.mdb"))
+    batches = 0
+    for kinds in (["oid"], ["oid", "int"], ["oid", "str", "int"], ["oid"]):
+        docs = _oid_documents(rng, rng.randrange(2, 300), kinds)
+        outcome = insert_documents(plain, "d", "c", [dict(d) for d in docs], ordered=True)
+        assert (outcome.n, outcome.write_errors) == (len(docs), [])
+        insert_one_by_one(general, "d", "c", docs)
+        batches += 1
+    assert len(commit_inserts_calls) == batches  # every batch took the plain path
+    assert state(plain, "d.c") == state(general, "d.c")
+    keys = [c.key for c in plain.history.since(plain.history.first_seq) if isinstance(c.id_value, ObjectId)]
+    assert keys and all(isinstance(key, tuple) for key in keys)  # hash_key's, not the ObjectId itself
+    plain.close()
+    general.close()
+    assert write_batches(str(tmp_path / "plain.mdb")) == write_batches(str(tmp_path / "general.mdb"))
+    reopened = Catalog.open(str(tmp_path / "plain.mdb"))
+    assert list(reopened.collection("d", "c").docs.items()) == state(general, "d.c")[0]
+    reopened.close()
+
+
+def test_object_id_duplicates_go_document_by_document(commit_inserts_calls):
+    catalog = Catalog.open(None)
+    stored, fresh = ObjectId(), ObjectId()
+    insert_documents(catalog, "d", "c", [{"_id": stored}, {"_id": 1}], ordered=True)
+    assert len(commit_inserts_calls) == 1
+    for docs, ordered, n, errors in (
+        ([{"_id": fresh}, {"_id": stored}, {"_id": ObjectId()}], False, 2, [(1, 11000)]),
+        ([{"_id": ObjectId()}, {"_id": fresh}, {"_id": ObjectId()}], True, 1, [(1, 11000)]),
+    ):
+        outcome = insert_documents(catalog, "d", "c", docs, ordered=ordered)
+        assert (outcome.n, [(e["index"], e["code"]) for e in outcome.write_errors]) == (n, errors)
+    assert len(commit_inserts_calls) == 1  # neither batch took the plain path
+    assert len(catalog.collection("d", "c").docs) == 5
