@@ -17,7 +17,7 @@ from bson.objectid import ObjectId
 from bson.regex import Regex
 
 from docdb.bson_codec import decode_document, encode_document, encode_in_order
-from docdb.engine.bson_order import RANK_DATE, hash_key
+from docdb.engine.bson_order import RANK_DATE, hash_key, object_id_keys
 from docdb.engine.capped import check_insert as check_capped_insert
 from docdb.engine.catalog import Catalog, DocWrite
 from docdb.engine.change_events import update_description
@@ -173,6 +173,7 @@ def _encode_together(docs: list[dict[str, Any]]) -> tuple[list[bytes], bool] | N
 _PLAIN_ID_TYPES = frozenset({int, str})  # valid _id types that are their own keys (``DocumentBatch.insert``)
 # Valid _id types the plain insert path also takes, keyed by ``hash_key``: ObjectId, what drivers generate.
 _KEYED_ID_TYPES = _PLAIN_ID_TYPES | {ObjectId}
+_OBJECT_ID_ONLY = {ObjectId}
 _get_id = itemgetter("_id")
 
 
@@ -205,9 +206,12 @@ def _insert_plain(
         ids = list(map(_get_id, docs))
     except KeyError:
         return False
-    if _PLAIN_ID_TYPES.issuperset(map(type, ids)):
+    kinds = set(map(type, ids))
+    if kinds <= _PLAIN_ID_TYPES:
         keys = ids
-    elif _KEYED_ID_TYPES.issuperset(map(type, ids)):
+    elif kinds == _OBJECT_ID_ONLY:
+        keys = object_id_keys(ids)
+    elif kinds <= _KEYED_ID_TYPES:
         keys = list(map(hash_key, ids))
     else:
         return False

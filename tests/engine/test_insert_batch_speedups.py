@@ -12,6 +12,7 @@ from bson.timestamp import Timestamp
 
 from docdb.bson_codec import encode_document
 from docdb.engine import writes
+from docdb.engine.bson_order import hash_key, object_id_keys
 from docdb.engine.catalog import Catalog
 from docdb.engine.log import batch_encode
 from docdb.engine.log.batch_encode import encode_put_batch, encode_write_batch
@@ -151,3 +152,8 @@ def test_object_id_duplicates_go_document_by_document(commit_inserts_calls):
         assert (outcome.n, [(e["index"], e["code"]) for e in outcome.write_errors]) == (n, errors)
     assert len(commit_inserts_calls) == 1  # neither batch took the plain path
     assert len(catalog.collection("d", "c").docs) == 5
+
+
+def test_object_id_keys_are_hash_keys():
+    values = [ObjectId() for _ in range(5)] + [ObjectId(b"\x00" * 12), ObjectId(b"\xff" * 12)]
+    assert object_id_keys(values) == [hash_key(value) for value in values]
