@@ -49,6 +49,14 @@ def test_put_batch_length_cache_cleared_when_full():
     assert len(batch_encode._insert_heads["d.many"]) <= 4096
 
 
+def test_put_batch_namespace_caches_bounded():
+    raws = [bson.encode({"_id": i}) for i in range(3)]
+    for k in range(40):
+        ns = f"d.c{k}"
+        assert encode_put_batch(ns, raws, Timestamp(1, k)) == _general(ns, raws, Timestamp(1, k), None)
+    assert len(batch_encode._insert_heads) <= 16 and "d.c39" in batch_encode._insert_heads
+
+
 def _docs(n):
     return [{"_id": i, "i": i, "s": "abcdefgh"} for i in range(n)]
 

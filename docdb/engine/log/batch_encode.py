@@ -168,14 +168,15 @@ class _InsertHeads(dict[int, bytes]):
         return value
 
 
-_insert_heads: dict[str, _InsertHeads] = {}  # ns -> its _InsertHeads
+# ns -> its _InsertHeads, for at most 16 namespaces, the oldest dropped first (at most 64K small entries)
+_insert_heads: dict[str, _InsertHeads] = {}
 
 
 def _insert_heads_of(ns: str) -> _InsertHeads:
     heads = _insert_heads.get(ns)
     if heads is None:
-        if len(_insert_heads) >= 4096:
-            _insert_heads.clear()
+        if len(_insert_heads) >= 16:
+            del _insert_heads[next(iter(_insert_heads))]
         heads = _insert_heads[ns] = _InsertHeads(_put_heads_of(ns)["insert"])
     return heads
 
