@@ -444,9 +444,11 @@ class Catalog:
             self.commit_hook((ns,))
         return ts
 
-    def commit_inserts(self, coll: Collection, ids: list[Any], raws: list[bytes]) -> bool:
-        """``commit`` of an insert of each of ``raws`` (``ids[i]``, an int or a string, its ``_id`` and its
-        key) into ``coll``, which holds none of them and has no built index, is neither capped nor
+    def commit_inserts(
+        self, coll: Collection, keys: list[Hashable], ids: list[Any], raws: list[bytes]
+    ) -> bool:
+        """``commit`` of an insert of each of ``raws`` (``ids[i]`` its ``_id``, ``keys[i]`` that _id's
+        ``hash_key``) into ``coll``, which holds none of them and has no built index, is neither capped nor
         time-series: one record, one C-level update of the documents and of the history. False (nothing
         done) while commits are held, whose caller needs ``DocWrite``s."""
         if self._held is not None or self.intents:  # open transactions' documents need check_intents
@@ -459,8 +461,8 @@ class Catalog:
         wall = clock.wall
         if self.writer is not None:
             self.last_lsn = self.writer.append(_WRITE_BATCH, encode_put_batch(ns, raws, ts, wall))
-        coll.put_new(ids, raws)
-        self.history.extend_inserts(ts, ns, ids, raws, wall, coll.uuid)
+        coll.put_new(keys, raws)
+        self.history.extend_inserts(ts, ns, keys, ids, raws, wall, coll.uuid)
         if self.commit_hook is not None:
             self.commit_hook((ns,))
         return True

@@ -150,17 +150,18 @@ class ChangeHistory:
         self,
         ts: Timestamp,
         ns: str,
+        keys: list[Hashable],
         ids: list[Any],
         afters: list[bytes],
         wall: int = 0,
         uuid: Binary | None = None,
     ) -> None:
-        """``append`` of an insert of each of ``afters`` (``ids[i]`` its ``_id``, an int or a string: its
-        own key), built by C-level iterators: an insert batch's thousand entries cost no Python step each."""
+        """``append`` of an insert of each of ``afters`` (``ids[i]`` its ``_id``, ``keys[i]`` its key), built
+        by C-level iterators: an insert batch's thousand entries cost no Python step each."""
         n = len(afters)
         seq = self.next_seq
         fields = zip(
-            range(seq, seq + n), repeat(ts), repeat(ns), repeat(INSERT), ids, ids, afters,
+            range(seq, seq + n), repeat(ts), repeat(ns), repeat(INSERT), keys, ids, afters,
             repeat(None), repeat(None), repeat(None), repeat(wall), repeat(uuid), repeat(None),
         )  # fmt: skip
         self._entries.extend(map(_new_change, repeat(Change), fields))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import struct
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -18,7 +17,7 @@ from bson.objectid import ObjectId
 from bson.regex import Regex
 
 from docdb.bson_codec import decode_document, encode_document, encode_in_order
-from docdb.engine.bson_order import RANK_DATE, hash_key
+from docdb.engine.bson_order import RANK_DATE, hash_key, object_id_keys
 from docdb.engine.capped import check_insert as check_capped_insert
 from docdb.engine.catalog import Catalog, DocWrite
 from docdb.engine.change_events import update_description
@@ -126,21 +125,31 @@ def encode_many(docs: list[dict[str, Any]]) -> list[bytes | None]:
     ``_id`` is moved first, and these already have it first). Anything the encoder refuses makes every
     entry None, so each document is encoded, and refused, on its own as before; the size and depth
     limits are still checked per document (``insert``)."""
-    raws = _encode_together(docs)
-    if raws is None:
+    together = _encode_together(docs)
+    if together is None:
         return [None] * len(docs)
+    raws, id_first = together
+    if id_first:
+        return list(raws)
     return [raw if raw.startswith(_ID_FIRST, 5) else None for raw in raws]
 
 
 _ID_FIRST = b"_id\x00"  # a document's first element name, just after its length and type byte
+# A document's length, its first element's type byte (skipped) and the first 4 bytes after it, as an int:
+# _ID_KEY when that element's name is "_id". The last document may be empty (5 bytes, then the array's
+# and the wrapper's terminators): the blob is read with 4 bytes of padding so those 9 bytes exist.
+_SIZE_AND_KEY = struct.Struct("<ixI")
+_ID_KEY = int.from_bytes(_ID_FIRST, "little")
+_PADDING = bytes(4)
 _element_heads: list[int] = []  # array element i's type byte, key str(i) and NUL: 2 + len(str(i))
 
 
-def _encode_together(docs: list[dict[str, Any]]) -> list[bytes] | None:
-    """Each document's encoding as an element of one array (``encode_many``), or None if the encoder
+def _encode_together(docs: list[dict[str, Any]]) -> tuple[list[bytes], bool] | None:
+    """Each document's encoding as an element of one array (``encode_many``) and whether every one has
+    ``_id`` as its first field (found on the way: no second pass over them), or None if the encoder
     refuses any of them."""
     try:
-        blob = encode_document({"d": docs})
+        blob = encode_document({"d": docs}) + _PADDING
     except Exception:
         return None
     n = len(docs)
@@ -148,17 +157,25 @@ def _encode_together(docs: list[dict[str, Any]]) -> list[bytes] | None:
         _element_heads.extend(2 + len(str(i)) for i in range(len(_element_heads), n))
     raws: list[bytes] = []
     add = raws.append
-    unpack = _INT32.unpack_from
+    unpack = _SIZE_AND_KEY.unpack_from
+    id_key = _ID_KEY
+    id_first = True
     pos = 11  # document length, array element (type, "d", NUL), array length
     for head in _element_heads[:n] if n < len(_element_heads) else _element_heads:
         start = pos + head
-        pos = start + unpack(blob, start)[0]
+        size, key = unpack(blob, start)
+        pos = start + size
         add(blob[start:pos])
-    return raws
+        if key != id_key:
+            id_first = False
+    return raws, id_first
 
 
 _PLAIN_ID_TYPES = frozenset({int, str})  # valid _id types that are their own keys (``DocumentBatch.insert``)
 _ID_TYPE_BYTE = {int: 0x10, str: 0x02}  # how a plain _id's value is stored (an int here is an int32)
+# Valid _id types the plain insert path also takes, keyed by ``hash_key``: ObjectId, what drivers generate.
+_KEYED_ID_TYPES = _PLAIN_ID_TYPES | {ObjectId}
+_OBJECT_ID_ONLY = {ObjectId}
 _get_id = itemgetter("_id")
 
 
@@ -182,7 +199,7 @@ def _insert_plain(
     """Insert the whole batch by a few C-level steps per document, when nothing about it can fail and
     nothing but the documents and the history changes: a catalog (not a transaction's store), a
     collection without built index, validator (or bypassing it), cap or time series, and documents
-    with an int or string ``_id`` first, new and distinct, of a size needing no depth walk. False
+    with an int, string or ObjectId ``_id`` first, new and distinct, of a size needing no depth walk. False
     (nothing done) for anything else, which ``DocumentBatch.insert`` then treats document by document,
     reporting what fails exactly as before."""
     if not _plain_target(catalog, coll, bypass_validation):
@@ -191,22 +208,28 @@ def _insert_plain(
         ids = list(map(_get_id, docs))
     except KeyError:
         return False
-    if (
-        not _PLAIN_ID_TYPES.issuperset(map(type, ids))
-        or len(set(ids)) != len(ids)
-        or not coll.docs.keys().isdisjoint(ids)
-    ):
+    kinds = set(map(type, ids))
+    if kinds <= _PLAIN_ID_TYPES:
+        keys = ids
+    elif kinds == _OBJECT_ID_ONLY:
+        keys = object_id_keys(ids)
+    elif kinds <= _KEYED_ID_TYPES:
+        keys = list(map(hash_key, ids))
+    else:
         return False
-    raws = _encode_together(docs)
-    if raws is None or not all(map(bytes.startswith, raws, repeat(_ID_FIRST), repeat(5))):
+    if len(set(keys)) != len(keys) or not coll.docs.keys().isdisjoint(keys):
         return False
+    together = _encode_together(docs)
+    if together is None or not together[1]:
+        return False
+    raws = together[0]
     if max(map(len, raws)) >= MIN_TOO_DEEP_BYTES:
         for doc, raw in zip(docs, raws, strict=True):
             if len(raw) >= MIN_TOO_DEEP_BYTES and (
                 len(raw) > MAX_DOCUMENT_SIZE or nesting_depth_exceeds(doc, MAX_NESTING_DEPTH)
             ):
                 return False
-    return catalog.commit_inserts(coll, ids, raws)
+    return catalog.commit_inserts(coll, keys, ids, raws)
 
 
 def duplicate_id_error(coll: Collection, id_value: Any) -> MongoError:
