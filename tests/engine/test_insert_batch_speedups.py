@@ -17,7 +17,7 @@ from docdb.engine.catalog import Catalog
 from docdb.engine.log import batch_encode
 from docdb.engine.log.batch_encode import encode_put_batch, encode_write_batch
 from docdb.engine.writes import _encode_together, encode_many, insert_documents
-from tests.engine.test_insert_plain import insert_one_by_one, state, write_batches
+from tests.engine.test_insert_plain import close_and_compare_files, insert_one_by_one, state
 
 
 def _general(ns, raws, ts, wall):
@@ -139,12 +139,7 @@ def test_object_id_batches_match_one_by_one(tmp_path, commit_inserts_calls):
     assert state(plain, "d.c") == state(general, "d.c")
     keys = [c.key for c in plain.history.since(plain.history.first_seq) if isinstance(c.id_value, ObjectId)]
     assert keys and all(isinstance(key, tuple) for key in keys)  # hash_key's, not the ObjectId itself
-    plain.close()
-    general.close()
-    assert write_batches(str(tmp_path / "plain.mdb")) == write_batches(str(tmp_path / "general.mdb"))
-    reopened = Catalog.open(str(tmp_path / "plain.mdb"))
-    assert list(reopened.collection("d", "c").docs.items()) == state(general, "d.c")[0]
-    reopened.close()
+    close_and_compare_files(tmp_path, plain, general)
 
 
 def test_object_id_duplicates_go_document_by_document(commit_inserts_calls):

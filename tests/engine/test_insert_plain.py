@@ -65,11 +65,18 @@ def test_same_documents_history_and_record_as_one_by_one(tmp_path):
         insert_one_by_one(general, "d", "c", docs)
     assert state(plain, "d.c") == state(general, "d.c")
     assert plain.collection("d", "c").version > 0
+    close_and_compare_files(tmp_path, plain, general)
+
+
+def close_and_compare_files(tmp_path, plain: Catalog, general: Catalog) -> None:
+    """Close both catalogs (plain.mdb, general.mdb): their WRITE_BATCH records must be the same bytes,
+    and the plain file reopened must hold the general one's documents of d.c."""
+    expected = state(general, "d.c")[0]
     plain.close()
     general.close()
     assert write_batches(str(tmp_path / "plain.mdb")) == write_batches(str(tmp_path / "general.mdb"))
     reopened = Catalog.open(str(tmp_path / "plain.mdb"))
-    assert list(reopened.collection("d", "c").docs.items()) == state(general, "d.c")[0]
+    assert list(reopened.collection("d", "c").docs.items()) == expected
     reopened.close()
 
 
