@@ -22,14 +22,11 @@ from bson.raw_bson import DEFAULT_RAW_BSON_OPTIONS
 from bson.timestamp import Timestamp
 
 from docdb.bson_codec import decode_document
+from docdb.engine.bson_bytes import value_size
 
 _INT32 = struct.Struct("<i")
 _INT64 = struct.Struct("<q")
 _UINT64 = struct.Struct("<Q")
-_FIXED_SIZES = {0x01: 8, 0x07: 12, 0x08: 1, 0x09: 8, 0x0A: 0, 0x10: 4, 0x11: 8, 0x12: 8, 0x13: 16}
-_FIXED_SIZES.update({0x06: 0, 0x7F: 0, 0xFF: 0})
-_LENGTH_PREFIXED = {0x02: 4, 0x0D: 4, 0x0E: 4, 0x05: 5}  # int32 length, plus a subtype byte for binary
-_EMBEDDED = {0x03, 0x04, 0x0F}  # the int32 counts itself
 _KIND_HEAD = b"\x02k\x00\x02\x00\x00\x00"  # a ``k`` element: string, int32 length 2 (one char + NUL)
 _WALL_HEAD = b"\x09w\x00"  # a ``w`` element (the commit's wall-clock time): a BSON date
 
@@ -198,7 +195,7 @@ def _decode_op(buf: bytes, op: int, op_end: int) -> Iterator[tuple[str, bytes | 
         doc = value + 5
         raw = buf[doc : doc + unpack(buf, doc)[0]]
         yield ns, raw, first_id(raw), buf[op + 4 : doc]
-    elif tag[1:] == b"del\x00" and _value_size(buf, tag[0], value + 5) is not None:
+    elif tag[1:] == b"del\x00" and value_size(buf, tag[0], value + 5) is not None:
         yield ns, None, _decode_element(buf, value, value + 5), None
     else:
         yield from _slow_op(buf[op:op_end])
@@ -217,7 +214,7 @@ def first_id(raw: bytes) -> Any:
             return Int64(_INT64.unpack_from(raw, 9)[0])
         if btype == 0x02:
             return raw[13 : 12 + _INT32.unpack_from(raw, 9)[0]].decode()
-        size = _value_size(raw, raw[4], 9)
+        size = value_size(raw, raw[4], 9)
         if size is not None:
             return decode_document(_INT32.pack(10 + size) + raw[4 : 9 + size] + b"\x00")["_id"]
     return decode_document(raw)["_id"]
@@ -225,22 +222,10 @@ def first_id(raw: bytes) -> Any:
 
 def _decode_element(buf: bytes, start: int, value_start: int) -> Any:
     """The value of the element at ``start`` (its type byte), decoded alone."""
-    size = _value_size(buf, buf[start], value_start)
+    size = value_size(buf, buf[start], value_start)
     assert size is not None
     element = buf[start : value_start + size]
     return next(iter(decode_document(_INT32.pack(5 + len(element)) + element + b"\x00").values()))
-
-
-def _value_size(buf: bytes, btype: int, pos: int) -> int | None:
-    fixed = _FIXED_SIZES.get(btype)
-    if fixed is not None:
-        return fixed
-    extra = _LENGTH_PREFIXED.get(btype)
-    if extra is not None:
-        return extra + _INT32.unpack_from(buf, pos)[0]
-    if btype in _EMBEDDED:
-        return _INT32.unpack_from(buf, pos)[0]
-    return None
 
 
 def _slow_ops(payload: bytes) -> Iterator[tuple[str, list[Any], list[bytes | None]]]:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import struct
 from typing import Any
 
+from docdb.engine.bson_bytes import value_size
+
 _INT32 = struct.Struct("<i")
 _INT64 = struct.Struct("<q")
 _DOUBLE = struct.Struct("<d")
@@ -21,19 +23,6 @@ _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 MAX_WALK = 24  # elements read before giving up: past that, the C decoder is cheaper than this walk
-
-# How to step over an element's value, by its type byte: a fixed size (>= 0), or one of the codes below.
-_LENGTH_PREFIXED = -1  # string, JavaScript code, symbol: int32 length, then that many bytes
-_BINARY = -2  # int32 length, a subtype byte, then that many bytes
-_SELF_SIZED = -3  # document, array, code with scope: the int32 is the value's whole size
-_UNREAD = -4  # regex, DBPointer and unknown bytes: left to the C decoder
-_FIXED_SIZES = {0x01: 8, 0x06: 0, 0x07: 12, 0x08: 1, 0x09: 8, 0x0A: 0, 0x10: 4, 0x11: 8, 0x12: 8, 0x13: 16}
-_SKIP = [_UNREAD] * 256
-for _kind, _size in {**_FIXED_SIZES, 0xFF: 0, 0x7F: 0}.items():
-    _SKIP[_kind] = _size
-_SKIP[0x02] = _SKIP[0x0D] = _SKIP[0x0E] = _LENGTH_PREFIXED
-_SKIP[0x05] = _BINARY
-_SKIP[0x03] = _SKIP[0x04] = _SKIP[0x0F] = _SELF_SIZED
 
 # A plan step: (the field's name as BSON writes it, NUL included; "$inc" or "$set"; the argument).
 Step = tuple[bytes, str, Any]
@@ -112,16 +101,9 @@ def _value_at(raw: bytes, name: bytes) -> tuple[int, int] | None:
             return None
         if raw.startswith(name, pos + 1):  # the name and its NUL: this very element
             return raw[pos], pos + 1 + len(name)
-        skip = _SKIP[raw[pos]]
-        pos = raw.index(0, pos + 1) + 1  # the value
-        if skip >= 0:
-            pos += skip
-        elif skip == _LENGTH_PREFIXED:
-            pos += 4 + _INT32.unpack_from(raw, pos)[0]
-        elif skip == _SELF_SIZED:
-            pos += _INT32.unpack_from(raw, pos)[0]
-        elif skip == _BINARY:
-            pos += 5 + _INT32.unpack_from(raw, pos)[0]
-        else:
+        value = raw.index(0, pos + 1) + 1
+        size = value_size(raw, raw[pos], value)
+        if size is None:  # regex, DBPointer: left to the C decoder
             return None
+        pos = value + size
     return None
