@@ -18,6 +18,7 @@ from bson.int64 import Int64
 from bson.timestamp import Timestamp
 
 from docdb.bson_codec import decode_document
+from docdb.engine.expressions.dates_util import ms_to_date
 from docdb.engine.history import Change, wall_ms
 from docdb.engine.updates.compile import same_value
 from docdb.errors import ErrorCode, MongoError
@@ -43,9 +44,6 @@ def parse_token(token: Any) -> tuple[Timestamp, int, int]:
     return Timestamp(time, inc), index, flag
 
 
-_EPOCH = datetime.datetime(1970, 1, 1)
-
-
 def wall_time(change: Change) -> datetime.datetime:
     """The change's wall-clock time (its commit's, to the millisecond) as a naive UTC datetime: an event's
     ``wallTime`` and an oplog entry's ``wall``.
@@ -53,7 +51,7 @@ def wall_time(change: Change) -> datetime.datetime:
     >>> wall_time(Change(0, Timestamp(7, 1), "d.c", "insert", 1, 1, b"", None, wall=7042))
     datetime.datetime(1970, 1, 1, 0, 0, 7, 42000)
     """
-    return _EPOCH + datetime.timedelta(milliseconds=wall_ms(change))
+    return ms_to_date(wall_ms(change))
 
 
 def _ns(ns: str) -> dict[str, str]:

@@ -51,7 +51,7 @@ from bson.int64 import Int64
 from bson.timestamp import Timestamp
 
 from docdb.bson_codec import CODEC_OPTIONS, decode_document
-from docdb.engine.bson_order import hash_key
+from docdb.engine.bson_order import datetime_to_ms, hash_key
 from docdb.engine.history import (
     DELETE,
     ENTRY_BYTES,
@@ -69,8 +69,6 @@ KINDS = {"i": INSERT, "u": UPDATE, "r": REPLACE}  # a WRITE_BATCH put's ``k`` (l
 DOCUMENT_OPS = frozenset({INSERT, UPDATE, REPLACE, DELETE})
 HISTORY_BATCH_BYTES = 4 << 20  # a HISTORY record is cut at the first Timestamp change past this size
 REPLSET_NS = ("local", "system.replset")
-_EPOCH = datetime.datetime(1970, 1, 1)
-_MILLISECOND = datetime.timedelta(milliseconds=1)
 
 
 def keeps_history(catalog: Any) -> bool:
@@ -134,7 +132,7 @@ def wall_of(value: Any, ts: Timestamp) -> int:
     if type(value) is DatetimeMS:
         return int(value)
     if isinstance(value, datetime.datetime):
-        return (value.replace(tzinfo=None) - _EPOCH) // _MILLISECOND
+        return datetime_to_ms(value)
     return ts.time * 1000
 
 
