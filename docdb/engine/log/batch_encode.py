@@ -80,13 +80,13 @@ def encode_write_batch(
             if ns is not heads_ns:
                 heads_ns, heads = ns, _put_heads_of(ns)
             head = heads[kind]
-            tail = paths_element(paths) if paths else b""
-            length = len(head) + len(raw) + len(tail) + 5
+            logged = paths_element(paths) if paths else b""
+            length = len(head) + len(raw) + len(logged) + 5
             add(pack(length))
             add(head)
             add(raw)
-            if tail:
-                add(tail)
+            if logged:
+                add(logged)
             add(b"\x00")
             size += len(key) + length
     add(b"\x00")
@@ -97,14 +97,9 @@ def encode_write_batch(
         add(b"\x03txn\x00")
         add(body)
         total += 5 + len(body)
-    add(b"\x11ts\x00")
-    add(_TIMESTAMP.pack(ts.inc, ts.time))
-    total += 12 + 1  # ... the ts element and the terminator
-    if wall is not None:
-        add(_WALL_HEAD)
-        add(_INT64.pack(wall))
-        total += 11
-    add(b"\x00")
+    tail = _tail(ts, wall)  # ... the ts element (and w) and the terminator
+    add(tail)
+    total += len(tail)
     parts[0] = pack(total)
     return b"".join(parts)
 
