@@ -72,20 +72,17 @@ def _operation(catalog: Catalog, change: Change) -> dict[str, Any] | None:
         entry["o"] = command
         return entry
     operation: dict[str, Any] = {"op": op, "ns": change.ns, "ui": change_uuid(catalog, change) or _NULL_UUID}
-    if op == "i":
-        operation["o"] = decode_document(change.after)
-        operation["o2"] = {"_id": change.id_value}
-    elif op == "d":
+    if op == "d":
         operation["o"] = {"_id": change.id_value}
-    elif change.op == "replace":
+        return operation
+    if op == "i" or change.op == "replace":  # the whole new document
         operation["o"] = decode_document(change.after)
-        operation["o2"] = {"_id": change.id_value}
     else:
         operation["o"] = {
             "$v": 2,
             "diff": _diff(decode_document(change.before), decode_document(change.after)),
         }
-        operation["o2"] = {"_id": change.id_value}
+    operation["o2"] = {"_id": change.id_value}
     return operation
 
 
