@@ -62,8 +62,13 @@ class CannedReply(dict):
 
 
 UPDATED_ONE = CannedReply({"n": 1, "nModified": 1, "ok": 1.0})
-MATCHED_UNCHANGED = CannedReply({"n": 1, "nModified": 0, "ok": 1.0})
 INSERTED_ONE = CannedReply({"n": 1, "ok": 1.0})
+# an update's reply by its (matched, modified)
+_UPDATE_REPLIES = {
+    (1, 1): UPDATED_ONE,
+    (1, 0): CannedReply({"n": 1, "nModified": 0, "ok": 1.0}),
+    (0, 0): CannedReply({"n": 0, "nModified": 0, "ok": 1.0}),
+}
 
 _UPDATE_FIELDS = frozenset({"update", "updates", "ordered", "lsid", "$db"})
 _INSERT_FIELDS = frozenset({"insert", "documents", "ordered", "lsid", "$db"})
@@ -157,12 +162,9 @@ def _update(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any] | None:
         return None
     command = _begin(ctx, body, "update")
     done = update_plain_by_id(ctx.state.catalog, coll, id_value, compiled)
-    if done is None:
-        reply = command.handler(ctx, body)
-    elif done[0] == 1:
-        return UPDATED_ONE if done[1] == 1 else MATCHED_UNCHANGED
-    else:
-        reply = {"n": done[0], "nModified": done[1]}
+    if done is not None:
+        return _UPDATE_REPLIES[done]
+    reply = command.handler(ctx, body)  # a step failed: the handler answers, write error included
     reply["ok"] = 1.0
     return reply
 
