@@ -21,12 +21,11 @@ from bson.timestamp import Timestamp
 class LogicalClock:
     """Hands out strictly increasing Timestamps; ``last`` is the newest one given out (or advanced to)."""
 
-    __slots__ = ("last", "wall", "_time", "_inc")
+    __slots__ = ("last", "wall")
 
     def __init__(self, last: Timestamp | None = None) -> None:
         self.last = last if last is not None else Timestamp(0, 0)
         self.wall = 0  # the wall clock at the last tick, in milliseconds since the epoch
-        self._time, self._inc = self.last.time, self.last.inc  # ``last``'s, read without its properties
 
     def tick(self) -> Timestamp:
         """A new Timestamp, later than every earlier one.
@@ -40,15 +39,12 @@ class LogicalClock:
         nanoseconds = time.time_ns()
         now = nanoseconds // 1_000_000_000
         self.wall = nanoseconds // 1_000_000
-        if now > self._time:
-            self._time, self._inc = now, 1
-        else:
-            self._inc += 1
-        ts = self.last = Timestamp(self._time, self._inc)
+        last = self.last
+        ts = Timestamp(now, 1) if now > last.time else Timestamp(last.time, last.inc + 1)
+        self.last = ts
         return ts
 
     def advance(self, ts: Timestamp) -> None:
         """Never hand out ``ts`` or anything before it (recovery: the newest Timestamp in the file)."""
         if ts > self.last:
             self.last = ts
-            self._time, self._inc = ts.time, ts.inc

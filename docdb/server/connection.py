@@ -200,8 +200,8 @@ class MongoProtocol(asyncio.Protocol):
             body = message.body
             if message.sequences:
                 body.update(message.sequences)
-            db = body.get("$db")  # a wrong type fails in run_command
-            ctx = CommandContext(self.state, db if type(db) is str else "", self.info)  # type: ignore[arg-type]
+            db = body.get("$db")
+            ctx = self._context(db if type(db) is str else "")  # a wrong type fails in run_command
             ctx.exhaust_allowed = bool(message.flags & EXHAUST_ALLOWED)
             no_reply = bool(message.flags & MORE_TO_COME)
             if db is None and "$db" not in body or db == "":

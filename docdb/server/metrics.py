@@ -135,8 +135,7 @@ def _count_returned(docs: Counter[str], reply: dict[str, Any]) -> None:
 
 def _count_inserted(docs: Counter[str], reply: dict[str, Any]) -> None:
     docs["inserted"] += reply.get("n", 0)
-    if "cursor" in reply:  # (a write's reply has none: no call for it)
-        _count_returned(docs, reply)
+    _count_returned(docs, reply)
 
 
 def _count_updated(docs: Counter[str], reply: dict[str, Any]) -> None:
@@ -144,14 +143,12 @@ def _count_updated(docs: Counter[str], reply: dict[str, Any]) -> None:
     if upserted:
         docs["inserted"] += len(upserted)
     docs["updated"] += reply.get("nModified", 0)
-    if "cursor" in reply:  # (a write's reply has none: no call for it)
-        _count_returned(docs, reply)
+    _count_returned(docs, reply)
 
 
 def _count_deleted(docs: Counter[str], reply: dict[str, Any]) -> None:
     docs["deleted"] += reply.get("n", 0)
-    if "cursor" in reply:  # (a write's reply has none: no call for it)
-        _count_returned(docs, reply)
+    _count_returned(docs, reply)
 
 
 def _count_find_and_modify(docs: Counter[str], reply: dict[str, Any]) -> None:
@@ -163,8 +160,7 @@ def _count_find_and_modify(docs: Counter[str], reply: dict[str, Any]) -> None:
         docs["updated"] += n
     elif reply.get("value") is not None:
         docs["deleted"] += n
-    if "cursor" in reply:  # (a write's reply has none: no call for it)
-        _count_returned(docs, reply)
+    _count_returned(docs, reply)
 
 
 # commands whose replies carry document counts (metrics.document), and how they are read

@@ -112,8 +112,7 @@ def encode_record(rtype: int, payload: bytes) -> bytes:
     if not 0 <= rtype <= 0xFF:
         raise ValueError(f"record type {rtype} does not fit in a byte")
     size = len(payload)
-    # looks_like_bson(), inlined: every write frames one record
-    if size < MIN_PAYLOAD_SIZE or _INT32.unpack_from(payload)[0] != size or payload[-1] != 0:
+    if not looks_like_bson(payload, 0, size):
         raise ValueError("a record payload must be exactly one BSON document")
     head = _CRC.pack(size)
     kind = _TYPE_BYTES[rtype]
