@@ -31,7 +31,7 @@ from docdb.protocol import (
 )
 from docdb.server import cluster_time
 from docdb.server.context import CommandContext, ConnectionInfo, ServerState
-from docdb.server.dispatch import run_command
+from docdb.server.dispatch import account_command, answer_command, run_command
 from docdb.server.operations import SUSPENDED, YIELDING, Operation, Operations, killed_error
 from docdb.server.tls import certificate_subject
 from docdb.server.write_concern import durable_future
@@ -220,7 +220,10 @@ class MongoProtocol(asyncio.Protocol):
         name = next(iter(body), "")
         op = Operations.prepare(ctx, body, name) if name in YIELDING else None
         if op is None:  # cannot yield: runs straight, registered only if its reply waits
-            self._answer(None, ctx, request, run_command(ctx, body), no_reply, body)
+            reply, seconds = answer_command(ctx, body)
+            self._answer(None, ctx, request, reply, no_reply, body)
+            # the metrics and the profiler once the reply is on its way (still before the next command)
+            account_command(ctx, body, reply, seconds)
             return
         ctx.operation = op
         reply = self.state.operations.execute(op, run_command, ctx, body)
@@ -289,8 +292,8 @@ class MongoProtocol(asyncio.Protocol):
         logical = len(frame)
         if request.compressor_id is not None:
             frame = compress_frame(frame, request.compressor_id)
-        self.state.metrics.count_reply_bytes(logical, len(frame))
         self.transport.write(frame)
+        self.state.metrics.count_reply_bytes(logical, len(frame))
 
     def _abort_for_test(self, ctx: CommandContext) -> None:
         """Close without replying (failCommand's closeConnection), as mongod ends the session."""

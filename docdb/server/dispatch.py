@@ -35,13 +35,19 @@ _API_FIELDS = frozenset({"apiVersion", "apiStrict", "apiDeprecationErrors"})  # 
 
 
 def run_command(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
-    """The reply document for ``body`` (never raises); its latency and counters go to the metrics.
+    """The reply document for ``body`` (never raises); its latency and counters go to the metrics."""
+    reply, seconds = answer_command(ctx, body)
+    account_command(ctx, body, reply, seconds)
+    return reply
 
-    The same clock reads feed the profiler; it is called only when a database is profiled at level 2 or
-    with a filter, or the command was slower than ``slowms`` (see server/profiler.py). The steps that
-    apply only in some configurations (replica-set clock, auth, API parameters) are tested for here, so
-    a command skips the calls that would find nothing to do (it runs once per command).
-    """
+
+def answer_command(ctx: CommandContext, body: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    """``run_command``'s reply and how many seconds it took, without the accounting: for a caller that
+    sends the reply first and then calls ``account_command`` (the client need not wait for the books).
+
+    The steps that apply only in some configurations (replica-set clock, auth, API parameters) are
+    tested for here, so a command skips the calls that would find nothing to do (it runs once per
+    command)."""
     started = perf_counter()
     name = next(iter(body), "")
     if name in LANE_COMMANDS:  # a driver's plain point write may take the lane (server/write_lane.py)
@@ -49,14 +55,20 @@ def run_command(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
     else:
         reply = _guarded(_reply, ctx, body)
     seconds = perf_counter() - started
+    if ctx.state.replica_set is not None:
+        reply = cluster_time.stamp(ctx, reply)
+    return reply, seconds
+
+
+def account_command(ctx: CommandContext, body: dict[str, Any], reply: dict[str, Any], seconds: float) -> None:
+    """A finished command's latency and counters in the metrics, and its profile entry or slow-query log
+    line. The profiler is called only when a database is profiled at level 2 or with a filter, or the
+    command was slower than ``slowms`` (see server/profiler.py)."""
     state = ctx.state
     profiler = state.profiler
     if profiler.watching or seconds >= profiler.slow_seconds:
         profiler.after(ctx, body, reply, seconds)
-    if state.replica_set is not None:
-        reply = cluster_time.stamp(ctx, reply)
-    state.metrics.count_command(name, reply, seconds)
-    return reply
+    state.metrics.count_command(next(iter(body), ""), reply, seconds)
 
 
 def _reply(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:

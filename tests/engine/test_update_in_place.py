@@ -36,6 +36,7 @@ OTHERS = st.one_of(
     st.just(Regex("a+", "i")),
 )
 NAMES = st.sampled_from(["a", "b", "n", "cc", "z"])
+IDS = INT32 | st.text(max_size=8)  # the plain path's stored _id types: int32 and string
 
 
 def general(raw: bytes, spec: dict) -> tuple[bytes, bool] | None:
@@ -52,9 +53,10 @@ def general(raw: bytes, spec: dict) -> tuple[bytes, bool] | None:
     fields=st.dictionaries(NAMES, NUMBERS | OTHERS, max_size=5),
     updates=st.dictionaries(NAMES, INT32 | EDGE_INTS | DOUBLES, min_size=1, max_size=3),
     op=st.sampled_from(["$inc", "$set"]),
+    id_value=IDS,
 )
-def test_patch_equals_the_general_path(fields: dict, updates: dict, op: str) -> None:
-    raw = bson.encode({"_id": 1, **fields})
+def test_patch_equals_the_general_path(fields: dict, updates: dict, op: str, id_value: int | str) -> None:
+    raw = bson.encode({"_id": id_value, **fields})
     compiled = compile_update({op: updates})
     if compiled.in_place is None:
         return
@@ -79,6 +81,9 @@ def test_common_cases_are_patched() -> None:
     long = bson.encode({"_id": 1, "l": Int64(5)})
     assert bson.decode(patch(long, compile_update({"$inc": {"l": 2}}).in_place))["l"].__class__ is Int64
     assert patch(raw, compile_update({"$set": {"n": 41}}).in_place) is raw  # nothing changes
+    for id_value in ("", "a string _id", 2**31 - 1):  # the field right after _id, or further on
+        for doc in ({"_id": id_value, "n": 1, "s": "x"}, {"_id": id_value, "s": "x", "n": 1}):
+            assert decode_document(patch(bson.encode(doc), steps)) == {**doc, "n": 2}
 
 
 def test_steps_aside_where_the_size_or_type_would_change() -> None:

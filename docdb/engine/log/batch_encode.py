@@ -20,11 +20,14 @@ import bson
 from bson.timestamp import Timestamp
 
 from docdb.bson_codec import CODEC_OPTIONS
+from docdb.engine.clock import FAST as FAST_TIMESTAMPS
 
 _INT32 = struct.Struct("<i")
 _TIMESTAMP = struct.Struct("<II")  # BSON stores a Timestamp's increment first, then its seconds
 _INT64 = struct.Struct("<q")
 _WALL_HEAD = b"\x09w\x00"  # the ``w`` element: a BSON date (int64 milliseconds since the epoch)
+_TS_HEAD = b"\x11ts\x00"
+_TS_WALL_END = struct.Struct("<4sII3sqx")  # the ts element, the w element, the document's terminator
 _KEYS = [b"\x03" + str(i).encode() + b"\x00" for i in range(4096)]  # array element headers "0", "1", ...
 # The history's kinds (engine/history.py) as a put's ``k``; "" (kind left to the reader) writes no ``k``.
 KIND_CODES = {"insert": "i", "update": "u", "replace": "r"}
@@ -178,10 +181,13 @@ def _insert_heads_of(ns: str) -> _InsertHeads:
 
 def _tail(ts: Timestamp, wall: int | None) -> bytes:
     """The elements after ``ops`` (``ts``, then ``w`` when known) and the document's terminator."""
-    ts_element = b"\x11ts\x00" + _TIMESTAMP.pack(ts.inc, ts.time)
+    if FAST_TIMESTAMPS:  # (the slots behind Timestamp's properties: see engine/clock.py)
+        inc, seconds = ts._Timestamp__inc, ts._Timestamp__time  # type: ignore[attr-defined]
+    else:
+        inc, seconds = ts.inc, ts.time
     if wall is None:
-        return ts_element + b"\x00"
-    return ts_element + _WALL_HEAD + _INT64.pack(wall) + b"\x00"
+        return _TS_HEAD + _TIMESTAMP.pack(inc, seconds) + b"\x00"
+    return _TS_WALL_END.pack(_TS_HEAD, inc, seconds, _WALL_HEAD, wall)
 
 
 def _array_key(position: int) -> bytes:
@@ -207,7 +213,7 @@ def encode_put(
     ...     [("d.c", 1, raw, "update", ("=n",))], None, ts)
     True
     """
-    head = _put_heads_of(ns)[kind]
+    head = (_put_heads.get(ns) or _put_heads_of(ns))[kind]
     logged = paths_element(paths) if paths else b""
     op = len(head) + len(raw) + len(logged) + 5
     pack = _INT32.pack

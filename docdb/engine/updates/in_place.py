@@ -44,13 +44,18 @@ def plan(actions: list[Any]) -> tuple[Step, ...] | None:
 
 def patch(raw: bytes, steps: tuple[Step, ...]) -> bytes | None:
     """``raw`` with ``steps`` applied (``raw`` itself when no value changes), or None when the result
-    would differ in size or type, or the general path must decide."""
+    would differ in size or type, or the general path must decide. ``raw``'s first element is its
+    ``_id``, an int32 or a string (the caller checked its type byte)."""
+    after_id = 13 if raw[4] == 0x10 else 13 + _INT32.unpack_from(raw, 9)[0]  # 4 + "\x10_id\x00" + value
     new = raw
     for name, op, arg in steps:
-        at = _value_at(new, name)
-        if at is None:
-            return None
-        kind, start = at
+        if new.startswith(name, after_id + 1):  # the field right after _id: where a counter often is
+            kind, start = new[after_id], after_id + 1 + len(name)
+        else:
+            at = _value_at(new, name, after_id)
+            if at is None:
+                return None
+            kind, start = at
         value = _changed_value(new, kind, start, op, arg)
         if value is None:
             return None
@@ -91,10 +96,10 @@ def _changed_value(raw: bytes, kind: int, start: int, op: str, arg: Any) -> byte
     return None
 
 
-def _value_at(raw: bytes, name: bytes) -> tuple[int, int] | None:
-    """``(type byte, offset of the value)`` of the top-level element called ``name`` (NUL included), or
-    None when it is absent, past ``MAX_WALK`` elements, or the bytes hold a type this walk does not read."""
-    pos = 4
+def _value_at(raw: bytes, name: bytes, pos: int) -> tuple[int, int] | None:
+    """``(type byte, offset of the value)`` of the top-level element called ``name`` (NUL included) at or
+    after the element at ``pos``, or None when it is absent, past ``MAX_WALK`` elements, or the bytes hold
+    a type this walk does not read."""
     end = len(raw) - 1
     for _ in range(MAX_WALK):
         if pos >= end:
