@@ -5,6 +5,12 @@ The implementation is in ``docdb.engine.updates`` (operators, positional paths, 
 
 from __future__ import annotations
 
-from docdb.engine.updates.compile import CompiledUpdate, compile_update, same_value, upsert_seed
+from docdb.engine.updates.compile import (
+    CompiledUpdate,
+    compile_simple_update,
+    compile_update,
+    same_value,
+    upsert_seed,
+)
 
-__all__ = ["CompiledUpdate", "compile_update", "same_value", "upsert_seed"]
+__all__ = ["CompiledUpdate", "compile_simple_update", "compile_update", "same_value", "upsert_seed"]

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from typing import Any
 
 from docdb.bson_codec import encode_document
-from docdb.engine.update import compile_update
+from docdb.engine.update import compile_simple_update
 from docdb.engine.writes import insert_one_plain, plain_collection, update_plain_by_id
 from docdb.server.auth.authorize import authorize
 from docdb.server.context import CommandContext
@@ -155,7 +155,7 @@ def _update(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any] | None:
     if id_value.__class__ is not int and id_value.__class__ is not str:
         return None
     try:
-        compiled = compile_update(spec)  # remembered by shape; outside any operation: the simple collator
+        compiled = compile_simple_update(spec)  # remembered by shape; outside any operation: simple collation
     except Exception:  # the general path compiles it again and answers (nothing is counted yet)
         return None
     if not compiled.top_level:

@@ -216,22 +216,13 @@ def encode_put(
     head = (_put_heads.get(ns) or _put_heads_of(ns))[kind]
     logged = paths_element(paths) if paths else b""
     op = len(head) + len(raw) + len(logged) + 5
-    pack = _INT32.pack
     tail = _tail(ts, wall)
-    return b"".join(
-        (
-            pack(op + 17 + len(tail)),  # the length, ops element (5), array (length, key "0", end: 8), tail
-            b"\x04ops\x00",
-            pack(op + 8),
-            b"\x030\x00",
-            pack(op),
-            head,
-            raw,
-            logged,
-            b"\x00\x00",
-            tail,
-        )
-    )
+    # the length, the ops element (5), the array (length, key "0", end: 8), the op, then the tail
+    start = _PUT_START.pack(op + 17 + len(tail), b"\x04ops\x00", op + 8, b"\x030\x00", op)
+    return b"".join((start, head, raw, logged, b"\x00\x00", tail))
+
+
+_PUT_START = struct.Struct("<i5si3si")  # a one-put payload: length, ops element, array length, "0", op length
 
 
 def paths_element(paths: tuple[str, ...]) -> bytes:

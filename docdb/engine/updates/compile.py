@@ -264,6 +264,12 @@ def compile_update(
     if array_filters is not None or constants is not None or type(spec) is not dict or not active().is_simple:
         # (a compiled update keeps the collator it was compiled under: only simple ones are shared)
         return _compile_update(spec, array_filters=array_filters, variables=variables, constants=constants)
+    return compile_simple_update(spec, variables)
+
+
+def compile_simple_update(spec: dict, variables: dict[str, Any] | None = None) -> CompiledUpdate:
+    """``compile_update`` of an operator or replacement document without array filters or ``c``, for a
+    caller known to run under the simple collation (the point-write lane, outside any operation)."""
     key = _shape_key(spec)
     if key is None:
         return _compile_update(spec, variables=variables)
