@@ -102,7 +102,10 @@ class ChangeHistory:
         self.max_bytes = max_bytes
         self._trim_at = max_entries + max_entries // 8  # trim in steps, not at every append
         self._bytes = 0  # sizes of the images held (an upper bound of what only the history keeps)
-        self._entries: deque[Change] = deque()
+        self._held: deque[Change] = deque()  # read through ``_entries``, which adds the pending ones first
+        # Insert batches appended but not yet made entries (``extend_inserts``), oldest first: the entries
+        # are made on the first read, or by ``settle`` once the server has replied to the insert.
+        self._pending: list[tuple[Any, ...]] = []
         self.first_seq = 0  # the seq of the oldest entry still held (== next_seq when empty)
         self.next_seq = 0
         self._pins: dict[int, int] = {}  # pin token -> the first seq it keeps
@@ -135,14 +138,16 @@ class ChangeHistory:
             Change,
             (self.next_seq, ts, ns, op, key, id_value, after, before, lsid, txn_number, wall, uuid, paths),
         )
-        self._entries.append(change)
+        if self._pending:  # (after the batches before it)
+            self.settle()
+        self._held.append(change)
         self.next_seq += 1
         self._bytes += ENTRY_BYTES
         if after is not None:
             self._bytes += len(after)
         if before is not None:
             self._bytes += len(before)
-        if len(self._entries) > self._trim_at or self._bytes > self.max_bytes:
+        if self.next_seq - self.first_seq > self._trim_at or self._bytes > self.max_bytes:
             self._trim()
         return change
 
@@ -156,19 +161,34 @@ class ChangeHistory:
         wall: int = 0,
         uuid: Binary | None = None,
     ) -> None:
-        """``append`` of an insert of each of ``afters`` (``ids[i]`` its ``_id``, ``keys[i]`` its key), built
-        by C-level iterators: an insert batch's thousand entries cost no Python step each."""
+        """``append`` of an insert of each of ``afters`` (``ids[i]`` its ``_id``, ``keys[i]`` its key). The
+        entries are made later (``settle``), by C-level iterators: a batch's thousand entries cost no
+        Python step each, and none before the server's reply."""
         n = len(afters)
-        seq = self.next_seq
-        fields = zip(
-            range(seq, seq + n), repeat(ts), repeat(ns), repeat(INSERT), keys, ids, afters,
-            repeat(None), repeat(None), repeat(None), repeat(wall), repeat(uuid), repeat(None),
-        )  # fmt: skip
-        self._entries.extend(map(_new_change, repeat(Change), fields))
-        self.next_seq = seq + n
+        self._pending.append((self.next_seq, ts, ns, keys, ids, afters, wall, uuid))
+        self.next_seq += n
         self._bytes += ENTRY_BYTES * n + sum(map(len, afters))
-        if len(self._entries) > self._trim_at or self._bytes > self.max_bytes:
+        if self.next_seq - self.first_seq > self._trim_at or self._bytes > self.max_bytes:
             self._trim()
+
+    def settle(self) -> None:
+        """Make the entries of the insert batches appended since the last call (no-op when none)."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        for seq, ts, ns, keys, ids, afters, wall, uuid in pending:
+            fields = zip(
+                range(seq, seq + len(afters)), repeat(ts), repeat(ns), repeat(INSERT), keys, ids, afters,
+                repeat(None), repeat(None), repeat(None), repeat(wall), repeat(uuid), repeat(None),
+            )  # fmt: skip
+            self._held.extend(map(_new_change, repeat(Change), fields))
+
+    @property
+    def _entries(self) -> deque[Change]:
+        """Every change held, oldest first (the pending batches made entries first)."""
+        if self._pending:
+            self.settle()
+        return self._held
 
     def _trim(self) -> None:
         keep_from = min(self._pins.values(), default=self.next_seq)

@@ -62,9 +62,12 @@ def answer_command(ctx: CommandContext, body: dict[str, Any]) -> tuple[dict[str,
 
 def account_command(ctx: CommandContext, body: dict[str, Any], reply: dict[str, Any], seconds: float) -> None:
     """A finished command's latency and counters in the metrics, and its profile entry or slow-query log
-    line. The profiler is called only when a database is profiled at level 2 or with a filter, or the
-    command was slower than ``slowms`` (see server/profiler.py)."""
+    line; and the change history's entries for what it inserted, made now that the client has its reply
+    (``ChangeHistory.settle``: else on the history's next read). The profiler is called only when a
+    database is profiled at level 2 or with a filter, or the command was slower than ``slowms`` (see
+    server/profiler.py)."""
     state = ctx.state
+    state.catalog.history.settle()
     profiler = state.profiler
     if profiler.watching or seconds >= profiler.slow_seconds:
         profiler.after(ctx, body, reply, seconds)

@@ -101,3 +101,42 @@ def test_history_is_bounded_by_the_bytes_it_keeps_alive() -> None:
     # 2 x (10 bytes of images + an entry's own cost) fit
     assert [c.seq for c in history.since(history.first_seq)] == [3, 4]
     assert history.horizon == Timestamp(1, 3)
+
+
+def test_insert_batches_become_entries_in_order_whenever_they_are_read() -> None:
+    """``extend_inserts`` only notes a batch (its entries are made after the server's reply, by
+    ``settle``); every read, a single change appended after it and trimming see them made, in order."""
+    history = ChangeHistory(max_entries=1000)
+    ts = [Timestamp(9, i) for i in range(1, 5)]
+    history.extend_inserts(ts[0], "d.c", [1, 2], [1, 2], [b"a", b"bb"], 7, None)
+    assert history.next_seq == 2 and len(history) == 2 and history.size_bytes == 2 * ENTRY_BYTES + 3
+    assert [(c.seq, c.id_value, c.after, c.ts, c.wall) for c in history.since(0)] == [
+        (0, 1, b"a", ts[0], 7),
+        (1, 2, b"bb", ts[0], 7),
+    ]
+    history.extend_inserts(ts[1], "d.c", [3], [3], [b"c"], 8, None)
+    history.append(ts[2], "d.c", "update", 3, 3, b"C", b"c")  # after the batch still pending
+    history.extend_inserts(ts[3], "d.c", [4, 5], [4, 5], [b"d", b"e"], 9, None)
+    assert [(c.seq, c.op, c.id_value) for c in history.entries()] == [
+        (0, "insert", 1),
+        (1, "insert", 2),
+        (2, "insert", 3),
+        (3, "update", 3),
+        (4, "insert", 4),
+        (5, "insert", 5),
+    ]
+    history.extend_inserts(ts[3], "d.c", [6], [6], [b"f"], 9, None)
+    history.settle()
+    history.settle()  # nothing pending: nothing changes
+    assert [c.seq for c in history.since(5)] == [5, 6] and len(history) == 7
+
+
+def test_trimming_makes_pending_batches_entries_first() -> None:
+    history = ChangeHistory(max_entries=4)
+    for start in range(0, 12, 3):
+        keys = list(range(start, start + 3))
+        history.extend_inserts(Timestamp(9, start + 1), "d.c", keys, keys, [b"x"] * 3)
+    held = [c.seq for c in history.since(history.first_seq)]
+    assert held == list(range(history.first_seq, 12)) and len(held) <= 4 + 4 // 8 + 3
+    last_dropped = history.first_seq - 1  # the horizon is its batch's Timestamp
+    assert history.horizon == Timestamp(9, last_dropped - last_dropped % 3 + 1)
