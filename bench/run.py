@@ -97,16 +97,19 @@ def timed(targets: list[tuple[int, Callable[[int], object]]], settings: Settings
     """Each target's ``op(i)`` (``(server pid, op)``) warmed up, then run in turn in ``SLICE_S`` slices
     until each has run ``settings.seconds``, checking the clock every 10 calls. Interleaving makes load
     from neighbours on a shared machine fall on every target alike; ``i`` keeps counting up per target
-    across its slices."""
+    across its slices. A server's CPU time is counted from before its first slice to after the last one:
+    work it does after replying (the metrics, the change history's batch entries) is counted even when
+    it runs during another target's slice."""
     for _, op in targets:
         for i in range(settings.warmup_ops):
             op(i)
     next_i = [settings.warmup_ops] * len(targets)
-    ops, seconds, cpu = [0] * len(targets), [0.0] * len(targets), [0.0] * len(targets)
+    ops, seconds = [0] * len(targets), [0.0] * len(targets)
+    cpu0 = [cpu_seconds(pid) for pid, _ in targets]
     while min(seconds) < settings.seconds:
-        for k, (pid, op) in enumerate(targets):
+        for k, (_, op) in enumerate(targets):
             i = start = next_i[k]
-            cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+            t0 = time.perf_counter()
             while True:
                 for _ in range(10):
                     op(i)
@@ -116,8 +119,8 @@ def timed(targets: list[tuple[int, Callable[[int], object]]], settings: Settings
                     break
             ops[k] += i - start
             seconds[k] += now - t0
-            cpu[k] += cpu_seconds(pid) - cpu0
             next_i[k] = i
+    cpu = [cpu_seconds(pid) - start for (pid, _), start in zip(targets, cpu0, strict=True)]
     return [Sample(n, t, c) for n, t, c in zip(ops, seconds, cpu, strict=True)]
 
 
@@ -186,13 +189,14 @@ def bulk_insert(
         [{"_id": start + i, "i": start + i, "s": "abcdefgh"} for i in range(size)]
         for start in range(0, settings.bulk_docs, size)
     ]
-    seconds, cpu = [0.0] * len(colls), [0.0] * len(colls)
+    seconds = [0.0] * len(colls)
+    cpu0 = [cpu_seconds(pid) for pid in pids]  # (counted over the whole run, as in ``timed``)
     for batch in batches:
-        for k, (coll, pid) in enumerate(zip(colls, pids, strict=True)):
-            cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+        for k, coll in enumerate(colls):
+            t0 = time.perf_counter()
             coll.insert_many(batch, ordered=True)
             seconds[k] += time.perf_counter() - t0
-            cpu[k] += cpu_seconds(pid) - cpu0
+    cpu = [cpu_seconds(pid) - start for pid, start in zip(pids, cpu0, strict=True)]
     return [Sample(settings.bulk_docs, t, c) for t, c in zip(seconds, cpu, strict=True)]
 
 

@@ -80,7 +80,8 @@ def _reply(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
     name = next(iter(body))
     spec = REGISTRY.get(name)
     state = ctx.state
-    state.command_counts[name] += 1
+    counts = state.command_counts
+    counts[name] = counts.get(name, 0) + 1
     if spec is None:
         raise MongoError(ErrorCode.CommandNotFound, f"no such command: '{name}'")
     check_generic_fields(body)

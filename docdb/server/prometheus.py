@@ -24,6 +24,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import CollectorRegistry
 
 from docdb.engine.compaction import Compactor, dead_bytes
+from docdb.server.context import OPCOUNTER_NAMES
 from docdb.server.metrics import LATENCY_BUCKETS_MICROS, LATENCY_KINDS
 from docdb.server.transactions import IN_PROGRESS
 
@@ -62,7 +63,7 @@ class ServerCollector:
             latency.add_metric([name], cumulative, m.command_micros[name] / 1e6)
         yield latency
         ops = CounterMetricFamily("docdb_opcounters", "serverStatus opcounters.", labels=["type"])
-        for name in ("insert", "query", "update", "delete", "getmore", "command"):
+        for name in OPCOUNTER_NAMES:
             ops.add_metric([name], state.opcounters[name])
         yield ops
         op_latency = SummaryMetricFamily(

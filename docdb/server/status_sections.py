@@ -16,7 +16,7 @@ from bson.int64 import Int64
 
 from docdb.engine.catalog import Catalog
 from docdb.engine.compaction import Compactor, dead_bytes
-from docdb.server.context import ServerState
+from docdb.server.context import OPCOUNTER_NAMES, ServerState
 from docdb.server.metrics import LATENCY_KINDS
 
 MAX_CONNECTIONS = 1_000_000  # what "available" counts down from, as mongod's maxIncomingConnections
@@ -170,9 +170,7 @@ def _op_latencies(state: ServerState) -> dict[str, Any]:
 
 def _opcounters(state: ServerState) -> dict[str, Any]:
     counters = state.opcounters
-    return {
-        name: Int64(counters[name]) for name in ("insert", "query", "update", "delete", "getmore", "command")
-    }
+    return {name: Int64(counters[name]) for name in OPCOUNTER_NAMES}
 
 
 def _repl(state: ServerState) -> dict[str, Any] | None:

@@ -126,7 +126,8 @@ def _begin(ctx: CommandContext, body: dict[str, Any], name: str) -> Any:
     the session. Returns the command's spec."""
     state = ctx.state
     spec = REGISTRY[name]
-    state.command_counts[name] += 1
+    counts = state.command_counts
+    counts[name] = counts.get(name, 0) + 1
     state.opcounters[name] += 1  # (dispatch's _OPCOUNTER: insert and update count as themselves)
     if state.config.auth:
         authorize(ctx, spec, body)
