@@ -45,7 +45,8 @@ def plan(actions: list[Any]) -> tuple[Step, ...] | None:
 def patch(raw: bytes, steps: tuple[Step, ...]) -> bytes | None:
     """``raw`` with ``steps`` applied (``raw`` itself when no value changes), or None when the result
     would differ in size or type, or the general path must decide. ``raw``'s first element is its
-    ``_id``, an int32 or a string (the caller checked its type byte)."""
+    ``_id``, an int32 or a string (the caller checked its type byte). One function, no call per step:
+    it runs for every point update."""
     after_id = 13 if raw[4] == 0x10 else 13 + _INT32.unpack_from(raw, 9)[0]  # 4 + "\x10_id\x00" + value
     new = raw
     for name, op, arg in steps:
@@ -56,44 +57,38 @@ def patch(raw: bytes, steps: tuple[Step, ...]) -> bytes | None:
             if at is None:
                 return None
             kind, start = at
-        value = _changed_value(new, kind, start, op, arg)
-        if value is None:
+        if kind == 0x10:  # int32: stays one if the argument is an int32 and the sum fits
+            if arg.__class__ is not int:
+                return None
+            current = _INT32.unpack_from(new, start)[0]
+            result = current + arg if op == "$inc" else arg
+            if not _INT32_MIN <= result <= _INT32_MAX:
+                return None
+            if result != current:
+                new = new[:start] + _INT32.pack(result) + new[start + 4 :]
+        elif kind == 0x12:  # int64: $inc of an int32 keeps it one unless it overflows ($set makes an int32)
+            if op != "$inc" or arg.__class__ is not int:
+                return None
+            current = _INT64.unpack_from(new, start)[0]
+            result = current + arg
+            if not _INT64_MIN <= result <= _INT64_MAX:
+                return None
+            if result != current:
+                new = new[:start] + _INT64.pack(result) + new[start + 8 :]
+        elif kind == 0x01:  # double: stays one for any int32 or double argument of $inc, a double one of $set
+            if op == "$set" and arg.__class__ is not float:
+                return None
+            current = _DOUBLE.unpack_from(new, start)[0]
+            result = current + float(arg) if op == "$inc" else arg
+            # the general path's "same value": -0.0 and 0.0 differ, NaNs do not
+            if not (
+                (result == current and str(result) == str(current))
+                or (result != result and current != current)
+            ):
+                new = new[:start] + _DOUBLE.pack(result) + new[start + 8 :]
+        else:
             return None
-        if value is not _UNCHANGED:
-            new = new[:start] + value + new[start + len(value) :]
     return new
-
-
-_UNCHANGED = b""
-
-
-def _changed_value(raw: bytes, kind: int, start: int, op: str, arg: Any) -> bytes | None:
-    """The new bytes of the value of type ``kind`` at ``start``, ``_UNCHANGED``, or None (general path)."""
-    if kind == 0x10:  # int32: stays one if the argument is an int32 and the sum fits
-        if arg.__class__ is not int:
-            return None
-        current = _INT32.unpack_from(raw, start)[0]
-        result = current + arg if op == "$inc" else arg
-        if not _INT32_MIN <= result <= _INT32_MAX:
-            return None
-        return _UNCHANGED if result == current else _INT32.pack(result)
-    if kind == 0x12:  # int64: $inc of an int32 keeps it one unless it overflows ($set would make it int32)
-        if op != "$inc" or arg.__class__ is not int:
-            return None
-        current = _INT64.unpack_from(raw, start)[0]
-        result = current + arg
-        if not _INT64_MIN <= result <= _INT64_MAX:
-            return None
-        return _UNCHANGED if result == current else _INT64.pack(result)
-    if kind == 0x01:  # double: stays one for any int32 or double argument of $inc, a double one of $set
-        if op == "$set" and arg.__class__ is not float:
-            return None
-        current = _DOUBLE.unpack_from(raw, start)[0]
-        result = current + float(arg) if op == "$inc" else arg
-        if (result == current and str(result) == str(current)) or (result != result and current != current):
-            return _UNCHANGED  # the general path's "same value": -0.0 and 0.0 differ, NaNs do not
-        return _DOUBLE.pack(result)
-    return None
 
 
 def _value_at(raw: bytes, name: bytes, pos: int) -> tuple[int, int] | None:
