@@ -21,6 +21,7 @@ import pytest
 from bson import decode as bson_decode
 from bson.binary import Binary
 from bson.int64 import Int64
+from bson.objectid import ObjectId
 from pymongo.write_concern import WriteConcern
 
 from docdb.config import ServerConfig
@@ -36,6 +37,7 @@ from tests.serverproc import REPLICA_SET, ServerProcess
 
 DB = "lane"
 LSID = {"id": Binary(uuid.UUID("00112233-4455-6677-8899-aabbccddeeff").bytes, 4)}
+OID = ObjectId("64b7f0c2a1b2c3d4e5f60718")
 _ids = itertools.count(1)
 
 
@@ -187,7 +189,9 @@ def test_lane_replies_equal_the_general_path(pair: tuple[Server, Server, list[st
     assert both(pair, request({"create": "c"})) == {"ok": 1.0}
     assert both(pair, insert("c", {"_id": 1, "n": 0, "s": "abc"})) == {"n": 1, "ok": 1.0}
     assert both(pair, insert("c", {"_id": "k", "n": 1.5, "big": Int64(2**63 - 1)})) == {"n": 1, "ok": 1.0}
-    assert taken == ["insert", "insert"]
+    assert both(pair, insert("c", {"_id": OID, "n": 0})) == {"n": 1, "ok": 1.0}
+    assert taken == ["insert", "insert", "insert"]
+    assert both(pair, insert("c", {"_id": OID}))["writeErrors"][0]["code"] == 11000
     duplicate = both(pair, insert("c", {"_id": 1, "n": 5}))
     assert duplicate["n"] == 0
     assert duplicate["writeErrors"][0]["code"] == 11000
@@ -200,11 +204,14 @@ def test_lane_replies_equal_the_general_path(pair: tuple[Server, Server, list[st
     assert both(pair, insert("c", {"_id": 10}, {"_id": 11})) == {"n": 2, "ok": 1.0}
     batch = both(pair, insert("c", {"_id": 12}, {"_id": 12}, {"_id": 13}))
     assert batch["n"] == 1 and batch["writeErrors"][0]["index"] == 1
-    assert taken.count("insert") == 5  # each single-document insert above took the lane (batches: not)
+    assert taken.count("insert") == 7  # each single-document insert above took the lane (batches: not)
 
     assert both(pair, update("c", {"_id": 1}, {"$inc": {"n": 1}})) == {"n": 1, "nModified": 1, "ok": 1.0}
     assert both(pair, update("c", {"_id": 1}, {"$set": {"n": 1}})) == {"n": 1, "nModified": 0, "ok": 1.0}
     assert both(pair, update("c", {"_id": 99}, {"$inc": {"n": 1}})) == {"n": 0, "nModified": 0, "ok": 1.0}
+    assert both(pair, update("c", {"_id": OID}, {"$inc": {"n": 2}})) == {"n": 1, "nModified": 1, "ok": 1.0}
+    missing = update("c", {"_id": ObjectId("64b7f0c2a1b2c3d4e5f607ff")}, {"$inc": {"n": 1}})
+    assert both(pair, missing) == {"n": 0, "nModified": 0, "ok": 1.0}
     both(pair, update("c", {"_id": "k"}, {"$set": {"t": "x"}, "$inc": {"n": 2}}))
     not_number = both(pair, update("c", {"_id": 1}, {"$inc": {"s": 1}}))
     assert not_number["n"] == 0 and not_number["nModified"] == 0
@@ -220,7 +227,7 @@ def test_lane_replies_equal_the_general_path(pair: tuple[Server, Server, list[st
     assert overflow["writeErrors"][0]["code"] == 2  # BadValue: the int64 would overflow
     immutable = both(pair, update("c", {"_id": 1}, {"$set": {"_id": 2}}))
     assert immutable["writeErrors"][0]["code"] == 66
-    assert taken.count("update") == 7
+    assert taken.count("update") == 9
 
     # commands the lane must leave to the general path: still the same answers
     general_only = [
@@ -271,7 +278,11 @@ def test_numbers_updated_in_the_stored_bytes_equal_the_general_path(
     both(pair, insert("c", {"_id": 1, **doc, "f": 1.5, "top": 2**31 - 1, "nan": float("nan")}))
     both(pair, insert("c", {"_id": 5.0, "i": 1}))  # matched by {_id: 5}: stored as a double
     both(pair, insert("c", {"_id": "k", "neg": -0.0}))
+    both(pair, insert("c", {"_id": OID, "n": 1, "f": 0.5}))  # what a driver generates
     cases = [
+        ({"_id": OID}, {"$inc": {"n": 1}}, 1),
+        ({"_id": OID}, {"$inc": {"f": 2}}, 1),
+        ({"_id": OID}, {"$set": {"n": 2}}, 0),
         ({"_id": 1}, {"$inc": {"i": 1}}, 1),
         ({"_id": 1}, {"$inc": {"i": -8, "l": 3, "f": 2}}, 1),
         ({"_id": 1}, {"$inc": {"f": 0.25}}, 1),

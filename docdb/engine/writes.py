@@ -172,7 +172,8 @@ def _encode_together(docs: list[dict[str, Any]]) -> tuple[list[bytes], bool] | N
 
 
 _PLAIN_ID_TYPES = frozenset({int, str})  # valid _id types that are their own keys (``DocumentBatch.insert``)
-_ID_TYPE_BYTE = {int: 0x10, str: 0x02}  # how a plain _id's value is stored (an int here is an int32)
+# how a point write's _id (int, string or ObjectId) is stored: the type byte (an int here is an int32)
+_ID_TYPE_BYTE = {int: 0x10, str: 0x02, ObjectId: 0x07}
 # Valid _id types the plain insert path also takes, keyed by ``hash_key``: ObjectId, what drivers generate.
 _KEYED_ID_TYPES = _PLAIN_ID_TYPES | {ObjectId}
 _OBJECT_ID_ONLY = {ObjectId}
@@ -538,26 +539,29 @@ def plain_collection(catalog: Any, coll: Collection) -> bool:
 
 
 def update_plain_by_id(
-    catalog: Catalog, coll: Collection, id_value: int | str, compiled: CompiledUpdate
+    catalog: Catalog, coll: Collection, id_value: int | str | ObjectId, compiled: CompiledUpdate
 ) -> tuple[int, int] | None:
     """``(matched, modified)`` of the statement ``{q: {_id: id_value}, u}`` (``compiled``: a top-level
     operator update, compiled under the simple collation) on ``coll``, which ``plain_collection`` took,
     with ``catalog.intents`` empty and no commits held: what ``_update_by_id`` does for it, every step
     that may fail (applying, encoding) taken before anything changes. None, with nothing changed, when
     a step fails: the caller then runs the statement by the general path, which reports the failure."""
-    raw = coll.docs.get(id_value)  # an int or a string is its own key (hash_key)
+    # (an int or a string is its own key; an ObjectId's is hash_key's, which only an ObjectId has)
+    key = id_value if id_value.__class__ is not ObjectId else hash_key(id_value)
+    raw = coll.docs.get(key)
     if raw is None:
         coll.id_accesses += 1  # (as _id_match counts every lookup)
         return 0, 0
-    # The stored _id is id_value itself when it is stored as an int32 or a string (else, say 5.0 for a
-    # query's 5, the general path reads it): then the update may apply to the bytes (updates/in_place.py).
+    # The stored _id is id_value itself when it is stored as an int32, a string or an ObjectId (else,
+    # say 5.0 for a query's 5, the general path reads it): then the update may apply to the bytes
+    # (updates/in_place.py).
     if compiled.in_place is not None and raw[4] == _ID_TYPE_BYTE.get(id_value.__class__):
         new_raw = patch_in_place(raw, compiled.in_place)
         if new_raw is not None:  # the bytes apply() and encode_stored() give, in a few byte steps
             coll.id_accesses += 1
             if new_raw is raw:
                 return 1, 0
-            catalog.commit_one(coll, id_value, id_value, new_raw, UPDATE)
+            catalog.commit_one(coll, key, id_value, new_raw, UPDATE)
             return 1, 1
     doc = decode_document(raw)
     try:
@@ -575,21 +579,27 @@ def update_plain_by_id(
 
 def insert_one_plain(catalog: Catalog, coll: Collection, doc: dict[str, Any]) -> bool:
     """Insert ``doc`` into ``coll`` (which ``plain_collection`` took, with ``catalog.intents`` empty and
-    no commits held) as ``insert_documents`` does for a batch of one, when ``doc`` has an int or string
-    ``_id`` first that ``coll`` does not hold and it encodes within the limits: one ``commit_one`` (the
-    same record, history entry and document as ``commit`` of its ``DocWrite``). False, with nothing
-    changed, for anything else: the general path then inserts it or reports why not."""
+    no commits held) as ``insert_documents`` does for a batch of one, when ``doc`` has an int, string or
+    ObjectId ``_id`` first that ``coll`` does not hold and it encodes within the limits: one
+    ``commit_one`` (the same record, history entry and document as ``commit`` of its ``DocWrite``).
+    False, with nothing changed, for anything else: the general path then inserts it or reports why not."""
     if not doc or next(iter(doc)) != "_id":
         return False
     id_value = doc["_id"]
     kind = id_value.__class__
-    if (kind is not int and kind is not str) or id_value in coll.docs:
+    if kind is int or kind is str:
+        key = id_value
+    elif kind is ObjectId:  # what a driver generates
+        key = hash_key(id_value)
+    else:
+        return False
+    if key in coll.docs:
         return False
     try:
         raw = encode_stored(doc)
     except Exception:
         return False
-    catalog.commit_one(coll, id_value, id_value, raw, INSERT)
+    catalog.commit_one(coll, key, id_value, raw, INSERT)
     return True
 
 

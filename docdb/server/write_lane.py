@@ -13,9 +13,9 @@ path as before):
   session), no ``let``/``bypassDocumentValidation``/``comment``/``maxTimeMS``/API parameters;
 - the target: an existing collection that ``writes.plain_collection`` takes (no index, validator, cap,
   time series or collation), so no view and no implicit creation;
-- an update: one statement ``{q: {_id: <int or string>}, u: <top-level $set/$inc/... of scalars>}`` with
-  ``multi``/``upsert`` absent or false; an insert: one document (a batch's cost is per document, in the
-  engine: it takes the general path).
+- an update: one statement ``{q: {_id: <int, string or ObjectId>}, u: <top-level $set/$inc/... of
+  scalars>}`` with ``multi``/``upsert`` absent or false; an insert: one document (a batch's cost is per
+  document, in the engine: it takes the general path).
 
 What it skips, and why that is safe for such a command: the registry lookup's error, the generic-field
 type checks (each field present was checked above: ``$db`` a string, a driver's ``lsid``), the replica-set
@@ -35,6 +35,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from typing import Any
+
+from bson.objectid import ObjectId
 
 from docdb.bson_codec import encode_document
 from docdb.engine.update import compile_simple_update
@@ -73,6 +75,7 @@ _UPDATE_REPLIES = {
 _UPDATE_FIELDS = frozenset({"update", "updates", "ordered", "lsid", "$db"})
 _INSERT_FIELDS = frozenset({"insert", "documents", "ordered", "lsid", "$db"})
 _STATEMENT_FIELDS = frozenset({"q", "u", "multi", "upsert"})
+_ID_TYPES = frozenset({int, str, ObjectId})  # an update's {_id: <value>} the engine's plain step takes
 
 
 def lane_reply(
@@ -153,7 +156,7 @@ def _update(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any] | None:
     if query.__class__ is not dict or len(query) != 1 or spec.__class__ is not dict:
         return None
     id_value = query.get("_id")
-    if id_value.__class__ is not int and id_value.__class__ is not str:
+    if id_value.__class__ not in _ID_TYPES:
         return None
     try:
         compiled = compile_simple_update(spec)  # remembered by shape; outside any operation: simple collation

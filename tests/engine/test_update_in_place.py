@@ -13,6 +13,7 @@ import math
 import bson
 from bson.binary import Binary
 from bson.int64 import Int64
+from bson.objectid import ObjectId
 from bson.regex import Regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -36,7 +37,8 @@ OTHERS = st.one_of(
     st.just(Regex("a+", "i")),
 )
 NAMES = st.sampled_from(["a", "b", "n", "cc", "z"])
-IDS = INT32 | st.text(max_size=8)  # the plain path's stored _id types: int32 and string
+# the plain path's stored _id types: int32, string and ObjectId
+IDS = INT32 | st.text(max_size=8) | st.binary(min_size=12, max_size=12).map(ObjectId)
 
 
 def general(raw: bytes, spec: dict) -> tuple[bytes, bool] | None:
@@ -55,7 +57,9 @@ def general(raw: bytes, spec: dict) -> tuple[bytes, bool] | None:
     op=st.sampled_from(["$inc", "$set"]),
     id_value=IDS,
 )
-def test_patch_equals_the_general_path(fields: dict, updates: dict, op: str, id_value: int | str) -> None:
+def test_patch_equals_the_general_path(
+    fields: dict, updates: dict, op: str, id_value: int | str | ObjectId
+) -> None:
     raw = bson.encode({"_id": id_value, **fields})
     compiled = compile_update({op: updates})
     if compiled.in_place is None:
@@ -81,7 +85,7 @@ def test_common_cases_are_patched() -> None:
     long = bson.encode({"_id": 1, "l": Int64(5)})
     assert bson.decode(patch(long, compile_update({"$inc": {"l": 2}}).in_place))["l"].__class__ is Int64
     assert patch(raw, compile_update({"$set": {"n": 41}}).in_place) is raw  # nothing changes
-    for id_value in ("", "a string _id", 2**31 - 1):  # the field right after _id, or further on
+    for id_value in ("", "a string _id", 2**31 - 1, ObjectId(b"\x01" * 12)):  # right after _id, or later
         for doc in ({"_id": id_value, "n": 1, "s": "x"}, {"_id": id_value, "s": "x", "n": 1}):
             assert decode_document(patch(bson.encode(doc), steps)) == {**doc, "n": 2}
 

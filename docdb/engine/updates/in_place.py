@@ -45,9 +45,10 @@ def plan(actions: list[Any]) -> tuple[Step, ...] | None:
 def patch(raw: bytes, steps: tuple[Step, ...]) -> bytes | None:
     """``raw`` with ``steps`` applied (``raw`` itself when no value changes), or None when the result
     would differ in size or type, or the general path must decide. ``raw``'s first element is its
-    ``_id``, an int32 or a string (the caller checked its type byte). One function, no call per step:
-    it runs for every point update."""
-    after_id = 13 if raw[4] == 0x10 else 13 + _INT32.unpack_from(raw, 9)[0]  # 4 + "\x10_id\x00" + value
+    ``_id``, an int32, an ObjectId or a string (the caller checked its type byte). One function, no call
+    per step: it runs for every point update."""
+    id_type = raw[4]  # the element after _id starts after 4 + "\x10_id\x00" + the value:
+    after_id = 13 if id_type == 0x10 else 21 if id_type == 0x07 else 13 + _INT32.unpack_from(raw, 9)[0]
     new = raw
     for name, op, arg in steps:
         if new.startswith(name, after_id + 1):  # the field right after _id: where a counter often is
