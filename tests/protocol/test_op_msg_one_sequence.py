@@ -15,7 +15,13 @@ from hypothesis import strategies as st
 
 from docdb.errors import ProtocolError
 from docdb.protocol import encode_op_msg
-from docdb.protocol.op_msg import _BODY_START, _body_and_sequence, _decode_sections, decode_op_msg
+from docdb.protocol.op_msg import (
+    _BODY_START,
+    MAX_COMMAND_SIZE,
+    _body_and_sequence,
+    _decode_sections,
+    decode_op_msg,
+)
 from tests.fuzz_campaign import RICH
 
 SHAPES = [
@@ -31,10 +37,13 @@ SHAPES = [
 
 
 def both(frame: bytes) -> tuple[object, object]:
-    """(the fast path's answer or None, the general loop's answer or the ProtocolError it raised)."""
+    """(the fast path's answer or None, the general loop's answer or the ProtocolError it raised). The
+    fast path is tried when ``decode_op_msg`` tries it: a first section of kind 0 and a body size within
+    bounds."""
     end = len(frame)
     size = int.from_bytes(frame[_BODY_START : _BODY_START + 4], "little", signed=True)
-    fast = _body_and_sequence(frame, size, end, 0) if 5 <= size else None
+    offered = frame[_BODY_START - 1] == 0 and 5 <= size <= MAX_COMMAND_SIZE
+    fast = _body_and_sequence(frame, size, end, 0) if offered else None
     try:
         general: object = _decode_sections(frame, memoryview(frame), 20, end, 1, 0)
     except ProtocolError as error:
