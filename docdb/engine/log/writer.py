@@ -72,7 +72,7 @@ class LogWriter:
             raise
         self._lock = threading.RLock()  # entered directly where nobody waits (C-level, per append)
         self._cond = threading.Condition(self._lock)
-        self._written = self._end  # guarded by _cond: bytes handed to the OS
+        self._written = self._end  # bytes handed to the OS: set by the appending thread, read under _cond
         self._durable = self._end  # guarded by _cond: bytes covered by a completed fsync
         self._waiters: list[tuple[int, Waiter]] = []
         self._failure: StorageError | None = None
@@ -151,15 +151,15 @@ class LogWriter:
             self._cut_back(start)
             raise StorageError(f"cannot append to {self.path}: {exc.strerror or exc}") from exc
         end = self._end = start + len(record)
+        # Without the lock: only the appending thread writes _written (here and in retire), an int store
+        # the sync thread reads under _cond; _fsync_covering never writes it back, so nothing is lost.
+        self._written = end
         self.bytes_appended += len(record)
         self.records_appended += 1
         if self._sync_always:
             failure = self._fsync_covering(end)
             if failure is not None:
                 raise failure
-        else:
-            with self._lock:
-                self._written = end
         return end
 
     def wait_durable(self, lsn: int) -> Future[None]:
@@ -267,7 +267,6 @@ class LogWriter:
             self.fsync_seconds += elapsed
             if error is None:
                 self._durable = max(self._durable, target)
-                self._written = max(self._written, target)
                 done = [w for w in self._waiters if w[0] <= self._durable]
                 if len(done) < len(self._waiters):
                     self._waiters = [w for w in self._waiters if w[0] > self._durable]
