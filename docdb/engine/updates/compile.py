@@ -226,14 +226,17 @@ def _shape_key(spec: dict) -> tuple | None:
     """A key naming an operator update (never a replacement) exactly: operators, paths, argument types
     and values; None when an argument is not a plain scalar. Floats are keyed by their bytes:
     ``-0.0 == 0.0`` and NaNs differ only in bits, yet each is written as it came."""
-    if len(spec) == 1:  # one operator of one field (``{$inc: {n: 1}}``): the same key, without the loops
-        ((op, fields),) = spec.items()
+    if len(spec) == 1:  # one operator of one field (``{$inc: {n: 1}}``), without the loops: a flat key,
+        # which no other shape's key equals (theirs hold a tuple where this one holds the path)
+        for op in spec:
+            fields = spec[op]
         if type(fields) is dict and len(fields) == 1 and op.startswith("$"):
-            ((path, arg),) = fields.items()
+            for path in fields:
+                arg = fields[path]
             kind = type(arg)
             if kind is float:
-                return (op, (path, kind, _DOUBLE.pack(arg)))
-            return (op, (path, kind, arg)) if kind in _SCALARS else None
+                return (op, path, kind, _DOUBLE.pack(arg))
+            return (op, path, kind, arg) if kind in _SCALARS else None
     key: list[Any] = []
     if not spec:
         return None
