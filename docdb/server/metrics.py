@@ -1,10 +1,10 @@
 """The server's counters: what serverStatus reports, kept as plain integers an exporter can also read.
 
 Everything runs on the one event-loop thread, so the counters are bumped without locks. The connection
-layer counts bytes and requests (``count_request`` / ``count_reply_bytes``); ``dispatch.run_command``
-hands each finished command to ``count_command``, which derives the document counters from the reply
-(the same numbers the client sees: ``n``, ``nModified``, batch lengths), the latency class and the
-assertion counters.
+layer counts bytes and requests (``count_request`` / ``count_reply_bytes``); ``dispatch.account_command``
+hands each finished command to ``count_command`` once its reply is sent, which derives the document
+counters from the reply (the same numbers the client sees: ``n``, ``nModified``, batch lengths), the
+latency class and the assertion counters.
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ clock, API-version and admin-only checks, fail points (none set), the transactio
 field: it would only touch the session, which the lane does), the handler's option parsing (every
 option it reads is absent or checked above) and ``writeConcern`` (absent). What it keeps, in the general
 path's order: ``command_counts`` and ``opcounters``, ``authorize`` with ``--auth``, the session touch,
-then the engine; dispatch still times it, profiles it and counts it in the metrics (``run_command``).
+then the engine; dispatch still times it (``answer_command``), profiles it and counts it in the metrics
+(``account_command``).
 When the engine's plain step declines (a duplicate ``_id``, ``$inc`` of a string, a document too large …)
 nothing has changed and the lane calls the command's own handler, which answers exactly as the general
 path does, write errors included. ``DOCDB_WRITE_LANE=0`` in the environment turns the lane off (tests
