@@ -190,7 +190,7 @@ def _plain_target(catalog: Any, coll: Collection, bypass_validation: bool) -> bo
         or (coll.validation is not None and not bypass_validation)
         or "timeseries" in coll.options
         or coll.indexes
-        or (coll._id_index is not None and coll.has_built_indexes())  # (as Collection.put asks it)
+        or coll.has_built_indexes()
     )
 
 

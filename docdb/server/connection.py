@@ -201,8 +201,7 @@ class MongoProtocol(asyncio.Protocol):
             if message.sequences:
                 body.update(message.sequences)
             db = body.get("$db")
-            # (self._context, without its call: every OP_MSG command makes one) a wrong type fails later
-            ctx = CommandContext(self.state, db if type(db) is str else "", self.info)  # type: ignore[arg-type]
+            ctx = self._context(db if type(db) is str else "")  # a wrong type fails in run_command
             ctx.exhaust_allowed = bool(message.flags & EXHAUST_ALLOWED)
             no_reply = bool(message.flags & MORE_TO_COME)
             if db is None and "$db" not in body or db == "":

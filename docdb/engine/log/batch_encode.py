@@ -213,7 +213,7 @@ def encode_put(
     ...     [("d.c", 1, raw, "update", ("=n",))], None, ts)
     True
     """
-    head = (_put_heads.get(ns) or _put_heads_of(ns))[kind]
+    head = _put_heads_of(ns)[kind]
     logged = paths_element(paths) if paths else b""
     op = len(head) + len(raw) + len(logged) + 5
     tail = _tail(ts, wall)

@@ -112,8 +112,7 @@ def encode_record(rtype: int, payload: bytes) -> bytes:
     if not 0 <= rtype <= 0xFF:
         raise ValueError(f"record type {rtype} does not fit in a byte")
     size = len(payload)
-    # looks_like_bson(payload, 0, size), without its call: this frames every write
-    if size < MIN_PAYLOAD_SIZE or payload[-1] != 0 or _INT32.unpack_from(payload)[0] != size:
+    if not looks_like_bson(payload, 0, size):
         raise ValueError("a record payload must be exactly one BSON document")
     covered = _LENGTH_AND_TYPE.pack(size, rtype)  # the crc covers the header but itself, then the payload
     # one call over a copy for a small record (a call costs more than copying a few KB), else two
