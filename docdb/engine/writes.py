@@ -172,10 +172,10 @@ def _encode_together(docs: list[dict[str, Any]]) -> tuple[list[bytes], bool] | N
 
 
 _PLAIN_ID_TYPES = frozenset({int, str})  # valid _id types that are their own keys (``DocumentBatch.insert``)
-# how a point write's _id (int, string or ObjectId) is stored: the type byte (an int here is an int32)
+# Valid _id types the plain paths take: those, and ObjectId (what drivers generate), keyed by ``hash_key``.
+POINT_ID_TYPES = _PLAIN_ID_TYPES | {ObjectId}
+# how a point write's _id is stored: the type byte (an int here is an int32)
 _ID_TYPE_BYTE = {int: 0x10, str: 0x02, ObjectId: 0x07}
-# Valid _id types the plain insert path also takes, keyed by ``hash_key``: ObjectId, what drivers generate.
-_KEYED_ID_TYPES = _PLAIN_ID_TYPES | {ObjectId}
 _OBJECT_ID_ONLY = {ObjectId}
 _get_id = itemgetter("_id")
 
@@ -214,7 +214,7 @@ def _insert_plain(
         keys = ids
     elif kinds == _OBJECT_ID_ONLY:
         keys = object_id_keys(ids)
-    elif kinds <= _KEYED_ID_TYPES:
+    elif kinds <= POINT_ID_TYPES:
         keys = list(map(hash_key, ids))
     else:
         return False
@@ -586,13 +586,9 @@ def insert_one_plain(catalog: Catalog, coll: Collection, doc: dict[str, Any]) ->
     if not doc or next(iter(doc)) != "_id":
         return False
     id_value = doc["_id"]
-    kind = id_value.__class__
-    if kind is int or kind is str:
-        key = id_value
-    elif kind is ObjectId:  # what a driver generates
-        key = hash_key(id_value)
-    else:
+    if id_value.__class__ not in POINT_ID_TYPES:
         return False
+    key = id_value if id_value.__class__ is not ObjectId else hash_key(id_value)  # as update_plain_by_id
     if key in coll.docs:
         return False
     try:

@@ -37,11 +37,9 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from bson.objectid import ObjectId
-
 from docdb.bson_codec import encode_document
 from docdb.engine.update import compile_simple_update
-from docdb.engine.writes import insert_one_plain, plain_collection, update_plain_by_id
+from docdb.engine.writes import POINT_ID_TYPES, insert_one_plain, plain_collection, update_plain_by_id
 from docdb.server.auth.authorize import authorize
 from docdb.server.context import CommandContext
 from docdb.server.generic_fields import is_driver_lsid
@@ -76,7 +74,6 @@ _UPDATE_REPLIES = {
 _UPDATE_FIELDS = frozenset({"update", "updates", "ordered", "lsid", "$db"})
 _INSERT_FIELDS = frozenset({"insert", "documents", "ordered", "lsid", "$db"})
 _STATEMENT_FIELDS = frozenset({"q", "u", "multi", "upsert"})
-_ID_TYPES = frozenset({int, str, ObjectId})  # an update's {_id: <value>} the engine's plain step takes
 
 
 def lane_reply(
@@ -157,7 +154,7 @@ def _update(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any] | None:
     if query.__class__ is not dict or len(query) != 1 or spec.__class__ is not dict:
         return None
     id_value = query.get("_id")
-    if id_value.__class__ not in _ID_TYPES:
+    if id_value.__class__ not in POINT_ID_TYPES:
         return None
     try:
         compiled = compile_simple_update(spec)  # remembered by shape; outside any operation: simple collation
