@@ -461,8 +461,9 @@ class Catalog:
         wall = clock.wall
         if self.writer is not None:
             self.last_lsn = self.writer.append(_WRITE_BATCH, encode_put_batch(ns, raws, ts, wall))
-        coll.put_new(keys, raws)
-        self.history.extend_inserts(ts, ns, keys, ids, raws, wall, coll.uuid)
+        size = sum(map(len, raws))  # (once, for both)
+        coll.put_new(keys, raws, size)
+        self.history.extend_inserts(ts, ns, keys, ids, raws, wall, coll.uuid, size)
         if self.commit_hook is not None:
             self.commit_hook((ns,))
         return True

@@ -97,11 +97,12 @@ class Collection:
                 else:
                     index.add(key, new_doc)
 
-    def put_new(self, keys: list[Hashable], raws: list[bytes]) -> None:
+    def put_new(self, keys: list[Hashable], raws: list[bytes], size: int) -> None:
         """Store new documents ``raws[i]`` under ``keys[i]``, none of them present, in a collection without
-        built indexes (the caller checked both): one C-level update of ``docs``."""
+        built indexes (the caller checked both): one C-level update of ``docs``. ``size``: their total
+        length (the caller's, which the history counts too)."""
         self.docs.update(zip(keys, raws, strict=True))
-        self.data_size += sum(map(len, raws))
+        self.data_size += size
         self.version += 1
 
     def has_built_indexes(self) -> bool:

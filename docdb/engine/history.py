@@ -160,14 +160,16 @@ class ChangeHistory:
         afters: list[bytes],
         wall: int = 0,
         uuid: Binary | None = None,
+        size: int | None = None,
     ) -> None:
-        """``append`` of an insert of each of ``afters`` (``ids[i]`` its ``_id``, ``keys[i]`` its key). The
-        entries are made later (``settle``), by C-level iterators: a batch's thousand entries cost no
-        Python step each, and none before the server's reply."""
+        """``append`` of an insert of each of ``afters`` (``ids[i]`` its ``_id``, ``keys[i]`` its key;
+        ``size``: their total length, when the caller has it). The entries are made later (``settle``),
+        by C-level iterators: a batch's thousand entries cost no Python step each, and none before the
+        server's reply."""
         n = len(afters)
         self._pending.append((self.next_seq, ts, ns, keys, ids, afters, wall, uuid))
         self.next_seq += n
-        self._bytes += ENTRY_BYTES * n + sum(map(len, afters))
+        self._bytes += ENTRY_BYTES * n + (sum(map(len, afters)) if size is None else size)
         if self.next_seq - self.first_seq > self._trim_at or self._bytes > self.max_bytes:
             self._trim()
 
